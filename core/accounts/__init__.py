@@ -1,0 +1,1 @@
+"""Accounts: users, roles, password hashing, API tokens and the server-side session store."""

@@ -1,0 +1,73 @@
+"""Who is asking: the authentication middleware and role guards.
+
+Pages authenticate with the server-side session cookie (and CSRF on every form); the JSON
+API under ``/api/`` authenticates with ``Authorization: Bearer <token>`` only, never with
+cookies, which is why CSRF can safely skip it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
+
+from podium.core.accounts.service import CurrentUser, get_user, user_for_token
+
+SESSION_USER_KEY = "user_id"
+
+
+class PodiumAuthMiddleware(AbstractAuthenticationMiddleware):
+    """Sets ``request.user`` to a :class:`CurrentUser` or ``None`` (anonymous)."""
+
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        """Bearer token on ``/api/``, the session elsewhere; anonymous when neither is valid."""
+        if connection.scope["path"].startswith("/api/"):
+            header = connection.headers.get("authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() == "bearer" and token:
+                user = await user_for_token(token.strip())
+                if user is None:
+                    raise NotAuthorizedException("invalid or revoked bearer token")
+                return AuthenticationResult(user=user, auth=token)
+            return AuthenticationResult(user=None, auth=None)
+        session = connection.scope.get("session") or {}
+        user_id = session.get(SESSION_USER_KEY) if isinstance(session, dict) else None
+        user = await get_user(int(user_id)) if isinstance(user_id, int) else None
+        return AuthenticationResult(user=user, auth=None)
+
+
+def current_user(connection: ASGIConnection) -> CurrentUser | None:
+    """The signed-in user of a request or websocket, or ``None``."""
+    return connection.scope.get("user")
+
+
+def require_user(connection: ASGIConnection) -> CurrentUser:
+    """The signed-in user; raises 401 when anonymous."""
+    user = current_user(connection)
+    if user is None:
+        raise NotAuthorizedException("sign in first")
+    return user
+
+
+def requires_role(*roles: str) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+    """A Litestar guard: 401 when anonymous, 403 unless the user holds one of ``roles``.
+
+    With no roles it only requires a signed-in user. Admins pass every role check.
+    """
+
+    def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+        user = require_user(connection)
+        if roles and not user.has_role(*roles):
+            raise PermissionDeniedException(
+                f"this needs the role {' or '.join(roles)}; you are {', '.join(sorted(user.roles)) or 'no role'}"
+            )
+
+    guard.__name__ = f"requires_role({', '.join(roles) or 'user'})"
+    guard.podium_roles = frozenset(roles)  # type: ignore[attr-defined]  # read by the role-matrix test
+    return guard
+
+
+signed_in = requires_role()

@@ -1,0 +1,40 @@
+"""Tables of the accounts room."""
+
+from piccolo.columns import (
+    Boolean,
+    Bytea,
+    ForeignKey,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+
+class User(Table, tablename="podium_user"):
+    """A person who signs in. ``roles`` is a comma-separated subset of ``ROLES``."""
+
+    username = Varchar(length=40, unique=True, index=True)
+    display_name = Varchar(length=80)
+    email = Varchar(length=254, null=True, default=None)
+    password_hash = Text()
+    roles = Varchar(length=200, default="fan")
+    active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class ApiToken(Table, tablename="podium_api_token"):
+    """A bearer token for the JSON API; only its SHA-256 digest is stored."""
+
+    user = ForeignKey(User, null=False)
+    digest = Varchar(length=64, unique=True, index=True)
+    created_at = Timestamptz()
+    revoked = Boolean(default=False)
+
+
+class SessionRecord(Table, tablename="podium_session"):
+    """One entry of the database-backed Litestar store (sessions, rate-limit counters)."""
+
+    key = Varchar(length=255, unique=True, index=True)
+    value = Bytea()
+    expires_at = Timestamptz(null=True, default=None)

@@ -1,0 +1,1 @@
+"""Plugin activation: which plugins are enabled for a venue or a tournament."""

@@ -1,0 +1,68 @@
+"""The admin page that switches plugins on and off for the venue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from podium.core.accounts.auth import requires_role
+from podium.core.activation import service
+from podium.core.errors import InvalidInput
+from podium.core.pages import render
+
+# What the toggle form may send: switch on, switch off, or forget the venue's decision.
+STATES = {"on": True, "true": True, "1": True, "off": False, "false": False, "0": False}
+DEFAULT_STATE = "default"
+
+
+def _venue_id(request: Request) -> int:
+    """The venue the admin page speaks for (0 before a venue exists, as in the service)."""
+    return request.app.state.get("venue_id") or 0
+
+
+async def _page(request: Request, *, notice: str | None = None) -> Template:
+    """Render the plugin list (the whole page, or the section alone for htmx)."""
+    host = request.app.state.plugin_host
+    rows = await service.describe_activation(host, _venue_id(request))
+    return render(
+        request,
+        "activation/plugins.html",
+        {"plugins": rows, "blocked": sorted(host.blocked), "notice": notice},
+    )
+
+
+@get("/admin/plugins", include_in_schema=False, guards=[requires_role("admin")])
+async def plugins_page(request: Request) -> Template:
+    """Every loaded plugin, its scope, its hooks and whether it is on for this venue."""
+    return await _page(request)
+
+
+@post("/admin/plugins/{name:str}", include_in_schema=False, guards=[requires_role("admin")])
+async def toggle_plugin(request: Request, name: FromPath[str]) -> Any:
+    """Switch one plugin for the venue (``enabled`` = ``on``, ``off`` or ``default``).
+
+    Answers the updated section to htmx, a redirect to the page otherwise.
+    """
+    form = await request.form()
+    value = str(form.get("enabled", "")).strip().lower()
+    if value not in STATES and value != DEFAULT_STATE:
+        raise InvalidInput("enabled must be on, off or default", field="enabled")
+    host = request.app.state.plugin_host
+    if value == DEFAULT_STATE:
+        await service.clear(host, name, "venue", _venue_id(request))
+        notice = f"{name} now follows its default"
+    else:
+        await service.set_enabled(
+            host, name, "venue", _venue_id(request), STATES[value], changed_by=request.user.id
+        )
+        notice = f"{name} is now {'on' if STATES[value] else 'off'} for this venue"
+    service.forget_for_request(request)
+    if request.headers.get("hx-request"):
+        return await _page(request, notice=notice)
+    return Redirect("/admin/plugins", status_code=303)
+
+
+ROUTES = [plugins_page, toggle_plugin]

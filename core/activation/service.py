@@ -1,0 +1,188 @@
+"""Which plugins are enabled where, and switching them.
+
+Resolution for a scope: the tournament's own row, else the venue's row, else the plugin's
+``default_enabled``. Plugins of scope ``global`` are always enabled.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from podium.core.activation.tables import PluginActivation
+from podium.core.database import atomic
+from podium.core.errors import InvalidInput, NotFound
+from podium.core.plugins import PluginHost
+
+SCOPES = ("venue", "tournament")
+# Where a request keeps the enabled set once computed (the route gate, the navigation and
+# page slots of one request then share a single activation query).
+REQUEST_CACHE_KEY = "podium_enabled_plugins"
+
+
+async def enabled_plugins(
+    host: PluginHost, venue_id: int | None, tournament_id: int | None = None
+) -> set[str]:
+    """Names of the plugins enabled for a venue (and, if given, one of its tournaments)."""
+    where = (PluginActivation.scope == "venue") & (PluginActivation.scope_id == (venue_id or 0))
+    if tournament_id is not None:
+        where = where | (
+            (PluginActivation.scope == "tournament")
+            & (PluginActivation.scope_id == tournament_id)
+        )
+    rows = await PluginActivation.select(
+        PluginActivation.plugin, PluginActivation.scope, PluginActivation.enabled
+    ).where(where)
+    venue_rows = {r["plugin"]: r["enabled"] for r in rows if r["scope"] == "venue"}
+    tournament_rows = {r["plugin"]: r["enabled"] for r in rows if r["scope"] == "tournament"}
+    enabled = set()
+    for name, loaded in host.plugins.items():
+        meta = loaded.meta
+        if meta.scope == "global":
+            enabled.add(name)
+            continue
+        state = meta.default_enabled
+        if name in venue_rows:
+            state = venue_rows[name]
+        if meta.scope == "tournament" and name in tournament_rows:
+            state = tournament_rows[name]
+        if state:
+            enabled.add(name)
+    return enabled
+
+
+async def enabled_for_request(connection: Any) -> set[str]:
+    """The plugins enabled for the venue a request is served for, computed once per request.
+
+    :param connection: a Litestar ``Request`` or ``ASGIConnection``; the result is kept in
+        its ASGI scope under :data:`REQUEST_CACHE_KEY`.
+    """
+    cached = connection.scope.get(REQUEST_CACHE_KEY)
+    if cached is None:
+        state = connection.app.state
+        cached = await enabled_plugins(state.plugin_host, state.get("venue_id"))
+        connection.scope[REQUEST_CACHE_KEY] = cached
+    return cached
+
+
+def forget_for_request(connection: Any) -> None:
+    """Drop the request's cached enabled set (after a switch changed it)."""
+    connection.scope.pop(REQUEST_CACHE_KEY, None)
+
+
+async def activation_rows(scope: str, scope_id: int) -> dict[str, bool]:
+    """The explicit decisions recorded for one scope: ``{plugin: enabled}``."""
+    rows = await PluginActivation.select(PluginActivation.plugin, PluginActivation.enabled).where(
+        (PluginActivation.scope == scope) & (PluginActivation.scope_id == scope_id)
+    )
+    return {r["plugin"]: r["enabled"] for r in rows}
+
+
+async def set_enabled(
+    host: PluginHost,
+    plugin: str,
+    scope: str,
+    scope_id: int,
+    enabled: bool,
+    changed_by: int | None = None,
+) -> None:
+    """Record that ``plugin`` is on or off for a venue or tournament.
+
+    Refuses unknown plugins, ``global`` plugins (they cannot be switched) and a tournament
+    switch for a plugin whose finest scope is the venue.
+    """
+    if plugin not in host.plugins:
+        raise NotFound(f"no plugin named {plugin!r} is loaded")
+    meta = host.meta(plugin)
+    if scope not in SCOPES:
+        raise InvalidInput(f"scope must be one of {', '.join(SCOPES)}", field="scope")
+    if meta.scope == "global":
+        raise InvalidInput(f"plugin {plugin!r} is global and cannot be switched off")
+    if scope == "tournament" and meta.scope != "tournament":
+        raise InvalidInput(f"plugin {plugin!r} can only be switched per venue")
+    stamp = datetime.now(timezone.utc)
+    async with atomic():
+        where = (
+            (PluginActivation.plugin == plugin)
+            & (PluginActivation.scope == scope)
+            & (PluginActivation.scope_id == scope_id)
+        )
+        if await PluginActivation.exists().where(where):
+            await PluginActivation.update(
+                {
+                    PluginActivation.enabled: enabled,
+                    PluginActivation.changed_by: changed_by,
+                    PluginActivation.changed_at: stamp,
+                }
+            ).where(where)
+        else:
+            await PluginActivation.insert(
+                PluginActivation(
+                    plugin=plugin,
+                    scope=scope,
+                    scope_id=scope_id,
+                    enabled=enabled,
+                    changed_by=changed_by,
+                    changed_at=stamp,
+                )
+            )
+
+
+async def clear(host: PluginHost, plugin: str, scope: str, scope_id: int) -> None:
+    """Forget the decision for ``plugin`` in one scope: it falls back to the next level
+    (the venue's row, then the plugin's default)."""
+    if plugin not in host.plugins:
+        raise NotFound(f"no plugin named {plugin!r} is loaded")
+    if scope not in SCOPES:
+        raise InvalidInput(f"scope must be one of {', '.join(SCOPES)}", field="scope")
+    await PluginActivation.delete().where(
+        (PluginActivation.plugin == plugin)
+        & (PluginActivation.scope == scope)
+        & (PluginActivation.scope_id == scope_id)
+    )
+
+
+async def describe_activation(host: PluginHost, venue_id: int | None) -> list[dict[str, Any]]:
+    """Every loaded plugin with where it is enabled (``podium plugins``, ``/-/plugins.json``
+    and the admin page share this).
+
+    Adds to :meth:`PluginHost.describe`'s fields: ``enabled_for_venue`` (bool),
+    ``venue_setting`` (``"on"``, ``"off"``, ``"default"`` or ``"always"`` for global
+    plugins), ``tournaments_enabled`` and ``tournaments_disabled`` (ids of tournaments with
+    an explicit switch).
+    """
+    enabled = await enabled_plugins(host, venue_id)
+    rows = await PluginActivation.select(
+        PluginActivation.plugin,
+        PluginActivation.scope,
+        PluginActivation.scope_id,
+        PluginActivation.enabled,
+    ).where(
+        ((PluginActivation.scope == "venue") & (PluginActivation.scope_id == (venue_id or 0)))
+        | (PluginActivation.scope == "tournament")
+    )
+    venue_rows = {r["plugin"]: r["enabled"] for r in rows if r["scope"] == "venue"}
+    out = []
+    for item in host.describe():
+        name = item["name"]
+        if item["scope"] == "global":
+            setting = "always"
+        elif name in venue_rows:
+            setting = "on" if venue_rows[name] else "off"
+        else:
+            setting = "default"
+        tournament_rows = sorted(
+            (r["scope_id"], r["enabled"])
+            for r in rows
+            if r["scope"] == "tournament" and r["plugin"] == name
+        )
+        out.append(
+            {
+                **item,
+                "enabled_for_venue": name in enabled,
+                "venue_setting": setting,
+                "tournaments_enabled": [t for t, on in tournament_rows if on],
+                "tournaments_disabled": [t for t, on in tournament_rows if not on],
+            }
+        )
+    return out

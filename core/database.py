@@ -1,0 +1,199 @@
+"""One place for the database engine, transactions, row locks and migrations.
+
+The embedded default is an SQLite file; ``PODIUM_DATABASE_URL=postgresql://...`` switches to
+PostgreSQL. STACK.md's pitfalls are handled here:
+
+* Writes that compete for something scarce run in :func:`atomic`: an ``IMMEDIATE``
+  transaction on SQLite (the write lock is taken up front, so two read-modify-write
+  transactions queue instead of failing with "database is locked"), a normal transaction on
+  PostgreSQL where :func:`for_update` adds ``SELECT ... FOR UPDATE``.
+* A request's reads are grouped in :func:`reading` so SQLite opens one connection, not one
+  per query.
+* PostgreSQL uses a connection pool opened and closed with the app (:func:`open_pool`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import contextvars
+import functools
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from typing import Any, TypeVar
+from urllib.parse import urlparse
+
+from piccolo.engine.base import Engine
+from piccolo.engine.finder import engine_finder
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+
+log = logging.getLogger("podium.database")
+
+SQLITE_BUSY_TIMEOUT_S = 30.0
+
+T = TypeVar("T")
+
+
+def make_engine(database_url: str) -> Engine:
+    """Build the Piccolo engine for ``sqlite:///path`` or ``postgresql://...``."""
+    if database_url.startswith("sqlite:///"):
+        path = database_url.split("sqlite:///", 1)[1] or "podium.sqlite3"
+        return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_S)
+    parsed = urlparse(database_url)
+    config: dict[str, Any] = {
+        "host": parsed.hostname or "127.0.0.1",
+        "port": parsed.port or 5432,
+        "database": (parsed.path or "/").lstrip("/") or "postgres",
+        "user": parsed.username or "postgres",
+    }
+    if parsed.password:
+        config["password"] = parsed.password
+    return PostgresEngine(config=config)
+
+
+def engine() -> Engine:
+    """The process's engine, as configured in ``podium.core.piccolo_conf``."""
+    found = engine_finder()
+    if found is None:  # pragma: no cover - PICCOLO_CONF is set by podium.core
+        raise RuntimeError("Piccolo engine not found; is PICCOLO_CONF set?")
+    return found
+
+
+def is_sqlite() -> bool:
+    """True when the engine is SQLite (row locks become a whole-database write lock)."""
+    return engine().engine_type == "sqlite"
+
+
+def atomic():
+    """A transaction for a write that competes for something scarce.
+
+    On SQLite this is ``BEGIN IMMEDIATE``; on PostgreSQL combine it with :func:`for_update`
+    on the row that guards the scarce resource. Re-check the rule inside the block.
+    """
+    db = engine()
+    if db.engine_type == "sqlite":
+        return db.transaction(transaction_type=TransactionType.immediate)
+    return db.transaction()
+
+
+# True while the current task is inside a :func:`reading` transaction.
+_IN_READING: contextvars.ContextVar[bool] = contextvars.ContextVar("podium_in_reading", default=False)
+
+
+@contextlib.asynccontextmanager
+async def reading() -> AsyncIterator[None]:
+    """A transaction grouping a request's reads so they share one connection.
+
+    It is marked as a read so :func:`run_apart` keeps writes out of it.
+    """
+    token = _IN_READING.set(True)
+    try:
+        async with engine().transaction():
+            yield
+    finally:
+        _IN_READING.reset(token)
+
+
+async def run_apart(coro: Coroutine[Any, Any, T]) -> T:
+    """Await ``coro`` outside the request's read transaction, on a connection of its own.
+
+    For writes that must not join a :func:`reading` transaction: the session store,
+    rate-limit counters, derived data refreshed lazily on a GET. A write inside a shared
+    read turns it into a write transaction that SQLite refuses at once when another writer
+    got in first, or that blocks other writers until the response is sent. A task with an
+    empty context sees no ambient transaction. Inside a write transaction (:func:`atomic`)
+    the coroutine runs inline instead: stepping out there would wait on our own lock.
+
+    A read transaction is a snapshot (SQLite WAL): what runs apart and writes is not seen
+    by later reads of the same request, so put the reads that need it apart too.
+    """
+    if not _IN_READING.get():
+        return await coro
+    return await asyncio.get_running_loop().create_task(coro, context=contextvars.Context())
+
+
+def apart(method: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., Awaitable[T]]:
+    """Decorator form of :func:`run_apart`."""
+
+    @functools.wraps(method)
+    async def wrapper(*args: Any, **kwargs: Any) -> T:
+        return await run_apart(method(*args, **kwargs))
+
+    return wrapper
+
+
+def for_update(query):
+    """Add ``FOR UPDATE`` to a select on PostgreSQL; SQLite's immediate lock covers it."""
+    if is_sqlite():
+        return query
+    return query.lock_rows("UPDATE")
+
+
+async def open_pool() -> None:
+    """Start the PostgreSQL pool (no-op on SQLite) and set SQLite's WAL mode."""
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        if db.pool is None:
+            await db.start_connection_pool(min_size=1, max_size=20)
+    else:
+        await db.run_ddl("PRAGMA journal_mode=WAL")
+
+
+async def close_pool() -> None:
+    """Close the PostgreSQL pool opened by :func:`open_pool`."""
+    db = engine()
+    if isinstance(db, PostgresEngine) and db.pool is not None:
+        await db.close_connection_pool()
+
+
+async def migrate(quiet: bool = True) -> None:
+    """Apply every Piccolo app's pending migrations, in dependency order."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    with contextlib.redirect_stdout(_Discard()) if quiet else contextlib.nullcontext():
+        result = await run_forwards("all")
+    if not result.success:
+        raise RuntimeError(f"Migrations failed: {result.message}")
+
+
+async def table_names() -> list[str]:
+    """Names of every table the registered Piccolo apps define."""
+    from piccolo.conf.apps import Finder
+
+    return [t._meta.tablename for t in Finder().get_table_classes()]
+
+
+async def wipe_all_tables() -> None:
+    """Delete every row of every app table (tests use this between cases)."""
+    from piccolo.conf.apps import Finder
+    from piccolo.table import sort_table_classes
+
+    tables = sort_table_classes(Finder().get_table_classes())
+    db = engine()
+    if db.engine_type == "postgres":
+        names = ", ".join(f'"{t._meta.tablename}"' for t in tables)
+        if names:
+            await db.run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        return
+    async with db.transaction():
+        for table in reversed(tables):  # children before parents (foreign keys)
+            await table.delete(force=True)
+
+
+class _Discard:
+    def write(self, _text: str) -> int:
+        return 0
+
+    def flush(self) -> None:
+        pass
+
+
+@contextlib.asynccontextmanager
+async def lifespan_pool(_app: Any = None) -> AsyncIterator[None]:
+    """Litestar lifespan context: the pool lives exactly as long as the app."""
+    await open_pool()
+    try:
+        yield
+    finally:
+        await close_pool()

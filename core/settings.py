@@ -1,0 +1,111 @@
+"""Settings read from the environment, with safe defaults for a laptop.
+
+Every setting has one environment variable. In production mode (``PODIUM_ENV=production``)
+a missing secret is a start-up error rather than a default.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+DEV_SECRET_FILE = ".podium-secret"
+
+
+class SettingsError(RuntimeError):
+    """Raised at start-up when the environment describes an unusable configuration."""
+
+
+def _csv(value: str | None) -> frozenset[str]:
+    return frozenset(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _truthy(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The whole configuration of one Podium process."""
+
+    env: str = "development"
+    database_url: str = "sqlite:///podium.sqlite3"
+    redis_url: str | None = None
+    secret_key: str = ""
+    admin_password: str | None = None
+    port: int = 8000
+    host: str = "127.0.0.1"
+    disabled_plugins: frozenset[str] = field(default_factory=frozenset)
+    trace_hooks: bool = False
+    skip_broken_plugins: bool = False
+    venue_name: str = "Vélodrome National"
+    login_rate_per_minute: int = 10
+    session_max_age: int = 14 * 24 * 3600
+
+    @property
+    def production(self) -> bool:
+        """True when running as a real deployment (strict secrets, secure cookies)."""
+        return self.env == "production"
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the configured database is an SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> str:
+        """The SQLite file path of ``sqlite:///path`` (relative to the working directory)."""
+        return self.database_url.split("sqlite:///", 1)[1] if self.is_sqlite else ""
+
+
+def _dev_secret() -> str:
+    """A per-checkout secret kept in a git-ignored file, so sessions survive restarts."""
+    path = Path(DEV_SECRET_FILE)
+    try:
+        if path.exists():
+            return path.read_text().strip()
+        value = secrets.token_urlsafe(48)
+        path.write_text(value)
+        return value
+    except OSError:
+        return secrets.token_urlsafe(48)
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build :class:`Settings` from environment variables (``os.environ`` by default).
+
+    Raises :class:`SettingsError` when production mode lacks ``PODIUM_SECRET_KEY`` or the
+    database URL is neither ``sqlite:///...`` nor ``postgres(ql)://...``.
+    """
+    env = os.environ if environ is None else environ
+    mode = env.get("PODIUM_ENV", "development").strip() or "development"
+    database_url = env.get("PODIUM_DATABASE_URL", "").strip() or "sqlite:///podium.sqlite3"
+    if not database_url.startswith(("sqlite:///", "postgres://", "postgresql://")):
+        raise SettingsError(
+            f"PODIUM_DATABASE_URL must start with sqlite:/// or postgresql://, got {database_url!r}"
+        )
+    secret = env.get("PODIUM_SECRET_KEY", "").strip()
+    if not secret:
+        if mode == "production":
+            raise SettingsError("PODIUM_SECRET_KEY is required when PODIUM_ENV=production")
+        secret = _dev_secret()
+    try:
+        port = int(env.get("PORT", "8000"))
+    except ValueError as exc:
+        raise SettingsError(f"PORT must be an integer, got {env.get('PORT')!r}") from exc
+    return Settings(
+        env=mode,
+        database_url=database_url,
+        redis_url=env.get("PODIUM_REDIS_URL", "").strip() or None,
+        secret_key=secret,
+        admin_password=env.get("PODIUM_ADMIN_PASSWORD") or None,
+        port=port,
+        host=env.get("PODIUM_HOST", "127.0.0.1"),
+        disabled_plugins=_csv(env.get("PODIUM_DISABLE_PLUGINS")),
+        trace_hooks=_truthy(env.get("PODIUM_TRACE_HOOKS")),
+        skip_broken_plugins=_truthy(env.get("PODIUM_SKIP_BROKEN_PLUGINS")),
+        venue_name=env.get("PODIUM_VENUE_NAME", "Vélodrome National"),
+        login_rate_per_minute=int(env.get("PODIUM_LOGIN_RATE", "10") or 10),
+    )

@@ -1,0 +1,1 @@
+"""The venue: venues, spaces, events, recurring public sessions, bookings, calendars."""

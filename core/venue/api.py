@@ -1,0 +1,445 @@
+"""The venue's public JSON API (v1): venues, spaces, events, series, bookings.
+
+Thin handlers: they translate JSON to the service's values and back. Errors are the
+service's :mod:`podium.core.errors` (``code`` + ``detail``); lists are paginated
+(``limit`` 1–500, default 50; ``offset``) as ``{"items", "total", "limit", "offset"}``.
+Times are RFC 3339 with a UTC offset.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, delete, get, patch, post
+from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
+
+from podium.core.accounts.auth import requires_role
+from podium.core.errors import InvalidInput
+from podium.core.venue import service
+from podium.core.venue.context import publish_places, venue_scope
+
+ORGANISER = [requires_role("organiser")]
+SIGNED_IN = [requires_role()]
+Limit = Annotated[int, QueryParameter(ge=1, le=service.MAX_LIMIT, description="Page size (1–500).")]
+Offset = Annotated[int, QueryParameter(ge=0, le=10**9, description="Items to skip.")]
+Id = Annotated[int, PathParameter(ge=1, le=service.MAX_ID)]
+"""A path id (32-bit, like the database's)."""
+
+
+class SpaceOut(msgspec.Struct):
+    """A space of a venue."""
+
+    id: int
+    name: str
+    slug: str
+    description: str
+    conflict_policy: str
+    capacity: int
+
+
+class VenueOut(msgspec.Struct):
+    """A venue."""
+
+    id: int
+    name: str
+    slug: str
+    timezone: str
+    description: str
+
+
+class VenueDetail(msgspec.Struct):
+    """A venue with its spaces."""
+
+    id: int
+    name: str
+    slug: str
+    timezone: str
+    description: str
+    spaces: list[SpaceOut]
+
+
+class VenuePage(msgspec.Struct):
+    """One page of venues."""
+
+    items: list[VenueOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class EventSpaceOut(msgspec.Struct):
+    """A space an event uses."""
+
+    id: int
+    name: str
+    slug: str
+
+
+class EventOut(msgspec.Struct):
+    """A venue event (a one-off event or one occurrence of a series)."""
+
+    id: int
+    venue_id: int
+    uid: str
+    title: str
+    kind: str
+    description: str
+    start: datetime
+    end: datetime
+    spaces: list[EventSpaceOut]
+    capacity: int | None
+    booked: int
+    remaining: int | None
+    setup_minutes: int
+    teardown_minutes: int
+    status: str
+    series_id: int | None
+    recurrence_id: datetime | None
+    sequence: int
+    url: str
+
+
+class EventPage(msgspec.Struct):
+    """One page of events."""
+
+    items: list[EventOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """A new one-off event. ``acknowledge_conflicts`` accepts overlaps in ``warn`` spaces."""
+
+    title: str
+    kind: str
+    start: datetime
+    end: datetime
+    spaces: list[int]
+    capacity: int | None = None
+    setup_minutes: int = 0
+    teardown_minutes: int = 0
+    description: str = ""
+    status: str = "scheduled"
+    acknowledge_conflicts: bool = False
+
+
+class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Fields to change; absent fields keep their value (``capacity: null`` removes it)."""
+
+    title: str | msgspec.UnsetType = msgspec.UNSET
+    kind: str | msgspec.UnsetType = msgspec.UNSET
+    start: datetime | msgspec.UnsetType = msgspec.UNSET
+    end: datetime | msgspec.UnsetType = msgspec.UNSET
+    spaces: list[int] | msgspec.UnsetType = msgspec.UNSET
+    capacity: int | None | msgspec.UnsetType = msgspec.UNSET
+    setup_minutes: int | msgspec.UnsetType = msgspec.UNSET
+    teardown_minutes: int | msgspec.UnsetType = msgspec.UNSET
+    description: str | msgspec.UnsetType = msgspec.UNSET
+    status: str | msgspec.UnsetType = msgspec.UNSET
+    acknowledge_conflicts: bool = False
+
+
+class SeriesCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """A recurring series: an RRULE, the first start, a duration, spaces, places per slot."""
+
+    title: str
+    kind: str
+    rule: str
+    first_start: datetime
+    duration_minutes: int
+    spaces: list[int]
+    capacity: int | None = None
+    setup_minutes: int = 0
+    teardown_minutes: int = 0
+    description: str = ""
+    acknowledge_conflicts: bool = False
+
+
+class OccurrenceOut(msgspec.Struct):
+    """One occurrence of a series (an event)."""
+
+    event_id: int
+    start: datetime
+    end: datetime
+    status: str
+
+
+class SeriesOut(msgspec.Struct):
+    """A recurring series and its occurrences."""
+
+    id: int
+    venue_id: int
+    uid: str
+    title: str
+    kind: str
+    description: str
+    rule: str
+    rule_text: str
+    first_start: datetime
+    duration_minutes: int
+    capacity: int | None
+    setup_minutes: int
+    teardown_minutes: int
+    space_ids: list[int]
+    occurrences: list[OccurrenceOut]
+
+
+class BookingCreate(msgspec.Struct, forbid_unknown_fields=True):
+    """How many places to book (1–10)."""
+
+    places: int = 1
+
+
+class BookingOut(msgspec.Struct):
+    """A booking."""
+
+    id: int
+    event_id: int
+    places: int
+    status: str
+    created_at: datetime
+    cancelled_at: datetime | None
+
+
+class BookingCreated(msgspec.Struct):
+    """A new booking and the places left in its event."""
+
+    booking: BookingOut
+    event_id: int
+    capacity: int
+    remaining: int
+
+
+class BookingPage(msgspec.Struct):
+    """One page of the caller's bookings."""
+
+    items: list[BookingOut]
+    total: int
+    limit: int
+    offset: int
+
+
+# -- converters ------------------------------------------------------------------------
+
+
+def event_out(event: dict[str, Any]) -> EventOut:
+    """A service event dict as the API shows it."""
+    return EventOut(
+        id=event["id"], venue_id=event["venue_id"], uid=event["uid"], title=event["title"],
+        kind=event["kind"], description=event["description"], start=event["starts_at"],
+        end=event["ends_at"],
+        spaces=[EventSpaceOut(id=s["id"], name=s["name"], slug=s["slug"]) for s in event["spaces"]],
+        capacity=event["capacity"], booked=event["booked"], remaining=event["remaining"],
+        setup_minutes=event["setup_minutes"], teardown_minutes=event["teardown_minutes"],
+        status=event["status"], series_id=event["series_id"],
+        recurrence_id=event["recurrence_id"], sequence=event["sequence"],
+        url=f"/events/{event['id']}",
+    )
+
+
+def booking_out(booking: dict[str, Any]) -> BookingOut:
+    """A service booking dict as the API shows it."""
+    return BookingOut(
+        id=booking["id"], event_id=booking["event_id"], places=booking["places"],
+        status=booking["status"], created_at=booking["created_at"],
+        cancelled_at=booking["cancelled_at"],
+    )
+
+
+def series_out(series: dict[str, Any]) -> SeriesOut:
+    """A service series dict as the API shows it."""
+    return SeriesOut(
+        id=series["id"], venue_id=series["venue_id"], uid=series["uid"], title=series["title"],
+        kind=series["kind"], description=series["description"], rule=series["rule"],
+        rule_text=series["rule_text"], first_start=series["first_start"],
+        duration_minutes=series["duration_minutes"], capacity=series["capacity"],
+        setup_minutes=series["setup_minutes"], teardown_minutes=series["teardown_minutes"],
+        space_ids=series["space_ids"],
+        occurrences=[
+            OccurrenceOut(event_id=o["id"], start=o["starts_at"], end=o["ends_at"], status=o["status"])
+            for o in series["occurrences"]
+        ],
+    )
+
+
+def _parse_instant(value: str | None, name: str) -> datetime | None:
+    if value is None or value == "":
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidInput(f"{name} must be an ISO 8601 date-time with offset", field=name) from exc
+    return service.check_instant(parsed, name)
+
+
+# -- venues ----------------------------------------------------------------------------
+
+
+@get("/api/v1/venues", tags=["venue"], summary="List venues")
+async def api_venues(limit: Limit = service.DEFAULT_LIMIT, offset: Offset = 0) -> VenuePage:
+    """Every venue, paginated."""
+    rows, total = await service.list_venues(limit, offset)
+    return VenuePage(
+        items=[VenueOut(id=r["id"], name=r["name"], slug=r["slug"], timezone=r["timezone"],
+                        description=r["description"]) for r in rows],
+        total=total, limit=limit, offset=offset,
+    )
+
+
+@get("/api/v1/venues/{venue_id:int}", tags=["venue"], summary="A venue with its spaces")
+async def api_venue(venue_id: Id) -> VenueDetail:
+    """One venue and its spaces (track, infield, e-sport arena, lounge...)."""
+    venue = await service.get_venue(venue_id)
+    return VenueDetail(
+        id=venue["id"], name=venue["name"], slug=venue["slug"], timezone=venue["timezone"],
+        description=venue["description"],
+        spaces=[SpaceOut(id=s["id"], name=s["name"], slug=s["slug"], description=s["description"],
+                         conflict_policy=s["conflict_policy"], capacity=s["capacity"])
+                for s in venue["spaces"]],
+    )
+
+
+# -- events ----------------------------------------------------------------------------
+
+
+@get("/api/v1/events", tags=["events"], summary="List events")
+async def api_events(
+    request: Request,
+    start: Annotated[str | None, QueryParameter(name="from", description="Events ending after this instant (ISO 8601).")] = None,
+    end: Annotated[str | None, QueryParameter(name="to", description="Events starting before this instant (ISO 8601).")] = None,
+    space: Annotated[int | None, QueryParameter(ge=1, le=service.MAX_ID, description="Only events using this space.")] = None,
+    kind: FromQuery[str | None] = None,
+    status: FromQuery[str | None] = None,
+    limit: Limit = service.DEFAULT_LIMIT,
+    offset: Offset = 0,
+) -> EventPage:
+    """Events of the venue in start order, filtered by time range, space, kind and status."""
+    if status is not None and status not in service.STATUSES:
+        raise InvalidInput("status must be scheduled or cancelled", field="status")
+    venue_id = await _venue_id_or_none(request)
+    filters = service.EventFilter(
+        venue_id=venue_id if venue_id is not None else -1,
+        start=_parse_instant(start, "from"), end=_parse_instant(end, "to"),
+        space_id=space, kind=kind, status=status,
+    )
+    rows, total = await service.list_events(filters, limit, offset)
+    return EventPage(items=[event_out(e) for e in rows], total=total, limit=limit, offset=offset)
+
+
+async def _venue_id_or_none(request: Request) -> int | None:
+    from podium.core.venue.context import current_venue_id
+
+    return await current_venue_id(request)
+
+
+def _event_values(data: EventCreate | EventPatch) -> dict[str, Any]:
+    names = {"start": "starts_at", "end": "ends_at", "spaces": "space_ids"}
+    values = {}
+    for field in ("title", "kind", "start", "end", "spaces", "capacity", "setup_minutes",
+                  "teardown_minutes", "description", "status"):
+        value = getattr(data, field)
+        if value is not msgspec.UNSET:
+            values[names.get(field, field)] = value
+    return values
+
+
+@post("/api/v1/events", tags=["events"], summary="Create an event", guards=ORGANISER, status_code=201)
+async def api_create_event(request: Request, data: JSONBody[EventCreate]) -> EventOut:
+    """Create a one-off event (organiser). Overlaps answer 409 ``conflict`` with the list of
+    clashing events; where every space involved has the ``warn`` policy, resend with
+    ``acknowledge_conflicts: true``."""
+    scope = await venue_scope(request)
+    event = await service.create_event(scope, _event_values(data), request.user,
+                                       acknowledge=data.acknowledge_conflicts)
+    return event_out(event)
+
+
+@get("/api/v1/events/{event_id:int}", tags=["events"], summary="An event")
+async def api_event(event_id: Id) -> EventOut:
+    """One event with its spaces and places left."""
+    return event_out(await service.get_event(event_id))
+
+
+@patch("/api/v1/events/{event_id:int}", tags=["events"], summary="Change an event", guards=ORGANISER)
+async def api_update_event(request: Request, event_id: Id, data: JSONBody[EventPatch]) -> EventOut:
+    """Change some fields (organiser); ``status: cancelled`` cancels it (one occurrence of a
+    series on its own). Same checks and conflict answers as creation."""
+    scope = await venue_scope(request)
+    event = await service.update_event(scope, event_id, _event_values(data), request.user,
+                                       acknowledge=data.acknowledge_conflicts)
+    await publish_places(request, event)
+    return event_out(event)
+
+
+@delete("/api/v1/events/{event_id:int}", tags=["events"], summary="Delete an event", guards=ORGANISER)
+async def api_delete_event(request: Request, event_id: Id) -> None:
+    """Delete an event nobody booked (organiser); with bookings, cancel it instead (409)."""
+    scope = await venue_scope(request)
+    await service.delete_event(scope, event_id)
+
+
+# -- series ----------------------------------------------------------------------------
+
+
+@post("/api/v1/series", tags=["events"], summary="Create a recurring series", guards=ORGANISER, status_code=201)
+async def api_create_series(request: Request, data: JSONBody[SeriesCreate]) -> SeriesOut:
+    """Create recurring sessions from an RRULE (organiser). Supported: FREQ=DAILY, WEEKLY or
+    MONTHLY, INTERVAL, BYDAY, WKST, and COUNT or UNTIL (without either, 26 weeks); at most
+    400 occurrences within a year. Occurrences become events (``series_id`` set)."""
+    scope = await venue_scope(request)
+    values = {
+        "title": data.title, "kind": data.kind, "rule": data.rule, "first_start": data.first_start,
+        "duration_minutes": data.duration_minutes, "space_ids": data.spaces,
+        "capacity": data.capacity, "setup_minutes": data.setup_minutes,
+        "teardown_minutes": data.teardown_minutes, "description": data.description,
+    }
+    series = await service.create_series(scope, values, request.user,
+                                         acknowledge=data.acknowledge_conflicts)
+    return series_out(series)
+
+
+@get("/api/v1/series/{series_id:int}", tags=["events"], summary="A recurring series")
+async def api_series(series_id: Id) -> SeriesOut:
+    """A series, its rule and its occurrences."""
+    return series_out(await service.get_series(series_id))
+
+
+# -- bookings --------------------------------------------------------------------------
+
+
+@post("/api/v1/events/{event_id:int}/bookings", tags=["events"], summary="Book places",
+      guards=SIGNED_IN, status_code=201)
+async def api_book(request: Request, event_id: Id, data: JSONBody[BookingCreate]) -> BookingCreated:
+    """Book 1–10 places for the caller. Never exceeds the capacity, even under concurrent
+    requests; 409 with ``code`` ``full``, ``already_booked``, ``event_cancelled``,
+    ``event_over``, ``not_bookable`` or ``booking_refused`` (with ``reasons``)."""
+    scope = await venue_scope(request)
+    booking, remaining = await service.book(scope, event_id, request.user, data.places)
+    event = await service.get_event(event_id)
+    await publish_places(request, event)
+    return BookingCreated(booking=booking_out(booking), event_id=event_id,
+                          capacity=event["capacity"], remaining=remaining)
+
+
+@get("/api/v1/me/bookings", tags=["events"], summary="My bookings", guards=SIGNED_IN)
+async def api_my_bookings(request: Request, limit: Limit = service.DEFAULT_LIMIT, offset: Offset = 0) -> BookingPage:
+    """The caller's bookings, soonest event first."""
+    rows, total = await service.user_bookings(request.user.id, limit=limit, offset=offset)
+    return BookingPage(items=[booking_out(b) for b in rows], total=total, limit=limit, offset=offset)
+
+
+@delete("/api/v1/bookings/{booking_id:int}", tags=["events"], summary="Cancel a booking", guards=SIGNED_IN)
+async def api_cancel_booking(request: Request, booking_id: Id) -> None:
+    """Cancel one of the caller's bookings (organisers may cancel anyone's)."""
+    booking = await service.cancel_booking(booking_id, request.user)
+    await publish_places(request, await service.get_event(booking["event_id"]))
+
+
+API_ROUTES = [
+    api_venues, api_venue, api_events, api_create_event, api_event, api_update_event,
+    api_delete_event, api_create_series, api_series, api_book, api_my_bookings,
+    api_cancel_booking,
+]

@@ -1,0 +1,477 @@
+"""Venue pages (home, week calendar, event page, booking, organiser forms), calendar
+feeds, and the JSON API (:mod:`podium.core.venue.api`).
+
+Pages render the full layout for a browser and the content block for htmx requests; the
+week calendar swaps only its container (``hx-select="#calendar"``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Annotated, Any
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.params import FromQuery, QueryParameter
+from litestar.response import Redirect, Template
+
+from podium.core.accounts.auth import requires_role
+from podium.core.accounts.routes import safe_next
+from podium.core.database import reading
+from podium.core.errors import Conflict, InvalidInput, NotFound, PodiumError
+from podium.core.pages import is_partial_request, render
+from podium.core.venue import feeds, rules, service
+from podium.core.venue.api import API_ROUTES, Id
+from podium.core.venue.context import current_venue_id, publish_places, venue_scope
+from podium.core.venue.tables import Series, Venue
+
+ORGANISER = [requires_role("organiser")]
+SIGNED_IN = [requires_role()]
+FEED_PAST = timedelta(days=90)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """Formats instants in the venue's time zone for templates."""
+
+    tz: str
+
+    def local(self, value: datetime) -> datetime:
+        """The instant in the venue's zone."""
+        return value.astimezone(rules.zone(self.tz))
+
+    def time(self, value: datetime) -> str:
+        """``18:30``."""
+        return self.local(value).strftime("%H:%M")
+
+    def day(self, value: datetime) -> str:
+        """``Tue 24 Nov``."""
+        return self.local(value).strftime("%a %d %b")
+
+    def long_day(self, value: datetime) -> str:
+        """``Tuesday 24 November 2026``."""
+        return self.local(value).strftime("%A %d %B %Y")
+
+    def span(self, event: dict[str, Any]) -> str:
+        """``Tue 24 Nov, 18:00–20:00`` (the end day is repeated when it differs)."""
+        start, end = self.local(event["starts_at"]), self.local(event["ends_at"])
+        if start.date() == end.date():
+            return f"{self.day(start)}, {start:%H:%M}–{end:%H:%M}"
+        return f"{self.day(start)} {start:%H:%M} – {self.day(end)} {end:%H:%M}"
+
+    def input_value(self, value: datetime | None) -> str:
+        """The value of a ``datetime-local`` input."""
+        return self.local(value).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+async def _venue_row(request: Request) -> dict[str, Any] | None:
+    venue_id = await current_venue_id(request)
+    if venue_id is None:
+        return None
+    return await Venue.select().where(Venue.id == venue_id).first()
+
+
+def _kind_map(request: Request) -> dict[str, service.EventKind]:
+    registry = service.event_kinds(request.app.state.plugin_host)
+    return dict(registry.items())
+
+
+def _base_context(request: Request, venue: dict[str, Any] | None) -> dict[str, Any]:
+    tz = venue["timezone"] if venue else "Europe/Paris"
+    return {
+        "venue": venue,
+        "clock": Clock(tz),
+        "kinds": _kind_map(request),
+        "enabled_plugins": request.scope.get("podium_enabled_plugins"),
+    }
+
+
+# --------------------------------------------------------------------------------------
+# Home and calendar
+# --------------------------------------------------------------------------------------
+
+
+@get("/", include_in_schema=False)
+async def home(request: Request) -> Template:
+    """The venue home page: what is on now and next, and today's sessions with places left."""
+    async with reading():
+        venue = await _venue_row(request)
+        summary = (
+            await service.home_summary(venue["id"], venue["timezone"]) if venue else service.HomeSummary()
+        )
+    ctx = _base_context(request, venue)
+    ctx.update(summary=summary, now=datetime.now(timezone.utc))
+    return render(request, "venue/home.html", ctx)
+
+
+@get("/calendar", include_in_schema=False)
+async def calendar(request: Request, week: FromQuery[str | None] = None,
+                   space: Annotated[int | None, QueryParameter(ge=1, le=service.MAX_ID)] = None) -> Template:
+    """The week calendar (``?week=2026-W48``, optional ``&space=<id>``); htmx swaps the
+    ``#calendar`` container when navigating weeks."""
+    venue = await _venue_row(request)
+    tz = venue["timezone"] if venue else "Europe/Paris"
+    today = rules.wall_time(datetime.now(timezone.utc), tz).date()
+    if week:
+        try:
+            monday = rules.parse_iso_week(week)
+        except ValueError as exc:
+            raise InvalidInput(f"week: {exc}", field="week") from exc
+    else:
+        monday = today - timedelta(days=today.weekday())
+    start, end = rules.week_bounds(monday, tz)
+    days: list[dict[str, Any]] = [
+        {"date": monday + timedelta(days=i), "events": []} for i in range(7)
+    ]
+    spaces: list[dict[str, Any]] = []
+    if venue:
+        async with reading():
+            spaces = await service.list_spaces(venue["id"])
+            if space is not None and space not in {s["id"] for s in spaces}:
+                raise NotFound(f"there is no space {space} here")
+            events = await service.events_between(venue["id"], start, end, space_id=space)
+        for event in events:
+            first = max(rules.wall_time(event["starts_at"], tz).date(), monday)
+            # An event ending at midnight does not belong to the next day.
+            last_instant = event["ends_at"] - timedelta(microseconds=1)
+            last = min(rules.wall_time(last_instant, tz).date(), monday + timedelta(days=6))
+            day = first
+            while day <= last:
+                days[(day - monday).days]["events"].append(event)
+                day += timedelta(days=1)
+    ctx = _base_context(request, venue)
+    ctx.update(
+        days=days, today=today, monday=monday, week=rules.iso_week_of(monday),
+        prev_week=rules.iso_week_of(monday - timedelta(days=7)),
+        next_week=rules.iso_week_of(monday + timedelta(days=7)),
+        this_week=rules.iso_week_of(today), spaces=spaces, space=space,
+        sunday=monday + timedelta(days=6),
+    )
+    return render(request, "venue/calendar.html", ctx)
+
+
+# --------------------------------------------------------------------------------------
+# Event page and booking
+# --------------------------------------------------------------------------------------
+
+
+async def _event_page_context(request: Request, event_id: int) -> dict[str, Any]:
+    async with reading():
+        event = await service.get_event(event_id)
+        venue = await Venue.select().where(Venue.id == event["venue_id"]).first()
+        user = request.user
+        mine = await service.booking_of(user.id, event_id) if user else None
+        series = await service.get_series(event["series_id"]) if event["series_id"] else None
+    ctx = _base_context(request, venue)
+    now = datetime.now(timezone.utc)
+    upcoming = []
+    if series:
+        upcoming = [o for o in series["occurrences"] if o["ends_at"] > now and o["id"] != event_id][:6]
+    ctx.update(event=event, mine=mine, series=series, upcoming=upcoming, now=now,
+               kind=service.kind_info(request.app.state.plugin_host, event["kind"]))
+    return ctx
+
+
+@get("/events/{event_id:int}", include_in_schema=False)
+async def event_page(request: Request, event_id: Id) -> Template:
+    """An event: when, where, places left (live), the booking form, organiser actions."""
+    ctx = await _event_page_context(request, event_id)
+    return render(request, "venue/event.html", ctx)
+
+
+async def _booking_panel(request: Request, event_id: int, *, message: str = "",
+                         error: str = "", status: int = 200) -> Template:
+    ctx = await _event_page_context(request, event_id)
+    ctx.update(message=message, error=error)
+    return render(request, "venue/partials/booking.html", ctx, status_code=status, partial=True)
+
+
+def _int_field(form: FormMultiDict, name: str, *, default: int | None = None) -> int | None:
+    raw = str(form.get(name, "") or "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise InvalidInput(f"{name.replace('_', ' ')} must be a whole number", field=name) from exc
+
+
+@post("/events/{event_id:int}/book", include_in_schema=False, guards=SIGNED_IN)
+async def book_page(request: Request, event_id: Id) -> Any:
+    """Book places from the event page (htmx swaps the booking panel)."""
+    form = await request.form()
+    htmx = is_partial_request(request)
+    try:
+        scope = await venue_scope(request)
+        _booking, remaining = await service.book(scope, event_id, request.user,
+                                                  _int_field(form, "places", default=1))
+    except (Conflict, InvalidInput) as exc:
+        if htmx:  # htmx swaps only 2xx answers: show the reason in the panel
+            return await _booking_panel(request, event_id, error=exc.detail)
+        ctx = await _event_page_context(request, event_id)
+        ctx.update(error=exc.detail)
+        return render(request, "venue/event.html", ctx, status_code=exc.status_code)
+    await publish_places(request, await service.get_event(event_id))
+    if htmx:
+        return await _booking_panel(request, event_id, message=f"Booked. {remaining} places left.")
+    return Redirect(f"/events/{event_id}", status_code=303)
+
+
+@post("/bookings/{booking_id:int}/cancel", include_in_schema=False, guards=SIGNED_IN)
+async def cancel_booking_page(request: Request, booking_id: Id) -> Any:
+    """Cancel one of my bookings (from the event page or from My bookings)."""
+    form = await request.form()
+    booking = await service.cancel_booking(booking_id, request.user)
+    await publish_places(request, await service.get_event(booking["event_id"]))
+    if is_partial_request(request) and form.get("panel") == "1":
+        return await _booking_panel(request, booking["event_id"], message="Your booking is cancelled.")
+    return Redirect(safe_next(str(form.get("next") or f"/events/{booking['event_id']}")), status_code=303)
+
+
+@get("/me/bookings", include_in_schema=False, guards=SIGNED_IN)
+async def my_bookings(request: Request) -> Template:
+    """The signed-in user's bookings, upcoming first, then past and cancelled ones."""
+    async with reading():
+        venue = await _venue_row(request)
+        rows, _total = await service.user_bookings(request.user.id, limit=service.MAX_LIMIT)
+    now = datetime.now(timezone.utc)
+    upcoming = [b for b in rows if b["status"] == "active" and b["event"]["ends_at"] > now]
+    others = [b for b in rows if b not in upcoming]
+    others.sort(key=lambda b: b["event"]["starts_at"], reverse=True)
+    ctx = _base_context(request, venue)
+    ctx.update(upcoming=upcoming, others=others, now=now)
+    return render(request, "venue/my_bookings.html", ctx)
+
+
+# --------------------------------------------------------------------------------------
+# Organiser forms
+# --------------------------------------------------------------------------------------
+
+
+def _parse_local(raw: str, name: str, tz: str) -> datetime | None:
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        wall = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise InvalidInput(f"{name} is not a date and time", field=name) from exc
+    if wall.tzinfo is not None:
+        return wall
+    if not 1970 <= wall.year < 2200:
+        raise InvalidInput(f"{name} must be between 1970 and 2200", field=name)
+    return rules.localize(wall, tz)
+
+
+def _form_values(form: FormMultiDict, tz: str) -> dict[str, Any]:
+    """The event form's fields as service values (times in the venue's zone)."""
+    spaces = []
+    for raw in form.getall("spaces", []):
+        try:
+            spaces.append(int(raw))
+        except (TypeError, ValueError) as exc:
+            raise InvalidInput("unknown space", field="spaces") from exc
+    starts_at = _parse_local(str(form.get("starts_at", "")), "start", tz)
+    ends_at = _parse_local(str(form.get("ends_at", "")), "end", tz)
+    if starts_at is None:
+        raise InvalidInput("start is required", field="starts_at")
+    if ends_at is None:
+        raise InvalidInput("end is required", field="ends_at")
+    return {
+        "title": str(form.get("title", "")),
+        "kind": str(form.get("kind", "")),
+        "description": str(form.get("description", "")),
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "space_ids": spaces,
+        "capacity": _int_field(form, "capacity"),
+        "setup_minutes": _int_field(form, "setup_minutes", default=0),
+        "teardown_minutes": _int_field(form, "teardown_minutes", default=0),
+    }
+
+
+def _echo(form: FormMultiDict) -> dict[str, Any]:
+    """What the user typed, to refill the form after an error."""
+    keys = ("title", "kind", "description", "starts_at", "ends_at", "capacity",
+            "setup_minutes", "teardown_minutes", "rule")
+    echo = {k: str(form.get(k, "")) for k in keys}
+    echo["spaces"] = [str(s) for s in form.getall("spaces", [])]
+    return echo
+
+
+async def _form_page(request: Request, *, event: dict[str, Any] | None, form: dict[str, Any],
+                     errors: list[str] | None = None, conflicts: list[dict[str, Any]] | None = None,
+                     acknowledgeable: bool = False, status: int = 200) -> Template:
+    scope = await venue_scope(request)
+    venue = await Venue.select().where(Venue.id == scope.venue_id).first()
+    ctx = _base_context(request, venue)
+    clock = ctx["clock"]
+    shown = []
+    for item in conflicts or []:
+        item = dict(item)
+        item["when"] = clock.span({"starts_at": datetime.fromisoformat(item["start"]),
+                                   "ends_at": datetime.fromisoformat(item["end"])})
+        if item.get("occurrence_start"):
+            item["occurrence_when"] = clock.day(datetime.fromisoformat(item["occurrence_start"]))
+        shown.append(item)
+    ctx.update(
+        event=event, form=form, errors=errors or [], conflicts=shown,
+        acknowledgeable=acknowledgeable, spaces=await service.list_spaces(scope.venue_id),
+        kind_choices=scope.kinds, rule_examples=RULE_EXAMPLES,
+    )
+    return render(request, "venue/event_form.html", ctx, status_code=status)
+
+
+RULE_EXAMPLES = [
+    ("FREQ=DAILY;COUNT=7", "every day, 7 times"),
+    ("FREQ=WEEKLY;BYDAY=TU,TH", "every Tuesday and Thursday for 26 weeks"),
+    ("FREQ=WEEKLY;BYDAY=SA;UNTIL=20270630", "every Saturday until 30 June 2027"),
+    ("FREQ=MONTHLY;BYDAY=1SU;COUNT=6", "the first Sunday of the month, 6 times"),
+]
+
+
+def _blank_form(clock: Clock) -> dict[str, Any]:
+    start = clock.local(datetime.now(timezone.utc)).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return {"title": "", "kind": "public_session", "description": "",
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
+            "capacity": "", "setup_minutes": "0", "teardown_minutes": "0", "rule": "", "spaces": []}
+
+
+@get("/events/new", include_in_schema=False, guards=ORGANISER)
+async def new_event_page(request: Request) -> Template:
+    """The form to create an event or a recurring series."""
+    scope = await venue_scope(request)
+    return await _form_page(request, event=None, form=_blank_form(Clock(scope.tz)))
+
+
+async def _submit(request: Request, event_id: int | None) -> Any:
+    form = await request.form()
+    scope = await venue_scope(request)
+    acknowledge = str(form.get("acknowledge_conflicts", "")).lower() in {"on", "1", "true", "yes"}
+    event = await service.get_event(event_id) if event_id is not None else None
+    try:
+        values = _form_values(form, scope.tz)
+        rule = str(form.get("rule", "") or "").strip()
+        if event is None and rule:
+            duration = int((values["ends_at"] - values["starts_at"]).total_seconds() // 60)
+            if duration <= 0:
+                raise InvalidInput("the event must end after it starts", field="ends_at")
+            series = await service.create_series(scope, {
+                **values, "rule": rule, "first_start": values["starts_at"],
+                "duration_minutes": duration,
+            }, request.user, acknowledge=acknowledge)
+            target = f"/events/{series['occurrences'][0]['id']}"
+        elif event is None:
+            created = await service.create_event(scope, values, request.user, acknowledge=acknowledge)
+            target = f"/events/{created['id']}"
+        else:
+            updated = await service.update_event(scope, event["id"], values, request.user,
+                                                 acknowledge=acknowledge)
+            await publish_places(request, updated)
+            target = f"/events/{event['id']}"
+    except Conflict as exc:
+        return await _form_page(
+            request, event=event, form=_echo(form), errors=[_sentence(exc.detail)],
+            conflicts=exc.extra.get("conflicts", []),
+            acknowledgeable=bool(exc.extra.get("acknowledgeable")), status=409,
+        )
+    except PodiumError as exc:
+        return await _form_page(request, event=event, form=_echo(form),
+                                errors=[_sentence(exc.detail)], status=exc.status_code)
+    if request.headers.get("hx-request"):
+        return Response(content="", status_code=200, headers={"HX-Redirect": target})
+    return Redirect(target, status_code=303)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return (text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")) if text else ""
+
+
+@post("/events/new", include_in_schema=False, guards=ORGANISER)
+async def new_event_submit(request: Request) -> Any:
+    """Create the event (or series); conflicts come back as warnings on the form."""
+    return await _submit(request, None)
+
+
+@get("/events/{event_id:int}/edit", include_in_schema=False, guards=ORGANISER)
+async def edit_event_page(request: Request, event_id: Id) -> Template:
+    """The form to change an event (or one occurrence of a series)."""
+    scope = await venue_scope(request)
+    event = await service.get_event(event_id)
+    clock = Clock(scope.tz)
+    form = {
+        "title": event["title"], "kind": event["kind"], "description": event["description"],
+        "starts_at": clock.input_value(event["starts_at"]),
+        "ends_at": clock.input_value(event["ends_at"]),
+        "capacity": "" if event["capacity"] is None else str(event["capacity"]),
+        "setup_minutes": str(event["setup_minutes"]),
+        "teardown_minutes": str(event["teardown_minutes"]), "rule": "",
+        "spaces": [str(s["id"]) for s in event["spaces"]],
+    }
+    return await _form_page(request, event=event, form=form)
+
+
+@post("/events/{event_id:int}/edit", include_in_schema=False, guards=ORGANISER)
+async def edit_event_submit(request: Request, event_id: Id) -> Any:
+    """Save the changes; conflicts come back as warnings on the form."""
+    return await _submit(request, event_id)
+
+
+@post("/events/{event_id:int}/cancel", include_in_schema=False, guards=ORGANISER)
+async def cancel_event_page(request: Request, event_id: Id) -> Redirect:
+    """Cancel an event, or one date of a series on its own."""
+    scope = await venue_scope(request)
+    event = await service.cancel_event(scope, event_id, request.user)
+    await publish_places(request, event)
+    return Redirect(f"/events/{event_id}", status_code=303)
+
+
+# --------------------------------------------------------------------------------------
+# iCalendar feeds
+# --------------------------------------------------------------------------------------
+
+
+async def _feed(request: Request, venue_id: int, space_id: int | None) -> Response:
+    async with reading():
+        venue = await Venue.select().where(Venue.id == venue_id).first()
+        if venue is None:
+            raise NotFound(f"there is no venue {venue_id}")
+        name = venue["name"]
+        if space_id is not None:
+            space = await service.get_space(venue_id, space_id)
+            name = f"{venue['name']} · {space['name']}"
+        since = datetime.now(timezone.utc) - FEED_PAST
+        events = await service.events_between(venue_id, since, service.LATEST, space_id=space_id)
+        series_ids = sorted({e["series_id"] for e in events if e["series_id"]})
+        series = (await Series.select().where(Series.id.is_in(series_ids)).order_by(Series.id)
+                  if series_ids else [])
+    labels = {name: kind.label for name, kind in _kind_map(request).items()}
+    body = feeds.build_calendar(name, venue["timezone"], events, series, labels,
+                                base_url=str(request.base_url).rstrip("/"))
+    filename = f"{venue['slug']}{'-space-' + str(space_id) if space_id else ''}.ics"
+    return Response(content=body, media_type="text/calendar; charset=utf-8",
+                    headers={"content-disposition": f'inline; filename="{filename}"'})
+
+
+@get("/venues/{venue_id:int}/calendar.ics", tags=["venue"], summary="iCalendar feed of a venue")
+async def venue_feed(request: Request, venue_id: Id) -> Response:
+    """Every event of the venue (from 90 days ago) as iCalendar; series as RRULE + EXDATE."""
+    return await _feed(request, venue_id, None)
+
+
+@get("/venues/{venue_id:int}/spaces/{space_id:int}/calendar.ics", tags=["venue"],
+     summary="iCalendar feed of one space")
+async def space_feed(request: Request, venue_id: Id, space_id: Id) -> Response:
+    """The events using one space, as iCalendar."""
+    return await _feed(request, venue_id, space_id)
+
+
+PAGE_ROUTES = [
+    home, calendar, event_page, book_page, cancel_booking_page, my_bookings, new_event_page,
+    new_event_submit, edit_event_page, edit_event_submit, cancel_event_page, venue_feed,
+    space_feed,
+]
+ROUTES = [*PAGE_ROUTES, *API_ROUTES]

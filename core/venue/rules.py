@@ -1,0 +1,395 @@
+"""The venue's rules as pure functions: conflicts, recurrence expansion, calendar weeks.
+
+Plain data in, plain data out: no database, no HTTP. :mod:`podium.core.venue.service`
+loads rows, calls these and persists the outcome; the hypothesis property tests exercise
+them directly.
+
+Conflicts
+    An event occupies each of its spaces during ``[start - setup, end + teardown)`` (a
+    half-open interval, so an event that ends at 10:00 and one that starts at 10:00 do not
+    clash). Two events conflict when they share a space and their occupied intervals
+    overlap. Cancelled events occupy nothing.
+
+Recurrence
+    RFC 5545 RRULEs expanded with ``python-dateutil`` in the venue's local wall time, so a
+    session at 18:00 stays at 18:00 across daylight-saving changes. Podium accepts the
+    subset of RRULE a venue needs and that always terminates quickly (see
+    :func:`normalise_rule`); every stored rule is bounded by ``COUNT`` or ``UNTIL``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from itertools import islice
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil.rrule import rrulestr
+
+# --------------------------------------------------------------------------------------
+# Conflicts
+# --------------------------------------------------------------------------------------
+
+MAX_BUFFER_MINUTES = 24 * 60
+"""Setup and teardown buffers are each at most a day (bounds the conflict search window)."""
+
+
+@dataclass(frozen=True)
+class Occupancy:
+    """An event as the conflict rule sees it.
+
+    :param key: what identifies the event (its id; ``None`` for one not saved yet).
+    :param start: when the event starts (timezone-aware).
+    :param end: when it ends (after ``start``).
+    :param spaces: ids of the spaces it uses.
+    :param setup: buffer before ``start`` during which the spaces are already taken.
+    :param teardown: buffer after ``end`` during which the spaces are still taken.
+    :param cancelled: cancelled events never conflict.
+    """
+
+    key: Hashable
+    start: datetime
+    end: datetime
+    spaces: frozenset[int]
+    setup: timedelta = timedelta(0)
+    teardown: timedelta = timedelta(0)
+    cancelled: bool = False
+
+    @property
+    def blocked_from(self) -> datetime:
+        """Start of the interval the spaces are taken (setup included), in UTC.
+
+        (Arithmetic happens in UTC: on a zone-aware datetime Python adds wall time.)"""
+        return self.start.astimezone(timezone.utc) - self.setup
+
+    @property
+    def blocked_until(self) -> datetime:
+        """End (exclusive) of the interval the spaces are taken (teardown included), in UTC."""
+        return self.end.astimezone(timezone.utc) + self.teardown
+
+
+@dataclass(frozen=True)
+class Clash:
+    """One conflict: the other event and the spaces both need at the same time."""
+
+    other: Occupancy
+    spaces: frozenset[int]
+
+
+def intervals_overlap(a_start: datetime, a_end: datetime, b_start: datetime, b_end: datetime) -> bool:
+    """True if the half-open intervals ``[a_start, a_end)`` and ``[b_start, b_end)`` overlap."""
+    return a_start < b_end and b_start < a_end
+
+
+def shared_busy_spaces(a: Occupancy, b: Occupancy) -> frozenset[int]:
+    """The spaces ``a`` and ``b`` both need at overlapping times; empty if they do not clash.
+
+    Symmetric. An event never clashes with itself (same non-``None`` key), and a cancelled
+    event clashes with nothing.
+    """
+    if a.cancelled or b.cancelled:
+        return frozenset()
+    if a.key is not None and a.key == b.key:
+        return frozenset()
+    shared = a.spaces & b.spaces
+    if not shared:
+        return frozenset()
+    if not intervals_overlap(a.blocked_from, a.blocked_until, b.blocked_from, b.blocked_until):
+        return frozenset()
+    return shared
+
+
+def find_conflicts(candidate: Occupancy, others: Iterable[Occupancy]) -> list[Clash]:
+    """Every event in ``others`` that clashes with ``candidate``, earliest first."""
+    clashes = []
+    for other in others:
+        spaces = shared_busy_spaces(candidate, other)
+        if spaces:
+            clashes.append(Clash(other=other, spaces=spaces))
+    clashes.sort(key=lambda c: (c.other.start, str(c.other.key)))
+    return clashes
+
+
+def mutual_conflicts(items: Sequence[Occupancy]) -> list[tuple[Occupancy, Occupancy]]:
+    """Pairs of ``items`` that clash with each other (used for a series' own occurrences).
+
+    A sweep over the items sorted by the start of their occupied interval: only items whose
+    intervals are still open can clash, so this is fast for the usual non-overlapping case.
+    """
+    ordered = sorted(items, key=lambda o: o.blocked_from)
+    pairs: list[tuple[Occupancy, Occupancy]] = []
+    open_items: list[Occupancy] = []
+    for item in ordered:
+        open_items = [o for o in open_items if o.blocked_until > item.blocked_from]
+        pairs.extend((o, item) for o in open_items if shared_busy_spaces(o, item))
+        open_items.append(item)
+    return pairs
+
+
+def policy_allows_acknowledgement(clashes: Iterable[Clash], policies: dict[int, str]) -> bool:
+    """True if every clashing space has the ``warn`` policy (an organiser may acknowledge).
+
+    A space missing from ``policies`` counts as ``error``.
+    """
+    spaces = {space for clash in clashes for space in clash.spaces}
+    return all(policies.get(space, "error") == "warn" for space in spaces)
+
+
+# --------------------------------------------------------------------------------------
+# Recurrence
+# --------------------------------------------------------------------------------------
+
+ALLOWED_FREQ = ("DAILY", "WEEKLY", "MONTHLY")
+ALLOWED_PARTS = ("FREQ", "INTERVAL", "BYDAY", "WKST", "COUNT", "UNTIL")
+MAX_OCCURRENCES = 400
+"""A series has at most this many occurrences (a daily session for a year fits)."""
+MAX_SPAN = timedelta(days=366)
+"""The last occurrence of a series starts at most this long after the first."""
+HORIZON = timedelta(weeks=26)
+"""A rule with neither ``COUNT`` nor ``UNTIL`` is bounded with ``UNTIL`` = first start + 26 weeks."""
+MAX_RULE_LENGTH = 300
+
+_WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+_BYDAY_RE = re.compile(r"^([+-]?[1-5])?(MO|TU|WE|TH|FR|SA|SU)$")
+_UNTIL_RE = re.compile(r"^(\d{8})(T(\d{6})(Z?))?$")
+
+
+class RuleError(ValueError):
+    """An RRULE Podium cannot accept; the message says why, in words for an organiser."""
+
+
+def zone(tz: str) -> ZoneInfo:
+    """The :class:`ZoneInfo` for an IANA name; :class:`RuleError` if unknown."""
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise RuleError(f"unknown time zone {tz!r}") from exc
+
+
+def localize(wall: datetime, tz: str) -> datetime:
+    """Attach the venue's time zone to a naive wall-clock time, safely across DST.
+
+    A wall time that does not exist (the spring-forward gap, e.g. 02:30 on the last Sunday
+    of March in Paris) moves forward by the gap (03:30); an ambiguous one (the autumn
+    repeat) takes its first instance.
+    """
+    zone_info = zone(tz)
+    aware = wall.replace(tzinfo=zone_info, fold=0)
+    # Round-trip through UTC: a time in the gap comes back shifted, which is what we want.
+    return aware.astimezone(timezone.utc).astimezone(zone_info)
+
+
+def wall_time(instant: datetime, tz: str) -> datetime:
+    """The naive local wall-clock time of an aware instant in the venue's zone."""
+    return instant.astimezone(zone(tz)).replace(tzinfo=None)
+
+
+def _format_local(value: datetime) -> str:
+    return value.strftime("%Y%m%dT%H%M%S")
+
+
+def normalise_rule(text: str, first_start: datetime, tz: str) -> str:
+    """Check an organiser's RRULE and return it in Podium's canonical, bounded form.
+
+    Accepted: ``FREQ`` (DAILY, WEEKLY or MONTHLY), ``INTERVAL`` (1–99), ``BYDAY`` (weekdays;
+    an ordinal such as ``1SA`` or ``-1FR`` with MONTHLY only), ``WKST``, and at most one of
+    ``COUNT`` (1–400) and ``UNTIL``. This subset covers a venue's sessions and can always be
+    expanded quickly (rules such as "every 30 February" would make dateutil search until
+    the year 9999). ``UNTIL`` may be a date (inclusive: the end of that day, venue time), a
+    local date-time, or a UTC date-time ending in ``Z``; it is stored as local wall time.
+    A rule with neither bound gets ``UNTIL`` = first start + 26 weeks (:data:`HORIZON`).
+
+    :param text: the rule, with or without a leading ``RRULE:``.
+    :param first_start: the first occurrence's start (aware).
+    :param tz: the venue's IANA time zone.
+    :raises RuleError: naming what is wrong.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise RuleError("the repeat rule is empty")
+    raw = text.strip()
+    if len(raw) > MAX_RULE_LENGTH or any(ch in raw for ch in "\x00\r\n"):
+        raise RuleError(f"the repeat rule must be one line of at most {MAX_RULE_LENGTH} characters")
+    if raw.upper().startswith("RRULE:"):
+        raw = raw[6:]
+    parts: dict[str, str] = {}
+    for chunk in raw.upper().split(";"):
+        if not chunk:
+            continue
+        name, sep, value = chunk.partition("=")
+        name, value = name.strip(), value.strip()
+        if not sep or not value:
+            raise RuleError(f"{chunk!r} is not NAME=VALUE")
+        if name not in ALLOWED_PARTS:
+            raise RuleError(
+                f"{name} is not supported; use {', '.join(ALLOWED_PARTS)}"
+            )
+        if name in parts:
+            raise RuleError(f"{name} is given twice")
+        parts[name] = value
+    freq = parts.get("FREQ")
+    if freq not in ALLOWED_FREQ:
+        raise RuleError(f"FREQ must be one of {', '.join(ALLOWED_FREQ)}")
+    canonical = [f"FREQ={freq}"]
+    if "INTERVAL" in parts:
+        interval = _bounded_int(parts["INTERVAL"], "INTERVAL", 1, 99)
+        canonical.append(f"INTERVAL={interval}")
+    if "BYDAY" in parts:
+        days = []
+        for token in parts["BYDAY"].split(","):
+            match = _BYDAY_RE.match(token.strip())
+            if not match:
+                raise RuleError(f"BYDAY {token!r} is not a weekday such as MO or 1SA")
+            if match.group(1) and freq != "MONTHLY":
+                raise RuleError("a numbered weekday (e.g. 1SA) needs FREQ=MONTHLY")
+            days.append(token.strip())
+        if len(set(days)) != len(days):
+            raise RuleError("BYDAY repeats a day")
+        canonical.append("BYDAY=" + ",".join(days))
+    if "WKST" in parts:
+        if parts["WKST"] not in _WEEKDAYS:
+            raise RuleError("WKST must be a weekday such as MO")
+        canonical.append(f"WKST={parts['WKST']}")
+    if "COUNT" in parts and "UNTIL" in parts:
+        raise RuleError("give COUNT or UNTIL, not both")
+    local_start = wall_time(first_start, tz)
+    if "COUNT" in parts:
+        count = _bounded_int(parts["COUNT"], "COUNT", 1, MAX_OCCURRENCES)
+        canonical.append(f"COUNT={count}")
+    else:
+        until = (
+            _parse_until(parts["UNTIL"], tz) if "UNTIL" in parts else local_start + HORIZON
+        )
+        if until < local_start:
+            raise RuleError("UNTIL is before the first occurrence")
+        canonical.append(f"UNTIL={_format_local(until)}")
+    rule = ";".join(canonical)
+    try:
+        starts = list(islice(rrulestr(rule, dtstart=local_start), MAX_OCCURRENCES + 1))
+    except (ValueError, TypeError, OverflowError) as exc:  # dateutil's own checks
+        raise RuleError(f"the repeat rule is not valid: {exc}") from exc
+    if not starts:
+        raise RuleError("the repeat rule gives no occurrence")
+    if len(starts) > MAX_OCCURRENCES:
+        raise RuleError(f"a series may have at most {MAX_OCCURRENCES} occurrences")
+    if starts[-1] - starts[0] > MAX_SPAN:
+        raise RuleError("a series may span at most one year; create another one after that")
+    return rule
+
+
+def _bounded_int(value: str, name: str, low: int, high: int) -> int:
+    if not value.isdigit():
+        raise RuleError(f"{name} must be a whole number")
+    number = int(value)
+    if not low <= number <= high:
+        raise RuleError(f"{name} must be between {low} and {high}")
+    return number
+
+
+def _parse_until(value: str, tz: str) -> datetime:
+    """``UNTIL`` as a naive local wall time (a date means the end of that day)."""
+    match = _UNTIL_RE.match(value)
+    if not match:
+        raise RuleError("UNTIL must look like 20261231 or 20261231T180000 or 20261231T170000Z")
+    try:
+        day = datetime.strptime(match.group(1), "%Y%m%d")
+        if not match.group(2):
+            return datetime.combine(day.date(), time(23, 59, 59))
+        moment = datetime.strptime(match.group(1) + match.group(3), "%Y%m%d%H%M%S")
+    except ValueError as exc:
+        raise RuleError(f"UNTIL is not a real date: {exc}") from exc
+    if match.group(4):  # UTC: convert to the venue's wall time
+        return wall_time(moment.replace(tzinfo=timezone.utc), tz)
+    return moment
+
+
+def expand(
+    rule: str,
+    first_start: datetime,
+    tz: str,
+    exdates: Iterable[datetime] = (),
+) -> list[datetime]:
+    """The start of every occurrence of a (normalised) rule, in order, as aware datetimes.
+
+    Expansion happens in the venue's wall time (18:00 stays 18:00 across DST changes) and
+    each start is then localized (see :func:`localize`). ``exdates`` (aware) are left out.
+    At most :data:`MAX_OCCURRENCES` are produced.
+    """
+    local_start = wall_time(first_start, tz)
+    excluded = {d.astimezone(timezone.utc) for d in exdates}
+    out: list[datetime] = []
+    seen: set[datetime] = set()
+    for wall in islice(rrulestr(rule, dtstart=local_start), MAX_OCCURRENCES):
+        instant = localize(wall, tz)
+        key = instant.astimezone(timezone.utc)
+        # Two wall times can land on one instant only in a DST gap; keep the first.
+        if key in excluded or key in seen:
+            continue
+        seen.add(key)
+        out.append(instant)
+    return out
+
+
+def missing_occurrences(
+    rule: str, first_start: datetime, tz: str, scheduled: Iterable[datetime]
+) -> list[datetime]:
+    """Starts the rule gives that are not in ``scheduled`` (cancelled or removed dates:
+    the series' ``EXDATE`` list)."""
+    keep = {d.astimezone(timezone.utc) for d in scheduled}
+    return [s for s in expand(rule, first_start, tz) if s.astimezone(timezone.utc) not in keep]
+
+
+def rule_parts(rule: str) -> dict[str, str]:
+    """A canonical rule as ``{NAME: VALUE}`` (for building an iCalendar ``RRULE``)."""
+    return dict(part.split("=", 1) for part in rule.split(";") if "=" in part)
+
+
+def describe_rule(rule: str) -> str:
+    """A short human description of a canonical rule: "every week on MO, WE until 2026-12-31"."""
+    parts = rule_parts(rule)
+    unit = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month"}.get(parts.get("FREQ", ""), "?")
+    interval = int(parts.get("INTERVAL", "1"))
+    text = f"every {unit}" if interval == 1 else f"every {interval} {unit}s"
+    if "BYDAY" in parts:
+        text += " on " + parts["BYDAY"].replace(",", ", ")
+    if "COUNT" in parts:
+        text += f", {parts['COUNT']} times"
+    elif "UNTIL" in parts:
+        until = datetime.strptime(parts["UNTIL"], "%Y%m%dT%H%M%S")
+        text += f" until {until:%Y-%m-%d}"
+    return text
+
+
+# --------------------------------------------------------------------------------------
+# Calendar weeks
+# --------------------------------------------------------------------------------------
+
+_WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
+
+
+def parse_iso_week(value: str) -> date:
+    """The Monday of an ISO week written ``2026-W48``; :class:`ValueError` if malformed."""
+    match = _WEEK_RE.match(value or "")
+    if not match:
+        raise ValueError("a week looks like 2026-W48")
+    year, week = int(match.group(1)), int(match.group(2))
+    if not 1 <= year <= 9998:
+        raise ValueError("that year is out of range")
+    try:
+        return date.fromisocalendar(year, week, 1)
+    except ValueError as exc:
+        raise ValueError(f"{value} is not a week of {year}") from exc
+
+
+def iso_week_of(day: date) -> str:
+    """The ISO week label (``2026-W48``) of a date."""
+    year, week, _ = day.isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
+def week_bounds(monday: date, tz: str) -> tuple[datetime, datetime]:
+    """The aware instants where a week starts and ends (Monday 00:00 to next Monday 00:00)."""
+    start = localize(datetime.combine(monday, time()), tz)
+    end = localize(datetime.combine(monday + timedelta(days=7), time()), tz)
+    return start, end

@@ -1,0 +1,72 @@
+"""The rules of the greeting wall (no HTTP here; the routes stay thin)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from podium.core.errors import InvalidInput
+
+from podium_hello.tables import HelloEventChange, HelloGreeting
+
+MAX_MESSAGE = 200
+MAX_AUTHOR = 150
+
+
+def clean_message(raw: Any) -> str:
+    """Validate a greeting at the edge: 1 to 200 characters, no NUL, no blank message."""
+    message = str(raw or "").strip()
+    if not message:
+        raise InvalidInput("write a message first", field="message")
+    if "\x00" in message:
+        raise InvalidInput("the message contains a NUL character", field="message")
+    if len(message) > MAX_MESSAGE:
+        raise InvalidInput(f"a message has at most {MAX_MESSAGE} characters", field="message")
+    return message
+
+
+async def add_greeting(raw_message: Any, author: str) -> dict[str, Any]:
+    """Store a greeting; returns it as a dict."""
+    greeting = HelloGreeting(
+        message=clean_message(raw_message),
+        author=author[:MAX_AUTHOR],
+        created_at=datetime.now(timezone.utc),
+    )
+    await greeting.save()
+    return greeting.to_dict()
+
+
+async def latest_greetings(limit: int = 50) -> list[dict[str, Any]]:
+    """The newest greetings first."""
+    return await HelloGreeting.select().order_by(HelloGreeting.id, ascending=False).limit(limit)
+
+
+def _field(change: Any, name: str) -> Any:
+    """Read ``action``/``event_id`` from an ``EventChange`` or from a plain dict."""
+    if isinstance(change, dict):
+        return change.get(name)
+    return getattr(change, name, None)
+
+
+async def record_changes(changes: list[Any]) -> int:
+    """Append one row per venue-event change; returns how many were recorded."""
+    if not changes:
+        return 0
+    stamp = datetime.now(timezone.utc)
+    rows = []
+    for change in changes:
+        event_id = _field(change, "event_id")
+        rows.append(
+            HelloEventChange(
+                action=str(_field(change, "action") or "changed")[:30],
+                event_id=event_id if isinstance(event_id, int) else None,
+                seen_at=stamp,
+            )
+        )
+    await HelloEventChange.insert(*rows)
+    return len(rows)
+
+
+async def changes_seen() -> int:
+    """How many venue-event changes the plugin has been told about here."""
+    return await HelloEventChange.count()

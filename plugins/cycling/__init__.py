@@ -1,0 +1,32 @@
+"""Track cycling: meets and their programme (UCI Part 3 conventions).
+
+For now it contributes the ``track_meet`` event kind to the venue calendar; the meet
+programme (phases, heats, start lists) comes in a later issue.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from podium.core import PluginMeta, hookimpl
+from podium.core.venue.service import EventKind
+
+PODIUM_PLUGIN = PluginMeta(
+    name="cycling",
+    version="0.1.0",
+    description="Track cycling meets on the velodrome's track.",
+    scope="venue",
+)
+
+TRACK_MEET = EventKind(
+    name="track_meet",
+    label="Track meet",
+    description="A track cycling competition (sprint, keirin, pursuit, omnium...).",
+    color="#c0262d",
+)
+
+
+@hookimpl
+def podium_event_kinds(registry: Any) -> None:
+    """Register the ``track_meet`` kind."""
+    registry.add(TRACK_MEET.name, TRACK_MEET)

@@ -1,0 +1,5 @@
+"""The esport plugin's bracket formats, one module per format.
+
+Each module exposes ``FORMAT``, an instance implementing
+:class:`podium.tournaments.engine.BracketFormat`.
+"""

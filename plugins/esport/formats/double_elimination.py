@@ -1,0 +1,59 @@
+"""Double elimination: a first loss drops you into the losers bracket, a second one ends it.
+
+Winners bracket of 2^k − 1 matches, losers bracket of 2^k − 2 matches in 2(k − 1) rounds
+(alternating drop-in and internal rounds), then the grand final. Losers drop in an order
+that changes every round (see :mod:`podium.plugins.esport.formats._elimination`) so that
+players who met in the winners bracket do not meet again early in the losers bracket.
+
+Option ``grand_final``:
+
+* ``reset`` (default): the winners' champion must be beaten twice. ``GF2`` is played only
+  when the losers' champion wins ``GF1``; otherwise it is ``skipped`` (never ``ready``).
+  Everyone but the champion loses exactly twice; 2N − 2 matches are played, + 1 with a reset.
+* ``single``: one grand final. 2N − 2 matches; when the losers' champion wins it, the
+  runner-up has lost only once.
+* ``none``: no grand final (the two bracket winners go on elsewhere, e.g. to a next stage).
+  2N − 3 matches; the winners-bracket winner ranks first, the losers-bracket winner second,
+  each with at most one loss.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from podium.plugins.esport.formats import _elimination as elim
+from podium.plugins.esport.formats._common import best_of_options
+from podium.tournaments.engine import BaseFormat, BracketState, OptionSpec
+
+
+class DoubleElimination(elim.EliminationFormat):
+    """Winners and losers brackets, then a grand final with an optional reset."""
+
+    name = "double_elimination"
+    label = "Double elimination"
+    description = "Two losses eliminate; losers get a second life in the losers bracket."
+    option_specs = (
+        OptionSpec(
+            "grand_final",
+            "choice",
+            default="reset",
+            label="Grand final",
+            help="reset: the losers' champion must win twice; single: one match; none: no final.",
+            choices=("none", "single", "reset"),
+        ),
+        *best_of_options(),
+        BaseFormat.tiebreaker_option(()),
+    )
+
+    def _bracket(self, state: BracketState) -> dict[str, Any]:
+        o = state.options
+        return elim.build_double(
+            state,
+            len(state.entrants),
+            grand_final=o["grand_final"],
+            best_of=o["best_of"],
+            finals_best_of=o["finals_best_of"],
+        )
+
+
+FORMAT = DoubleElimination()

@@ -1,0 +1,122 @@
+"""Round robin: everyone meets everyone in the group, once (or twice with ``cycles=2``).
+
+Option ``groups`` splits the field by snake seeding; the order of play and home/away follow
+the FIDE Berger tables. Draws are allowed (a result with ``winner=None``). Standings are
+per group with the tournament's tiebreakers (default: match wins, head-to-head, game
+difference, game wins); across groups, entrants are ordered by their place in their group
+and then by seed, because raw counts are not comparable between groups of different sizes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from podium.plugins.esport.formats import _groups
+from podium.plugins.esport.formats._common import best_of_options
+from podium.tournaments.engine import (
+    BaseFormat,
+    BracketState,
+    Entrant,
+    OptionSpec,
+    StandingRow,
+    rank_rows,
+)
+
+GROUP_OPTIONS = (
+    OptionSpec(
+        "groups",
+        "int",
+        default=1,
+        label="Groups",
+        help="Number of groups, filled by snake seeding (1,4,5,8 / 2,3,6,7).",
+        minimum=1,
+        maximum=64,
+    ),
+    OptionSpec(
+        "cycles",
+        "choice",
+        default=1,
+        label="Cycles",
+        help="1: everyone meets once; 2: twice, home and away swapped.",
+        choices=(1, 2),
+    ),
+)
+
+RR_TIEBREAKERS = ("match_wins", "head_to_head", "game_difference", "game_wins")
+
+
+class RoundRobin(BaseFormat):
+    """All-play-all in one or more groups."""
+
+    name = "round_robin"
+    label = "Round robin"
+    description = "Everyone in a group plays everyone else (Berger order), once or twice."
+    allows_draws = True
+    default_tiebreakers = RR_TIEBREAKERS
+    option_specs = (
+        *GROUP_OPTIONS,
+        best_of_options()[0],
+        BaseFormat.tiebreaker_option(RR_TIEBREAKERS),
+    )
+
+    def check_entrants(self, entrants: Sequence[Entrant], options: dict[str, Any]) -> None:
+        """Every group needs two entrants at least."""
+        super().check_entrants(entrants, options)
+        if options["groups"] * 2 > len(entrants):
+            raise ValueError(
+                f"{options['groups']} groups need at least {options['groups'] * 2} entrants"
+            )
+
+    def _build(self, state: BracketState) -> None:
+        o = state.options
+        state.extra["groups"] = _groups.build_groups(
+            state,
+            [e.id for e in state.entrants],
+            o["groups"],
+            cycles=o["cycles"],
+            best_of=o["best_of"],
+        )
+
+    def _summarise(self, state: BracketState) -> None:
+        info = state.extra["groups"]
+        state.extra["complete"] = all(
+            _groups.group_complete(state, info, g) for g in info["groups"]
+        )
+        if state.extra["complete"] and len(info["groups"]) == 1:
+            state.extra["champion"] = self.standings(state)[0].entrant_id
+        else:
+            state.extra["champion"] = None
+
+    def group_standings(self, state: BracketState) -> dict[str, list[StandingRow]]:
+        """Each group's table, by group name."""
+        info = state.extra["groups"]
+        tb = self.tiebreakers(state)
+        return {g: _groups.group_standings(state, info, g, tb) for g in info["groups"]}
+
+    def standings(self, state: BracketState) -> list[StandingRow]:
+        """One group: its table. Several: by place in group, then seed."""
+        tables = self.group_standings(state)
+        if len(tables) == 1:
+            return next(iter(tables.values()))
+        return merge_group_tables(state, tables)
+
+
+def merge_group_tables(
+    state: BracketState, tables: dict[str, list[StandingRow]]
+) -> list[StandingRow]:
+    """Interleave group tables: every group's first, then every second... (seed breaks ties)."""
+    by_id = {row.entrant_id: row for rows in tables.values() for row in rows}
+    entrants = [e for e in state.entrants if e.id in by_id]
+    rows = rank_rows(
+        entrants,
+        {},
+        (),
+        primary=lambda x: (by_id[x].rank,),
+        status=lambda x: by_id[x].status,
+        extra_values=lambda x: dict(by_id[x].values),
+    )
+    return rows
+
+
+FORMAT = RoundRobin()

@@ -1,0 +1,45 @@
+"""Single elimination: lose once and you are out.
+
+2^k − 1 matches for 2^k slots; byes (to the top seeds) are resolved automatically.
+Option ``third_place`` adds a match between the semi-final losers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from podium.plugins.esport.formats import _elimination as elim
+from podium.plugins.esport.formats._common import best_of_options
+from podium.tournaments.engine import BaseFormat, BracketState, OptionSpec
+
+
+class SingleElimination(elim.EliminationFormat):
+    """The classic knockout bracket, seeded by the fold (1–16, 8–9, 4–13, ...)."""
+
+    name = "single_elimination"
+    label = "Single elimination"
+    description = "Knockout: one loss eliminates; byes go to the top seeds."
+    option_specs = (
+        OptionSpec(
+            "third_place",
+            "bool",
+            default=False,
+            label="Third-place match",
+            help="The semi-final losers play for third place.",
+        ),
+        *best_of_options(),
+        BaseFormat.tiebreaker_option(()),
+    )
+
+    def _bracket(self, state: BracketState) -> dict[str, Any]:
+        o = state.options
+        return elim.build_single(
+            state,
+            len(state.entrants),
+            third_place=o["third_place"],
+            best_of=o["best_of"],
+            finals_best_of=o["finals_best_of"],
+        )
+
+
+FORMAT = SingleElimination()

@@ -1,0 +1,108 @@
+"""Tournaments in a real browser: a player registers and checks in; an organiser starts a
+16-entrant double elimination and records results from the tournament page while the
+venue's big screen (another browser) updates over SSE without reloading; the bracket
+scrolls sideways inside its own box on a phone."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+import pytest
+from playwright.async_api import expect
+
+from podium.core.testing import DEFAULT_PASSWORD
+
+MARK = "window.__podiumSameDocument = true"
+SAME_DOCUMENT = "window.__podiumSameDocument === true"
+SSE_OPEN_PROBE = "document.addEventListener('htmx:sseOpen', () => { window.__podiumSseOpen = true; });"
+
+
+async def _log_in(page: Any, username: str, next_path: str) -> None:
+    await page.goto(f"/login?next={next_path}")
+    await page.get_by_label("Username").fill(username)
+    await page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
+
+
+async def _tournament_with_field(size: int) -> int:
+    """A double elimination with a check-in window open and ``size - 1`` entrants already
+    in and checked in (the last place is the browser player's)."""
+    from podium.tests.core.test_venue_support import quick_user
+    from podium.tournaments import service
+    from podium.tournaments.tables import Entrant
+
+    await quick_user("pia", "player")
+    await quick_user("olga", "organiser")
+    from podium.web.assembly import make_plugin_host
+
+    now = datetime.now(timezone.utc)
+    t = await service.create_tournament(make_plugin_host(), None, {
+        "name": "Friday Smash", "game": "Rocket League", "format": "double_elimination",
+        "options": {"grand_final": "reset"}, "checkin_opens": now - timedelta(hours=1),
+        "checkin_closes": now + timedelta(hours=2)}, None)
+    for i in range(1, size):
+        await service.add_entrant(t["id"], {"name": f"Team {i:02d}"}, None)
+    await Entrant.update({Entrant.checked_in: True}).where(Entrant.tournament == t["id"])
+    return t["id"]
+
+
+@pytest.fixture
+async def field_of_15(podium_db: None) -> int:
+    """The tournament, seeded before the live server starts (seed, then serve)."""
+    return await _tournament_with_field(16)
+
+
+async def test_register_check_in_start_report_and_screen_updates_live(
+    field_of_15: int, podium_live_server: Any, new_page: Any
+) -> None:
+    url = f"/tournaments/{field_of_15}"
+
+    player = await new_page(width=390, height=844)
+    await _log_in(player, "pia", url)
+    await player.get_by_role("button", name="Register").click()
+    await expect(player.locator("#my-entry")).to_contain_text("registered")
+    await player.get_by_role("button", name="Check in").click()
+    await expect(player.locator("#my-entry")).to_contain_text("checked in")
+
+    screen = await new_page(width=1920, height=1080)
+    await screen.add_init_script(SSE_OPEN_PROBE)
+    await screen.goto(f"{url}/screen?rotate=0")
+    await expect(screen.locator("body.screen")).to_be_visible()
+    await expect(screen.locator(".sc-names")).to_contain_text("Pia")
+    await screen.wait_for_function("window.__podiumSseOpen === true")
+    await screen.evaluate(MARK)
+
+    organiser = await new_page()
+    await _log_in(organiser, "olga", url)
+    await organiser.get_by_role("button", name=re.compile("^Start")).click()
+    await expect(organiser.locator("#console .result-form").first).to_be_visible()
+    # The screen switches from the field to the bracket by itself.
+    await expect(screen.locator(".sc-tree").first).to_be_visible()
+    await expect(screen.locator(".sc-head")).to_contain_text("LIVE")
+
+    for _ in range(3):
+        form = organiser.locator("#console .result-form").filter(
+            has=organiser.locator(".badge", has_text=re.compile("^ready$"))).first
+        key = (await form.locator("strong").inner_text()).strip()
+        version = await screen.locator(".sc").get_attribute("data-version")
+        await form.get_by_label("Games").fill("2-0")  # the first side (selected) wins
+        await form.get_by_role("button", name="Set result").click()
+        await expect(organiser.locator("#console")).to_be_visible()
+        card = screen.locator(f'.sc-m[data-key="{key}"]').first
+        await expect(card).to_have_attribute("data-status", "completed")
+        await expect(card.locator(".sc-s.win")).to_have_count(1)
+        assert await screen.locator(".sc").get_attribute("data-version") != version
+    assert await screen.evaluate(SAME_DOCUMENT), "the screen updated over SSE, no reload"
+    assert await screen.evaluate(
+        "document.documentElement.scrollHeight <= window.innerHeight + 1"), "no scrolling"
+
+    # The player's phone: the bracket scrolls inside its box, the page does not.
+    await player.goto(url)
+    scroller = player.locator("#bracket .bracket-scroll").first
+    assert await scroller.evaluate("el => el.scrollWidth > el.clientWidth")
+    assert await player.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth + 1")
+    assert player.js_errors == [] and screen.js_errors == [] and organiser.js_errors == []

@@ -1,0 +1,160 @@
+"""The big-screen view: public, every format, focus on the live rounds with pages that fit
+a 1080p screen, the calls from stations, view options, and the cached body."""
+
+from __future__ import annotations
+
+import pytest
+
+from podium.tests.tournaments.support import (
+    create,
+    field_of,
+    matches,
+    organiser,
+    participants,
+    win_games,
+)
+from podium.tournaments import screen
+from podium.tournaments.render_cache import cache_for
+from podium.tournaments.tables import MatchRow
+
+
+async def _play(c, org, tid: int, count: int) -> None:
+    """Record ``count`` results (the first slot wins) in bracket order."""
+    for _ in range(count):
+        ready = [m for m in await matches(c, tid, status="ready")
+                 if all(s.get("entrant_id") for s in m["slots"])]
+        if not ready:
+            return
+        m = ready[0]
+        winner = participants(m)[0]
+        body = {"winner_id": winner, "games": win_games(m, winner)} if len(m["slots"]) == 2 \
+            else {"winner_id": winner, "games": []}
+        r = await c.post(f"/api/v1/matches/{m['id']}/result", headers=org, json=body)
+        assert r.status_code == 200, r.text
+
+
+async def _started(c, org, fmt: str, n: int, **extra) -> dict:
+    t = await create(c, org, fmt, **extra)
+    await field_of(c, org, t["id"], n)
+    r = await c.post(f"/api/v1/tournaments/{t['id']}/start", headers=org)
+    assert r.status_code == 200, r.text
+    return t
+
+
+async def test_screen_is_public_and_live_over_sse(podium_app, podium_client):
+    c, org = podium_client, await organiser()
+    t = await _started(c, org, "double_elimination", 16)
+    await _play(c, org, t["id"], 10)
+    # A match called to a station (the stations module sets the column and the version).
+    m = (await matches(c, t["id"], status="ready"))[0]
+    await MatchRow.update({MatchRow.station: 7, MatchRow.status: "in_progress"}).where(
+        MatchRow.id == m["id"])
+    from podium.tournaments.service import bump_version
+
+    await bump_version(t["id"])
+    page = await c.get(f"/tournaments/{t['id']}/screen")  # anonymous
+    assert page.status_code == 200 and 'class="screen"' in page.text
+    assert f'sse-connect="/-/events?topics=tournament-{t["id"]}"' in page.text
+    assert f'hx-trigger="sse:bracket-{t["id"]}' in page.text
+    names = " vs ".join(s["name"] for s in m["slots"])
+    assert "Station 7" in page.text and names in page.text
+    assert "Winners bracket" in page.text and "Losers bracket" in page.text
+
+    body = await c.get(f"/tournaments/{t['id']}/screen/body", headers={"HX-Request": "true"})
+    assert body.status_code == 200 and body.text in page.text
+    before = cache_for(podium_app).renders
+    assert (await c.get(f"/tournaments/{t['id']}/screen/body")).text == body.text
+    assert cache_for(podium_app).renders == before
+    await _play(c, org, t["id"], 1)
+    after = await c.get(f"/tournaments/{t['id']}/screen/body")
+    assert after.text != body.text and cache_for(podium_app).renders == before + 1
+
+
+@pytest.mark.parametrize("fmt, n, options, played, expect", [
+    ("single_elimination", 8, {"third_place": True}, 3, "Semi-finals"),
+    ("round_robin", 9, {"groups": 3}, 3, "Group B"),
+    ("swiss", 10, {}, 3, "Standings"),
+    ("groups_playoffs", 8, {"groups": 2}, 3, "Group A"),
+    ("free_for_all", 12, {"lobby_size": 4, "advance": 2}, 0, "Lobby F1-1"),
+])
+async def test_screen_every_format(podium_client, fmt, n, options, played, expect):
+    c, org = podium_client, await organiser()
+    t = await _started(c, org, fmt, n, options=options)
+    await _play(c, org, t["id"], played)
+    page = await c.get(f"/tournaments/{t['id']}/screen?rotate=5")
+    assert page.status_code == 200, page.text
+    assert expect in page.text and 'data-rotate="5"' in page.text
+
+
+async def test_screen_before_start_lists_the_field_and_after_the_end_the_winner(podium_client):
+    c, org = podium_client, await organiser()
+    t = await create(c, org, "single_elimination")
+    await field_of(c, org, t["id"], 4)
+    page = await c.get(f"/tournaments/{t['id']}/screen")
+    assert "Team 3" in page.text and "4 entrants" in page.text
+    await c.post(f"/api/v1/tournaments/{t['id']}/start", headers=org)
+    await _play(c, org, t["id"], 10)
+    page = await c.get(f"/tournaments/{t['id']}/screen")
+    assert "Champion" in page.text and "Final standings" in page.text
+
+
+async def test_screen_view_options_and_bad_input(podium_client):
+    c, org = podium_client, await organiser()
+    t = await _started(c, org, "single_elimination", 64)
+    page = await c.get(f"/tournaments/{t['id']}/screen")
+    assert "Page 1 / 4" in page.text  # 32 first-round matches, 8 per page
+    fixed = await c.get(f"/tournaments/{t['id']}/screen?page=3")
+    assert "Page 3 / 4" in fixed.text and 'data-rotate="0"' in fixed.text
+    assert fixed.text.count('class="sc-page"') == 1
+    beyond = await c.get(f"/tournaments/{t['id']}/screen?page=99")
+    assert beyond.status_code == 200 and "Page 4 / 4" in beyond.text
+    for query in ("page=0", "page=x", "rotate=-1", "rotate=99999", "bracket=%3Cb%3E",
+                  "bracket=" + "a" * 41):
+        r = await c.get(f"/tournaments/{t['id']}/screen?{query}")
+        assert r.status_code == 400 or r.status_code == 422, (query, r.status_code)
+    assert (await c.get("/tournaments/999999/screen")).status_code == 404
+    only = await c.get(f"/tournaments/{t['id']}/screen?bracket=losers")
+    assert only.status_code == 200 and "Nothing to show yet" in only.text
+
+
+# -- pure page building ----------------------------------------------------------------
+
+
+def _m(key, bracket, rnd, status, pos=1, station=None):
+    return {"key": key, "stage": 1, "bracket": bracket, "round": rnd, "position": pos,
+            "status": status, "station": station, "best_of": 1, "winner_id": None,
+            "games": [], "score": None,
+            "slots": [{"entrant_id": 1, "name": "A", "seed": 1},
+                      {"entrant_id": 2, "name": "B", "seed": 2}]}
+
+
+def test_pages_focus_on_live_subtrees_at_256():
+    rounds = [(f"R{r}", [_m(f"W{r}-{i}", "winners", r, "completed", i)
+                         for i in range(1, 2 ** (8 - r) + 1)]) for r in range(1, 9)]
+    # Round 2 is being played: only its first 16 matches are still live.
+    for i, m in enumerate(rounds[1][1]):
+        m["status"] = "ready" if i < 16 else "completed"
+    for r in range(2, 8):
+        for m in rounds[r][1]:
+            m["status"] = "pending"
+    panels = screen.tree_panels("winners", "Bracket", rounds)
+    assert [c.title for c in panels[0].columns] == ["R2", "R3", "R4", "R5", "R6"]
+    assert len(panels) == 2  # 8 parts of 8; only the 2 with live matches are shown
+    assert all(len(p.columns[0].matches) == screen.ROWS for p in panels)
+    assert panels[0].columns[1].matches[0]["key"] == "W3-1"
+
+
+def test_small_double_elimination_windows_share_a_page():
+    ms = ([_m(f"W2-{i}", "winners", 2, "ready", i) for i in range(1, 5)]
+          + [_m(f"W3-{i}", "winners", 3, "pending", i) for i in range(1, 3)]
+          + [_m(f"L1-{i}", "losers", 1, "ready", i) for i in range(1, 5)]
+          + [_m("GF1", "final", 1, "pending"), _m("GF2", "final", 2, "skipped")])
+    ms[-1]["slots"] = [{"entrant_id": None, "source": "winner of GF1"},
+                       {"entrant_id": None, "source": "loser of GF1"}]
+    pages = screen.screen_pages({"status": "running", "format": "double_elimination"},
+                                ms, [], [])
+    assert len(pages) == 1 and len(pages[0].panels) == 2
+    titles = [c.title for c in pages[0].panels[0].columns]
+    assert titles[-1] == "Grand final" and "Grand final reset" not in titles
+    side = screen.sidebar(ms)
+    assert [m["key"] for m in side["up_next"]][:2] == ["W2-1", "W2-2"]

@@ -1,0 +1,79 @@
+"""``podium demo``: the seeded velodrome, its users and idempotence with ``--if-empty``."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from datetime import date
+
+import click
+import pytest
+
+from podium.core.accounts.service import authenticate, get_user_by_name
+from podium.core.venue import service
+from podium.core.venue.tables import Event, Series, Space, Venue
+from podium.web.demo import DEMO_PASSWORD, seed_demo
+
+
+async def test_seed_demo_builds_a_week_at_the_velodrome(podium_db):
+    steps = []
+    result = await seed_demo(admin_password="admin-pass-123", today=date(2026, 11, 23), advance=steps.append)
+    assert result.created and not result.admin_password_generated
+    assert len(steps) == 8
+    venue = await service.get_venue(result.venue_id)
+    assert "Saint-Quentin" in venue["name"] and venue["timezone"] == "Europe/Paris"
+    assert [s["name"] for s in venue["spaces"]] == ["Track", "Infield", "E-sport arena", "Gaming lounge"]
+    kinds = {r["kind"] for r in await Event.select(Event.kind)}
+    assert {"public_session", "track_meet", "training", "private_hire"} <= kinds
+    assert await Series.count() == 2
+    # A week of events from today (every day has something; one-offs all within the
+    # week), and everyday sessions that go on for four weeks.
+    rows = await Event.select(Event.starts_at, Event.series).order_by(Event.starts_at)
+    days = {service.rules.wall_time(r["starts_at"], "Europe/Paris").date() for r in rows}
+    assert min(days) == date(2026, 11, 23)
+    assert {date(2026, 11, d) for d in range(23, 30)} <= days
+    one_offs = {service.rules.wall_time(r["starts_at"], "Europe/Paris").date() for r in rows if not r["series"]}
+    assert len(one_offs) == 4 and max(one_offs) <= date(2026, 11, 29)
+    drop_in = await Event.select().where(Event.title == "Drop-in gaming")
+    assert len(drop_in) == 28 and all(e["capacity"] == 16 for e in drop_in)
+    # Users of each role; the admin's password is the one given.
+    roles = {name: (await get_user_by_name(name)).roles for name in result.users}
+    assert roles["admin"] == {"admin"} and roles["organiser"] == {"organiser"}
+    assert roles["gate"] == {"staff"} and roles["player8"] == {"player", "fan"} and roles["fan5"] == {"fan"}
+    assert await authenticate("admin", "admin-pass-123") is not None
+    assert await authenticate("fan3", DEMO_PASSWORD) is not None
+    # Idempotent with if_empty, refused without.
+    again = await seed_demo(if_empty=True)
+    assert not again.created and await Venue.count() == 1 and await Space.count() == 4
+    with pytest.raises(click.ClickException):
+        await seed_demo()
+
+
+async def test_seed_demo_generates_an_admin_password(podium_db):
+    result = await seed_demo()
+    assert result.admin_password_generated and len(result.admin_password) >= 12
+    assert await authenticate("admin", result.admin_password) is not None
+
+
+def _podium(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    code = "from podium.web.cli import cli_entry; cli_entry()"
+    return subprocess.run([sys.executable, "-c", code, *args], env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+async def test_demo_command_prints_the_admin_password_and_is_idempotent(podium_db):
+    env = {k: v for k, v in os.environ.items() if k != "PODIUM_ADMIN_PASSWORD"}
+    env["COLUMNS"] = "200"
+    first = _podium("demo", "--if-empty", env=env)
+    assert first.returncode == 0, first.stderr
+    match = re.search(r"admin password \(generated, shown once\): (\S+)", first.stdout)
+    assert match, first.stdout
+    assert "Demo users (password podium-demo)" in first.stdout
+    assert await authenticate("admin", match.group(1)) is not None
+    second = _podium("demo", "--if-empty", env=env)
+    assert second.returncode == 0 and "already exists" in second.stdout
+    assert await Venue.count() == 1
+    third = _podium("demo", env=env)
+    assert third.returncode != 0 and "already has a venue" in (third.stdout + third.stderr)

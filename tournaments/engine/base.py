@@ -1,0 +1,312 @@
+"""The format contract: what the tournament domain calls, and a base class to build on.
+
+A bracket format is a plain object registered through the ``podium_bracket_formats`` hook.
+The domain never looks inside it; it calls, with plain data:
+
+* ``validate_options(options)`` when an organiser creates or edits a tournament;
+* ``check_entrants(entrants, options)`` before starting;
+* ``derive(entrants, options, results, pairings)`` to rebuild the whole state from the
+  facts (start-up, after a correction, to check a projection);
+* ``apply(state, fact)`` on the hot path, after a new result was appended to the log;
+* ``check_result(state, fact)`` before accepting a report (a 4xx names the reason);
+* ``next_round(state)`` for dynamic formats (Swiss) when an organiser pairs a round;
+* ``standings(state)`` for the standings page and API.
+
+See ``docs/formats.md`` for a complete example.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from podium.tournaments.engine.graph import apply_result, derive_all
+from podium.tournaments.engine.model import (
+    BYE,
+    BracketState,
+    Entrant,
+    Match,
+    MatchKey,
+    MatchStatus,
+    PairingFact,
+    ResultFact,
+    StandingRow,
+)
+from podium.tournaments.engine.options import OptionSpec, validate_options
+from podium.tournaments.engine.standings import TIEBREAKERS
+
+
+class ResultError(ValueError):
+    """A result the format refuses; ``code`` is stable (for the API), the message human.
+
+    Codes: ``unknown_match``, ``not_ready``, ``participants_changed``,
+    ``winner_not_in_match``, ``draw_not_allowed``, ``games_contradict_winner``,
+    ``invalid_games``.
+    """
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+class PairingError(ValueError):
+    """The next round cannot be paired (finished, unfinished round, or impossible)."""
+
+
+@runtime_checkable
+class BracketFormat(Protocol):
+    """What every bracket format provides. Formats hold no per-tournament state."""
+
+    #: unique registry name, e.g. ``"double_elimination"``.
+    name: str
+    #: human label, e.g. ``"Double elimination"``.
+    label: str
+    #: one sentence for the format picker.
+    description: str
+    #: the options an organiser can set, with defaults and allowed values.
+    option_specs: tuple[OptionSpec, ...]
+    #: ``True`` when rounds are paired one at a time from results (Swiss): the domain must
+    #: call :meth:`next_round` and store the returned :class:`PairingFact`.
+    dynamic: bool
+    #: ``True`` when a match may end in a draw (``winner=None``, not a forfeit).
+    allows_draws: bool
+    #: the smallest field the format accepts.
+    min_entrants: int
+
+    def validate_options(self, options: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Return the options complete with defaults; ``ValueError`` names a bad one."""
+        ...
+
+    def check_entrants(self, entrants: Sequence[Entrant], options: Mapping[str, Any]) -> None:
+        """Raise ``ValueError`` when this field cannot be run with these options."""
+        ...
+
+    def derive(
+        self,
+        entrants: Sequence[Entrant],
+        options: Mapping[str, Any],
+        results: Sequence[ResultFact] | Mapping[MatchKey, ResultFact] = (),
+        pairings: Sequence[PairingFact] = (),
+    ) -> BracketState:
+        """Build the whole state from the facts (the latest fact per match key wins)."""
+        ...
+
+    def apply(self, state: BracketState, fact: ResultFact) -> list[MatchKey]:
+        """Record ``fact`` in ``state`` (replacing any fact for that match) and update it.
+
+        Returns the keys of the matches whose derived data changed. The result is the same
+        as ``derive`` with the updated log.
+        """
+        ...
+
+    def check_result(self, state: BracketState, fact: ResultFact) -> None:
+        """Raise :class:`ResultError` when ``fact`` cannot be accepted for its match now."""
+        ...
+
+    def next_round(self, state: BracketState) -> PairingFact:
+        """Pair the next round (dynamic formats); :class:`PairingError` when impossible."""
+        ...
+
+    def standings(self, state: BracketState) -> list[StandingRow]:
+        """Rank every entrant with the tournament's tiebreakers."""
+        ...
+
+
+def latest_results(
+    results: Sequence[ResultFact] | Mapping[MatchKey, ResultFact],
+) -> dict[MatchKey, ResultFact]:
+    """The results log reduced to the latest fact per match key (later entries win)."""
+    if isinstance(results, Mapping):
+        return dict(results)
+    out: dict[MatchKey, ResultFact] = {}
+    for fact in results:
+        out[fact.match] = fact
+    return out
+
+
+def check_games(
+    fact: ResultFact, participants: Sequence[Any], best_of: int | None, allows_draws: bool
+) -> None:
+    """Check a two-sided result's winner and games against the match.
+
+    * the winner is one of the participants (or ``None``: a draw where allowed, or a
+      double forfeit);
+    * every game is two non-negative integers;
+    * the winner won more games than the loser (a draw: as many), and nobody won more
+      games than a best-of-N needs;
+    * a forfeit may come without games.
+    """
+    if fact.winner is not None and fact.winner not in participants:
+        raise ResultError(
+            "winner_not_in_match", f"{fact.winner!r} does not play match {fact.match}"
+        )
+    if fact.winner is None and not fact.forfeit and not allows_draws:
+        raise ResultError("draw_not_allowed", f"match {fact.match} needs a winner")
+    if not fact.games:
+        return
+    for g in fact.games:
+        if len(g) != 2 or not all(isinstance(x, int) and x >= 0 for x in g):
+            raise ResultError("invalid_games", f"a game must be two scores, got {list(g)!r}")
+    # Games are in the reporter's participant order; count them in the match's order.
+    first = participants[0]
+    if fact.participants and fact.participants[0] != first:
+        games = [(g[1], g[0]) for g in fact.games]
+    else:
+        games = [(g[0], g[1]) for g in fact.games]
+    wins_a = sum(1 for x, y in games if x > y)
+    wins_b = sum(1 for x, y in games if y > x)
+    if best_of and len(games) > best_of:
+        raise ResultError(
+            "games_contradict_winner", f"{len(games)} games reported in a best of {best_of}"
+        )
+    if fact.winner is None:
+        if not fact.forfeit and wins_a != wins_b:
+            raise ResultError("games_contradict_winner", "a draw needs as many wins each")
+        return
+    won, lost = (wins_a, wins_b) if fact.winner == first else (wins_b, wins_a)
+    if won <= lost:
+        raise ResultError(
+            "games_contradict_winner",
+            f"the games say {won}-{lost} for {fact.winner!r}, who is reported as the winner",
+        )
+    if best_of and best_of > 1:
+        need = best_of // 2 + 1
+        if won > need or lost >= need:
+            raise ResultError(
+                "games_contradict_winner",
+                f"{won}-{lost} is not a finished best of {best_of} (first to {need})",
+            )
+
+
+class BaseFormat:
+    """Defaults for the contract; subclasses set the class attributes and ``_build``.
+
+    Static formats (the whole match graph known up front) implement ``_build(state)`` —
+    add every match with :meth:`BracketState.add` — and ``_summarise(state)`` (champion,
+    completion), and get ``derive``/``apply`` for free through ``podium.tournaments.engine.graph``.
+    Dynamic formats override :meth:`derive`, :meth:`apply` and :meth:`next_round`.
+    """
+
+    name: ClassVar[str] = ""
+    label: ClassVar[str] = ""
+    description: ClassVar[str] = ""
+    option_specs: ClassVar[tuple[OptionSpec, ...]] = ()
+    dynamic: ClassVar[bool] = False
+    allows_draws: ClassVar[bool] = False
+    min_entrants: ClassVar[int] = 2
+    #: tiebreakers when the tournament does not choose: subclasses override.
+    default_tiebreakers: ClassVar[tuple[str, ...]] = ()
+
+    # ------------------------------------------------------------------ options
+    @classmethod
+    def tiebreaker_option(cls, default: Sequence[str]) -> OptionSpec:
+        """The standard ``tiebreakers`` option (an ordered list of names)."""
+        return OptionSpec(
+            "tiebreakers",
+            "choice_list",
+            default=list(default),
+            label="Tiebreakers",
+            help="Applied in this order when entrants are level; the seed decides last.",
+            choices=TIEBREAKERS,
+        )
+
+    def validate_options(self, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Fill defaults and check every option; ``ValueError`` names the bad one."""
+        return validate_options(self.option_specs, options)
+
+    def check_entrants(self, entrants: Sequence[Entrant], options: Mapping[str, Any]) -> None:
+        """Check the field: enough entrants, distinct ids, seeds exactly 1..N."""
+        if len(entrants) < self.min_entrants:
+            raise ValueError(
+                f"{self.label or self.name} needs at least {self.min_entrants} entrants, "
+                f"got {len(entrants)}"
+            )
+        ids = [e.id for e in entrants]
+        if len(set(ids)) != len(ids):
+            raise ValueError("an entrant is listed twice")
+        seeds = sorted(e.seed for e in entrants)
+        if seeds != list(range(1, len(entrants) + 1)):
+            raise ValueError("seeds must be exactly 1..N, each once")
+
+    # ------------------------------------------------------------------ derivation
+    def derive(
+        self,
+        entrants: Sequence[Entrant],
+        options: Mapping[str, Any],
+        results: Sequence[ResultFact] | Mapping[MatchKey, ResultFact] = (),
+        pairings: Sequence[PairingFact] = (),
+    ) -> BracketState:
+        """Build the match graph and evaluate it from the results log."""
+        opts = self.validate_options(options)
+        self.check_entrants(entrants, opts)
+        state = BracketState(self, entrants, opts, latest_results(results), pairings)
+        self._build(state)
+        derive_all(state)
+        self._summarise(state)
+        return state
+
+    def _build(self, state: BracketState) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _summarise(self, state: BracketState) -> None:
+        """Set ``state.extra["complete"]`` and ``["champion"]`` (default: never complete)."""
+        state.extra.setdefault("complete", False)
+
+    def apply(self, state: BracketState, fact: ResultFact) -> list[MatchKey]:
+        """Record ``fact`` and re-flow everything downstream of its match."""
+        m = state.by_key.get(fact.match)
+        if m is None:
+            raise ResultError("unknown_match", f"no match {fact.match!r} in this tournament")
+        state.results[fact.match] = fact
+        changed = apply_result(state, m.index)
+        matches = state.matches
+        # Only a change to one of the deciding matches can change the summary; formats
+        # list their indices in extra["summary_watch"] so the hot path skips the rest.
+        watch = state.extra.get("summary_watch")
+        if watch is None or not watch.isdisjoint(changed):
+            self._summarise(state)
+        return [matches[i].key for i in changed]
+
+    def check_result(self, state: BracketState, fact: ResultFact) -> None:
+        """Refuse results that do not fit the match as it stands now.
+
+        Accepted on ``ready`` matches (a report), ``completed`` ones (a correction, which
+        the domain restricts to organisers) and ``needs_replay`` ones with both sides known
+        (the replay). The recorded participants must be the current ones.
+        """
+        m = state.by_key.get(fact.match)
+        if m is None:
+            raise ResultError("unknown_match", f"no match {fact.match!r} in this tournament")
+        playable = m.status in (MatchStatus.READY, MatchStatus.COMPLETED) or m.playable
+        if not playable or m.a is BYE or m.b is BYE:
+            raise ResultError(
+                "not_ready", f"match {m.key} is {m.status.value} and cannot take a result"
+            )
+        participants = [p for p in m.participants]
+        if sorted(map(repr, participants)) != sorted(map(repr, fact.participants)):
+            raise ResultError(
+                "participants_changed",
+                f"match {m.key} is now {participants!r}, the report says "
+                f"{list(fact.participants)!r}",
+            )
+        self._check_outcome(state, m, fact)
+
+    def _check_outcome(self, state: BracketState, m: Match, fact: ResultFact) -> None:
+        check_games(fact, m.participants, m.best_of, self.allows_draws)
+
+    def next_round(self, state: BracketState) -> PairingFact:
+        """Static formats have nothing to pair: their whole graph exists from the start."""
+        raise PairingError(f"{self.label or self.name} has no rounds to pair")
+
+    def standings(self, state: BracketState) -> list[StandingRow]:  # pragma: no cover
+        """Rank every entrant (formats implement this)."""
+        raise NotImplementedError
+
+    def tiebreakers(self, state: BracketState) -> list[str]:
+        """The tournament's tiebreakers, or this format's defaults."""
+        chosen = state.options.get("tiebreakers")
+        return list(chosen) if chosen is not None else list(self.default_tiebreakers)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name!r}>"

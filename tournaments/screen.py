@@ -1,0 +1,507 @@
+"""The venue's big screen (``/tournaments/{id}/screen``) and the cached bracket fragment.
+
+The screen is public (no login), dark, high-contrast and sized for a 1080p screen read
+from 3 m; it never scrolls. Instead the tournament is cut into *pages* that fit the
+screen, and the page rotates every few seconds (a few lines of inline script; without
+script the first page shows). Pages focus on what is being played:
+
+* elimination brackets (``winners`` with the ``final`` matches to its right, ``losers``):
+  a window of up to :data:`COLUMNS` rounds starting at the earliest live round, cut
+  vertically into sub-trees of at most :data:`ROWS` matches; sub-trees with nothing live
+  are left out while something else is live; two small windows share a page;
+* groups (round robin, the first stage of groups then playoffs): a table per group with
+  the matches of its current round;
+* Swiss: the current round's matches (live ones first), then the standings;
+* free-for-all: the lobbies of the live round with points and placings;
+* before the start, the field and its check-ins; at the end, the podium.
+
+A sidebar shows the calls ("Station 7 — A vs B": matches called to a station), the next
+ready matches and the latest results.
+
+The body of the screen is a fragment rendered once per tournament version and variant
+(:mod:`podium.tournaments.render_cache`); the page re-fetches it when the tournament's SSE
+topic announces a change (``bracket-{id}``), and every minute as a safety net. Query
+parameters: ``page`` (fix one page, 1-based), ``bracket`` (only one bracket or group, by
+its name), ``rotate`` (seconds per page, 0 to stop; default :data:`ROTATE_SECONDS`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from litestar import MediaType, Request, get
+from litestar.params import FromQuery, QueryParameter
+from litestar.response import Response, Template
+
+from podium.core.errors import InvalidInput
+from podium.core.pages import render
+from podium.tournaments import service
+from podium.tournaments.api import Id, topic
+from podium.tournaments.render_cache import cached_fragment, render_template
+from podium.tournaments.tables import MatchRow
+
+# Statuses of a match someone can play now (or is playing): what "live" means.
+LIVE = frozenset({"ready", "in_progress", "awaiting_confirmation", "disputed", "needs_replay"})
+ELIMINATION = ("winners", "losers", "final")
+BRACKET_LABELS = {"winners": "Winners bracket", "losers": "Losers bracket", "final": "Finals"}
+GROUP_ROWS = 16  # table lines of the groups sharing one screen page
+ROWS = 8  # matches per bracket column on one screen page (two names each)
+COLUMNS = 5  # rounds side by side on one screen page
+CARDS_PER_PAGE = 24  # Swiss matches per page (3 columns of 8)
+STANDINGS_PER_PAGE = 28  # two columns of 14
+MAX_STANDINGS_PAGES = 3
+LOBBIES_PER_PAGE = 8
+ENTRANTS_PER_PAGE = 60
+MAX_CALLS = 8
+SIDEBAR_LINES = 24
+MAX_UP_NEXT = 5
+MAX_RESULTS = 4
+ROTATE_SECONDS = 12
+MAX_ROTATE = 3600
+MAX_PAGE = 10_000
+BRACKET_PARAM_MAX = 40
+
+PageNumber = Annotated[int | None, QueryParameter(ge=1, le=MAX_PAGE,
+                                                   description="Fix this page (1-based).")]
+Rotate = Annotated[int | None, QueryParameter(ge=0, le=MAX_ROTATE,
+                                              description="Seconds per page; 0 stops.")]
+
+
+# --------------------------------------------------------------------------------------
+# The tournament page's bracket fragment (cached per version)
+# --------------------------------------------------------------------------------------
+
+
+def group_bracket(matches: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Matches grouped by bracket, then round, in bracket order (the tournament page)."""
+    groups: dict[tuple[int, str], dict[int, list[Mapping[str, Any]]]] = {}
+    for m in matches:
+        groups.setdefault((m["stage"], m["bracket"]), {}).setdefault(m["round"], []).append(m)
+    return [
+        {"stage": stage, "name": BRACKET_LABELS.get(bracket, bracket),
+         "rounds": [{"number": n, "matches": ms} for n, ms in sorted(rounds.items())]}
+        for (stage, bracket), rounds in groups.items()
+    ]
+
+
+async def bracket_fragment(app: Any, tournament_id: int) -> str:
+    """The tournament page's bracket and standings (``#bracket``), rendered once per
+    version of the tournament."""
+
+    async def build(_key: Any) -> str:
+        t = await service.get_tournament(tournament_id)
+        matches, _total = await service.list_matches(tournament_id,
+                                                     limit=service.MAX_MATCH_LIMIT)
+        standings = await service.standings(app.state.plugin_host, tournament_id)
+        return render_template(app, "tournaments/partials/bracket.html", {
+            "t": t, "bracket": group_bracket(matches), "standings": standings})
+
+    return await cached_fragment(app, "bracket", tournament_id, build)
+
+
+# --------------------------------------------------------------------------------------
+# Screen pages (pure: match dicts in, pages out)
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Column:
+    """One round of a bracket window: its title and the matches shown on this page."""
+
+    title: str
+    matches: list[Mapping[str, Any]]
+
+
+@dataclass
+class Panel:
+    """One block of a screen page. ``kind``: ``tree``, ``group``, ``cards``,
+    ``standings``, ``lobbies``, ``entrants``, ``podium``. ``rows`` is its height in
+    match rows (to share a page between small panels)."""
+
+    kind: str
+    title: str
+    rows: int = 1
+    columns: list[Column] = field(default_factory=list)
+    items: list[Any] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def live(self) -> bool:
+        """Whether any match of the panel can be played now."""
+        matches = [m for c in self.columns for m in c.matches] + [
+            i for i in self.items if isinstance(i, Mapping) and "status" in i]
+        return any(m.get("status") in LIVE for m in matches)
+
+
+@dataclass
+class Page:
+    """What the screen shows at once: one or more panels (stacked)."""
+
+    id: str
+    title: str
+    panels: list[Panel]
+
+    @property
+    def live(self) -> bool:
+        """Whether the page shows a match that can be played now."""
+        return any(p.live for p in self.panels)
+
+
+def _is_live(matches: Iterable[Mapping[str, Any]]) -> bool:
+    return any(m["status"] in LIVE for m in matches)
+
+
+def round_title(bracket: str, number: int, count: int, last: int) -> str:
+    """A readable round name ("Quarter-finals", "Round 2", "Grand final")."""
+    if bracket == "final":
+        return "Grand final" if number == 1 else "Grand final reset"
+    if bracket == "losers":
+        return "Losers final" if number == last else f"Losers round {number}"
+    remaining = last - number
+    if remaining == 0:
+        return "Final"
+    if remaining == 1:
+        return "Semi-finals"
+    if remaining == 2:
+        return "Quarter-finals"
+    return f"Round {number}"
+
+
+def _slice(matches: Sequence[Mapping[str, Any]], k: int, parts: int) -> list[Mapping[str, Any]]:
+    """Part ``k`` of ``parts`` of a round, proportionally: the sub-tree of a bracket whose
+    first column is cut in ``parts`` equal pieces (later, smaller rounds repeat the match
+    their piece feeds)."""
+    m = len(matches)
+    if m == 0:
+        return []
+    if m >= parts:
+        return list(matches[k * m // parts:(k + 1) * m // parts])
+    return [matches[k * m // parts]]
+
+
+def tree_panels(section: str, title: str, rounds: Sequence[tuple[str, list[Mapping[str, Any]]]]
+                ) -> list[Panel]:
+    """The panels of one elimination section: a window of rounds from the earliest live
+    one, cut into sub-trees of at most :data:`ROWS` matches (those with something live
+    first-class: the others are dropped while any is live)."""
+    rounds = [(label, ms) for label, ms in rounds if ms]
+    if not rounds:
+        return []
+    live = [i for i, (_label, ms) in enumerate(rounds) if _is_live(ms)]
+    if live:
+        start = live[0]
+    elif all(m["status"] in ("completed", "skipped") for _l, ms in rounds for m in ms):
+        start = max(0, len(rounds) - COLUMNS)  # finished: the last rounds
+    else:
+        start = 0  # waiting: from the first round
+    window = rounds[start:start + COLUMNS]
+    widest = max(len(ms) for _label, ms in window)
+    parts = max(1, math.ceil(widest / ROWS))
+    panels = []
+    for k in range(parts):
+        columns = [Column(label, _slice(ms, k, parts)) for label, ms in window]
+        suffix = f" · part {k + 1} of {parts}" if parts > 1 else ""
+        rows = max(len(c.matches) for c in columns)
+        panels.append(Panel("tree", title + suffix, rows=rows, columns=columns,
+                            extra={"section": section, "part": k + 1}))
+    if live and parts > 1:
+        focused = [p for p in panels if p.live]
+        panels = focused or panels
+    return panels
+
+
+def _visible_final(matches: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Drop a grand-final reset that is not needed (skipped with nobody in it)."""
+    return [m for m in matches if not (m["status"] == "skipped" and not any(
+        s.get("entrant_id") for s in m["slots"]))]
+
+
+def elimination_panels(stage_matches: Mapping[str, Sequence[Mapping[str, Any]]],
+                       stage_label: str = "") -> list[Panel]:
+    """Tree panels of one stage's elimination brackets: winners (with the finals to its
+    right), then losers."""
+    def rounds_of(bracket: str) -> list[tuple[int, list[Mapping[str, Any]]]]:
+        by_round: dict[int, list[Mapping[str, Any]]] = {}
+        for m in stage_matches.get(bracket, []):
+            by_round.setdefault(m["round"], []).append(m)
+        return sorted(by_round.items())
+
+    panels: list[Panel] = []
+    winners = rounds_of("winners")
+    finals = rounds_of("final")
+    losers = rounds_of("losers")
+    has_losers = bool(losers)
+    if winners or finals:
+        last = winners[-1][0] if winners else 0
+        cols = [(("Winners final" if has_losers and n == last else
+                  round_title("winners", n, len(ms), last)), ms) for n, ms in winners]
+        cols += [(round_title("final", n, len(ms), 0), _visible_final(ms)) for n, ms in finals]
+        name = "Winners bracket" if has_losers else "Bracket"
+        panels += tree_panels("winners", f"{stage_label}{name}", cols)
+    if losers:
+        last = losers[-1][0]
+        panels += tree_panels("losers", f"{stage_label}Losers bracket",
+                              [(round_title("losers", n, len(ms), last), ms) for n, ms in losers])
+    return panels
+
+
+def group_panels(groups: Mapping[str, Sequence[Mapping[str, Any]]],
+                 standings: Sequence[Mapping[str, Any]]) -> list[Panel]:
+    """A panel per group: its table and the matches of its current round."""
+    panels = []
+    for name, matches in groups.items():
+        rows = [r for r in standings if r.get("group") == name]
+        rows.sort(key=lambda r: (r.get("group_rank") or r.get("rank") or 0))
+        live_rounds = sorted({m["round"] for m in matches if m["status"] in LIVE})
+        current = live_rounds[0] if live_rounds else max((m["round"] for m in matches),
+                                                         default=1)
+        round_matches = [m for m in matches if m["round"] == current]
+        panels.append(Panel("group", f"Group {name}", rows=len(rows) + 1, items=round_matches,
+                            extra={"standings": rows, "round": current,
+                                   "rounds": max((m["round"] for m in matches), default=1)}))
+    return panels
+
+
+def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
+    return [list(items[i:i + size]) for i in range(0, len(items), size)] or [[]]
+
+
+def swiss_panels(matches: Sequence[Mapping[str, Any]], standings: Sequence[Mapping[str, Any]]
+                 ) -> list[Panel]:
+    """The current Swiss round (live matches first), then the standings."""
+    panels = []
+    if matches:
+        current = max(m["round"] for m in matches)
+        live_rounds = sorted({m["round"] for m in matches if m["status"] in LIVE})
+        if live_rounds:
+            current = live_rounds[0]
+        round_matches = [m for m in matches if m["round"] == current]
+        ordered = ([m for m in round_matches if m["status"] in LIVE]
+                   + [m for m in round_matches if m["status"] not in LIVE])
+        live_count = sum(1 for m in round_matches if m["status"] in LIVE)
+        pages = max(1, math.ceil(live_count / CARDS_PER_PAGE))
+        chunks = _chunks(ordered, CARDS_PER_PAGE)[:pages]
+        for i, chunk in enumerate(chunks):
+            suffix = f" · {i + 1}/{len(chunks)}" if len(chunks) > 1 else ""
+            panels.append(Panel("cards", f"Round {current}{suffix}", rows=ROWS, items=chunk))
+    panels += standings_panels(standings)
+    return panels
+
+
+def standings_panels(standings: Sequence[Mapping[str, Any]], title: str = "Standings"
+                     ) -> list[Panel]:
+    """The standings in pages of :data:`STANDINGS_PER_PAGE` (the top ones only)."""
+    if not standings:
+        return []
+    chunks = _chunks(standings, STANDINGS_PER_PAGE)[:MAX_STANDINGS_PAGES]
+    return [Panel("standings", title + (f" · {i + 1}/{len(chunks)}" if len(chunks) > 1 else ""),
+                  rows=ROWS, items=chunk, extra={"split": math.ceil(len(chunk) / 2)})
+            for i, chunk in enumerate(chunks)]
+
+
+def lobby_panels(matches: Sequence[Mapping[str, Any]], standings: Sequence[Mapping[str, Any]]
+                 ) -> list[Panel]:
+    """Free-for-all lobbies of the live round (else the last), with placings and points."""
+    by_lobby = {r.get("lobby"): {} for r in standings}
+    for r in standings:
+        by_lobby[r.get("lobby")][r["entrant_id"]] = r
+    live_rounds = sorted({(m["stage"], m["round"]) for m in matches if m["status"] in LIVE})
+    rounds = sorted({(m["stage"], m["round"]) for m in matches})
+    if not rounds:
+        return []
+    current = live_rounds[0] if live_rounds else rounds[-1]
+    lobbies = [m for m in matches if (m["stage"], m["round"]) == current]
+    items = []
+    for m in lobbies:
+        rows = []
+        for s in m["slots"]:
+            r = by_lobby.get(m["key"], {}).get(s.get("entrant_id"), {})
+            rows.append({**s, "placing": r.get("placing"), "points": r.get("points")})
+        if m["status"] == "completed":
+            rows.sort(key=lambda r: (r["placing"] is None, r["placing"] or 0))
+        items.append({**m, "rows": rows})
+    title = "Final" if lobbies and lobbies[0]["bracket"] == "final" else f"Round {current[1]}"
+    return [Panel("lobbies", title + (f" · {i + 1}/{n}" if (n := math.ceil(
+        len(items) / LOBBIES_PER_PAGE)) > 1 else ""), rows=ROWS, items=chunk)
+        for i, chunk in enumerate(_chunks(items, LOBBIES_PER_PAGE))]
+
+
+def pack(panels: Sequence[Panel]) -> list[Page]:
+    """Pages of panels: consecutive small trees share a page while their rows fit."""
+    pages: list[Page] = []
+    for panel in panels:
+        last = pages[-1] if pages else None
+        budget = GROUP_ROWS if panel.kind == "group" else ROWS
+        if (last is not None and panel.kind in ("tree", "group")
+                and all(p.kind == panel.kind for p in last.panels)
+                and sum(p.rows for p in last.panels) + panel.rows <= budget):
+            last.panels.append(panel)
+            last.title = " · ".join(p.title for p in last.panels)
+            continue
+        pages.append(Page(f"p{len(pages) + 1}", panel.title, [panel]))
+    for page in pages:
+        # Stable across versions: the screen keeps showing "the same" page after an update.
+        page.id = "-".join(page.panels[0].title.split()).lower()
+    return pages
+
+
+def screen_pages(t: Mapping[str, Any], matches: Sequence[Mapping[str, Any]],
+                 standings: Sequence[Mapping[str, Any]], entrants: Sequence[Mapping[str, Any]],
+                 only_bracket: str | None = None) -> list[Page]:
+    """Every page of the screen for a tournament in any format, live pages first.
+
+    ``only_bracket`` keeps one bracket (``winners``, ``losers``, ``final``, a group's name,
+    ``swiss``, ``lobbies``) or ``standings``.
+    """
+    if t["status"] in ("draft", "registration") or not matches:
+        field_rows = [e for e in entrants if e["status"] == "registered"]
+        chunks = _chunks(field_rows, ENTRANTS_PER_PAGE)
+        return pack([Panel("entrants", "Entrants" + (f" · {i + 1}/{len(chunks)}"
+                                                     if len(chunks) > 1 else ""),
+                           rows=ROWS, items=chunk) for i, chunk in enumerate(chunks)])
+    if only_bracket == "standings":
+        return pack(standings_panels(standings))
+    if only_bracket:
+        matches = [m for m in matches if m["bracket"] == only_bracket]
+    stages: dict[int, dict[str, list[Mapping[str, Any]]]] = {}
+    for m in matches:
+        stages.setdefault(m["stage"], {}).setdefault(m["bracket"], []).append(m)
+    multi_stage = len(stages) > 1
+    panels: list[Panel] = []
+    for stage, brackets in sorted(stages.items()):
+        stage_standings = [r for r in standings if r.get("stage", stage) == stage]
+        lobbies = any(len(m["slots"]) > 2 for ms in brackets.values() for m in ms)
+        if lobbies:
+            panels += lobby_panels([m for ms in brackets.values() for m in ms], standings)
+        elif any(b in ELIMINATION for b in brackets):
+            label = "Playoffs · " if multi_stage else ""
+            panels += elimination_panels(brackets, label)
+        elif "swiss" in brackets:
+            panels += swiss_panels(brackets["swiss"], standings)
+        else:
+            panels += group_panels(brackets, stage_standings or standings)
+    if t["status"] == "finished" and standings and not only_bracket:
+        panels.insert(0, Panel("podium", "Final standings", rows=ROWS, items=list(standings[:8])))
+    live = [p for p in panels if p.live]
+    rest = [p for p in panels if not p.live]
+    return pack(live + rest if live else panels)
+
+
+def score(m: Mapping[str, Any]) -> list[int] | None:
+    """What the screen shows next to each side: the scores of a single game, else the
+    games won (two-sided matches with games only)."""
+    games = m.get("games") or []
+    if len(m["slots"]) != 2 or not games:
+        return None
+    if len(games) == 1:
+        return list(games[0])
+    return [sum(1 for g in games if g[0] > g[1]), sum(1 for g in games if g[1] > g[0])]
+
+
+def _slot_names(m: Mapping[str, Any]) -> str:
+    if len(m["slots"]) > 2:  # a free-for-all lobby
+        return f"Lobby {m['key']} · {len(m['slots'])} players"
+    return " vs ".join(s.get("name") or s.get("source") or "bye" for s in m["slots"])
+
+
+def sidebar(matches: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """The calls (matches on a station), the next ready matches, the latest results."""
+    called = sorted((m for m in matches if m.get("station") is not None
+                     and m["status"] not in ("completed", "skipped")),
+                    key=lambda m: m["station"])
+    up_next = [m for m in matches if m["status"] in ("ready", "needs_replay")
+               and m.get("station") is None]
+    results = sorted((m for m in matches if m["status"] == "completed"
+                      and all(s.get("entrant_id") is not None for s in m["slots"])),
+                     key=lambda m: m.get("updated_at") or "", reverse=True)
+    # The sidebar never scrolls: calls come first (two lines each), then what fits of the
+    # next matches and the latest results (a line each) in SIDEBAR_LINES.
+    calls = called[:MAX_CALLS]
+    room = SIDEBAR_LINES - 2 * max(1, len(calls))
+    shown_next = up_next[:max(0, min(MAX_UP_NEXT, room - 3))]
+    room -= len(shown_next) + 3
+    shown_results = results[:max(0, min(MAX_RESULTS, room - 1))]
+    return {"calls": calls, "more_calls": max(0, len(called) - len(calls)),
+            "up_next": shown_next, "more_up_next": max(0, len(up_next) - len(shown_next)),
+            "results": shown_results, "vs": _slot_names}
+
+
+# --------------------------------------------------------------------------------------
+# Routes
+# --------------------------------------------------------------------------------------
+
+
+def _check_bracket(bracket: str | None) -> str | None:
+    if bracket is None or bracket == "":
+        return None
+    if len(bracket) > BRACKET_PARAM_MAX or not bracket.replace("_", "").replace("-", "").isalnum():
+        raise InvalidInput("bracket must be a bracket's or a group's name", field="bracket")
+    return bracket
+
+
+async def screen_body(app: Any, tournament_id: int, page: int | None, bracket: str | None,
+                      rotate: int) -> str:
+    """The screen's body (header, pages, sidebar) for these view options, rendered once
+    per tournament version."""
+
+    async def build(key: tuple[int, str, int, str]) -> str:
+        t = await service.get_tournament(tournament_id)
+        rows = await MatchRow.select().where(MatchRow.tournament == tournament_id).order_by(
+            MatchRow.position_index)
+        matches = []
+        for row in rows:
+            data = service.match_dict(row)
+            data["updated_at"] = str(row["updated_at"])
+            data["score"] = score(data)
+            matches.append(data)
+        standings = await service.standings(app.state.plugin_host, tournament_id)
+        entrants = await service.list_entrants(tournament_id, ("registered",))
+        pages = screen_pages(t, matches, standings, entrants, bracket)
+        total = len(pages)
+        fixed = None
+        if page is not None and pages:
+            fixed = min(page, total)  # past the end: the last page
+            pages = [pages[fixed - 1]]
+        return render_template(app, "tournaments/partials/screen_body.html", {
+            "t": t, "pages": pages, "total_pages": total, "fixed_page": fixed,
+            "rotate": 0 if page is not None else rotate, "version": key[2],
+            "checked_in": sum(1 for e in entrants if e["checked_in"]),
+            "entrant_count": len(entrants), **sidebar(matches),
+        })
+
+    return await cached_fragment(app, "screen", tournament_id, build, page, bracket, rotate)
+
+
+def _view(page: int | None, bracket: str | None, rotate: int | None) -> tuple[
+        int | None, str | None, int]:
+    return page, _check_bracket(bracket), ROTATE_SECONDS if rotate is None else rotate
+
+
+@get("/tournaments/{tournament_id:int}/screen", include_in_schema=False)
+async def screen_page(request: Request, tournament_id: Id, page: PageNumber = None,
+                      bracket: FromQuery[str | None] = None, rotate: Rotate = None) -> Template:
+    """The big-screen view: bracket pages that rotate, the calls, live over SSE."""
+    page, bracket, seconds = _view(page, bracket, rotate)
+    body = await screen_body(request.app, tournament_id, page, bracket, seconds)
+    query = urlencode({k: v for k, v in (("page", page), ("bracket", bracket),
+                                         ("rotate", rotate)) if v is not None})
+    return render(request, "tournaments/screen.html", {
+        "tournament_id": tournament_id, "body": body, "topic": topic(tournament_id),
+        "body_url": f"/tournaments/{tournament_id}/screen/body" + (f"?{query}" if query else ""),
+    }, partial=False)
+
+
+@get("/tournaments/{tournament_id:int}/screen/body", include_in_schema=False)
+async def screen_body_partial(request: Request, tournament_id: Id, page: PageNumber = None,
+                              bracket: FromQuery[str | None] = None, rotate: Rotate = None) -> Response[str]:
+    """The screen's body alone (what the screen re-fetches when the tournament changes)."""
+    page, bracket, seconds = _view(page, bracket, rotate)
+    return Response(await screen_body(request.app, tournament_id, page, bracket, seconds),
+                    media_type=MediaType.HTML)
+
+
+SCREEN_ROUTES = [screen_page, screen_body_partial]

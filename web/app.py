@@ -1,0 +1,287 @@
+"""The Litestar application factory: ``podium.web.app:create_app``.
+
+It builds the plugin manager, assembles core, domain and plugin routes, templates and
+static folders, and wires Litestar's own sessions, CSRF, rate limiting, OpenAPI, Channels
+and htmx support.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar, Request, Router
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.config.csrf import CSRFConfig
+from litestar.connection import ASGIConnection
+from litestar.exceptions import HTTPException, NotFoundException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.htmx import HTMXPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.stores.registry import StoreRegistry
+from litestar.template.config import TemplateConfig
+
+from podium.core.accounts.auth import PodiumAuthMiddleware
+from podium.core.accounts.routes import login_rate_limit
+from podium.core.accounts.sessions import PodiumSessionConfig
+from podium.core.activation.service import REQUEST_CACHE_KEY, enabled_for_request
+from podium.core.database import lifespan_pool
+from podium.core.errors import PodiumError
+from podium.core.plugins import NavItem, PluginHost, PluginLoadError, flatten, gather_results
+from podium.core.settings import Settings, load_settings
+from podium.web import errors
+from podium.web.assembly import make_plugin_host
+from podium.web.middleware import ReadTransactionMiddleware
+from podium.web.templating import WEB_DIR, build_environment
+
+log = logging.getLogger("podium.web")
+
+STATIC_DIR = WEB_DIR / "static"
+SWAGGER_UI = "/static/vendor/swagger-ui-5.35.0"
+SESSION_EXCLUDE = ["^/static/", "^/api/", "^/healthz", "^/schema"]
+CSRF_EXCLUDE = ["^/api/", "^/healthz", "^/-/events"]
+# Pages that do not need the navigation computed (no HTML layout).
+NAV_SKIP_PREFIXES = ("/static/", "/api/", "/healthz", "/schema", "/-/")
+
+
+def _stores(settings: Settings) -> StoreRegistry:
+    """Sessions and rate-limit counters live in Redis when configured, else in the database."""
+    if settings.redis_url:
+        from litestar.stores.redis import RedisStore
+
+        root = RedisStore.with_client(url=settings.redis_url, namespace="podium")
+        return StoreRegistry(default_factory=root.with_namespace)
+    from podium.core.accounts.store import DatabaseStore
+
+    root_db = DatabaseStore()
+    return StoreRegistry(default_factory=root_db.with_namespace)
+
+
+def channels_plugin(settings: Settings) -> ChannelsPlugin:
+    """Litestar Channels: in memory for one worker, Redis pub/sub when several share it."""
+    if settings.redis_url:
+        from litestar.channels.backends.redis import RedisChannelsPubSubBackend
+        from redis.asyncio import Redis
+
+        backend: Any = RedisChannelsPubSubBackend(redis=Redis.from_url(settings.redis_url))
+    else:
+        backend = MemoryChannelsBackend()
+    return ChannelsPlugin(
+        backend=backend,
+        arbitrary_channels_allowed=True,
+        subscriber_max_backlog=1000,
+        subscriber_backlog_strategy="dropleft",
+    )
+
+
+def _plugin_gate(host: PluginHost, plugin_name: str):
+    """A guard that makes a plugin's pages answer 404 while it is disabled for the venue."""
+
+    async def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+        if plugin_name not in await enabled_for_request(connection):
+            raise NotFoundException(f"plugin {plugin_name!r} is not enabled here")
+
+    guard.__name__ = f"plugin_enabled({plugin_name})"
+    return guard
+
+
+def plugin_routers(host: PluginHost) -> list[Router]:
+    """One gated router per plugin that contributes routes."""
+    routers = []
+    for impl in host.pm.hook.podium_routes.get_hookimpls():
+        handlers = flatten([impl.function()])
+        if not handlers:
+            continue
+        name = impl.plugin_name
+        meta = host.meta(name)
+        guards = [] if meta.scope == "global" else [_plugin_gate(host, name)]
+        routers.append(Router(path="/", route_handlers=handlers, guards=guards))
+    return routers
+
+
+def _static_routers(host: PluginHost) -> list[Any]:
+    routers = [create_static_files_router(path="/static", directories=[STATIC_DIR],
+                                          name="static", include_in_schema=False)]
+    mounts: dict[str, str] = {}
+    for impl in host.pm.hook.podium_static_dirs.get_hookimpls():
+        for mount, folder in (impl.function() or {}).items():
+            if mount in mounts:
+                raise PluginLoadError(
+                    f"static mount {mount!r} is claimed by plugins {mounts[mount]!r} and "
+                    f"{impl.plugin_name!r}"
+                )
+            mounts[mount] = impl.plugin_name
+            routers.append(create_static_files_router(
+                path=f"/static/{mount}", directories=[Path(folder)],
+                name=f"static-{mount}", include_in_schema=False))
+    return routers
+
+
+def core_route_handlers() -> list[Any]:
+    """Route handlers of the shell and of core's rooms."""
+    from podium.core.accounts.routes import ROUTES as account_routes
+    from podium.core.activation.routes import ROUTES as activation_routes
+    from podium.core.venue.routes import ROUTES as venue_routes
+    from podium.tournaments.routes import ROUTES as tournament_routes
+    from podium.web.routes import ROUTES as shell_routes
+    from podium.web.sse import ROUTES as sse_routes
+
+    return [*shell_routes, *account_routes, *activation_routes, *venue_routes,
+            *tournament_routes, *sse_routes]
+
+
+async def _nav_items(request: Request) -> None:
+    """Compute the navigation once per page request (venue-scoped plugin items included)."""
+    path = request.scope["path"]
+    if path.startswith(NAV_SKIP_PREFIXES):
+        return
+    host: PluginHost = request.app.state.plugin_host
+    user = request.scope.get("user")
+    enabled = await enabled_for_request(request)  # shared with a plugin route's gate
+    items: list[NavItem] = flatten(await host.acall_for(enabled, "podium_nav_items", user=user))
+    visible = [
+        item for item in items
+        if not item.roles or (user is not None and user.has_role(*item.roles))
+    ]
+    request.scope["podium_nav"] = sorted(visible, key=lambda i: (i.order, i.label))
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    plugin_host: PluginHost | None = None,
+    debug: bool = False,
+) -> Litestar:
+    """Build the Podium application.
+
+    :param settings: the configuration (read from the environment when omitted).
+    :param plugin_host: a ready plugin host (``podium.core.testing`` passes one with only
+        the plugins a test names); built from built-ins and entry points when omitted.
+    """
+    settings = settings or load_settings()
+    host = plugin_host or make_plugin_host(settings)
+
+    template_dirs = [Path(p) for p in flatten(host.call("podium_template_dirs"))]
+    env = build_environment(template_dirs)
+    env.globals["page_slots"] = _page_slots_global(host)
+    env.globals["settings"] = settings
+    channels = channels_plugin(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        async with lifespan_pool(app):
+            from podium.core.venue.service import default_venue_id
+
+            app.state.venue_id = await default_venue_id()
+            await gather_results(host.call("podium_startup", app=app))
+            try:
+                yield
+            finally:
+                await gather_results(host.call("podium_shutdown", app=app))
+
+    route_handlers = [
+        *core_route_handlers(),
+        *plugin_routers(host),
+        *_static_routers(host),
+    ]
+    session_config = PodiumSessionConfig(
+        store="sessions",
+        key="podium_session",
+        max_age=settings.session_max_age,
+        secure=settings.production,
+        samesite="lax",
+        httponly=True,
+        exclude=SESSION_EXCLUDE,
+    )
+    auth_mw = DefineMiddleware(PodiumAuthMiddleware, exclude=["^/static/", "^/healthz", "^/schema"])
+
+    app = Litestar(
+        route_handlers=route_handlers,
+        plugins=[HTMXPlugin(), channels],  # HTMXPlugin first (STACK.md pitfall 7)
+        middleware=[
+            errors.EdgeInputMiddleware(),  # before anything stores or looks up input
+            session_config.middleware,
+            ReadTransactionMiddleware(),  # inside sessions: the session write stays outside
+            auth_mw,
+            login_rate_limit(settings.login_rate_per_minute).middleware,
+        ],
+        before_request=_nav_items,
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="podium_csrf",
+            header_name="x-csrftoken",
+            cookie_secure=settings.production,
+            cookie_samesite="lax",
+            exclude=CSRF_EXCLUDE,
+        ),
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
+        openapi_config=OpenAPIConfig(
+            title="Podium API",
+            version="1.0.0",
+            description="Podium's public JSON API (v1). Authenticate with POST /api/v1/auth/token.",
+            path="/schema",
+            render_plugins=[
+                # Served from our own static files: venues have bad networks (no CDN).
+                SwaggerRenderPlugin(
+                    js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
+                    css_url=f"{SWAGGER_UI}/swagger-ui.css",
+                    standalone_preset_js_url=f"{SWAGGER_UI}/swagger-ui-standalone-preset.js",
+                    favicon="<link rel='icon' href='data:,'>",
+                )
+            ],
+        ),
+        stores=_stores(settings),
+        exception_handlers={
+            PodiumError: errors.podium_error_handler,
+            HTTPException: errors.http_error_handler,
+            **_database_error_handlers(),
+            Exception: errors.internal_error_handler,
+        },
+        lifespan=[lifespan],
+        debug=debug,
+    )
+    errors.document_api_errors(app)  # error answers in the OpenAPI schema
+    app.state.settings = settings
+    app.state.plugin_host = host
+    app.state.channels = channels
+    app.state.venue_id = None
+    return app
+
+
+def _database_error_handlers() -> dict[type[Exception], Any]:
+    """Map database rejections of input (e.g. NUL bytes on PostgreSQL) to a 400."""
+    import asyncpg
+
+    return {
+        asyncpg.exceptions.DataError: errors.database_error_handler,
+        asyncpg.exceptions.CharacterNotInRepertoireError: errors.database_error_handler,
+        asyncpg.exceptions.UntranslatableCharacterError: errors.database_error_handler,
+    }
+
+
+def _page_slots_global(host: PluginHost):
+    """``page_slots(name, context)`` in templates: fragments from ``podium_page_slots``."""
+    from markupsafe import Markup
+
+    def page_slots(slot: str, context: dict[str, Any] | None = None) -> Markup:
+        context = context or {}
+        enabled = context.get("enabled_plugins")
+        request = context.get("request")
+        if enabled is None and request is not None:
+            enabled = request.scope.get(REQUEST_CACHE_KEY)
+        # Without a known enabled set only global plugins answer: a plugin switched off
+        # for the venue must never leak into a page.
+        if enabled is None:
+            enabled = host.always_enabled()
+        results = host.call_for(enabled, "podium_page_slots", slot=slot, context=context)
+        return Markup("\n".join(str(f) for f in flatten(results)))
+
+    return page_slots
