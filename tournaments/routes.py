@@ -27,6 +27,7 @@ from podium.tournaments.api import (
     topic,
     user_topic,
 )
+from podium.tournaments.render_cache import cached_fragment, render_template
 from podium.tournaments.screen import SCREEN_ROUTES, bracket_fragment
 
 ORGANISER = [requires_role("organiser")]
@@ -70,8 +71,36 @@ async def tournaments_page(request: Request) -> Template:
 @get("/tournaments/{tournament_id:int}", include_in_schema=False)
 async def tournament_page(request: Request, tournament_id: Id) -> Template:
     """A tournament: info, register/withdraw/check in, entrants, bracket, standings, and the
-    organiser's controls (start, results and corrections)."""
+    organiser's controls (start, results and corrections).
+
+    Anonymous visitors (the crowd following a live bracket) get the page's content from
+    the render cache, rendered once per tournament version; only the layout around it
+    (navigation, the visitor's CSRF token) is rendered per request.
+    """
+    if request.user is None:
+        title, content = await _anonymous_content(request, tournament_id)
+        return render(request, "tournaments/cached_page.html",
+                      {"title": title, "content": content})
     return render(request, "tournaments/tournament.html", await _page_context(request, tournament_id))
+
+
+_TITLE_END = "\x00"  # separates the page title from the content in a cached entry
+
+
+async def _anonymous_content(request: Request, tournament_id: int) -> tuple[str, str]:
+    """``(title, content HTML)`` of the tournament page as an anonymous visitor sees it, at
+    the tournament's current version (nothing in it depends on who asks)."""
+
+    async def build(_key: Any) -> str:
+        ctx = await _page_context(request, tournament_id)
+        ctx.update(layout="partial.html", user=None, request=None, nav=[])
+        return ctx["t"]["name"] + _TITLE_END + render_template(
+            request.app, "tournaments/tournament.html", ctx)
+
+    async with reading():
+        entry = await cached_fragment(request.app, "page-anonymous", tournament_id, build)
+    title, _sep, content = entry.partition(_TITLE_END)
+    return title, content
 
 
 @get("/tournaments/{tournament_id:int}/bracket", include_in_schema=False)

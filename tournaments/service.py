@@ -645,9 +645,19 @@ async def _refresh_overlay(match_id: int) -> None:
 # --------------------------------------------------------------------------------------
 
 
-def _order_field(rows: list[dict[str, Any]], method: str) -> list[dict[str, Any]]:
+def _order_field(rows: list[dict[str, Any]], method: str,
+                 rating_of: Mapping[int, float | None] | None = None) -> list[dict[str, Any]]:
+    """The field in seed order for the tournament's ``seeding`` method.
+
+    ``rating``: best ``rating_of`` first (the openskill ordinal or the organiser's rating,
+    see :func:`podium.tournaments.ratings.entrant_ratings`), unrated entrants last in their
+    current seed order; ``random``: shuffled; ``manual``: the current seeds.
+    """
     if method == "rating":
-        return sorted(rows, key=lambda r: (r["rating"] is None, -(r["rating"] or 0),
+        def rating(r: Mapping[str, Any]) -> float | None:
+            return (rating_of or {}).get(r["id"], r["rating"])
+
+        return sorted(rows, key=lambda r: (rating(r) is None, -(rating(r) or 0),
                                            r["seed"] is None, r["seed"] or 0, r["id"]))
     if method == "random":
         shuffled = list(rows)
@@ -674,7 +684,16 @@ async def start(host: PluginHost, tournament_id: int, user: CurrentUser | None) 
 
     The seeding snapshot (:class:`SeedFact`) is the first fact; the projection of every
     match is written. Dynamic formats (Swiss) get their first round paired at once.
+    Seeding ``rating`` uses the players' openskill ratings in this game (or the
+    organiser's ``rating`` of an entrant), read before the lock because refreshing
+    ratings writes on a connection of its own.
     """
+    rating_of = None
+    if (await Tournament.select(Tournament.seeding).where(
+            Tournament.id == tournament_id).first() or {}).get("seeding") == "rating":
+        from podium.tournaments import ratings  # ratings builds on this module
+
+        rating_of = await ratings.entrant_ratings(tournament_id)
     async with atomic():
         t = await _lock(tournament_id)
         _not_started(t)
@@ -690,7 +709,7 @@ async def start(host: PluginHost, tournament_id: int, user: CurrentUser | None) 
                                          EntrantRow.status_changed_at: stamp}).where(
                     EntrantRow.id.is_in(no_shows))
             rows = [r for r in rows if r["checked_in"]]
-        ordered = _order_field(rows, t["seeding"])
+        ordered = _order_field(rows, t["seeding"], rating_of)
         entrants = [Entrant(r["id"], seed) for seed, r in enumerate(ordered, start=1)]
         try:
             fmt.check_entrants(entrants, options)

@@ -79,3 +79,33 @@ async def test_ratings_follow_corrections_profile_and_seed(podium_app, podium_cl
     names = {u.id: u.display_name or u.username for u, _ in ps}
     assert order[1] == names[second.id]  # the winner of the corrected match
     assert participants(m)  # the match existed
+
+
+async def test_start_with_rating_seeding_uses_openskill(podium_app, podium_client_factory):
+    """A tournament created with ``seeding="rating"`` seeds at start by the players' ratings
+    in the game, not by registration order: the winner of an earlier match seeds first."""
+    c = await podium_client_factory(podium_app)
+    org = await organiser()
+    ps = await players(4, prefix="seedr")
+    first = await create(c, org)
+    for _u, h in ps[:2]:
+        await c.post(f"/api/v1/tournaments/{first['id']}/registrations", headers=h)
+    await c.post(f"/api/v1/tournaments/{first['id']}/start", headers=org)
+    m = (await matches(c, first["id"]))[0]
+    ents = {e["user_id"]: e["id"] for e in
+            (await c.get(f"/api/v1/tournaments/{first['id']}/entrants")).json()["items"]}
+    winner_user = ps[1][0]  # the later registrant wins
+    w = ents[winner_user.id]
+    r = await c.post(f"/api/v1/matches/{m['id']}/result",
+                     json={"winner_id": w, "games": win_games(m, w)}, headers=org)
+    assert r.status_code == 200, r.text
+    rated = await create(c, org, seeding="rating")
+    for _u, h in ps:  # registration order: ps[0] (the loser) first, unrated ps[2], ps[3]
+        await c.post(f"/api/v1/tournaments/{rated['id']}/registrations", headers=h)
+    r = await c.post(f"/api/v1/tournaments/{rated['id']}/start", headers=org)
+    assert r.status_code == 200, r.text
+    field = (await c.get(f"/api/v1/tournaments/{rated['id']}/entrants")).json()["items"]
+    by_seed = sorted(field, key=lambda e: e["seed"])
+    assert by_seed[0]["user_id"] == winner_user.id
+    assert by_seed[1]["user_id"] == ps[0][0].id  # rated (a loss) ahead of the unrated
+    assert {e["user_id"] for e in by_seed[2:]} == {ps[2][0].id, ps[3][0].id}

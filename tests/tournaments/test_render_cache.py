@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from podium.core.testing import DEFAULT_PASSWORD
 from podium.tests.tournaments.support import (
     create,
     field_of,
@@ -70,9 +71,13 @@ async def test_fragment_cached_until_a_write_then_rerendered(podium_app, podium_
     first = await c.get(f"/tournaments/{t['id']}/bracket")
     renders = cache.renders
     again = await c.get(f"/tournaments/{t['id']}/bracket")
-    page = await c.get(f"/tournaments/{t['id']}")
     assert first.text == again.text and cache.renders == renders  # served from the cache
+    page = await c.get(f"/tournaments/{t['id']}")
     assert first.text in page.text  # the page embeds the same cached fragment
+    assert cache.renders == renders + 1  # an anonymous visitor's page content: once...
+    assert (await c.get(f"/tournaments/{t['id']}")).text == page.text
+    assert cache.renders == renders + 1  # ...per version
+    renders = cache.renders
 
     m = (await matches(c, t["id"], status="ready"))[0]
     a, b = participants(m)
@@ -136,3 +141,34 @@ async def test_every_visible_write_bumps_the_version(podium_app, podium_client):
     await bumped(await c.post(f"/api/v1/matches/{m['id']}/report", headers=by_user[by_entrant[a]],
                               json={"winner_id": a, "games": win_games(m, a)}))
     await bumped(await c.post(f"/api/v1/matches/{m['id']}/dispute", headers=by_user[by_entrant[b]]))
+
+
+async def test_anonymous_page_cached_per_version_but_layout_per_visitor(
+        podium_app, podium_client_factory):
+    """The anonymous tournament page shares its cached content, never a visitor's CSRF
+    token; a registration (a new version) shows at once; a signed-in page is not cached."""
+    org = await organiser()
+    first_visitor = await podium_client_factory(podium_app)
+    second_visitor = await podium_client_factory(podium_app)
+    t = await create(first_visitor, org, "single_elimination")
+    url = f"/tournaments/{t['id']}"
+    one, two = await first_visitor.get(url), await second_visitor.get(url)
+    assert one.status_code == two.status_code == 200 and "Nobody yet." in one.text
+    tokens = {await first_visitor.csrf_token(), await second_visitor.csrf_token()}
+    assert len(tokens) == 2
+    for page, token in ((await first_visitor.get(url), await first_visitor.csrf_token()),
+                        (await second_visitor.get(url), await second_visitor.csrf_token())):
+        assert f'"x-csrftoken": "{token}"' in page.text
+        assert not [other for other in tokens - {token} if other in page.text]
+    (user, headers), = await players(1, prefix="cachepage")
+    r = await first_visitor.post(f"/api/v1/tournaments/{t['id']}/registrations", headers=headers)
+    assert r.status_code == 201
+    after = await second_visitor.get(url)
+    assert "Nobody yet." not in after.text and r.json()["name"] in after.text
+    cache = cache_for(podium_app)
+    renders = cache.renders
+    player = await podium_client_factory(podium_app)
+    await player.login(user.username, DEFAULT_PASSWORD)
+    mine = await player.get(url)
+    assert mine.status_code == 200 and "You are <strong>registered</strong>" in mine.text
+    assert cache.renders == renders  # the bracket was cached; the signed-in page is not
