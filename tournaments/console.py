@@ -148,8 +148,9 @@ async def console_check_in(request: Request, tournament_id: Id) -> Any:
 
 @_console_post("seed", "Re-seed: move an entrant, or order by rating or at random")
 async def console_seed(request: Request, tournament_id: Id) -> Any:
-    """``move`` (up, down, top, bottom) with ``entrant_id``, or ``method`` (rating,
-    random): the seeding used at start becomes this order."""
+    """``move`` (up, down, top, bottom) or ``seed`` (a place, 1 strongest: typed, or where
+    the row was dragged) with ``entrant_id``, or ``method`` (rating, random): the seeding
+    used at start becomes this order."""
     async def action(form: FormMultiDict) -> Any:
         method = str(form.get("method", "") or "")
         if method == "rating":
@@ -160,6 +161,9 @@ async def console_seed(request: Request, tournament_id: Id) -> Any:
             await service.set_seeding(tournament_id, order)
         elif method:
             raise InvalidInput("seed by rating or at random", field="method")
+        elif form.get("seed") not in (None, ""):
+            await service.place_seed(tournament_id, _form_int(form, "entrant_id"),
+                                     _form_int(form, "seed"))
         else:
             moves = {"up": -1, "down": 1, "top": -10**6, "bottom": 10**6}
             move = str(form.get("move", ""))

@@ -1,4 +1,5 @@
-"""The tournament domain's own plugin module: its entry in the main navigation.
+"""The tournament domain's own plugin module: its entry in the main navigation and its
+static files (served at ``/static/tournaments/``).
 
 A built-in plugin of scope ``global`` (always on), like :mod:`podium.core.venue.plugin`:
 domains are not plugins, but they contribute to shared lists (the navigation) through the
@@ -7,6 +8,7 @@ same hooks a third party would use.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from podium.core import PluginMeta, hookimpl
@@ -27,3 +29,9 @@ def podium_nav_items(user: Any) -> list[NavItem]:
     if user is not None:
         items.append(NavItem("My matches", "/me/matches", order=25))
     return items
+
+
+@hookimpl
+def podium_static_dirs() -> dict[str, Any]:
+    """The console's scripts (drag-to-reorder seeding)."""
+    return {"tournaments": Path(__file__).parent / "static"}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -480,16 +480,24 @@ async def set_seeding(tournament_id: int, entrant_ids: Sequence[int]) -> list[di
     async with atomic():
         t = await _lock(tournament_id)
         _not_started(t)
-        rows = await EntrantRow.select(EntrantRow.id).where(
-            (EntrantRow.tournament == tournament_id) & (EntrantRow.status == "registered"))
-        field_ids = {r["id"] for r in rows}
+        field_ids = set(await _seeded_field(tournament_id))
         if len(set(entrant_ids)) != len(entrant_ids) or set(entrant_ids) != field_ids:
             raise InvalidInput("list every registered entrant exactly once",
                                field="entrant_ids")
-        for seed, eid in enumerate(entrant_ids, start=1):
-            await EntrantRow.update({EntrantRow.seed: seed}).where(EntrantRow.id == eid)
-        await _touch(t)
+        await _write_seeding(t, entrant_ids)
     return await list_entrants(tournament_id, ("registered",))
+
+
+async def _seeded_field(tournament_id: int) -> list[int]:
+    """The registered entrants' ids in the current seed order (unseeded last)."""
+    return [e["id"] for e in await list_entrants(tournament_id, ("registered",))]
+
+
+async def _write_seeding(t: Mapping[str, Any], entrant_ids: Sequence[int]) -> None:
+    """Store seeds 1..N in this order and bump the version (inside the lock)."""
+    for seed, eid in enumerate(entrant_ids, start=1):
+        await EntrantRow.update({EntrantRow.seed: seed}).where(EntrantRow.id == eid)
+    await _touch(t)
 
 
 async def _user_entrants(tournament_id: int, user_id: int, statuses: Sequence[str]) -> list[int]:
@@ -1253,12 +1261,31 @@ async def set_checked_in(tournament_id: int, entrant_id: int, checked_in: bool
 
 async def move_seed(tournament_id: int, entrant_id: int, delta: int) -> list[dict[str, Any]]:
     """Move a registered entrant ``delta`` places (negative: stronger) in the seeding."""
-    order = [e["id"] for e in await list_entrants(tournament_id, ("registered",))]
-    if entrant_id not in order:
-        raise NotFound(f"entrant {entrant_id} is not in the field")
-    at = order.index(entrant_id)
-    order.insert(max(0, min(len(order) - 1, at + delta)), order.pop(at))
-    return await set_seeding(tournament_id, order)
+    return await _reseed(tournament_id, entrant_id, lambda at, size: at + delta)
+
+
+async def place_seed(tournament_id: int, entrant_id: int, seed: Any) -> list[dict[str, Any]]:
+    """Give a registered entrant seed ``seed`` (1 strongest); the others keep their order
+    (what dragging a row of the console's seeding table does). A seed beyond the field
+    puts the entrant last."""
+    place = whole_number(seed, "seed", 1, MAX_CAPACITY)
+    return await _reseed(tournament_id, entrant_id, lambda at, size: place - 1)
+
+
+async def _reseed(tournament_id: int, entrant_id: int, target: Callable[[int, int], int]
+                  ) -> list[dict[str, Any]]:
+    """Move one entrant to index ``target(current index, field size)`` (clamped), reading
+    and writing the order under one lock so concurrent moves never lose each other."""
+    async with atomic():
+        t = await _lock(tournament_id)
+        _not_started(t)
+        order = await _seeded_field(tournament_id)
+        if entrant_id not in order:
+            raise NotFound(f"entrant {entrant_id} is not in the field")
+        at = order.index(entrant_id)
+        order.insert(max(0, min(len(order) - 1, target(at, len(order)))), order.pop(at))
+        await _write_seeding(t, order)
+    return await list_entrants(tournament_id, ("registered",))
 
 
 # Stations are kept in step inside the same transactions (after_change); imported last

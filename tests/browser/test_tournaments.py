@@ -106,3 +106,31 @@ async def test_register_check_in_start_report_and_screen_updates_live(
     assert await player.evaluate(
         "document.documentElement.scrollWidth <= window.innerWidth + 1")
     assert player.js_errors == [] and screen.js_errors == [] and organiser.js_errors == []
+
+
+@pytest.fixture
+async def field_of_4(podium_db: None) -> int:
+    """A 4-entrant double elimination before the start (Team 01 .. Team 03 + one more)."""
+    return await _tournament_with_field(5)
+
+
+async def test_organiser_drags_a_row_to_reseed(field_of_4: int, podium_live_server: Any,
+                                               new_page: Any) -> None:
+    url = f"/tournaments/{field_of_4}/console"
+    organiser = await new_page()
+    await _log_in(organiser, "olga", url)
+    rows = organiser.locator("tr[data-seed-row]")
+    await expect(rows).to_have_count(4)
+    await expect(rows.nth(0)).to_contain_text("Team 01")
+    await rows.nth(3).drag_to(rows.nth(0), target_position={"x": 10, "y": 2})
+    # The drop posts the new seed; the console body comes back in the new order (the
+    # server's rendering: the seed box's value attribute, not what the script typed).
+    await expect(rows.nth(0).locator("input[name=seed]")).to_have_attribute("value", "1")
+    await expect(rows.nth(0)).to_contain_text("Team 04")
+    await expect(rows.nth(1)).to_contain_text("Team 01")
+    await expect(rows.nth(1).locator("input[name=seed]")).to_have_attribute("value", "2")
+    # Typing a seed works too (phones, keyboards): Team 01 to seed 4.
+    box = rows.nth(1).locator("input[name=seed]")
+    await box.fill("4")
+    await box.press("Tab")
+    await expect(rows.nth(3)).to_contain_text("Team 01")

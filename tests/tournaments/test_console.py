@@ -58,6 +58,19 @@ async def test_console_before_start_seed_check_in_start(console):
     seeds = {e["name"]: e["seed"] for e in
              (await api.get(f"/api/v1/tournaments/{t['id']}/entrants")).json()["items"]}
     assert seeds == {"Team 3": 1, "Team 2": 2, "Team 4": 3, "Team 1": 4}
+    # A typed seed (or a dragged row, which fills the same box): Team 1 to seed 2.
+    r = await page.htmx("POST", f"{url}/seed", data={"entrant_id": ids[0], "seed": 2})
+    assert r.status_code == 200
+    assert _order(r.text, ["Team 1", "Team 2", "Team 3", "Team 4"]) == [
+        "Team 3", "Team 1", "Team 2", "Team 4"]
+    assert 'name="seed"' in r.text and "/static/tournaments/seeding.js" in (
+        await page.get(url)).text
+    r = await page.htmx("POST", f"{url}/seed", data={"entrant_id": ids[0], "seed": 99})
+    assert _order(r.text, ["Team 1", "Team 2", "Team 3", "Team 4"])[-1] == "Team 1"
+    for bad in ("0", "x", "-1"):
+        r = await page.htmx("POST", f"{url}/seed", data={"entrant_id": ids[0], "seed": bad})
+        assert r.status_code == 422 and "seed" in r.text
+    assert (await page.get("/static/tournaments/seeding.js")).status_code == 200
     r = await page.htmx("POST", f"{url}/seed", data={"method": "random"})
     assert r.status_code == 200
     r = await page.htmx("POST", f"{url}/seed", data={"move": "sideways", "entrant_id": ids[0]})
