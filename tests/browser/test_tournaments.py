@@ -1,5 +1,5 @@
 """Tournaments in a real browser: a player registers and checks in; an organiser starts a
-16-entrant double elimination and records results from the tournament page while the
+16-entrant double elimination and records and corrects results from the console while the
 venue's big screen (another browser) updates over SSE without reloading; the bracket
 scrolls sideways inside its own box on a phone."""
 
@@ -76,25 +76,40 @@ async def test_register_check_in_start_report_and_screen_updates_live(
     await screen.evaluate(MARK)
 
     organiser = await new_page()
-    await _log_in(organiser, "olga", url)
-    await organiser.get_by_role("button", name=re.compile("^Start")).click()
-    await expect(organiser.locator("#console .result-form").first).to_be_visible()
+    await _log_in(organiser, "olga", f"{url}/console")
+    organiser.on("dialog", lambda dialog: dialog.accept())  # "Start ... now?"
+    await organiser.locator("#console-body").get_by_role("button", name="Start").click()
+    results = organiser.locator("#results")
+    await expect(results.locator(".result-form").first).to_be_visible()
     # The screen switches from the field to the bracket by itself.
     await expect(screen.locator(".sc-tree").first).to_be_visible()
     await expect(screen.locator(".sc-head")).to_contain_text("LIVE")
 
-    for _ in range(3):
-        form = organiser.locator("#console .result-form").filter(
-            has=organiser.locator(".badge", has_text=re.compile("^ready$"))).first
-        key = (await form.locator("strong").inner_text()).strip()
+    decided = []
+    for _ in range(3):  # results from the console (htmx: the console body is swapped)
+        row = results.locator("> div").filter(has=organiser.locator(".result-form")).first
+        key = (await row.locator("strong").first.inner_text()).strip()
         version = await screen.locator(".sc").get_attribute("data-version")
-        await form.get_by_label("Games").fill("2-0")  # the first side (selected) wins
-        await form.get_by_role("button", name="Set result").click()
-        await expect(organiser.locator("#console")).to_be_visible()
+        await row.get_by_label("Games").fill("2-0")  # the first side (selected) wins
+        await row.get_by_role("button", name="Set result").click()
+        await expect(results.locator("> div strong", has_text=re.compile(f"^{key}$"))
+                     ).to_have_count(0)
         card = screen.locator(f'.sc-m[data-key="{key}"]').first
         await expect(card).to_have_attribute("data-status", "completed")
         await expect(card.locator(".sc-s.win")).to_have_count(1)
         assert await screen.locator(".sc").get_attribute("data-version") != version
+        decided.append(key)
+    # A correction from the console: the other side wins; the screen follows.
+    await results.locator("summary").click()
+    fix = results.locator("details > div").filter(
+        has=organiser.locator("strong", has_text=re.compile(f"^{decided[0]}$")))
+    await fix.get_by_label("Winner").select_option(index=1)
+    await fix.get_by_label("Games").fill("0-2")
+    await fix.get_by_role("button", name="Correct").click()
+    await expect(organiser.locator("#console-body .notice")).to_contain_text("Re-flowed")
+    corrected = screen.locator(f'.sc-m[data-key="{decided[0]}"]').first
+    await expect(corrected.locator(".sc-s.win")).to_have_count(1)
+    await expect(corrected.locator(".sc-s").nth(1)).to_have_class(re.compile(r"\bwin\b"))
     assert await screen.evaluate(SAME_DOCUMENT), "the screen updated over SSE, no reload"
     assert await screen.evaluate(
         "document.documentElement.scrollHeight <= window.innerHeight + 1"), "no scrolling"
