@@ -9,7 +9,8 @@ PostgreSQL. STACK.md's pitfalls are handled here:
   PostgreSQL where :func:`for_update` adds ``SELECT ... FOR UPDATE``.
 * A request's reads are grouped in :func:`reading` so SQLite opens one connection, not one
   per query.
-* PostgreSQL uses a connection pool opened and closed with the app (:func:`open_pool`).
+* PostgreSQL uses a connection pool opened and closed with the app (:func:`open_pool`);
+  SQLite keeps idle connections for reuse too (:mod:`podium.core.sqlite_pool`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 
+from podium.core.sqlite_pool import PooledSQLiteEngine
+
 log = logging.getLogger("podium.database")
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
@@ -39,7 +42,7 @@ def make_engine(database_url: str) -> Engine:
     """Build the Piccolo engine for ``sqlite:///path`` or ``postgresql://...``."""
     if database_url.startswith("sqlite:///"):
         path = database_url.split("sqlite:///", 1)[1] or "podium.sqlite3"
-        return SQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_S)
+        return PooledSQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_S)
     parsed = urlparse(database_url)
     config: dict[str, Any] = {
         "host": parsed.hostname or "127.0.0.1",
@@ -141,10 +144,13 @@ async def open_pool() -> None:
 
 
 async def close_pool() -> None:
-    """Close the PostgreSQL pool opened by :func:`open_pool`."""
+    """Close the PostgreSQL pool opened by :func:`open_pool` (SQLite: the idle
+    connections)."""
     db = engine()
     if isinstance(db, PostgresEngine) and db.pool is not None:
         await db.close_connection_pool()
+    elif isinstance(db, PooledSQLiteEngine):
+        await db.close_idle()
 
 
 async def migrate(quiet: bool = True) -> None:

@@ -97,11 +97,15 @@ async def podium_migrated() -> AsyncIterator[None]:
 @pytest.fixture
 async def podium_db(podium_migrated: None) -> AsyncIterator[None]:
     """An empty, migrated database for one test."""
-    from podium.core.database import wipe_all_tables
+    from podium.core.database import engine, wipe_all_tables
+    from podium.core.sqlite_pool import PooledSQLiteEngine
 
     await wipe_all_tables()
     await _wipe_redis()
     yield
+    db = engine()
+    if isinstance(db, PooledSQLiteEngine):  # its idle connections belong to this test's loop
+        await db.close_idle()
 
 
 async def _wipe_redis() -> None:
