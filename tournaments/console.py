@@ -24,6 +24,7 @@ from litestar.params import FromPath, JSONBody
 from litestar.response import Redirect, Template
 
 from podium.core.accounts.auth import requires_role
+from podium.core.activation.service import parse_switch
 from podium.core.database import reading
 from podium.core.errors import InvalidInput, PodiumError
 from podium.core.pages import is_partial_request, render
@@ -54,13 +55,14 @@ async def _console_context(request: Request, tournament_id: int) -> dict[str, An
         spaces = await list_spaces(venue_id) if venue_id else []
         reports = {m["id"]: (await service.get_match(m["id"]))["report"]
                    for m in matches if m["status"] == "disputed"}
+        plugins = await service.plugin_switches(request.app.state.plugin_host, tournament_id)
     queued = {q["match"]["id"] for q in queue}
     return {
         "t": t, "topic": topic(t["id"]), "started": t["status"] in ("running", "finished"),
         "field": [e for e in entrants if e["status"] == "registered"],
         "waitlist": [e for e in entrants if e["status"] == "waitlisted"],
         "dropped": [e for e in entrants if e["status"] == "dropped"],
-        "stations": station_rows, "queue": queue, "queued": queued, "spaces": spaces,
+        "stations": station_rows, "queue": queue, "plugins": plugins, "queued": queued, "spaces": spaces,
         "waiting": [m for m in matches if m["status"] in stations.CALLABLE
                     and all(s.get("entrant_id") is not None for s in m["slots"])],
         "disputed": [m for m in matches if m["status"] == "disputed"], "reports": reports,
@@ -170,6 +172,18 @@ async def console_seed(request: Request, tournament_id: Id) -> Any:
             if move not in moves:
                 raise InvalidInput("move up, down, top or bottom", field="move")
             await service.move_seed(tournament_id, _form_int(form, "entrant_id"), moves[move])
+        return None
+    return await _console_act(request, tournament_id, action)
+
+
+@_console_post("plugins", "Switch a plugin for this tournament")
+async def console_plugins(request: Request, tournament_id: Id) -> Any:
+    """Switch the plugin ``name`` on, off, or back to the venue's setting (``enabled`` =
+    ``on``, ``off`` or ``default``) for this tournament only."""
+    async def action(form: FormMultiDict) -> Any:
+        await service.switch_plugin(
+            request.app.state.plugin_host, tournament_id, str(form.get("name", "") or ""),
+            parse_switch(form.get("enabled", "")), request.user)
         return None
     return await _console_act(request, tournament_id, action)
 
@@ -541,6 +555,43 @@ async def api_disqualify(request: Request, tournament_id: Id, entrant_id: Id) ->
             "changed": change.changed if change else []}
 
 
+class PluginSwitchOut(msgspec.Struct):
+    """One plugin an organiser may switch for a tournament."""
+
+    name: str
+    version: str
+    description: str
+    setting: str  # "on", "off" or "default" (the venue decides)
+    enabled: bool  # in effect for this tournament
+    venue_enabled: bool  # what the venue's setting alone gives
+    runs_format: bool  # provides the tournament's format: cannot be switched off
+
+
+class PluginSwitchIn(msgspec.Struct, forbid_unknown_fields=True):
+    """``true`` (on), ``false`` (off) or ``null`` (back to the venue's setting)."""
+
+    enabled: bool | None
+
+
+@get("/api/v1/tournaments/{tournament_id:int}/plugins", tags=["tournaments"],
+     summary="Plugins switchable for a tournament")
+async def api_tournament_plugins(request: Request, tournament_id: Id) -> list[PluginSwitchOut]:
+    """The tournament-scoped plugins and whether each is on for this tournament."""
+    rows = await service.plugin_switches(request.app.state.plugin_host, tournament_id)
+    return [PluginSwitchOut(**r) for r in rows]
+
+
+@put("/api/v1/tournaments/{tournament_id:int}/plugins/{name:str}", tags=["tournaments"],
+     summary="Switch a plugin for a tournament", guards=ORGANISER)
+async def api_switch_tournament_plugin(request: Request, tournament_id: Id, name: FromPath[str],
+                                       data: JSONBody[PluginSwitchIn]) -> list[PluginSwitchOut]:
+    """Switch a tournament-scoped plugin for this tournament only (organiser). 409
+    ``format_plugin`` for the plugin that provides the tournament's format."""
+    rows = await service.switch_plugin(request.app.state.plugin_host, tournament_id, name,
+                                       data.enabled, request.user)
+    return [PluginSwitchOut(**r) for r in rows]
+
+
 @get("/api/v1/players/{username:str}", tags=["players"], summary="A player's ratings")
 async def api_player(username: FromPath[str]) -> PlayerOut:
     """A player's openskill rating per game (derived from every result in force)."""
@@ -557,5 +608,6 @@ CONSOLE_ROUTES = [
     console_stream, console_result, console_disqualify, my_call_partial, player_page,
     api_stations, api_add_stations, api_update_station, api_remove_station, api_auto_call,
     api_call, api_uncall, api_stream_queue, api_queue_add, api_queue_order, api_queue_remove,
-    api_disqualify, api_player,
+    api_disqualify, api_player, console_plugins, api_tournament_plugins,
+    api_switch_tournament_plugin,
 ]

@@ -25,7 +25,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from podium.core.accounts.service import CurrentUser
-from podium.core.activation.service import enabled_plugins
+from podium.core.activation.service import enabled_plugins, switch, tournament_switches
 from podium.core.database import atomic, for_update
 from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from podium.core.plugins import PluginHost, Registry
@@ -122,6 +122,50 @@ async def format_for(
             code="format_disabled", field="format",
         )
     return fmt
+
+
+def _format_owner(host: PluginHost, format_name: str) -> str | None:
+    """The plugin that provides a format (``None`` when no loaded plugin does)."""
+    registry = formats(host)
+    return registry.owner(format_name) if registry.get(format_name) is not None else None
+
+
+async def plugin_switches(host: PluginHost, tournament_id: int) -> list[dict[str, Any]]:
+    """The tournament-scoped plugins with this tournament's switch for each
+    (:func:`podium.core.activation.service.tournament_switches`), plus ``runs_format``: the
+    plugin provides the tournament's format and so cannot be switched off here."""
+    t = await get_tournament(tournament_id)
+    rows = await tournament_switches(host, t["venue_id"], tournament_id)
+    owner = _format_owner(host, t["format"])
+    for row in rows:
+        row["runs_format"] = row["name"] == owner
+    return rows
+
+
+async def switch_plugin(host: PluginHost, tournament_id: int, plugin: str,
+                        enabled: bool | None, user: CurrentUser | None) -> list[dict[str, Any]]:
+    """Switch a tournament-scoped plugin on or off for one tournament, or (``None``) let the
+    venue's setting decide again. Bumps the version so cached pages re-render.
+
+    :raises NotFound: no such tournament or plugin.
+    :raises InvalidInput: the plugin is not switched per tournament.
+    :raises Conflict: ``format_plugin``: the switch would leave the tournament without the
+        plugin that provides its format.
+    """
+    t = await get_tournament(tournament_id)
+    if plugin not in host.plugins:
+        raise NotFound(f"no plugin named {plugin!r} is loaded")
+    if _format_owner(host, t["format"]) == plugin and (
+            enabled is False
+            or (enabled is None and plugin not in await enabled_plugins(host, t["venue_id"]))):
+        raise Conflict(f"plugin {plugin!r} provides this tournament's format "
+                       f"({t['format']}), so it stays on for this tournament",
+                       code="format_plugin")
+    async with atomic():
+        await switch(host, plugin, "tournament", tournament_id, enabled,
+                     changed_by=user.id if user else None)
+        await bump_version(tournament_id)
+    return await plugin_switches(host, tournament_id)
 
 
 def _check_options(fmt: BracketFormat, options: Any) -> dict[str, Any]:

@@ -32,7 +32,7 @@ from litestar.template.config import TemplateConfig
 from podium.core.accounts.auth import PodiumAuthMiddleware
 from podium.core.accounts.routes import login_rate_limit
 from podium.core.accounts.sessions import PodiumSessionConfig
-from podium.core.activation.service import REQUEST_CACHE_KEY, enabled_for_request
+from podium.core.activation.service import cached_for_request, enabled_for_request
 from podium.core.database import lifespan_pool
 from podium.core.errors import PodiumError
 from podium.core.plugins import NavItem, PluginHost, PluginLoadError, flatten, gather_results
@@ -83,10 +83,16 @@ def channels_plugin(settings: Settings) -> ChannelsPlugin:
 
 
 def _plugin_gate(host: PluginHost, plugin_name: str):
-    """A guard that makes a plugin's pages answer 404 while it is disabled for the venue."""
+    """A guard that makes a plugin's pages answer 404 while it is disabled for the venue,
+    or, for a tournament-scoped plugin's route with a ``tournament_id``, for that tournament.
+    """
+    per_tournament = host.meta(plugin_name).scope == "tournament"
 
     async def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
-        if plugin_name not in await enabled_for_request(connection):
+        tournament_id = connection.path_params.get("tournament_id") if per_tournament else None
+        if isinstance(tournament_id, str):
+            tournament_id = int(tournament_id) if tournament_id.isdigit() else None
+        if plugin_name not in await enabled_for_request(connection, tournament_id):
             raise NotFoundException(f"plugin {plugin_name!r} is not enabled here")
 
     guard.__name__ = f"plugin_enabled({plugin_name})"
@@ -276,7 +282,7 @@ def _page_slots_global(host: PluginHost):
         enabled = context.get("enabled_plugins")
         request = context.get("request")
         if enabled is None and request is not None:
-            enabled = request.scope.get(REQUEST_CACHE_KEY)
+            enabled = cached_for_request(request)
         # Without a known enabled set only global plugins answer: a plugin switched off
         # for the venue must never leak into a page.
         if enabled is None:

@@ -10,13 +10,7 @@ from litestar.response import Redirect, Template
 
 from podium.core.accounts.auth import requires_role
 from podium.core.activation import service
-from podium.core.errors import InvalidInput
 from podium.core.pages import render
-
-# What the toggle form may send: switch on, switch off, or forget the venue's decision.
-STATES = {"on": True, "true": True, "1": True, "off": False, "false": False, "0": False}
-DEFAULT_STATE = "default"
-
 
 def _venue_id(request: Request) -> int:
     """The venue the admin page speaks for (0 before a venue exists, as in the service)."""
@@ -47,18 +41,14 @@ async def toggle_plugin(request: Request, name: FromPath[str]) -> Any:
     Answers the updated section to htmx, a redirect to the page otherwise.
     """
     form = await request.form()
-    value = str(form.get("enabled", "")).strip().lower()
-    if value not in STATES and value != DEFAULT_STATE:
-        raise InvalidInput("enabled must be on, off or default", field="enabled")
+    enabled = service.parse_switch(form.get("enabled", ""))
     host = request.app.state.plugin_host
-    if value == DEFAULT_STATE:
-        await service.clear(host, name, "venue", _venue_id(request))
+    await service.switch(host, name, "venue", _venue_id(request), enabled,
+                         changed_by=request.user.id)
+    if enabled is None:
         notice = f"{name} now follows its default"
     else:
-        await service.set_enabled(
-            host, name, "venue", _venue_id(request), STATES[value], changed_by=request.user.id
-        )
-        notice = f"{name} is now {'on' if STATES[value] else 'off'} for this venue"
+        notice = f"{name} is now {'on' if enabled else 'off'} for this venue"
     service.forget_for_request(request)
     if request.headers.get("hx-request"):
         return await _page(request, notice=notice)

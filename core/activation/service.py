@@ -15,6 +15,9 @@ from podium.core.errors import InvalidInput, NotFound
 from podium.core.plugins import PluginHost
 
 SCOPES = ("venue", "tournament")
+# How a switch is written in a form or the API: on, off, or back to the next level's say.
+SWITCH_STATES = {"on": True, "true": True, "1": True, "off": False, "false": False, "0": False}
+DEFAULT_STATE = "default"
 # Where a request keeps the enabled set once computed (the route gate, the navigation and
 # page slots of one request then share a single activation query).
 REQUEST_CACHE_KEY = "podium_enabled_plugins"
@@ -51,23 +54,79 @@ async def enabled_plugins(
     return enabled
 
 
-async def enabled_for_request(connection: Any) -> set[str]:
-    """The plugins enabled for the venue a request is served for, computed once per request.
+async def enabled_for_request(connection: Any, tournament_id: int | None = None) -> set[str]:
+    """The plugins enabled for the venue a request is served for (and, if given, one of its
+    tournaments), computed once per request.
 
     :param connection: a Litestar ``Request`` or ``ASGIConnection``; the result is kept in
-        its ASGI scope under :data:`REQUEST_CACHE_KEY`.
+        its ASGI scope under :data:`REQUEST_CACHE_KEY` (one entry per tournament asked).
     """
-    cached = connection.scope.get(REQUEST_CACHE_KEY)
+    cache = connection.scope.setdefault(REQUEST_CACHE_KEY, {})
+    cached = cache.get(tournament_id)
     if cached is None:
         state = connection.app.state
-        cached = await enabled_plugins(state.plugin_host, state.get("venue_id"))
-        connection.scope[REQUEST_CACHE_KEY] = cached
+        cached = await enabled_plugins(state.plugin_host, state.get("venue_id"), tournament_id)
+        cache[tournament_id] = cached
     return cached
 
 
+def cached_for_request(connection: Any, tournament_id: int | None = None) -> set[str] | None:
+    """The enabled set this request already computed, or ``None`` when it did not."""
+    return connection.scope.get(REQUEST_CACHE_KEY, {}).get(tournament_id)
+
+
 def forget_for_request(connection: Any) -> None:
-    """Drop the request's cached enabled set (after a switch changed it)."""
+    """Drop the request's cached enabled sets (after a switch changed them)."""
     connection.scope.pop(REQUEST_CACHE_KEY, None)
+
+
+def parse_switch(value: Any) -> bool | None:
+    """A switch as forms and the API send it: on (``True``), off (``False``) or ``None`` for
+    "forget this scope's decision" (``default``).
+
+    :raises InvalidInput: anything else.
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text == DEFAULT_STATE:
+        return None
+    if text not in SWITCH_STATES:
+        raise InvalidInput("enabled must be on, off or default", field="enabled")
+    return SWITCH_STATES[text]
+
+
+async def switch(host: PluginHost, plugin: str, scope: str, scope_id: int, enabled: bool | None,
+                 changed_by: int | None = None) -> None:
+    """Switch ``plugin`` on or off in one scope, or (``enabled=None``) forget the decision
+    there so the next level decides (:func:`set_enabled` and :func:`clear`)."""
+    if enabled is None:
+        await clear(host, plugin, scope, scope_id)
+    else:
+        await set_enabled(host, plugin, scope, scope_id, enabled, changed_by=changed_by)
+
+
+async def tournament_switches(host: PluginHost, venue_id: int | None, tournament_id: int
+                              ) -> list[dict[str, Any]]:
+    """The plugins an organiser may switch for one tournament (scope ``tournament``).
+
+    Each row: ``name``, ``version``, ``description``, ``setting`` (``"on"``, ``"off"`` or
+    ``"default"``: no switch of its own, the venue decides), ``enabled`` (in effect for the
+    tournament) and ``venue_enabled`` (what the venue's setting alone gives).
+    """
+    venue_enabled = await enabled_plugins(host, venue_id)
+    here = await enabled_plugins(host, venue_id, tournament_id)
+    own = await activation_rows("tournament", tournament_id)
+    rows = []
+    for name, loaded in host.plugins.items():
+        meta = loaded.meta
+        if meta.scope != "tournament":
+            continue
+        setting = DEFAULT_STATE if name not in own else ("on" if own[name] else "off")
+        rows.append({"name": name, "version": meta.version, "description": meta.description,
+                     "setting": setting, "enabled": name in here,
+                     "venue_enabled": name in venue_enabled})
+    return rows
 
 
 async def activation_rows(scope: str, scope_id: int) -> dict[str, bool]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from litestar import Request
 
-from podium.core.activation.service import enabled_plugins
+from podium.core.activation.service import cached_for_request, enabled_plugins
 from podium.core.errors import NotFound
 from podium.core.venue import service
 from podium.core.venue.tables import Venue
@@ -37,7 +37,7 @@ async def venue_scope(request: Request) -> service.VenueScope:
     if venue_id is None:
         raise NotFound("this installation has no venue yet; run `podium demo` to create one")
     host = request.app.state.plugin_host
-    enabled = request.scope.get("podium_enabled_plugins")
+    enabled = cached_for_request(request)
     if enabled is None:
         enabled = await enabled_plugins(host, venue_id)
     row = await Venue.select(Venue.timezone).where(Venue.id == venue_id).first()

@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 
 from podium.core.accounts.auth import requires_role
 from podium.core.accounts.routes import safe_next
+from podium.core.activation.service import cached_for_request
 from podium.core.database import reading
 from podium.core.errors import Conflict, InvalidInput, NotFound, PodiumError
 from podium.core.pages import is_partial_request, render
@@ -83,7 +84,7 @@ def _base_context(request: Request, venue: dict[str, Any] | None) -> dict[str, A
         "venue": venue,
         "clock": Clock(tz),
         "kinds": _kind_map(request),
-        "enabled_plugins": request.scope.get("podium_enabled_plugins"),
+        "enabled_plugins": cached_for_request(request),
     }
 
 

@@ -75,7 +75,8 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/tournaments/{tournament_id:int}/console/body"): ORGANISER,
     **{("POST", f"/tournaments/{{tournament_id:int}}/console/{action}"): ORGANISER
        for action in ("check-in", "seed", "start", "auto-call", "stations", "stations/remove",
-                      "call", "stream", "result", "disqualify")},
+                      "call", "stream", "result", "disqualify", "plugins")},
+    ("PUT", "/api/v1/tournaments/{tournament_id:int}/plugins/{name:str}"): ORGANISER,
     ("POST", "/api/v1/tournaments/{tournament_id:int}/stations"): ORGANISER,
     ("PATCH", "/api/v1/stations/{station_id:int}"): ORGANISER,
     ("DELETE", "/api/v1/stations/{station_id:int}"): ORGANISER,
