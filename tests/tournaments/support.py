@@ -14,6 +14,19 @@ async def organiser() -> dict[str, str]:
     return await bearer_for(await quick_user("olga", "organiser"))
 
 
+async def organiser_clients(app: Any, client_factory: Any) -> tuple[Any, dict[str, str], Any]:
+    """An API client, an organiser's bearer headers, and a page client signed in as another
+    organiser (``conny``)."""
+    from podium.core.testing import DEFAULT_PASSWORD
+
+    api = await client_factory(app)
+    org = await organiser()
+    await quick_user("conny", "organiser")
+    page = await client_factory(app)
+    await page.login("conny", DEFAULT_PASSWORD)
+    return api, org, page
+
+
 async def players(count: int, prefix: str = "p") -> list[tuple[Any, dict[str, str]]]:
     """``count`` players with their bearer headers."""
     users = [await quick_user(f"{prefix}{i}", "player") for i in range(count)]

@@ -16,6 +16,7 @@ from podium.tests.tournaments.support import (
     field_of,
     matches,
     organiser,
+    organiser_clients,
     participants,
     players,
     win_games,
@@ -25,11 +26,7 @@ from podium.tests.tournaments.support import (
 @pytest.fixture
 async def console(podium_app, podium_client_factory):
     """An API client with organiser headers and a signed-in organiser's page client."""
-    api = await podium_client_factory(podium_app)
-    org = await organiser()
-    await quick_user("conny", "organiser")
-    page = await podium_client_factory(podium_app)
-    await page.login("conny", DEFAULT_PASSWORD)
+    api, org, page = await organiser_clients(podium_app, podium_client_factory)
     return {"api": api, "org": org, "page": page}
 
 

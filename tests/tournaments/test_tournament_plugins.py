@@ -9,9 +9,8 @@ import pytest
 from litestar import get
 from litestar.params import FromPath
 
-from podium.core.testing import DEFAULT_PASSWORD, make_plugin
-from podium.tests.core.test_venue_support import quick_user
-from podium.tests.tournaments.support import create, organiser
+from podium.core.testing import make_plugin
+from podium.tests.tournaments.support import create, organiser_clients
 
 
 @get("/tournaments/{tournament_id:int}/scoreboard", include_in_schema=False,
@@ -33,12 +32,7 @@ async def app(podium_app_factory):
 
 @pytest.fixture
 async def clients(app, podium_client_factory):
-    api = await podium_client_factory(app)
-    org = await organiser()
-    await quick_user("conny", "organiser")
-    page = await podium_client_factory(app)
-    await page.login("conny", DEFAULT_PASSWORD)
-    return api, org, page
+    return await organiser_clients(app, podium_client_factory)
 
 
 def _switches(rows: list[dict]) -> dict[str, tuple[str, bool]]:
