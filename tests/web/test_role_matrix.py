@@ -100,6 +100,11 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/me/invitations"): SIGNED_IN,
     ("POST", "/api/v1/invitations/{invitation_id:int}/accept"): SIGNED_IN,
     ("POST", "/api/v1/invitations/{invitation_id:int}/decline"): SIGNED_IN,
+    ("POST", "/tournaments/{tournament_id:int}/entrants/{entrant_id:int}/members"): SIGNED_IN,
+    **{("POST", f"/tournaments/{{tournament_id:int}}/entrants/{{entrant_id:int}}/members/"
+                f"{{user_id:int}}/{action}"): SIGNED_IN for action in ("remove", "captain")},
+    ("POST", "/invitations/{invitation_id:int}/accept"): SIGNED_IN,
+    ("POST", "/invitations/{invitation_id:int}/decline"): SIGNED_IN,
     # the example third-party plugin
     ("POST", "/hello"): SIGNED_IN,
 }
