@@ -307,3 +307,14 @@ async def test_incomplete_teams_are_dropped_at_start(api, checkin):
               (await c.get(f"/api/v1/tournaments/{tid}/entrants")).json()["items"]}
     assert status[ctx["team"]["id"]] == "dropped"
     assert [status[e] for e in [*full, named]] == ["registered"] * 3
+
+
+async def test_team_routes_are_in_the_openapi_document(api):
+    paths = (await api["c"].get("/schema/openapi.json")).json()["paths"]
+    members = "/api/v1/tournaments/{tournament_id}/entrants/{entrant_id}/members"
+    assert {"get", "post"} <= set(paths[members])
+    assert "delete" in paths[members + "/{user_id}"]
+    assert "post" in paths["/api/v1/tournaments/{tournament_id}/entrants/{entrant_id}/captain"]
+    assert "get" in paths["/api/v1/me/invitations"]
+    for answer in ("accept", "decline"):
+        assert "post" in paths[f"/api/v1/invitations/{{invitation_id}}/{answer}"]
