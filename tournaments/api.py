@@ -1,5 +1,5 @@
-"""The tournaments' public JSON API (v1): tournaments, entrants, registrations, matches,
-results, Swiss rounds, standings.
+"""The tournaments' public JSON API (v1): tournaments, entrants, registrations, team
+rosters and invitations, matches, results, Swiss rounds, standings.
 
 Thin handlers over :mod:`podium.tournaments.service`. Errors are the service's
 :mod:`podium.core.errors` (``code`` + ``detail``); lists are paginated as
@@ -20,7 +20,7 @@ from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from podium.core.accounts.auth import requires_role
 from podium.core.activation.service import enabled_plugins
 from podium.core.venue.context import current_venue_id
-from podium.tournaments import service
+from podium.tournaments import service, teams
 
 ORGANISER = [requires_role("organiser")]
 SIGNED_IN = [requires_role()]
@@ -231,6 +231,73 @@ class RoundOut(msgspec.Struct):
     matches: list[str]
 
 
+class MemberOut(msgspec.Struct):
+    """A player on a team's roster. ``role``: ``captain`` or ``member``; ``status``:
+    ``accepted``, ``invited`` (an open invitation, whose ``id`` the invitee accepts) or
+    ``declined``."""
+
+    id: int
+    entrant_id: int
+    user_id: int
+    username: str
+    display_name: str
+    role: str
+    status: str
+    created_at: datetime
+
+
+class MemberList(msgspec.Struct):
+    """A team's roster: the captain, accepted players, then invitations."""
+
+    items: list[MemberOut]
+    total: int
+
+
+class InviteIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The username of the player the captain invites."""
+
+    username: str
+
+
+class CaptainIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The accepted player who becomes captain."""
+
+    user_id: int
+
+
+class RemovalOut(msgspec.Struct):
+    """What taking a player off a roster did: ``removed`` (by the captain), ``left``,
+    ``cancelled`` (an invitation) or ``declined`` (the invitee's own)."""
+
+    action: str
+    member: MemberOut
+
+
+class InvitationOut(msgspec.Struct):
+    """An open invitation to a team: accept or decline it by ``id``. ``accepted`` is how
+    many of the ``team_size`` players the team has."""
+
+    id: int
+    entrant_id: int
+    user_id: int
+    role: str
+    status: str
+    created_at: datetime
+    tournament_id: int
+    tournament_name: str
+    team_name: str
+    captain_name: str
+    team_size: int
+    accepted: int
+
+
+class InvitationList(msgspec.Struct):
+    """The caller's open invitations, oldest first."""
+
+    items: list[InvitationOut]
+    total: int
+
+
 # -- converters ------------------------------------------------------------------------
 
 
@@ -243,6 +310,16 @@ def tournament_out(t: dict[str, Any]) -> TournamentOut:
 def entrant_out(e: dict[str, Any]) -> EntrantOut:
     """A service entrant dict as the API shows it."""
     return EntrantOut(**{f: e[f] for f in EntrantOut.__struct_fields__})
+
+
+def member_out(m: dict[str, Any]) -> MemberOut:
+    """A roster row as the API shows it."""
+    return MemberOut(**{f: m[f] for f in MemberOut.__struct_fields__})
+
+
+def member_list(rows: list[dict[str, Any]]) -> MemberList:
+    """A roster as the API shows it."""
+    return MemberList(items=[member_out(m) for m in rows], total=len(rows))
 
 
 def match_out(m: dict[str, Any]) -> MatchOut:
@@ -428,6 +505,80 @@ async def api_standings(request: Request, tournament_id: Id) -> StandingsOut:
     return StandingsOut(items=rows, total=len(rows))
 
 
+# -- teams -----------------------------------------------------------------------------
+
+MEMBERS = "/api/v1/tournaments/{tournament_id:int}/entrants/{entrant_id:int}/members"
+UserId = Annotated[int, PathParameter(ge=1, le=service.MAX_ID)]
+
+
+@get(MEMBERS, tags=["teams"], summary="A team's roster", guards=SIGNED_IN)
+async def api_members(request: Request, tournament_id: Id, entrant_id: Id) -> MemberList:
+    """The captain, accepted players and, for the team's own players, the invitee and
+    organisers, open and declined invitations."""
+    return member_list(await teams.members(tournament_id, entrant_id, request.user))
+
+
+@post(MEMBERS, tags=["teams"], summary="Invite a player", guards=SIGNED_IN, status_code=201)
+async def api_invite(request: Request, tournament_id: Id, entrant_id: Id,
+                     data: JSONBody[InviteIn]) -> MemberOut:
+    """The captain invites a player by ``username`` before the start. 403 ``not_captain``;
+    404 ``unknown_user``; 409 ``team_full`` (accepted players + open invitations reach the
+    team size), ``already_on_team``, ``already_invited``, ``started``."""
+    member = await teams.invite(tournament_id, entrant_id, request.user, data.username)
+    await publish_field_change(request, tournament_id)
+    return member_out(member)
+
+
+@delete(MEMBERS + "/{user_id:int}", tags=["teams"], summary="Remove a player or leave",
+        guards=SIGNED_IN, status_code=200)
+async def api_remove_member(request: Request, tournament_id: Id, entrant_id: Id,
+                            user_id: UserId) -> RemovalOut:
+    """The captain removes a player or cancels an invitation; a player removes themself
+    (leaves, or declines an invitation). 409 ``captain_must_hand_over`` for the captain,
+    ``started`` once the roster is frozen."""
+    out = await teams.remove(tournament_id, entrant_id, request.user, user_id)
+    await publish_field_change(request, tournament_id)
+    return RemovalOut(action=out["action"], member=member_out(out["member"]))
+
+
+@post("/api/v1/tournaments/{tournament_id:int}/entrants/{entrant_id:int}/captain",
+      tags=["teams"], summary="Hand over the captaincy", guards=SIGNED_IN, status_code=200)
+async def api_make_captain(request: Request, tournament_id: Id, entrant_id: Id,
+                           data: JSONBody[CaptainIn]) -> MemberList:
+    """The captain makes an accepted player (``user_id``) captain; the team's entrant
+    follows. 409 ``not_a_member`` when that player has not accepted."""
+    roster = await teams.make_captain(tournament_id, entrant_id, request.user, data.user_id)
+    await publish_field_change(request, tournament_id)
+    return member_list(roster)
+
+
+@get("/api/v1/me/invitations", tags=["teams"], summary="My team invitations", guards=SIGNED_IN)
+async def api_my_invitations(request: Request) -> InvitationList:
+    """The caller's open invitations to teams of tournaments that have not started."""
+    rows = await teams.my_invitations(request.user)
+    return InvitationList(items=[InvitationOut(**{f: r[f] for f in InvitationOut.__struct_fields__})
+                                 for r in rows], total=len(rows))
+
+
+@post("/api/v1/invitations/{invitation_id:int}/accept", tags=["teams"],
+      summary="Accept an invitation", guards=SIGNED_IN, status_code=200)
+async def api_accept(request: Request, invitation_id: Id) -> MemberOut:
+    """Join the team. 409 ``team_full``, ``already_on_team`` (one team per tournament),
+    ``invitation_closed``, ``started``; the caller's other invitations there are declined."""
+    member = await teams.accept(invitation_id, request.user)
+    await publish_field_change(request, member["tournament_id"])
+    return member_out(member)
+
+
+@post("/api/v1/invitations/{invitation_id:int}/decline", tags=["teams"],
+      summary="Decline an invitation", guards=SIGNED_IN, status_code=200)
+async def api_decline(request: Request, invitation_id: Id) -> MemberOut:
+    """Decline: the captain sees it and may invite someone else."""
+    member = await teams.decline(invitation_id, request.user)
+    await publish_field_change(request, member["tournament_id"])
+    return member_out(member)
+
+
 # -- matches ---------------------------------------------------------------------------
 
 
@@ -482,4 +633,6 @@ API_ROUTES = [
     api_create_tournament, api_tournaments, api_tournament, api_entrants, api_add_entrant,
     api_seeding, api_register, api_withdraw, api_check_in, api_start, api_next_round,
     api_matches, api_standings, api_match, api_report, api_confirm, api_dispute, api_result,
+    api_members, api_invite, api_remove_member, api_make_captain, api_my_invitations,
+    api_accept, api_decline,
 ]

@@ -28,7 +28,7 @@ from podium.core.activation.service import parse_switch
 from podium.core.database import reading
 from podium.core.errors import InvalidInput, PodiumError
 from podium.core.pages import is_partial_request, render
-from podium.tournaments import ratings, service, stations
+from podium.tournaments import ratings, service, stations, teams
 from podium.tournaments.api import Id, MatchDetail, match_detail, publish_change, topic, user_topic
 
 ORGANISER = [requires_role("organiser")]
@@ -56,13 +56,16 @@ async def _console_context(request: Request, tournament_id: int) -> dict[str, An
         reports = {m["id"]: (await service.get_match(m["id"]))["report"]
                    for m in matches if m["status"] == "disputed"}
         plugins = await service.plugin_switches(request.app.state.plugin_host, tournament_id)
+        short = await teams.incomplete_rosters(t, entrants)
     queued = {q["match"]["id"] for q in queue}
     return {
         "t": t, "topic": topic(t["id"]), "started": t["status"] in ("running", "finished"),
         "field": [e for e in entrants if e["status"] == "registered"],
         "waitlist": [e for e in entrants if e["status"] == "waitlisted"],
         "dropped": [e for e in entrants if e["status"] == "dropped"],
-        "stations": station_rows, "queue": queue, "plugins": plugins, "queued": queued, "spaces": spaces,
+        "short": short,  # teams short of players: dropped at start
+        "stations": station_rows, "queue": queue, "plugins": plugins, "queued": queued,
+        "spaces": spaces,
         "waiting": [m for m in matches if m["status"] in stations.CALLABLE
                     and all(s.get("entrant_id") is not None for s in m["slots"])],
         "disputed": [m for m in matches if m["status"] == "disputed"], "reports": reports,

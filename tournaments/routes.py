@@ -1,5 +1,5 @@
-"""Tournament pages (list, tournament page with bracket and standings, my matches, the
-organiser's controls) and the JSON API (:mod:`podium.tournaments.api`).
+"""Tournament pages (list, tournament page with bracket and standings, team rosters and
+invitations, my matches, the organiser's controls) and the JSON API (:mod:`podium.tournaments.api`).
 
 Pages post ordinary forms (CSRF) and redirect back; a refused action re-renders the page
 with the reason (4xx). The bracket part of the tournament page re-fetches itself when the
@@ -8,6 +8,7 @@ tournament's SSE topic says the bracket changed.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from litestar import MediaType, Request, get, post
@@ -18,7 +19,7 @@ from podium.core.accounts.auth import requires_role
 from podium.core.database import reading
 from podium.core.errors import InvalidInput, PodiumError
 from podium.core.pages import render
-from podium.tournaments import service
+from podium.tournaments import service, teams
 from podium.tournaments.api import (
     API_ROUTES,
     Id,
@@ -44,18 +45,44 @@ async def _page_context(request: Request, tournament_id: int) -> dict[str, Any]:
         if is_organiser:  # the result forms; everyone else sees the cached bracket only
             matches, _total = await service.list_matches(tournament_id,
                                                          limit=service.MAX_MATCH_LIMIT)
-        mine = [e for e in entrants if user and e["user_id"] == user.id
-                and e["status"] in ("registered", "waitlisted")]
+        team_ctx = await _team_context(user, t, entrants)
         # Rendered once per tournament version (render_cache), not per request.
         bracket_html = await bracket_fragment(request.app, tournament_id)
     return {
-        "t": t, "entrants": entrants, "mine": mine[0] if mine else None,
+        "t": t, "entrants": entrants, **team_ctx,
         "bracket_html": bracket_html, "topic": topic(t["id"]),
         "is_organiser": is_organiser,
         "playable": [m for m in matches if m["status"] in (
             "ready", "in_progress", "awaiting_confirmation", "disputed", "needs_replay")],
         "completed": [m for m in matches if m["status"] == "completed"],
     }
+
+
+async def _team_context(user: Any, t: dict[str, Any], entrants: list[dict[str, Any]]
+                        ) -> dict[str, Any]:
+    """The caller's entry (``mine``: their solo entrant, or the team they captain or play
+    for, with ``my_role`` and its full ``roster``), their open invitations here, every
+    team's accepted players (``rosters``) and the teams short of players (``short``)."""
+    active = [e for e in entrants if e["status"] in teams.ACTIVE]
+    mine = next((e for e in active if user and e["user_id"] == user.id), None)
+    out: dict[str, Any] = {"mine": mine, "my_role": None, "roster": [], "invitations": [],
+                           "rosters": {}, "short": {}}
+    if t["team_size"] <= 1:
+        return out
+    rosters = await teams.rosters(e["id"] for e in entrants)
+    out["rosters"] = {k: [m for m in v if m["status"] == "accepted"] for k, v in rosters.items()}
+    out["short"] = await teams.incomplete_rosters(t, entrants)
+    if user is None:
+        return out
+    for e in active:
+        row = next((m for m in rosters[e["id"]] if m["user_id"] == user.id
+                    and m["status"] == "accepted"), None)
+        if row is not None:
+            out.update(mine=e, my_role=row["role"], roster=rosters[e["id"]])
+            break
+    if out["mine"] is None:
+        out["invitations"] = await teams.my_invitations(user, t["id"])
+    return out
 
 
 @get("/tournaments", include_in_schema=False)
@@ -167,6 +194,62 @@ async def start_page(request: Request, tournament_id: Id) -> Any:
                       f"/tournaments/{tournament_id}")
 
 
+# -- team rosters and invitations -------------------------------------------------------
+
+TEAM_MEMBERS = "/tournaments/{tournament_id:int}/entrants/{entrant_id:int}/members"
+
+
+@post(TEAM_MEMBERS, include_in_schema=False, guards=SIGNED_IN)
+async def invite_page(request: Request, tournament_id: Id, entrant_id: Id) -> Any:
+    """The captain invites a player by username."""
+    form = await request.form()
+    return await _act(request, tournament_id,
+                      lambda: teams.invite(tournament_id, entrant_id, request.user,
+                                           str(form.get("username", "") or "")),
+                      f"/tournaments/{tournament_id}#team")
+
+
+@post(TEAM_MEMBERS + "/{user_id:int}/remove", include_in_schema=False, guards=SIGNED_IN)
+async def remove_member_page(request: Request, tournament_id: Id, entrant_id: Id,
+                             user_id: Id) -> Any:
+    """The captain removes a player or cancels an invitation; a player leaves."""
+    return await _act(request, tournament_id,
+                      lambda: teams.remove(tournament_id, entrant_id, request.user, user_id),
+                      f"/tournaments/{tournament_id}")
+
+
+@post(TEAM_MEMBERS + "/{user_id:int}/captain", include_in_schema=False, guards=SIGNED_IN)
+async def make_captain_page(request: Request, tournament_id: Id, entrant_id: Id,
+                            user_id: Id) -> Any:
+    """The captain hands the captaincy to an accepted player."""
+    return await _act(request, tournament_id,
+                      lambda: teams.make_captain(tournament_id, entrant_id, request.user,
+                                                 user_id),
+                      f"/tournaments/{tournament_id}#team")
+
+
+async def _answer_invitation(request: Request, invitation_id: int, answer: Any) -> Any:
+    """Accept or decline from the tournament page or "My matches" (``next``); a refusal
+    re-renders the page the player came from."""
+    form = await request.form()
+    back = _back(form, "/me/matches")
+    found = re.match(r"^/tournaments/(\d{1,10})(?:[/?#]|$)", back)
+    return await _act(request, int(found.group(1)) if found else None,
+                      lambda: answer(invitation_id, request.user), back)
+
+
+@post("/invitations/{invitation_id:int}/accept", include_in_schema=False, guards=SIGNED_IN)
+async def accept_page(request: Request, invitation_id: Id) -> Any:
+    """The invited player joins the team."""
+    return await _answer_invitation(request, invitation_id, teams.accept)
+
+
+@post("/invitations/{invitation_id:int}/decline", include_in_schema=False, guards=SIGNED_IN)
+async def decline_page(request: Request, invitation_id: Id) -> Any:
+    """The invited player declines."""
+    return await _answer_invitation(request, invitation_id, teams.decline)
+
+
 def parse_games(raw: str) -> list[list[int]]:
     """``"2-1, 0-2"`` → ``[[2, 1], [0, 2]]`` (scores in the match's slot order)."""
     games = []
@@ -251,8 +334,9 @@ async def _my_matches_context(request: Request) -> dict[str, Any]:
         rows = await service.my_matches(request.user)
         reports = {m["id"]: (await service.get_match(m["id"]))["report"] for m in rows
                    if m["status"] in ("awaiting_confirmation", "disputed")}
+        invitations = await teams.my_invitations(request.user)
     tournaments = sorted({m["tournament_id"] for m in rows})[:15]
-    return {"matches": rows, "reports": reports,
+    return {"matches": rows, "reports": reports, "invitations": invitations,
             "topics": ",".join([user_topic(request.user.id), *map(topic, tournaments)]),
             "refresh_on": ", ".join(["sse:my-matches", *(f"sse:bracket-{t}" for t in tournaments)])}
 
@@ -266,7 +350,8 @@ async def my_matches_page(request: Request) -> Template:
 PAGE_ROUTES = [
     tournaments_page, tournament_page, bracket_partial, register_page, withdraw_page,
     check_in_page, start_page, report_page, confirm_page, dispute_page, result_page,
-    my_matches_page,
+    my_matches_page, invite_page, remove_member_page, make_captain_page, accept_page,
+    decline_page,
 ]
 
 from podium.tournaments.console import CONSOLE_ROUTES  # noqa: E402  (console uses this module)

@@ -508,9 +508,11 @@ async def check_in(tournament_id: int, user: CurrentUser) -> dict[str, Any]:
         if not ids:
             raise Conflict("you have no place in this tournament to check in for",
                            code="not_registered")
+        row = await EntrantRow.select().where(EntrantRow.id == ids[0]).first()
+        await teams.require_full_roster(t, row)  # a team checks in with a full roster
         await EntrantRow.update({EntrantRow.checked_in: True}).where(EntrantRow.id == ids[0])
         await _touch(t)
-        row = await EntrantRow.select().where(EntrantRow.id == ids[0]).first()
+        row["checked_in"] = True
     return entrant_dict(row)
 
 
@@ -732,7 +734,8 @@ class Change:
 
 
 async def start(host: PluginHost, tournament_id: int, user: CurrentUser | None) -> Change:
-    """Start: drop no-shows (when a check-in window exists), seed, snapshot, build.
+    """Start: drop teams with an incomplete roster and no-shows (when a check-in window
+    exists), seed, snapshot, build.
 
     The seeding snapshot (:class:`SeedFact`) is the first fact; the projection of every
     match is written. Dynamic formats (Swiss) get their first round paired at once.
@@ -754,6 +757,14 @@ async def start(host: PluginHost, tournament_id: int, user: CurrentUser | None) 
         rows = await EntrantRow.select().where(
             (EntrantRow.tournament == tournament_id) & (EntrantRow.status == "registered"))
         stamp = _now()
+        # Teams short of players cannot play: dropped, with or without a check-in window
+        # (the organiser sees "roster 2/3" next to them; see teams.incomplete_rosters).
+        short = await teams.incomplete_rosters(t, rows)
+        if short:
+            await EntrantRow.update({EntrantRow.status: "dropped",
+                                     EntrantRow.status_changed_at: stamp}).where(
+                EntrantRow.id.is_in(list(short)))
+            rows = [r for r in rows if r["id"] not in short]
         if t["checkin_opens"] is not None:
             no_shows = [r["id"] for r in rows if not r["checked_in"]]
             if no_shows:
@@ -1297,6 +1308,8 @@ async def set_checked_in(tournament_id: int, entrant_id: int, checked_in: bool
                                               & (EntrantRow.tournament == tournament_id)).first()
         if row is None:
             raise NotFound(f"entrant {entrant_id} is not in this tournament")
+        if checked_in:
+            await teams.require_full_roster(t, row)
         await EntrantRow.update({EntrantRow.checked_in: bool(checked_in)}).where(
             EntrantRow.id == entrant_id)
         row["checked_in"] = bool(checked_in)
@@ -1332,6 +1345,6 @@ async def _reseed(tournament_id: int, entrant_id: int, target: Callable[[int, in
     return await list_entrants(tournament_id, ("registered",))
 
 
-# Stations are kept in step inside the same transactions (after_change); imported last
-# because podium.tournaments.stations builds on this module.
-from podium.tournaments import stations  # noqa: E402
+# Stations are kept in step inside the same transactions (after_change), team rosters are
+# checked at check-in and start; imported last because both modules build on this one.
+from podium.tournaments import stations, teams  # noqa: E402

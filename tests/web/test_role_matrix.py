@@ -88,6 +88,24 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("DELETE", "/api/v1/tournaments/{tournament_id:int}/stream-queue/{match_id:int}"): ORGANISER,
     ("POST", "/api/v1/tournaments/{tournament_id:int}/entrants/{entrant_id:int}/disqualify"):
         ORGANISER,
+    # team rosters: captains invite and manage, invitees answer, players leave
+    ("GET", "/api/v1/tournaments/{tournament_id:int}/entrants/{entrant_id:int}/members"):
+        SIGNED_IN,
+    ("POST", "/api/v1/tournaments/{tournament_id:int}/entrants/{entrant_id:int}/members"):
+        SIGNED_IN,
+    ("DELETE",
+     "/api/v1/tournaments/{tournament_id:int}/entrants/{entrant_id:int}/members/{user_id:int}"):
+        SIGNED_IN,
+    ("POST", "/api/v1/tournaments/{tournament_id:int}/entrants/{entrant_id:int}/captain"):
+        SIGNED_IN,
+    ("GET", "/api/v1/me/invitations"): SIGNED_IN,
+    ("POST", "/api/v1/invitations/{invitation_id:int}/accept"): SIGNED_IN,
+    ("POST", "/api/v1/invitations/{invitation_id:int}/decline"): SIGNED_IN,
+    ("POST", "/tournaments/{tournament_id:int}/entrants/{entrant_id:int}/members"): SIGNED_IN,
+    **{("POST", f"/tournaments/{{tournament_id:int}}/entrants/{{entrant_id:int}}/members/"
+                f"{{user_id:int}}/{action}"): SIGNED_IN for action in ("remove", "captain")},
+    ("POST", "/invitations/{invitation_id:int}/accept"): SIGNED_IN,
+    ("POST", "/invitations/{invitation_id:int}/decline"): SIGNED_IN,
     # the example third-party plugin
     ("POST", "/hello"): SIGNED_IN,
 }
