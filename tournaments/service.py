@@ -465,6 +465,10 @@ async def withdraw(tournament_id: int, user: CurrentUser) -> dict[str, Any]:
             (EntrantRow.tournament == tournament_id) & (EntrantRow.user == user.id)
             & EntrantRow.status.is_in(["registered", "waitlisted"]))
         if not rows:
+            if await _user_entrants(tournament_id, user.id, ("registered", "waitlisted")):
+                # A team member, not its captain: only the captain withdraws the team.
+                raise Conflict("you play for a team here: leave the team instead (only its "
+                               "captain withdraws the team)", code="team_member")
             raise NotFound("you are not registered for this tournament", code="not_registered")
         row = rows[0]
         held_a_place = row["status"] == "registered"

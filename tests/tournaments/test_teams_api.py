@@ -207,6 +207,11 @@ async def test_remove_cancel_leave_and_captaincy(api):
     inv = await _invitation_id(c, ps[1][1])
     assert (await c.post(f"/api/v1/invitations/{inv}/accept", headers=ps[1][1])).status_code == 200
 
+    # A member's withdrawal is refused with the way out (leave), nothing changes.
+    r = await c.delete(f"/api/v1/tournaments/{tid}/registrations", headers=ps[1][1])
+    assert r.status_code == 409 and r.json()["code"] == "team_member"
+    assert "leave the team" in r.json()["detail"]
+
     # Only the captain removes others; the captain cannot leave.
     r = await c.delete(f"{url}/{ps[2][0].id}", headers=ps[1][1])
     assert r.status_code == 403 and r.json()["code"] == "not_captain"
