@@ -1,0 +1,152 @@
+"""py4swiss's Dutch engine with its edge weights computed once per kind of pair.
+
+Profiling one round at 1,024 players (after three random rounds) shows where stock
+py4swiss spends its time: not in the weighted matching (C++, about a sixth), but in
+``BracketMatcher._get_weight``, which evaluates the fifteen quality criteria C.5-C.19 in
+Python, on multi-word ``DynamicUint`` integers, for every pair of players of every bracket
+(each bracket also holds the next score group), and in ``ValidityMatcher.is_allowed_pair``
+(a set built per call), asked for every pair of the field.
+
+The quality weight of a pair depends only on the bracket and on what the criteria read of
+the two players — role, score, colour preference and difference, floats, topscorer and bye
+— never on who they are. So :class:`FastBracketMatcher` asks stock py4swiss for the weight
+of the first allowed pair of each kind and hands out copies for the others, and
+:class:`FastValidityMatcher` answers the absolute criteria (C.1 no rematch, C.3 absolute
+colour preferences, forbidden pairs) from per-player facts computed once. Everything else
+— the bracket sequence, every weight adjustment and every call to the matching computer,
+in the same order with the same values — is stock py4swiss, so the pairings are identical
+(the differential tests in tests/plugins/esport/test_swiss_py4swiss_fast.py check it).
+
+These classes lean on py4swiss internals, so :func:`dutch_engine` returns them only for
+the versions they were checked against (:data:`CHECKED_VERSIONS`) and stock py4swiss
+otherwise.
+"""
+
+from __future__ import annotations
+
+import types
+from collections.abc import Callable, Hashable
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as installed_version
+from typing import Any
+
+from py4swiss.dynamicuint import DynamicUint
+from py4swiss.engines import DutchEngine
+from py4swiss.engines.common import ColorPreferenceStrength
+from py4swiss.engines.dutch.bracket import BracketPairer
+from py4swiss.engines.dutch.bracket.bracket_matcher import BracketMatcher
+from py4swiss.engines.dutch.player import Player
+from py4swiss.engines.dutch.validity_matcher import ValidityMatcher
+
+#: py4swiss releases whose internals these classes were checked against (version prefix).
+CHECKED_VERSIONS = ("0.3.",)
+
+
+def _quality_kind(player: Player) -> tuple[Hashable, ...]:
+    """Everything the quality criteria (and the bye preference bits) read of a player."""
+    preference = player.color_preference
+    return (
+        player.role,
+        player.points_with_acceleration,
+        preference.side,
+        preference.strength,
+        player.color_difference,
+        player.color_double,
+        player.float_1,
+        player.float_2,
+        player.top_scorer,
+        player.bye_received,
+    )
+
+
+class FastValidityMatcher(ValidityMatcher):
+    """Stock ValidityMatcher whose pair test reads precomputed per-player facts."""
+
+    def __init__(self, players: list[Player], forbidden_pairs: set[tuple[int, int]]) -> None:
+        """Index the forbidden pairs both ways and each player's C.3 facts, then set up."""
+        self._forbidden_either_way = set(forbidden_pairs) | {(b, a) for a, b in forbidden_pairs}
+        self._colour_facts = {
+            p.id: (
+                p.top_scorer,
+                p.color_preference.side,
+                p.color_preference.strength == ColorPreferenceStrength.ABSOLUTE,
+            )
+            for p in players
+        }
+        super().__init__(players, forbidden_pairs)
+
+    def is_allowed_pair(self, player_1: Player, player_2: Player) -> bool:
+        """Not forbidden, no rematch (C.1), no two non-topscorers wanting the same colour absolutely (C.3)."""
+        id_1, id_2 = player_1.id, player_2.id
+        if (id_1, id_2) in self._forbidden_either_way or id_1 in player_2.opponents:
+            return False
+        top_1, side_1, absolute_1 = self._colour_facts[id_1]
+        top_2, side_2, absolute_2 = self._colour_facts[id_2]
+        return top_1 or top_2 or side_1 != side_2 or not (absolute_1 and absolute_2)
+
+
+class FastBracketMatcher(BracketMatcher):
+    """Stock BracketMatcher computing each kind of pair's weight once per bracket."""
+
+    def _set_up_computer(self) -> None:
+        """Note each player's kind, then let stock py4swiss build the graph."""
+        self._kind_of = {p: _quality_kind(p) for p in self._player_list}
+        self._weight_of_kinds: dict[tuple[Hashable, Hashable], DynamicUint] = {}
+        super()._set_up_computer()
+
+    def _get_weight(self, player_1: Player, player_2: Player) -> DynamicUint:
+        """Stock weight: zero for a forbidden pair, else the (cached) weight of its kind."""
+        if not self._validity_matcher.is_allowed_pair(player_1, player_2):
+            return DynamicUint(self._zero_weight)
+        kinds = (self._kind_of[player_1], self._kind_of[player_2])
+        weight = self._weight_of_kinds.get(kinds)
+        if weight is None:
+            weight = self._weight_of_kinds[kinds] = super()._get_weight(player_1, player_2)
+        # A copy: py4swiss zeroes stored weights in place when it removes an edge.
+        return DynamicUint(weight)
+
+
+def _with_names(function: Callable[..., Any], **names: Any) -> Callable[..., Any]:
+    """``function``'s own code, resolving the given global names to our classes.
+
+    This swaps the collaborators a stock py4swiss method constructs without copying its
+    code or patching the py4swiss modules (which other callers share).
+    """
+    rebound = types.FunctionType(
+        function.__code__,
+        {**function.__globals__, **names},
+        function.__name__,
+        function.__defaults__,
+        function.__closure__,
+    )
+    rebound.__qualname__ = function.__qualname__
+    rebound.__kwdefaults__ = function.__kwdefaults__
+    rebound.__doc__ = function.__doc__
+    return rebound
+
+
+class FastBracketPairer(BracketPairer):
+    """Stock BracketPairer that builds a :class:`FastBracketMatcher`."""
+
+    __init__ = _with_names(BracketPairer.__init__, BracketMatcher=FastBracketMatcher)
+
+
+class FastDutchEngine(DutchEngine):
+    """Stock Dutch engine pairing with the fast matchers above."""
+
+    generate_pairings = classmethod(
+        _with_names(
+            DutchEngine.generate_pairings.__func__,
+            ValidityMatcher=FastValidityMatcher,
+            BracketPairer=FastBracketPairer,
+        )
+    )
+
+
+def dutch_engine() -> type[DutchEngine]:
+    """The fast engine for a checked py4swiss version, else stock py4swiss's."""
+    try:
+        found = installed_version("py4swiss")
+    except PackageNotFoundError:  # pragma: no cover - py4swiss imported above
+        return DutchEngine
+    return FastDutchEngine if found.startswith(CHECKED_VERSIONS) else DutchEngine
