@@ -35,6 +35,7 @@ from py4swiss.engines import DutchEngine
 from py4swiss.engines.common import ColorPreferenceStrength
 from py4swiss.engines.dutch.bracket import BracketPairer
 from py4swiss.engines.dutch.bracket.bracket_matcher import BracketMatcher
+from py4swiss.engines.dutch.criteria.absolute import C2
 from py4swiss.engines.dutch.player import Player
 from py4swiss.engines.dutch.validity_matcher import ValidityMatcher
 
@@ -75,6 +76,22 @@ class FastValidityMatcher(ValidityMatcher):
         }
         super().__init__(players, forbidden_pairs)
 
+    def _set_up_computer(self) -> None:
+        """Stock graph (an edge of weight 1 per allowed pair, bye edges when odd), set in stock order."""
+        computer = self._computer
+        for _ in range(self._len):
+            computer.add_vertex()
+        players = self._players
+        allowed = self.is_allowed_pair
+        set_edge_weight = computer.set_edge_weight
+        count = len(players)
+        for i, player_1 in enumerate(players):
+            for j in range(i + 1, count):
+                set_edge_weight(i, j, int(allowed(player_1, players[j])))
+        if count % 2 == 1:
+            for i, player in enumerate(players):
+                set_edge_weight(i, count, int(C2.evaluate(player, player)))
+
     def is_allowed_pair(self, player_1: Player, player_2: Player) -> bool:
         """Not forbidden, no rematch (C.1), no two non-topscorers wanting the same colour absolutely (C.3)."""
         id_1, id_2 = player_1.id, player_2.id
@@ -89,21 +106,34 @@ class FastBracketMatcher(BracketMatcher):
     """Stock BracketMatcher computing each kind of pair's weight once per bracket."""
 
     def _set_up_computer(self) -> None:
-        """Note each player's kind, then let stock py4swiss build the graph."""
-        self._kind_of = {p: _quality_kind(p) for p in self._player_list}
-        self._weight_of_kinds: dict[tuple[Hashable, Hashable], DynamicUint] = {}
-        super()._set_up_computer()
-
-    def _get_weight(self, player_1: Player, player_2: Player) -> DynamicUint:
-        """Stock weight: zero for a forbidden pair, else the (cached) weight of its kind."""
-        if not self._validity_matcher.is_allowed_pair(player_1, player_2):
-            return DynamicUint(self._zero_weight)
-        kinds = (self._kind_of[player_1], self._kind_of[player_2])
-        weight = self._weight_of_kinds.get(kinds)
-        if weight is None:
-            weight = self._weight_of_kinds[kinds] = super()._get_weight(player_1, player_2)
-        # A copy: py4swiss zeroes stored weights in place when it removes an edge.
-        return DynamicUint(weight)
+        """Stock graph, set in stock order; each kind of pair's weight is computed once."""
+        computer = self._computer
+        for _ in range(self._len):
+            computer.add_vertex()
+        players = self._player_list
+        kinds = [_quality_kind(p) for p in players]
+        weights = self._weights
+        zero = self._zero_weight  # never changed in place: py4swiss skips zero edges
+        allowed = self._validity_matcher.is_allowed_pair
+        set_edge_weight = computer.set_edge_weight
+        stock_weight = super()._get_weight
+        weight_of_kinds: dict[tuple[Hashable, Hashable], DynamicUint] = {}
+        count = len(players)
+        for i, player_1 in enumerate(players):
+            kind_1, row = kinds[i], weights[i]
+            for j in range(i + 1, count):
+                player_2 = players[j]
+                if allowed(player_1, player_2):
+                    kinds_12 = (kind_1, kinds[j])
+                    weight = weight_of_kinds.get(kinds_12)
+                    if weight is None:
+                        weight = weight_of_kinds[kinds_12] = stock_weight(player_1, player_2)
+                    # A copy per edge: py4swiss zeroes a removed edge's weight in place.
+                    weight = DynamicUint(weight)
+                else:
+                    weight = zero
+                row[j] = weights[j][i] = weight
+                set_edge_weight(i, j, weight)
 
 
 def _with_names(function: Callable[..., Any], **names: Any) -> Callable[..., Any]:
