@@ -4,7 +4,7 @@ Pure computation (no database, no HTTP): this measures the esport formats themse
 
     .venv/bin/python bench/bench_brackets.py            # everything, ~1-2 minutes
     .venv/bin/python bench/bench_brackets.py --quick    # fewer events, smaller sizes
-    .venv/bin/python bench/bench_brackets.py --py4swiss-1024   # also stock py4swiss at 1,024 (~30-90 s)
+    .venv/bin/python bench/bench_brackets.py --py4swiss-1024   # + stock py4swiss at 1,024 (30 s+)
 
 What it prints:
 

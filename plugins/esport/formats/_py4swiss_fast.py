@@ -77,7 +77,7 @@ class FastValidityMatcher(ValidityMatcher):
         super().__init__(players, forbidden_pairs)
 
     def _set_up_computer(self) -> None:
-        """Stock graph (an edge of weight 1 per allowed pair, bye edges when odd), set in stock order."""
+        """Stock graph (weight 1 per allowed pair, bye edges when odd), set in stock order."""
         computer = self._computer
         for _ in range(self._len):
             computer.add_vertex()
@@ -93,7 +93,8 @@ class FastValidityMatcher(ValidityMatcher):
                 set_edge_weight(i, count, int(C2.evaluate(player, player)))
 
     def is_allowed_pair(self, player_1: Player, player_2: Player) -> bool:
-        """Not forbidden, no rematch (C.1), no two non-topscorers wanting the same colour absolutely (C.3)."""
+        """Stock pair test: not forbidden, no rematch (C.1), and not two non-topscorers
+        with the same absolute colour preference (C.3)."""
         id_1, id_2 = player_1.id, player_2.id
         if (id_1, id_2) in self._forbidden_either_way or id_1 in player_2.opponents:
             return False

@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from itertools import combinations
 from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from py4swiss.engines import DutchEngine
@@ -201,6 +202,8 @@ def test_podium_uses_the_fast_engine_and_matches_stock_through_the_format() -> N
     assert len(fast) == 100  # 199 active: 99 tables and the bye
 
 
-def test_an_unchecked_py4swiss_version_falls_back_to_stock(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_an_unchecked_py4swiss_version_falls_back_to_stock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setattr(_py4swiss_fast, "installed_version", lambda _name: "9.0.0")
     assert dutch_engine() is DutchEngine
