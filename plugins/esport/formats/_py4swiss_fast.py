@@ -24,6 +24,7 @@ otherwise.
 
 from __future__ import annotations
 
+import functools
 import types
 from collections.abc import Callable, Hashable
 from importlib.metadata import PackageNotFoundError
@@ -39,8 +40,8 @@ from py4swiss.engines.dutch.criteria.absolute import C2
 from py4swiss.engines.dutch.player import Player
 from py4swiss.engines.dutch.validity_matcher import ValidityMatcher
 
-#: py4swiss releases whose internals these classes were checked against (version prefix).
-CHECKED_VERSIONS = ("0.3.",)
+#: py4swiss releases whose internals these classes were checked against.
+CHECKED_VERSIONS = ("0.3.1",)
 
 
 def _quality_kind(player: Player) -> tuple[Hashable, ...]:
@@ -174,10 +175,15 @@ class FastDutchEngine(DutchEngine):
     )
 
 
+@functools.cache
+def py4swiss_version() -> str:
+    """The installed py4swiss version ("" if its metadata is missing)."""
+    try:
+        return installed_version("py4swiss")
+    except PackageNotFoundError:  # pragma: no cover - py4swiss imported above
+        return ""
+
+
 def dutch_engine() -> type[DutchEngine]:
     """The fast engine for a checked py4swiss version, else stock py4swiss's."""
-    try:
-        found = installed_version("py4swiss")
-    except PackageNotFoundError:  # pragma: no cover - py4swiss imported above
-        return DutchEngine
-    return FastDutchEngine if found.startswith(CHECKED_VERSIONS) else DutchEngine
+    return FastDutchEngine if py4swiss_version() in CHECKED_VERSIONS else DutchEngine

@@ -30,6 +30,11 @@ from podium.plugins.esport.formats._py4swiss_fast import (
     dutch_engine,
 )
 from podium.plugins.esport.formats.swiss import FORMAT as SW
+from podium.plugins.esport.formats.swiss import (
+    PY4SWISS_LIMIT,
+    STOCK_PY4SWISS_LIMIT,
+    _py4swiss_limit,
+)
 from podium.tournaments.engine import ResultFact
 from tests.plugins.esport.support import field
 
@@ -205,5 +210,8 @@ def test_podium_uses_the_fast_engine_and_matches_stock_through_the_format() -> N
 def test_an_unchecked_py4swiss_version_falls_back_to_stock(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(_py4swiss_fast, "installed_version", lambda _name: "9.0.0")
+    """Another py4swiss release gets stock py4swiss, and engine=auto its smaller limit."""
+    assert _py4swiss_limit() == PY4SWISS_LIMIT == 1_024
+    monkeypatch.setattr(_py4swiss_fast, "py4swiss_version", lambda: "0.4.0")
     assert dutch_engine() is DutchEngine
+    assert _py4swiss_limit() == STOCK_PY4SWISS_LIMIT == 256
