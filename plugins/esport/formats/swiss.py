@@ -24,9 +24,9 @@ Option ``system``:
   gets home, then the one who was away last, then the higher-ranked one.
   Option ``engine``: ``builtin`` (the above; well under a second for 1,024 players),
   ``py4swiss`` (the ``py4swiss`` package: exact FIDE Dutch incl. colour criteria,
-  identical to bbpPairings/JaVaFo; with Podium's faster weight set-up in ``_py4swiss_fast``
-  — same pairings — about 0.3 s per round at 256 players and 10 s at 1,024, where stock
-  py4swiss takes 30 s or more), or ``auto`` (default): py4swiss up to 1,024 active players
+  identical to bbpPairings/JaVaFo; with Podium's faster set-up in ``_py4swiss_fast`` —
+  same pairings — about 0.3 s per round at 256 players and 8-10 s at 1,024, where stock
+  py4swiss takes about 30 s), or ``auto`` (default): py4swiss up to 1,024 active players
   (256 if the installed py4swiss is a version the fast set-up was not checked against),
   builtin above (and builtin when a round only chess colour rules block, or py4swiss is
   not installed).
@@ -166,7 +166,7 @@ class Swiss(BaseFormat):
             label="Dutch pairing engine",
             help=(
                 "auto: py4swiss (exact FIDE) up to 1,024 players, builtin above; builtin: "
-                "fast, colours balanced after pairing; py4swiss: exact FIDE, about 10 s "
+                "fast, colours balanced after pairing; py4swiss: exact FIDE, about 9 s "
                 "per round at 1,024 players."
             ),
             choices=("auto", "builtin", "py4swiss"),
