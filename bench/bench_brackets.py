@@ -4,7 +4,7 @@ Pure computation (no database, no HTTP): this measures the esport formats themse
 
     .venv/bin/python bench/bench_brackets.py            # everything, ~1-2 minutes
     .venv/bin/python bench/bench_brackets.py --quick    # fewer events, smaller sizes
-    .venv/bin/python bench/bench_brackets.py --py4swiss-1024   # also py4swiss at 1,024 (~90 s+)
+    .venv/bin/python bench/bench_brackets.py --py4swiss-1024   # + stock py4swiss at 1,024 (30 s+)
 
 What it prints:
 
@@ -21,8 +21,10 @@ What it prints:
    natural drop order (what engines fall back to beyond their tables) for comparison.
    Goal: at most 1.5 per event at every size.
 4. **Swiss (FIDE Dutch)**: the time to pair one round at 256 and 1,024 players in the
-   middle of a tournament (after three random rounds), builtin engine and py4swiss.
-   Goal: under 15 s at 1,024.
+   middle of a tournament (after three random rounds): Podium's builtin pairer; the exact
+   engine (py4swiss with Podium's faster weight set-up, identical pairings); and stock
+   py4swiss at 256 for the ratio (at 1,024 too with ``--py4swiss-1024``).
+   Goal: the exact engine under 15 s at 1,024.
 
 Times are CPU seconds of this process (``time.process_time``), which a busy machine
 disturbs less than wall time; wall time is shown too.
@@ -31,6 +33,7 @@ disturbs less than wall time; wall time is shown too.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import random
@@ -42,9 +45,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from py4swiss.engines import DutchEngine  # noqa: E402
+
+from podium.plugins.esport.formats import _py4swiss  # noqa: E402
 from podium.plugins.esport.formats._elimination import drop_mask  # noqa: E402
 from podium.plugins.esport.formats.double_elimination import FORMAT as DE  # noqa: E402
 from podium.plugins.esport.formats.swiss import FORMAT as SWISS  # noqa: E402
+from podium.plugins.esport.formats.swiss import PY4SWISS_LIMIT  # noqa: E402
 from podium.tournaments.engine import (  # noqa: E402
     BracketState,
     Entrant,
@@ -249,8 +256,13 @@ def bench_rematches(plan: list[tuple[int, int]]) -> None:
 
 
 # ---------------------------------------------------------------------- 4. swiss
-def swiss_round(n: int, engine: str, warm_rounds: int = 3) -> tuple[float, float]:
-    """Time one Dutch pairing after ``warm_rounds`` random rounds (builtin history)."""
+def swiss_round(n: int, engine: str, warm_rounds: int = 3) -> tuple[float, float, Any]:
+    """Time one Dutch pairing after ``warm_rounds`` random rounds (builtin history):
+    (CPU seconds, wall seconds, the pairing's tables).
+
+    ``engine`` is a Swiss ``engine`` option, or ``py4swiss-stock``: the ``py4swiss`` engine
+    with stock py4swiss instead of Podium's faster set-up.
+    """
     rng = random.Random(n)
     entrants = field(n)
     options = SWISS.validate_options(
@@ -271,23 +283,44 @@ def swiss_round(n: int, engine: str, warm_rounds: int = 3) -> tuple[float, float
                 fact = ResultFact(m.key, w, (a, b), ((1, 0),) if w == a else ((0, 1),))
             log.append(fact)
             SWISS.apply(state, fact)
-    timed = SWISS.derive(entrants, {**options, "engine": engine}, log, state.pairings)
-    start = clock()
-    pairing = SWISS.next_round(timed)
-    elapsed = since(start)
+    stock = engine == "py4swiss-stock"
+    option = "py4swiss" if stock else engine
+    timed = SWISS.derive(entrants, {**options, "engine": option}, log, state.pairings)
+    with stock_py4swiss() if stock else contextlib.nullcontext():
+        start = clock()
+        pairing = SWISS.next_round(timed)
+        elapsed = since(start)
     assert len(pairing.tables) == n // 2 + n % 2
-    return elapsed
+    return (*elapsed, pairing.tables)
 
 
-def bench_swiss(sizes: list[int], py4swiss_sizes: list[int]) -> None:
+@contextlib.contextmanager
+def stock_py4swiss():  # type: ignore[no-untyped-def]
+    """While active, the py4swiss engine pairs with stock py4swiss (for the ratio)."""
+    fast = _py4swiss.dutch_engine
+    _py4swiss.dutch_engine = lambda: DutchEngine
+    try:
+        yield
+    finally:
+        _py4swiss.dutch_engine = fast
+
+
+def bench_swiss(sizes: list[int], stock_sizes: list[int]) -> None:
     print("\nSwiss, FIDE Dutch: one round paired after three random rounds:")
-    for n in sizes:
-        cpu, wall = swiss_round(n, "builtin")
-        print(f"  builtin  {n:>5,} players: {cpu:7.3f} s CPU ({wall:.2f} s wall)")
-    for n in py4swiss_sizes:
-        cpu, wall = swiss_round(n, "py4swiss")
-        print(f"  py4swiss {n:>5,} players: {cpu:7.3f} s CPU ({wall:.2f} s wall)")
-    print("  (goal: under 15 s at 1,024; engine=auto uses py4swiss up to 256 players)")
+    rows = [("builtin", "builtin", n) for n in sizes]
+    rows += [("exact", "py4swiss", n) for n in sizes]
+    rows += [("stock py4swiss", "py4swiss-stock", n) for n in stock_sizes]
+    tables: dict[tuple[str, int], Any] = {}
+    for label, engine, n in rows:
+        cpu, wall, tables[engine, n] = swiss_round(n, engine)
+        same = ""
+        if engine == "py4swiss-stock":
+            same = ", identical" if tables[engine, n] == tables["py4swiss", n] else ", DIFFERENT"
+        print(f"  {label:<15}{n:>6,} players: {cpu:7.3f} s CPU ({wall:.2f} s wall{same})")
+    print(
+        "  (exact = py4swiss with Podium's faster set-up, pairings identical to stock;"
+        f" goal: under 15 s at 1,024; engine=auto uses it up to {PY4SWISS_LIMIT:,} players)"
+    )
 
 
 def main() -> None:
@@ -295,7 +328,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer events, smaller sizes")
     parser.add_argument(
-        "--py4swiss-1024", action="store_true", help="also time py4swiss at 1,024 (slow)"
+        "--py4swiss-1024", action="store_true", help="also time stock py4swiss at 1,024 (slow)"
     )
     args = parser.parse_args()
     print(f"Python {sys.version.split()[0]}")
@@ -303,7 +336,7 @@ def main() -> None:
     if args.quick:
         bench_scale([1_024, 16_384])
         bench_rematches([(64, 100), (256, 40), (1_024, 10)])
-        bench_swiss([256, 1_024], [])
+        bench_swiss([256, 1_024], [256])
         return
     bench_scale([1_024, 16_384, 65_536])
     bench_rematches([(64, 2_000), (256, 800), (1_024, 200), (4_096, 40)])

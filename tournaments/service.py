@@ -17,6 +17,7 @@ that changed: only those projection rows are written.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -803,7 +804,9 @@ async def start(host: PluginHost, tournament_id: int, user: CurrentUser | None) 
 async def _pair_next(fmt: BracketFormat, t: Mapping[str, Any], state: BracketState,
                      user: CurrentUser | None) -> BracketState:
     try:
-        pairing = fmt.next_round(state)
+        # A thread: an exact Swiss round at 1,024 players takes seconds of CPU, and the
+        # event loop must keep serving meanwhile (the lock and transaction stay held).
+        pairing = await asyncio.to_thread(fmt.next_round, state)
     except PairingError as exc:
         raise Conflict(f"cannot pair the next round: {exc}", code="cannot_pair") from exc
     await PairingLog(tournament=t["id"], round=pairing.round,

@@ -2,9 +2,11 @@
 
 py4swiss reproduces bbpPairings/JaVaFo from a TRF(x) tournament report. We build that
 report in memory from the facts (starting number = seed; home = white), ask for the next
-round, and map the starting numbers back to entrants. Forfeited pairs are passed as
-forbidden pairs because FIDE lets players whose game was forfeited meet again, and Podium
-promises that nobody meets the same opponent twice.
+round, and map the starting numbers back to entrants. The engine is py4swiss's own with a
+faster weight set-up (:mod:`._py4swiss_fast`, identical pairings) where the installed
+py4swiss version is one it was checked against, stock py4swiss otherwise. Forfeited
+pairs are passed as forbidden pairs because FIDE lets players whose game was forfeited
+meet again, and Podium promises that nobody meets the same opponent twice.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from py4swiss.trf.results.color_token import ColorToken
 from py4swiss.trf.results.result_token import ResultToken
 from py4swiss.trf.sections import PlayerSection, XSection
 
+from podium.plugins.esport.formats._py4swiss_fast import dutch_engine
 from podium.tournaments.engine import BYE, BracketState, MatchStatus, PairingError, Table
 
 _POINTS = {
@@ -36,8 +39,12 @@ def pair_with_py4swiss(
     players: Mapping[Any, Any],
     active: set[Any],
     total_rounds: int,
+    engine: type[DutchEngine] | None = None,
 ) -> list[Table]:
-    """The next round's tables according to py4swiss's Dutch engine."""
+    """The next round's tables according to py4swiss's Dutch engine.
+
+    ``engine`` defaults to :func:`dutch_engine`; tests pass stock ``DutchEngine`` to compare.
+    """
     seed_of = state.seed_of
     rounds = len(state.pairings)
     history: dict[int, list[RoundResult]] = {s: [] for s in seed_of.values()}
@@ -90,7 +97,7 @@ def pair_with_py4swiss(
         ),
     )
     try:
-        pairings = DutchEngine.generate_pairings(trf)
+        pairings = (engine or dutch_engine()).generate_pairings(trf)
     except Py4SwissPairingError as err:
         raise PairingError(f"py4swiss: {err}") from err
     by_seed = state.by_seed
