@@ -34,6 +34,7 @@ class DemoResult:
     events: int = 0
     series: int = 0
     tournament_id: int | None = None
+    team_tournament_id: int | None = None
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -213,6 +214,8 @@ async def seed_demo(
         step(label)
     result.tournament_id = await seed_tournament(host, venue["id"], esport_event,
                                                  spaces["arena"], organiser)
+    result.team_tournament_id = await seed_team_tournament(host, venue["id"], organiser,
+                                                           first_day)
     return result
 
 
@@ -279,6 +282,38 @@ async def seed_tournament(host: Any, venue_id: int, event_id: int | None, arena_
     return t["id"]
 
 
+async def seed_team_tournament(host: Any, venue_id: int, organiser: Any, first_day: date
+                               ) -> int:
+    """A 3v3 Swiss open for registration, to show teams: player1 captains "Velo Vipers"
+    (player2 joined, player3 invited: log in as player3 to accept), player4 captains
+    "Sprint Kings" with a full roster. Check-in opens two hours before the start."""
+    from podium.core.accounts.service import get_user_by_name
+    from podium.tournaments import service as tournaments
+    from podium.tournaments import teams
+
+    starts = _at(first_day + timedelta(days=5), 19)
+    t = await tournaments.create_tournament(host, venue_id, {
+        "name": "Lounge 3v3 — Swiss", "game": "Rocket League", "format": "swiss",
+        "options": {"system": "dutch", "rounds": 4}, "capacity": 12, "team_size": 3,
+        "checkin_opens": starts - timedelta(hours=2),
+        "checkin_closes": starts,
+        "description": "Teams of three, four Swiss rounds. Captains register the team and "
+                       "invite their players; a team checks in with its full roster.",
+    }, organiser)
+    players = {n: await get_user_by_name(f"player{n}") for n in range(1, 7)}
+    if any(p is None for p in players.values()):
+        return t["id"]
+    for captain, team_name, invited, joining in ((1, "Velo Vipers", (2, 3), (2,)),
+                                                 (4, "Sprint Kings", (5, 6), (5, 6))):
+        team = await tournaments.register(t["id"], players[captain], {"team_name": team_name})
+        for n in invited:
+            await teams.invite(t["id"], team["id"], players[captain], f"player{n}")
+        for n in joining:
+            invitation = (await teams.my_invitations(players[n], t["id"]))[0]
+            await teams.accept(invitation["id"], players[n])
+    return t["id"]
+
+
 def demo_step_count() -> int:
     """How many steps :func:`seed_demo` reports (for the progress bar)."""
     return 2 + 6
@@ -326,8 +361,9 @@ def demo(if_empty: bool) -> None:
         return
     console.print(
         f"[green]Demo venue ready[/]: {len(SPACES)} spaces, {result.events} events "
-        f"({result.series} recurring series), {len(result.users)} users, and a running "
-        f"tournament at /tournaments/{result.tournament_id}."
+        f"({result.series} recurring series), {len(result.users)} users, a running "
+        f"tournament at /tournaments/{result.tournament_id} and a team tournament open "
+        f"for registration at /tournaments/{result.team_tournament_id}."
     )
     if result.admin_password_generated:
         console.print(

@@ -3,7 +3,8 @@ e-sport arena event, some results in, stations busy and a stream queue."""
 
 from __future__ import annotations
 
-from podium.tournaments import service, stations
+from podium.core.accounts.service import get_user_by_name
+from podium.tournaments import service, stations, teams
 from podium.tournaments.tables import Tournament
 from podium.web.demo import seed_demo
 
@@ -28,7 +29,32 @@ async def test_demo_has_a_running_double_elimination(podium_db):
     assert sum(1 for s in st if s["match"]) >= 4
     queue = await stations.stream_queue(tid)
     assert len(queue) == 3 and queue[0]["on_stream"]
-    assert await Tournament.count() == 1
+    assert await Tournament.count() == 2  # and the team tournament below
+
+
+async def test_demo_has_a_team_tournament_open_for_registration(podium_app,
+                                                                podium_client_factory):
+    result = await seed_demo(admin_password="demo-admin-pw")
+    tid = result.team_tournament_id
+    t = await service.get_tournament(tid)
+    assert (t["status"], t["format"], t["team_size"]) == ("registration", "swiss", 3)
+    rosters = await teams.rosters(e["id"] for e in await service.list_entrants(tid))
+    by_team = {tuple((m["username"], m["status"]) for m in roster)
+               for roster in rosters.values()}
+    assert by_team == {
+        (("player1", "accepted"), ("player2", "accepted"), ("player3", "invited")),
+        (("player4", "accepted"), ("player5", "accepted"), ("player6", "accepted")),
+    }
+    # player3 finds the invitation on My matches and accepts it there.
+    player = await podium_client_factory(podium_app)
+    await player.login("player3", "podium-demo")
+    mine = await player.get("/me/matches")
+    assert "Velo Vipers" in mine.text
+    invitation = (await teams.my_invitations(await get_user_by_name("player3"), tid))[0]
+    r = await player.form_post(f"/invitations/{invitation['id']}/accept",
+                               {"next": f"/tournaments/{tid}"})
+    assert r.status_code == 303
+    assert len(await teams.incomplete_rosters(t, await service.list_entrants(tid))) == 0
 
 
 async def test_demo_tournament_pages(podium_app, podium_client_factory):
