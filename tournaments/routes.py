@@ -130,6 +130,17 @@ async def _anonymous_content(request: Request, tournament_id: int) -> tuple[str,
     return title, content
 
 
+@get("/tournaments/{tournament_id:int}/my-entry", include_in_schema=False)
+async def my_entry_partial(request: Request, tournament_id: Id) -> Template:
+    """The caller's entry card alone (invitations, registration, check-in, the team's
+    roster), re-fetched over htmx when the tournament changes."""
+    async with reading():
+        t = await service.get_tournament(tournament_id)
+        entrants = await service.list_entrants(tournament_id)
+        ctx = {"t": t, **await _team_context(request.user, t, entrants)}
+    return render(request, "tournaments/partials/my_entry.html", ctx, partial=True)
+
+
 @get("/tournaments/{tournament_id:int}/bracket", include_in_schema=False)
 async def bracket_partial(request: Request, tournament_id: Id) -> Response[str]:
     """The bracket and standings alone (re-fetched over htmx when the bracket changes),
@@ -234,8 +245,13 @@ async def _answer_invitation(request: Request, invitation_id: int, answer: Any) 
     form = await request.form()
     back = _back(form, "/me/matches")
     found = re.match(r"^/tournaments/(\d{1,10})(?:[/?#]|$)", back)
-    return await _act(request, int(found.group(1)) if found else None,
-                      lambda: answer(invitation_id, request.user), back)
+    async def act() -> Any:
+        member = await answer(invitation_id, request.user)
+        if not found:  # from My matches: tell the tournament's open pages (the captain's)
+            await publish_field_change(request, member["tournament_id"])
+        return member
+
+    return await _act(request, int(found.group(1)) if found else None, act, back)
 
 
 @post("/invitations/{invitation_id:int}/accept", include_in_schema=False, guards=SIGNED_IN)
@@ -348,7 +364,8 @@ async def my_matches_page(request: Request) -> Template:
 
 
 PAGE_ROUTES = [
-    tournaments_page, tournament_page, bracket_partial, register_page, withdraw_page,
+    tournaments_page, tournament_page, my_entry_partial, bracket_partial, register_page,
+    withdraw_page,
     check_in_page, start_page, report_page, confirm_page, dispute_page, result_page,
     my_matches_page, invite_page, remove_member_page, make_captain_page, accept_page,
     decline_page,

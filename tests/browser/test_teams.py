@@ -1,6 +1,7 @@
 """Team tournaments in a real browser, on phones: a captain registers a team and invites
 a player by username; the player signs in, finds the invitation on "My matches" and
-accepts; the captain sees the full roster and checks the team in."""
+accepts; the captain's open page shows the full roster without a reload, and the captain
+checks the team in."""
 
 from __future__ import annotations
 
@@ -63,7 +64,8 @@ async def test_captain_invites_player_accepts_team_checks_in(
     await expect(player.locator("#my-entry")).to_contain_text("Night Owls (member)")
     await expect(player.get_by_role("button", name="Leave the team")).to_be_visible()
 
-    await captain.reload()
+    # No reload: the captain's entry card re-fetched itself when the tournament's SSE
+    # topic said the roster changed.
     await expect(captain.locator("#team")).to_contain_text("2/2 players")
     await expect(captain.locator('#team [data-user="ben"]')).not_to_contain_text("invited")
     await captain.get_by_role("button", name="Check in the team").click()

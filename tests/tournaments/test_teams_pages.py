@@ -73,6 +73,15 @@ async def test_team_pages_journey(podium_app, podium_client_factory):
     assert "Make captain" not in page and "Withdraw the team" not in page
     page = (await cap.get(url)).text
     assert "2/2 players" in page and "Make captain" in page
+    # The captain's entry card alone, as the open page re-fetches it over htmx.
+    card = await cap.htmx("GET", f"{url}/my-entry")
+    assert card.status_code == 200 and "<html" not in card.text
+    assert card.text.lstrip().startswith('<div id="my-entry-wrap"')
+    assert "2/2 players" in card.text and 'hx-trigger="sse:bracket-' in card.text
+    anonymous_card = await podium_client_factory(podium_app)
+    card = await anonymous_card.get(f"{url}/my-entry")
+    assert "Sign in" in card.text and "hx-trigger" not in card.text
+    assert (await anonymous_card.get("/tournaments/999999/my-entry")).status_code == 404
     # The entrants list names the players, for anonymous visitors too.
     anonymous = await podium_client_factory(podium_app)
     assert "Cara, Ben" in (await anonymous.get(url)).text
