@@ -763,8 +763,11 @@ async def start(host: PluginHost, tournament_id: int, user: CurrentUser | None) 
             (EntrantRow.tournament == tournament_id) & (EntrantRow.status == "registered"))
         stamp = _now()
         # Teams short of players cannot play: dropped, with or without a check-in window
-        # (the organiser sees "roster 2/3" next to them; see teams.incomplete_rosters).
-        short = await teams.incomplete_rosters(t, rows)
+        # (the organiser sees "roster 2/3" next to them; see teams.incomplete_rosters),
+        # unless the organiser checked one in by hand: it plays short-handed.
+        waived = {r["id"] for r in rows if r["checked_in"]}
+        short = {e: n for e, n in (await teams.incomplete_rosters(t, rows)).items()
+                 if e not in waived}
         if short:
             await EntrantRow.update({EntrantRow.status: "dropped",
                                      EntrantRow.status_changed_at: stamp}).where(
@@ -1307,7 +1310,12 @@ async def disqualify(host: PluginHost, tournament_id: int, entrant_id: int,
 
 async def set_checked_in(tournament_id: int, entrant_id: int, checked_in: bool
                          ) -> dict[str, Any]:
-    """The organiser checks an entrant in (or out) by hand, until the start."""
+    """The organiser checks an entrant in (or out) by hand, until the start.
+
+    This is also the organiser's override for a team short of players (players cannot
+    check such a team in): checked in by hand, it plays short-handed instead of being
+    dropped at the start. Losing another player un-checks it again (teams.remove).
+    """
     async with atomic():
         t = await _lock(tournament_id)
         _not_started(t)
@@ -1315,8 +1323,6 @@ async def set_checked_in(tournament_id: int, entrant_id: int, checked_in: bool
                                               & (EntrantRow.tournament == tournament_id)).first()
         if row is None:
             raise NotFound(f"entrant {entrant_id} is not in this tournament")
-        if checked_in:
-            await teams.require_full_roster(t, row)
         await EntrantRow.update({EntrantRow.checked_in: bool(checked_in)}).where(
             EntrantRow.id == entrant_id)
         row["checked_in"] = bool(checked_in)

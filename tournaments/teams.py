@@ -18,7 +18,8 @@ every competing write of :mod:`podium.tournaments.service`):
   accepted member (the entrant's ``user`` follows) and cannot leave otherwise;
 * a team checks in with a full roster only (409 ``roster_incomplete``); losing a player
   after check-in un-checks the team. At the start, player-registered teams with an
-  incomplete roster are dropped (see :func:`incomplete_rosters`).
+  incomplete roster are dropped (see :func:`incomplete_rosters`), unless the organiser
+  checked one in by hand (``service.set_checked_in``): it then plays short-handed.
 
 Teams the organiser adds by name (no captain account) have no roster and are exempt.
 """

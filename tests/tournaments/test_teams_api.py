@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 
-from podium.core.errors import Conflict
-from podium.tests.tournaments.support import create, field_of, players
+from podium.tests.tournaments.support import create, field_of, matches, players
 from podium.tournaments import service
 from podium.tournaments.tables import Entrant, TeamMember
 
@@ -267,9 +266,6 @@ async def test_team_check_in_needs_a_full_roster(api):
     r = await c.post(f"/api/v1/tournaments/{tid}/check-in", headers=ps[0][1])
     assert r.status_code == 409 and r.json()["code"] == "roster_incomplete"
     assert "1 of 2 players" in r.json()["detail"]
-    # The organiser's hand check-in (the console) refuses it too.
-    with pytest.raises(Conflict, match="1 of 2 players"):
-        await service.set_checked_in(tid, ctx["team"]["id"], True)
     assert (await _invite(c, ctx, "tp1")).status_code == 201
     inv = await _invitation_id(c, ps[1][1])
     assert (await c.post(f"/api/v1/invitations/{inv}/accept", headers=ps[1][1])).status_code == 200
@@ -312,6 +308,28 @@ async def test_incomplete_teams_are_dropped_at_start(api, checkin):
               (await c.get(f"/api/v1/tournaments/{tid}/entrants")).json()["items"]}
     assert status[ctx["team"]["id"]] == "dropped"
     assert [status[e] for e in [*full, named]] == ["registered"] * 3
+
+
+async def test_organiser_lets_a_short_team_play_by_checking_it_in(api):
+    """The organiser's hand check-in is the override: that short team plays short-handed,
+    another short team is still dropped."""
+    c, org = api["c"], api["org"]
+    ctx = await team_tournament(api, size=2)
+    tid, ps = ctx["t"]["id"], ctx["ps"]
+    other = (await c.post(f"/api/v1/tournaments/{tid}/registrations",
+                          json={"team_name": "Beta"}, headers=ps[1][1])).json()["id"]
+    await field_of(c, org, tid, 2)
+    # Players cannot check a short team in (test_team_check_in_needs_a_full_roster); the
+    # organiser can, from the console, even without a check-in window.
+    waived = await service.set_checked_in(tid, ctx["team"]["id"], True)
+    assert waived["checked_in"] is True
+    r = await c.post(f"/api/v1/tournaments/{tid}/start", headers=org)
+    assert r.status_code == 200, r.text
+    status = {e["id"]: e["status"] for e in
+              (await c.get(f"/api/v1/tournaments/{tid}/entrants")).json()["items"]}
+    assert status[ctx["team"]["id"]] == "registered" and status[other] == "dropped"
+    assert {s["entrant_id"] for m in await matches(c, tid) for s in m["slots"]} >= {
+        ctx["team"]["id"]}
 
 
 async def test_team_routes_are_in_the_openapi_document(api):

@@ -125,8 +125,13 @@ async def test_decline_from_the_tournament_page_and_console_warning(podium_app,
     await boss.login("olive", DEFAULT_PASSWORD)
     console = (await boss.get(f"{url}/console")).text
     assert "1 team short of 3 players" in console and "Owls 1/3" in console
+    assert "check the team in by hand" in console  # the override, explained
     r = await boss.form_post(f"{url}/console/check-in", {"entrant_id": team_id, "checked_in": "1"})
-    assert r.status_code == 409 and "1 of 3 players" in r.text
+    assert r.status_code == 303
+    console = (await boss.get(f"{url}/console")).text
+    assert "plays short-handed" in console and "1 team short" not in console
+    r = await boss.form_post(f"{url}/console/check-in", {"entrant_id": team_id, "checked_in": "0"})
+    assert r.status_code == 303
     await api.post(f"/api/v1/tournaments/{t['id']}/entrants", json={"name": "A"}, headers=org)
     await api.post(f"/api/v1/tournaments/{t['id']}/entrants", json={"name": "B"}, headers=org)
     assert (await boss.form_post(f"{url}/console/start")).status_code == 303
