@@ -135,8 +135,11 @@ async def plugin_switches(host: PluginHost, tournament_id: int) -> list[dict[str
     """The tournament-scoped plugins with this tournament's switch for each
     (:func:`podium.core.activation.service.tournament_switches`), plus ``runs_format``: the
     plugin provides the tournament's format and so cannot be switched off here."""
-    t = await get_tournament(tournament_id)
-    rows = await tournament_switches(host, t["venue_id"], tournament_id)
+    return await _switch_rows(host, await get_tournament(tournament_id))
+
+
+async def _switch_rows(host: PluginHost, t: Mapping[str, Any]) -> list[dict[str, Any]]:
+    rows = await tournament_switches(host, t["venue_id"], t["id"])
     owner = _format_owner(host, t["format"])
     for row in rows:
         row["runs_format"] = row["name"] == owner
@@ -166,7 +169,7 @@ async def switch_plugin(host: PluginHost, tournament_id: int, plugin: str,
         await switch(host, plugin, "tournament", tournament_id, enabled,
                      changed_by=user.id if user else None)
         await bump_version(tournament_id)
-    return await plugin_switches(host, tournament_id)
+    return await _switch_rows(host, t)
 
 
 def _check_options(fmt: BracketFormat, options: Any) -> dict[str, Any]:
@@ -382,6 +385,18 @@ def _not_started(t: Mapping[str, Any]) -> None:
 async def _registered_count(tournament_id: int) -> int:
     return await EntrantRow.count().where(
         (EntrantRow.tournament == tournament_id) & (EntrantRow.status == "registered"))
+
+
+async def entrant_in(tournament_id: int, entrant_id: int) -> dict[str, Any]:
+    """The entrant row ``entrant_id`` of this tournament.
+
+    :raises NotFound: no such entrant in this tournament.
+    """
+    row = await EntrantRow.select().where((EntrantRow.id == entrant_id)
+                                          & (EntrantRow.tournament == tournament_id)).first()
+    if row is None:
+        raise NotFound(f"entrant {entrant_id} is not in this tournament")
+    return row
 
 
 async def add_entrant(tournament_id: int, values: Mapping[str, Any], user: CurrentUser | None
@@ -1276,10 +1291,7 @@ async def disqualify(host: PluginHost, tournament_id: int, entrant_id: int,
     """
     async with atomic():
         t = await _lock(tournament_id)
-        row = await EntrantRow.select().where((EntrantRow.id == entrant_id)
-                                              & (EntrantRow.tournament == tournament_id)).first()
-        if row is None:
-            raise NotFound(f"entrant {entrant_id} is not in this tournament")
+        row = await entrant_in(tournament_id, entrant_id)
         if row["status"] != "registered":
             raise Conflict(f"{row['name']} holds no place in the field ({row['status']})",
                            code="not_in_field")
@@ -1319,10 +1331,7 @@ async def set_checked_in(tournament_id: int, entrant_id: int, checked_in: bool
     async with atomic():
         t = await _lock(tournament_id)
         _not_started(t)
-        row = await EntrantRow.select().where((EntrantRow.id == entrant_id)
-                                              & (EntrantRow.tournament == tournament_id)).first()
-        if row is None:
-            raise NotFound(f"entrant {entrant_id} is not in this tournament")
+        row = await entrant_in(tournament_id, entrant_id)
         await EntrantRow.update({EntrantRow.checked_in: bool(checked_in)}).where(
             EntrantRow.id == entrant_id)
         row["checked_in"] = bool(checked_in)
@@ -1331,7 +1340,7 @@ async def set_checked_in(tournament_id: int, entrant_id: int, checked_in: bool
 
 async def move_seed(tournament_id: int, entrant_id: int, delta: int) -> list[dict[str, Any]]:
     """Move a registered entrant ``delta`` places (negative: stronger) in the seeding."""
-    return await _reseed(tournament_id, entrant_id, lambda at, size: at + delta)
+    return await _reseed(tournament_id, entrant_id, lambda at: at + delta)
 
 
 async def place_seed(tournament_id: int, entrant_id: int, seed: Any) -> list[dict[str, Any]]:
@@ -1339,12 +1348,12 @@ async def place_seed(tournament_id: int, entrant_id: int, seed: Any) -> list[dic
     (what dragging a row of the console's seeding table does). A seed beyond the field
     puts the entrant last."""
     place = whole_number(seed, "seed", 1, MAX_CAPACITY)
-    return await _reseed(tournament_id, entrant_id, lambda at, size: place - 1)
+    return await _reseed(tournament_id, entrant_id, lambda _at: place - 1)
 
 
-async def _reseed(tournament_id: int, entrant_id: int, target: Callable[[int, int], int]
+async def _reseed(tournament_id: int, entrant_id: int, target: Callable[[int], int]
                   ) -> list[dict[str, Any]]:
-    """Move one entrant to index ``target(current index, field size)`` (clamped), reading
+    """Move one entrant to index ``target(current index)`` (clamped to the field), reading
     and writing the order under one lock so concurrent moves never lose each other."""
     async with atomic():
         t = await _lock(tournament_id)
@@ -1353,7 +1362,7 @@ async def _reseed(tournament_id: int, entrant_id: int, target: Callable[[int, in
         if entrant_id not in order:
             raise NotFound(f"entrant {entrant_id} is not in the field")
         at = order.index(entrant_id)
-        order.insert(max(0, min(len(order) - 1, target(at, len(order)))), order.pop(at))
+        order.insert(max(0, min(len(order) - 1, target(at))), order.pop(at))
         await _write_seeding(t, order)
     return await list_entrants(tournament_id, ("registered",))
 

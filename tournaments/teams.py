@@ -41,6 +41,7 @@ from podium.tournaments.service import (
     _now,
     _touch,
     _user_entrants,
+    entrant_in,
 )
 from podium.tournaments.tables import Entrant as EntrantRow
 from podium.tournaments.tables import TeamMember, Tournament
@@ -89,21 +90,13 @@ async def rosters(entrant_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]
     return out
 
 
-async def _team(tournament_id: int, entrant_id: int) -> dict[str, Any]:
-    row = await EntrantRow.select().where((EntrantRow.id == entrant_id)
-                                          & (EntrantRow.tournament == tournament_id)).first()
-    if row is None:
-        raise NotFound(f"entrant {entrant_id} is not in this tournament")
-    return row
-
-
 async def members(tournament_id: int, entrant_id: int, viewer: CurrentUser | None
                   ) -> list[dict[str, Any]]:
     """A team's roster. Open and declined invitations are shown to the team's own
     players, to the invitee and to organisers; anyone else sees the accepted players."""
     if not await Tournament.exists().where(Tournament.id == tournament_id):
         raise NotFound(f"there is no tournament {tournament_id}")
-    await _team(tournament_id, entrant_id)
+    await entrant_in(tournament_id, entrant_id)
     roster = (await rosters([entrant_id]))[entrant_id]
     accepted = {m["user_id"] for m in roster if m["status"] == "accepted"}
     insider = viewer is not None and (viewer.id in accepted or viewer.has_role("organiser"))
@@ -203,7 +196,7 @@ async def _captain_context(tournament_id: int, entrant_id: int, user: CurrentUse
     """Lock the tournament; the team, checked to be an active team the caller captains."""
     t = await _lock(tournament_id)
     _require_team_tournament(t)
-    team = await _team(tournament_id, entrant_id)
+    team = await entrant_in(tournament_id, entrant_id)
     await _require_captain(team, user)
     _require_active(team)
     return t, team
@@ -281,7 +274,7 @@ async def _invitation_context(invitation_id: int, user: CurrentUser
     if row["status"] != "invited":
         raise Conflict(f"this invitation is no longer open (you {row['status']} it)",
                        code="invitation_closed")
-    team = await _team(t["id"], row["entrant"])
+    team = await entrant_in(t["id"], row["entrant"])
     return t, team, row
 
 
@@ -347,7 +340,7 @@ async def remove(tournament_id: int, entrant_id: int, user: CurrentUser, user_id
     async with atomic():
         t = await _lock(tournament_id)
         _require_team_tournament(t)
-        team = await _team(tournament_id, entrant_id)
+        team = await entrant_in(tournament_id, entrant_id)
         own = user_id == user.id
         if not own:
             await _require_captain(team, user)

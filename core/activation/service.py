@@ -115,7 +115,6 @@ async def tournament_switches(host: PluginHost, venue_id: int | None, tournament
     tournament) and ``venue_enabled`` (what the venue's setting alone gives).
     """
     venue_enabled = await enabled_plugins(host, venue_id)
-    here = await enabled_plugins(host, venue_id, tournament_id)
     own = await activation_rows("tournament", tournament_id)
     rows = []
     for name, loaded in host.plugins.items():
@@ -123,8 +122,10 @@ async def tournament_switches(host: PluginHost, venue_id: int | None, tournament
         if meta.scope != "tournament":
             continue
         setting = DEFAULT_STATE if name not in own else ("on" if own[name] else "off")
+        # As enabled_plugins resolves it: the tournament's own switch, else the venue's.
+        enabled = own[name] if name in own else name in venue_enabled
         rows.append({"name": name, "version": meta.version, "description": meta.description,
-                     "setting": setting, "enabled": name in here,
+                     "setting": setting, "enabled": enabled,
                      "venue_enabled": name in venue_enabled})
     return rows
 
