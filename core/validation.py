@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import unicodedata
+from datetime import datetime, timezone
 from typing import Any
 
 from podium.core.errors import InvalidInput
 
 MAX_PAGE = 500
 MAX_OFFSET = 10**9
+DEFAULT_LIMIT = 50
+"""The page size of a list when the caller names none."""
+MAX_ID = 2**31 - 1
+"""Ids are 32-bit on PostgreSQL; larger numbers are refused before they reach the database."""
+EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
+"""The earliest instant Podium accepts (inclusive)."""
+LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
+"""The end of the instants Podium accepts (exclusive)."""
 
 
 def whole_number(value: Any, name: str, low: int, high: int, *, nullable: bool = False) -> int | None:
@@ -26,3 +36,40 @@ def check_page(limit: int, offset: int, max_limit: int = MAX_PAGE) -> None:
     """Refuse a page size outside 1..``max_limit`` or a negative offset."""
     whole_number(limit, "limit", 1, max_limit)
     whole_number(offset, "offset", 0, MAX_OFFSET)
+
+
+def is_id(value: Any) -> bool:
+    """Whether ``value`` can be a database id: an int in 1..:data:`MAX_ID` (not a boolean)."""
+    return not isinstance(value, bool) and isinstance(value, int) and 1 <= value <= MAX_ID
+
+
+def clean_text(value: Any, name: str, max_length: int, *, required: bool = True,
+               multiline: bool = False) -> str:
+    """Strip and check a text field: no NUL or control characters, length within bounds."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name} must be text", field=name)
+    text = value.strip()
+    allowed = {"\n", "\r", "\t"} if multiline else set()
+    if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
+        raise InvalidInput(f"{name} must not contain control characters", field=name)
+    if required and not text:
+        raise InvalidInput(f"{name} is required", field=name)
+    if len(text) > max_length:
+        raise InvalidInput(f"{name} must be at most {max_length} characters", field=name)
+    return text
+
+
+def check_instant(value: Any, name: str) -> datetime:
+    """An aware datetime within Podium's range (:data:`EARLIEST` to :data:`LATEST`), in UTC."""
+    if not isinstance(value, datetime):
+        raise InvalidInput(f"{name} must be a date-time", field=name)
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidInput(
+            f"{name} must include a UTC offset, e.g. 2026-11-24T18:00:00+01:00", field=name
+        )
+    instant = value.astimezone(timezone.utc)
+    if not EARLIEST <= instant < LATEST:
+        raise InvalidInput(f"{name} must be between 1970 and 2200", field=name)
+    return instant

@@ -1,0 +1,129 @@
+"""Bookings: places people book on an event, and cancelling them.
+
+A booking locks the event row and re-counts its places inside one transaction, so
+concurrent requests never exceed the capacity.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from podium.core.accounts.service import CurrentUser
+from podium.core.database import atomic, for_update
+from podium.core.errors import Conflict, NotFound
+from podium.core.plugins import flatten
+from podium.core.validation import DEFAULT_LIMIT, check_page, whole_number
+from podium.core.venue.events import EVENT_COLUMNS, VenueScope, decorate_events, utc_now
+from podium.core.venue.tables import Booking, Event
+
+MAX_PLACES_PER_BOOKING = 10
+
+
+async def book(scope: VenueScope, event_id: int, user: CurrentUser, places: Any) -> tuple[dict[str, Any], int]:
+    """Book ``places`` (1–10) for ``user``; returns the booking and the places left.
+
+    The event row is locked and the places re-counted inside one transaction, so
+    concurrent requests never exceed the capacity. Plugins may refuse through
+    ``podium_validate_booking``.
+
+    :raises Conflict: the event is full, cancelled, over, not bookable, already booked by
+        this user, or a plugin refused (``reasons``).
+    """
+    count = whole_number(places, "places", 1, MAX_PLACES_PER_BOOKING)
+    async with atomic():
+        row = await for_update(Event.select(*EVENT_COLUMNS).where(Event.id == event_id)).first()
+        if row is None or row["venue"] != scope.venue_id:
+            raise NotFound(f"there is no event {event_id}")
+        if row["status"] != "scheduled":
+            raise Conflict("this event is cancelled; it takes no bookings", code="event_cancelled")
+        if not row["capacity"]:
+            raise Conflict("this event does not take bookings", code="not_bookable")
+        if row["ends_at"] <= utc_now():
+            raise Conflict("this event is over", code="event_over")
+        if await Booking.exists().where(
+            (Booking.event == event_id) & (Booking.user == user.id) & (Booking.status == "active")
+        ):
+            raise Conflict(
+                "you already have a booking for this event; cancel it to book differently",
+                code="already_booked",
+            )
+        event = (await decorate_events([row]))[0]
+        reasons = [
+            str(r) for r in flatten(await scope.host.acall_for(
+                scope.enabled, "podium_validate_booking",
+                event=dict(event), user=user, places=count,
+            )) if r
+        ]
+        if reasons:
+            raise Conflict("; ".join(reasons), code="booking_refused", reasons=reasons)
+        booked = event["booked"]
+        left = row["capacity"] - booked
+        if count > left:
+            raise Conflict(
+                f"only {left} place{'s' if left != 1 else ''} left" if left else "this event is full",
+                code="full", remaining=left,
+            )
+        booking = Booking(event=event_id, user=user.id, places=count, status="active",
+                          created_at=utc_now())
+        await booking.save()
+    return _booking_dict(booking.to_dict()), left - count
+
+
+def _booking_dict(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"], "event_id": row["event"], "user_id": row["user"],
+        "places": row["places"], "status": row["status"], "created_at": row["created_at"],
+        "cancelled_at": row.get("cancelled_at"),
+    }
+
+
+async def cancel_booking(booking_id: int, user: CurrentUser) -> dict[str, Any]:
+    """Cancel a booking: its owner may, and so may an organiser. Returns the booking."""
+    async with atomic():
+        row = await Booking.select().where(Booking.id == booking_id).first()
+        if row is None or (row["user"] != user.id and not user.has_role("organiser")):
+            raise NotFound(f"there is no booking {booking_id} of yours")
+        if row["status"] != "active":
+            raise Conflict("this booking is already cancelled", code="already_cancelled")
+        stamp = utc_now()
+        await Booking.update({Booking.status: "cancelled", Booking.cancelled_at: stamp}).where(
+            Booking.id == booking_id
+        )
+    row.update(status="cancelled", cancelled_at=stamp)
+    return _booking_dict(row)
+
+
+async def user_bookings(user_id: int, *, active_only: bool = False, limit: int = DEFAULT_LIMIT,
+                        offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """A user's bookings with their events, soonest event first, and the total."""
+    check_page(limit, offset)
+    where = Booking.user == user_id
+    if active_only:
+        where &= Booking.status == "active"
+    rows = await Booking.select(
+        Booking.id, Booking.event, Booking.user, Booking.places, Booking.status,
+        Booking.created_at, Booking.cancelled_at,
+        Booking.event.title.as_alias("event_title"),
+        Booking.event.starts_at.as_alias("event_starts_at"),
+        Booking.event.ends_at.as_alias("event_ends_at"),
+        Booking.event.status.as_alias("event_status"),
+        Booking.event.kind.as_alias("event_kind"),
+    ).where(where).order_by(Booking.event.starts_at).order_by(Booking.id).limit(limit).offset(offset)
+    total = await Booking.count().where(where)
+    out = []
+    for row in rows:
+        item = _booking_dict(row)
+        item["event"] = {
+            "id": row["event"], "title": row["event_title"], "starts_at": row["event_starts_at"],
+            "ends_at": row["event_ends_at"], "status": row["event_status"], "kind": row["event_kind"],
+        }
+        out.append(item)
+    return out, total
+
+
+async def booking_of(user_id: int, event_id: int) -> dict[str, Any] | None:
+    """The user's active booking for an event, if any."""
+    row = await Booking.select().where(
+        (Booking.user == user_id) & (Booking.event == event_id) & (Booking.status == "active")
+    ).first()
+    return _booking_dict(row) if row else None
