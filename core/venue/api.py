@@ -17,14 +17,26 @@ from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
 from podium.core.accounts.auth import requires_role
 from podium.core.errors import InvalidInput
-from podium.core.venue import service
-from podium.core.venue.context import publish_places, venue_scope
+from podium.core.validation import DEFAULT_LIMIT, MAX_ID, MAX_OFFSET, MAX_PAGE, check_instant
+from podium.core.venue.bookings import book, cancel_booking, user_bookings
+from podium.core.venue.context import current_venue_id, publish_places, venue_scope
+from podium.core.venue.events import (
+    STATUSES,
+    EventFilter,
+    create_event,
+    delete_event,
+    get_event,
+    list_events,
+    update_event,
+)
+from podium.core.venue.series import create_series, get_series
+from podium.core.venue.spaces import get_venue, list_venues
 
 ORGANISER = [requires_role("organiser")]
 SIGNED_IN = [requires_role()]
-Limit = Annotated[int, QueryParameter(ge=1, le=service.MAX_LIMIT, description="Page size (1–500).")]
-Offset = Annotated[int, QueryParameter(ge=0, le=10**9, description="Items to skip.")]
-Id = Annotated[int, PathParameter(ge=1, le=service.MAX_ID)]
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size (1–500).")]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Items to skip.")]
+Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 """A path id (32-bit, like the database's)."""
 
 
@@ -272,16 +284,16 @@ def _parse_instant(value: str | None, name: str) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
         raise InvalidInput(f"{name} must be an ISO 8601 date-time with offset", field=name) from exc
-    return service.check_instant(parsed, name)
+    return check_instant(parsed, name)
 
 
 # -- venues ----------------------------------------------------------------------------
 
 
 @get("/api/v1/venues", tags=["venue"], summary="List venues")
-async def api_venues(limit: Limit = service.DEFAULT_LIMIT, offset: Offset = 0) -> VenuePage:
+async def api_venues(limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> VenuePage:
     """Every venue, paginated."""
-    rows, total = await service.list_venues(limit, offset)
+    rows, total = await list_venues(limit, offset)
     return VenuePage(
         items=[VenueOut(id=r["id"], name=r["name"], slug=r["slug"], timezone=r["timezone"],
                         description=r["description"]) for r in rows],
@@ -292,7 +304,7 @@ async def api_venues(limit: Limit = service.DEFAULT_LIMIT, offset: Offset = 0) -
 @get("/api/v1/venues/{venue_id:int}", tags=["venue"], summary="A venue with its spaces")
 async def api_venue(venue_id: Id) -> VenueDetail:
     """One venue and its spaces (track, infield, e-sport arena, lounge...)."""
-    venue = await service.get_venue(venue_id)
+    venue = await get_venue(venue_id)
     return VenueDetail(
         id=venue["id"], name=venue["name"], slug=venue["slug"], timezone=venue["timezone"],
         description=venue["description"],
@@ -310,29 +322,23 @@ async def api_events(
     request: Request,
     start: Annotated[str | None, QueryParameter(name="from", description="Events ending after this instant (ISO 8601).")] = None,
     end: Annotated[str | None, QueryParameter(name="to", description="Events starting before this instant (ISO 8601).")] = None,
-    space: Annotated[int | None, QueryParameter(ge=1, le=service.MAX_ID, description="Only events using this space.")] = None,
+    space: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="Only events using this space.")] = None,
     kind: FromQuery[str | None] = None,
     status: FromQuery[str | None] = None,
-    limit: Limit = service.DEFAULT_LIMIT,
+    limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> EventPage:
     """Events of the venue in start order, filtered by time range, space, kind and status."""
-    if status is not None and status not in service.STATUSES:
+    if status is not None and status not in STATUSES:
         raise InvalidInput("status must be scheduled or cancelled", field="status")
-    venue_id = await _venue_id_or_none(request)
-    filters = service.EventFilter(
+    venue_id = await current_venue_id(request)
+    filters = EventFilter(
         venue_id=venue_id if venue_id is not None else -1,
         start=_parse_instant(start, "from"), end=_parse_instant(end, "to"),
         space_id=space, kind=kind, status=status,
     )
-    rows, total = await service.list_events(filters, limit, offset)
+    rows, total = await list_events(filters, limit, offset)
     return EventPage(items=[event_out(e) for e in rows], total=total, limit=limit, offset=offset)
-
-
-async def _venue_id_or_none(request: Request) -> int | None:
-    from podium.core.venue.context import current_venue_id
-
-    return await current_venue_id(request)
 
 
 def _event_values(data: EventCreate | EventPatch) -> dict[str, Any]:
@@ -352,15 +358,15 @@ async def api_create_event(request: Request, data: JSONBody[EventCreate]) -> Eve
     clashing events; where every space involved has the ``warn`` policy, resend with
     ``acknowledge_conflicts: true``."""
     scope = await venue_scope(request)
-    event = await service.create_event(scope, _event_values(data), request.user,
-                                       acknowledge=data.acknowledge_conflicts)
+    event = await create_event(scope, _event_values(data), request.user,
+                               acknowledge=data.acknowledge_conflicts)
     return event_out(event)
 
 
 @get("/api/v1/events/{event_id:int}", tags=["events"], summary="An event")
 async def api_event(event_id: Id) -> EventOut:
     """One event with its spaces and places left."""
-    return event_out(await service.get_event(event_id))
+    return event_out(await get_event(event_id))
 
 
 @patch("/api/v1/events/{event_id:int}", tags=["events"], summary="Change an event", guards=ORGANISER)
@@ -368,8 +374,8 @@ async def api_update_event(request: Request, event_id: Id, data: JSONBody[EventP
     """Change some fields (organiser); ``status: cancelled`` cancels it (one occurrence of a
     series on its own). Same checks and conflict answers as creation."""
     scope = await venue_scope(request)
-    event = await service.update_event(scope, event_id, _event_values(data), request.user,
-                                       acknowledge=data.acknowledge_conflicts)
+    event = await update_event(scope, event_id, _event_values(data), request.user,
+                               acknowledge=data.acknowledge_conflicts)
     await publish_places(request, event)
     return event_out(event)
 
@@ -378,7 +384,7 @@ async def api_update_event(request: Request, event_id: Id, data: JSONBody[EventP
 async def api_delete_event(request: Request, event_id: Id) -> None:
     """Delete an event nobody booked (organiser); with bookings, cancel it instead (409)."""
     scope = await venue_scope(request)
-    await service.delete_event(scope, event_id)
+    await delete_event(scope, event_id)
 
 
 # -- series ----------------------------------------------------------------------------
@@ -396,15 +402,15 @@ async def api_create_series(request: Request, data: JSONBody[SeriesCreate]) -> S
         "capacity": data.capacity, "setup_minutes": data.setup_minutes,
         "teardown_minutes": data.teardown_minutes, "description": data.description,
     }
-    series = await service.create_series(scope, values, request.user,
-                                         acknowledge=data.acknowledge_conflicts)
+    series = await create_series(scope, values, request.user,
+                                 acknowledge=data.acknowledge_conflicts)
     return series_out(series)
 
 
 @get("/api/v1/series/{series_id:int}", tags=["events"], summary="A recurring series")
 async def api_series(series_id: Id) -> SeriesOut:
     """A series, its rule and its occurrences."""
-    return series_out(await service.get_series(series_id))
+    return series_out(await get_series(series_id))
 
 
 # -- bookings --------------------------------------------------------------------------
@@ -417,25 +423,25 @@ async def api_book(request: Request, event_id: Id, data: JSONBody[BookingCreate]
     requests; 409 with ``code`` ``full``, ``already_booked``, ``event_cancelled``,
     ``event_over``, ``not_bookable`` or ``booking_refused`` (with ``reasons``)."""
     scope = await venue_scope(request)
-    booking, remaining = await service.book(scope, event_id, request.user, data.places)
-    event = await service.get_event(event_id)
+    booking, remaining = await book(scope, event_id, request.user, data.places)
+    event = await get_event(event_id)
     await publish_places(request, event)
     return BookingCreated(booking=booking_out(booking), event_id=event_id,
                           capacity=event["capacity"], remaining=remaining)
 
 
 @get("/api/v1/me/bookings", tags=["events"], summary="My bookings", guards=SIGNED_IN)
-async def api_my_bookings(request: Request, limit: Limit = service.DEFAULT_LIMIT, offset: Offset = 0) -> BookingPage:
+async def api_my_bookings(request: Request, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> BookingPage:
     """The caller's bookings, soonest event first."""
-    rows, total = await service.user_bookings(request.user.id, limit=limit, offset=offset)
+    rows, total = await user_bookings(request.user.id, limit=limit, offset=offset)
     return BookingPage(items=[booking_out(b) for b in rows], total=total, limit=limit, offset=offset)
 
 
 @delete("/api/v1/bookings/{booking_id:int}", tags=["events"], summary="Cancel a booking", guards=SIGNED_IN)
 async def api_cancel_booking(request: Request, booking_id: Id) -> None:
     """Cancel one of the caller's bookings (organisers may cancel anyone's)."""
-    booking = await service.cancel_booking(booking_id, request.user)
-    await publish_places(request, await service.get_event(booking["event_id"]))
+    booking = await cancel_booking(booking_id, request.user)
+    await publish_places(request, await get_event(booking["event_id"]))
 
 
 API_ROUTES = [

@@ -14,7 +14,8 @@ from litestar import Request
 
 from podium.core.activation.service import cached_for_request, enabled_plugins
 from podium.core.errors import NotFound
-from podium.core.venue import service
+from podium.core.venue.events import VenueScope
+from podium.core.venue.spaces import default_venue_id
 from podium.core.venue.tables import Venue
 
 
@@ -22,14 +23,14 @@ async def current_venue_id(request: Request) -> int | None:
     """The venue served; looked up again while none existed at start-up (then remembered)."""
     venue_id = request.app.state.get("venue_id")
     if venue_id is None:
-        venue_id = await service.default_venue_id()
+        venue_id = await default_venue_id()
         if venue_id is not None:
             request.app.state.venue_id = venue_id
     return venue_id
 
 
-async def venue_scope(request: Request) -> service.VenueScope:
-    """The :class:`~podium.core.venue.service.VenueScope` of this request's venue.
+async def venue_scope(request: Request) -> VenueScope:
+    """The :class:`~podium.core.venue.events.VenueScope` of this request's venue.
 
     :raises NotFound: before any venue exists (run ``podium demo``).
     """
@@ -42,7 +43,7 @@ async def venue_scope(request: Request) -> service.VenueScope:
         enabled = await enabled_plugins(host, venue_id)
     row = await Venue.select(Venue.timezone).where(Venue.id == venue_id).first()
     tz = row["timezone"] if row else "Europe/Paris"
-    return service.VenueScope(host=host, venue_id=venue_id, enabled=frozenset(enabled), tz=tz)
+    return VenueScope(host=host, venue_id=venue_id, enabled=frozenset(enabled), tz=tz)
 
 
 def places_topic(event_id: int) -> str:

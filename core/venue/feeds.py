@@ -48,7 +48,7 @@ def build_calendar(
 
     :param name: the calendar's display name.
     :param tz: the venue's IANA zone.
-    :param events: decorated events (see :func:`podium.core.venue.service.get_event`);
+    :param events: decorated events (see :func:`podium.core.venue.events.get_event`);
         occurrences of ``series`` among them are folded into their series.
     :param series: the series whose occurrences appear in ``events`` (rows of
         :class:`~podium.core.venue.tables.Series`).

@@ -12,7 +12,7 @@ from typing import Any
 
 from podium.core import PluginMeta, hookimpl
 from podium.core.plugins import NavItem
-from podium.core.venue.service import register_core_kinds
+from podium.core.venue.kinds import register_core_kinds
 
 PODIUM_PLUGIN = PluginMeta(
     name="venue",

@@ -22,9 +22,23 @@ from podium.core.activation.service import cached_for_request
 from podium.core.database import reading
 from podium.core.errors import Conflict, InvalidInput, NotFound, PodiumError
 from podium.core.pages import is_partial_request, render
-from podium.core.venue import feeds, rules, service
+from podium.core.validation import EARLIEST, LATEST, MAX_ID, MAX_PAGE
+from podium.core.venue import feeds, rules
 from podium.core.venue.api import API_ROUTES, Id
+from podium.core.venue.bookings import book, booking_of, cancel_booking, user_bookings
 from podium.core.venue.context import current_venue_id, publish_places, venue_scope
+from podium.core.venue.events import (
+    HomeSummary,
+    cancel_event,
+    create_event,
+    events_between,
+    get_event,
+    home_summary,
+    update_event,
+)
+from podium.core.venue.kinds import EventKind, event_kinds, kind_info
+from podium.core.venue.series import create_series, get_series
+from podium.core.venue.spaces import get_space, list_spaces
 from podium.core.venue.tables import Series, Venue
 
 ORGANISER = [requires_role("organiser")]
@@ -73,8 +87,8 @@ async def _venue_row(request: Request) -> dict[str, Any] | None:
     return await Venue.select().where(Venue.id == venue_id).first()
 
 
-def _kind_map(request: Request) -> dict[str, service.EventKind]:
-    registry = service.event_kinds(request.app.state.plugin_host)
+def _kind_map(request: Request) -> dict[str, EventKind]:
+    registry = event_kinds(request.app.state.plugin_host)
     return dict(registry.items())
 
 
@@ -99,7 +113,7 @@ async def home(request: Request) -> Template:
     async with reading():
         venue = await _venue_row(request)
         summary = (
-            await service.home_summary(venue["id"], venue["timezone"]) if venue else service.HomeSummary()
+            await home_summary(venue["id"], venue["timezone"]) if venue else HomeSummary()
         )
     ctx = _base_context(request, venue)
     ctx.update(summary=summary, now=datetime.now(timezone.utc))
@@ -108,7 +122,7 @@ async def home(request: Request) -> Template:
 
 @get("/calendar", include_in_schema=False)
 async def calendar(request: Request, week: FromQuery[str | None] = None,
-                   space: Annotated[int | None, QueryParameter(ge=1, le=service.MAX_ID)] = None) -> Template:
+                   space: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None) -> Template:
     """The week calendar (``?week=2026-W48``, optional ``&space=<id>``); htmx swaps the
     ``#calendar`` container when navigating weeks."""
     venue = await _venue_row(request)
@@ -128,10 +142,10 @@ async def calendar(request: Request, week: FromQuery[str | None] = None,
     spaces: list[dict[str, Any]] = []
     if venue:
         async with reading():
-            spaces = await service.list_spaces(venue["id"])
+            spaces = await list_spaces(venue["id"])
             if space is not None and space not in {s["id"] for s in spaces}:
                 raise NotFound(f"there is no space {space} here")
-            events = await service.events_between(venue["id"], start, end, space_id=space)
+            events = await events_between(venue["id"], start, end, space_id=space)
         for event in events:
             first = max(rules.wall_time(event["starts_at"], tz).date(), monday)
             # An event ending at midnight does not belong to the next day.
@@ -159,18 +173,18 @@ async def calendar(request: Request, week: FromQuery[str | None] = None,
 
 async def _event_page_context(request: Request, event_id: int) -> dict[str, Any]:
     async with reading():
-        event = await service.get_event(event_id)
+        event = await get_event(event_id)
         venue = await Venue.select().where(Venue.id == event["venue_id"]).first()
         user = request.user
-        mine = await service.booking_of(user.id, event_id) if user else None
-        series = await service.get_series(event["series_id"]) if event["series_id"] else None
+        mine = await booking_of(user.id, event_id) if user else None
+        series = await get_series(event["series_id"]) if event["series_id"] else None
     ctx = _base_context(request, venue)
     now = datetime.now(timezone.utc)
     upcoming = []
     if series:
         upcoming = [o for o in series["occurrences"] if o["ends_at"] > now and o["id"] != event_id][:6]
     ctx.update(event=event, mine=mine, series=series, upcoming=upcoming, now=now,
-               kind=service.kind_info(request.app.state.plugin_host, event["kind"]))
+               kind=kind_info(request.app.state.plugin_host, event["kind"]))
     return ctx
 
 
@@ -205,15 +219,15 @@ async def book_page(request: Request, event_id: Id) -> Any:
     htmx = is_partial_request(request)
     try:
         scope = await venue_scope(request)
-        _booking, remaining = await service.book(scope, event_id, request.user,
-                                                  _int_field(form, "places", default=1))
+        _booking, remaining = await book(scope, event_id, request.user,
+                                         _int_field(form, "places", default=1))
     except (Conflict, InvalidInput) as exc:
         if htmx:  # htmx swaps only 2xx answers: show the reason in the panel
             return await _booking_panel(request, event_id, error=exc.detail)
         ctx = await _event_page_context(request, event_id)
         ctx.update(error=exc.detail)
         return render(request, "venue/event.html", ctx, status_code=exc.status_code)
-    await publish_places(request, await service.get_event(event_id))
+    await publish_places(request, await get_event(event_id))
     if htmx:
         return await _booking_panel(request, event_id, message=f"Booked. {remaining} places left.")
     return Redirect(f"/events/{event_id}", status_code=303)
@@ -223,8 +237,8 @@ async def book_page(request: Request, event_id: Id) -> Any:
 async def cancel_booking_page(request: Request, booking_id: Id) -> Any:
     """Cancel one of my bookings (from the event page or from My bookings)."""
     form = await request.form()
-    booking = await service.cancel_booking(booking_id, request.user)
-    await publish_places(request, await service.get_event(booking["event_id"]))
+    booking = await cancel_booking(booking_id, request.user)
+    await publish_places(request, await get_event(booking["event_id"]))
     if is_partial_request(request) and form.get("panel") == "1":
         return await _booking_panel(request, booking["event_id"], message="Your booking is cancelled.")
     return Redirect(safe_next(str(form.get("next") or f"/events/{booking['event_id']}")), status_code=303)
@@ -235,7 +249,7 @@ async def my_bookings(request: Request) -> Template:
     """The signed-in user's bookings, upcoming first, then past and cancelled ones."""
     async with reading():
         venue = await _venue_row(request)
-        rows, _total = await service.user_bookings(request.user.id, limit=service.MAX_LIMIT)
+        rows, _total = await user_bookings(request.user.id, limit=MAX_PAGE)
     now = datetime.now(timezone.utc)
     upcoming = [b for b in rows if b["status"] == "active" and b["event"]["ends_at"] > now]
     others = [b for b in rows if b not in upcoming]
@@ -260,7 +274,7 @@ def _parse_local(raw: str, name: str, tz: str) -> datetime | None:
         raise InvalidInput(f"{name} is not a date and time", field=name) from exc
     if wall.tzinfo is not None:
         return wall
-    if not 1970 <= wall.year < 2200:
+    if not EARLIEST.year <= wall.year < LATEST.year:
         raise InvalidInput(f"{name} must be between 1970 and 2200", field=name)
     return rules.localize(wall, tz)
 
@@ -318,7 +332,7 @@ async def _form_page(request: Request, *, event: dict[str, Any] | None, form: di
         shown.append(item)
     ctx.update(
         event=event, form=form, errors=errors or [], conflicts=shown,
-        acknowledgeable=acknowledgeable, spaces=await service.list_spaces(scope.venue_id),
+        acknowledgeable=acknowledgeable, spaces=await list_spaces(scope.venue_id),
         kind_choices=scope.kinds, rule_examples=RULE_EXAMPLES,
     )
     return render(request, "venue/event_form.html", ctx, status_code=status)
@@ -351,7 +365,7 @@ async def _submit(request: Request, event_id: int | None) -> Any:
     form = await request.form()
     scope = await venue_scope(request)
     acknowledge = str(form.get("acknowledge_conflicts", "")).lower() in {"on", "1", "true", "yes"}
-    event = await service.get_event(event_id) if event_id is not None else None
+    event = await get_event(event_id) if event_id is not None else None
     try:
         values = _form_values(form, scope.tz)
         rule = str(form.get("rule", "") or "").strip()
@@ -359,17 +373,17 @@ async def _submit(request: Request, event_id: int | None) -> Any:
             duration = int((values["ends_at"] - values["starts_at"]).total_seconds() // 60)
             if duration <= 0:
                 raise InvalidInput("the event must end after it starts", field="ends_at")
-            series = await service.create_series(scope, {
+            series = await create_series(scope, {
                 **values, "rule": rule, "first_start": values["starts_at"],
                 "duration_minutes": duration,
             }, request.user, acknowledge=acknowledge)
             target = f"/events/{series['occurrences'][0]['id']}"
         elif event is None:
-            created = await service.create_event(scope, values, request.user, acknowledge=acknowledge)
+            created = await create_event(scope, values, request.user, acknowledge=acknowledge)
             target = f"/events/{created['id']}"
         else:
-            updated = await service.update_event(scope, event["id"], values, request.user,
-                                                 acknowledge=acknowledge)
+            updated = await update_event(scope, event["id"], values, request.user,
+                                         acknowledge=acknowledge)
             await publish_places(request, updated)
             target = f"/events/{event['id']}"
     except Conflict as exc:
@@ -401,7 +415,7 @@ async def new_event_submit(request: Request) -> Any:
 async def edit_event_page(request: Request, event_id: Id) -> Template:
     """The form to change an event (or one occurrence of a series)."""
     scope = await venue_scope(request)
-    event = await service.get_event(event_id)
+    event = await get_event(event_id)
     clock = Clock(scope.tz)
     form = {
         "title": event["title"], "kind": event["kind"], "description": event["description"],
@@ -425,7 +439,7 @@ async def edit_event_submit(request: Request, event_id: Id) -> Any:
 async def cancel_event_page(request: Request, event_id: Id) -> Redirect:
     """Cancel an event, or one date of a series on its own."""
     scope = await venue_scope(request)
-    event = await service.cancel_event(scope, event_id, request.user)
+    event = await cancel_event(scope, event_id, request.user)
     await publish_places(request, event)
     return Redirect(f"/events/{event_id}", status_code=303)
 
@@ -442,10 +456,10 @@ async def _feed(request: Request, venue_id: int, space_id: int | None) -> Respon
             raise NotFound(f"there is no venue {venue_id}")
         name = venue["name"]
         if space_id is not None:
-            space = await service.get_space(venue_id, space_id)
+            space = await get_space(venue_id, space_id)
             name = f"{venue['name']} · {space['name']}"
         since = datetime.now(timezone.utc) - FEED_PAST
-        events = await service.events_between(venue_id, since, service.LATEST, space_id=space_id)
+        events = await events_between(venue_id, since, LATEST, space_id=space_id)
         series_ids = sorted({e["series_id"] for e in events if e["series_id"]})
         series = (await Series.select().where(Series.id.is_in(series_ids)).order_by(Series.id)
                   if series_ids else [])

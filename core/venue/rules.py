@@ -1,8 +1,8 @@
 """The venue's rules as pure functions: conflicts, recurrence expansion, calendar weeks.
 
-Plain data in, plain data out: no database, no HTTP. :mod:`podium.core.venue.service`
-loads rows, calls these and persists the outcome; the hypothesis property tests exercise
-them directly.
+Plain data in, plain data out: no database, no HTTP. The venue's services (events,
+series: see :mod:`podium.core.venue.service`) load rows, call these and persist the
+outcome; the hypothesis property tests exercise them directly.
 
 Conflicts
     An event occupies each of its spaces during ``[start - setup, end + teardown)`` (a
