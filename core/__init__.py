@@ -7,7 +7,7 @@ and never import pluggy themselves.
 import os
 
 # Piccolo finds its engine through the assembling shell's conf module; set it once, before
-# any table is used (STACK.md pitfall 6). Only the name is given: core imports no web code.
+# any table is used (without it Piccolo fails only at the first query). Only the name is given: core imports no web code.
 os.environ.setdefault("PICCOLO_CONF", "podium.web.piccolo_conf")
 
 from podium.core.plugins import PluginMeta, Registry, hookimpl  # noqa: E402

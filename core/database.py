@@ -68,16 +68,57 @@ def is_sqlite() -> bool:
     return engine().engine_type == "sqlite"
 
 
-def atomic():
+# Callbacks to run once the outermost atomic() block of this task has committed.
+_AFTER_COMMIT: contextvars.ContextVar[list[Callable[[], None]] | None] = contextvars.ContextVar(
+    "podium_after_commit", default=None)
+
+
+@contextlib.asynccontextmanager
+async def atomic() -> AsyncIterator[None]:
     """A transaction for a write that competes for something scarce.
 
     On SQLite this is ``BEGIN IMMEDIATE``; on PostgreSQL combine it with :func:`for_update`
     on the row that guards the scarce resource. Re-check the rule inside the block.
+    Callbacks registered with :func:`after_commit` inside it run once the outermost block
+    has committed (never after a rollback).
     """
     db = engine()
-    if db.engine_type == "sqlite":
-        return db.transaction(transaction_type=TransactionType.immediate)
-    return db.transaction()
+    outermost = _AFTER_COMMIT.get() is None
+    token = _AFTER_COMMIT.set([]) if outermost else None
+    callbacks: list[Callable[[], None]] = []
+    try:
+        if db.engine_type == "sqlite":
+            transaction = db.transaction(transaction_type=TransactionType.immediate)
+        else:
+            transaction = db.transaction()
+        async with transaction:
+            yield
+        if outermost:
+            callbacks = _AFTER_COMMIT.get() or []
+    finally:
+        if token is not None:
+            _AFTER_COMMIT.reset(token)
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:  # the write is committed: a callback must not turn it into an error
+            log.exception("after-commit callback %r failed", callback)
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run ``callback`` (once) after the enclosing :func:`atomic` block commits.
+
+    Outside an ``atomic`` block nothing is scheduled: the caller's own transaction, if any,
+    commits when it pleases, and whoever waits (the outbox dispatcher) polls as well.
+    """
+    pending = _AFTER_COMMIT.get()
+    if pending is not None and callback not in pending:
+        pending.append(callback)
+
+
+def in_transaction() -> bool:
+    """True while the current task is inside a database transaction."""
+    return engine().current_transaction.get() is not None
 
 
 # True while the current task is inside a :func:`reading` transaction.

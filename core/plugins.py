@@ -31,20 +31,27 @@ log = logging.getLogger("podium.plugins")
 PROJECT = "podium"
 ENTRY_POINT_GROUP = "podium"
 PODIUM_VERSION = "0.1.0"
-SCOPES = ("global", "venue", "tournament")
+#: Scopes every installation has; domains add kinds below the venue (``podium_scope_kinds``).
+BASE_SCOPES = ("global", "venue")
 # Plugin names end up in URLs, activation rows (100 characters) and log lines.
 NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,99}$")
 
 # Hooks that receive a Registry, with the kind of thing each registers. They are filled
 # while the host is built, so a duplicate name stops start-up.
 REGISTRY_HOOKS: dict[str, str] = {
+    "podium_scope_kinds": "scope kind",
     "podium_event_kinds": "event kind",
+    "podium_programme_schedulers": "programme scheduler",
     "podium_bracket_formats": "bracket format",
     "podium_ticket_providers": "ticket provider",
     "podium_payment_methods": "payment method",
     "podium_reward_rules": "reward rule",
     "podium_medal_tiers": "medal tier",
 }
+
+# Registries whose names only need to be unique within one plugin (two plugins may both
+# have a "gold" tier); their entries are keyed "plugin.name".
+PER_PLUGIN_REGISTRIES = {"podium_reward_rules", "podium_medal_tiers"}
 
 hookimpl = pluggy.HookimplMarker(PROJECT)
 
@@ -67,7 +74,7 @@ class PluginMeta:
     :param version: the plugin's own version.
     :param description: one sentence shown on the admin page.
     :param scope: the finest level it can be switched at: ``global`` (always on),
-        ``venue`` or ``tournament``.
+        ``venue``, or a scope kind a domain declares (``tournament``...).
     :param podium_requires: a PEP 440 specifier of the Podium versions it works with.
     :param default_enabled: whether it is on where no admin decided otherwise.
     """
@@ -90,6 +97,22 @@ class NavItem:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class ScopeKind:
+    """A kind of thing inside a venue that plugins can be switched on or off for,
+    declared by the domain that runs it through ``podium_scope_kinds``.
+
+    :param name: the scope's name (``tournament``, ``meet``); ``PluginMeta.scope`` uses it.
+    :param label: what people read ("Tournament").
+    :param path_param: the route path parameter holding such a thing's id
+        (``tournament_id``): a plugin route with it answers 404 where the plugin is off.
+    """
+
+    name: str
+    label: str
+    path_param: str
+
+
 @dataclass
 class LoadedPlugin:
     """A plugin registered with the manager, with where it came from."""
@@ -105,16 +128,24 @@ class Registry(Generic[T]):
 
     Hooks that receive a registry call :meth:`add`; a second ``add`` of a name already
     present raises :class:`DuplicateName` naming both plugins, which stops start-up.
+
+    With ``per_plugin=True`` a name need only be unique within one plugin: entries are
+    keyed ``"plugin.name"`` (plugin names contain no dot), :meth:`by_plugin` lists one
+    plugin's entries under their own names.
     """
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, *, per_plugin: bool = False) -> None:
         self.kind = kind
+        self.per_plugin = per_plugin
         self._items: dict[str, T] = {}
         self._owners: dict[str, str] = {}
         self.current_plugin: str | None = None
 
     def add(self, name: str, item: T) -> T:
-        """Register ``item`` under ``name``; returns ``item``."""
+        """Register ``item`` under ``name`` (``plugin.name`` in a per-plugin registry);
+        returns ``item``."""
+        if self.per_plugin:
+            name = f"{self.current_plugin or '?'}.{name}"
         if name in self._items:
             raise DuplicateName(
                 f"{self.kind} {name!r} is registered twice: by plugin "
@@ -151,6 +182,12 @@ class Registry(Generic[T]):
     def names(self) -> list[str]:
         """Registered names in registration order."""
         return list(self._items)
+
+    def by_plugin(self, plugin: str) -> list[tuple[str, T]]:
+        """``(name, item)`` pairs one plugin registered, under the names it gave them."""
+        prefix = f"{plugin}." if self.per_plugin else ""
+        return [(name[len(prefix):], item) for name, item in self._items.items()
+                if self._owners[name] == plugin]
 
     def enabled(self, plugins: Iterable[str]) -> list[tuple[str, T]]:
         """``(name, item)`` pairs contributed by the plugins in ``plugins`` (an enabled set)."""
@@ -194,10 +231,8 @@ def _meta_of(obj: Any, origin: str) -> PluginMeta:
             f"plugin {meta.name!r} ({origin}): a name must start with a letter and use only "
             "letters, digits, '_' and '-' (at most 100 characters)"
         )
-    if meta.scope not in SCOPES:
-        raise PluginLoadError(
-            f"plugin {meta.name!r}: scope must be one of {SCOPES}, got {meta.scope!r}"
-        )
+    if not isinstance(meta.scope, str) or not NAME_PATTERN.match(meta.scope):
+        raise PluginLoadError(f"plugin {meta.name!r}: scope {meta.scope!r} is not a scope name")
     try:
         spec = SpecifierSet(meta.podium_requires)
     except InvalidSpecifier as exc:
@@ -343,6 +378,41 @@ class PluginHost:
         """:meth:`call_for`, awaiting the awaitable results."""
         return await gather_results(self.call_for(enabled, hook_name, **kwargs))
 
+    def call_each(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+        """Call a global hook plugin by plugin: ``(plugin name, result)`` in load order, for
+        callers that must know who contributed what (routes gated per plugin, static
+        mounts claimed twice)."""
+        caller = getattr(self.pm.hook, hook_name)
+        out = []
+        for impl in caller.get_hookimpls():  # registration (load) order
+            out.append((impl.plugin_name,
+                        impl.function(*[kwargs[arg] for arg in impl.argnames])))
+        return out
+
+    def implementers(self, hook_name: str) -> list[str]:
+        """Names of the loaded plugins implementing ``hook_name``, in load order."""
+        caller = getattr(self.pm.hook, hook_name, None)
+        if caller is None:
+            return []
+        names = {impl.plugin_name for impl in caller.get_hookimpls()}
+        return [name for name in self.plugins if name in names]
+
+    def call_one(self, plugin: str, hook_name: str, **kwargs: Any) -> Any:
+        """Call one plugin's implementation of a hook (the outbox tells each plugin apart,
+        so one that raises is retried alone); ``None`` if it implements none."""
+        caller = getattr(self.pm.hook, hook_name)
+        for impl in caller.get_hookimpls():
+            if impl.plugin_name == plugin:
+                if self.tracing:
+                    logging.getLogger("podium.plugins.trace").info(
+                        "%s [one] plugin=%s", hook_name, plugin)
+                return impl.function(*[kwargs[arg] for arg in impl.argnames])
+        return None
+
+    async def acall_one(self, plugin: str, hook_name: str, **kwargs: Any) -> Any:
+        """:meth:`call_one`, awaiting an awaitable result."""
+        return (await gather_results([self.call_one(plugin, hook_name, **kwargs)]))[0]
+
     def fill_registry(self, hook_name: str, registry: Registry[Any]) -> Registry[Any]:
         """Call a registry hook plugin by plugin, so duplicates name both owners.
 
@@ -370,7 +440,8 @@ class PluginHost:
             raise KeyError(f"{hook_name!r} is not a registry hook")
         if hook_name not in self._registries:
             self._registries[hook_name] = self.fill_registry(
-                hook_name, Registry(REGISTRY_HOOKS[hook_name])
+                hook_name, Registry(REGISTRY_HOOKS[hook_name],
+                                    per_plugin=hook_name in PER_PLUGIN_REGISTRIES)
             )
         return self._registries[hook_name]
 
@@ -378,6 +449,27 @@ class PluginHost:
         """Fill every registry hook now, so a duplicate name stops start-up."""
         for hook_name in REGISTRY_HOOKS:
             self.registry(hook_name)
+
+    def scope_kinds(self) -> Registry[ScopeKind]:
+        """The scope kinds below the venue that loaded domains declared."""
+        return self.registry("podium_scope_kinds")
+
+    def scope_kind(self, name: str) -> ScopeKind | None:
+        """The declared scope kind ``name`` (``None`` for ``global``, ``venue`` or unknown)."""
+        return self.scope_kinds().get(name)
+
+    def check_scopes(self) -> None:
+        """Every plugin's scope is ``global``, ``venue`` or a declared scope kind.
+
+        :raises PluginLoadError: naming the plugin and the scopes there are.
+        """
+        kinds = self.scope_kinds()
+        for name, loaded in self.plugins.items():
+            if loaded.meta.scope not in BASE_SCOPES and loaded.meta.scope not in kinds:
+                known = ", ".join([*BASE_SCOPES, *kinds.names()])
+                raise PluginLoadError(
+                    f"plugin {name!r}: scope must be one of {known}, got {loaded.meta.scope!r}"
+                    " (a scope below the venue is declared by its domain's plugin)")
 
     def describe(self) -> list[dict[str, Any]]:
         """Plain data about every loaded plugin (for ``podium plugins`` and the JSON view)."""
@@ -427,7 +519,8 @@ def build_plugin_host(
 
     :param builtin: dotted module names of the built-in plugins, loaded first.
     :param use_entry_points: also load the ``podium`` entry-point group.
-    :param only: if given, keep only plugins with these names (``podium.core.testing``).
+    :param only: if given, keep only plugins with these names, and the built-in domains
+        (``podium.core.testing``).
     :param extra: plugin objects registered last (temporary registration in tests).
     :param disabled: plugin names blocked outright (``PODIUM_DISABLE_PLUGINS``).
     :param trace: write every hook call to the ``podium.plugins.trace`` logger.
@@ -442,16 +535,20 @@ def build_plugin_host(
     host = PluginHost(pm)
     wanted = set(only) if only is not None else None
 
-    def keep(obj: Any) -> bool:
+    def keep(obj: Any, builtin: bool = False) -> bool:
         meta = getattr(obj, "PODIUM_PLUGIN", None)
-        return wanted is None or (isinstance(meta, PluginMeta) and meta.name in wanted)
+        if wanted is None or not isinstance(meta, PluginMeta):
+            return wanted is None
+        # The domains (built-in and global: the venue, tournaments...) are the platform
+        # itself; `only` chooses among the plugins that extend them.
+        return meta.name in wanted or (builtin and meta.scope == "global")
 
     for dotted in builtin:
         try:
             module = _import(dotted)
         except Exception as exc:
             raise PluginLoadError(f"built-in plugin {dotted!r} failed to import: {exc}") from exc
-        if keep(module):
+        if keep(module, builtin=True):
             host.register(module, "builtin")
 
     if use_entry_points:
@@ -493,4 +590,5 @@ def build_plugin_host(
         pm.enable_tracing()
         host.tracing = True
     host.fill_all_registries()
+    host.check_scopes()
     return host

@@ -157,14 +157,46 @@ def podium_app_factory(podium_db: None) -> Callable[..., Any]:
 class PodiumClient:
     """An async test client that behaves like a browser with a CSRF cookie.
 
-    Attribute access falls through to Litestar's ``AsyncTestClient``.
+    Attribute access falls through to the underlying ``httpx.AsyncClient``. After every
+    request other than GET/HEAD it waits until the app's outbox has delivered what the
+    request recorded (:meth:`settle`), so a test sees plugins and live pages already told,
+    as a person would a moment later. Use ``client.client`` for a request without it.
     """
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, app: Any = None) -> None:
         self.client = client
+        self.app = app
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.client, name)
+
+    async def settle(self) -> int:
+        """Deliver what the app's outbox has due now; returns how many events."""
+        outbox = getattr(getattr(self.app, "state", None), "outbox", None)
+        return await outbox.drain() if outbox is not None else 0
+
+    async def request(self, method: str, url: str, **kwargs: Any) -> Any:
+        """Any request; a write is followed by :meth:`settle`."""
+        response = await self.client.request(method, url, **kwargs)
+        if method.upper() not in ("GET", "HEAD", "OPTIONS"):
+            await self.settle()
+        return response
+
+    async def post(self, url: str, **kwargs: Any) -> Any:
+        """POST, then :meth:`settle`."""
+        return await self.request("POST", url, **kwargs)
+
+    async def put(self, url: str, **kwargs: Any) -> Any:
+        """PUT, then :meth:`settle`."""
+        return await self.request("PUT", url, **kwargs)
+
+    async def patch(self, url: str, **kwargs: Any) -> Any:
+        """PATCH, then :meth:`settle`."""
+        return await self.request("PATCH", url, **kwargs)
+
+    async def delete(self, url: str, **kwargs: Any) -> Any:
+        """DELETE, then :meth:`settle`."""
+        return await self.request("DELETE", url, **kwargs)
 
     async def csrf_token(self) -> str:
         """The CSRF cookie's value, fetching a page first if there is none yet."""
@@ -179,14 +211,14 @@ class PodiumClient:
         payload = dict(data or {})
         payload["_csrf_token"] = await self.csrf_token()
         kwargs.setdefault("follow_redirects", False)
-        return await self.client.post(url, data=payload, **kwargs)
+        return await self.post(url, data=payload, **kwargs)
 
     async def htmx(self, method: str, url: str, **kwargs: Any):
         """An htmx request (``HX-Request`` and the CSRF header set)."""
         headers = dict(kwargs.pop("headers", {}) or {})
         headers.setdefault("HX-Request", "true")
         headers.setdefault("x-csrftoken", await self.csrf_token())
-        return await self.client.request(method, url, headers=headers, **kwargs)
+        return await self.request(method, url, headers=headers, **kwargs)
 
     async def login(self, username: str, password: str) -> None:
         """Log in through the real form; fails the test if the log-in is refused."""
@@ -250,7 +282,7 @@ async def podium_client_factory() -> AsyncIterator[Callable[..., Any]]:
             base_url="http://testserver.local",
         )
         await stack.enter_async_context(client)
-        return PodiumClient(client)
+        return PodiumClient(client, app)
 
     async with stack:
         yield open_client
@@ -358,7 +390,7 @@ def make_plugin(
     """A throw-away plugin: a module named ``podium_test_plugin_<name>`` with metadata and
     the given hook implementations.
 
-    ``make_plugin("spy", podium_events_changed=lambda changes: seen.extend(changes))``.
+    ``make_plugin("spy", podium_events_changed=lambda event: seen.append(event))``.
     Each function may take only the hook arguments it needs. Pass the result to
     ``podium_app_factory(extra=[...])``, :func:`plugin_host` or ``host.temporarily(...)``.
     """
@@ -389,8 +421,9 @@ def plugin_host(
 ):
     """A :class:`~podium.core.plugins.PluginHost` without an app or a database.
 
-    By default it holds only ``extra`` (no built-in or installed plugin); name built-ins in
-    ``plugins`` (``None`` = all) and set ``use_entry_points=True`` to load installed ones.
+    By default it holds the domains (the built-in global plugins: venue, tournaments...) and
+    ``extra``; name other built-ins in ``plugins`` (``None`` = all) and set
+    ``use_entry_points=True`` to load installed ones.
     Fast enough for hypothesis tests of hook implementations.
     """
     from podium.web.assembly import make_plugin_host
@@ -408,11 +441,12 @@ async def set_plugin_enabled(
     name: str,
     enabled: bool = True,
     *,
-    tournament_id: int | None = None,
+    scope: Any = None,
     venue_id: int | None = None,
 ) -> None:
-    """Switch plugin ``name`` on or off for the app's venue (or for one tournament), the way
-    the admin page does. Third-party plugins start disabled, so tests usually begin with
+    """Switch plugin ``name`` on or off for the app's venue (or, with ``scope``, a
+    :class:`podium.core.events.ScopeRef`, for one thing inside it such as a tournament),
+    the way the admin page and the organiser's console do. Third-party plugins start disabled, so tests usually begin with
     ``await set_plugin_enabled(app, "myplugin")``.
 
     The venue defaults to the one the app serves (``app.state.venue_id``, known once a
@@ -421,8 +455,8 @@ async def set_plugin_enabled(
     from podium.core.activation.service import set_enabled
 
     host = app.state.plugin_host
-    if tournament_id is not None:
-        await set_enabled(host, name, "tournament", tournament_id, enabled)
+    if scope is not None:
+        await set_enabled(host, name, scope.kind, scope.id, enabled)
         return
     scope_id = venue_id if venue_id is not None else (app.state.get("venue_id") or 0)
     await set_enabled(host, name, "venue", scope_id, enabled)

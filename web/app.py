@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +35,14 @@ from podium.core.accounts.sessions import PodiumSessionConfig
 from podium.core.activation.service import cached_for_request, enabled_for_request
 from podium.core.database import lifespan_pool
 from podium.core.errors import PodiumError
+from podium.core.events import ScopeRef
+from podium.core.outbox.dispatcher import Dispatcher, LiveMessage
 from podium.core.plugins import NavItem, PluginHost, PluginLoadError, flatten, gather_results
 from podium.core.settings import Settings, load_settings
 from podium.web import errors
 from podium.web.assembly import make_plugin_host
 from podium.web.middleware import ReadTransactionMiddleware
+from podium.web.sse import publish
 from podium.web.templating import WEB_DIR, build_environment
 
 log = logging.getLogger("podium.web")
@@ -82,17 +85,21 @@ def channels_plugin(settings: Settings) -> ChannelsPlugin:
     )
 
 
-def _plugin_gate(host: PluginHost, plugin_name: str):
+def _plugin_gate(host: PluginHost, plugin_name: str) -> Any:
     """A guard that makes a plugin's pages answer 404 while it is disabled for the venue,
-    or, for a tournament-scoped plugin's route with a ``tournament_id``, for that tournament.
-    """
-    per_tournament = host.meta(plugin_name).scope == "tournament"
+    or, for a plugin whose scope is a kind below the venue (a tournament...), on a route
+    with that kind's path parameter, for that one thing."""
+    kind = host.scope_kind(host.meta(plugin_name).scope)
 
     async def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
-        tournament_id = connection.path_params.get("tournament_id") if per_tournament else None
-        if isinstance(tournament_id, str):
-            tournament_id = int(tournament_id) if tournament_id.isdigit() else None
-        if plugin_name not in await enabled_for_request(connection, tournament_id):
+        scope = None
+        if kind is not None:
+            raw = connection.path_params.get(kind.path_param)
+            if isinstance(raw, str):
+                raw = int(raw) if raw.isdigit() else None
+            if isinstance(raw, int):
+                scope = ScopeRef(kind.name, raw)
+        if plugin_name not in await enabled_for_request(connection, scope):
             raise NotFoundException(f"plugin {plugin_name!r} is not enabled here")
 
     guard.__name__ = f"plugin_enabled({plugin_name})"
@@ -100,15 +107,13 @@ def _plugin_gate(host: PluginHost, plugin_name: str):
 
 
 def plugin_routers(host: PluginHost) -> list[Router]:
-    """One gated router per plugin that contributes routes."""
+    """One router per plugin that contributes routes, gated unless the plugin is global."""
     routers = []
-    for impl in host.pm.hook.podium_routes.get_hookimpls():
-        handlers = flatten([impl.function()])
+    for name, result in host.call_each("podium_routes"):
+        handlers = flatten([result])
         if not handlers:
             continue
-        name = impl.plugin_name
-        meta = host.meta(name)
-        guards = [] if meta.scope == "global" else [_plugin_gate(host, name)]
+        guards = [] if host.meta(name).scope == "global" else [_plugin_gate(host, name)]
         routers.append(Router(path="/", route_handlers=handlers, guards=guards))
     return routers
 
@@ -117,14 +122,14 @@ def _static_routers(host: PluginHost) -> list[Any]:
     routers = [create_static_files_router(path="/static", directories=[STATIC_DIR],
                                           name="static", include_in_schema=False)]
     mounts: dict[str, str] = {}
-    for impl in host.pm.hook.podium_static_dirs.get_hookimpls():
-        for mount, folder in (impl.function() or {}).items():
+    for plugin, result in host.call_each("podium_static_dirs"):
+        for mount, folder in (result or {}).items():
             if mount in mounts:
                 raise PluginLoadError(
                     f"static mount {mount!r} is claimed by plugins {mounts[mount]!r} and "
-                    f"{impl.plugin_name!r}"
+                    f"{plugin!r}"
                 )
-            mounts[mount] = impl.plugin_name
+            mounts[mount] = plugin
             routers.append(create_static_files_router(
                 path=f"/static/{mount}", directories=[Path(folder)],
                 name=f"static-{mount}", include_in_schema=False))
@@ -136,12 +141,10 @@ def core_route_handlers() -> list[Any]:
     from podium.core.accounts.routes import ROUTES as account_routes
     from podium.core.activation.routes import ROUTES as activation_routes
     from podium.core.venue.routes import ROUTES as venue_routes
-    from podium.tournaments.routes import ROUTES as tournament_routes
     from podium.web.routes import ROUTES as shell_routes
     from podium.web.sse import ROUTES as sse_routes
 
-    return [*shell_routes, *account_routes, *activation_routes, *venue_routes,
-            *tournament_routes, *sse_routes]
+    return [*shell_routes, *account_routes, *activation_routes, *venue_routes, *sse_routes]
 
 
 async def _nav_items(request: Request) -> None:
@@ -181,6 +184,14 @@ def create_app(
     env.globals["settings"] = settings
     channels = channels_plugin(settings)
 
+    async def publish_live(message: LiveMessage) -> None:
+        await publish(channels, message.topics, message.event, message.data)
+
+    def render(template: str, context: Mapping[str, Any]) -> str:
+        return env.get_template(template).render(**context)
+
+    outbox = Dispatcher(host, publish=publish_live, render=render)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         async with lifespan_pool(app):
@@ -188,9 +199,11 @@ def create_app(
 
             app.state.venue_id = await default_venue_id()
             await gather_results(host.call("podium_startup", app=app))
+            outbox.start()  # after start-up: plugins may warm what their hooks need
             try:
                 yield
             finally:
+                await outbox.stop()
                 await gather_results(host.call("podium_shutdown", app=app))
 
     route_handlers = [
@@ -211,7 +224,7 @@ def create_app(
 
     app = Litestar(
         route_handlers=route_handlers,
-        plugins=[HTMXPlugin(), channels],  # HTMXPlugin first (STACK.md pitfall 7)
+        plugins=[HTMXPlugin(), channels],  # HTMXPlugin first: it replaces the signature types the others add to
         middleware=[
             errors.EdgeInputMiddleware(),  # before anything stores or looks up input
             session_config.middleware,
@@ -258,6 +271,7 @@ def create_app(
     app.state.settings = settings
     app.state.plugin_host = host
     app.state.channels = channels
+    app.state.outbox = outbox
     app.state.venue_id = None
     return app
 

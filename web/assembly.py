@@ -1,4 +1,5 @@
-"""What the shell assembles: core rooms, domain rooms, built-in and installed plugins."""
+"""What the shell assembles: core's rooms, then the built-in and installed plugins (the
+domains among them, which bring their own Piccolo apps through ``podium_piccolo_apps``)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,12 @@ from podium.core.plugins import PluginHost, build_plugin_host, flatten
 from podium.core.settings import Settings, load_settings
 from podium.plugins import BUILTIN
 
-# Piccolo apps of core and of the domain packages, in dependency order.
+# Piccolo apps of core's rooms, in dependency order.
 CORE_PICCOLO_APPS = [
     "podium.core.accounts.piccolo_app",
     "podium.core.activation.piccolo_app",
+    "podium.core.outbox.piccolo_app",
     "podium.core.venue.piccolo_app",
-    "podium.tournaments.piccolo_app",
 ]
 
 

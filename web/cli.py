@@ -102,10 +102,11 @@ def plugins(as_json: bool) -> None:
             f"{row['name']} {row['version']}  scope={row['scope']}  "
             f"venue={state} ({row['venue_setting']})  source={row['source']}"
         )
-        if row["tournaments_enabled"]:
-            click.echo(f"    on for tournaments: {', '.join(map(str, row['tournaments_enabled']))}")
-        if row["tournaments_disabled"]:
-            click.echo(f"    off for tournaments: {', '.join(map(str, row['tournaments_disabled']))}")
+        switched = row["switched"] or {}
+        for state in ("on", "off"):
+            if switched.get(state):
+                click.echo(f"    {state} for {switched['kind']}: "
+                           f"{', '.join(map(str, switched[state]))}")
         click.echo(f"    hooks: {', '.join(row['hooks']) or '-'}")
     if host.blocked:
         click.echo(f"blocked: {', '.join(sorted(host.blocked))}")

@@ -1,6 +1,6 @@
 """Live updates: one server-sent-event stream per page, multiplexing topics over Channels.
 
-Browsers open at most six SSE connections per host over HTTP/1.1 (STACK.md pitfall 10), so
+Browsers open at most six SSE connections per host over HTTP/1.1 (a seventh tab waits), so
 a page subscribes once to ``/-/events?topics=a,b,c`` and htmx's SSE extension swaps the
 named events into the page::
 

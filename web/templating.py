@@ -1,7 +1,7 @@
 """The one Jinja2 environment and the page-rendering helper.
 
-Template search order: plugin folders (from ``podium_template_dirs``), then the rooms of
-core, the domains and the shell. Every core template is also reachable as ``core:<name>``,
+Template search order: plugin folders (from ``podium_template_dirs``: the domains, built-in
+and third-party plugins), then the shell's and core's rooms. Every core template is also reachable as ``core:<name>``,
 so a plugin that overrides ``base.html`` can still extend ``core:base.html``.
 """
 
@@ -15,11 +15,10 @@ ROOT_PACKAGE_DIR = WEB_DIR.parent
 
 
 def core_template_dirs() -> list[Path]:
-    """Template folders of the shell and of every room of core and the domain packages."""
+    """Template folders of the shell and of every room of core (domains bring theirs
+    through ``podium_template_dirs``, as any plugin does)."""
     dirs = [WEB_DIR / "templates"]
-    for pattern in ("core/*/templates", "tournaments/templates", "ticketing/templates",
-                    "social/templates"):
-        dirs += sorted(p for p in ROOT_PACKAGE_DIR.glob(pattern) if p.is_dir())
+    dirs += sorted(p for p in ROOT_PACKAGE_DIR.glob("core/*/templates") if p.is_dir())
     return dirs
 
 

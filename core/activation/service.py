@@ -1,7 +1,9 @@
 """Which plugins are enabled where, and switching them.
 
-Resolution for a scope: the tournament's own row, else the venue's row, else the plugin's
-``default_enabled``. Plugins of scope ``global`` are always enabled.
+Resolution for a scope below the venue (a tournament, a meet: a :class:`ScopeRef` of a kind
+some domain declared): that thing's own row, if the plugin's scope is that kind, else the
+venue's row, else the plugin's ``default_enabled``. Plugins of scope ``global`` are always
+enabled.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ from typing import Any
 from podium.core.activation.tables import PluginActivation
 from podium.core.database import atomic
 from podium.core.errors import InvalidInput, NotFound
+from podium.core.events import ScopeRef
 from podium.core.plugins import PluginHost
 
-SCOPES = ("venue", "tournament")
+VENUE = "venue"
 # How a switch is written in a form or the API: on, off, or back to the next level's say.
 SWITCH_STATES = {"on": True, "true": True, "1": True, "off": False, "false": False, "0": False}
 DEFAULT_STATE = "default"
@@ -23,21 +26,31 @@ DEFAULT_STATE = "default"
 REQUEST_CACHE_KEY = "podium_enabled_plugins"
 
 
-async def enabled_plugins(
-    host: PluginHost, venue_id: int | None, tournament_id: int | None = None
-) -> set[str]:
-    """Names of the plugins enabled for a venue (and, if given, one of its tournaments)."""
-    where = (PluginActivation.scope == "venue") & (PluginActivation.scope_id == (venue_id or 0))
-    if tournament_id is not None:
-        where = where | (
-            (PluginActivation.scope == "tournament")
-            & (PluginActivation.scope_id == tournament_id)
-        )
+Scope = ScopeRef | int | None
+"""A scope below the venue: a :class:`ScopeRef`, or (older callers) a tournament's id."""
+
+
+def as_scope(scope: Scope) -> ScopeRef | None:
+    """``scope`` as a :class:`ScopeRef` (a bare id is a tournament's, as callers wrote it
+    before scope kinds were declared by domains)."""
+    if scope is None or isinstance(scope, ScopeRef):
+        return scope
+    return ScopeRef("tournament", int(scope))
+
+
+async def enabled_plugins(host: PluginHost, venue_id: int | None, scope: Scope = None) -> set[str]:
+    """Names of the plugins enabled for a venue (and, if given, one thing inside it)."""
+    ref = as_scope(scope)
+    where = (PluginActivation.scope == VENUE) & (PluginActivation.scope_id == (venue_id or 0))
+    if ref is not None:
+        where = where | ((PluginActivation.scope == ref.kind)
+                         & (PluginActivation.scope_id == ref.id))
     rows = await PluginActivation.select(
         PluginActivation.plugin, PluginActivation.scope, PluginActivation.enabled
     ).where(where)
-    venue_rows = {r["plugin"]: r["enabled"] for r in rows if r["scope"] == "venue"}
-    tournament_rows = {r["plugin"]: r["enabled"] for r in rows if r["scope"] == "tournament"}
+    venue_rows = {r["plugin"]: r["enabled"] for r in rows if r["scope"] == VENUE}
+    own_rows = {r["plugin"]: r["enabled"] for r in rows
+                if ref is not None and r["scope"] == ref.kind}
     enabled = set()
     for name, loaded in host.plugins.items():
         meta = loaded.meta
@@ -47,32 +60,33 @@ async def enabled_plugins(
         state = meta.default_enabled
         if name in venue_rows:
             state = venue_rows[name]
-        if meta.scope == "tournament" and name in tournament_rows:
-            state = tournament_rows[name]
+        if ref is not None and meta.scope == ref.kind and name in own_rows:
+            state = own_rows[name]
         if state:
             enabled.add(name)
     return enabled
 
 
-async def enabled_for_request(connection: Any, tournament_id: int | None = None) -> set[str]:
-    """The plugins enabled for the venue a request is served for (and, if given, one of its
-    tournaments), computed once per request.
+async def enabled_for_request(connection: Any, scope: Scope = None) -> set[str]:
+    """The plugins enabled for the venue a request is served for (and, if given, one thing
+    inside it), computed once per request.
 
     :param connection: a Litestar ``Request`` or ``ASGIConnection``; the result is kept in
-        its ASGI scope under :data:`REQUEST_CACHE_KEY` (one entry per tournament asked).
+        its ASGI scope under :data:`REQUEST_CACHE_KEY` (one entry per scope asked).
     """
+    ref = as_scope(scope)
     cache = connection.scope.setdefault(REQUEST_CACHE_KEY, {})
-    cached = cache.get(tournament_id)
+    cached = cache.get(ref)
     if cached is None:
         state = connection.app.state
-        cached = await enabled_plugins(state.plugin_host, state.get("venue_id"), tournament_id)
-        cache[tournament_id] = cached
+        cached = await enabled_plugins(state.plugin_host, state.get("venue_id"), ref)
+        cache[ref] = cached
     return cached
 
 
-def cached_for_request(connection: Any, tournament_id: int | None = None) -> set[str] | None:
+def cached_for_request(connection: Any, scope: Scope = None) -> set[str] | None:
     """The enabled set this request already computed, or ``None`` when it did not."""
-    return connection.scope.get(REQUEST_CACHE_KEY, {}).get(tournament_id)
+    return connection.scope.get(REQUEST_CACHE_KEY, {}).get(as_scope(scope))
 
 
 def forget_for_request(connection: Any) -> None:
@@ -106,28 +120,35 @@ async def switch(host: PluginHost, plugin: str, scope: str, scope_id: int, enabl
         await set_enabled(host, plugin, scope, scope_id, enabled, changed_by=changed_by)
 
 
-async def tournament_switches(host: PluginHost, venue_id: int | None, tournament_id: int
-                              ) -> list[dict[str, Any]]:
-    """The plugins an organiser may switch for one tournament (scope ``tournament``).
+async def scope_switches(host: PluginHost, venue_id: int | None, scope: ScopeRef
+                         ) -> list[dict[str, Any]]:
+    """The plugins one may switch for one thing inside the venue (those whose scope is its
+    kind: a tournament's, a meet's...).
 
     Each row: ``name``, ``version``, ``description``, ``setting`` (``"on"``, ``"off"`` or
     ``"default"``: no switch of its own, the venue decides), ``enabled`` (in effect for the
-    tournament) and ``venue_enabled`` (what the venue's setting alone gives).
+    thing) and ``venue_enabled`` (what the venue's setting alone gives).
     """
     venue_enabled = await enabled_plugins(host, venue_id)
-    own = await activation_rows("tournament", tournament_id)
+    own = await activation_rows(scope.kind, scope.id)
     rows = []
     for name, loaded in host.plugins.items():
         meta = loaded.meta
-        if meta.scope != "tournament":
+        if meta.scope != scope.kind:
             continue
         setting = DEFAULT_STATE if name not in own else ("on" if own[name] else "off")
-        # As enabled_plugins resolves it: the tournament's own switch, else the venue's.
+        # As enabled_plugins resolves it: the thing's own switch, else the venue's.
         enabled = own[name] if name in own else name in venue_enabled
         rows.append({"name": name, "version": meta.version, "description": meta.description,
                      "setting": setting, "enabled": enabled,
                      "venue_enabled": name in venue_enabled})
     return rows
+
+
+async def tournament_switches(host: PluginHost, venue_id: int | None, tournament_id: int
+                              ) -> list[dict[str, Any]]:
+    """:func:`scope_switches` for one tournament (kept for the tournament room's callers)."""
+    return await scope_switches(host, venue_id, ScopeRef("tournament", tournament_id))
 
 
 async def activation_rows(scope: str, scope_id: int) -> dict[str, bool]:
@@ -146,20 +167,18 @@ async def set_enabled(
     enabled: bool,
     changed_by: int | None = None,
 ) -> None:
-    """Record that ``plugin`` is on or off for a venue or tournament.
+    """Record that ``plugin`` is on or off for a venue or for one thing inside it (a scope
+    kind a domain declared: ``tournament``...).
 
-    Refuses unknown plugins, ``global`` plugins (they cannot be switched) and a tournament
-    switch for a plugin whose finest scope is the venue.
+    Refuses unknown plugins, ``global`` plugins (they cannot be switched), unknown scopes,
+    and a switch below the venue for a plugin whose scope is another kind (or the venue).
     """
-    if plugin not in host.plugins:
-        raise NotFound(f"no plugin named {plugin!r} is loaded")
+    _check_scope(host, plugin, scope)
     meta = host.meta(plugin)
-    if scope not in SCOPES:
-        raise InvalidInput(f"scope must be one of {', '.join(SCOPES)}", field="scope")
     if meta.scope == "global":
         raise InvalidInput(f"plugin {plugin!r} is global and cannot be switched off")
-    if scope == "tournament" and meta.scope != "tournament":
-        raise InvalidInput(f"plugin {plugin!r} can only be switched per venue")
+    if scope != VENUE and meta.scope != scope:
+        raise InvalidInput(f"plugin {plugin!r} can only be switched per {meta.scope}")
     stamp = datetime.now(timezone.utc)
     async with atomic():
         where = (
@@ -191,15 +210,20 @@ async def set_enabled(
 async def clear(host: PluginHost, plugin: str, scope: str, scope_id: int) -> None:
     """Forget the decision for ``plugin`` in one scope: it falls back to the next level
     (the venue's row, then the plugin's default)."""
-    if plugin not in host.plugins:
-        raise NotFound(f"no plugin named {plugin!r} is loaded")
-    if scope not in SCOPES:
-        raise InvalidInput(f"scope must be one of {', '.join(SCOPES)}", field="scope")
+    _check_scope(host, plugin, scope)
     await PluginActivation.delete().where(
         (PluginActivation.plugin == plugin)
         & (PluginActivation.scope == scope)
         & (PluginActivation.scope_id == scope_id)
     )
+
+
+def _check_scope(host: PluginHost, plugin: str, scope: str) -> None:
+    if plugin not in host.plugins:
+        raise NotFound(f"no plugin named {plugin!r} is loaded")
+    if scope != VENUE and host.scope_kind(scope) is None:
+        known = ", ".join([VENUE, *host.scope_kinds().names()])
+        raise InvalidInput(f"scope must be one of {known}", field="scope")
 
 
 async def describe_activation(host: PluginHost, venue_id: int | None) -> list[dict[str, Any]]:
@@ -208,20 +232,22 @@ async def describe_activation(host: PluginHost, venue_id: int | None) -> list[di
 
     Adds to :meth:`PluginHost.describe`'s fields: ``enabled_for_venue`` (bool),
     ``venue_setting`` (``"on"``, ``"off"``, ``"default"`` or ``"always"`` for global
-    plugins), ``tournaments_enabled`` and ``tournaments_disabled`` (ids of tournaments with
-    an explicit switch).
+    plugins), and ``switched``: for a plugin whose scope is a kind below the venue, the ids
+    of the things it is explicitly switched ``on`` and ``off`` for
+    (``{"kind": "tournament", "on": [3], "off": [5]}``; ``None`` otherwise).
     """
     enabled = await enabled_plugins(host, venue_id)
+    kinds = host.scope_kinds().names()
     rows = await PluginActivation.select(
         PluginActivation.plugin,
         PluginActivation.scope,
         PluginActivation.scope_id,
         PluginActivation.enabled,
     ).where(
-        ((PluginActivation.scope == "venue") & (PluginActivation.scope_id == (venue_id or 0)))
-        | (PluginActivation.scope == "tournament")
+        ((PluginActivation.scope == VENUE) & (PluginActivation.scope_id == (venue_id or 0)))
+        | PluginActivation.scope.is_in(kinds or ["-"])
     )
-    venue_rows = {r["plugin"]: r["enabled"] for r in rows if r["scope"] == "venue"}
+    venue_rows = {r["plugin"]: r["enabled"] for r in rows if r["scope"] == VENUE}
     out = []
     for item in host.describe():
         name = item["name"]
@@ -231,18 +257,12 @@ async def describe_activation(host: PluginHost, venue_id: int | None) -> list[di
             setting = "on" if venue_rows[name] else "off"
         else:
             setting = "default"
-        tournament_rows = sorted(
-            (r["scope_id"], r["enabled"])
-            for r in rows
-            if r["scope"] == "tournament" and r["plugin"] == name
-        )
-        out.append(
-            {
-                **item,
-                "enabled_for_venue": name in enabled,
-                "venue_setting": setting,
-                "tournaments_enabled": [t for t, on in tournament_rows if on],
-                "tournaments_disabled": [t for t, on in tournament_rows if not on],
-            }
-        )
+        switched = None
+        if item["scope"] in kinds:
+            own = sorted((r["scope_id"], r["enabled"]) for r in rows
+                         if r["scope"] == item["scope"] and r["plugin"] == name)
+            switched = {"kind": item["scope"], "on": [i for i, on in own if on],
+                        "off": [i for i, on in own if not on]}
+        out.append({**item, "enabled_for_venue": name in enabled, "venue_setting": setting,
+                    "switched": switched})
     return out

@@ -19,7 +19,7 @@ from podium.core.accounts.auth import requires_role
 from podium.core.errors import InvalidInput
 from podium.core.validation import DEFAULT_LIMIT, MAX_ID, MAX_OFFSET, MAX_PAGE, check_instant
 from podium.core.venue.bookings import book, cancel_booking, user_bookings
-from podium.core.venue.context import current_venue_id, publish_places, venue_scope
+from podium.core.venue.context import current_venue_id, venue_scope
 from podium.core.venue.events import (
     STATUSES,
     EventFilter,
@@ -376,7 +376,6 @@ async def api_update_event(request: Request, event_id: Id, data: JSONBody[EventP
     scope = await venue_scope(request)
     event = await update_event(scope, event_id, _event_values(data), request.user,
                                acknowledge=data.acknowledge_conflicts)
-    await publish_places(request, event)
     return event_out(event)
 
 
@@ -425,7 +424,6 @@ async def api_book(request: Request, event_id: Id, data: JSONBody[BookingCreate]
     scope = await venue_scope(request)
     booking, remaining = await book(scope, event_id, request.user, data.places)
     event = await get_event(event_id)
-    await publish_places(request, event)
     return BookingCreated(booking=booking_out(booking), event_id=event_id,
                           capacity=event["capacity"], remaining=remaining)
 
@@ -441,7 +439,6 @@ async def api_my_bookings(request: Request, limit: Limit = DEFAULT_LIMIT, offset
 async def api_cancel_booking(request: Request, booking_id: Id) -> None:
     """Cancel one of the caller's bookings (organisers may cancel anyone's)."""
     booking = await cancel_booking(booking_id, request.user)
-    await publish_places(request, await get_event(booking["event_id"]))
 
 
 API_ROUTES = [

@@ -1,19 +1,31 @@
 """Bookings: places people book on an event, and cancelling them.
 
 A booking locks the event row and re-counts its places inside one transaction, so
-concurrent requests never exceed the capacity.
+concurrent requests never exceed the capacity. Each change of the places left is recorded
+as a :class:`~podium.core.events.BookingsChanged` domain event in that transaction (the
+event's open pages show the new count, through the outbox).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic, for_update
 from podium.core.errors import Conflict, NotFound
+from podium.core.events import BookingsChanged
+from podium.core.outbox import record
 from podium.core.plugins import flatten
 from podium.core.validation import DEFAULT_LIMIT, check_page, whole_number
-from podium.core.venue.events import EVENT_COLUMNS, VenueScope, decorate_events, utc_now
+from podium.core.venue.events import (
+    EVENT_COLUMNS,
+    VenueScope,
+    decorate_events,
+    get_event,
+    utc_now,
+)
 from podium.core.venue.tables import Booking, Event
 
 MAX_PLACES_PER_BOOKING = 10
@@ -66,7 +78,14 @@ async def book(scope: VenueScope, event_id: int, user: CurrentUser, places: Any)
         booking = Booking(event=event_id, user=user.id, places=count, status="active",
                           created_at=utc_now())
         await booking.save()
+        await record_places(scope.venue_id, event_id)
     return _booking_dict(booking.to_dict()), left - count
+
+
+async def record_places(venue_id: int, event_id: int) -> None:
+    """Record, in the write's transaction, that an event's places left changed."""
+    event = msgspec.to_builtins(await get_event(event_id))
+    await record(BookingsChanged(venue_id=venue_id, events=(event,)))
 
 
 def _booking_dict(row: dict[str, Any]) -> dict[str, Any]:
@@ -89,6 +108,8 @@ async def cancel_booking(booking_id: int, user: CurrentUser) -> dict[str, Any]:
         await Booking.update({Booking.status: "cancelled", Booking.cancelled_at: stamp}).where(
             Booking.id == booking_id
         )
+        venue = await Event.select(Event.venue).where(Event.id == row["event"]).first()
+        await record_places(venue["venue"] if venue else 0, row["event"])
     row.update(status="cancelled", cancelled_at=stamp)
     return _booking_dict(row)
 

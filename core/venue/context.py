@@ -1,13 +1,11 @@
-"""What the venue's handlers need from a request: the venue, its scope, live updates.
+"""What the venue's handlers need from a request: the venue and its scope.
 
-Core does not import the web shell: live updates go straight to Litestar Channels
-(``request.app.state.channels``) in the message format of ``podium.web.sse`` (a JSON
-payload with ``event`` and ``data``).
+Live updates do not start here: services record domain events, and the venue plugin
+(:mod:`podium.core.venue.plugin`) turns them into server-sent events after commit.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from litestar import Request
@@ -44,23 +42,3 @@ async def venue_scope(request: Request) -> VenueScope:
     row = await Venue.select(Venue.timezone).where(Venue.id == venue_id).first()
     tz = row["timezone"] if row else "Europe/Paris"
     return VenueScope(host=host, venue_id=venue_id, enabled=frozenset(enabled), tz=tz)
-
-
-def places_topic(event_id: int) -> str:
-    """The SSE topic of one event page."""
-    return f"event-{event_id}"
-
-
-def render_fragment(request: Request, template: str, context: dict[str, Any]) -> str:
-    """Render a template of the app's Jinja environment to a string (SSE fragments)."""
-    return request.app.template_engine.get_template(template).render(**context)
-
-
-async def publish_places(request: Request, event: dict[str, Any]) -> None:
-    """Push the event's new remaining places to every open page of it."""
-    channels = request.app.state.get("channels")
-    if channels is None:
-        return
-    html = render_fragment(request, "venue/partials/places.html", {"event": event})
-    payload = json.dumps({"event": f"places-{event['id']}", "data": html})
-    await channels.wait_published(payload, [places_topic(event["id"])])

@@ -1,8 +1,10 @@
 """Venue events: checking, creating, changing, cancelling, deleting and reading them.
 
 A write checks its fields, then its conflicts with the events already in the database
-(the pure conflict rule is :func:`podium.core.venue.rules.find_conflicts`), and tells the
-plugins enabled at the venue what changed (:meth:`VenueScope.notify`).
+(the pure conflict rule is :func:`podium.core.venue.rules.find_conflicts`), and records
+what changed as an :class:`~podium.core.events.EventsChanged` domain event in the same
+transaction (:meth:`VenueScope.record_changes`); plugins enabled at the venue hear of it
+after commit, through the outbox.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+import msgspec
 from piccolo.query import Sum
 
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic, for_update
 from podium.core.errors import Conflict, InvalidInput, NotFound
+from podium.core.events import ChangeAction, EventChange, EventsChanged
+from podium.core.outbox import record
 from podium.core.plugins import PluginHost
 from podium.core.validation import DEFAULT_LIMIT, check_instant, check_page, clean_text, is_id, whole_number
 from podium.core.venue import rules
@@ -52,24 +57,14 @@ class VenueScope:
         """Kinds an organiser may use at this venue."""
         return available_kinds(self.host, self.enabled)
 
-    async def notify(self, changes: list[EventChange]) -> None:
-        """Tell plugins enabled here that events changed (``podium_events_changed``)."""
+    async def record_changes(self, action: ChangeAction, events: Iterable[dict[str, Any]]
+                             ) -> None:
+        """Record that ``events`` (as :func:`get_event` returns them) were ``action``-ed, in
+        the write's transaction: ``podium_events_changed`` is told after commit. The events
+        travel as JSON values (times as ISO 8601 strings)."""
+        changes = tuple(EventChange(action, e["id"], msgspec.to_builtins(e)) for e in events)
         if changes:
-            await self.host.acall_for(self.enabled, "podium_events_changed", changes=changes)
-
-
-@dataclass(frozen=True)
-class EventChange:
-    """What ``podium_events_changed`` receives for each changed event.
-
-    :param action: ``created``, ``updated``, ``cancelled`` or ``deleted``.
-    :param event_id: the event's id.
-    :param event: the event as a plain dict (as :func:`get_event` returns it).
-    """
-
-    action: str
-    event_id: int
-    event: dict[str, Any]
+            await record(EventsChanged(venue_id=self.venue_id, changes=changes))
 
 
 # --------------------------------------------------------------------------------------
@@ -386,8 +381,8 @@ async def create_event(scope: VenueScope, values: dict[str, Any], user: CurrentU
         )
         await event.save()
         await EventSpace.insert(*[EventSpace(event=event.id, space=s) for s in draft.space_ids])
-    created = await get_event(event.id)
-    await scope.notify([EventChange("created", event.id, created)])
+        created = await get_event(event.id)
+        await scope.record_changes("created", [created])
     return created
 
 
@@ -444,9 +439,9 @@ async def update_event(scope: VenueScope, event_id: int, changes: dict[str, Any]
         if draft.space_ids != space_ids_of(current):
             await EventSpace.delete().where(EventSpace.event == event_id)
             await EventSpace.insert(*[EventSpace(event=event_id, space=s) for s in draft.space_ids])
-    updated = await get_event(event_id)
-    action = "cancelled" if current["status"] == "scheduled" and draft.status == "cancelled" else "updated"
-    await scope.notify([EventChange(action, event_id, updated)])
+        updated = await get_event(event_id)
+        cancelled = current["status"] == "scheduled" and draft.status == "cancelled"
+        await scope.record_changes("cancelled" if cancelled else "updated", [updated])
     return updated
 
 
@@ -474,7 +469,7 @@ async def delete_event(scope: VenueScope, event_id: int) -> None:
                 code="has_bookings",
             )
         await Event.delete().where(Event.id == event_id)
-    await scope.notify([EventChange("deleted", event_id, event)])
+        await scope.record_changes("deleted", [event])
 
 
 # --------------------------------------------------------------------------------------

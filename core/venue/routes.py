@@ -26,7 +26,7 @@ from podium.core.validation import EARLIEST, LATEST, MAX_ID, MAX_PAGE
 from podium.core.venue import feeds, rules
 from podium.core.venue.api import API_ROUTES, Id
 from podium.core.venue.bookings import book, booking_of, cancel_booking, user_bookings
-from podium.core.venue.context import current_venue_id, publish_places, venue_scope
+from podium.core.venue.context import current_venue_id, venue_scope
 from podium.core.venue.events import (
     HomeSummary,
     cancel_event,
@@ -227,7 +227,6 @@ async def book_page(request: Request, event_id: Id) -> Any:
         ctx = await _event_page_context(request, event_id)
         ctx.update(error=exc.detail)
         return render(request, "venue/event.html", ctx, status_code=exc.status_code)
-    await publish_places(request, await get_event(event_id))
     if htmx:
         return await _booking_panel(request, event_id, message=f"Booked. {remaining} places left.")
     return Redirect(f"/events/{event_id}", status_code=303)
@@ -238,7 +237,6 @@ async def cancel_booking_page(request: Request, booking_id: Id) -> Any:
     """Cancel one of my bookings (from the event page or from My bookings)."""
     form = await request.form()
     booking = await cancel_booking(booking_id, request.user)
-    await publish_places(request, await get_event(booking["event_id"]))
     if is_partial_request(request) and form.get("panel") == "1":
         return await _booking_panel(request, booking["event_id"], message="Your booking is cancelled.")
     return Redirect(safe_next(str(form.get("next") or f"/events/{booking['event_id']}")), status_code=303)
@@ -384,7 +382,6 @@ async def _submit(request: Request, event_id: int | None) -> Any:
         else:
             updated = await update_event(scope, event["id"], values, request.user,
                                          acknowledge=acknowledge)
-            await publish_places(request, updated)
             target = f"/events/{event['id']}"
     except Conflict as exc:
         return await _form_page(
@@ -440,7 +437,6 @@ async def cancel_event_page(request: Request, event_id: Id) -> Redirect:
     """Cancel an event, or one date of a series on its own."""
     scope = await venue_scope(request)
     event = await cancel_event(scope, event_id, request.user)
-    await publish_places(request, event)
     return Redirect(f"/events/{event_id}", status_code=303)
 
 

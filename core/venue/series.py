@@ -16,7 +16,6 @@ from podium.core.validation import check_instant, whole_number
 from podium.core.venue import rules
 from podium.core.venue.events import (
     EVENT_COLUMNS,
-    EventChange,
     EventDraft,
     VenueScope,
     check_event_fields,
@@ -105,12 +104,11 @@ async def create_series(scope: VenueScope, values: dict[str, Any], user: Current
         await EventSpace.insert(
             *[EventSpace(event=eid, space=s) for eid in ids for s in draft.space_ids]
         )
-    created = await get_series(series.id)
-    decorated = await decorate_events(
-        await Event.select(*EVENT_COLUMNS).where(Event.id.is_in(ids)).order_by(Event.starts_at)
-    )
-    await scope.notify([EventChange("created", e["id"], e) for e in decorated])
-    return created
+        decorated = await decorate_events(
+            await Event.select(*EVENT_COLUMNS).where(Event.id.is_in(ids)).order_by(Event.starts_at)
+        )
+        await scope.record_changes("created", decorated)
+    return await get_series(series.id)
 
 
 async def get_series(series_id: int) -> dict[str, Any]:

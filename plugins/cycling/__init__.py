@@ -6,10 +6,8 @@ programme (phases, heats, start lists) comes in a later issue.
 
 from __future__ import annotations
 
-from typing import Any
-
-from podium.core import PluginMeta, hookimpl
-from podium.core.venue.service import EventKind
+from podium.core import PluginMeta, Registry, hookimpl
+from podium.core.venue.kinds import EventKind
 
 PODIUM_PLUGIN = PluginMeta(
     name="cycling",
@@ -27,6 +25,6 @@ TRACK_MEET = EventKind(
 
 
 @hookimpl
-def podium_event_kinds(registry: Any) -> None:
+def podium_event_kinds(registry: Registry[EventKind]) -> None:
     """Register the ``track_meet`` kind."""
     registry.add(TRACK_MEET.name, TRACK_MEET)

@@ -5,10 +5,18 @@ from __future__ import annotations
 
 import pytest
 from litestar import get
+from litestar.params import FromPath
 
 from podium.core.activation import service
 from podium.core.activation.service import enabled_plugins, set_enabled
 from podium.core.errors import InvalidInput, NotFound
+from podium.core.events import (
+    CompletedMatch,
+    EventChange,
+    EventsChanged,
+    MatchesCompleted,
+    ScopeRef,
+)
 from podium.core.plugins import NavItem
 from podium.core.testing import DEFAULT_PASSWORD, make_plugin, plugin_host, set_plugin_enabled
 
@@ -27,17 +35,20 @@ def scoped_host():
     )
 
 
+DOMAINS = {"venue", "tournaments"}  # built-in global plugins, always loaded and on
+
+
 async def test_defaults_and_global_plugins(podium_db):
     host = scoped_host()
-    assert await enabled_plugins(host, VENUE) == {"everywhere", "venue_on"}
+    assert await enabled_plugins(host, VENUE) == {"everywhere", "venue_on", *DOMAINS}
 
 
 async def test_venue_rows_override_defaults_per_venue(podium_db):
     host = scoped_host()
     await set_enabled(host, "venue_off", "venue", VENUE, True)
     await set_enabled(host, "venue_on", "venue", VENUE, False)
-    assert await enabled_plugins(host, VENUE) == {"everywhere", "venue_off"}
-    assert await enabled_plugins(host, 2) == {"everywhere", "venue_on"}  # another venue
+    assert await enabled_plugins(host, VENUE) == {"everywhere", "venue_off", *DOMAINS}
+    assert await enabled_plugins(host, 2) == {"everywhere", "venue_on", *DOMAINS}  # another venue
     # Switching twice updates the one row.
     await set_enabled(host, "venue_on", "venue", VENUE, True)
     assert await service.activation_rows("venue", VENUE) == {"venue_off": True, "venue_on": True}
@@ -49,14 +60,14 @@ async def test_tournament_row_overrides_venue_row(podium_db):
     await set_enabled(host, "tourney", "tournament", 10, False)
     await set_enabled(host, "tourney", "tournament", 11, True)
     assert "tourney" in await enabled_plugins(host, VENUE)
-    assert "tourney" not in await enabled_plugins(host, VENUE, tournament_id=10)
-    assert "tourney" in await enabled_plugins(host, VENUE, tournament_id=11)
-    assert "tourney" in await enabled_plugins(host, VENUE, tournament_id=12)  # venue's row
+    assert "tourney" not in await enabled_plugins(host, VENUE, ScopeRef("tournament", 10))
+    assert "tourney" in await enabled_plugins(host, VENUE, ScopeRef("tournament", 11))
+    assert "tourney" in await enabled_plugins(host, VENUE, ScopeRef("tournament", 12))  # venue's row
     await set_enabled(host, "tourney", "venue", VENUE, False)
-    assert "tourney" in await enabled_plugins(host, VENUE, tournament_id=11)
-    assert "tourney" not in await enabled_plugins(host, VENUE, tournament_id=12)
+    assert "tourney" in await enabled_plugins(host, VENUE, ScopeRef("tournament", 11))
+    assert "tourney" not in await enabled_plugins(host, VENUE, ScopeRef("tournament", 12))
     await service.clear(host, "tourney", "tournament", 11)
-    assert "tourney" not in await enabled_plugins(host, VENUE, tournament_id=11)
+    assert "tourney" not in await enabled_plugins(host, VENUE, ScopeRef("tournament", 11))
 
 
 async def test_switching_refuses_what_cannot_be_switched(podium_db):
@@ -77,8 +88,8 @@ async def test_hook_calls_for_a_scope_reach_only_enabled_plugins(podium_db):
     told = []
 
     def listener(name):
-        async def events_changed(changes):  # async implementations are awaited
-            told.append((name, len(changes)))
+        async def events_changed(event):  # async implementations are awaited
+            told.append((name, len(event.changes)))
 
         return events_changed
 
@@ -89,11 +100,12 @@ async def test_hook_calls_for_a_scope_reach_only_enabled_plugins(podium_db):
             make_plugin("off", default_enabled=False, podium_events_changed=listener("off"),
                         podium_validate_booking=lambda event: ["always no"]),
             make_plugin("bracketwatch", scope="tournament", default_enabled=False,
-                        podium_matches_completed=lambda tournament, matches: [m["id"] for m in matches]),
+                        podium_matches_completed=lambda event: [m.id for m in event.matches]),
         ]
     )
     enabled = await enabled_plugins(host, VENUE)
-    await host.acall_for(enabled, "podium_events_changed", changes=[{"action": "created"}])
+    changed = EventsChanged(venue_id=VENUE, changes=(EventChange("created", 1, {}),))
+    await host.acall_for(enabled, "podium_events_changed", event=changed)
     assert told == [("on", 1)]
     reasons = await host.acall_for(enabled, "podium_validate_booking", event={}, user=None, places=3)
     assert [r for rs in reasons for r in rs] == ["too many"]
@@ -103,15 +115,15 @@ async def test_hook_calls_for_a_scope_reach_only_enabled_plugins(podium_db):
     reasons = await host.acall_for(enabled, "podium_validate_booking", event={}, user=None, places=1)
     assert [r for rs in reasons for r in rs] == ["always no"]
 
-    matches = [{"id": 5}]
-    tournament = {"id": 9}
-    off_here = await enabled_plugins(host, VENUE, tournament_id=9)
+    completed = MatchesCompleted(venue_id=VENUE, tournament_id=9, version=3, matches=(
+        CompletedMatch(id=5, key="W1-1", stage=1, round=1, entrant_ids=(1, 2), winner_id=1),))
+    off_here = await enabled_plugins(host, VENUE, ScopeRef("tournament", 9))
     assert await host.acall_for(off_here, "podium_matches_completed",
-                                tournament=tournament, matches=matches) == []
+                                event=completed) == []
     await set_enabled(host, "bracketwatch", "tournament", 9, True)
-    on_here = await enabled_plugins(host, VENUE, tournament_id=9)
+    on_here = await enabled_plugins(host, VENUE, ScopeRef("tournament", 9))
     assert await host.acall_for(on_here, "podium_matches_completed",
-                                tournament=tournament, matches=matches) == [[5]]
+                                event=completed) == [[5]]
 
 
 # -- pages, navigation and slots of a plugin gated by activation ------------------------
@@ -250,3 +262,43 @@ async def test_admin_toggle_requires_csrf_and_valid_input(admin_client):
     assert (await admin_client.form_post("/admin/plugins/always", {"enabled": "off"})).status_code == 422
     assert (await admin_client.get("/gated-demo")).status_code == 404
     assert (await admin_client.get("/global-demo")).status_code == 200
+
+
+# -- a scope kind declared by a plugin, not by the kernel ------------------------------
+
+
+@get("/meets/{meet_id:int}/photos", include_in_schema=False, sync_to_thread=False)
+def meet_photos(meet_id: FromPath[int]) -> str:
+    """A page of a meet-scoped plugin."""
+    return f"photos of meet {meet_id}"
+
+
+@pytest.mark.hooks("podium_scope_kinds")
+async def test_a_new_scope_kind_gets_activation_and_gated_routes(podium_app_factory,
+                                                                 podium_client_factory):
+    from podium.core.plugins import ScopeKind
+
+    meets = make_plugin("meets", scope="global", podium_scope_kinds=lambda registry: registry.add(
+        "meet", ScopeKind("meet", "Meet", path_param="meet_id")))
+    photos = make_plugin("photos", scope="meet", podium_routes=lambda: [meet_photos])
+    app = podium_app_factory(plugins=[], extra=[meets, photos])
+    client = await podium_client_factory(app)
+    await set_plugin_enabled(app, "photos", False, scope=ScopeRef("meet", 5))
+    assert (await client.get("/meets/5/photos")).status_code == 404
+    assert (await client.get("/meets/6/photos")).text == "photos of meet 6"  # the venue's default
+    await set_plugin_enabled(app, "photos", False)  # off for the venue...
+    assert (await client.get("/meets/6/photos")).status_code == 404
+    await set_plugin_enabled(app, "photos", True, scope=ScopeRef("meet", 6))  # ...on for meet 6
+    assert (await client.get("/meets/6/photos")).status_code == 200
+    host = app.state.plugin_host
+    assert [r["name"] for r in await service.scope_switches(host, 0, ScopeRef("meet", 6))] == ["photos"]
+    with pytest.raises(InvalidInput, match="only be switched per meet"):
+        await set_enabled(host, "photos", "tournament", 6, True)
+
+
+def test_a_plugin_of_an_undeclared_scope_stops_start_up():
+    from podium.core.plugins import PluginLoadError
+
+    with pytest.raises(PluginLoadError, match="'lost'.*scope must be one of global, venue, "
+                                              "tournament, got 'meet'"):
+        plugin_host(extra=[make_plugin("lost", scope="meet")])

@@ -17,7 +17,16 @@ from podium.core.plugins import (
     flatten,
     gather_results,
 )
+from podium.core.events import (
+    EventsChanged,
+    IssuedTicket,
+    PointsAward,
+    PointsAwarded,
+    TicketsIssued,
+)
 from podium.core.testing import make_plugin, plugin_host
+
+DOMAINS = {"venue", "tournaments"}  # built-in global plugins: loaded whatever `only` says
 
 
 class FakeDist:
@@ -231,7 +240,7 @@ def test_call_for_reaches_only_enabled_and_global_plugins():
     reached = []
 
     def spy(name):
-        return lambda changes: reached.append(name)
+        return lambda event: reached.append(name)
 
     host = plugin_host(
         extra=[
@@ -240,29 +249,32 @@ def test_call_for_reaches_only_enabled_and_global_plugins():
             make_plugin("always", scope="global", podium_events_changed=spy("always")),
         ]
     )
-    host.call_for({"on"}, "podium_events_changed", changes=[])
+    event = EventsChanged(venue_id=1, changes=())
+    host.call_for({"on"}, "podium_events_changed", event=event)
     assert sorted(reached) == ["always", "on"]
     reached.clear()
-    host.call_for(set(), "podium_events_changed", changes=[])
+    host.call_for(set(), "podium_events_changed", event=event)
     assert reached == ["always"]
-    assert host.always_enabled() == {"always"}
+    assert host.always_enabled() == {"always", *DOMAINS}
 
 
 async def test_async_implementations_are_awaited():
-    async def slow(tickets):
-        return [t["id"] for t in tickets]
+    async def slow(event):
+        return [t.ticket_id for t in event.tickets]
 
     host = plugin_host(
         extra=[
             make_plugin("asyncer", podium_tickets_issued=slow),
-            make_plugin("syncer", podium_tickets_issued=lambda tickets: len(tickets)),
+            make_plugin("syncer", podium_tickets_issued=lambda event: len(event.tickets)),
         ]
     )
-    tickets = [{"id": 1}, {"id": 2}]
-    assert await host.acall_for({"asyncer", "syncer"}, "podium_tickets_issued", tickets=tickets) == [
-        [1, 2], 2,
+    event = TicketsIssued(venue_id=1, tickets=(IssuedTicket("t1", 1, 5), IssuedTicket("t2", 1, 5)))
+    assert await host.acall_for({"asyncer", "syncer"}, "podium_tickets_issued", event=event) == [
+        ["t1", "t2"], 2,
     ]
-    assert await host.acall("podium_tickets_issued", tickets=tickets) == [[1, 2], 2]
+    assert await host.acall("podium_tickets_issued", event=event) == [["t1", "t2"], 2]
+    assert await host.acall_one("asyncer", "podium_tickets_issued", event=event) == ["t1", "t2"]
+    assert host.implementers("podium_tickets_issued") == ["asyncer", "syncer"]
     assert await gather_results([1, _value(3)]) == [1, 3]
 
 
@@ -273,11 +285,13 @@ async def _value(x):
 def test_temporary_registration():
     seen = []
     host = plugin_host()
-    with host.temporarily(make_plugin("temp", podium_points_awarded=lambda awards: seen.extend(awards))) as loaded:
+    first = PointsAwarded(awards=(PointsAward(fan_id=1, points=5, rule="follow", action_id=1),))
+    later = PointsAwarded(awards=(PointsAward(fan_id=2, points=1, rule="like", action_id=2),))
+    with host.temporarily(make_plugin("temp", podium_points_awarded=lambda event: seen.append(event))) as loaded:
         assert loaded.hooks == ["podium_points_awarded"]
-        host.call("podium_points_awarded", awards=[{"fan": 1, "points": 5}])
-    host.call("podium_points_awarded", awards=[{"fan": 2, "points": 1}])
-    assert seen == [{"fan": 1, "points": 5}]
+        host.call("podium_points_awarded", event=first)
+    host.call("podium_points_awarded", event=later)
+    assert seen == [first]
     assert "temp" not in host.plugins
 
 
@@ -287,7 +301,7 @@ def test_describe_lists_hooks_scope_and_source():
                            default_enabled=False,
                            podium_routes=lambda: [], podium_nav_items=lambda user: [])]
     )
-    assert host.describe() == [
+    assert [p for p in host.describe() if p["source"] == "test"] == [
         {
             "name": "described", "version": "1.2.3", "description": "Says hi",
             "scope": "tournament", "default_enabled": False, "source": "test",
@@ -300,10 +314,15 @@ def test_describe_lists_hooks_scope_and_source():
 # -- registries ----------------------------------------------------------------------
 
 REGISTRY_CASES = [
+    ("podium_scope_kinds", "scope kind"),
     ("podium_event_kinds", "event kind"),
+    ("podium_programme_schedulers", "programme scheduler"),
     ("podium_bracket_formats", "bracket format"),
     ("podium_ticket_providers", "ticket provider"),
     ("podium_payment_methods", "payment method"),
+]
+# Names unique within one plugin only (two plugins may both have a "gold" tier).
+PER_PLUGIN_CASES = [
     ("podium_reward_rules", "reward rule"),
     ("podium_medal_tiers", "medal tier"),
 ]
@@ -324,13 +343,31 @@ def test_registry_hooks_fill_a_registry(hook, kind):
         extra=[_registering("one", hook, "alpha", "beta"), _registering("two", hook, "gamma")]
     )
     registry = host.registry(hook)
-    assert registry.kind == kind
-    assert registry.names() == ["alpha", "beta", "gamma"]
+    assert registry.kind == kind and not registry.per_plugin
+    ours = [n for n in registry.names() if registry.owner(n) in ("one", "two")]
+    assert ours == ["alpha", "beta", "gamma"]  # the domains may register their own first
     assert registry.owner("gamma") == "two"
     assert registry["alpha"] == {"name": "alpha", "by": "one"}
     assert [name for name, _ in registry.enabled({"two"})] == ["gamma"]
     # The explicit form (a registry of the caller's own) behaves the same.
-    assert host.fill_registry(hook, Registry(kind)).names() == ["alpha", "beta", "gamma"]
+    mine = host.fill_registry(hook, Registry(kind))
+    assert [n for n in mine.names() if mine.owner(n) in ("one", "two")] == ["alpha", "beta", "gamma"]
+
+
+@pytest.mark.hooks(*[hook for hook, _ in PER_PLUGIN_CASES])
+@pytest.mark.parametrize("hook, kind", PER_PLUGIN_CASES)
+def test_per_plugin_registries_let_names_repeat_across_plugins(hook, kind):
+    host = plugin_host(extra=[_registering("one", hook, "gold", "silver"),
+                              _registering("two", hook, "gold")])
+    registry = host.registry(hook)
+    assert registry.kind == kind and registry.per_plugin
+    assert registry.names() == ["one.gold", "one.silver", "two.gold"]
+    assert registry["two.gold"] == {"name": "gold", "by": "two"}
+    assert registry.by_plugin("one") == [("gold", {"name": "gold", "by": "one"}),
+                                         ("silver", {"name": "silver", "by": "one"})]
+    assert [name for name, _ in registry.enabled({"two"})] == ["two.gold"]
+    with pytest.raises(DuplicateName, match=f"{kind} 'one.gold' is registered twice"):
+        plugin_host(extra=[_registering("one", hook, "gold", "gold")])
 
 
 @pytest.mark.hooks(*[hook for hook, _ in REGISTRY_CASES])

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 from podium.core.activation.service import set_enabled
+from podium.core.events import ScopeRef
 from podium.core.testing import make_plugin, plugin_host, set_plugin_enabled
 
 
@@ -17,7 +18,7 @@ def inventory_plugins():
         make_plugin("venueish", version="2.1", description="A venue plugin",
                     podium_nav_items=lambda user: []),
         make_plugin("bracketish", scope="tournament", default_enabled=False,
-                    podium_matches_completed=lambda tournament, matches: None),
+                    podium_matches_completed=lambda event: None),
     ]
 
 
@@ -25,26 +26,27 @@ async def test_plugins_json(podium_app_factory, podium_client_factory):
     app = podium_app_factory(plugins=[], extra=inventory_plugins(), use_entry_points=False)
     client = await podium_client_factory(app)
     await set_plugin_enabled(app, "venueish", False)
-    await set_plugin_enabled(app, "bracketish", True, tournament_id=7)
-    await set_plugin_enabled(app, "bracketish", False, tournament_id=3)
+    await set_plugin_enabled(app, "bracketish", True, scope=ScopeRef("tournament", 7))
+    await set_plugin_enabled(app, "bracketish", False, scope=ScopeRef("tournament", 3))
     response = await client.get("/-/plugins.json")
     assert response.status_code == 200
     body = response.json()
     assert body["blocked"] == []
     rows = {p["name"]: p for p in body["plugins"]}
-    assert list(rows) == ["always", "venueish", "bracketish"]
+    # The domains (built-in, global) are always loaded; the test's plugins come after them.
+    assert [n for n in rows if rows[n]["source"] == "test"] == ["always", "venueish", "bracketish"]
+    assert {n for n in rows if rows[n]["source"] != "test"} == {"venue", "tournaments"}
     assert rows["always"] == {
         "name": "always", "version": "1.0", "description": "", "scope": "global",
         "default_enabled": True, "source": "test", "hooks": ["podium_startup"],
         "enabled_for_venue": True, "venue_setting": "always",
-        "tournaments_enabled": [], "tournaments_disabled": [],
+        "switched": None,
     }
     assert rows["venueish"]["enabled_for_venue"] is False
     assert rows["venueish"]["venue_setting"] == "off"
     assert rows["venueish"]["description"] == "A venue plugin"
     assert rows["bracketish"]["venue_setting"] == "default"
-    assert rows["bracketish"]["tournaments_enabled"] == [7]
-    assert rows["bracketish"]["tournaments_disabled"] == [3]
+    assert rows["bracketish"]["switched"] == {"kind": "tournament", "on": [7], "off": [3]}
     assert rows["bracketish"]["hooks"] == ["podium_matches_completed"]
 
 

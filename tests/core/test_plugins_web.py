@@ -120,36 +120,3 @@ def test_piccolo_apps_of_plugins_are_registered(monkeypatch):
     apps = assembly.piccolo_apps()
     assert apps[: len(assembly.CORE_PICCOLO_APPS)] == assembly.CORE_PICCOLO_APPS
     assert apps[-1] == "some_plugin.piccolo_app"
-
-
-NOTIFICATIONS = [
-    ("podium_tickets_issued", "tickets", [{"ticket_id": 1}]),
-    ("podium_tickets_checked_in", "checkins", [{"ticket_id": 1, "gate": "north"}]),
-    ("podium_tickets_transferred", "transfers", [{"old": 1, "new": 2, "price": None}]),
-    ("podium_points_awarded", "awards", [{"fan_id": 3, "points": 10, "rule": "follow"}]),
-    ("podium_events_changed", "changes", [{"action": "created", "event_id": 4}]),
-]
-
-
-@pytest.mark.hooks(*[hook for hook, _, _ in NOTIFICATIONS])
-@pytest.mark.parametrize("hook, arg, payload", NOTIFICATIONS)
-async def test_notification_hooks_reach_enabled_plugins_and_await_them(podium_db, hook, arg, payload):
-    from podium.core.activation.service import enabled_plugins, set_enabled
-
-    received = []
-
-    async def listener(**kwargs):
-        received.append(kwargs[arg])
-        return "done"
-
-    # pluggy inspects argument names, so give the listener the hook's exact signature.
-    namespace = {"listener": listener}
-    exec(f"async def impl({arg}):\n    return await listener(**{{'{arg}': {arg}}})", namespace)
-    host = plugin_host(extra=[make_plugin("listener", default_enabled=False, **{hook: namespace["impl"]})])
-    off = await enabled_plugins(host, 1)
-    assert await host.acall_for(off, hook, **{arg: payload}) == []
-    assert received == []
-    await set_enabled(host, "listener", "venue", 1, True)
-    on = await enabled_plugins(host, 1)
-    assert await host.acall_for(on, hook, **{arg: payload}) == ["done"]
-    assert received == [payload]

@@ -253,9 +253,9 @@ class AgeLimit:
         return [f"groups of {places} need an adult on file"] if places > 2 else []
 
     @hookimpl
-    def podium_events_changed(self, changes):
+    def podium_events_changed(self, event):
         """Record what changed."""
-        self.changes.extend((c.action, c.event_id) for c in changes)
+        self.changes.extend((c.action, c.event_id) for c in event.changes)
 
 
 async def test_booking_hook_refuses_and_changes_are_announced(podium_app_factory, podium_client_factory):

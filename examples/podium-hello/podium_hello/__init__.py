@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from podium.core import PluginMeta, hookimpl
+from podium.core.events import EventsChanged
 from podium.core.plugins import NavItem
 
 __version__ = "0.1.0"
@@ -64,8 +65,9 @@ def podium_piccolo_apps() -> list[str]:
 
 
 @hookimpl
-async def podium_events_changed(changes: list[Any]) -> None:
-    """Record each venue-event change (only called where the plugin is enabled)."""
+async def podium_events_changed(event: EventsChanged) -> None:
+    """Record each venue-event change (told after commit, only where the plugin is
+    enabled; a repeat of the same ``event.event_id`` is ignored)."""
     from podium_hello.service import record_changes
 
-    await record_changes(changes)
+    await record_changes(event)

@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from podium.core.errors import InvalidInput
+from podium.core.events import EventsChanged
 
 from podium_hello.tables import HelloEventChange, HelloGreeting
 
@@ -41,30 +42,21 @@ async def latest_greetings(limit: int = 50) -> list[dict[str, Any]]:
     return await HelloGreeting.select().order_by(HelloGreeting.id, ascending=False).limit(limit)
 
 
-def _field(change: Any, name: str) -> Any:
-    """Read ``action``/``event_id`` from an ``EventChange`` or from a plain dict."""
-    if isinstance(change, dict):
-        return change.get(name)
-    return getattr(change, name, None)
+async def record_changes(event: EventsChanged) -> int:
+    """Append one row per venue-event change; returns how many were recorded.
 
-
-async def record_changes(changes: list[Any]) -> int:
-    """Append one row per venue-event change; returns how many were recorded."""
-    if not changes:
+    Podium delivers at least once: a delivery repeated after a crash carries the same
+    ``event_id``, and is recognised and skipped here.
+    """
+    if not event.changes or await HelloEventChange.exists().where(
+            HelloEventChange.delivery == event.event_id):
         return 0
     stamp = datetime.now(timezone.utc)
-    rows = []
-    for change in changes:
-        event_id = _field(change, "event_id")
-        rows.append(
-            HelloEventChange(
-                action=str(_field(change, "action") or "changed")[:30],
-                event_id=event_id if isinstance(event_id, int) else None,
-                seen_at=stamp,
-            )
-        )
-    await HelloEventChange.insert(*rows)
-    return len(rows)
+    await HelloEventChange.insert(*[
+        HelloEventChange(action=change.action, event_id=change.event_id, seen_at=stamp,
+                         delivery=event.event_id)
+        for change in event.changes])
+    return len(event.changes)
 
 
 async def changes_seen() -> int:

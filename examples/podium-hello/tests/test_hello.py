@@ -11,6 +11,7 @@ from podium.core.testing import DEFAULT_PASSWORD, plugin_host, set_plugin_enable
 from podium_hello import PODIUM_PLUGIN
 from podium_hello.service import changes_seen, clean_message
 from podium.core.errors import InvalidInput
+from podium.core.events import EventChange, EventsChanged
 
 
 @pytest.fixture
@@ -83,10 +84,14 @@ async def test_stylesheet_is_served(client):
 
 async def test_events_changed_is_recorded_only_where_enabled(podium_db):
     host = plugin_host(["hello"], use_entry_points=True)
-    changes = [{"action": "created", "event_id": 7}, {"action": "cancelled", "event_id": 8}]
-    await host.acall_for(set(), "podium_events_changed", changes=changes)
+    event = EventsChanged(venue_id=1, changes=(EventChange("created", 7, {}),
+                                               EventChange("cancelled", 8, {})))
+    await host.acall_for(set(), "podium_events_changed", event=event)
     assert await changes_seen() == 0
-    await host.acall_for({"hello"}, "podium_events_changed", changes=changes)
+    await host.acall_for({"hello"}, "podium_events_changed", event=event)
+    assert await changes_seen() == 2
+    # Delivered again (at least once): the same event_id is not counted twice.
+    await host.acall_for({"hello"}, "podium_events_changed", event=event)
     assert await changes_seen() == 2
 
 

@@ -1,0 +1,311 @@
+"""Domain events: what happened, as typed immutable values, recorded in the outbox.
+
+A service that changes something records one event (a whole set of changes: hooks are
+coarse) with :func:`podium.core.outbox.record`, **inside the transaction of the write**. The row lands in
+the outbox table (:mod:`podium.core.outbox`) or not at all, together with the facts. After
+commit the dispatcher hands the event to every plugin enabled in its scope through the
+event's hook (each plugin isolated, retried with backoff, at least once) and to the live
+pages (server-sent events). A plugin that raises never fails, undoes or duplicates the
+write that produced the event; it sees the same ``event_id`` on every retry, so it can be
+idempotent.
+
+Every event class names its notification hook (``hook``) and, through :meth:`scope`, the
+finest activation scope it belongs to (a venue, a tournament...), which decides which
+plugins hear of it. Events are msgspec Structs: frozen, typed, and encoded to JSON for the
+outbox (tagged with the class name, so :func:`decode` gets the same class back).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any, ClassVar, Literal
+
+import msgspec
+
+__all__ = [
+    "BookingsChanged", "ChangeAction", "CheckIn", "CompletedMatch", "DomainEvent", "EventChange",
+    "EventsChanged", "FanAction", "IssuedTicket", "MatchesCompleted",
+    "PointsAward", "PointsAwarded", "ScopeRef", "StationCall", "TicketTransfer",
+    "TicketsCheckedIn", "TicketsIssued", "TicketsTransferred", "TournamentChanged",
+    "TournamentEvent", "TournamentStarted", "decode", "encode", "event_types",
+]
+
+
+def _new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class ScopeRef(msgspec.Struct, frozen=True):
+    """One activation scope below the venue: a kind a plugin declared (``tournament``,
+    ``meet``...) and the id of the thing in it."""
+
+    kind: str
+    id: int
+
+
+class DomainEvent(msgspec.Struct, frozen=True, kw_only=True, tag=True):
+    """Base of every domain event.
+
+    :param venue_id: the venue it happened at (plugins are enabled per venue).
+    :param event_id: unique id, the same on every delivery (for idempotent plugins).
+    :param occurred_at: when the write happened (UTC).
+    """
+
+    #: The notification hook plugins implement to hear of it; ``None``: live pages only.
+    hook: ClassVar[str | None] = None
+
+    venue_id: int | None = None
+    event_id: str = msgspec.field(default_factory=_new_id)
+    occurred_at: datetime = msgspec.field(default_factory=_utc_now)
+
+    def scope(self) -> ScopeRef | None:
+        """The scope below the venue whose activation decides who hears of it, if any."""
+        return None
+
+
+# -- venue ------------------------------------------------------------------------------
+
+
+ChangeAction = Literal["created", "updated", "cancelled", "deleted"]
+"""What happened to a venue event."""
+
+
+class EventChange(msgspec.Struct, frozen=True):
+    """One venue event created, updated, cancelled or deleted.
+
+    :param action: ``created``, ``updated``, ``cancelled`` or ``deleted``.
+    :param event_id: the venue event's id.
+    :param event: the event as a plain dict of its public fields (as
+        ``podium.core.venue.service.get_event`` returns it), taken in the transaction, as
+        JSON values (times as ISO 8601 strings).
+    """
+
+    action: ChangeAction
+    event_id: int
+    event: dict[str, Any]
+
+
+class EventsChanged(DomainEvent, frozen=True, kw_only=True):
+    """Venue events (calendar entries) changed; one domain event per write."""
+
+    hook: ClassVar[str | None] = "podium_events_changed"
+    changes: tuple[EventChange, ...]
+
+
+class BookingsChanged(DomainEvent, frozen=True, kw_only=True):
+    """Places were booked or given back in some venue events (live pages show what remains).
+
+    :param events: each event's public fields after the write (``capacity``,
+        ``remaining``, ``status``...).
+    """
+
+    events: tuple[dict[str, Any], ...]
+
+
+# -- tournaments ------------------------------------------------------------------------
+
+
+class StationCall(msgspec.Struct, frozen=True):
+    """A match called to a station by a write (players see "your match: station 7")."""
+
+    match_id: int
+    key: str
+    station: int | None
+    user_ids: tuple[int, ...] = ()
+
+
+class TournamentEvent(DomainEvent, frozen=True, kw_only=True):
+    """An event about one tournament: its plugins are the ones enabled for it."""
+
+    tournament_id: int
+    version: int
+
+    def scope(self) -> ScopeRef | None:
+        return ScopeRef("tournament", self.tournament_id)
+
+
+class TournamentChanged(TournamentEvent, frozen=True, kw_only=True):
+    """A tournament's visible state changed (live pages re-fetch what they show).
+
+    :param status: the tournament's status after the write.
+    :param changed: keys of the matches whose state changed.
+    :param called: matches called to stations by the write.
+    """
+
+    status: str
+    changed: tuple[str, ...] = ()
+    called: tuple[StationCall, ...] = ()
+
+
+class TournamentStarted(TournamentEvent, frozen=True, kw_only=True):
+    """A tournament started: the field is seeded and the first matches exist.
+
+    :param entrant_ids: the seeded field, strongest first.
+    :param format: the bracket format's name.
+    """
+
+    hook: ClassVar[str | None] = "podium_tournament_started"
+    format: str
+    entrant_ids: tuple[int, ...]
+
+
+class CompletedMatch(msgspec.Struct, frozen=True):
+    """A match with a final result.
+
+    :param entrant_ids: the two sides' entrant ids (``None`` for an empty side).
+    :param games: game scores, ``[[home, away], ...]``.
+    :param forfeit: the result was a forfeit.
+    """
+
+    id: int
+    key: str
+    stage: int
+    round: int
+    entrant_ids: tuple[int | None, int | None]
+    winner_id: int | None
+    games: tuple[tuple[int, int], ...] = ()
+    forfeit: bool = False
+
+
+class MatchesCompleted(TournamentEvent, frozen=True, kw_only=True):
+    """Matches were completed (confirmed reports, organisers' results, corrections)."""
+
+    hook: ClassVar[str | None] = "podium_matches_completed"
+    matches: tuple[CompletedMatch, ...]
+
+
+# -- tickets ----------------------------------------------------------------------------
+
+
+class IssuedTicket(msgspec.Struct, frozen=True):
+    """A ticket as the ledger may see it: no personal data (the holder is a keyed
+    commitment, never a name or an address)."""
+
+    ticket_id: str
+    ticket_type_id: int
+    venue_event_id: int
+    holder_commitment: str = ""
+    price_cents: int = 0
+    currency: str = "EUR"
+
+
+class TicketsIssued(DomainEvent, frozen=True, kw_only=True):
+    """Tickets were issued (after payment, or as a transfer's new ticket)."""
+
+    hook: ClassVar[str | None] = "podium_tickets_issued"
+    tickets: tuple[IssuedTicket, ...]
+
+
+class CheckIn(msgspec.Struct, frozen=True):
+    """One ticket admitted at a gate."""
+
+    ticket_id: str
+    gate: str
+    checked_in_at: datetime
+    check_in_list: str = ""
+
+
+class TicketsCheckedIn(DomainEvent, frozen=True, kw_only=True):
+    """Tickets were checked in at gates."""
+
+    hook: ClassVar[str | None] = "podium_tickets_checked_in"
+    checkins: tuple[CheckIn, ...]
+
+
+class TicketTransfer(msgspec.Struct, frozen=True):
+    """A ticket moved to a new holder: the old ticket is dead, the new one live.
+
+    :param price_cents: the resale price, ``None`` for a transfer without sale.
+    """
+
+    old_ticket_id: str
+    new_ticket_id: str
+    price_cents: int | None = None
+    currency: str = "EUR"
+
+
+class TicketsTransferred(DomainEvent, frozen=True, kw_only=True):
+    """Tickets were transferred or resold through the official channel."""
+
+    hook: ClassVar[str | None] = "podium_tickets_transferred"
+    transfers: tuple[TicketTransfer, ...]
+
+
+# -- fan hub ----------------------------------------------------------------------------
+
+
+class FanAction(msgspec.Struct, frozen=True):
+    """A fact of the fan ledger, recorded once (its ``idempotency_key`` is unique).
+
+    :param kind: ``follow``, ``unfollow``, ``like``, ``unlike``, ``watch``, ``attend``,
+        ``predict``... (reward rules decide what each is worth).
+    :param target: what it is about, e.g. ``athlete:12`` or ``video:3``.
+    """
+
+    action_id: int
+    fan_id: int
+    kind: str
+    target: str
+    at: datetime
+    idempotency_key: str
+
+
+class FanActionsRecorded(DomainEvent, frozen=True, kw_only=True):
+    """Fans acted through the hub (follows, likes, watches...)."""
+
+    hook: ClassVar[str | None] = "podium_fan_actions_recorded"
+    actions: tuple[FanAction, ...]
+
+
+class PointsAward(msgspec.Struct, frozen=True):
+    """Points given (or, negative, taken back) to a fan by a reward rule for an action."""
+
+    fan_id: int
+    points: int
+    rule: str
+    action_id: int
+
+
+class PointsAwarded(DomainEvent, frozen=True, kw_only=True):
+    """Fans were awarded (or lost) points."""
+
+    hook: ClassVar[str | None] = "podium_points_awarded"
+    awards: tuple[PointsAward, ...]
+
+
+# -- encoding ---------------------------------------------------------------------------
+
+def event_types() -> dict[str, type[DomainEvent]]:
+    """Every concrete event class by its tag (the class name), subclasses included, so a
+    plugin may define events of its own by subclassing :class:`DomainEvent`."""
+    out: dict[str, type[DomainEvent]] = {}
+    pending: list[type[DomainEvent]] = [DomainEvent]
+    while pending:
+        cls = pending.pop()
+        for sub in cls.__subclasses__():
+            if not sub.__name__.startswith("_"):
+                out[sub.__name__] = sub
+            pending.append(sub)
+    return out
+
+
+_ENCODER = msgspec.json.Encoder()
+
+
+def encode(event: DomainEvent) -> str:
+    """The JSON stored in the outbox (tagged with the class name)."""
+    return _ENCODER.encode(event).decode()
+
+
+def decode(type_name: str, payload: str | bytes) -> DomainEvent:
+    """The event back from its outbox row.
+
+    :raises KeyError: no loaded class has that name (its plugin is gone).
+    """
+    cls = event_types()[type_name]
+    return msgspec.json.decode(payload, type=cls)

@@ -1,0 +1,209 @@
+"""The dispatcher: after commit, hand each outbox event to the live pages and the plugins.
+
+One dispatcher runs per app (started and stopped with it). It is woken right after a
+commit that recorded events, and polls every :attr:`Dispatcher.poll_seconds` for rows
+that other processes wrote or that are due for a retry.
+
+For each event it works out the recipients once, when it first sees the row:
+
+* ``:live`` — the live pages: every plugin enabled in the event's scope may turn it into
+  server-sent events (``podium_live_messages``), which the app publishes through Litestar
+  Channels (memory, or Redis across workers);
+* every plugin enabled in the event's scope that implements the event's hook.
+
+Each recipient is told separately. A recipient that raises (or overruns
+:attr:`Dispatcher.hook_timeout`) is logged with its name and stays pending, to be tried
+again with backoff; the others are not told twice. Delivery is at least once: a plugin
+sees the same ``event_id`` if a crash or a retry repeats a call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from podium.core.activation.service import enabled_plugins
+from podium.core.events import DomainEvent, ScopeRef, decode
+from podium.core.outbox import service
+from podium.core.outbox.service import Claimed, Clock, Outcome, utc_now
+from podium.core.plugins import PluginHost, flatten
+
+log = logging.getLogger("podium.outbox")
+
+#: The recipient name of the live pages (not a valid plugin name, so it cannot clash).
+LIVE = ":live"
+LIVE_HOOK = "podium_live_messages"
+
+
+@dataclass(frozen=True)
+class LiveMessage:
+    """One server-sent event for open pages, returned by ``podium_live_messages``.
+
+    :param topics: the SSE topics it goes to (``tournament-7``, ``user-4``...).
+    :param event: the SSE event name pages listen for (``sse-swap`` / ``hx-trigger``).
+    :param data: an HTML fragment (a string, sent as is) or JSON-able data.
+    """
+
+    topics: tuple[str, ...]
+    event: str
+    data: Any
+
+
+Publisher = Callable[[LiveMessage], Awaitable[None]]
+Renderer = Callable[[str, Mapping[str, Any]], str]
+
+
+class Dispatcher:
+    """Delivers outbox events after commit; see the module's documentation.
+
+    :param host: the app's plugin host.
+    :param publish: sends one live message to the pages (``None``: no live pages).
+    :param render: renders a template to a string, for live fragments.
+    :param clock: the current time (tests move it forward to reach retries).
+    """
+
+    def __init__(self, host: PluginHost, *, publish: Publisher | None = None,
+                 render: Renderer | None = None, clock: Clock = utc_now,
+                 poll_seconds: float = 1.0, batch: int = 100,
+                 hook_timeout: float = 30.0) -> None:
+        self.host = host
+        self.publish = publish
+        self.render = render
+        self.clock = clock
+        self.poll_seconds = poll_seconds
+        self.batch = batch
+        self.hook_timeout = hook_timeout
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._busy = asyncio.Lock()
+        self._rounds = 0
+        service.register_waker(self)
+
+    # -- running ---------------------------------------------------------------------
+
+    def wake(self) -> None:
+        """Look at the outbox now (called after a commit that recorded events)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start the background loop (the app's lifespan calls it)."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run(),
+                                                                name="podium-outbox")
+
+    async def stop(self) -> None:
+        """Stop the background loop; rows not yet delivered stay in the outbox."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                while await self.dispatch_once():
+                    pass
+                self._rounds += 1
+                if self._rounds % 600 == 0:
+                    await service.prune(self.clock())
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database went away...: log, wait, try again
+                log.exception("outbox dispatch round failed")
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            self._wake.clear()
+
+    async def drain(self, rounds: int = 50) -> int:
+        """Deliver everything due now, in this task; returns the rows handled (tests,
+        the CLI). Rows whose retry lies in the future stay."""
+        handled = 0
+        for _ in range(rounds):
+            count = await self.dispatch_once()
+            if not count:
+                break
+            handled += count
+        return handled
+
+    async def dispatch_once(self) -> int:
+        """Claim a batch of due rows, deliver them, settle them; returns how many."""
+        async with self._busy:  # the loop and drain() never deliver the same batch twice
+            now = self.clock()
+            if not await service.any_due(now):
+                return 0
+            claimed = await service.claim(now, self.batch)
+            if not claimed:
+                return 0
+            outcomes = [await self._deliver(row) for row in claimed]
+            await service.settle(outcomes, self.clock())
+            return len(claimed)
+
+    # -- delivering ------------------------------------------------------------------
+
+    async def _deliver(self, row: Claimed) -> Outcome:
+        try:
+            event = decode(row.type, row.payload)
+        except Exception as exc:  # its class is gone (a plugin uninstalled) or bad JSON
+            log.error("outbox event %s: cannot decode %s: %s", row.event_id, row.type, exc)
+            return Outcome(row, [], [])
+        enabled = await enabled_plugins(self.host, row.venue_id, event.scope())
+        pending = row.pending if row.pending is not None else self._recipients(event, enabled)
+        left: list[str] = []
+        errors: list[str] = []
+        for recipient in pending:
+            try:
+                if recipient == LIVE:
+                    await self._tell_live(event, enabled)
+                else:
+                    await self._tell_plugin(recipient, event)
+            except Exception as exc:
+                log.warning("outbox event %s (%s): %s failed: %r", event.event_id,
+                            type(event).__name__, _who(recipient), exc,
+                            exc_info=not isinstance(exc, asyncio.TimeoutError))
+                left.append(recipient)
+                errors.append(f"{_who(recipient)}: {exc!r}"[:500])
+        return Outcome(row, left, errors)
+
+    def _recipients(self, event: DomainEvent, enabled: set[str]) -> list[str]:
+        out = []
+        if self.publish is not None and self.host.implementers(LIVE_HOOK):
+            out.append(LIVE)
+        if event.hook:
+            out += [name for name in self.host.implementers(event.hook) if name in enabled]
+        return out
+
+    async def _tell_plugin(self, plugin: str, event: DomainEvent) -> None:
+        if plugin not in self.host.plugins or not event.hook:
+            log.warning("outbox event %s: plugin %s is no longer loaded; skipped",
+                        event.event_id, plugin)
+            return
+        await asyncio.wait_for(self.host.acall_one(plugin, event.hook, event=event),
+                               self.hook_timeout)
+
+    async def _tell_live(self, event: DomainEvent, enabled: set[str]) -> None:
+        if self.publish is None:
+            return
+        messages: list[LiveMessage] = []
+        for plugin in self.host.implementers(LIVE_HOOK):
+            if plugin not in enabled:
+                continue
+            try:  # one plugin's broken fragment must not silence the others
+                messages += flatten([await self.host.acall_one(
+                    plugin, LIVE_HOOK, event=event, render=self.render)])
+            except Exception:
+                log.exception("plugin %s failed to turn %s into live messages", plugin,
+                              type(event).__name__)
+        for message in messages:
+            await self.publish(message)
+
+
+def _who(recipient: str) -> str:
+    return "the live pages" if recipient == LIVE else f"plugin {recipient!r}"
+
+
+__all__ = ["LIVE", "Dispatcher", "LiveMessage", "Publisher", "Renderer", "ScopeRef"]

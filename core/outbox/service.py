@@ -1,0 +1,213 @@
+"""The outbox: domain events stored with the write, claimed and settled by dispatchers.
+
+:func:`record` appends events in the caller's transaction. The dispatcher
+(:mod:`podium.core.outbox.dispatcher`) claims due rows (:func:`claim`), tells their
+recipients, and settles each row (:func:`settle`): delivered, or retried later with
+backoff, or given up after :data:`MAX_ATTEMPTS`.
+
+Claiming sets a lease (``claimed_until``) in a short transaction of its own, so plugins
+are never called while a lock is held. On PostgreSQL several workers claim with
+``FOR UPDATE SKIP LOCKED`` and never take the same rows; on SQLite the claim runs under
+``BEGIN IMMEDIATE`` (one writer at a time).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from podium.core.database import after_commit, atomic, in_transaction, is_sqlite
+from podium.core.events import DomainEvent, encode
+from podium.core.outbox.tables import OutboxEvent
+
+log = logging.getLogger("podium.outbox")
+
+#: Attempts before a row is marked ``failed`` (about a day with the backoff below).
+MAX_ATTEMPTS = 20
+#: Longest wait between two attempts.
+MAX_BACKOFF = timedelta(minutes=30)
+#: How long a claim keeps other dispatchers off a row.
+LEASE = timedelta(minutes=2)
+#: Delivered rows older than this are deleted by :func:`prune`.
+RETENTION = timedelta(days=7)
+
+
+def utc_now() -> datetime:
+    """The current time in UTC (the dispatcher's default clock)."""
+    return datetime.now(timezone.utc)
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait before attempt ``attempts + 1``: 2, 4, 8... seconds, at most 30 minutes."""
+    return min(timedelta(seconds=2 ** min(attempts, 20)), MAX_BACKOFF)
+
+
+# Wake-up callbacks of the dispatchers running in this process (one per app).
+_WAKERS: "weakref.WeakSet[Any]" = weakref.WeakSet()
+
+
+def register_waker(waker: Any) -> None:
+    """Have ``waker.wake()`` called after every commit that recorded events."""
+    _WAKERS.add(waker)
+
+
+def wake_dispatchers() -> None:
+    """Tell this process's dispatchers that new events were committed."""
+    for waker in list(_WAKERS):
+        waker.wake()
+
+
+async def record(*events: DomainEvent | None) -> None:
+    """Record domain events in the outbox, in the caller's transaction (``None`` skipped).
+
+    Call it inside the write's transaction (:func:`podium.core.database.atomic`): the events
+    commit or roll back with the write, and this process's dispatchers are woken once it
+    commits. Outside a transaction the events get a transaction of their own.
+    """
+    real = [e for e in events if e is not None]
+    if not real:
+        return
+    if in_transaction():
+        await _insert(real)
+        after_commit(wake_dispatchers)
+    else:
+        async with atomic():
+            await _insert(real)
+            after_commit(wake_dispatchers)
+
+
+async def _insert(events: Sequence[DomainEvent]) -> None:
+    rows = []
+    for event in events:
+        scope = event.scope()
+        rows.append(OutboxEvent(
+            event_id=event.event_id, type=type(event).__name__, payload=encode(event),
+            venue_id=event.venue_id, scope_kind=scope.kind if scope else None,
+            scope_id=scope.id if scope else None, created_at=event.occurred_at,
+            status="pending", next_attempt_at=event.occurred_at))
+    await OutboxEvent.insert(*rows)
+
+
+@dataclass
+class Claimed:
+    """An outbox row claimed for delivery."""
+
+    id: int
+    event_id: str
+    type: str
+    payload: str
+    venue_id: int | None
+    scope_kind: str | None
+    scope_id: int | None
+    attempts: int
+    #: Recipients still to tell; ``None`` until the dispatcher works them out.
+    pending: list[str] | None
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Claimed:
+        """Build from an ``OutboxEvent`` row as a dict."""
+        return cls(id=row["id"], event_id=row["event_id"], type=row["type"],
+                   payload=row["payload"], venue_id=row["venue_id"],
+                   scope_kind=row["scope_kind"], scope_id=row["scope_id"],
+                   attempts=row["attempts"],
+                   pending=None if row["pending"] is None else json.loads(row["pending"]))
+
+
+def _due(now: datetime) -> Any:
+    return ((OutboxEvent.status == "pending") & (OutboxEvent.next_attempt_at <= now)
+            & (OutboxEvent.claimed_until.is_null() | (OutboxEvent.claimed_until < now)))
+
+
+async def any_due(now: datetime) -> bool:
+    """Whether some row is due (a cheap read before taking the claim's write lock)."""
+    return bool(await OutboxEvent.exists().where(_due(now)))
+
+
+async def claim(now: datetime, limit: int = 100) -> list[Claimed]:
+    """Claim up to ``limit`` due rows, oldest first, for :data:`LEASE`."""
+    async with atomic():
+        query = OutboxEvent.select(OutboxEvent.id).where(_due(now)).order_by(
+            OutboxEvent.id).limit(limit)
+        if not is_sqlite():
+            query = query.lock_rows("UPDATE", skip_locked=True)
+        ids = [r["id"] for r in await query]
+        if not ids:
+            return []
+        await OutboxEvent.update({OutboxEvent.claimed_until: now + LEASE}).where(
+            OutboxEvent.id.is_in(ids))
+        rows = await OutboxEvent.select().where(OutboxEvent.id.is_in(ids)).order_by(
+            OutboxEvent.id)
+    return [Claimed.from_row(r) for r in rows]
+
+
+@dataclass
+class Outcome:
+    """What one delivery round did for a claimed row."""
+
+    row: Claimed
+    pending: list[str]
+    errors: list[str]
+
+
+async def settle(outcomes: Iterable[Outcome], now: datetime) -> None:
+    """Write back a delivery round: delivered rows, rows to retry later, rows given up."""
+    async with atomic():
+        for out in outcomes:
+            values: dict[Any, Any] = {OutboxEvent.claimed_until: None,
+                                      OutboxEvent.pending: json.dumps(out.pending)}
+            if not out.pending:
+                values[OutboxEvent.status] = "delivered"
+                values[OutboxEvent.delivered_at] = now
+            else:
+                attempts = out.row.attempts + 1
+                values[OutboxEvent.attempts] = attempts
+                values[OutboxEvent.last_error] = "; ".join(out.errors)[:4000]
+                values[OutboxEvent.next_attempt_at] = now + backoff(attempts)
+                if attempts >= MAX_ATTEMPTS:
+                    values[OutboxEvent.status] = "failed"
+                    log.error("outbox event %s (%s) given up after %d attempts; still to "
+                              "tell: %s", out.row.event_id, out.row.type, attempts,
+                              ", ".join(out.pending))
+            await OutboxEvent.update(values).where(OutboxEvent.id == out.row.id)
+
+
+async def prune(now: datetime, retention: timedelta = RETENTION) -> int:
+    """Delete delivered rows older than ``retention``; returns how many."""
+    old = (OutboxEvent.status == "delivered") & (OutboxEvent.delivered_at < now - retention)
+    count = await OutboxEvent.count().where(old)
+    if count:
+        await OutboxEvent.delete().where(old)
+    return int(count)
+
+
+async def retry_failed(event_ids: Iterable[str] | None = None) -> int:
+    """Put ``failed`` rows (all, or those of ``event_ids``) back in the queue, now."""
+    where = OutboxEvent.status == "failed"
+    ids = list(event_ids or [])
+    if ids:
+        where = where & OutboxEvent.event_id.is_in(ids)
+    async with atomic():
+        count = await OutboxEvent.count().where(where)
+        await OutboxEvent.update({OutboxEvent.status: "pending", OutboxEvent.attempts: 0,
+                                  OutboxEvent.next_attempt_at: utc_now()}).where(where)
+        after_commit(wake_dispatchers)
+    return int(count)
+
+
+async def rows(status: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """Recent outbox rows, newest first (``podium outbox``)."""
+    query = OutboxEvent.select(
+        OutboxEvent.event_id, OutboxEvent.type, OutboxEvent.status, OutboxEvent.attempts,
+        OutboxEvent.pending, OutboxEvent.created_at, OutboxEvent.next_attempt_at,
+        OutboxEvent.last_error).order_by(OutboxEvent.id, ascending=False).limit(limit)
+    if status:
+        query = query.where(OutboxEvent.status == status)
+    return list(await query)
+
+
+Clock = Callable[[], datetime]
