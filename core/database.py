@@ -20,14 +20,16 @@ import contextlib
 import contextvars
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Callable, Coroutine
+from types import TracebackType
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
 from urllib.parse import urlparse
 
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.query import Objects, Select
 
 from podium.core.sqlite_pool import PooledSQLiteEngine
 
@@ -36,9 +38,12 @@ log = logging.getLogger("podium.database")
 SQLITE_BUSY_TIMEOUT_S = 30.0
 
 T = TypeVar("T")
+P = ParamSpec("P")
+#: The queries :func:`for_update` takes (both have ``lock_rows``).
+Q = TypeVar("Q", "Select[Any]", "Objects[Any]")
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine(database_url: str) -> Engine[Any]:
     """Build the Piccolo engine for ``sqlite:///path`` or ``postgresql://...``."""
     if database_url.startswith("sqlite:///"):
         path = database_url.split("sqlite:///", 1)[1] or "podium.sqlite3"
@@ -55,7 +60,7 @@ def make_engine(database_url: str) -> Engine:
     return PostgresEngine(config=config)
 
 
-def engine() -> Engine:
+def engine() -> Engine[Any]:
     """The process's engine, as configured in ``podium.core.piccolo_conf``."""
     found = engine_finder()
     if found is None:  # pragma: no cover - PICCOLO_CONF is set by podium.core
@@ -68,16 +73,34 @@ def is_sqlite() -> bool:
     return engine().engine_type == "sqlite"
 
 
-def atomic():
+class Transaction(Protocol):
+    """What :func:`atomic` returns: ``async with`` it; it commits when the block succeeds
+    and rolls back on an exception, which always propagates."""
+
+    async def __aenter__(self) -> object: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+def atomic() -> Transaction:
     """A transaction for a write that competes for something scarce.
 
     On SQLite this is ``BEGIN IMMEDIATE``; on PostgreSQL combine it with :func:`for_update`
     on the row that guards the scarce resource. Re-check the rule inside the block.
     """
     db = engine()
-    if db.engine_type == "sqlite":
-        return db.transaction(transaction_type=TransactionType.immediate)
-    return db.transaction()
+    if isinstance(db, SQLiteEngine):  # engine_type "sqlite"
+        transaction = db.transaction(transaction_type=TransactionType.immediate)
+    else:
+        transaction = db.transaction()
+    # Piccolo annotates __aexit__ as returning bool (mypy then assumes it may swallow the
+    # exception); it returns ``exception is None``, so it never does.
+    return cast(Transaction, transaction)
 
 
 # True while the current task is inside a :func:`reading` transaction.
@@ -116,17 +139,17 @@ async def run_apart(coro: Coroutine[Any, Any, T]) -> T:
     return await asyncio.get_running_loop().create_task(coro, context=contextvars.Context())
 
 
-def apart(method: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., Awaitable[T]]:
-    """Decorator form of :func:`run_apart`."""
+def apart(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
+    """Decorator form of :func:`run_apart` (the signature is kept)."""
 
     @functools.wraps(method)
-    async def wrapper(*args: Any, **kwargs: Any) -> T:
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         return await run_apart(method(*args, **kwargs))
 
     return wrapper
 
 
-def for_update(query):
+def for_update(query: Q) -> Q:
     """Add ``FOR UPDATE`` to a select on PostgreSQL; SQLite's immediate lock covers it."""
     if is_sqlite():
         return query
