@@ -1,7 +1,7 @@
 """One place for the database engine, transactions, row locks and migrations.
 
 The embedded default is an SQLite file; ``PODIUM_DATABASE_URL=postgresql://...`` switches to
-PostgreSQL. STACK.md's pitfalls are handled here:
+PostgreSQL. What went wrong before is handled here:
 
 * Writes that compete for something scarce run in :func:`atomic`: an ``IMMEDIATE``
   transaction on SQLite (the write lock is taken up front, so two read-modify-write
@@ -20,14 +20,15 @@ import contextlib
 import contextvars
 import functools
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
-from typing import Any, TypeVar
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
 from piccolo.engine.base import Engine
 from piccolo.engine.finder import engine_finder
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.query import Objects, Select
 
 from podium.core.sqlite_pool import PooledSQLiteEngine
 
@@ -36,9 +37,12 @@ log = logging.getLogger("podium.database")
 SQLITE_BUSY_TIMEOUT_S = 30.0
 
 T = TypeVar("T")
+P = ParamSpec("P")
+#: The queries :func:`for_update` takes (both have ``lock_rows``).
+Q = TypeVar("Q", "Select[Any]", "Objects[Any]")
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine(database_url: str) -> Engine[Any]:
     """Build the Piccolo engine for ``sqlite:///path`` or ``postgresql://...``."""
     if database_url.startswith("sqlite:///"):
         path = database_url.split("sqlite:///", 1)[1] or "podium.sqlite3"
@@ -55,7 +59,7 @@ def make_engine(database_url: str) -> Engine:
     return PostgresEngine(config=config)
 
 
-def engine() -> Engine:
+def engine() -> Engine[Any]:
     """The process's engine, as configured in ``podium.core.piccolo_conf``."""
     found = engine_finder()
     if found is None:  # pragma: no cover - PICCOLO_CONF is set by podium.core
@@ -87,8 +91,8 @@ async def atomic() -> AsyncIterator[None]:
     token = _AFTER_COMMIT.set([]) if outermost else None
     callbacks: list[Callable[[], None]] = []
     try:
-        if db.engine_type == "sqlite":
-            transaction = db.transaction(transaction_type=TransactionType.immediate)
+        if isinstance(db, SQLiteEngine):  # engine_type "sqlite"
+            transaction: Any = db.transaction(transaction_type=TransactionType.immediate)
         else:
             transaction = db.transaction()
         async with transaction:
@@ -157,17 +161,17 @@ async def run_apart(coro: Coroutine[Any, Any, T]) -> T:
     return await asyncio.get_running_loop().create_task(coro, context=contextvars.Context())
 
 
-def apart(method: Callable[..., Coroutine[Any, Any, T]]) -> Callable[..., Awaitable[T]]:
-    """Decorator form of :func:`run_apart`."""
+def apart(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[Any, Any, T]]:
+    """Decorator form of :func:`run_apart` (the signature is kept)."""
 
     @functools.wraps(method)
-    async def wrapper(*args: Any, **kwargs: Any) -> T:
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
         return await run_apart(method(*args, **kwargs))
 
     return wrapper
 
 
-def for_update(query):
+def for_update(query: Q) -> Q:
     """Add ``FOR UPDATE`` to a select on PostgreSQL; SQLite's immediate lock covers it."""
     if is_sqlite():
         return query

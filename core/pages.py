@@ -12,14 +12,14 @@ from litestar.plugins.htmx import HTMXTemplate
 from litestar.response import Template
 
 
-def is_partial_request(request: Request) -> bool:
+def is_partial_request(request: Request[Any, Any, Any]) -> bool:
     """True for an htmx request that wants only the changed part of the page."""
     headers = request.headers
     return headers.get("hx-request") == "true" and headers.get("hx-boosted") != "true"
 
 
 def render(
-    request: Request,
+    request: Request[Any, Any, Any],
     template_name: str,
     context: dict[str, Any] | None = None,
     *,

@@ -70,8 +70,11 @@ class PooledSQLiteEngine(SQLiteEngine):
                                               list[aiosqlite.Connection]] = (
             weakref.WeakKeyDictionary())
 
-    async def get_connection(self) -> Any:  # type: ignore[override]
-        """An idle connection of this loop, else a new one (as Piccolo configures it)."""
+    async def get_connection(self) -> Any:
+        """An idle connection of this loop, else a new one (as Piccolo configures it).
+
+        A :class:`PooledConnection`: it stands in for the ``aiosqlite.Connection`` that
+        Piccolo expects (typed ``Any``, as it is duck-typed)."""
         loop = asyncio.get_running_loop()
         if len(self._idle) > 1:
             await self._close_finished_loops(loop)
@@ -81,7 +84,7 @@ class PooledSQLiteEngine(SQLiteEngine):
             if raw._running and raw._connection is not None:  # its thread is alive
                 return PooledConnection(raw, self, loop)
         raw = await aiosqlite.connect(**self.connection_kwargs)
-        raw.row_factory = dict_factory
+        raw.row_factory = dict_factory  # type: ignore[assignment]  # see _give_back
         await raw.execute("PRAGMA foreign_keys = 1")
         return PooledConnection(raw, self, loop)
 
@@ -96,7 +99,8 @@ class PooledSQLiteEngine(SQLiteEngine):
             return
         idle = self._idle.setdefault(loop, [])
         if loop is asyncio.get_running_loop() and len(idle) < self.max_idle:
-            raw.row_factory = dict_factory
+            # aiosqlite annotates row_factory as a type; sqlite3 takes any callable.
+            raw.row_factory = dict_factory  # type: ignore[assignment]
             idle.append(raw)
         else:
             await _close_quietly(raw)

@@ -32,7 +32,7 @@ from litestar.middleware import ASGIMiddleware
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.response import Redirect, Template
 from litestar.routes import HTTPRoute
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 from podium.core.errors import PodiumError
 from podium.core.pages import is_partial_request
@@ -317,16 +317,16 @@ class EdgeInputMiddleware(ASGIMiddleware):
             if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
                 raise NotFoundException("no such item (the number is out of range)")
         content_type = ""
-        for name, value in scope.get("headers", ()):
+        for name, header_value in scope.get("headers", ()):
             if name == b"content-type":
-                content_type = value.decode("latin-1").lower()
+                content_type = header_value.decode("latin-1").lower()
                 break
         if not content_type or content_type.startswith("multipart/"):
             await next_app(scope, receive, send)
             return
         tail = b""
 
-        async def checked_receive() -> Message:
+        async def checked_receive() -> ReceiveMessage:
             nonlocal tail
             message = await receive()
             if message["type"] == "http.request":

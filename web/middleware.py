@@ -7,9 +7,11 @@ transaction, so they share one connection; on PostgreSQL they share one pooled c
 
 from __future__ import annotations
 
+from typing import cast
+
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from podium.core.database import reading
 
@@ -26,7 +28,8 @@ class ReadTransactionMiddleware(ASGIMiddleware):
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         """Wrap safe requests in :func:`podium.core.database.reading`; pass others through."""
-        if scope["method"] not in ("GET", "HEAD") or scope["path"].startswith(UNGROUPED_PREFIXES):
+        method = cast("HTTPScope", scope)["method"]  # scopes: HTTP only
+        if method not in ("GET", "HEAD") or scope["path"].startswith(UNGROUPED_PREFIXES):
             await next_app(scope, receive, send)
             return
         transaction = reading()

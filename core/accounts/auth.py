@@ -8,6 +8,7 @@ cookies, which is why CSRF can safely skip it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
@@ -22,7 +23,9 @@ SESSION_USER_KEY = "user_id"
 class PodiumAuthMiddleware(AbstractAuthenticationMiddleware):
     """Sets ``request.user`` to a :class:`CurrentUser` or ``None`` (anonymous)."""
 
-    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
         """Bearer token on ``/api/``, the session elsewhere; anonymous when neither is valid."""
         if connection.scope["path"].startswith("/api/"):
             header = connection.headers.get("authorization", "")
@@ -39,12 +42,13 @@ class PodiumAuthMiddleware(AbstractAuthenticationMiddleware):
         return AuthenticationResult(user=user, auth=None)
 
 
-def current_user(connection: ASGIConnection) -> CurrentUser | None:
+def current_user(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser | None:
     """The signed-in user of a request or websocket, or ``None``."""
-    return connection.scope.get("user")
+    user: CurrentUser | None = connection.scope.get("user")  # set by PodiumAuthMiddleware
+    return user
 
 
-def require_user(connection: ASGIConnection) -> CurrentUser:
+def require_user(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser:
     """The signed-in user; raises 401 when anonymous."""
     user = current_user(connection)
     if user is None:
@@ -52,13 +56,15 @@ def require_user(connection: ASGIConnection) -> CurrentUser:
     return user
 
 
-def requires_role(*roles: str) -> Callable[[ASGIConnection, BaseRouteHandler], None]:
+def requires_role(
+    *roles: str,
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
     """A Litestar guard: 401 when anonymous, 403 unless the user holds one of ``roles``.
 
     With no roles it only requires a signed-in user. Admins pass every role check.
     """
 
-    def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
         user = require_user(connection)
         if roles and not user.has_role(*roles):
             raise PermissionDeniedException(

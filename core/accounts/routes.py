@@ -16,6 +16,7 @@ from litestar.response import Redirect, Template
 
 from podium.core.accounts import service
 from podium.core.accounts.auth import SESSION_USER_KEY, requires_role
+from podium.core.accounts.service import CurrentUser
 from podium.core.errors import PodiumError
 from podium.core.pages import render
 
@@ -26,7 +27,7 @@ RATE_LIMITED_PATHS = ("/login", "/signup", "/api/v1/auth/token")
 def login_rate_limit(per_minute: int) -> RateLimitConfig:
     """Litestar's rate limiter, counting only POSTs to the log-in and sign-up paths."""
 
-    async def is_login_attempt(request: Request) -> bool:
+    async def is_login_attempt(request: Request[Any, Any, Any]) -> bool:
         return request.method == "POST" and request.url.path in RATE_LIMITED_PATHS
 
     return RateLimitConfig(
@@ -44,19 +45,21 @@ def safe_next(target: str | None) -> str:
     return "/"
 
 
-def _page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Template:
+def _page(
+    request: Request[Any, Any, Any], name: str, context: dict[str, Any], status: int = 200
+) -> Template:
     return render(request, name, context, status_code=status, partial=False)
 
 
 @get("/login", include_in_schema=False)
-async def login_page(request: Request) -> Template:
+async def login_page(request: Request[Any, Any, Any]) -> Template:
     """The log-in form."""
     target = safe_next(request.query_params.get("next"))
     return _page(request, "accounts/login.html", {"next": target, "errors": []})
 
 
 @post("/login", include_in_schema=False)
-async def login_submit(request: Request) -> Any:
+async def login_submit(request: Request[Any, Any, Any]) -> Any:
     """Check the credentials, start a fresh session, go where the user was heading."""
     form = await request.form()
     username = str(form.get("username", "")).strip()
@@ -76,13 +79,13 @@ async def login_submit(request: Request) -> Any:
 
 
 @get("/signup", include_in_schema=False)
-async def signup_page(request: Request) -> Template:
+async def signup_page(request: Request[Any, Any, Any]) -> Template:
     """The sign-up form."""
     return _page(request, "accounts/signup.html", {"errors": [], "form": {}})
 
 
 @post("/signup", include_in_schema=False)
-async def signup_submit(request: Request) -> Any:
+async def signup_submit(request: Request[Any, Any, Any]) -> Any:
     """Create a player/fan account and sign it in."""
     form = await request.form()
     values = {k: str(form.get(k, "")) for k in ("username", "display_name", "password", "password2", "email")}
@@ -110,7 +113,7 @@ async def signup_submit(request: Request) -> Any:
 
 
 @post("/logout", include_in_schema=False)
-async def logout(request: Request) -> Redirect:
+async def logout(request: Request[Any, Any, Any]) -> Redirect:
     """End the session."""
     request.clear_session()
     return Redirect("/", status_code=303)
@@ -157,7 +160,7 @@ class Me:
 
 
 @get("/api/v1/me", tags=["auth"], summary="Who am I", guards=[requires_role()])
-async def me(request: Request) -> Me:
+async def me(request: Request[CurrentUser, Any, Any]) -> Me:
     """The authenticated user."""
     user = request.user
     return Me(id=user.id, username=user.username, display_name=user.display_name, roles=sorted(user.roles))

@@ -8,8 +8,10 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any, TypeAlias
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -20,6 +22,8 @@ from podium.core.accounts.tables import ApiToken, User
 from podium.core.errors import Conflict, InvalidInput
 
 ROLES = ("player", "fan", "staff", "organiser", "admin")
+#: Roles as callers give them: a comma-separated string or any collection of names.
+Roles: TypeAlias = "str | Iterable[str]"
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
@@ -53,7 +57,7 @@ def now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def parse_roles(value: str | list[str] | tuple[str, ...] | frozenset[str]) -> frozenset[str]:
+def parse_roles(value: Roles) -> frozenset[str]:
     """Normalise roles given as a list or a comma-separated string; unknown roles are refused."""
     items = value.split(",") if isinstance(value, str) else list(value)
     roles = frozenset(r.strip().lower() for r in items if r and r.strip())
@@ -66,7 +70,7 @@ def parse_roles(value: str | list[str] | tuple[str, ...] | frozenset[str]) -> fr
     return roles
 
 
-def _row_to_user(row: dict) -> CurrentUser:
+def _row_to_user(row: Mapping[str, Any]) -> CurrentUser:
     return CurrentUser(
         id=row["id"],
         username=row["username"],
@@ -92,7 +96,7 @@ def validate_credentials(username: str, password: str) -> None:
 async def create_user(
     username: str,
     password: str,
-    roles: str | list[str] | frozenset[str] = ("fan", "player"),
+    roles: Roles = ("fan", "player"),
     display_name: str | None = None,
     email: str | None = None,
 ) -> CurrentUser:
@@ -125,7 +129,7 @@ async def set_password(username: str, password: str) -> None:
     )
 
 
-async def set_roles(user_id: int, roles: str | list[str] | frozenset[str]) -> None:
+async def set_roles(user_id: int, roles: Roles) -> None:
     """Replace a user's roles."""
     role_set = parse_roles(roles)
     await User.update({User.roles: ",".join(sorted(role_set))}).where(User.id == user_id)

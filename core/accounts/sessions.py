@@ -8,6 +8,7 @@ Here an empty session of a visitor without a session cookie is simply not stored
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
@@ -18,7 +19,10 @@ class LeanServerSideSessionBackend(ServerSideSessionBackend):
     """Skips storing a session that is empty and was never created."""
 
     async def store_in_message(
-        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection
+        self,
+        scope_session: ScopeSession,
+        message: Message,
+        connection: ASGIConnection[Any, Any, Any, Any],
     ) -> None:
         """Store the session, unless there is nothing to remember for a new visitor."""
         if scope_session is not Empty and not scope_session and not connection.cookies.get(self.config.key):

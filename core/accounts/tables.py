@@ -1,9 +1,15 @@
-"""Tables of the accounts room."""
+"""Tables of the accounts room.
+
+Piccolo adds the ``id`` primary key to each table at class creation; ``id: Serial`` (an
+annotation only, no column of ours) tells type checkers it is there, as Piccolo's own
+tables do.
+"""
 
 from piccolo.columns import (
     Boolean,
     Bytea,
     ForeignKey,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -13,6 +19,8 @@ from piccolo.table import Table
 
 class User(Table, tablename="podium_user"):
     """A person who signs in. ``roles`` is a comma-separated subset of ``ROLES``."""
+
+    id: Serial
 
     username = Varchar(length=40, unique=True, index=True)
     display_name = Varchar(length=80)
@@ -26,6 +34,8 @@ class User(Table, tablename="podium_user"):
 class ApiToken(Table, tablename="podium_api_token"):
     """A bearer token for the JSON API; only its SHA-256 digest is stored."""
 
+    id: Serial
+
     user = ForeignKey(User, null=False)
     digest = Varchar(length=64, unique=True, index=True)
     created_at = Timestamptz()
@@ -34,6 +44,8 @@ class ApiToken(Table, tablename="podium_api_token"):
 
 class SessionRecord(Table, tablename="podium_session"):
     """One entry of the database-backed Litestar store (sessions, rate-limit counters)."""
+
+    id: Serial
 
     key = Varchar(length=255, unique=True, index=True)
     value = Bytea()

@@ -56,23 +56,48 @@ class PairingError(ValueError):
 
 @runtime_checkable
 class BracketFormat(Protocol):
-    """What every bracket format provides. Formats hold no per-tournament state."""
+    """What every bracket format provides. Formats hold no per-tournament state.
 
-    #: unique registry name, e.g. ``"double_elimination"``.
-    name: str
-    #: human label, e.g. ``"Double elimination"``.
-    label: str
-    #: one sentence for the format picker.
-    description: str
-    #: the options an organiser can set, with defaults and allowed values.
-    option_specs: tuple[OptionSpec, ...]
-    #: ``True`` when rounds are paired one at a time from results (Swiss): the domain must
-    #: call :meth:`next_round` and store the returned :class:`PairingFact`.
-    dynamic: bool
-    #: ``True`` when a match may end in a draw (``winner=None``, not a forfeit).
-    allows_draws: bool
-    #: the smallest field the format accepts.
-    min_entrants: int
+    The data members are read-only properties: the domain only reads them, so a class
+    attribute (``BaseFormat``'s ``ClassVar``s), an instance attribute or a property all
+    satisfy the protocol, and ``option_specs`` may be any tuple of specs.
+    """
+
+    @property
+    def name(self) -> str:
+        """Unique registry name, e.g. ``"double_elimination"``."""
+        ...
+
+    @property
+    def label(self) -> str:
+        """Human label, e.g. ``"Double elimination"``."""
+        ...
+
+    @property
+    def description(self) -> str:
+        """One sentence for the format picker."""
+        ...
+
+    @property
+    def option_specs(self) -> tuple[OptionSpec, ...]:
+        """The options an organiser can set, with defaults and allowed values."""
+        ...
+
+    @property
+    def dynamic(self) -> bool:
+        """``True`` when rounds are paired one at a time from results (Swiss): the domain
+        must call :meth:`next_round` and store the returned :class:`PairingFact`."""
+        ...
+
+    @property
+    def allows_draws(self) -> bool:
+        """``True`` when a match may end in a draw (``winner=None``, not a forfeit)."""
+        ...
+
+    @property
+    def min_entrants(self) -> int:
+        """The smallest field the format accepts."""
+        ...
 
     def validate_options(self, options: Mapping[str, Any] | None) -> dict[str, Any]:
         """Return the options complete with defaults; ``ValueError`` names a bad one."""

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, Final, Union
+from typing import TYPE_CHECKING, Any, Final, Union, cast
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     from podium.tournaments.engine.base import BracketFormat
@@ -385,8 +385,9 @@ class Match:
         )
 
 
-def _public(x: Any) -> Any:
-    return None if x is BYE else x
+def _public(x: EntrantId | _ByeType | None) -> EntrantId | None:
+    # BYE is the only _ByeType there is: past the identity check, x is an entrant or None.
+    return None if x is BYE else cast("EntrantId | None", x)
 
 
 def _freeze(v: Any) -> Any:

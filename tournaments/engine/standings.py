@@ -176,7 +176,9 @@ def tiebreak_values(
     return out
 
 
-def _head_to_head(block: Sequence[EntrantId], records: Mapping[EntrantId, Record]) -> dict:
+def _head_to_head(
+    block: Sequence[EntrantId], records: Mapping[EntrantId, Record]
+) -> dict[EntrantId, float]:
     members = set(block)
     return {eid: sum(res for o, res in records[eid].opponents if o in members) for eid in block}
 
@@ -226,9 +228,9 @@ def rank_rows(
             if name == "head_to_head":
                 local = _head_to_head(block, records)
                 h2h.update(local)
-                key = local.__getitem__
             else:
-                key = lambda e, n=name: values[e][n]  # noqa: E731
+                local = {e: values[e][name] for e in block}
+            key = local.__getitem__
             block.sort(key=lambda e: (-key(e), seed[e]))
             current = [block[0]]
             for eid in block[1:]:

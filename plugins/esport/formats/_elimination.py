@@ -36,7 +36,7 @@ and 880 for the natural order. ``bench/bench_brackets.py`` measures it.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 from podium.plugins.esport.formats._common import require_odd_best_of
 from podium.tournaments.engine import (
@@ -262,7 +262,7 @@ def build_double(
 
 
 # ---------------------------------------------------------------------- summaries
-def _decided(m: Match | None) -> bool:
+def _decided(m: Match | None) -> TypeGuard[Match]:
     return m is not None and m.status in _DECIDED
 
 
@@ -288,8 +288,9 @@ def summarise(state: BracketState, info: Mapping[str, Any]) -> tuple[bool, Any]:
     if gf == "none":
         wbf = get(info["wb_final"])
         lbf = get(info["lb_final"]) if info.get("lb_final") else wbf
-        complete = _decided(wbf) and _decided(lbf)
-        return complete, (_real(wbf.w) if complete else None)
+        if not (_decided(wbf) and _decided(lbf)):
+            return False, None
+        return True, _real(wbf.w)
     gf1 = get(info["gf1"])
     if not _decided(gf1):
         return False, None
@@ -346,10 +347,10 @@ def placement_keys(state: BracketState, info: Mapping[str, Any]) -> dict[Any, tu
     keys: dict[Any, tuple[int, ...]] = {}
     for e in state.entrants:
         x = e.id
-        m = out_at.get(x)
+        out = out_at.get(x)
         if champion is not None and x == champion:
             keys[x] = (0, 0)
-        elif m is None:
+        elif out is None:
             if third_winner is not None and x == third_winner:
                 keys[x] = (2, 0)
             elif double and complete and info["grand_final"] == "none":
@@ -357,15 +358,15 @@ def placement_keys(state: BracketState, info: Mapping[str, Any]) -> dict[Any, tu
             else:
                 keys[x] = (0, 1)  # still in the running
         elif not double:
-            keys[x] = (2, 1) if m.key == third_key else (k - m.round + 1, 0)
-        elif m.bracket == "final":
+            keys[x] = (2, 1) if out.key == third_key else (k - out.round + 1, 0)
+        elif out.bracket == "final":
             keys[x] = (1, 0)
-        elif m.bracket == "losers":
-            keys[x] = (2 + (2 * k - 2 - m.round), 0)
+        elif out.bracket == "losers":
+            keys[x] = (2 + (2 * k - 2 - out.round), 0)
         else:
             # Out of the winners bracket at once (double forfeit): rank with those who
             # leave the losers bracket in the round this player would have dropped into.
-            drop_round = 1 if m.round == 1 else 2 * (m.round - 1)
+            drop_round = 1 if out.round == 1 else 2 * (out.round - 1)
             keys[x] = (2 + max(0, 2 * k - 2 - drop_round), 0)
     return keys
 

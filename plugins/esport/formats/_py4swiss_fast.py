@@ -33,7 +33,7 @@ import types
 from collections.abc import Callable, Hashable
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as installed_version
-from typing import Any
+from typing import Any, cast
 
 from py4swiss.dynamicuint import DynamicUint
 from py4swiss.engines import DutchEngine
@@ -216,7 +216,8 @@ class FastDutchEngine(DutchEngine):
 
     generate_pairings = classmethod(
         _with_names(
-            DutchEngine.generate_pairings.__func__,
+            # A classmethod read on its class is a bound method; take the plain function.
+            cast(types.MethodType, DutchEngine.generate_pairings).__func__,
             ValidityMatcher=FastValidityMatcher,
             BracketPairer=FastBracketPairer,
         )

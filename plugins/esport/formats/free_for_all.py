@@ -37,6 +37,7 @@ from podium.tournaments.engine import (
     resolve,
     snake,
 )
+from podium.tournaments.engine.model import SlotRef
 
 
 def round_sizes(n: int, lobby_size: int, advance: int) -> list[list[int]]:
@@ -131,6 +132,7 @@ class FreeForAll(BaseFormat):
             members = list(range(1, sum(sizes) + 1))
             final = r == len(rounds)
             for i, lobby in enumerate(snake(members, len(sizes)), start=1):
+                refs: tuple[SlotRef, ...]
                 if r == 1:
                     refs = tuple(("seed", s) for s in lobby)
                 else:

@@ -9,7 +9,7 @@ and then by seed, because raw counts are not comparable between groups of differ
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from podium.plugins.esport.formats import _groups
@@ -60,7 +60,7 @@ class RoundRobin(BaseFormat):
         BaseFormat.tiebreaker_option(RR_TIEBREAKERS),
     )
 
-    def check_entrants(self, entrants: Sequence[Entrant], options: dict[str, Any]) -> None:
+    def check_entrants(self, entrants: Sequence[Entrant], options: Mapping[str, Any]) -> None:
         """Every group needs two entrants at least."""
         super().check_entrants(entrants, options)
         if options["groups"] * 2 > len(entrants):

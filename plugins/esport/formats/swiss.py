@@ -220,7 +220,8 @@ class Swiss(BaseFormat):
         """How many rounds the tournament has (Valve: the most it can take)."""
         o = state.options
         if o["system"] == "valve":
-            return o["wins_to_advance"] + o["losses_to_eliminate"] - 1
+            most: int = o["wins_to_advance"] + o["losses_to_eliminate"] - 1
+            return most
         if o["rounds"] is not None:
             return int(o["rounds"])
         return max(1, math.ceil(math.log2(max(2, len(state.entrants)))))
@@ -411,7 +412,8 @@ class Swiss(BaseFormat):
 
         def best_of(a: Player, b: Player) -> int:
             decisive = any(p.wins == need_w - 1 or p.losses == need_l - 1 for p in (a, b))
-            return o["decider_best_of"] if decisive else o["best_of"]
+            n: int = o["decider_best_of"] if decisive else o["best_of"]
+            return n
 
         if round_no == 1:
             by_seed = sorted(alive, key=lambda p: p.seed)
