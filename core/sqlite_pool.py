@@ -3,7 +3,7 @@ time).
 
 Piccolo's :class:`~piccolo.engine.sqlite.SQLiteEngine` opens an ``aiosqlite`` connection,
 which starts a thread, for every transaction and every query outside one, and closes it
-afterwards (STACK.md, pitfall 1). Opening one costs about 0.6 ms of a cached bracket
+afterwards. Opening one costs about 0.6 ms of a cached bracket
 page's 2 ms. :class:`PooledSQLiteEngine` hands out idle connections instead:
 ``get_connection()`` returns a :class:`PooledConnection` whose ``close()`` puts it back,
 which is exactly what Piccolo's transactions call when they finish.

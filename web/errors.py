@@ -7,7 +7,7 @@ an unhandled 500.
   htmx to send the browser to the log-in page (``HX-Redirect``).
 * :class:`EdgeInputMiddleware` refuses NUL characters in the path, the query string and
   form or JSON bodies before any handler sees them: SQLite stores them, PostgreSQL refuses
-  them, and the answer must not depend on the database (STACK.md pitfall 5).
+  them, and the answer must not depend on the database.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Request-level database grouping (STACK.md pitfall 1).
+"""Request-level database grouping (one connection per request, not one per query).
 
 Piccolo's SQLite engine opens a new connection, and a thread, per query. A page's reads
 (the user, the plugin activation, the page's own rows) therefore run in one read

@@ -1,6 +1,6 @@
 """Tables of the activation room."""
 
-from piccolo.columns import Boolean, Integer, Timestamptz, Varchar
+from piccolo.columns import Boolean, Integer, Serial, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -10,6 +10,8 @@ class PluginActivation(Table, tablename="podium_plugin_activation"):
     Absence of a row means "the plugin's default" (``PluginMeta.default_enabled``); a
     tournament row overrides its venue's row. One row per (plugin, scope, scope_id).
     """
+
+    id: Serial
 
     plugin = Varchar(length=100, index=True)
     scope = Varchar(length=20)  # "venue" or "tournament"

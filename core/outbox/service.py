@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from piccolo.columns.combination import Combinable
+
 from podium.core.database import after_commit, atomic, in_transaction, is_sqlite
 from podium.core.events import DomainEvent, encode
 from podium.core.outbox.tables import OutboxEvent
@@ -187,7 +189,7 @@ async def prune(now: datetime, retention: timedelta = RETENTION) -> int:
 
 async def retry_failed(event_ids: Iterable[str] | None = None) -> int:
     """Put ``failed`` rows (all, or those of ``event_ids``) back in the queue, now."""
-    where = OutboxEvent.status == "failed"
+    where: Combinable = OutboxEvent.status == "failed"
     ids = list(event_ids or [])
     if ids:
         where = where & OutboxEvent.event_id.is_in(ids)

@@ -1,6 +1,6 @@
 """Tables of the outbox room."""
 
-from piccolo.columns import Integer, Text, Timestamptz, Varchar
+from piccolo.columns import Integer, Serial, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 
@@ -13,6 +13,8 @@ class OutboxEvent(Table, tablename="podium_outbox_event"):
     (``failed``; ``podium outbox retry`` puts it back). A dispatcher claims rows by setting
     ``claimed_until`` (a lease), so a worker that dies mid-delivery leaves them to another.
     """
+
+    id: Serial
 
     event_id = Varchar(length=32, unique=True)
     type = Varchar(length=100)

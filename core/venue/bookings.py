@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+from piccolo.columns.combination import Combinable
 
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic, for_update
@@ -118,7 +119,7 @@ async def user_bookings(user_id: int, *, active_only: bool = False, limit: int =
                         offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """A user's bookings with their events, soonest event first, and the total."""
     check_page(limit, offset)
-    where = Booking.user == user_id
+    where: Combinable = Booking.user == user_id
     if active_only:
         where &= Booking.status == "active"
     rows = await Booking.select(

@@ -10,12 +10,13 @@ after commit, through the outbox.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import msgspec
+from piccolo.columns.combination import Combinable
 from piccolo.query import Sum
 
 from podium.core.accounts.service import CurrentUser
@@ -180,7 +181,7 @@ async def occupancies_near(
 
 
 def raise_for_clashes(
-    clashes: list[tuple[datetime | None, rules.Clash]],
+    clashes: Sequence[tuple[datetime | None, rules.Clash]],
     titles: dict[int, dict[str, Any]],
     spaces: dict[int, dict[str, Any]],
     acknowledge: bool,
@@ -195,7 +196,8 @@ def raise_for_clashes(
     acknowledgeable = rules.policy_allows_acknowledgement([c for _, c in clashes], policies)
     report = []
     for occurrence_start, clash in clashes:
-        other = titles.get(clash.other.key, {})
+        key = clash.other.key
+        other = titles.get(key, {}) if isinstance(key, int) else {}
         for space_id in sorted(clash.spaces):
             item = {
                 "event_id": clash.other.key,
@@ -292,9 +294,9 @@ class EventFilter:
     series_id: int | None = None
 
 
-def _event_condition(filters: EventFilter):
+def _event_condition(filters: EventFilter) -> Combinable:
     """The WHERE condition selecting the events that match ``filters``."""
-    where = Event.id > 0
+    where: Combinable = Event.id > 0
     if filters.venue_id is not None:
         where &= Event.venue == filters.venue_id
     if filters.start is not None:

@@ -10,6 +10,7 @@ publish it (iCalendar ``RRULE``) and to know which dates were cancelled or remov
 from piccolo.columns import (
     ForeignKey,
     Integer,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -23,6 +24,8 @@ from podium.core.accounts.tables import User
 class Venue(Table, tablename="podium_venue"):
     """A venue (the reference one is a national velodrome)."""
 
+    id: Serial
+
     name = Varchar(length=120)
     slug = Varchar(length=60, unique=True)
     timezone = Varchar(length=60, default="Europe/Paris")
@@ -35,6 +38,8 @@ class Space(Table, tablename="podium_space"):
     ``conflict_policy`` is ``error`` (overlaps refused) or ``warn`` (an organiser may
     acknowledge an overlap). ``capacity`` is how many people it holds (informative).
     """
+
+    id: Serial
 
     venue = ForeignKey(Venue, null=False, on_delete=OnDelete.cascade, index=True)
     name = Varchar(length=80)
@@ -53,6 +58,8 @@ class Series(Table, tablename="podium_series"):
     of day of every occurrence). ``spaces`` is a comma-separated list of space ids (the
     occurrences carry the authoritative :class:`EventSpace` rows).
     """
+
+    id: Serial
 
     venue = ForeignKey(Venue, null=False, on_delete=OnDelete.cascade, index=True)
     uid = Varchar(length=80, unique=True)
@@ -79,6 +86,8 @@ class Event(Table, tablename="podium_event"):
     gave it (kept when the occurrence is moved, as iCalendar's ``RECURRENCE-ID``).
     """
 
+    id: Serial
+
     venue = ForeignKey(Venue, null=False, on_delete=OnDelete.cascade, index=True)
     series = ForeignKey(Series, null=True, default=None, on_delete=OnDelete.cascade, index=True)
     recurrence_id = Timestamptz(null=True, default=None)
@@ -101,6 +110,8 @@ class Event(Table, tablename="podium_event"):
 class EventSpace(Table, tablename="podium_event_space"):
     """Which spaces an event uses (many-to-many)."""
 
+    id: Serial
+
     event = ForeignKey(Event, null=False, on_delete=OnDelete.cascade, index=True)
     space = ForeignKey(Space, null=False, on_delete=OnDelete.cascade, index=True)
 
@@ -110,6 +121,8 @@ class Booking(Table, tablename="podium_booking"):
 
     ``status`` is ``active`` or ``cancelled``; only active bookings count against capacity.
     """
+
+    id: Serial
 
     event = ForeignKey(Event, null=False, on_delete=OnDelete.cascade, index=True)
     user = ForeignKey(User, null=False, on_delete=OnDelete.cascade, index=True)

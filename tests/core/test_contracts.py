@@ -95,7 +95,7 @@ class InOrder:
 
     def schedule(self, problem: ProgrammeProblem) -> Schedule:
         session = problem.sessions[0]
-        at, placed = session.starts_at, []
+        at, placed = session.starts_at, list[Placement]()
         for phase in problem.phases:
             end = at + timedelta(minutes=phase.minutes)
             if end > session.ends_at:
