@@ -582,7 +582,8 @@ def build_plugin_host(
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        raise PluginLoadError(f"plugin {exc.plugin_name!r}: {exc}") from exc
+        # pluggy's error carries the plugin object; its name is the one it was registered under.
+        raise PluginLoadError(f"plugin {pm.get_name(exc.plugin)!r}: {exc}") from exc
 
     if trace:
         tracer = logging.getLogger("podium.plugins.trace")

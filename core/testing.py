@@ -23,6 +23,7 @@ Redis is used for channels and stores when ``PODIUM_TEST_REDIS_URL`` is set.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import socket
@@ -30,11 +31,22 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import pytest
+
+if TYPE_CHECKING:  # types only: pytest loads this plugin before pytest_configure, so the
+    # Podium modules (and httpx) are imported where they are used.
+    import httpx
+    from litestar import Litestar
+
+    from podium.core.accounts.service import CurrentUser
+    from podium.core.events import ScopeRef
+    from podium.core.plugins import PluginHost
+    from podium.core.settings import Settings
 
 _TMP_DIR: str | None = None
 
@@ -70,7 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["PODIUM_TESTING_CONFIGURED"] = "1"
 
 
-def test_settings(**overrides: Any):
+def test_settings(**overrides: Any) -> Settings:
     """Settings for a test app (the test database, a fixed secret), with overrides."""
     from podium.core.settings import load_settings
 
@@ -125,7 +137,7 @@ async def _wipe_redis() -> None:
 
 
 @pytest.fixture
-def podium_app_factory(podium_db: None) -> Callable[..., Any]:
+def podium_app_factory(podium_db: None) -> Callable[..., Litestar]:
     """Build an app with only the named plugins (``None`` = all) and temporary extras.
 
     ``podium_app_factory(plugins=["esport"], extra=[MyTestPlugin()], settings=...)``;
@@ -135,10 +147,10 @@ def podium_app_factory(podium_db: None) -> Callable[..., Any]:
     def make(
         plugins: Iterable[str] | None = None,
         extra: Iterable[Any] = (),
-        settings: Any = None,
+        settings: Settings | None = None,
         use_entry_points: bool = True,
         **settings_overrides: Any,
-    ):
+    ) -> Litestar:
         from podium.web.app import create_app
         from podium.web.assembly import make_plugin_host
 
@@ -163,7 +175,7 @@ class PodiumClient:
     as a person would a moment later. Use ``client.client`` for a request without it.
     """
 
-    def __init__(self, client: Any, app: Any = None) -> None:
+    def __init__(self, client: httpx.AsyncClient, app: Litestar | None = None) -> None:
         self.client = client
         self.app = app
 
@@ -175,26 +187,26 @@ class PodiumClient:
         outbox = getattr(getattr(self.app, "state", None), "outbox", None)
         return await outbox.drain() if outbox is not None else 0
 
-    async def request(self, method: str, url: str, **kwargs: Any) -> Any:
+    async def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """Any request; a write is followed by :meth:`settle`."""
         response = await self.client.request(method, url, **kwargs)
         if method.upper() not in ("GET", "HEAD", "OPTIONS"):
             await self.settle()
         return response
 
-    async def post(self, url: str, **kwargs: Any) -> Any:
+    async def post(self, url: str, **kwargs: Any) -> httpx.Response:
         """POST, then :meth:`settle`."""
         return await self.request("POST", url, **kwargs)
 
-    async def put(self, url: str, **kwargs: Any) -> Any:
+    async def put(self, url: str, **kwargs: Any) -> httpx.Response:
         """PUT, then :meth:`settle`."""
         return await self.request("PUT", url, **kwargs)
 
-    async def patch(self, url: str, **kwargs: Any) -> Any:
+    async def patch(self, url: str, **kwargs: Any) -> httpx.Response:
         """PATCH, then :meth:`settle`."""
         return await self.request("PATCH", url, **kwargs)
 
-    async def delete(self, url: str, **kwargs: Any) -> Any:
+    async def delete(self, url: str, **kwargs: Any) -> httpx.Response:
         """DELETE, then :meth:`settle`."""
         return await self.request("DELETE", url, **kwargs)
 
@@ -206,14 +218,16 @@ class PodiumClient:
             token = self.client.cookies.get("podium_csrf")
         return token or ""
 
-    async def form_post(self, url: str, data: dict[str, Any] | None = None, **kwargs: Any):
+    async def form_post(
+        self, url: str, data: dict[str, Any] | None = None, **kwargs: Any
+    ) -> httpx.Response:
         """POST a form with its CSRF token, as a browser page would."""
         payload = dict(data or {})
         payload["_csrf_token"] = await self.csrf_token()
         kwargs.setdefault("follow_redirects", False)
         return await self.post(url, data=payload, **kwargs)
 
-    async def htmx(self, method: str, url: str, **kwargs: Any):
+    async def htmx(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
         """An htmx request (``HX-Request`` and the CSRF header set)."""
         headers = dict(kwargs.pop("headers", {}) or {})
         headers.setdefault("HX-Request", "true")
@@ -238,7 +252,7 @@ class PodiumClient:
         return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
-async def _start_lifespan(app: Any, stack: Any) -> None:
+async def _start_lifespan(app: Litestar, stack: contextlib.AsyncExitStack) -> None:
     """Run ``app.lifespan()`` in its own task (anyio scopes must exit where they entered)."""
     import asyncio
 
@@ -265,20 +279,20 @@ async def _start_lifespan(app: Any, stack: Any) -> None:
 
 
 @pytest.fixture
-async def podium_client_factory() -> AsyncIterator[Callable[..., Any]]:
+async def podium_client_factory() -> AsyncIterator[Callable[[Litestar], Awaitable[PodiumClient]]]:
     """Open test clients on apps; the app's lifespan runs in the test's own event loop
     (Litestar's ``AsyncTestClient`` uses a portal thread, which breaks a shared asyncpg
     pool). All clients and lifespans are closed after the test."""
-    import contextlib
-
     import httpx
 
     stack = contextlib.AsyncExitStack()
 
-    async def open_client(app: Any) -> PodiumClient:
+    async def open_client(app: Litestar) -> PodiumClient:
         await _start_lifespan(app, stack)
         client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 50000)),
+            # Litestar types the ASGI scope and messages as TypedDicts, httpx as plain
+            # mappings: the same app, two spellings mypy cannot match (encode/httpx#3111).
+            transport=httpx.ASGITransport(app=app, client=("127.0.0.1", 50000)),  # type: ignore[arg-type]
             base_url="http://testserver.local",
         )
         await stack.enter_async_context(client)
@@ -289,13 +303,15 @@ async def podium_client_factory() -> AsyncIterator[Callable[..., Any]]:
 
 
 @pytest.fixture
-async def podium_app(podium_app_factory: Callable[..., Any]) -> Any:
+async def podium_app(podium_app_factory: Callable[..., Litestar]) -> Litestar:
     """The full app: built-in plugins and every installed entry-point plugin."""
     return podium_app_factory()
 
 
 @pytest.fixture
-async def podium_client(podium_app: Any, podium_client_factory: Callable[..., Any]) -> PodiumClient:
+async def podium_client(
+    podium_app: Litestar, podium_client_factory: Callable[[Litestar], Awaitable[PodiumClient]]
+) -> PodiumClient:
     """A client on :func:`podium_app`."""
     return await podium_client_factory(podium_app)
 
@@ -304,12 +320,12 @@ DEFAULT_PASSWORD = "correct-horse-42"
 
 
 @pytest.fixture
-def podium_users(podium_db: None) -> Callable[..., Any]:
+def podium_users(podium_db: None) -> Callable[..., Awaitable[CurrentUser]]:
     """``await podium_users("alice", "organiser")`` creates a user (password
     :data:`DEFAULT_PASSWORD`) and returns its :class:`CurrentUser`."""
     from podium.core.accounts.service import create_user
 
-    async def make(username: str, *roles: str, password: str = DEFAULT_PASSWORD):
+    async def make(username: str, *roles: str, password: str = DEFAULT_PASSWORD) -> CurrentUser:
         return await create_user(username, password, roles or ("fan",))
 
     return make
@@ -319,7 +335,8 @@ def free_port() -> int:
     """A TCP port nobody listens on right now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        port: int = sock.getsockname()[1]  # (host, port) for AF_INET
+        return port
 
 
 @dataclasses.dataclass
@@ -327,7 +344,7 @@ class LiveServer:
     """A real uvicorn process serving the app on the test database."""
 
     url: str
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
 
 
 @pytest.fixture
@@ -386,7 +403,7 @@ def make_plugin(
     description: str = "",
     podium_requires: str = ">=0.1",
     **hooks: Callable[..., Any],
-) -> Any:
+) -> ModuleType:
     """A throw-away plugin: a module named ``podium_test_plugin_<name>`` with metadata and
     the given hook implementations.
 
@@ -394,11 +411,9 @@ def make_plugin(
     Each function may take only the hook arguments it needs. Pass the result to
     ``podium_app_factory(extra=[...])``, :func:`plugin_host` or ``host.temporarily(...)``.
     """
-    import types
-
     from podium.core.plugins import PluginMeta, hookimpl
 
-    module = types.ModuleType(f"podium_test_plugin_{name}")
+    module = ModuleType(f"podium_test_plugin_{name}")
     module.PODIUM_PLUGIN = PluginMeta(  # type: ignore[attr-defined]
         name=name,
         version=version,
@@ -418,7 +433,7 @@ def plugin_host(
     *,
     use_entry_points: bool = False,
     **settings_overrides: Any,
-):
+) -> PluginHost:
     """A :class:`~podium.core.plugins.PluginHost` without an app or a database.
 
     By default it holds the domains (the built-in global plugins: venue, tournaments...) and
@@ -437,11 +452,11 @@ def plugin_host(
 
 
 async def set_plugin_enabled(
-    app: Any,
+    app: Litestar,
     name: str,
     enabled: bool = True,
     *,
-    scope: Any = None,
+    scope: ScopeRef | None = None,
     venue_id: int | None = None,
 ) -> None:
     """Switch plugin ``name`` on or off for the app's venue (or, with ``scope``, a

@@ -28,6 +28,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
+from litestar.types import ExceptionHandlersMap
 
 from podium.core.accounts.auth import PodiumAuthMiddleware
 from podium.core.accounts.routes import login_rate_limit
@@ -160,7 +161,10 @@ async def _nav_items(request: Request) -> None:
         item for item in items
         if not item.roles or (user is not None and user.has_role(*item.roles))
     ]
-    request.scope["podium_nav"] = sorted(visible, key=lambda i: (i.order, i.label))
+    # An extra key of the ASGI scope (a plain dict); pages.render and the error pages read it.
+    request.scope["podium_nav"] = sorted(  # type: ignore[typeddict-unknown-key]
+        visible, key=lambda i: (i.order, i.label)
+    )
 
 
 def create_app(
@@ -276,7 +280,7 @@ def create_app(
     return app
 
 
-def _database_error_handlers() -> dict[type[Exception], Any]:
+def _database_error_handlers() -> ExceptionHandlersMap:
     """Map database rejections of input (e.g. NUL bytes on PostgreSQL) to a 400."""
     import asyncpg
 

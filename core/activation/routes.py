@@ -12,12 +12,12 @@ from podium.core.accounts.auth import requires_role
 from podium.core.activation import service
 from podium.core.pages import render
 
-def _venue_id(request: Request) -> int:
+def _venue_id(request: Request[Any, Any, Any]) -> int:
     """The venue the admin page speaks for (0 before a venue exists, as in the service)."""
     return request.app.state.get("venue_id") or 0
 
 
-async def _page(request: Request, *, notice: str | None = None) -> Template:
+async def _page(request: Request[Any, Any, Any], *, notice: str | None = None) -> Template:
     """Render the plugin list (the whole page, or the section alone for htmx)."""
     host = request.app.state.plugin_host
     rows = await service.describe_activation(host, _venue_id(request))
@@ -29,13 +29,13 @@ async def _page(request: Request, *, notice: str | None = None) -> Template:
 
 
 @get("/admin/plugins", include_in_schema=False, guards=[requires_role("admin")])
-async def plugins_page(request: Request) -> Template:
+async def plugins_page(request: Request[Any, Any, Any]) -> Template:
     """Every loaded plugin, its scope, its hooks and whether it is on for this venue."""
     return await _page(request)
 
 
 @post("/admin/plugins/{name:str}", include_in_schema=False, guards=[requires_role("admin")])
-async def toggle_plugin(request: Request, name: FromPath[str]) -> Any:
+async def toggle_plugin(request: Request[Any, Any, Any], name: FromPath[str]) -> Any:
     """Switch one plugin for the venue (``enabled`` = ``on``, ``off`` or ``default``).
 
     Answers the updated section to htmx, a redirect to the page otherwise.

@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from piccolo.columns.combination import Combinable
+
 from podium.core.activation.tables import PluginActivation
 from podium.core.database import atomic
 from podium.core.errors import InvalidInput, NotFound
@@ -41,7 +43,7 @@ def as_scope(scope: Scope) -> ScopeRef | None:
 async def enabled_plugins(host: PluginHost, venue_id: int | None, scope: Scope = None) -> set[str]:
     """Names of the plugins enabled for a venue (and, if given, one thing inside it)."""
     ref = as_scope(scope)
-    where = (PluginActivation.scope == VENUE) & (PluginActivation.scope_id == (venue_id or 0))
+    where: Combinable = (PluginActivation.scope == VENUE) & (PluginActivation.scope_id == (venue_id or 0))
     if ref is not None:
         where = where | ((PluginActivation.scope == ref.kind)
                          & (PluginActivation.scope_id == ref.id))
@@ -76,7 +78,7 @@ async def enabled_for_request(connection: Any, scope: Scope = None) -> set[str]:
     """
     ref = as_scope(scope)
     cache = connection.scope.setdefault(REQUEST_CACHE_KEY, {})
-    cached = cache.get(ref)
+    cached: set[str] | None = cache.get(ref)
     if cached is None:
         state = connection.app.state
         cached = await enabled_plugins(state.plugin_host, state.get("venue_id"), ref)
@@ -86,7 +88,8 @@ async def enabled_for_request(connection: Any, scope: Scope = None) -> set[str]:
 
 def cached_for_request(connection: Any, scope: Scope = None) -> set[str] | None:
     """The enabled set this request already computed, or ``None`` when it did not."""
-    return connection.scope.get(REQUEST_CACHE_KEY, {}).get(as_scope(scope))
+    cached: set[str] | None = connection.scope.get(REQUEST_CACHE_KEY, {}).get(as_scope(scope))
+    return cached
 
 
 def forget_for_request(connection: Any) -> None:

@@ -319,7 +319,7 @@ async def api_venue(venue_id: Id) -> VenueDetail:
 
 @get("/api/v1/events", tags=["events"], summary="List events")
 async def api_events(
-    request: Request,
+    request: Request[Any, Any, Any],
     start: Annotated[str | None, QueryParameter(name="from", description="Events ending after this instant (ISO 8601).")] = None,
     end: Annotated[str | None, QueryParameter(name="to", description="Events starting before this instant (ISO 8601).")] = None,
     space: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="Only events using this space.")] = None,
@@ -353,7 +353,7 @@ def _event_values(data: EventCreate | EventPatch) -> dict[str, Any]:
 
 
 @post("/api/v1/events", tags=["events"], summary="Create an event", guards=ORGANISER, status_code=201)
-async def api_create_event(request: Request, data: JSONBody[EventCreate]) -> EventOut:
+async def api_create_event(request: Request[Any, Any, Any], data: JSONBody[EventCreate]) -> EventOut:
     """Create a one-off event (organiser). Overlaps answer 409 ``conflict`` with the list of
     clashing events; where every space involved has the ``warn`` policy, resend with
     ``acknowledge_conflicts: true``."""
@@ -370,7 +370,7 @@ async def api_event(event_id: Id) -> EventOut:
 
 
 @patch("/api/v1/events/{event_id:int}", tags=["events"], summary="Change an event", guards=ORGANISER)
-async def api_update_event(request: Request, event_id: Id, data: JSONBody[EventPatch]) -> EventOut:
+async def api_update_event(request: Request[Any, Any, Any], event_id: Id, data: JSONBody[EventPatch]) -> EventOut:
     """Change some fields (organiser); ``status: cancelled`` cancels it (one occurrence of a
     series on its own). Same checks and conflict answers as creation."""
     scope = await venue_scope(request)
@@ -380,7 +380,7 @@ async def api_update_event(request: Request, event_id: Id, data: JSONBody[EventP
 
 
 @delete("/api/v1/events/{event_id:int}", tags=["events"], summary="Delete an event", guards=ORGANISER)
-async def api_delete_event(request: Request, event_id: Id) -> None:
+async def api_delete_event(request: Request[Any, Any, Any], event_id: Id) -> None:
     """Delete an event nobody booked (organiser); with bookings, cancel it instead (409)."""
     scope = await venue_scope(request)
     await delete_event(scope, event_id)
@@ -390,7 +390,7 @@ async def api_delete_event(request: Request, event_id: Id) -> None:
 
 
 @post("/api/v1/series", tags=["events"], summary="Create a recurring series", guards=ORGANISER, status_code=201)
-async def api_create_series(request: Request, data: JSONBody[SeriesCreate]) -> SeriesOut:
+async def api_create_series(request: Request[Any, Any, Any], data: JSONBody[SeriesCreate]) -> SeriesOut:
     """Create recurring sessions from an RRULE (organiser). Supported: FREQ=DAILY, WEEKLY or
     MONTHLY, INTERVAL, BYDAY, WKST, and COUNT or UNTIL (without either, 26 weeks); at most
     400 occurrences within a year. Occurrences become events (``series_id`` set)."""
@@ -417,7 +417,7 @@ async def api_series(series_id: Id) -> SeriesOut:
 
 @post("/api/v1/events/{event_id:int}/bookings", tags=["events"], summary="Book places",
       guards=SIGNED_IN, status_code=201)
-async def api_book(request: Request, event_id: Id, data: JSONBody[BookingCreate]) -> BookingCreated:
+async def api_book(request: Request[Any, Any, Any], event_id: Id, data: JSONBody[BookingCreate]) -> BookingCreated:
     """Book 1–10 places for the caller. Never exceeds the capacity, even under concurrent
     requests; 409 with ``code`` ``full``, ``already_booked``, ``event_cancelled``,
     ``event_over``, ``not_bookable`` or ``booking_refused`` (with ``reasons``)."""
@@ -429,14 +429,14 @@ async def api_book(request: Request, event_id: Id, data: JSONBody[BookingCreate]
 
 
 @get("/api/v1/me/bookings", tags=["events"], summary="My bookings", guards=SIGNED_IN)
-async def api_my_bookings(request: Request, limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> BookingPage:
+async def api_my_bookings(request: Request[Any, Any, Any], limit: Limit = DEFAULT_LIMIT, offset: Offset = 0) -> BookingPage:
     """The caller's bookings, soonest event first."""
     rows, total = await user_bookings(request.user.id, limit=limit, offset=offset)
     return BookingPage(items=[booking_out(b) for b in rows], total=total, limit=limit, offset=offset)
 
 
 @delete("/api/v1/bookings/{booking_id:int}", tags=["events"], summary="Cancel a booking", guards=SIGNED_IN)
-async def api_cancel_booking(request: Request, booking_id: Id) -> None:
+async def api_cancel_booking(request: Request[Any, Any, Any], booking_id: Id) -> None:
     """Cancel one of the caller's bookings (organisers may cancel anyone's)."""
     booking = await cancel_booking(booking_id, request.user)
 

@@ -17,7 +17,7 @@ from podium.core.venue.spaces import default_venue_id
 from podium.core.venue.tables import Venue
 
 
-async def current_venue_id(request: Request) -> int | None:
+async def current_venue_id(request: Request[Any, Any, Any]) -> int | None:
     """The venue served; looked up again while none existed at start-up (then remembered)."""
     venue_id = request.app.state.get("venue_id")
     if venue_id is None:
@@ -27,7 +27,7 @@ async def current_venue_id(request: Request) -> int | None:
     return venue_id
 
 
-async def venue_scope(request: Request) -> VenueScope:
+async def venue_scope(request: Request[Any, Any, Any]) -> VenueScope:
     """The :class:`~podium.core.venue.events.VenueScope` of this request's venue.
 
     :raises NotFound: before any venue exists (run ``podium demo``).

@@ -22,7 +22,9 @@ from piccolo.query import Sum
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic, for_update
 from podium.core.errors import Conflict, InvalidInput, NotFound
-from podium.core.events import ChangeAction, EventChange, EventsChanged
+# EventChange is re-exported (``as``) for podium.core.venue.service, which offers it with
+# the rest of the venue room.
+from podium.core.events import ChangeAction, EventChange as EventChange, EventsChanged
 from podium.core.outbox import record
 from podium.core.plugins import PluginHost
 from podium.core.validation import DEFAULT_LIMIT, check_instant, check_page, clean_text, is_id, whole_number

@@ -112,7 +112,8 @@ def build_calendar(
             _fill(override, event, tz, kind_labels.get(event["kind"], event["kind"]))
             cal.add_component(override)
     cal.add_missing_timezones()
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()  # icalendar leaves to_ical() unannotated
+    return ical
 
 
 def _recur(rule: str, tz: str) -> vRecur:

@@ -80,19 +80,19 @@ class Clock:
         return self.local(value).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
-async def _venue_row(request: Request) -> dict[str, Any] | None:
+async def _venue_row(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
     venue_id = await current_venue_id(request)
     if venue_id is None:
         return None
     return await Venue.select().where(Venue.id == venue_id).first()
 
 
-def _kind_map(request: Request) -> dict[str, EventKind]:
+def _kind_map(request: Request[Any, Any, Any]) -> dict[str, EventKind]:
     registry = event_kinds(request.app.state.plugin_host)
     return dict(registry.items())
 
 
-def _base_context(request: Request, venue: dict[str, Any] | None) -> dict[str, Any]:
+def _base_context(request: Request[Any, Any, Any], venue: dict[str, Any] | None) -> dict[str, Any]:
     tz = venue["timezone"] if venue else "Europe/Paris"
     return {
         "venue": venue,
@@ -108,7 +108,7 @@ def _base_context(request: Request, venue: dict[str, Any] | None) -> dict[str, A
 
 
 @get("/", include_in_schema=False)
-async def home(request: Request) -> Template:
+async def home(request: Request[Any, Any, Any]) -> Template:
     """The venue home page: what is on now and next, and today's sessions with places left."""
     async with reading():
         venue = await _venue_row(request)
@@ -121,7 +121,7 @@ async def home(request: Request) -> Template:
 
 
 @get("/calendar", include_in_schema=False)
-async def calendar(request: Request, week: FromQuery[str | None] = None,
+async def calendar(request: Request[Any, Any, Any], week: FromQuery[str | None] = None,
                    space: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None) -> Template:
     """The week calendar (``?week=2026-W48``, optional ``&space=<id>``); htmx swaps the
     ``#calendar`` container when navigating weeks."""
@@ -171,7 +171,7 @@ async def calendar(request: Request, week: FromQuery[str | None] = None,
 # --------------------------------------------------------------------------------------
 
 
-async def _event_page_context(request: Request, event_id: int) -> dict[str, Any]:
+async def _event_page_context(request: Request[Any, Any, Any], event_id: int) -> dict[str, Any]:
     async with reading():
         event = await get_event(event_id)
         venue = await Venue.select().where(Venue.id == event["venue_id"]).first()
@@ -189,13 +189,13 @@ async def _event_page_context(request: Request, event_id: int) -> dict[str, Any]
 
 
 @get("/events/{event_id:int}", include_in_schema=False)
-async def event_page(request: Request, event_id: Id) -> Template:
+async def event_page(request: Request[Any, Any, Any], event_id: Id) -> Template:
     """An event: when, where, places left (live), the booking form, organiser actions."""
     ctx = await _event_page_context(request, event_id)
     return render(request, "venue/event.html", ctx)
 
 
-async def _booking_panel(request: Request, event_id: int, *, message: str = "",
+async def _booking_panel(request: Request[Any, Any, Any], event_id: int, *, message: str = "",
                          error: str = "", status: int = 200) -> Template:
     ctx = await _event_page_context(request, event_id)
     ctx.update(message=message, error=error)
@@ -213,7 +213,7 @@ def _int_field(form: FormMultiDict, name: str, *, default: int | None = None) ->
 
 
 @post("/events/{event_id:int}/book", include_in_schema=False, guards=SIGNED_IN)
-async def book_page(request: Request, event_id: Id) -> Any:
+async def book_page(request: Request[Any, Any, Any], event_id: Id) -> Any:
     """Book places from the event page (htmx swaps the booking panel)."""
     form = await request.form()
     htmx = is_partial_request(request)
@@ -233,7 +233,7 @@ async def book_page(request: Request, event_id: Id) -> Any:
 
 
 @post("/bookings/{booking_id:int}/cancel", include_in_schema=False, guards=SIGNED_IN)
-async def cancel_booking_page(request: Request, booking_id: Id) -> Any:
+async def cancel_booking_page(request: Request[Any, Any, Any], booking_id: Id) -> Any:
     """Cancel one of my bookings (from the event page or from My bookings)."""
     form = await request.form()
     booking = await cancel_booking(booking_id, request.user)
@@ -243,7 +243,7 @@ async def cancel_booking_page(request: Request, booking_id: Id) -> Any:
 
 
 @get("/me/bookings", include_in_schema=False, guards=SIGNED_IN)
-async def my_bookings(request: Request) -> Template:
+async def my_bookings(request: Request[Any, Any, Any]) -> Template:
     """The signed-in user's bookings, upcoming first, then past and cancelled ones."""
     async with reading():
         venue = await _venue_row(request)
@@ -308,12 +308,12 @@ def _echo(form: FormMultiDict) -> dict[str, Any]:
     """What the user typed, to refill the form after an error."""
     keys = ("title", "kind", "description", "starts_at", "ends_at", "capacity",
             "setup_minutes", "teardown_minutes", "rule")
-    echo = {k: str(form.get(k, "")) for k in keys}
+    echo: dict[str, str | list[str]] = {k: str(form.get(k, "")) for k in keys}
     echo["spaces"] = [str(s) for s in form.getall("spaces", [])]
     return echo
 
 
-async def _form_page(request: Request, *, event: dict[str, Any] | None, form: dict[str, Any],
+async def _form_page(request: Request[Any, Any, Any], *, event: dict[str, Any] | None, form: dict[str, Any],
                      errors: list[str] | None = None, conflicts: list[dict[str, Any]] | None = None,
                      acknowledgeable: bool = False, status: int = 200) -> Template:
     scope = await venue_scope(request)
@@ -353,13 +353,13 @@ def _blank_form(clock: Clock) -> dict[str, Any]:
 
 
 @get("/events/new", include_in_schema=False, guards=ORGANISER)
-async def new_event_page(request: Request) -> Template:
+async def new_event_page(request: Request[Any, Any, Any]) -> Template:
     """The form to create an event or a recurring series."""
     scope = await venue_scope(request)
     return await _form_page(request, event=None, form=_blank_form(Clock(scope.tz)))
 
 
-async def _submit(request: Request, event_id: int | None) -> Any:
+async def _submit(request: Request[Any, Any, Any], event_id: int | None) -> Any:
     form = await request.form()
     scope = await venue_scope(request)
     acknowledge = str(form.get("acknowledge_conflicts", "")).lower() in {"on", "1", "true", "yes"}
@@ -403,13 +403,13 @@ def _sentence(text: str) -> str:
 
 
 @post("/events/new", include_in_schema=False, guards=ORGANISER)
-async def new_event_submit(request: Request) -> Any:
+async def new_event_submit(request: Request[Any, Any, Any]) -> Any:
     """Create the event (or series); conflicts come back as warnings on the form."""
     return await _submit(request, None)
 
 
 @get("/events/{event_id:int}/edit", include_in_schema=False, guards=ORGANISER)
-async def edit_event_page(request: Request, event_id: Id) -> Template:
+async def edit_event_page(request: Request[Any, Any, Any], event_id: Id) -> Template:
     """The form to change an event (or one occurrence of a series)."""
     scope = await venue_scope(request)
     event = await get_event(event_id)
@@ -427,13 +427,13 @@ async def edit_event_page(request: Request, event_id: Id) -> Template:
 
 
 @post("/events/{event_id:int}/edit", include_in_schema=False, guards=ORGANISER)
-async def edit_event_submit(request: Request, event_id: Id) -> Any:
+async def edit_event_submit(request: Request[Any, Any, Any], event_id: Id) -> Any:
     """Save the changes; conflicts come back as warnings on the form."""
     return await _submit(request, event_id)
 
 
 @post("/events/{event_id:int}/cancel", include_in_schema=False, guards=ORGANISER)
-async def cancel_event_page(request: Request, event_id: Id) -> Redirect:
+async def cancel_event_page(request: Request[Any, Any, Any], event_id: Id) -> Redirect:
     """Cancel an event, or one date of a series on its own."""
     scope = await venue_scope(request)
     event = await cancel_event(scope, event_id, request.user)
@@ -445,7 +445,7 @@ async def cancel_event_page(request: Request, event_id: Id) -> Redirect:
 # --------------------------------------------------------------------------------------
 
 
-async def _feed(request: Request, venue_id: int, space_id: int | None) -> Response:
+async def _feed(request: Request[Any, Any, Any], venue_id: int, space_id: int | None) -> Response[bytes]:
     async with reading():
         venue = await Venue.select().where(Venue.id == venue_id).first()
         if venue is None:
@@ -467,15 +467,17 @@ async def _feed(request: Request, venue_id: int, space_id: int | None) -> Respon
                     headers={"content-disposition": f'inline; filename="{filename}"'})
 
 
+# The feed handlers answer ``Response[Any]``: Litestar documents the type argument as the
+# body's JSON schema, and an iCalendar body has none (``Response[bytes]`` would claim a string).
 @get("/venues/{venue_id:int}/calendar.ics", tags=["venue"], summary="iCalendar feed of a venue")
-async def venue_feed(request: Request, venue_id: Id) -> Response:
+async def venue_feed(request: Request[Any, Any, Any], venue_id: Id) -> Response[Any]:
     """Every event of the venue (from 90 days ago) as iCalendar; series as RRULE + EXDATE."""
     return await _feed(request, venue_id, None)
 
 
 @get("/venues/{venue_id:int}/spaces/{space_id:int}/calendar.ics", tags=["venue"],
      summary="iCalendar feed of one space")
-async def space_feed(request: Request, venue_id: Id, space_id: Id) -> Response:
+async def space_feed(request: Request[Any, Any, Any], venue_id: Id, space_id: Id) -> Response[Any]:
     """The events using one space, as iCalendar."""
     return await _feed(request, venue_id, space_id)
 

@@ -333,7 +333,9 @@ def _registering(name: str, hook: str, *items: str):
         for item in items:
             registry.add(item, {"name": item, "by": name})
 
-    return make_plugin(name, **{hook: register})
+    # mypy matches the unpacked dict against each keyword of make_plugin (scope, version...);
+    # its one key is always a hook name.
+    return make_plugin(name, **{hook: register})  # type: ignore[arg-type]
 
 
 @pytest.mark.hooks(*[hook for hook, _ in REGISTRY_CASES])

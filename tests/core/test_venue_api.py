@@ -245,7 +245,7 @@ class AgeLimit:
     PODIUM_PLUGIN = PluginMeta(name="age_limit", scope="venue")
 
     def __init__(self) -> None:
-        self.changes = []
+        self.changes: list[tuple[str, int]] = []
 
     @hookimpl
     async def podium_validate_booking(self, event, user, places):

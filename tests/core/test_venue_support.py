@@ -46,7 +46,9 @@ async def many_users(prefix: str, count: int, roles: str = "fan") -> list[Any]:
     from podium.core.testing import DEFAULT_PASSWORD
 
     first = await create_user(f"{prefix}0", DEFAULT_PASSWORD, roles)
-    digest = (await User.select(User.password_hash).where(User.id == first.id).first())["password_hash"]
+    row = await User.select(User.password_hash).where(User.id == first.id).first()
+    assert row is not None
+    digest = row["password_hash"]
     stamp = datetime.now(timezone.utc)
     await User.insert(*[
         User(username=f"{prefix}{i}", display_name=f"{prefix}{i}", password_hash=digest,
