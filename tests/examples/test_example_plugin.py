@@ -72,17 +72,25 @@ async def test_page_is_gated_until_an_admin_enables_it(podium_app, podium_client
 @pytest.mark.hooks("podium_events_changed")
 async def test_its_hook_is_called_only_when_enabled(podium_db):
     from podium.core.activation.service import set_enabled
+    from podium.core.events import EventChange, EventsChanged
+    from podium.core.outbox import record
+    from podium.core.outbox.dispatcher import Dispatcher
     from podium_hello.service import changes_seen
 
     host = plugin_host(["hello"], use_entry_points=True)
-    changes = [{"action": "created", "event_id": 1}]
-    await host.acall_for(await enabled_plugins(host, 1), "podium_events_changed", changes=changes)
+    outbox = Dispatcher(host)
+
+    async def change_at(venue_id: int) -> None:
+        await record(EventsChanged(venue_id=venue_id, changes=(EventChange("created", 1, {}),)))
+        await outbox.drain()
+
+    await change_at(1)
     assert await changes_seen() == 0
     await set_enabled(host, "hello", "venue", 1, True)
-    await host.acall_for(await enabled_plugins(host, 1), "podium_events_changed", changes=changes)
+    await change_at(1)
     assert await changes_seen() == 1
     # Another venue has not enabled it.
-    await host.acall_for(await enabled_plugins(host, 2), "podium_events_changed", changes=changes)
+    await change_at(2)
     assert await changes_seen() == 1
 
 
