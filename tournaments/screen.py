@@ -30,22 +30,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
-from urllib.parse import urlencode
-
-from litestar import MediaType, Request, get
-from litestar.params import FromQuery, QueryParameter
-from litestar.response import Response, Template
+from typing import Any
 
 from podium.core.errors import InvalidInput
-from podium.core.pages import render
-from podium.tournaments import service
-from podium.tournaments.api import Id, topic
+from podium.tournaments.catalogue import get_tournament
+from podium.tournaments.matches import LIVE, MAX_MATCH_LIMIT, list_matches, match_dict
+from podium.tournaments.matches import standings as current_standings
+from podium.tournaments.registration import list_entrants
 from podium.tournaments.render_cache import cached_fragment, render_template
 from podium.tournaments.tables import MatchRow
 
-# Statuses of a match someone can play now (or is playing): what "live" means.
-LIVE = frozenset({"ready", "in_progress", "awaiting_confirmation", "disputed", "needs_replay"})
 ELIMINATION = ("winners", "losers", "final")
 BRACKET_LABELS = {"winners": "Winners bracket", "losers": "Losers bracket", "final": "Finals"}
 GROUP_ROWS = 16  # table lines of the groups sharing one screen page
@@ -64,11 +58,6 @@ ROTATE_SECONDS = 12
 MAX_ROTATE = 3600
 MAX_PAGE = 10_000
 BRACKET_PARAM_MAX = 40
-
-PageNumber = Annotated[int | None, QueryParameter(ge=1, le=MAX_PAGE,
-                                                   description="Fix this page (1-based).")]
-Rotate = Annotated[int | None, QueryParameter(ge=0, le=MAX_ROTATE,
-                                              description="Seconds per page; 0 stops.")]
 
 
 # --------------------------------------------------------------------------------------
@@ -93,12 +82,11 @@ async def bracket_fragment(app: Any, tournament_id: int) -> str:
     version of the tournament."""
 
     async def build(_key: Any) -> str:
-        t = await service.get_tournament(tournament_id)
-        matches, _total = await service.list_matches(tournament_id,
-                                                     limit=service.MAX_MATCH_LIMIT)
-        standings = await service.standings(app.state.plugin_host, tournament_id)
+        t = await get_tournament(tournament_id)
+        rows, _total = await list_matches(tournament_id, limit=MAX_MATCH_LIMIT)
+        ranked = await current_standings(app.state.plugin_host, tournament_id)
         return render_template(app, "tournaments/partials/bracket.html", {
-            "t": t, "bracket": group_bracket(matches), "standings": standings})
+            "t": t, "bracket": group_bracket(rows), "standings": ranked})
 
     return await cached_fragment(app, "bracket", tournament_id, build)
 
@@ -431,11 +419,13 @@ def sidebar(matches: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------
-# Routes
+# The screen's body (cached per version)
 # --------------------------------------------------------------------------------------
 
 
-def _check_bracket(bracket: str | None) -> str | None:
+def check_bracket(bracket: str | None) -> str | None:
+    """The ``bracket`` view option: a bracket's or a group's name (400 otherwise), or
+    ``None`` for all."""
     if bracket is None or bracket == "":
         return None
     if len(bracket) > BRACKET_PARAM_MAX or not bracket.replace("_", "").replace("-", "").isalnum():
@@ -449,18 +439,18 @@ async def screen_body(app: Any, tournament_id: int, page: int | None, bracket: s
     per tournament version."""
 
     async def build(key: tuple[int, str, int, str]) -> str:
-        t = await service.get_tournament(tournament_id)
+        t = await get_tournament(tournament_id)
         rows = await MatchRow.select().where(MatchRow.tournament == tournament_id).order_by(
             MatchRow.position_index)
         matches = []
         for row in rows:
-            data = service.match_dict(row)
+            data = match_dict(row)
             data["updated_at"] = str(row["updated_at"])
             data["score"] = score(data)
             matches.append(data)
-        standings = await service.standings(app.state.plugin_host, tournament_id)
-        entrants = await service.list_entrants(tournament_id, ("registered",))
-        pages = screen_pages(t, matches, standings, entrants, bracket)
+        ranked = await current_standings(app.state.plugin_host, tournament_id)
+        entrants = await list_entrants(tournament_id, ("registered",))
+        pages = screen_pages(t, matches, ranked, entrants, bracket)
         total = len(pages)
         fixed = None
         if page is not None and pages:
@@ -474,34 +464,3 @@ async def screen_body(app: Any, tournament_id: int, page: int | None, bracket: s
         })
 
     return await cached_fragment(app, "screen", tournament_id, build, page, bracket, rotate)
-
-
-def _view(page: int | None, bracket: str | None, rotate: int | None) -> tuple[
-        int | None, str | None, int]:
-    return page, _check_bracket(bracket), ROTATE_SECONDS if rotate is None else rotate
-
-
-@get("/tournaments/{tournament_id:int}/screen", include_in_schema=False)
-async def screen_page(request: Request, tournament_id: Id, page: PageNumber = None,
-                      bracket: FromQuery[str | None] = None, rotate: Rotate = None) -> Template:
-    """The big-screen view: bracket pages that rotate, the calls, live over SSE."""
-    page, bracket, seconds = _view(page, bracket, rotate)
-    body = await screen_body(request.app, tournament_id, page, bracket, seconds)
-    query = urlencode({k: v for k, v in (("page", page), ("bracket", bracket),
-                                         ("rotate", rotate)) if v is not None})
-    return render(request, "tournaments/screen.html", {
-        "tournament_id": tournament_id, "body": body, "topic": topic(tournament_id),
-        "body_url": f"/tournaments/{tournament_id}/screen/body" + (f"?{query}" if query else ""),
-    }, partial=False)
-
-
-@get("/tournaments/{tournament_id:int}/screen/body", include_in_schema=False)
-async def screen_body_partial(request: Request, tournament_id: Id, page: PageNumber = None,
-                              bracket: FromQuery[str | None] = None, rotate: Rotate = None) -> Response[str]:
-    """The screen's body alone (what the screen re-fetches when the tournament changes)."""
-    page, bracket, seconds = _view(page, bracket, rotate)
-    return Response(await screen_body(request.app, tournament_id, page, bracket, seconds),
-                    media_type=MediaType.HTML)
-
-
-SCREEN_ROUTES = [screen_page, screen_body_partial]

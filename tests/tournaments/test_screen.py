@@ -49,7 +49,7 @@ async def test_screen_is_public_and_live_over_sse(podium_app, podium_client):
     m = (await matches(c, t["id"], status="ready"))[0]
     await MatchRow.update({MatchRow.station: 7, MatchRow.status: "in_progress"}).where(
         MatchRow.id == m["id"])
-    from podium.tournaments.service import bump_version
+    from podium.tournaments.kernel import bump_version
 
     await bump_version(t["id"])
     page = await c.get(f"/tournaments/{t['id']}/screen")  # anonymous
@@ -158,3 +158,4 @@ def test_small_double_elimination_windows_share_a_page():
     assert titles[-1] == "Grand final" and "Grand final reset" not in titles
     side = screen.sidebar(ms)
     assert [m["key"] for m in side["up_next"]][:2] == ["W2-1", "W2-2"]
+
