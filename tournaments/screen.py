@@ -1,22 +1,27 @@
-"""The venue's big screen (``/tournaments/{id}/screen``) and the cached bracket fragment.
+"""The venue's big screen (``/tournaments/{id}/screen``) and the tournament page's bracket
+fragment: what they show, rendered once per tournament version.
 
 The screen is public (no login), dark, high-contrast and sized for a 1080p screen read
 from 3 m; it never scrolls. Instead the tournament is cut into *pages* that fit the
 screen, and the page rotates every few seconds (a few lines of inline script; without
-script the first page shows). Pages focus on what is being played:
+script the first page shows). Pages focus on what is being played. Each bracket is drawn
+the way its format describes it (:class:`~podium.tournaments.engine.Drawing`, from the
+format's ``drawing(stage, bracket)``):
 
-* elimination brackets (``winners`` with the ``final`` matches to its right, ``losers``):
-  a window of up to :data:`COLUMNS` rounds starting at the earliest live round, cut
-  vertically into sub-trees of at most :data:`ROWS` matches; sub-trees with nothing live
-  are left out while something else is live; two small windows share a page;
-* groups (round robin, the first stage of groups then playoffs): a table per group with
-  the matches of its current round;
-* Swiss: the current round's matches (live ones first), then the standings;
-* free-for-all: the lobbies of the live round with points and placings;
-* before the start, the field and its check-ins; at the end, the podium.
+* ``tree`` (elimination brackets: ``winners`` with the ``final`` matches to its right,
+  ``losers``; any other bracket as a tree of its own): a window of up to :data:`COLUMNS`
+  rounds starting at the earliest live round, cut vertically into sub-trees of at most
+  :data:`ROWS` matches; sub-trees with nothing live are left out while something else is
+  live; two small windows share a page;
+* ``groups`` (round robin, the groups before playoffs): a table per group with the
+  matches of its current round;
+* ``rounds`` (Swiss): the current round's matches (live ones first), then the standings;
+* ``lobbies`` (free-for-all): the lobbies of the live round with points and placings.
 
-A sidebar shows the calls ("Station 7 — A vs B": matches called to a station), the next
-ready matches and the latest results.
+A format that says nothing is drawn as lobbies where its matches have more than two sides,
+else as trees. Before the start the screen shows the field and its check-ins; at the end,
+the podium. A sidebar shows the calls ("Station 7 — A vs B": matches called to a station),
+the next ready matches and the latest results.
 
 The body of the screen is a fragment rendered once per tournament version and variant
 (:mod:`podium.tournaments.render_cache`); the page re-fetches it when the tournament's SSE
@@ -28,24 +33,25 @@ its name), ``rotate`` (seconds per page, 0 to stop; default :data:`ROTATE_SECOND
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from podium.core.errors import InvalidInput
 from podium.tournaments.catalogue import get_tournament
+from podium.tournaments.engine import Drawing
+from podium.tournaments.formats import formats
 from podium.tournaments.matches import LIVE, MAX_MATCH_LIMIT, list_matches, match_dict
 from podium.tournaments.matches import standings as current_standings
 from podium.tournaments.registration import list_entrants
 from podium.tournaments.render_cache import cached_fragment, render_template
 from podium.tournaments.tables import MatchRow
 
-ELIMINATION = ("winners", "losers", "final")
 BRACKET_LABELS = {"winners": "Winners bracket", "losers": "Losers bracket", "final": "Finals"}
 GROUP_ROWS = 16  # table lines of the groups sharing one screen page
 ROWS = 8  # matches per bracket column on one screen page (two names each)
 COLUMNS = 5  # rounds side by side on one screen page
-CARDS_PER_PAGE = 24  # Swiss matches per page (3 columns of 8)
+CARDS_PER_PAGE = 24  # matches of a round per page (3 columns of 8)
 STANDINGS_PER_PAGE = 28  # two columns of 14
 MAX_STANDINGS_PAGES = 3
 LOBBIES_PER_PAGE = 8
@@ -58,6 +64,9 @@ ROTATE_SECONDS = 12
 MAX_ROTATE = 3600
 MAX_PAGE = 10_000
 BRACKET_PARAM_MAX = 40
+
+# How a format draws a bracket of a stage: its ``drawing(stage, bracket)``, or nothing said.
+DrawingOf = Callable[[int, str], Drawing | None]
 
 
 # --------------------------------------------------------------------------------------
@@ -208,10 +217,10 @@ def _visible_final(matches: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         s.get("entrant_id") for s in m["slots"]))]
 
 
-def elimination_panels(stage_matches: Mapping[str, Sequence[Mapping[str, Any]]],
-                       stage_label: str = "") -> list[Panel]:
-    """Tree panels of one stage's elimination brackets: winners (with the finals to its
-    right), then losers."""
+def tree_stage_panels(stage_matches: Mapping[str, Sequence[Mapping[str, Any]]],
+                      stage_label: str = "") -> list[Panel]:
+    """Tree panels of one stage's brackets: winners (with the finals to its right), then
+    losers, then any other bracket as a tree of its own (rounds titled by number)."""
     def rounds_of(bracket: str) -> list[tuple[int, list[Mapping[str, Any]]]]:
         by_round: dict[int, list[Mapping[str, Any]]] = {}
         for m in stage_matches.get(bracket, []):
@@ -234,6 +243,10 @@ def elimination_panels(stage_matches: Mapping[str, Sequence[Mapping[str, Any]]],
         last = losers[-1][0]
         panels += tree_panels("losers", f"{stage_label}Losers bracket",
                               [(round_title("losers", n, len(ms), last), ms) for n, ms in losers])
+    for bracket in stage_matches:
+        if bracket not in BRACKET_LABELS:
+            panels += tree_panels(bracket, f"{stage_label}{bracket}",
+                                  [(f"Round {n}", ms) for n, ms in rounds_of(bracket)])
     return panels
 
 
@@ -258,9 +271,10 @@ def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
     return [list(items[i:i + size]) for i in range(0, len(items), size)] or [[]]
 
 
-def swiss_panels(matches: Sequence[Mapping[str, Any]], standings: Sequence[Mapping[str, Any]]
+def round_panels(matches: Sequence[Mapping[str, Any]], standings: Sequence[Mapping[str, Any]]
                  ) -> list[Panel]:
-    """The current Swiss round (live matches first), then the standings."""
+    """The current round (live matches first), then the standings: the ``rounds`` drawing
+    (Swiss)."""
     panels = []
     if matches:
         current = max(m["round"] for m in matches)
@@ -293,7 +307,8 @@ def standings_panels(standings: Sequence[Mapping[str, Any]], title: str = "Stand
 
 def lobby_panels(matches: Sequence[Mapping[str, Any]], standings: Sequence[Mapping[str, Any]]
                  ) -> list[Panel]:
-    """Free-for-all lobbies of the live round (else the last), with placings and points."""
+    """The lobbies of the live round (else the last), with placings and points: the
+    ``lobbies`` drawing (free-for-all)."""
     by_lobby = {r.get("lobby"): {} for r in standings}
     for r in standings:
         by_lobby[r.get("lobby")][r["entrant_id"]] = r
@@ -337,13 +352,58 @@ def pack(panels: Sequence[Panel]) -> list[Page]:
     return pages
 
 
+def drawing_of(fmt: object | None) -> DrawingOf:
+    """The format's description of how it is drawn (``drawing(stage, bracket)``); a format
+    without one (or no format at all) says nothing."""
+    said = getattr(fmt, "drawing", None)
+    return said if callable(said) else (lambda _stage, _bracket: None)
+
+
+def _kind(said: object, stage_matches: Iterable[Mapping[str, Any]]) -> Drawing:
+    """What the format said, if it is a drawing; else lobbies when the stage has a match
+    of more than two sides, else a tree."""
+    try:
+        return Drawing(said)
+    except ValueError:
+        multi_sided = any(len(m["slots"]) > 2 for m in stage_matches)
+        return Drawing.LOBBIES if multi_sided else Drawing.TREE
+
+
+def stage_panels(stage: int, brackets: Mapping[str, Sequence[Mapping[str, Any]]],
+                 standings: Sequence[Mapping[str, Any]], drawing: DrawingOf,
+                 stage_label: str = "") -> list[Panel]:
+    """The panels of one stage: its brackets grouped by how the format draws them, each
+    group drawn together (the elimination brackets of a stage form one tree, its groups
+    share the group tables)."""
+    every = [m for ms in brackets.values() for m in ms]
+    by_kind: dict[Drawing, dict[str, Sequence[Mapping[str, Any]]]] = {}
+    for bracket, ms in brackets.items():
+        by_kind.setdefault(_kind(drawing(stage, bracket), every), {})[bracket] = ms
+    stage_standings = [r for r in standings if r.get("stage", stage) == stage]
+    panels: list[Panel] = []
+    for kind, chosen in by_kind.items():
+        drawn = [m for ms in chosen.values() for m in ms]
+        if kind is Drawing.LOBBIES:
+            panels += lobby_panels(drawn, standings)
+        elif kind is Drawing.ROUNDS:
+            panels += round_panels(drawn, standings)
+        elif kind is Drawing.GROUPS:
+            panels += group_panels(chosen, stage_standings or standings)
+        else:
+            panels += tree_stage_panels(chosen, stage_label)
+    return panels
+
+
 def screen_pages(t: Mapping[str, Any], matches: Sequence[Mapping[str, Any]],
                  standings: Sequence[Mapping[str, Any]], entrants: Sequence[Mapping[str, Any]],
-                 only_bracket: str | None = None) -> list[Page]:
+                 only_bracket: str | None = None, drawing: DrawingOf | None = None
+                 ) -> list[Page]:
     """Every page of the screen for a tournament in any format, live pages first.
 
     ``only_bracket`` keeps one bracket (``winners``, ``losers``, ``final``, a group's name,
-    ``swiss``, ``lobbies``) or ``standings``.
+    ``swiss``, ``lobbies``) or ``standings``. ``drawing`` is the format's description of
+    how each bracket is drawn (:func:`drawing_of`); without it, as for a format that says
+    nothing.
     """
     if t["status"] in ("draft", "registration") or not matches:
         field_rows = [e for e in entrants if e["status"] == "registered"]
@@ -358,20 +418,10 @@ def screen_pages(t: Mapping[str, Any], matches: Sequence[Mapping[str, Any]],
     stages: dict[int, dict[str, list[Mapping[str, Any]]]] = {}
     for m in matches:
         stages.setdefault(m["stage"], {}).setdefault(m["bracket"], []).append(m)
-    multi_stage = len(stages) > 1
+    label = "Playoffs · " if len(stages) > 1 else ""
     panels: list[Panel] = []
     for stage, brackets in sorted(stages.items()):
-        stage_standings = [r for r in standings if r.get("stage", stage) == stage]
-        lobbies = any(len(m["slots"]) > 2 for ms in brackets.values() for m in ms)
-        if lobbies:
-            panels += lobby_panels([m for ms in brackets.values() for m in ms], standings)
-        elif any(b in ELIMINATION for b in brackets):
-            label = "Playoffs · " if multi_stage else ""
-            panels += elimination_panels(brackets, label)
-        elif "swiss" in brackets:
-            panels += swiss_panels(brackets["swiss"], standings)
-        else:
-            panels += group_panels(brackets, stage_standings or standings)
+        panels += stage_panels(stage, brackets, standings, drawing or drawing_of(None), label)
     if t["status"] == "finished" and standings and not only_bracket:
         panels.insert(0, Panel("podium", "Final standings", rows=ROWS, items=list(standings[:8])))
     live = [p for p in panels if p.live]
@@ -450,7 +500,8 @@ async def screen_body(app: Any, tournament_id: int, page: int | None, bracket: s
             matches.append(data)
         ranked = await current_standings(app.state.plugin_host, tournament_id)
         entrants = await list_entrants(tournament_id, ("registered",))
-        pages = screen_pages(t, matches, ranked, entrants, bracket)
+        drawing = drawing_of(formats(app.state.plugin_host).get(t["format"]))
+        pages = screen_pages(t, matches, ranked, entrants, bracket, drawing)
         total = len(pages)
         fixed = None
         if page is not None and pages:
