@@ -63,16 +63,18 @@ async def seed_tournament(host: Any, name: str, fmt: str, entrants: int, *,
     """Create a tournament of ``entrants``, start it and record results for about ``play``
     of its playable matches (the better seed wins), then call a few ready matches to
     stations. Returns its id."""
-    from podium.tournaments import service
+    from podium.tournaments import catalogue
+    from podium.tournaments import play as playing  # ``play`` is this function's share
+    from podium.tournaments.kernel import bump_version, load_json, now
     from podium.tournaments.tables import Entrant, MatchRow
 
-    t = await service.create_tournament(host, None, {
+    t = await catalogue.create_tournament(host, None, {
         "name": name, "game": "Rocket League", "format": fmt, "options": options or {}}, None)
-    stamp = service._now()
+    stamp = now()
     await Entrant.insert(*[Entrant(tournament=t["id"], name=f"Team {i:03d}", seed=i,
                                    status="registered", created_at=stamp)
                            for i in range(1, entrants + 1)])
-    await service.start(host, t["id"], None)
+    await playing.start(host, t["id"], None)
     total = await MatchRow.count().where((MatchRow.tournament == t["id"])
                                          & (MatchRow.engine_status != "skipped"))
     target = int(total * play)
@@ -83,10 +85,10 @@ async def seed_tournament(host: Any, name: str, fmt: str, entrants: int, *,
         ).order_by(MatchRow.position_index).first()
         if ready is None:
             break
-        slots = service._loads(ready["slots"])
+        slots = load_json(ready["slots"])
         best = min(slots, key=lambda s: s["seed"])
         games = [[2, 1] if s is best else [1, 2] for s in slots[:1]] if len(slots) == 2 else []
-        await service.organiser_result(host, ready["id"], None, best["entrant_id"], games)
+        await playing.organiser_result(host, ready["id"], None, best["entrant_id"], games)
         played += 1
     ready = await MatchRow.select(MatchRow.id).where(
         (MatchRow.tournament == t["id"]) & (MatchRow.engine_status == "ready")
@@ -94,7 +96,7 @@ async def seed_tournament(host: Any, name: str, fmt: str, entrants: int, *,
     for number, row in enumerate(ready, start=1):
         await MatchRow.update({MatchRow.station: number, MatchRow.status: "in_progress"}).where(
             MatchRow.id == row["id"])
-    await service.bump_version(t["id"])
+    await bump_version(t["id"])
     return t["id"]
 
 

@@ -29,9 +29,13 @@ from typing import Any
 
 from openskill.models import PlackettLuce
 
+from podium.core.accounts.tables import User
 from podium.core.database import apart, atomic, run_apart
 from podium.core.errors import NotFound
-from podium.tournaments import service
+from podium.tournaments.catalogue import get_tournament
+from podium.tournaments.kernel import load_json, now
+from podium.tournaments.matches import match_dict
+from podium.tournaments.registration import list_entrants, set_seeding
 from podium.tournaments.tables import Entrant as EntrantRow
 from podium.tournaments.tables import (
     MatchRow,
@@ -87,7 +91,7 @@ def compute(results: list[Mapping[str, Any]], sides: Mapping[int, list[int]]
     ratings: dict[int, Any] = {}
     stats: dict[int, dict[str, int]] = {}
     for r in results:
-        parts = [p for p in service._loads(r["participants"]) if p is not None]
+        parts = [p for p in load_json(r["participants"]) if p is not None]
         if r["forfeit"] or len(parts) < 2:
             continue
         teams, owners = [], []
@@ -121,7 +125,7 @@ async def _recompute(key: str, ids: list[int], tournaments: dict[int, str], curr
             ResultLog.tournament.is_in(ids or [0]) & ResultLog.superseded_by.is_null()
         ).order_by(ResultLog.id)
         table = compute(results, await _sides(ids) if ids else {})
-        stamp = service._now()
+        stamp = now()
         shown = next(iter(tournaments.values()), game)
         await PlayerRating.delete().where(PlayerRating.game == key)
         if table:
@@ -169,9 +173,9 @@ async def user_ratings(user_id: int) -> list[dict[str, Any]]:
 async def entrant_ratings(tournament_id: int) -> dict[int, float | None]:
     """Each registered entrant's rating for seeding: the organiser's ``rating`` when set,
     else the players' openskill ordinal in this game (a team's mean), else ``None``."""
-    t = await service.get_tournament(tournament_id)
+    t = await get_tournament(tournament_id)
     key = await fresh(t["game"])
-    entrants = await service.list_entrants(tournament_id, ("registered",))
+    entrants = await list_entrants(tournament_id, ("registered",))
     sides = await _sides([tournament_id])
     stored = {r["user"]: r["ordinal"] for r in await PlayerRating.select(
         PlayerRating.user, PlayerRating.ordinal).where(PlayerRating.game == key)}
@@ -189,10 +193,10 @@ async def seed_by_rating(tournament_id: int) -> list[dict[str, Any]]:
     """Re-seed the registered field by rating (unrated entrants last, in their current
     order)."""
     ratings = await entrant_ratings(tournament_id)
-    current = [e["id"] for e in await service.list_entrants(tournament_id, ("registered",))]
+    current = [e["id"] for e in await list_entrants(tournament_id, ("registered",))]
     order = sorted(current, key=lambda e: (ratings[e] is None, -(ratings[e] or 0),
                                            current.index(e)))
-    return await service.set_seeding(tournament_id, order)
+    return await set_seeding(tournament_id, order)
 
 
 async def profile(username: str) -> dict[str, Any]:
@@ -200,8 +204,6 @@ async def profile(username: str) -> dict[str, Any]:
 
     :raises NotFound: no such user.
     """
-    from podium.core.accounts.tables import User
-
     user = await User.select(User.id, User.username, User.display_name).where(
         User.username == username).first()
     if user is None:
@@ -221,7 +223,7 @@ async def profile(username: str) -> dict[str, Any]:
             & (MatchRow.engine_status == "completed")).order_by(MatchRow.updated_at,
                                                                 ascending=False)
         for row in rows:
-            m = service.match_dict(row)
+            m = match_dict(row)
             mine = [s["entrant_id"] for s in m["slots"] if s.get("entrant_id") in entrant_ids]
             if not mine:
                 continue

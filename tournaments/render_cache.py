@@ -2,7 +2,7 @@
 
 A tournament's ``log_version`` changes inside the transaction of every visible write (a
 result, a report or dispute, a station call, a registration, a check-in, the seeding, the
-start, a Swiss round; see :mod:`podium.tournaments.service`). A fragment that depends only
+start, a Swiss round; see :func:`podium.tournaments.kernel.bump_version`). A fragment that depends only
 on the tournament (the bracket, the standings, the screen view) is therefore rendered once
 per version and served from memory until the next write:
 

@@ -1,22 +1,27 @@
-"""The venue's big screen (``/tournaments/{id}/screen``) and the cached bracket fragment.
+"""The venue's big screen (``/tournaments/{id}/screen``) and the tournament page's bracket
+fragment: what they show, rendered once per tournament version.
 
 The screen is public (no login), dark, high-contrast and sized for a 1080p screen read
 from 3 m; it never scrolls. Instead the tournament is cut into *pages* that fit the
 screen, and the page rotates every few seconds (a few lines of inline script; without
-script the first page shows). Pages focus on what is being played:
+script the first page shows). Pages focus on what is being played. Each bracket is drawn
+the way its format describes it (:class:`~podium.tournaments.engine.Drawing`, from the
+format's ``drawing(stage, bracket)``):
 
-* elimination brackets (``winners`` with the ``final`` matches to its right, ``losers``):
-  a window of up to :data:`COLUMNS` rounds starting at the earliest live round, cut
-  vertically into sub-trees of at most :data:`ROWS` matches; sub-trees with nothing live
-  are left out while something else is live; two small windows share a page;
-* groups (round robin, the first stage of groups then playoffs): a table per group with
-  the matches of its current round;
-* Swiss: the current round's matches (live ones first), then the standings;
-* free-for-all: the lobbies of the live round with points and placings;
-* before the start, the field and its check-ins; at the end, the podium.
+* ``tree`` (elimination brackets: ``winners`` with the ``final`` matches to its right,
+  ``losers``; any other bracket as a tree of its own): a window of up to :data:`COLUMNS`
+  rounds starting at the earliest live round, cut vertically into sub-trees of at most
+  :data:`ROWS` matches; sub-trees with nothing live are left out while something else is
+  live; two small windows share a page;
+* ``groups`` (round robin, the groups before playoffs): a table per group with the
+  matches of its current round;
+* ``rounds`` (Swiss): the current round's matches (live ones first), then the standings;
+* ``lobbies`` (free-for-all): the lobbies of the live round with points and placings.
 
-A sidebar shows the calls ("Station 7 — A vs B": matches called to a station), the next
-ready matches and the latest results.
+A format that says nothing is drawn as lobbies where its matches have more than two sides,
+else as trees. Before the start the screen shows the field and its check-ins; at the end,
+the podium. A sidebar shows the calls ("Station 7 — A vs B": matches called to a station),
+the next ready matches and the latest results.
 
 The body of the screen is a fragment rendered once per tournament version and variant
 (:mod:`podium.tournaments.render_cache`); the page re-fetches it when the tournament's SSE
@@ -28,30 +33,25 @@ its name), ``rotate`` (seconds per page, 0 to stop; default :data:`ROTATE_SECOND
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated, Any
-from urllib.parse import urlencode
-
-from litestar import MediaType, Request, get
-from litestar.params import FromQuery, QueryParameter
-from litestar.response import Response, Template
+from typing import Any
 
 from podium.core.errors import InvalidInput
-from podium.core.pages import render
-from podium.tournaments import service
-from podium.tournaments.api import Id, topic
+from podium.tournaments.catalogue import get_tournament
+from podium.tournaments.engine import Drawing
+from podium.tournaments.formats import formats
+from podium.tournaments.matches import LIVE, MAX_MATCH_LIMIT, list_matches, match_dict
+from podium.tournaments.matches import standings as current_standings
+from podium.tournaments.registration import list_entrants
 from podium.tournaments.render_cache import cached_fragment, render_template
 from podium.tournaments.tables import MatchRow
 
-# Statuses of a match someone can play now (or is playing): what "live" means.
-LIVE = frozenset({"ready", "in_progress", "awaiting_confirmation", "disputed", "needs_replay"})
-ELIMINATION = ("winners", "losers", "final")
 BRACKET_LABELS = {"winners": "Winners bracket", "losers": "Losers bracket", "final": "Finals"}
 GROUP_ROWS = 16  # table lines of the groups sharing one screen page
 ROWS = 8  # matches per bracket column on one screen page (two names each)
 COLUMNS = 5  # rounds side by side on one screen page
-CARDS_PER_PAGE = 24  # Swiss matches per page (3 columns of 8)
+CARDS_PER_PAGE = 24  # matches of a round per page (3 columns of 8)
 STANDINGS_PER_PAGE = 28  # two columns of 14
 MAX_STANDINGS_PAGES = 3
 LOBBIES_PER_PAGE = 8
@@ -65,10 +65,8 @@ MAX_ROTATE = 3600
 MAX_PAGE = 10_000
 BRACKET_PARAM_MAX = 40
 
-PageNumber = Annotated[int | None, QueryParameter(ge=1, le=MAX_PAGE,
-                                                   description="Fix this page (1-based).")]
-Rotate = Annotated[int | None, QueryParameter(ge=0, le=MAX_ROTATE,
-                                              description="Seconds per page; 0 stops.")]
+# How a format draws a bracket of a stage: its ``drawing(stage, bracket)``, or nothing said.
+DrawingOf = Callable[[int, str], Drawing | None]
 
 
 # --------------------------------------------------------------------------------------
@@ -93,12 +91,11 @@ async def bracket_fragment(app: Any, tournament_id: int) -> str:
     version of the tournament."""
 
     async def build(_key: Any) -> str:
-        t = await service.get_tournament(tournament_id)
-        matches, _total = await service.list_matches(tournament_id,
-                                                     limit=service.MAX_MATCH_LIMIT)
-        standings = await service.standings(app.state.plugin_host, tournament_id)
+        t = await get_tournament(tournament_id)
+        rows, _total = await list_matches(tournament_id, limit=MAX_MATCH_LIMIT)
+        ranked = await current_standings(app.state.plugin_host, tournament_id)
         return render_template(app, "tournaments/partials/bracket.html", {
-            "t": t, "bracket": group_bracket(matches), "standings": standings})
+            "t": t, "bracket": group_bracket(rows), "standings": ranked})
 
     return await cached_fragment(app, "bracket", tournament_id, build)
 
@@ -220,10 +217,10 @@ def _visible_final(matches: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
         s.get("entrant_id") for s in m["slots"]))]
 
 
-def elimination_panels(stage_matches: Mapping[str, Sequence[Mapping[str, Any]]],
-                       stage_label: str = "") -> list[Panel]:
-    """Tree panels of one stage's elimination brackets: winners (with the finals to its
-    right), then losers."""
+def tree_stage_panels(stage_matches: Mapping[str, Sequence[Mapping[str, Any]]],
+                      stage_label: str = "") -> list[Panel]:
+    """Tree panels of one stage's brackets: winners (with the finals to its right), then
+    losers, then any other bracket as a tree of its own (rounds titled by number)."""
     def rounds_of(bracket: str) -> list[tuple[int, list[Mapping[str, Any]]]]:
         by_round: dict[int, list[Mapping[str, Any]]] = {}
         for m in stage_matches.get(bracket, []):
@@ -246,6 +243,10 @@ def elimination_panels(stage_matches: Mapping[str, Sequence[Mapping[str, Any]]],
         last = losers[-1][0]
         panels += tree_panels("losers", f"{stage_label}Losers bracket",
                               [(round_title("losers", n, len(ms), last), ms) for n, ms in losers])
+    for bracket in stage_matches:
+        if bracket not in BRACKET_LABELS:
+            panels += tree_panels(bracket, f"{stage_label}{bracket}",
+                                  [(f"Round {n}", ms) for n, ms in rounds_of(bracket)])
     return panels
 
 
@@ -270,9 +271,10 @@ def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
     return [list(items[i:i + size]) for i in range(0, len(items), size)] or [[]]
 
 
-def swiss_panels(matches: Sequence[Mapping[str, Any]], standings: Sequence[Mapping[str, Any]]
+def round_panels(matches: Sequence[Mapping[str, Any]], standings: Sequence[Mapping[str, Any]]
                  ) -> list[Panel]:
-    """The current Swiss round (live matches first), then the standings."""
+    """The current round (live matches first), then the standings: the ``rounds`` drawing
+    (Swiss)."""
     panels = []
     if matches:
         current = max(m["round"] for m in matches)
@@ -305,7 +307,8 @@ def standings_panels(standings: Sequence[Mapping[str, Any]], title: str = "Stand
 
 def lobby_panels(matches: Sequence[Mapping[str, Any]], standings: Sequence[Mapping[str, Any]]
                  ) -> list[Panel]:
-    """Free-for-all lobbies of the live round (else the last), with placings and points."""
+    """The lobbies of the live round (else the last), with placings and points: the
+    ``lobbies`` drawing (free-for-all)."""
     by_lobby = {r.get("lobby"): {} for r in standings}
     for r in standings:
         by_lobby[r.get("lobby")][r["entrant_id"]] = r
@@ -349,13 +352,58 @@ def pack(panels: Sequence[Panel]) -> list[Page]:
     return pages
 
 
+def drawing_of(fmt: object | None) -> DrawingOf:
+    """The format's description of how it is drawn (``drawing(stage, bracket)``); a format
+    without one (or no format at all) says nothing."""
+    said = getattr(fmt, "drawing", None)
+    return said if callable(said) else (lambda _stage, _bracket: None)
+
+
+def _kind(said: object, stage_matches: Iterable[Mapping[str, Any]]) -> Drawing:
+    """What the format said, if it is a drawing; else lobbies when the stage has a match
+    of more than two sides, else a tree."""
+    try:
+        return Drawing(said)
+    except ValueError:
+        multi_sided = any(len(m["slots"]) > 2 for m in stage_matches)
+        return Drawing.LOBBIES if multi_sided else Drawing.TREE
+
+
+def stage_panels(stage: int, brackets: Mapping[str, Sequence[Mapping[str, Any]]],
+                 standings: Sequence[Mapping[str, Any]], drawing: DrawingOf,
+                 stage_label: str = "") -> list[Panel]:
+    """The panels of one stage: its brackets grouped by how the format draws them, each
+    group drawn together (the elimination brackets of a stage form one tree, its groups
+    share the group tables)."""
+    every = [m for ms in brackets.values() for m in ms]
+    by_kind: dict[Drawing, dict[str, Sequence[Mapping[str, Any]]]] = {}
+    for bracket, ms in brackets.items():
+        by_kind.setdefault(_kind(drawing(stage, bracket), every), {})[bracket] = ms
+    stage_standings = [r for r in standings if r.get("stage", stage) == stage]
+    panels: list[Panel] = []
+    for kind, chosen in by_kind.items():
+        drawn = [m for ms in chosen.values() for m in ms]
+        if kind is Drawing.LOBBIES:
+            panels += lobby_panels(drawn, standings)
+        elif kind is Drawing.ROUNDS:
+            panels += round_panels(drawn, standings)
+        elif kind is Drawing.GROUPS:
+            panels += group_panels(chosen, stage_standings or standings)
+        else:
+            panels += tree_stage_panels(chosen, stage_label)
+    return panels
+
+
 def screen_pages(t: Mapping[str, Any], matches: Sequence[Mapping[str, Any]],
                  standings: Sequence[Mapping[str, Any]], entrants: Sequence[Mapping[str, Any]],
-                 only_bracket: str | None = None) -> list[Page]:
+                 only_bracket: str | None = None, drawing: DrawingOf | None = None
+                 ) -> list[Page]:
     """Every page of the screen for a tournament in any format, live pages first.
 
     ``only_bracket`` keeps one bracket (``winners``, ``losers``, ``final``, a group's name,
-    ``swiss``, ``lobbies``) or ``standings``.
+    ``swiss``, ``lobbies``) or ``standings``. ``drawing`` is the format's description of
+    how each bracket is drawn (:func:`drawing_of`); without it, as for a format that says
+    nothing.
     """
     if t["status"] in ("draft", "registration") or not matches:
         field_rows = [e for e in entrants if e["status"] == "registered"]
@@ -370,20 +418,10 @@ def screen_pages(t: Mapping[str, Any], matches: Sequence[Mapping[str, Any]],
     stages: dict[int, dict[str, list[Mapping[str, Any]]]] = {}
     for m in matches:
         stages.setdefault(m["stage"], {}).setdefault(m["bracket"], []).append(m)
-    multi_stage = len(stages) > 1
+    label = "Playoffs · " if len(stages) > 1 else ""
     panels: list[Panel] = []
     for stage, brackets in sorted(stages.items()):
-        stage_standings = [r for r in standings if r.get("stage", stage) == stage]
-        lobbies = any(len(m["slots"]) > 2 for ms in brackets.values() for m in ms)
-        if lobbies:
-            panels += lobby_panels([m for ms in brackets.values() for m in ms], standings)
-        elif any(b in ELIMINATION for b in brackets):
-            label = "Playoffs · " if multi_stage else ""
-            panels += elimination_panels(brackets, label)
-        elif "swiss" in brackets:
-            panels += swiss_panels(brackets["swiss"], standings)
-        else:
-            panels += group_panels(brackets, stage_standings or standings)
+        panels += stage_panels(stage, brackets, standings, drawing or drawing_of(None), label)
     if t["status"] == "finished" and standings and not only_bracket:
         panels.insert(0, Panel("podium", "Final standings", rows=ROWS, items=list(standings[:8])))
     live = [p for p in panels if p.live]
@@ -431,11 +469,13 @@ def sidebar(matches: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------------------
-# Routes
+# The screen's body (cached per version)
 # --------------------------------------------------------------------------------------
 
 
-def _check_bracket(bracket: str | None) -> str | None:
+def check_bracket(bracket: str | None) -> str | None:
+    """The ``bracket`` view option: a bracket's or a group's name (400 otherwise), or
+    ``None`` for all."""
     if bracket is None or bracket == "":
         return None
     if len(bracket) > BRACKET_PARAM_MAX or not bracket.replace("_", "").replace("-", "").isalnum():
@@ -449,18 +489,19 @@ async def screen_body(app: Any, tournament_id: int, page: int | None, bracket: s
     per tournament version."""
 
     async def build(key: tuple[int, str, int, str]) -> str:
-        t = await service.get_tournament(tournament_id)
+        t = await get_tournament(tournament_id)
         rows = await MatchRow.select().where(MatchRow.tournament == tournament_id).order_by(
             MatchRow.position_index)
         matches = []
         for row in rows:
-            data = service.match_dict(row)
+            data = match_dict(row)
             data["updated_at"] = str(row["updated_at"])
             data["score"] = score(data)
             matches.append(data)
-        standings = await service.standings(app.state.plugin_host, tournament_id)
-        entrants = await service.list_entrants(tournament_id, ("registered",))
-        pages = screen_pages(t, matches, standings, entrants, bracket)
+        ranked = await current_standings(app.state.plugin_host, tournament_id)
+        entrants = await list_entrants(tournament_id, ("registered",))
+        drawing = drawing_of(formats(app.state.plugin_host).get(t["format"]))
+        pages = screen_pages(t, matches, ranked, entrants, bracket, drawing)
         total = len(pages)
         fixed = None
         if page is not None and pages:
@@ -474,34 +515,3 @@ async def screen_body(app: Any, tournament_id: int, page: int | None, bracket: s
         })
 
     return await cached_fragment(app, "screen", tournament_id, build, page, bracket, rotate)
-
-
-def _view(page: int | None, bracket: str | None, rotate: int | None) -> tuple[
-        int | None, str | None, int]:
-    return page, _check_bracket(bracket), ROTATE_SECONDS if rotate is None else rotate
-
-
-@get("/tournaments/{tournament_id:int}/screen", include_in_schema=False)
-async def screen_page(request: Request, tournament_id: Id, page: PageNumber = None,
-                      bracket: FromQuery[str | None] = None, rotate: Rotate = None) -> Template:
-    """The big-screen view: bracket pages that rotate, the calls, live over SSE."""
-    page, bracket, seconds = _view(page, bracket, rotate)
-    body = await screen_body(request.app, tournament_id, page, bracket, seconds)
-    query = urlencode({k: v for k, v in (("page", page), ("bracket", bracket),
-                                         ("rotate", rotate)) if v is not None})
-    return render(request, "tournaments/screen.html", {
-        "tournament_id": tournament_id, "body": body, "topic": topic(tournament_id),
-        "body_url": f"/tournaments/{tournament_id}/screen/body" + (f"?{query}" if query else ""),
-    }, partial=False)
-
-
-@get("/tournaments/{tournament_id:int}/screen/body", include_in_schema=False)
-async def screen_body_partial(request: Request, tournament_id: Id, page: PageNumber = None,
-                              bracket: FromQuery[str | None] = None, rotate: Rotate = None) -> Response[str]:
-    """The screen's body alone (what the screen re-fetches when the tournament changes)."""
-    page, bracket, seconds = _view(page, bracket, rotate)
-    return Response(await screen_body(request.app, tournament_id, page, bracket, seconds),
-                    media_type=MediaType.HTML)
-
-
-SCREEN_ROUTES = [screen_page, screen_body_partial]

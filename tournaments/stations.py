@@ -27,7 +27,10 @@ from typing import Any
 from podium.core.database import atomic
 from podium.core.errors import Conflict, InvalidInput, NotFound
 from podium.core.venue.service import MAX_ID, clean_text
-from podium.tournaments import service
+from podium.core.venue.tables import Space
+from podium.tournaments.kernel import STARTED, Change, lock_tournament, now, record_change
+from podium.tournaments.matches import match_dict
+from podium.tournaments.projection import refresh_overlay
 from podium.tournaments.tables import Entrant as EntrantRow
 from podium.tournaments.tables import MatchRow, Station, StreamQueueItem, TeamMember, Tournament
 
@@ -50,19 +53,11 @@ def station_dict(row: Mapping[str, Any], match: Mapping[str, Any] | None = None
     }
 
 
-async def _touch(t: Mapping[str, Any], changed: Sequence[str] = ()) -> service.Change:
-    """Count an operational change (pages re-render on the version) and describe it."""
-    version = (await Tournament.select(Tournament.log_version).where(
-        Tournament.id == t["id"]).first())["log_version"] + 1
-    await Tournament.update({Tournament.log_version: version}).where(Tournament.id == t["id"])
-    return service.Change(t["id"], version, list(changed), [], t["status"])
-
-
 async def _matches_by_id(ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     if not ids:
         return {}
     rows = await MatchRow.select().where(MatchRow.id.is_in(list(ids)))
-    return {r["id"]: service.match_dict(r) for r in rows}
+    return {r["id"]: match_dict(r) for r in rows}
 
 
 def _entrants_of(match: Mapping[str, Any]) -> set[int]:
@@ -117,8 +112,6 @@ async def _check_space(space_id: Any) -> int | None:
         return None
     if isinstance(space_id, bool) or not isinstance(space_id, int) or not 1 <= space_id <= MAX_ID:
         raise InvalidInput("space_id must be a space's id", field="space_id")
-    from podium.core.venue.tables import Space
-
     if not await Space.exists().where(Space.id == space_id):
         raise InvalidInput(f"there is no space {space_id}", field="space_id")
     return space_id
@@ -132,7 +125,7 @@ def _check_number(value: Any) -> int:
     return value
 
 
-async def add_stations(tournament_id: int, values: Mapping[str, Any]) -> service.Change:
+async def add_stations(tournament_id: int, values: Mapping[str, Any]) -> Change:
     """Add stations: ``number`` (the next free one by default) or ``count`` numbered ones
     from it, with an optional ``space_id``, ``label`` and ``streamed``.
 
@@ -147,7 +140,7 @@ async def add_stations(tournament_id: int, values: Mapping[str, Any]) -> service
         raise InvalidInput("streamed must be true or false", field="streamed")
     space_id = await _check_space(values.get("space_id"))
     async with atomic():
-        t = await service._lock(tournament_id)
+        t = await lock_tournament(tournament_id)
         taken = {r["number"] for r in await Station.select(Station.number).where(
             Station.tournament == tournament_id)}
         if len(taken) + count > MAX_STATIONS:
@@ -164,7 +157,7 @@ async def add_stations(tournament_id: int, values: Mapping[str, Any]) -> service
         await Station.insert(*[Station(tournament=tournament_id, number=n, space=space_id,
                                        label=label, streamed=streamed) for n in numbers])
         called = await after_change(t)
-        change = await _touch(t, [c["key"] for c in called])
+        change = await record_change(t, [c["key"] for c in called])
         change.called = called
     return change
 
@@ -176,7 +169,7 @@ async def _station(station_id: int) -> dict[str, Any]:
     return row
 
 
-async def update_station(station_id: int, values: Mapping[str, Any]) -> service.Change:
+async def update_station(station_id: int, values: Mapping[str, Any]) -> Change:
     """Change a station's ``label``, ``space_id`` or ``streamed`` flag (the keys given)."""
     updates: dict[Any, Any] = {}
     if "label" in values:
@@ -189,24 +182,24 @@ async def update_station(station_id: int, values: Mapping[str, Any]) -> service.
         updates[Station.streamed] = values["streamed"]
     row = await _station(station_id)
     async with atomic():
-        t = await service._lock(row["tournament"])
+        t = await lock_tournament(row["tournament"])
         if updates:
             await Station.update(updates).where(Station.id == station_id)
-        return await _touch(t)
+        return await record_change(t)
 
 
-async def remove_station(station_id: int) -> service.Change:
+async def remove_station(station_id: int) -> Change:
     """Remove a station; a match on it goes back to waiting (it is not called elsewhere
     until the next change, or by hand)."""
     row = await _station(station_id)
     async with atomic():
-        t = await service._lock(row["tournament"])
+        t = await lock_tournament(row["tournament"])
         row = await _station(station_id)
         changed = []
         if row["current_match"]:
             changed = [await _release(row["current_match"])]
         await Station.delete().where(Station.id == station_id)
-        return await _touch(t, [k for k in changed if k])
+        return await record_change(t, [k for k in changed if k])
 
 
 # --------------------------------------------------------------------------------------
@@ -219,18 +212,18 @@ async def _release(match_id: int) -> str | None:
     await MatchRow.update({MatchRow.station: None, MatchRow.called_at: None}).where(
         MatchRow.id == match_id)
     await Station.update({Station.current_match: None}).where(Station.current_match == match_id)
-    await service._refresh_overlay(match_id)
+    await refresh_overlay(match_id)
     row = await MatchRow.select(MatchRow.key).where(MatchRow.id == match_id).first()
     return row["key"] if row else None
 
 
 async def _assign(match: Mapping[str, Any], station: Mapping[str, Any]) -> dict[str, Any]:
     """Put ``match`` on ``station`` (inside the lock, after the checks)."""
-    stamp = service._now()
+    stamp = now()
     await MatchRow.update({MatchRow.station: station["number"], MatchRow.called_at: stamp}
                           ).where(MatchRow.id == match["id"])
     await Station.update({Station.current_match: match["id"]}).where(Station.id == station["id"])
-    await service._refresh_overlay(match["id"])
+    await refresh_overlay(match["id"])
     return {"match_id": match["id"], "key": match["key"], "station": station["number"],
             "label": station["label"], "tournament_id": match["tournament_id"],
             "entrant_ids": sorted(_entrants_of(match))}
@@ -249,7 +242,7 @@ async def _board(tournament_id: int) -> tuple[list[dict[str, Any]], list[dict[st
     busy: set[int] = set()
     callable_ = []
     for row in rows:
-        m = service.match_dict(row)
+        m = match_dict(row)
         if m["station"] is not None:
             busy |= _entrants_of(m)
         elif len(_entrants_of(m)) == len(m["slots"]) >= 2:
@@ -312,11 +305,12 @@ async def after_change(t: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Keep stations and the stream queue in step with the bracket, then auto-call.
 
     Call inside the transaction that changed the bracket, with the tournament locked
-    (the service does after every start, result and pairing). Returns the calls made,
-    each ``{"match_id", "key", "station", "label", "entrant_ids", "user_ids"}``.
+    (:mod:`podium.tournaments.play` does after every start, result and pairing). Returns
+    the calls made, each ``{"match_id", "key", "station", "label", "entrant_ids",
+    "user_ids"}``.
     """
     await _sync(t["id"])
-    if t["status"] not in ("running", "finished") or not t.get("auto_call", True):
+    if t["status"] not in STARTED or not t.get("auto_call", True):
         return []
     called = await _auto_call(t["id"])
     await _add_users(called)
@@ -336,7 +330,7 @@ async def _match_in(match_id: int) -> dict[str, Any]:
     return row
 
 
-async def call_match(match_id: int, station_number: Any = None) -> service.Change:
+async def call_match(match_id: int, station_number: Any = None) -> Change:
     """The organiser calls a match to a station (``station_number``, or the first free one).
 
     :raises Conflict: ``not_callable`` (not ready, reported or disputed), ``already_called``,
@@ -348,11 +342,11 @@ async def call_match(match_id: int, station_number: Any = None) -> service.Chang
         station_number = _check_number(station_number)
     tournament_id = (await _match_in(match_id))["tournament"]
     async with atomic():
-        t = await service._lock(tournament_id)
+        t = await lock_tournament(tournament_id)
         if t["status"] != "running":
             raise Conflict("the tournament is not running", code="not_running")
         await _sync(tournament_id)
-        match = service.match_dict(await MatchRow.select().where(MatchRow.id == match_id).first())
+        match = match_dict(await MatchRow.select().where(MatchRow.id == match_id).first())
         if match["station"] is not None:
             raise Conflict(f"match {match['key']} is already on station {match['station']}",
                            code="already_called", station=match["station"])
@@ -378,36 +372,36 @@ async def call_match(match_id: int, station_number: Any = None) -> service.Chang
                                match_id=station["current_match"])
         called = [await _assign(match, station)]
         await _add_users(called)
-        change = await _touch(t, [match["key"]])
+        change = await record_change(t, [match["key"]])
         change.called = called
     return change
 
 
-async def uncall(match_id: int) -> service.Change:
+async def uncall(match_id: int) -> Change:
     """Take a called match off its station (it waits again; with auto-call on it is called
     again at the next change — turn auto-call off to hold it)."""
     tournament_id = (await _match_in(match_id))["tournament"]
     async with atomic():
-        t = await service._lock(tournament_id)
+        t = await lock_tournament(tournament_id)
         row = await MatchRow.select(MatchRow.station, MatchRow.key).where(
             MatchRow.id == match_id).first()
         if row["station"] is None:
             raise Conflict(f"match {row['key']} is not on a station", code="not_called")
         key = await _release(match_id)
-        return await _touch(t, [key] if key else [])
+        return await record_change(t, [key] if key else [])
 
 
-async def set_auto_call(tournament_id: int, enabled: Any) -> service.Change:
+async def set_auto_call(tournament_id: int, enabled: Any) -> Change:
     """Turn auto-call on or off; turning it on calls ready matches at once."""
     if not isinstance(enabled, bool):
         raise InvalidInput("enabled must be true or false", field="enabled")
     async with atomic():
-        t = await service._lock(tournament_id)
+        t = await lock_tournament(tournament_id)
         await Tournament.update({Tournament.auto_call: enabled}).where(
             Tournament.id == tournament_id)
         t["auto_call"] = enabled
         called = await after_change(t)
-        change = await _touch(t, [c["key"] for c in called])
+        change = await record_change(t, [c["key"] for c in called])
         change.called = called
     return change
 
@@ -419,7 +413,7 @@ async def set_auto_call(tournament_id: int, enabled: Any) -> service.Change:
 
 async def _renumber(tournament_id: int, match_ids: Sequence[int]) -> None:
     await StreamQueueItem.delete().where(StreamQueueItem.tournament == tournament_id)
-    stamp = service._now()
+    stamp = now()
     if match_ids:
         await StreamQueueItem.insert(*[
             StreamQueueItem(tournament=tournament_id, match=m, position=i, created_at=stamp)
@@ -431,7 +425,7 @@ async def _queue_ids(tournament_id: int) -> list[int]:
         StreamQueueItem.tournament == tournament_id).order_by(StreamQueueItem.position)]
 
 
-async def queue_add(tournament_id: int, match_id: Any, position: Any = None) -> service.Change:
+async def queue_add(tournament_id: int, match_id: Any, position: Any = None) -> Change:
     """Add a match to the stream queue (at the end, or at 1-based ``position``).
 
     :raises Conflict: ``already_queued``, ``match_done`` (completed or skipped).
@@ -439,7 +433,7 @@ async def queue_add(tournament_id: int, match_id: Any, position: Any = None) -> 
     if isinstance(match_id, bool) or not isinstance(match_id, int) or not 1 <= match_id <= MAX_ID:
         raise InvalidInput("match_id must be a match's id", field="match_id")
     async with atomic():
-        t = await service._lock(tournament_id)
+        t = await lock_tournament(tournament_id)
         row = await MatchRow.select().where(
             (MatchRow.id == match_id) & (MatchRow.tournament == tournament_id)).first()
         if row is None:
@@ -452,7 +446,7 @@ async def queue_add(tournament_id: int, match_id: Any, position: Any = None) -> 
         at = len(ids) if position is None else _position(position, len(ids) + 1) - 1
         ids.insert(at, match_id)
         await _renumber(tournament_id, ids)
-        return await _touch(t, [row["key"]])
+        return await record_change(t, [row["key"]])
 
 
 def _position(value: Any, most: int) -> int:
@@ -461,22 +455,22 @@ def _position(value: Any, most: int) -> int:
     return value
 
 
-async def queue_remove(tournament_id: int, match_id: int) -> service.Change:
+async def queue_remove(tournament_id: int, match_id: int) -> Change:
     """Take a match off the stream queue."""
     async with atomic():
-        t = await service._lock(tournament_id)
+        t = await lock_tournament(tournament_id)
         ids = await _queue_ids(tournament_id)
         if match_id not in ids:
             raise NotFound(f"match {match_id} is not in the stream queue", code="not_queued")
         ids.remove(match_id)
         await _renumber(tournament_id, ids)
-        return await _touch(t)
+        return await record_change(t)
 
 
-async def queue_move(tournament_id: int, match_id: int, position: Any) -> service.Change:
+async def queue_move(tournament_id: int, match_id: int, position: Any) -> Change:
     """Move a queued match to 1-based ``position`` (1 puts it on stream)."""
     async with atomic():
-        t = await service._lock(tournament_id)
+        t = await lock_tournament(tournament_id)
         ids = await _queue_ids(tournament_id)
         if match_id not in ids:
             raise NotFound(f"match {match_id} is not in the stream queue", code="not_queued")
@@ -484,20 +478,20 @@ async def queue_move(tournament_id: int, match_id: int, position: Any) -> servic
         ids.remove(match_id)
         ids.insert(target - 1, match_id)
         await _renumber(tournament_id, ids)
-        return await _touch(t)
+        return await record_change(t)
 
 
-async def queue_reorder(tournament_id: int, match_ids: Any) -> service.Change:
+async def queue_reorder(tournament_id: int, match_ids: Any) -> Change:
     """Set the whole queue's order: ``match_ids`` lists every queued match once."""
     if not isinstance(match_ids, (list, tuple)) or len(match_ids) > MAX_STATIONS:
         raise InvalidInput("match_ids must be a list", field="match_ids")
     async with atomic():
-        t = await service._lock(tournament_id)
+        t = await lock_tournament(tournament_id)
         ids = await _queue_ids(tournament_id)
         if len(set(match_ids)) != len(match_ids) or set(match_ids) != set(ids):
             raise InvalidInput("list every queued match exactly once", field="match_ids")
         await _renumber(tournament_id, list(match_ids))
-        return await _touch(t)
+        return await record_change(t)
 
 
 # --------------------------------------------------------------------------------------
@@ -512,7 +506,7 @@ async def calls_for_user(user_id: int, tournament_id: int | None = None) -> list
         else (MatchRow.tournament == tournament_id) & MatchRow.station.is_not_null())
     if not rows:
         return []
-    matches = [service.match_dict(r) for r in rows]
+    matches = [match_dict(r) for r in rows]
     entrant_ids = sorted({e for m in matches for e in _entrants_of(m)})
     users = await users_of_entrants(entrant_ids)
     labels = {(s["tournament"], s["number"]): s["label"] for s in await Station.select(

@@ -1,6 +1,7 @@
 """Tables of the tournament domain.
 
-Facts first (DESIGN.md §4): the truth of a running tournament is
+Facts first (state is derived from what happened, never edited in place): the truth of
+a running tournament is
 
 * its **seeding snapshot** (:class:`SeedFact`, written once at start),
 * the ordered **results log** (:class:`ResultLog`, append-only; a correction appends a new

@@ -7,7 +7,7 @@ rows (``role`` captain/member, ``status`` invited/accepted/declined). ``team_siz
 every player, the captain included; a **full roster** has ``team_size`` accepted players.
 
 Rules (each write locks the tournament row and re-checks inside the transaction, like
-every competing write of :mod:`podium.tournaments.service`):
+every competing write of the tournament, see :mod:`podium.tournaments.kernel`):
 
 * open invitations hold a place: accepted players + open invitations never exceed
   ``team_size`` (409 ``team_full``), so a captain cannot promise one place twice;
@@ -19,7 +19,7 @@ every competing write of :mod:`podium.tournaments.service`):
 * a team checks in with a full roster only (409 ``roster_incomplete``); losing a player
   after check-in un-checks the team. At the start, player-registered teams with an
   incomplete roster are dropped (see :func:`incomplete_rosters`), unless the organiser
-  checked one in by hand (``service.set_checked_in``): it then plays short-handed.
+  checked one in by hand (``registration.set_checked_in``): it then plays short-handed.
 
 Teams the organiser adds by name (no captain account) have no roster and are exempt.
 """
@@ -35,14 +35,7 @@ from podium.core.accounts.service import CurrentUser
 from podium.core.accounts.tables import User
 from podium.core.database import atomic
 from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound
-from podium.tournaments.service import (
-    _lock,
-    _not_started,
-    _now,
-    _touch,
-    _user_entrants,
-    entrant_in,
-)
+from podium.tournaments import kernel
 from podium.tournaments.tables import Entrant as EntrantRow
 from podium.tournaments.tables import TeamMember, Tournament
 
@@ -96,7 +89,7 @@ async def members(tournament_id: int, entrant_id: int, viewer: CurrentUser | Non
     players, to the invitee and to organisers; anyone else sees the accepted players."""
     if not await Tournament.exists().where(Tournament.id == tournament_id):
         raise NotFound(f"there is no tournament {tournament_id}")
-    await entrant_in(tournament_id, entrant_id)
+    await kernel.entrant_in(tournament_id, entrant_id)
     roster = (await rosters([entrant_id]))[entrant_id]
     accepted = {m["user_id"] for m in roster if m["status"] == "accepted"}
     insider = viewer is not None and (viewer.id in accepted or viewer.has_role("organiser"))
@@ -194,9 +187,9 @@ async def _require_captain(team: Mapping[str, Any], user: CurrentUser) -> None:
 async def _captain_context(tournament_id: int, entrant_id: int, user: CurrentUser
                            ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Lock the tournament; the team, checked to be an active team the caller captains."""
-    t = await _lock(tournament_id)
+    t = await kernel.lock_tournament(tournament_id)
     _require_team_tournament(t)
-    team = await entrant_in(tournament_id, entrant_id)
+    team = await kernel.entrant_in(tournament_id, entrant_id)
     await _require_captain(team, user)
     _require_active(team)
     return t, team
@@ -235,9 +228,9 @@ async def invite(tournament_id: int, entrant_id: int, user: CurrentUser, usernam
     """
     async with atomic():
         t, team = await _captain_context(tournament_id, entrant_id, user)
-        _not_started(t)
+        kernel.require_not_started(t)
         player = await _player_by_username(username)
-        if await _user_entrants(tournament_id, player["id"], ACTIVE):
+        if await kernel.user_entrants(tournament_id, player["id"], ACTIVE):
             raise Conflict(f"{player['display_name']} already plays for a team in this "
                            "tournament", code="already_on_team")
         existing = await _row_of(entrant_id, player["id"])
@@ -246,7 +239,7 @@ async def invite(tournament_id: int, entrant_id: int, user: CurrentUser, usernam
         if await _open_places(t, entrant_id) <= 0:
             raise Conflict(f"{team['name']} is full: {t['team_size']} players, counting open "
                            "invitations (cancel one to invite someone else)", code="team_full")
-        stamp = _now()
+        stamp = kernel.now()
         if existing is not None:  # invited again after declining
             await TeamMember.update({TeamMember.status: "invited", TeamMember.role: "member",
                                      TeamMember.created_at: stamp}).where(
@@ -254,7 +247,7 @@ async def invite(tournament_id: int, entrant_id: int, user: CurrentUser, usernam
         else:
             await TeamMember(entrant=entrant_id, user=player["id"], role="member",
                              status="invited", created_at=stamp).save()
-        await _touch(t)
+        await kernel.bump_version(t["id"])
         return member_dict(await _row_of(entrant_id, player["id"]))
 
 
@@ -266,7 +259,7 @@ async def _invitation_context(invitation_id: int, user: CurrentUser
         (TeamMember.id == invitation_id) & (TeamMember.user == user.id)).first()
     if found is None:
         raise NotFound(f"you have no invitation {invitation_id}", code="no_invitation")
-    t = await _lock(found["tournament"])
+    t = await kernel.lock_tournament(found["tournament"])
     row = await TeamMember.select(*_MEMBER_COLUMNS).where(
         (TeamMember.id == invitation_id) & (TeamMember.user == user.id)).first()
     if row is None:
@@ -274,7 +267,7 @@ async def _invitation_context(invitation_id: int, user: CurrentUser
     if row["status"] != "invited":
         raise Conflict(f"this invitation is no longer open (you {row['status']} it)",
                        code="invitation_closed")
-    team = await entrant_in(t["id"], row["entrant"])
+    team = await kernel.entrant_in(t["id"], row["entrant"])
     return t, team, row
 
 
@@ -290,9 +283,9 @@ async def accept(invitation_id: int, user: CurrentUser) -> dict[str, Any]:
     """
     async with atomic():
         t, team, row = await _invitation_context(invitation_id, user)
-        _not_started(t)
+        kernel.require_not_started(t)
         _require_active(team)
-        if await _user_entrants(t["id"], user.id, ACTIVE):
+        if await kernel.user_entrants(t["id"], user.id, ACTIVE):
             raise Conflict("you already play for a team in this tournament: leave it first",
                            code="already_on_team")
         accepted = (await _accepted_counts([team["id"]])).get(team["id"], 0)
@@ -307,7 +300,7 @@ async def accept(invitation_id: int, user: CurrentUser) -> dict[str, Any]:
         if others:
             await TeamMember.update({TeamMember.status: "declined"}).where(
                 TeamMember.id.is_in([o["id"] for o in others]))
-        await _touch(t)
+        await kernel.bump_version(t["id"])
         return {**member_dict(row), "status": "accepted", "tournament_id": t["id"]}
 
 
@@ -320,7 +313,7 @@ async def decline(invitation_id: int, user: CurrentUser) -> dict[str, Any]:
         t, _team_row, row = await _invitation_context(invitation_id, user)
         await TeamMember.update({TeamMember.status: "declined"}).where(
             TeamMember.id == invitation_id)
-        await _touch(t)
+        await kernel.bump_version(t["id"])
         return {**member_dict(row), "status": "declined", "tournament_id": t["id"]}
 
 
@@ -338,9 +331,9 @@ async def remove(tournament_id: int, entrant_id: int, user: CurrentUser, user_id
     :raises Conflict: ``captain_must_hand_over``, ``started``, ``team_inactive``.
     """
     async with atomic():
-        t = await _lock(tournament_id)
+        t = await kernel.lock_tournament(tournament_id)
         _require_team_tournament(t)
-        team = await entrant_in(tournament_id, entrant_id)
+        team = await kernel.entrant_in(tournament_id, entrant_id)
         own = user_id == user.id
         if not own:
             await _require_captain(team, user)
@@ -354,17 +347,17 @@ async def remove(tournament_id: int, entrant_id: int, user: CurrentUser, user_id
         if own and row["status"] == "invited":
             await TeamMember.update({TeamMember.status: "declined"}).where(
                 TeamMember.id == row["id"])
-            await _touch(t)
+            await kernel.bump_version(t["id"])
             return {"action": "declined", "member": {**member_dict(row), "status": "declined"}}
         if row["status"] == "accepted":
-            _not_started(t)
+            kernel.require_not_started(t)
             _require_active(team)
             if team["checked_in"]:  # the roster it checked in with is gone
                 await EntrantRow.update({EntrantRow.checked_in: False}).where(
                     EntrantRow.id == entrant_id)
         action = ("left" if own else "removed") if row["status"] == "accepted" else "cancelled"
         await TeamMember.delete().where(TeamMember.id == row["id"])
-        await _touch(t)
+        await kernel.bump_version(t["id"])
         return {"action": action, "member": member_dict(row)}
 
 
@@ -392,5 +385,5 @@ async def make_captain(tournament_id: int, entrant_id: int, user: CurrentUser, u
             (TeamMember.entrant == entrant_id) & (TeamMember.user == user.id))
         await TeamMember.update({TeamMember.role: "captain"}).where(TeamMember.id == row["id"])
         await EntrantRow.update({EntrantRow.user: user_id}).where(EntrantRow.id == entrant_id)
-        await _touch(t)
+        await kernel.bump_version(t["id"])
     return (await rosters([entrant_id]))[entrant_id]

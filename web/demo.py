@@ -233,10 +233,10 @@ async def seed_tournament(host: Any, venue_id: int, event_id: int | None, arena_
     Results go through the organiser's result service: the same re-flow as the console.
     """
     from podium.core.accounts.service import get_user_by_name
-    from podium.tournaments import service as tournaments
-    from podium.tournaments import stations
+    from podium.tournaments import catalogue, matches, registration, stations
+    from podium.tournaments import play as playing  # play() below is this demo's helper
 
-    t = await tournaments.create_tournament(host, venue_id, {
+    t = await catalogue.create_tournament(host, venue_id, {
         "name": "Podium Clash — Rocket League Open", "game": "Rocket League",
         "format": "double_elimination", "options": {"grand_final": "reset", "best_of": 3},
         "event_id": event_id, "capacity": 16,
@@ -246,21 +246,21 @@ async def seed_tournament(host: Any, venue_id: int, event_id: int | None, arena_
     for i in range(1, 9):
         player = await get_user_by_name(f"player{i}")
         if player is not None:
-            await tournaments.register(t["id"], player)
+            await registration.register(t["id"], player)
     for name in GENERATED_TEAMS:
-        await tournaments.add_entrant(t["id"], {"name": name}, organiser)
+        await registration.add_entrant(t["id"], {"name": name}, organiser)
     # Alternate players and generated teams in the seeding, so both meet early.
-    field_ids = [e["id"] for e in await tournaments.list_entrants(t["id"], ("registered",))]
+    field_ids = [e["id"] for e in await registration.list_entrants(t["id"], ("registered",))]
     half = len(field_ids) // 2
     order = [x for pair in zip(field_ids[:half], field_ids[half:]) for x in pair]
     order += [x for x in field_ids if x not in order]
-    await tournaments.set_seeding(t["id"], order)
+    await registration.set_seeding(t["id"], order)
     await stations.add_stations(t["id"], {"count": 8, "space_id": arena_id, "label": "Arena"})
-    await tournaments.start(host, t["id"], organiser)
+    await playing.start(host, t["id"], organiser)
 
     async def play(bracket: str, round_no: int, upset_at: int | None = None,
                    limit: int | None = None) -> None:
-        rows, _total = await tournaments.list_matches(t["id"], limit=tournaments.MAX_MATCH_LIMIT)
+        rows, _total = await matches.list_matches(t["id"], limit=matches.MAX_MATCH_LIMIT)
         todo = [m for m in rows if m["bracket"] == bracket and m["round"] == round_no
                 and m["status"] in ("ready", "in_progress")][:limit]
         for n, m in enumerate(todo):
@@ -270,12 +270,12 @@ async def seed_tournament(host: Any, venue_id: int, event_id: int | None, arena_
             first = m["slots"][0]["entrant_id"] == winner
             games = [[2, 1], [1, 2], [3, 1]] if n % 3 == 0 else [[3, 0], [2, 1]]
             games = [g if first else g[::-1] for g in games]
-            await tournaments.organiser_result(host, m["id"], organiser, winner, games)
+            await playing.organiser_result(host, m["id"], organiser, winner, games)
 
     await play("winners", 1, upset_at=5)
     await play("losers", 1, limit=2)
     await play("winners", 2, limit=2)
-    rows, _total = await tournaments.list_matches(t["id"], limit=tournaments.MAX_MATCH_LIMIT)
+    rows, _total = await matches.list_matches(t["id"], limit=matches.MAX_MATCH_LIMIT)
     upcoming = [m for m in rows if m["status"] in ("in_progress", "ready")]
     for m in upcoming[:3]:
         await stations.queue_add(t["id"], m["id"])
@@ -288,11 +288,10 @@ async def seed_team_tournament(host: Any, venue_id: int, organiser: Any, first_d
     (player2 joined, player3 invited: log in as player3 to accept), player4 captains
     "Sprint Kings" with a full roster. Check-in opens two hours before the start."""
     from podium.core.accounts.service import get_user_by_name
-    from podium.tournaments import service as tournaments
-    from podium.tournaments import teams
+    from podium.tournaments import catalogue, registration, teams
 
     starts = _at(first_day + timedelta(days=5), 19)
-    t = await tournaments.create_tournament(host, venue_id, {
+    t = await catalogue.create_tournament(host, venue_id, {
         "name": "Lounge 3v3 — Swiss", "game": "Rocket League", "format": "swiss",
         "options": {"system": "dutch", "rounds": 4}, "capacity": 12, "team_size": 3,
         "checkin_opens": starts - timedelta(hours=2),
@@ -305,7 +304,7 @@ async def seed_team_tournament(host: Any, venue_id: int, organiser: Any, first_d
         return t["id"]
     for captain, team_name, invited, joining in ((1, "Velo Vipers", (2, 3), (2,)),
                                                  (4, "Sprint Kings", (5, 6), (5, 6))):
-        team = await tournaments.register(t["id"], players[captain], {"team_name": team_name})
+        team = await registration.register(t["id"], players[captain], {"team_name": team_name})
         for n in invited:
             await teams.invite(t["id"], team["id"], players[captain], f"player{n}")
         for n in joining:

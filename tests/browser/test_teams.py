@@ -22,13 +22,13 @@ async def duo_cup(podium_db: None) -> int:
     """A teams-of-2 tournament with an open check-in window; captain ``cara`` and player
     ``ben`` exist (created before the live server starts)."""
     from podium.tests.core.test_venue_support import quick_user
-    from podium.tournaments import service
+    from podium.tournaments import catalogue
     from podium.web.assembly import make_plugin_host
 
     await quick_user("cara", "player")
     await quick_user("ben", "player")
     now = datetime.now(timezone.utc)
-    t = await service.create_tournament(make_plugin_host(), None, {
+    t = await catalogue.create_tournament(make_plugin_host(), None, {
         "name": "Duo Cup", "game": "Rocket League", "format": "single_elimination",
         "team_size": 2, "checkin_opens": now - timedelta(hours=1),
         "checkin_closes": now + timedelta(hours=2)}, None)

@@ -31,7 +31,7 @@ async def _tournament_with_field(size: int) -> int:
     """A double elimination with a check-in window open and ``size - 1`` entrants already
     in and checked in (the last place is the browser player's)."""
     from podium.tests.core.test_venue_support import quick_user
-    from podium.tournaments import service
+    from podium.tournaments import catalogue, registration
     from podium.tournaments.tables import Entrant
 
     await quick_user("pia", "player")
@@ -39,12 +39,12 @@ async def _tournament_with_field(size: int) -> int:
     from podium.web.assembly import make_plugin_host
 
     now = datetime.now(timezone.utc)
-    t = await service.create_tournament(make_plugin_host(), None, {
+    t = await catalogue.create_tournament(make_plugin_host(), None, {
         "name": "Friday Smash", "game": "Rocket League", "format": "double_elimination",
         "options": {"grand_final": "reset"}, "checkin_opens": now - timedelta(hours=1),
         "checkin_closes": now + timedelta(hours=2)}, None)
     for i in range(1, size):
-        await service.add_entrant(t["id"], {"name": f"Team {i:02d}"}, None)
+        await registration.add_entrant(t["id"], {"name": f"Team {i:02d}"}, None)
     await Entrant.update({Entrant.checked_in: True}).where(Entrant.tournament == t["id"])
     return t["id"]
 

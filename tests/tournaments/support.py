@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from podium.tests.core.test_venue_support import bearer_for, quick_user
-from podium.tournaments import service
+from podium.tournaments.formats import formats
+from podium.tournaments.kernel import load_json
+from podium.tournaments.projection import derive_state, entrant_names, projected_columns
 from podium.tournaments.tables import MatchRow, Tournament
 
 
@@ -83,13 +85,13 @@ def win_games(match: dict[str, Any], winner: int) -> list[list[int]]:
 async def assert_projection_matches_log(app: Any, tid: int) -> None:
     """The stored projection equals a fresh derivation from the facts (the log is the truth)."""
     t = await Tournament.select().where(Tournament.id == tid).first()
-    fmt = service.formats(app.state.plugin_host)[t["format"]]
-    state = await service.derive_state(fmt, t)
-    names = await service._names(tid)
+    fmt = formats(app.state.plugin_host)[t["format"]]
+    state = await derive_state(fmt, t)
+    names = await entrant_names(tid)
     rows = await MatchRow.select().where(MatchRow.tournament == tid)
     assert len(rows) == len(state.matches)
     for row in rows:
-        expected = service._projection(state, row["key"], names)
-        got = {k: service._loads(row[k]) if k in ("slots", "games") else row[k]
+        expected = projected_columns(state, row["key"], names)
+        got = {k: load_json(row[k]) if k in ("slots", "games") else row[k]
                for k in expected}
         assert got == expected, row["key"]

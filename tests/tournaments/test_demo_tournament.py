@@ -4,7 +4,7 @@ e-sport arena event, some results in, stations busy and a stream queue."""
 from __future__ import annotations
 
 from podium.core.accounts.service import get_user_by_name
-from podium.tournaments import service, stations, teams
+from podium.tournaments import catalogue, matches, registration, stations, teams
 from podium.tournaments.tables import Tournament
 from podium.web.demo import seed_demo
 
@@ -12,12 +12,12 @@ from podium.web.demo import seed_demo
 async def test_demo_has_a_running_double_elimination(podium_db):
     result = await seed_demo(admin_password="demo-admin-pw")
     tid = result.tournament_id
-    t = await service.get_tournament(tid)
+    t = await catalogue.get_tournament(tid)
     assert t["status"] == "running" and t["format"] == "double_elimination"
     assert t["event_id"] is not None and t["entrant_counts"]["registered"] == 16
-    entrants = await service.list_entrants(tid, ("registered",))
+    entrants = await registration.list_entrants(tid, ("registered",))
     assert sum(1 for e in entrants if e["user_id"]) == 8
-    rows, _total = await service.list_matches(tid, limit=service.MAX_MATCH_LIMIT)
+    rows, _total = await matches.list_matches(tid, limit=matches.MAX_MATCH_LIMIT)
     done = [m for m in rows if m["status"] == "completed"]
     assert len(done) >= 10
     upsets = [m for m in done if m["bracket"] == "winners" and m["round"] == 1
@@ -36,9 +36,9 @@ async def test_demo_has_a_team_tournament_open_for_registration(podium_app,
                                                                 podium_client_factory):
     result = await seed_demo(admin_password="demo-admin-pw")
     tid = result.team_tournament_id
-    t = await service.get_tournament(tid)
+    t = await catalogue.get_tournament(tid)
     assert (t["status"], t["format"], t["team_size"]) == ("registration", "swiss", 3)
-    rosters = await teams.rosters(e["id"] for e in await service.list_entrants(tid))
+    rosters = await teams.rosters(e["id"] for e in await registration.list_entrants(tid))
     by_team = {tuple((m["username"], m["status"]) for m in roster)
                for roster in rosters.values()}
     assert by_team == {
@@ -54,7 +54,7 @@ async def test_demo_has_a_team_tournament_open_for_registration(podium_app,
     r = await player.form_post(f"/invitations/{invitation['id']}/accept",
                                {"next": f"/tournaments/{tid}"})
     assert r.status_code == 303
-    assert len(await teams.incomplete_rosters(t, await service.list_entrants(tid))) == 0
+    assert len(await teams.incomplete_rosters(t, await registration.list_entrants(tid))) == 0
 
 
 async def test_demo_tournament_pages(podium_app, podium_client_factory):

@@ -14,6 +14,7 @@ from podium.tests.tournaments.support import (
     win_games,
 )
 from podium.tournaments import screen
+from podium.tournaments.engine import Drawing
 from podium.tournaments.render_cache import cache_for
 from podium.tournaments.tables import MatchRow
 
@@ -49,7 +50,7 @@ async def test_screen_is_public_and_live_over_sse(podium_app, podium_client):
     m = (await matches(c, t["id"], status="ready"))[0]
     await MatchRow.update({MatchRow.station: 7, MatchRow.status: "in_progress"}).where(
         MatchRow.id == m["id"])
-    from podium.tournaments.service import bump_version
+    from podium.tournaments.kernel import bump_version
 
     await bump_version(t["id"])
     page = await c.get(f"/tournaments/{t['id']}/screen")  # anonymous
@@ -158,3 +159,44 @@ def test_small_double_elimination_windows_share_a_page():
     assert titles[-1] == "Grand final" and "Grand final reset" not in titles
     side = screen.sidebar(ms)
     assert [m["key"] for m in side["up_next"]][:2] == ["W2-1", "W2-2"]
+
+
+# -- drawing as the format describes it ---------------------------------------------------
+
+
+def _lobby(key, rnd, status, size=4):
+    m = _m(key, "heats", rnd, status)
+    m["slots"] = [{"entrant_id": i, "name": f"P{i}", "seed": i} for i in range(1, size + 1)]
+    return m
+
+
+def test_the_screen_draws_each_bracket_as_the_format_describes():
+    ms = ([_m(f"N-R1-{i}", "north", 1, "ready", i) for i in range(1, 3)]
+          + [_m(f"S-R1-{i}", "south", 1, "completed", i) for i in range(1, 3)])
+    standings = [{"rank": 1, "entrant_id": 1, "name": "A", "group": "north"},
+                 {"rank": 2, "entrant_id": 2, "name": "B", "group": "south"}]
+
+    def groups(stage, bracket):
+        return Drawing.GROUPS
+
+    pages = screen.screen_pages({"status": "running"}, ms, standings, [], drawing=groups)
+    kinds = [(p.kind, p.title) for page in pages for p in page.panels]
+    assert kinds == [("group", "Group north"), ("group", "Group south")]
+
+    def rounds(stage, bracket):
+        return "rounds"  # a plain string naming a drawing works too
+
+    pages = screen.screen_pages({"status": "running"}, ms, standings, [], drawing=rounds)
+    assert [p.kind for page in pages for p in page.panels] == ["cards", "standings"]
+
+
+def test_a_format_that_says_nothing_is_drawn_by_the_shape_of_its_matches():
+    ladder = [_m(f"K{i}", "ladder", i, "ready" if i == 1 else "pending") for i in range(1, 4)]
+    for drawing in (None, screen.drawing_of(object()), lambda s, b: "no such drawing"):
+        pages = screen.screen_pages({"status": "running"}, ladder, [], [], drawing=drawing)
+        panels = [p for page in pages for p in page.panels]
+        assert [(p.kind, p.title) for p in panels] == [("tree", "ladder")]
+        assert [c.title for c in panels[0].columns] == ["Round 1", "Round 2", "Round 3"]
+    heats = [_lobby("H1", 1, "ready"), _lobby("H2", 1, "ready"), _m("H3", "heats", 2, "pending")]
+    pages = screen.screen_pages({"status": "running"}, heats, [], [])
+    assert [p.kind for page in pages for p in page.panels] == ["lobbies"]

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from podium.tests.tournaments.support import create, field_of, matches, players
-from podium.tournaments import service
+from podium.tournaments import registration
 from podium.tournaments.tables import Entrant, TeamMember
 
 MEMBERS = "/api/v1/tournaments/{t}/entrants/{e}/members"
@@ -321,7 +321,7 @@ async def test_organiser_lets_a_short_team_play_by_checking_it_in(api):
     await field_of(c, org, tid, 2)
     # Players cannot check a short team in (test_team_check_in_needs_a_full_roster); the
     # organiser can, from the console, even without a check-in window.
-    waived = await service.set_checked_in(tid, ctx["team"]["id"], True)
+    waived = await registration.set_checked_in(tid, ctx["team"]["id"], True)
     assert waived["checked_in"] is True
     r = await c.post(f"/api/v1/tournaments/{tid}/start", headers=org)
     assert r.status_code == 200, r.text

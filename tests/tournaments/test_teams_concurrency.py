@@ -2,7 +2,7 @@
 and a player's single team per tournament are scarce, and every write competing for them
 locks the tournament row and re-checks inside the transaction (tournaments/teams.py).
 
-Verified against a weakened lock: with ``teams._lock`` replaced by a plain select (no
+Verified against a weakened lock: with ``kernel.lock_tournament`` replaced by a plain select (no
 ``FOR UPDATE``) on PostgreSQL, every test here fails: both accepts land (a roster of 3 in
 a team of 2, a player on two teams) and both invitations are stored.
 """

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from podium.core.errors import PodiumError
 from podium.tests.core.test_venue_support import many_users
-from podium.tournaments import service, teams
+from podium.tournaments import catalogue, registration, teams
 from podium.tournaments.tables import Entrant, TeamMember
 
 USERS = 6
@@ -40,7 +40,7 @@ async def _invariants(tid: int, team_ids: list[int], size: int) -> None:
             if r["status"] == "accepted":
                 assert r["user"] not in seen, "a player on two teams"
                 seen[r["user"]] = team_id
-    assert await service.get_tournament(tid)
+    assert await catalogue.get_tournament(tid)
 
 
 async def test_roster_invariants_property(podium_db):
@@ -51,10 +51,10 @@ async def test_roster_invariants_property(podium_db):
     loop = asyncio.get_running_loop()
 
     async def run(ops, size):
-        t = await service.create_tournament(host, None, {
+        t = await catalogue.create_tournament(host, None, {
             "name": "Prop", "game": "RL", "format": "single_elimination", "team_size": size},
             None)
-        team_ids = [(await service.register(t["id"], users[i], {"team_name": f"T{i}"}))["id"]
+        team_ids = [(await registration.register(t["id"], users[i], {"team_name": f"T{i}"}))["id"]
                     for i in (0, 1)]
         for action, team, who in ops:
             team_id, user = team_ids[team], users[who]

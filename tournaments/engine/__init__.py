@@ -16,6 +16,7 @@ Read ``docs/formats.md`` for the guide.
 from podium.tournaments.engine.base import (
     BaseFormat,
     BracketFormat,
+    Drawing,
     PairingError,
     ResultError,
     check_games,
@@ -61,6 +62,7 @@ __all__ = [
     "BaseFormat",
     "BracketFormat",
     "BracketState",
+    "Drawing",
     "Entrant",
     "EntrantId",
     "Match",

@@ -10,7 +10,9 @@ The domain never looks inside it; it calls, with plain data:
 * ``apply(state, fact)`` on the hot path, after a new result was appended to the log;
 * ``check_result(state, fact)`` before accepting a report (a 4xx names the reason);
 * ``next_round(state)`` for dynamic formats (Swiss) when an organiser pairs a round;
-* ``standings(state)`` for the standings page and API.
+* ``standings(state)`` for the standings page and API;
+* optionally ``drawing(stage, bracket)``: how the venue's screen draws a bracket
+  (:class:`Drawing`; :class:`BaseFormat` answers ``None``, "judge by the matches").
 
 See ``docs/formats.md`` for a complete example.
 """
@@ -18,6 +20,7 @@ See ``docs/formats.md`` for a complete example.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from podium.tournaments.engine.graph import apply_result, derive_all
@@ -52,6 +55,15 @@ class ResultError(ValueError):
 
 class PairingError(ValueError):
     """The next round cannot be paired (finished, unfinished round, or impossible)."""
+
+
+class Drawing(StrEnum):
+    """How the venue's screen draws one bracket of a stage (see ``BaseFormat.drawing``)."""
+
+    TREE = "tree"  # rounds side by side, each match feeding the next (elimination)
+    GROUPS = "groups"  # a table per group (the bracket is the group) and its current round
+    ROUNDS = "rounds"  # the current round's matches, then the standings (Swiss)
+    LOBBIES = "lobbies"  # matches of more than two sides, with placings and points
 
 
 @runtime_checkable
@@ -327,6 +339,11 @@ class BaseFormat:
     def standings(self, state: BracketState) -> list[StandingRow]:  # pragma: no cover
         """Rank every entrant (formats implement this)."""
         raise NotImplementedError
+
+    def drawing(self, stage: int, bracket: str) -> Drawing | None:
+        """How the screen draws ``bracket`` of ``stage``; ``None`` (the default) lets it
+        judge by the matches: lobbies when they have more than two sides, else a tree."""
+        return None
 
     def tiebreakers(self, state: BracketState) -> list[str]:
         """The tournament's tiebreakers, or this format's defaults."""

@@ -43,6 +43,7 @@ from podium.tournaments.engine import (
     BYE,
     BaseFormat,
     BracketState,
+    Drawing,
     Match,
     MatchStatus,
     StandingRow,
@@ -406,6 +407,10 @@ class EliminationFormat(BaseFormat):
     champion) and standings by finish. A subclass builds its bracket in :meth:`_bracket`."""
 
     default_tiebreakers = ()
+
+    def drawing(self, stage: int, bracket: str) -> Drawing:
+        """A bracket tree (the finals beside the winners bracket, the losers bracket below)."""
+        return Drawing.TREE
 
     def validate_options(self, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Check the options (best-of values must be odd)."""

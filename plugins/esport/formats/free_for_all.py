@@ -24,6 +24,7 @@ from podium.tournaments.engine import (
     BYE,
     BaseFormat,
     BracketState,
+    Drawing,
     Entrant,
     Match,
     MatchKey,
@@ -94,6 +95,10 @@ class FreeForAll(BaseFormat):
             minimum=0,
         ),
     )
+
+    def drawing(self, stage: int, bracket: str) -> Drawing:
+        """Lobbies with placings and points (the final lobby too)."""
+        return Drawing.LOBBIES
 
     def validate_options(self, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """``advance`` must be smaller than the lobby size; points must not increase."""

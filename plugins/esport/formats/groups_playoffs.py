@@ -23,6 +23,7 @@ from podium.plugins.esport.formats.round_robin import GROUP_OPTIONS, RR_TIEBREAK
 from podium.tournaments.engine import (
     BaseFormat,
     BracketState,
+    Drawing,
     Entrant,
     Match,
     MatchKey,
@@ -122,6 +123,10 @@ class GroupsPlayoffs(BaseFormat):
         *best_of_options(),
         BaseFormat.tiebreaker_option(RR_TIEBREAKERS),
     )
+
+    def drawing(self, stage: int, bracket: str) -> Drawing:
+        """The groups as tables (stage 1), the playoffs as a bracket tree (stage 2)."""
+        return Drawing.GROUPS if stage == 1 else Drawing.TREE
 
     def validate_options(self, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Check the options (playoff best-of values must be odd)."""

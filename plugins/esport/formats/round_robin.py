@@ -17,6 +17,7 @@ from podium.plugins.esport.formats._common import best_of_options
 from podium.tournaments.engine import (
     BaseFormat,
     BracketState,
+    Drawing,
     Entrant,
     OptionSpec,
     StandingRow,
@@ -59,6 +60,10 @@ class RoundRobin(BaseFormat):
         best_of_options()[0],
         BaseFormat.tiebreaker_option(RR_TIEBREAKERS),
     )
+
+    def drawing(self, stage: int, bracket: str) -> Drawing:
+        """A table per group with the matches of its current round."""
+        return Drawing.GROUPS
 
     def check_entrants(self, entrants: Sequence[Entrant], options: Mapping[str, Any]) -> None:
         """Every group needs two entrants at least."""

@@ -52,6 +52,7 @@ from podium.tournaments.engine import (
     BYE,
     BaseFormat,
     BracketState,
+    Drawing,
     Entrant,
     Match,
     MatchKey,
@@ -185,6 +186,10 @@ class Swiss(BaseFormat):
         ),
         BaseFormat.tiebreaker_option(()),
     )
+
+    def drawing(self, stage: int, bracket: str) -> Drawing:
+        """The current round's matches, then the standings."""
+        return Drawing.ROUNDS
 
     # ------------------------------------------------------------------ options
     def validate_options(self, options: Mapping[str, Any] | None = None) -> dict[str, Any]:

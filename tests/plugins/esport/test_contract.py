@@ -16,6 +16,7 @@ from podium.core import Registry, hookimpl
 from podium.core.plugins import DuplicateName, PluginMeta, build_plugin_host
 from podium.tournaments.engine import (
     BracketFormat,
+    Drawing,
     Entrant,
     MatchStatus,
     ResultFact,
@@ -96,6 +97,28 @@ def test_formats_follow_the_protocol(name: str) -> None:
     standings = json.loads(json.dumps([r.to_dict() for r in fmt.standings(state)]))
     assert sorted(r["entrant_id"] for r in standings) == [e.id for e in field(n)]
     assert standings[0]["rank"] == 1
+
+
+EXPECTED_DRAWINGS = {
+    "single_elimination": {(1, "winners"): Drawing.TREE},
+    "double_elimination": {(1, "winners"): Drawing.TREE, (1, "losers"): Drawing.TREE,
+                           (1, "final"): Drawing.TREE},
+    "round_robin": {(1, "A"): Drawing.GROUPS, (1, "B"): Drawing.GROUPS},
+    "swiss": {(1, "swiss"): Drawing.ROUNDS},
+    "groups_playoffs": {(1, "A"): Drawing.GROUPS, (1, "B"): Drawing.GROUPS,
+                        (2, "winners"): Drawing.TREE},
+    "free_for_all": {(1, "lobbies"): Drawing.LOBBIES, (1, "final"): Drawing.LOBBIES},
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALL))
+def test_formats_describe_how_the_screen_draws_them(name: str) -> None:
+    """Every bracket of a played tournament has a drawing (the screen's layout)."""
+    fmt = ALL[name]
+    options = {"round_robin": {"groups": 2}}.get(name, {})
+    state, _ = play(fmt, fmt.derive(field(16), fmt.validate_options(options)), better_seed)
+    drawn = {(m.stage, m.bracket): fmt.drawing(m.stage, m.bracket) for m in state}
+    assert drawn == EXPECTED_DRAWINGS[name]
 
 
 def test_option_values_from_forms_are_normalised() -> None:

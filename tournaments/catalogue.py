@@ -1,0 +1,207 @@
+"""The tournaments themselves: create one (name, game, format and its options, the field's
+rules and windows), read one, list a venue's, and switch plugins per tournament.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from piccolo.query.functions.aggregate import Count
+
+from podium.core.accounts.service import CurrentUser
+from podium.core.activation.service import enabled_plugins, switch, tournament_switches
+from podium.core.database import atomic
+from podium.core.errors import Conflict, InvalidInput, NotFound
+from podium.core.plugins import PluginHost
+from podium.core.validation import check_page, whole_number
+from podium.core.venue.service import MAX_ID, check_instant, clean_text
+from podium.core.venue.tables import Event
+from podium.tournaments.formats import check_options, format_for, format_owner
+from podium.tournaments.kernel import (
+    DEFAULT_LIMIT,
+    ENTRANT_STATUSES,
+    MAX_CAPACITY,
+    bump_version,
+    load_json,
+    now,
+)
+from podium.tournaments.tables import Entrant as EntrantRow
+from podium.tournaments.tables import Tournament
+
+NAME_MAX = 120
+GAME_MAX = 80
+FORMAT_NAME_MAX = 100
+DESCRIPTION_MAX = 5000
+MAX_TEAM_SIZE = 20
+STATUSES = ("draft", "registration", "running", "finished")
+SEEDINGS = ("manual", "rating", "random")
+WINDOWS = ("registration_opens", "registration_closes", "checkin_opens", "checkin_closes")
+
+
+def tournament_dict(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A tournament row as plain data (what the API and pages show)."""
+    return {
+        "id": row["id"], "venue_id": row["venue"], "event_id": row["event"],
+        "name": row["name"], "game": row["game"], "format": row["format"],
+        "options": load_json(row["options"]), "description": row["description"],
+        "capacity": row["capacity"], "team_size": row["team_size"], "seeding": row["seeding"],
+        "registration_opens": row["registration_opens"],
+        "registration_closes": row["registration_closes"],
+        "checkin_opens": row["checkin_opens"], "checkin_closes": row["checkin_closes"],
+        "status": row["status"], "version": row["log_version"], "auto_call": row["auto_call"],
+        "created_at": row["created_at"], "started_at": row["started_at"],
+        "finished_at": row["finished_at"],
+    }
+
+
+def _windows(values: Mapping[str, Any]) -> dict[str, datetime | None]:
+    """The registration and check-in windows, checked: each closes after it opens, and a
+    check-in window has an opening time."""
+    windows = {w: None if values.get(w) is None else check_instant(values.get(w), w)
+               for w in WINDOWS}
+    for prefix in ("registration", "checkin"):
+        opens, closes = windows[f"{prefix}_opens"], windows[f"{prefix}_closes"]
+        if opens and closes and closes <= opens:
+            raise InvalidInput(f"the {prefix} window must close after it opens",
+                               field=f"{prefix}_closes")
+    if windows["checkin_closes"] and not windows["checkin_opens"]:
+        raise InvalidInput("a check-in window needs an opening time", field="checkin_opens")
+    return windows
+
+
+async def create_tournament(
+    host: PluginHost, venue_id: int | None, values: Mapping[str, Any], user: CurrentUser | None
+) -> dict[str, Any]:
+    """Create a tournament (organiser): name, game, format, options and the field's rules.
+
+    ``values``: ``name``, ``game``, ``format``, ``options`` (checked by the format),
+    optional ``description``, ``capacity``, ``team_size`` (1 = solo), ``seeding``
+    (``manual``, ``rating``, ``random``), ``registration_opens/closes``,
+    ``checkin_opens/closes`` (aware datetimes), ``event_id``, ``status`` (``draft`` or
+    ``registration``, the default).
+    """
+    name = clean_text(values.get("name"), "name", NAME_MAX)
+    game = clean_text(values.get("game"), "game", GAME_MAX)
+    format_name = clean_text(values.get("format"), "format", FORMAT_NAME_MAX)
+    description = clean_text(values.get("description"), "description", DESCRIPTION_MAX,
+                             required=False, multiline=True)
+    fmt = await format_for(host, format_name, venue_id)
+    options = check_options(fmt, values.get("options"))
+    capacity = whole_number(values.get("capacity"), "capacity", 2, MAX_CAPACITY, nullable=True)
+    team_size = whole_number(values.get("team_size", 1), "team_size", 1, MAX_TEAM_SIZE)
+    seeding = values.get("seeding") or "manual"
+    if seeding not in SEEDINGS:
+        raise InvalidInput(f"seeding must be one of {', '.join(SEEDINGS)}", field="seeding")
+    status = values.get("status") or "registration"
+    if status not in ("draft", "registration"):
+        raise InvalidInput("a new tournament is a draft or open for registration", field="status")
+    windows = _windows(values)
+    event_id = whole_number(values.get("event_id"), "event_id", 1, MAX_ID, nullable=True)
+    if event_id is not None and not await Event.exists().where(Event.id == event_id):
+        raise InvalidInput(f"there is no event {event_id}", field="event_id")
+    row = Tournament(
+        venue=venue_id, event=event_id, name=name, game=game, format=format_name,
+        options=options, description=description, capacity=capacity, team_size=team_size,
+        seeding=seeding, status=status, created_by=user.id if user else None,
+        auto_call=values.get("auto_call", True) is not False,
+        created_at=now(), **windows,
+    )
+    await row.save()
+    return await get_tournament(row.id)
+
+
+async def get_tournament(tournament_id: int) -> dict[str, Any]:
+    """One tournament with its entrant counts.
+
+    :raises NotFound: no such tournament.
+    """
+    row = await Tournament.select().where(Tournament.id == tournament_id).first()
+    if row is None:
+        raise NotFound(f"there is no tournament {tournament_id}")
+    out = tournament_dict(row)
+    counts = await EntrantRow.select(EntrantRow.status).where(
+        EntrantRow.tournament == tournament_id)
+    out["entrant_counts"] = {s: sum(1 for c in counts if c["status"] == s)
+                             for s in ENTRANT_STATUSES}
+    return out
+
+
+async def list_tournaments(
+    venue_id: int | None, status: str | None = None, limit: int = DEFAULT_LIMIT, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """Tournaments (of the venue, when one exists), newest first, and the total."""
+    check_page(limit, offset)
+    if status is not None and status not in STATUSES:
+        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+    where = Tournament.id > 0
+    if venue_id is not None:
+        where &= (Tournament.venue == venue_id) | Tournament.venue.is_null()
+    if status is not None:
+        where &= Tournament.status == status
+    rows = await Tournament.select().where(where).order_by(
+        Tournament.id, ascending=False).limit(limit).offset(offset)
+    total = await Tournament.count().where(where)
+    counts = await _entrant_counts([r["id"] for r in rows])
+    return [{**tournament_dict(r), "entrant_counts": counts[r["id"]]} for r in rows], total
+
+
+async def _entrant_counts(tournament_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Entrants per status of each tournament, in one grouped query (no query per row)."""
+    out = {tid: dict.fromkeys(ENTRANT_STATUSES, 0) for tid in tournament_ids}
+    if tournament_ids:
+        rows = await EntrantRow.select(
+            EntrantRow.tournament, EntrantRow.status, Count(alias="n")).where(
+            EntrantRow.tournament.is_in(tournament_ids)).group_by(
+            EntrantRow.tournament, EntrantRow.status)
+        for r in rows:
+            if r["status"] in out[r["tournament"]]:
+                out[r["tournament"]][r["status"]] = r["n"]
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Plugins switched per tournament
+# --------------------------------------------------------------------------------------
+
+
+async def plugin_switches(host: PluginHost, tournament_id: int) -> list[dict[str, Any]]:
+    """The tournament-scoped plugins with this tournament's switch for each
+    (:func:`podium.core.activation.service.tournament_switches`), plus ``runs_format``: the
+    plugin provides the tournament's format and so cannot be switched off here."""
+    return await _switch_rows(host, await get_tournament(tournament_id))
+
+
+async def _switch_rows(host: PluginHost, t: Mapping[str, Any]) -> list[dict[str, Any]]:
+    rows = await tournament_switches(host, t["venue_id"], t["id"])
+    owner = format_owner(host, t["format"])
+    for row in rows:
+        row["runs_format"] = row["name"] == owner
+    return rows
+
+
+async def switch_plugin(host: PluginHost, tournament_id: int, plugin: str,
+                        enabled: bool | None, user: CurrentUser | None) -> list[dict[str, Any]]:
+    """Switch a tournament-scoped plugin on or off for one tournament, or (``None``) let the
+    venue's setting decide again. Bumps the version so cached pages re-render.
+
+    :raises NotFound: no such tournament or plugin.
+    :raises InvalidInput: the plugin is not switched per tournament.
+    :raises Conflict: ``format_plugin``: the switch would leave the tournament without the
+        plugin that provides its format.
+    """
+    t = await get_tournament(tournament_id)
+    if plugin not in host.plugins:
+        raise NotFound(f"no plugin named {plugin!r} is loaded")
+    if format_owner(host, t["format"]) == plugin and (
+            enabled is False
+            or (enabled is None and plugin not in await enabled_plugins(host, t["venue_id"]))):
+        raise Conflict(f"plugin {plugin!r} provides this tournament's format "
+                       f"({t['format']}), so it stays on for this tournament",
+                       code="format_plugin")
+    async with atomic():
+        await switch(host, plugin, "tournament", tournament_id, enabled,
+                     changed_by=user.id if user else None)
+        await bump_version(tournament_id)
+    return await _switch_rows(host, t)

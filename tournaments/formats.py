@@ -1,0 +1,77 @@
+"""Which bracket formats exist, which are enabled where, and the check of a tournament's
+options by its format.
+
+A format is a pure object registered by a plugin through the ``podium_bracket_formats``
+hook (see ``docs/formats.md``); the domain only looks formats up by name here.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from podium.core.activation.service import enabled_plugins
+from podium.core.errors import InvalidInput
+from podium.core.plugins import PluginHost, Registry
+from podium.tournaments.engine import BracketFormat
+
+FORMATS_HOOK = "podium_bracket_formats"
+
+
+def formats(host: PluginHost) -> Registry[Any]:
+    """Every registered bracket format (enabled or not)."""
+    return host.registry(FORMATS_HOOK)
+
+
+async def available_formats(
+    host: PluginHost, venue_id: int | None, tournament_id: int | None = None
+) -> dict[str, BracketFormat]:
+    """Formats whose plugin is enabled for the venue (and tournament, if given)."""
+    enabled = await enabled_plugins(host, venue_id, tournament_id)
+    return dict(formats(host).enabled(enabled))
+
+
+async def format_for(
+    host: PluginHost, name: str, venue_id: int | None, tournament_id: int | None = None
+) -> BracketFormat:
+    """The format called ``name``, if it exists and its plugin is enabled here.
+
+    :raises InvalidInput: ``unknown_format`` or ``format_disabled``.
+    """
+    registry = formats(host)
+    fmt = registry.get(name)
+    if fmt is None:
+        known = ", ".join(registry.names()) or "none"
+        raise InvalidInput(f"unknown format {name!r}; known formats: {known}",
+                           code="unknown_format", field="format")
+    owner = registry.owner(name)
+    if owner not in await enabled_plugins(host, venue_id, tournament_id):
+        raise InvalidInput(
+            f"format {name!r} belongs to plugin {owner!r}, which is not enabled here",
+            code="format_disabled", field="format",
+        )
+    return fmt
+
+
+def format_owner(host: PluginHost, format_name: str) -> str | None:
+    """The plugin that provides a format (``None`` when no loaded plugin does)."""
+    registry = formats(host)
+    return registry.owner(format_name) if registry.get(format_name) is not None else None
+
+
+def check_options(fmt: BracketFormat, options: Any) -> dict[str, Any]:
+    """A tournament's options completed and checked by its format (storable as JSON).
+
+    :raises InvalidInput: not an object, or the format refuses an option (it is named).
+    """
+    if options is None:
+        options = {}
+    if not isinstance(options, Mapping):
+        raise InvalidInput("options must be an object", field="options")
+    try:
+        checked = fmt.validate_options(options)
+        json.dumps(checked)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInput(f"options: {exc}", field="options") from exc
+    return checked

@@ -1,0 +1,137 @@
+"""What the tournament services share: the write lock, the clock, the version counter,
+the description of a change, and the guards and look-ups every write needs.
+
+Every write that competes (registration against the capacity, reports against the
+organiser's result, pairing a round, a roster change, a station call) runs in
+:func:`~podium.core.database.atomic` with the tournament row locked
+(:func:`lock_tournament`) and re-checks its rule inside the lock: one tournament's writes
+are serialised, different tournaments' are not.
+
+A tournament's ``log_version`` counts its visible changes. Pages cache what they render
+per version (:mod:`podium.tournaments.render_cache`), so every visible write bumps it in
+its own transaction, always through :func:`bump_version`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from podium.core.database import for_update
+from podium.core.errors import Conflict, NotFound
+from podium.core.validation import MAX_PAGE
+from podium.tournaments.tables import Entrant as EntrantRow
+from podium.tournaments.tables import TeamMember, Tournament
+
+ENTRANT_STATUSES = ("registered", "waitlisted", "withdrawn", "dropped")
+# Statuses of a tournament whose field is frozen and whose bracket exists.
+STARTED = ("running", "finished")
+MAX_CAPACITY = 65_536
+DEFAULT_LIMIT = 50
+MAX_LIMIT = MAX_PAGE
+
+
+def now() -> datetime:
+    """The current instant, timezone-aware (UTC): every stored timestamp comes from here."""
+    return datetime.now(timezone.utc)
+
+
+def load_json(value: Any) -> Any:
+    """A JSON column's value (Piccolo returns the text unless asked to load it)."""
+    if isinstance(value, (str, bytes)):
+        return json.loads(value)
+    return value
+
+
+async def lock_tournament(tournament_id: int) -> dict[str, Any]:
+    """Lock the tournament row for this transaction and return it (call inside
+    :func:`~podium.core.database.atomic`).
+
+    :raises NotFound: no such tournament.
+    """
+    row = await for_update(Tournament.select().where(Tournament.id == tournament_id)).first()
+    if row is None:
+        raise NotFound(f"there is no tournament {tournament_id}")
+    return row
+
+
+async def bump_version(tournament_id: int, values: Mapping[Any, Any] | None = None) -> int:
+    """Count a visible change of a tournament: ``log_version`` + 1, with any other
+    ``values`` (``{column: value}``) written in the same statement. Call it inside the
+    write's transaction. Returns the new version.
+
+    :raises NotFound: no such tournament.
+    """
+    rows = await Tournament.update({Tournament.log_version: Tournament.log_version + 1,
+                                    **(values or {})}).where(
+        Tournament.id == tournament_id).returning(Tournament.log_version)
+    if not rows:
+        raise NotFound(f"there is no tournament {tournament_id}")
+    return rows[0]["log_version"]
+
+
+@dataclass
+class Change:
+    """What a write did to the bracket, for live updates and hooks."""
+
+    tournament_id: int
+    version: int
+    changed: list[str]
+    completed: list[dict[str, Any]]
+    status: str
+    # Matches called to stations by this change (see podium.tournaments.stations).
+    called: list[dict[str, Any]] = field(default_factory=list)
+
+
+async def record_change(t: Mapping[str, Any], changed: Sequence[str] = ()) -> Change:
+    """Bump the version of the locked tournament ``t`` for a visible change that adds no
+    fact (a report, a station call, the stream queue) and describe it."""
+    return Change(t["id"], await bump_version(t["id"]), list(changed), [], t["status"])
+
+
+def merge_changes(changes: Sequence[Change]) -> Change:
+    """Several changes of one tournament in a row, as one (the last version and status)."""
+    first, last = changes[0], changes[-1]
+    changed: list[str] = []
+    for c in changes:
+        changed += [k for k in c.changed if k not in changed]
+    return Change(first.tournament_id, last.version, changed,
+                  [m for c in changes for m in c.completed], last.status,
+                  [m for c in changes for m in c.called])
+
+
+def require_not_started(t: Mapping[str, Any]) -> None:
+    """Refuse a change to the field once the tournament has started.
+
+    :raises Conflict: ``started``.
+    """
+    if t["status"] in STARTED:
+        raise Conflict("this tournament has started; its field is frozen", code="started")
+
+
+async def entrant_in(tournament_id: int, entrant_id: int) -> dict[str, Any]:
+    """The entrant row ``entrant_id`` of this tournament.
+
+    :raises NotFound: no such entrant in this tournament.
+    """
+    row = await EntrantRow.select().where((EntrantRow.id == entrant_id)
+                                          & (EntrantRow.tournament == tournament_id)).first()
+    if row is None:
+        raise NotFound(f"entrant {entrant_id} is not in this tournament")
+    return row
+
+
+async def user_entrants(tournament_id: int, user_id: int, statuses: Sequence[str]) -> list[int]:
+    """Ids of a user's entrants in a tournament with one of ``statuses``: as the solo
+    player or captain, or as an accepted member of a team."""
+    own = await EntrantRow.select(EntrantRow.id).where(
+        (EntrantRow.tournament == tournament_id) & (EntrantRow.user == user_id)
+        & EntrantRow.status.is_in(list(statuses)))
+    member = await TeamMember.select(TeamMember.entrant).where(
+        (TeamMember.user == user_id) & (TeamMember.status == "accepted")
+        & (TeamMember.entrant.tournament == tournament_id)
+        & TeamMember.entrant.status.is_in(list(statuses)))
+    return sorted({r["id"] for r in own} | {r["entrant"] for r in member})

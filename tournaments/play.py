@@ -1,0 +1,519 @@
+"""Running a tournament: the start, Swiss rounds, players' reports (confirm, dispute), the
+organiser's results and corrections, and disqualification.
+
+The bracket computation is the format's (a pure object from the ``podium_bracket_formats``
+registry); this module stores the facts (the seeding snapshot, the ordered results log,
+the pairings) and keeps the match projection in step with them
+(:mod:`podium.tournaments.projection`).
+
+Each write locks the tournament row, rebuilds the derived state from the facts under the
+lock, then passes the new fact through the format's incremental ``apply``, which names the
+matches that changed: only those projection rows are written. A correction that changes a
+winner re-flows every later match. Stations are kept in step in the same transaction
+(:func:`podium.tournaments.stations.after_change`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from podium.core.accounts.service import CurrentUser
+from podium.core.database import atomic
+from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from podium.core.plugins import PluginHost
+from podium.tournaments import ratings, stations, teams
+from podium.tournaments.engine import (
+    BracketFormat,
+    BracketState,
+    Entrant,
+    MatchStatus,
+    PairingError,
+    ResultError,
+    ResultFact,
+)
+from podium.tournaments.formats import format_for
+from podium.tournaments.kernel import (
+    STARTED,
+    Change,
+    bump_version,
+    entrant_in,
+    load_json,
+    lock_tournament,
+    merge_changes,
+    now,
+    record_change,
+    require_not_started,
+    user_entrants,
+)
+from podium.tournaments.matches import get_match
+from podium.tournaments.projection import (
+    OPEN_REPORTS,
+    derive_state,
+    entrant_names,
+    insert_projection,
+    load_facts,
+    refresh_overlay,
+    update_projection,
+)
+from podium.tournaments.registration import fill_from_waitlist
+from podium.tournaments.tables import Entrant as EntrantRow
+from podium.tournaments.tables import (
+    MatchReport,
+    MatchRow,
+    PairingLog,
+    ResultLog,
+    SeedFact,
+    Tournament,
+)
+
+MAX_GAMES = 99
+# ResultError codes that mean "the match is not in a state to take this": 409, not 422.
+STATE_CODES = {"unknown_match", "not_ready", "participants_changed"}
+
+
+# --------------------------------------------------------------------------------------
+# Start and rounds
+# --------------------------------------------------------------------------------------
+
+
+def _order_field(rows: list[dict[str, Any]], method: str,
+                 rating_of: Mapping[int, float | None] | None = None) -> list[dict[str, Any]]:
+    """The field in seed order for the tournament's ``seeding`` method.
+
+    ``rating``: best ``rating_of`` first (the openskill ordinal or the organiser's rating,
+    see :func:`podium.tournaments.ratings.entrant_ratings`), unrated entrants last in their
+    current seed order; ``random``: shuffled; ``manual``: the current seeds.
+    """
+    if method == "rating":
+        def rating(r: Mapping[str, Any]) -> float | None:
+            return (rating_of or {}).get(r["id"], r["rating"])
+
+        return sorted(rows, key=lambda r: (rating(r) is None, -(rating(r) or 0),
+                                           r["seed"] is None, r["seed"] or 0, r["id"]))
+    if method == "random":
+        shuffled = list(rows)
+        random.SystemRandom().shuffle(shuffled)
+        return shuffled
+    return sorted(rows, key=lambda r: (r["seed"] is None, r["seed"] or 0, r["id"]))
+
+
+async def start(host: PluginHost, tournament_id: int, user: CurrentUser | None) -> Change:
+    """Start: drop teams with an incomplete roster and no-shows (when a check-in window
+    exists), seed, snapshot, build.
+
+    The seeding snapshot (:class:`SeedFact`) is the first fact; the projection of every
+    match is written. Dynamic formats (Swiss) get their first round paired at once.
+    Seeding ``rating`` uses the players' openskill ratings in this game (or the
+    organiser's ``rating`` of an entrant), read before the lock because refreshing
+    ratings writes on a connection of its own.
+    """
+    rating_of = None
+    if (await Tournament.select(Tournament.seeding).where(
+            Tournament.id == tournament_id).first() or {}).get("seeding") == "rating":
+        rating_of = await ratings.entrant_ratings(tournament_id)
+    async with atomic():
+        t = await lock_tournament(tournament_id)
+        require_not_started(t)
+        fmt = await format_for(host, t["format"], t["venue"], tournament_id)
+        options = load_json(t["options"])
+        rows = await EntrantRow.select().where(
+            (EntrantRow.tournament == tournament_id) & (EntrantRow.status == "registered"))
+        stamp = now()
+        # Teams short of players cannot play: dropped, with or without a check-in window
+        # (the organiser sees "roster 2/3" next to them; see teams.incomplete_rosters),
+        # unless the organiser checked one in by hand: it plays short-handed.
+        waived = {r["id"] for r in rows if r["checked_in"]}
+        short = {e: n for e, n in (await teams.incomplete_rosters(t, rows)).items()
+                 if e not in waived}
+        if short:
+            await EntrantRow.update({EntrantRow.status: "dropped",
+                                     EntrantRow.status_changed_at: stamp}).where(
+                EntrantRow.id.is_in(list(short)))
+            rows = [r for r in rows if r["id"] not in short]
+        if t["checkin_opens"] is not None:
+            no_shows = [r["id"] for r in rows if not r["checked_in"]]
+            if no_shows:
+                await EntrantRow.update({EntrantRow.status: "dropped",
+                                         EntrantRow.status_changed_at: stamp}).where(
+                    EntrantRow.id.is_in(no_shows))
+            rows = [r for r in rows if r["checked_in"]]
+        ordered = _order_field(rows, t["seeding"], rating_of)
+        entrants = [Entrant(r["id"], seed) for seed, r in enumerate(ordered, start=1)]
+        try:
+            fmt.check_entrants(entrants, options)
+            state = fmt.derive(entrants, options, [], [])
+        except ValueError as exc:
+            raise Conflict(f"cannot start: {exc}", code="cannot_start") from exc
+        for e in entrants:
+            await EntrantRow.update({EntrantRow.seed: e.seed}).where(EntrantRow.id == e.id)
+        await SeedFact.insert(*[SeedFact(tournament=tournament_id, entrant=e.id, seed=e.seed)
+                                for e in entrants])
+        if fmt.dynamic:
+            state = await _pair_next(fmt, t, state, user)
+        names = {r["id"]: r["name"] for r in rows}
+        await insert_projection(tournament_id, state, [m.key for m in state.matches], names)
+        version = await bump_version(tournament_id, {Tournament.status: "running",
+                                                     Tournament.started_at: stamp})
+        called = await stations.after_change({**t, "status": "running"})
+    return Change(tournament_id, version, [m.key for m in state.matches], [], "running", called)
+
+
+async def _pair_next(fmt: BracketFormat, t: Mapping[str, Any], state: BracketState,
+                     user: CurrentUser | None) -> BracketState:
+    try:
+        # A thread: an exact Swiss round at 1,024 players takes seconds of CPU, and the
+        # event loop must keep serving meanwhile (the lock and transaction stay held).
+        pairing = await asyncio.to_thread(fmt.next_round, state)
+    except PairingError as exc:
+        raise Conflict(f"cannot pair the next round: {exc}", code="cannot_pair") from exc
+    await PairingLog(tournament=t["id"], round=pairing.round,
+                     tables=[[x.home, x.away, x.best_of] for x in pairing.tables],
+                     created_by=user.id if user else None, created_at=now()).save()
+    entrants, results, pairings = await load_facts(t["id"])
+    return fmt.derive(entrants, load_json(t["options"]), results, pairings)
+
+
+async def next_round(host: PluginHost, tournament_id: int, user: CurrentUser | None) -> Change:
+    """Pair the next round of a dynamic (Swiss) format and add its matches.
+
+    :raises InvalidInput: ``not_round_based`` for formats whose bracket is fixed at start.
+    :raises Conflict: not running, or the format cannot pair now (``cannot_pair``).
+    """
+    async with atomic():
+        t = await lock_tournament(tournament_id)
+        fmt = await format_for(host, t["format"], t["venue"], tournament_id)
+        if not fmt.dynamic:
+            raise InvalidInput(
+                f"{getattr(fmt, 'label', '') or fmt.name} is not round-based: its whole "
+                "bracket exists from the start", code="not_round_based")
+        if t["status"] != "running":
+            raise Conflict("the tournament is not running", code="not_running")
+        before = {m.key: m.snapshot() for m in await derive_state(fmt, t)}
+        state = await _pair_next(fmt, t, await derive_state(fmt, t), user)
+        changed = [m.key for m in state.matches if before.get(m.key) != m.snapshot()]
+        await update_projection(tournament_id, state, changed, await entrant_names(tournament_id))
+        called = await stations.after_change(t)
+        changed += [c["key"] for c in called if c["key"] not in changed]
+        version = await _count_fact(t, state)
+    return Change(tournament_id, version, changed, [], "running", called)
+
+
+async def _count_fact(t: Mapping[str, Any], state: BracketState) -> int:
+    """Bump the version for a new fact; finish (or re-open) the tournament as the state
+    says. Returns the new version."""
+    status = "finished" if state.complete else "running"
+    values: dict[Any, Any] = {Tournament.status: status}
+    if status == "finished" and t["status"] != "finished":
+        values[Tournament.finished_at] = now()
+    elif status == "running":
+        values[Tournament.finished_at] = None
+    return await bump_version(t["id"], values)
+
+
+# --------------------------------------------------------------------------------------
+# Results: report, confirm, dispute, organiser result
+# --------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    """A match write's view under the lock: the tournament row, its format, the state
+    derived from the facts, and the match's projection row."""
+
+    t: dict[str, Any]
+    fmt: BracketFormat
+    state: BracketState
+    row: dict[str, Any]
+
+
+async def _match_context(host: PluginHost, match_id: int) -> _Context:
+    """Inside atomic(): lock the match's tournament, re-read the match, derive the state."""
+    found = await MatchRow.select(MatchRow.tournament).where(MatchRow.id == match_id).first()
+    if found is None:
+        raise NotFound(f"there is no match {match_id}")
+    t = await lock_tournament(found["tournament"])
+    if t["status"] not in STARTED:
+        raise Conflict("the tournament is not running", code="not_running")
+    row = await MatchRow.select().where(MatchRow.id == match_id).first()
+    fmt = await format_for(host, t["format"], t["venue"], t["id"])
+    state = await derive_state(fmt, t)
+    if row["key"] not in state.by_key:
+        raise Conflict(f"match {row['key']} is not in the current bracket", code="unknown_match")
+    return _Context(t, fmt, state, row)
+
+
+def _check_games_shape(games: Any) -> tuple[tuple[int, ...], ...]:
+    if games is None:
+        return ()
+    if not isinstance(games, (list, tuple)) or len(games) > MAX_GAMES:
+        raise InvalidInput(f"games must be a list of at most {MAX_GAMES} [a, b] scores",
+                           field="games")
+    out = []
+    for g in games:
+        if (not isinstance(g, (list, tuple)) or len(g) != 2
+                or not all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= 10**6
+                           for x in g)):
+            raise InvalidInput("each game is two scores [a, b], whole numbers from 0",
+                               field="games", code="invalid_games")
+        out.append(tuple(g))
+    return tuple(out)
+
+
+def _build_fact(ctx: _Context, winner: Any, games: Any, forfeit: bool = False) -> ResultFact:
+    """A result for the match as it stands now (games in slot order), checked by the format."""
+    if winner is not None and (isinstance(winner, bool) or not isinstance(winner, int)):
+        raise InvalidInput("winner_id must be an entrant id", field="winner_id")
+    m = ctx.state.by_key[ctx.row["key"]]
+    fact = ResultFact(m.key, winner, tuple(m.participants), _check_games_shape(games),
+                      bool(forfeit))
+    try:
+        ctx.fmt.check_result(ctx.state, fact)
+    except ResultError as exc:
+        cls = Conflict if exc.code in STATE_CODES else InvalidInput
+        raise cls(exc.detail, code=exc.code) from exc
+    return fact
+
+
+async def _side_of(ctx: _Context, user: CurrentUser) -> int:
+    """The caller's entrant in this match, or 403 ``not_playing``."""
+    m = ctx.state.by_key[ctx.row["key"]]
+    mine = set(await user_entrants(ctx.t["id"], user.id, ("registered",)))
+    playing = [p for p in m.participants if p in mine]
+    if not playing:
+        raise Forbidden("you do not play this match", code="not_playing")
+    return playing[0]
+
+
+def _playable_by_players(ctx: _Context) -> None:
+    m = ctx.state.by_key[ctx.row["key"]]
+    if not m.playable:
+        raise Conflict(f"match {m.key} is {m.status.value}; it takes no report now"
+                       + (" (ask an organiser to correct it)"
+                          if m.status is MatchStatus.COMPLETED else ""), code="not_ready")
+
+
+async def _open_reports(match_id: int) -> list[dict[str, Any]]:
+    return await MatchReport.select().where(
+        (MatchReport.match == match_id) & MatchReport.state.is_in(list(OPEN_REPORTS))
+    ).order_by(MatchReport.id)
+
+
+async def _append_fact(ctx: _Context, fact: ResultFact, source: str, user: CurrentUser | None
+                       ) -> Change:
+    """Append ``fact`` (see :func:`_append_one`), then forfeit every match it made playable
+    for a disqualified entrant; returns the merged change."""
+    changes = [await _append_one(ctx, fact, source, user)]
+    changes += await _cascade_forfeits(ctx, user)
+    return merge_changes(changes)
+
+
+async def _append_one(ctx: _Context, fact: ResultFact, source: str, user: CurrentUser | None
+                      ) -> Change:
+    """Append ``fact`` to the log (superseding the match's previous fact), apply it through
+    the format and rewrite the projection rows that changed."""
+    stamp = now()
+    previous = await ResultLog.select(ResultLog.id).where(
+        (ResultLog.tournament == ctx.t["id"]) & (ResultLog.match_key == fact.match)
+        & ResultLog.superseded_by.is_null())
+    entry = ResultLog(
+        tournament=ctx.t["id"], match_key=fact.match, winner=fact.winner,
+        participants=list(fact.participants), games=[list(g) for g in fact.games],
+        forfeit=fact.forfeit, source=source, recorded_by=user.id if user else None,
+        recorded_at=stamp,
+    )
+    await entry.save()
+    if previous:
+        await ResultLog.update({ResultLog.superseded_by: entry.id}).where(
+            ResultLog.id.is_in([p["id"] for p in previous]))
+    before = {k: ctx.state.by_key[k].status for k in ctx.state.by_key}
+    changed = ctx.fmt.apply(ctx.state, fact)
+    if fact.match not in changed:
+        changed = [fact.match, *changed]
+    await MatchReport.update({MatchReport.state: "superseded", MatchReport.answered_at: stamp}
+                             ).where((MatchReport.match == ctx.row["id"])
+                                     & MatchReport.state.is_in(list(OPEN_REPORTS)))
+    updated = await update_projection(ctx.t["id"], ctx.state, changed,
+                                      await entrant_names(ctx.t["id"]))
+    called = await stations.after_change(ctx.t)
+    changed += [c["key"] for c in called if c["key"] not in changed]
+    version = await _count_fact(ctx.t, ctx.state)
+    completed = [v for v in updated if v["engine_status"] == MatchStatus.COMPLETED.value
+                 and (before.get(v["key"]) is not MatchStatus.COMPLETED or v["key"] == fact.match)]
+    return Change(ctx.t["id"], version, changed, completed,
+                  "finished" if ctx.state.complete else "running", called)
+
+
+async def _overlay_change(ctx: _Context, match_id: int) -> Change:
+    """A report or dispute changed the match's public status (no fact): recompute it and
+    count the change."""
+    await refresh_overlay(match_id)
+    return await record_change(ctx.t, [ctx.row["key"]])
+
+
+async def report(host: PluginHost, match_id: int, user: CurrentUser, winner: Any, games: Any
+                 ) -> dict[str, Any]:
+    """A player reports the result of their match; the opponent confirms or disputes it.
+
+    A second report from the opponent that agrees completes the match (as a confirmation);
+    one that disagrees puts the match in dispute. Reporting again replaces one's own
+    pending report. Returns ``{"match", "change"}`` (``change`` set when a fact was added).
+    """
+    async with atomic():
+        ctx = await _match_context(host, match_id)
+        side = await _side_of(ctx, user)
+        _playable_by_players(ctx)
+        fact = _build_fact(ctx, winner, games)
+        theirs = [r for r in await _open_reports(match_id) if r["entrant"] != side]
+        if any(r["state"] == "disputed" for r in theirs):
+            raise Conflict("this match is disputed; an organiser will settle it", code="disputed")
+        stamp = now()
+        await MatchReport.update({MatchReport.state: "superseded", MatchReport.answered_at: stamp}
+                                 ).where((MatchReport.match == match_id)
+                                         & (MatchReport.entrant == side)
+                                         & MatchReport.state.is_in(list(OPEN_REPORTS)))
+        agree = [r for r in theirs if r["winner"] == fact.winner
+                 and [list(g) for g in fact.games] == load_json(r["games"])]
+        if agree:
+            await MatchReport.update({MatchReport.state: "accepted", MatchReport.answered_by: user.id,
+                                      MatchReport.answered_at: stamp}).where(
+                MatchReport.id == agree[0]["id"])
+            change = await _append_fact(ctx, fact, "confirmed", user)
+        else:
+            state = "disputed" if theirs else "pending"
+            if theirs:
+                await MatchReport.update({MatchReport.state: "disputed",
+                                          MatchReport.answered_by: user.id,
+                                          MatchReport.answered_at: stamp}).where(
+                    MatchReport.id.is_in([r["id"] for r in theirs]))
+            await MatchReport(match=match_id, tournament=ctx.t["id"], entrant=side,
+                              reported_by=user.id, winner=fact.winner,
+                              participants=list(fact.participants),
+                              games=[list(g) for g in fact.games], state=state,
+                              created_at=stamp).save()
+            change = await _overlay_change(ctx, match_id)
+    return {"match": await get_match(match_id), "change": change}
+
+
+async def _pending_from_opponent(side: int, match_id: int) -> dict[str, Any]:
+    theirs = [r for r in await _open_reports(match_id) if r["state"] == "pending"]
+    if not theirs:
+        raise Conflict("there is no report awaiting your answer", code="nothing_to_confirm")
+    if all(r["entrant"] == side for r in theirs):
+        raise Conflict("your opponent must answer your report", code="own_report")
+    return [r for r in theirs if r["entrant"] != side][-1]
+
+
+async def confirm(host: PluginHost, match_id: int, user: CurrentUser) -> dict[str, Any]:
+    """The opponent confirms the pending report: it becomes a result fact."""
+    async with atomic():
+        ctx = await _match_context(host, match_id)
+        side = await _side_of(ctx, user)
+        pending = await _pending_from_opponent(side, match_id)
+        _playable_by_players(ctx)
+        fact = _build_fact(ctx, pending["winner"], load_json(pending["games"]))
+        await MatchReport.update({MatchReport.state: "accepted", MatchReport.answered_by: user.id,
+                                  MatchReport.answered_at: now()}).where(
+            MatchReport.id == pending["id"])
+        change = await _append_fact(ctx, fact, "confirmed", user)
+    return {"match": await get_match(match_id), "change": change}
+
+
+async def dispute(host: PluginHost, match_id: int, user: CurrentUser) -> dict[str, Any]:
+    """The opponent disputes the pending report; an organiser settles it with a result."""
+    async with atomic():
+        ctx = await _match_context(host, match_id)
+        side = await _side_of(ctx, user)
+        pending = await _pending_from_opponent(side, match_id)
+        await MatchReport.update({MatchReport.state: "disputed", MatchReport.answered_by: user.id,
+                                  MatchReport.answered_at: now()}).where(
+            MatchReport.id == pending["id"])
+        change = await _overlay_change(ctx, match_id)
+    return {"match": await get_match(match_id), "change": change}
+
+
+async def organiser_result(host: PluginHost, match_id: int, user: CurrentUser | None,
+                           winner: Any, games: Any, forfeit: bool = False) -> dict[str, Any]:
+    """An organiser's result: final. On a completed match it is a correction, which re-flows
+    every later match (those played with other participants become ``needs_replay``).
+
+    ``forfeit`` with a winner: the other side forfeits; without one: a double forfeit.
+    """
+    if not isinstance(forfeit, bool):
+        raise InvalidInput("forfeit must be true or false", field="forfeit")
+    async with atomic():
+        ctx = await _match_context(host, match_id)
+        fact = _build_fact(ctx, winner, games, forfeit)
+        change = await _append_fact(ctx, fact, "organiser", user)
+    return {"match": await get_match(match_id), "change": change}
+
+
+# --------------------------------------------------------------------------------------
+# Disqualification: the entrant forfeits every remaining match
+# --------------------------------------------------------------------------------------
+
+
+async def _cascade_forfeits(ctx: _Context, user: CurrentUser | None) -> list[Change]:
+    """Forfeit playable two-sided matches of inactive (disqualified) entrants, one after
+    the other, until none is left (inside the lock). A match between two inactive
+    entrants is a double forfeit."""
+    inactive = {e.id for e in ctx.state.entrants if not e.active}
+    changes: list[Change] = []
+    tried: set[str] = set()
+    while inactive:
+        match = next((m for m in ctx.state.matches
+                      if m.playable and m.key not in tried and len(m.participants) == 2
+                      and inactive & set(m.participants)), None)
+        if match is None:
+            break
+        tried.add(match.key)
+        others = [p for p in match.participants if p not in inactive]
+        row = await MatchRow.select().where((MatchRow.tournament == ctx.t["id"])
+                                            & (MatchRow.key == match.key)).first()
+        sub = _Context(ctx.t, ctx.fmt, ctx.state, row)
+        try:
+            fact = _build_fact(sub, others[0] if others else None, [], True)
+        except (InvalidInput, Conflict):
+            continue  # the format refuses this forfeit; the organiser decides by hand
+        changes.append(await _append_one(sub, fact, "forfeit", user))
+    return changes
+
+
+async def disqualify(host: PluginHost, tournament_id: int, entrant_id: int,
+                     user: CurrentUser | None) -> Change | None:
+    """Disqualify an entrant (organiser).
+
+    Before the start the entrant is dropped and the waitlist fills the place (returns
+    ``None``). Once running, the entrant becomes inactive in the facts (dynamic formats no
+    longer pair it) and forfeits its playable matches now and every match it would reach
+    later; completed results stand.
+
+    :raises Conflict: ``not_in_field`` when the entrant holds no place.
+    """
+    async with atomic():
+        t = await lock_tournament(tournament_id)
+        row = await entrant_in(tournament_id, entrant_id)
+        if row["status"] != "registered":
+            raise Conflict(f"{row['name']} holds no place in the field ({row['status']})",
+                           code="not_in_field")
+        await EntrantRow.update({EntrantRow.status: "dropped",
+                                 EntrantRow.status_changed_at: now()}).where(
+            EntrantRow.id == entrant_id)
+        if t["status"] not in STARTED:
+            await fill_from_waitlist(t)
+            return None
+        await SeedFact.update({SeedFact.active: False}).where(
+            (SeedFact.tournament == tournament_id) & (SeedFact.entrant == entrant_id))
+        fmt = await format_for(host, t["format"], t["venue"], tournament_id)
+        state = await derive_state(fmt, t)
+        ctx = _Context(t, fmt, state, {})
+        changes = await _cascade_forfeits(ctx, user)
+        if not changes:
+            version = await _count_fact(t, state)
+            called = await stations.after_change(t)
+            return Change(tournament_id, version, [], [], "finished" if state.complete
+                          else "running", called)
+    return merge_changes(changes)

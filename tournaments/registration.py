@@ -1,0 +1,310 @@
+"""The field of a tournament until its start: the organiser adds entrants, players (or team
+captains) register, withdraw and check in, the waitlist fills freed places, the organiser
+checks entrants in by hand and orders the seeding.
+
+Each write locks the tournament row and re-checks inside the transaction, so concurrent
+registrations never exceed the capacity and concurrent seed moves never lose each other.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from podium.core.accounts.service import CurrentUser
+from podium.core.database import atomic
+from podium.core.errors import Conflict, InvalidInput, NotFound
+from podium.core.validation import whole_number
+from podium.core.venue.service import clean_text
+from podium.tournaments import teams
+from podium.tournaments.kernel import (
+    MAX_CAPACITY,
+    bump_version,
+    entrant_in,
+    lock_tournament,
+    now,
+    require_not_started,
+    user_entrants,
+)
+from podium.tournaments.tables import Entrant as EntrantRow
+from podium.tournaments.tables import TeamMember
+
+ENTRANT_NAME_MAX = 80
+MAX_RATING = 1e7
+
+
+def entrant_dict(row: Mapping[str, Any]) -> dict[str, Any]:
+    """An entrant row as plain data."""
+    return {
+        "id": row["id"], "tournament_id": row["tournament"], "name": row["name"],
+        "seed": row["seed"], "rating": row["rating"], "user_id": row["user"],
+        "checked_in": row["checked_in"], "status": row["status"],
+        "created_at": row["created_at"],
+    }
+
+
+async def list_entrants(tournament_id: int, statuses: Iterable[str] | None = None
+                        ) -> list[dict[str, Any]]:
+    """Entrants of a tournament: by seed once started, else by requested seed then
+    registration order (the waitlist in the order it will be promoted)."""
+    where = EntrantRow.tournament == tournament_id
+    if statuses is not None:
+        where &= EntrantRow.status.is_in(list(statuses))
+    rows = await EntrantRow.select().where(where).order_by(EntrantRow.id)
+    rows.sort(key=lambda r: (r["seed"] is None, r["seed"] or 0, r["id"]))
+    return [entrant_dict(r) for r in rows]
+
+
+def _rating(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInput("rating must be a number", field="rating")
+    number = float(value)
+    if number != number or abs(number) > MAX_RATING:  # NaN or absurd
+        raise InvalidInput(f"rating must be between -{MAX_RATING:g} and {MAX_RATING:g}",
+                           field="rating")
+    return number
+
+
+async def _registered_count(tournament_id: int) -> int:
+    return await EntrantRow.count().where(
+        (EntrantRow.tournament == tournament_id) & (EntrantRow.status == "registered"))
+
+
+def _window_open(opens: datetime | None, closes: datetime | None, at: datetime) -> bool:
+    return (opens is None or at >= opens) and (closes is None or at < closes)
+
+
+# --------------------------------------------------------------------------------------
+# Entering and leaving the field
+# --------------------------------------------------------------------------------------
+
+
+async def add_entrant(tournament_id: int, values: Mapping[str, Any], user: CurrentUser | None
+                      ) -> dict[str, Any]:
+    """The organiser adds an entrant by name (optional requested ``seed`` and ``rating``).
+
+    Organiser entrants count against the capacity (409 ``full`` when it is reached).
+    Returns the entrant; its ``seed`` is the requested one, or its place in the field.
+    """
+    name = clean_text(values.get("name"), "name", ENTRANT_NAME_MAX)
+    rating = _rating(values.get("rating"))
+    async with atomic():
+        t = await lock_tournament(tournament_id)
+        require_not_started(t)
+        count = await _registered_count(tournament_id)
+        if t["capacity"] is not None and count >= t["capacity"]:
+            raise Conflict(f"the field is full ({t['capacity']} entrants)", code="full")
+        seed = whole_number(values.get("seed"), "seed", 1, MAX_CAPACITY, nullable=True)
+        if seed is None:
+            seed = count + 1
+        row = EntrantRow(tournament=tournament_id, name=name, seed=seed, rating=rating,
+                         status="registered", created_at=now())
+        await row.save()
+        await bump_version(tournament_id)
+    return entrant_dict(row.to_dict())
+
+
+async def register(tournament_id: int, user: CurrentUser, values: Mapping[str, Any] | None = None
+                   ) -> dict[str, Any]:
+    """A signed-in player (or a team captain) registers; waitlisted when the field is full.
+
+    Team tournaments (``team_size`` > 1) need ``team_name``; the caller becomes the
+    captain. The tournament row is locked and the field re-counted inside the transaction,
+    so concurrent registrations never exceed the capacity.
+
+    :raises Conflict: ``registration_closed``, ``already_registered``, ``started``.
+    """
+    values = values or {}
+    async with atomic():
+        t = await lock_tournament(tournament_id)
+        require_not_started(t)
+        if t["status"] != "registration" or not _window_open(
+                t["registration_opens"], t["registration_closes"], now()):
+            raise Conflict("registration is not open for this tournament",
+                           code="registration_closed")
+        mine = await user_entrants(tournament_id, user.id, ("registered", "waitlisted"))
+        if mine:
+            raise Conflict("you are already registered for this tournament",
+                           code="already_registered", entrant_id=mine[0])
+        if t["team_size"] > 1:
+            name = clean_text(values.get("team_name"), "team_name", ENTRANT_NAME_MAX)
+        else:
+            name = clean_text(values.get("name") or user.display_name or user.username,
+                              "name", ENTRANT_NAME_MAX)
+        count = await _registered_count(tournament_id)
+        full = t["capacity"] is not None and count >= t["capacity"]
+        stamp = now()
+        row = EntrantRow(tournament=tournament_id, user=user.id, name=name,
+                         status="waitlisted" if full else "registered", created_at=stamp,
+                         status_changed_at=stamp)
+        await row.save()
+        if t["team_size"] > 1:
+            await TeamMember(entrant=row.id, user=user.id, role="captain", status="accepted",
+                             created_at=stamp).save()
+        await bump_version(tournament_id)
+    return entrant_dict(row.to_dict())
+
+
+async def withdraw(tournament_id: int, user: CurrentUser) -> dict[str, Any]:
+    """The caller withdraws before the start; the first waitlisted entrant takes the place.
+
+    Returns ``{"withdrawn": entrant, "promoted": entrant or None}``.
+    """
+    async with atomic():
+        t = await lock_tournament(tournament_id)
+        require_not_started(t)
+        rows = await EntrantRow.select().where(
+            (EntrantRow.tournament == tournament_id) & (EntrantRow.user == user.id)
+            & EntrantRow.status.is_in(["registered", "waitlisted"]))
+        if not rows:
+            if await user_entrants(tournament_id, user.id, ("registered", "waitlisted")):
+                # A team member, not its captain: only the captain withdraws the team.
+                raise Conflict("you play for a team here: leave the team instead (only its "
+                               "captain withdraws the team)", code="team_member")
+            raise NotFound("you are not registered for this tournament", code="not_registered")
+        row = rows[0]
+        held_a_place = row["status"] == "registered"
+        await EntrantRow.update({EntrantRow.status: "withdrawn",
+                                 EntrantRow.status_changed_at: now()}).where(
+            EntrantRow.id == row["id"])
+        row.update(status="withdrawn")
+        promoted = await fill_from_waitlist(t) if held_a_place else None
+        await bump_version(tournament_id)
+    return {"withdrawn": entrant_dict(row), "promoted": promoted}
+
+
+async def fill_from_waitlist(t: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Fill free places from the waitlist, first come first served (inside the lock of
+    ``t``). Returns the first entrant promoted, if any."""
+    promoted = None
+    while t["capacity"] is None or await _registered_count(t["id"]) < t["capacity"]:
+        nxt = await EntrantRow.select().where(
+            (EntrantRow.tournament == t["id"]) & (EntrantRow.status == "waitlisted")
+        ).order_by(EntrantRow.id).first()
+        if nxt is None:
+            break
+        await EntrantRow.update({EntrantRow.status: "registered",
+                                 EntrantRow.status_changed_at: now()}).where(
+            EntrantRow.id == nxt["id"])
+        nxt["status"] = "registered"
+        promoted = promoted or entrant_dict(nxt)
+    return promoted
+
+
+# --------------------------------------------------------------------------------------
+# Check-in
+# --------------------------------------------------------------------------------------
+
+
+async def check_in(tournament_id: int, user: CurrentUser) -> dict[str, Any]:
+    """The caller checks in (inside the check-in window)."""
+    async with atomic():
+        t = await lock_tournament(tournament_id)
+        require_not_started(t)
+        if t["checkin_opens"] is None:
+            raise Conflict("this tournament has no check-in", code="no_checkin")
+        if not _window_open(t["checkin_opens"], t["checkin_closes"], now()):
+            raise Conflict("check-in is not open", code="checkin_closed")
+        ids = await user_entrants(tournament_id, user.id, ("registered",))
+        if not ids:
+            raise Conflict("you have no place in this tournament to check in for",
+                           code="not_registered")
+        row = await EntrantRow.select().where(EntrantRow.id == ids[0]).first()
+        await teams.require_full_roster(t, row)  # a team checks in with a full roster
+        await EntrantRow.update({EntrantRow.checked_in: True}).where(EntrantRow.id == ids[0])
+        await bump_version(tournament_id)
+        row["checked_in"] = True
+    return entrant_dict(row)
+
+
+async def set_checked_in(tournament_id: int, entrant_id: int, checked_in: bool
+                         ) -> dict[str, Any]:
+    """The organiser checks an entrant in (or out) by hand, until the start.
+
+    This is also the organiser's override for a team short of players (players cannot
+    check such a team in): checked in by hand, it plays short-handed instead of being
+    dropped at the start. Losing another player un-checks it again (teams.remove).
+    """
+    async with atomic():
+        t = await lock_tournament(tournament_id)
+        require_not_started(t)
+        row = await entrant_in(tournament_id, entrant_id)
+        await EntrantRow.update({EntrantRow.checked_in: bool(checked_in)}).where(
+            EntrantRow.id == entrant_id)
+        row["checked_in"] = bool(checked_in)
+    return entrant_dict(row)
+
+
+# --------------------------------------------------------------------------------------
+# Seeding (until the start)
+# --------------------------------------------------------------------------------------
+
+
+async def set_seeding(tournament_id: int, entrant_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The organiser orders the registered field by hand (re-seeding until start).
+
+    ``entrant_ids`` lists every registered entrant once, strongest first.
+    """
+    if not isinstance(entrant_ids, Sequence) or len(entrant_ids) > MAX_CAPACITY:
+        raise InvalidInput("entrant_ids must be a list", field="entrant_ids")
+    async with atomic():
+        t = await lock_tournament(tournament_id)
+        require_not_started(t)
+        field_ids = set(await _seeded_field(tournament_id))
+        if len(set(entrant_ids)) != len(entrant_ids) or set(entrant_ids) != field_ids:
+            raise InvalidInput("list every registered entrant exactly once",
+                               field="entrant_ids")
+        await _write_seeding(t, entrant_ids)
+    return await list_entrants(tournament_id, ("registered",))
+
+
+async def seed_at_random(tournament_id: int) -> list[dict[str, Any]]:
+    """Shuffle the registered field's seeding (the console's "at random" button)."""
+    order = await _seeded_field(tournament_id)
+    random.SystemRandom().shuffle(order)
+    return await set_seeding(tournament_id, order)
+
+
+async def move_seed(tournament_id: int, entrant_id: int, delta: int) -> list[dict[str, Any]]:
+    """Move a registered entrant ``delta`` places (negative: stronger) in the seeding."""
+    return await _reseed(tournament_id, entrant_id, lambda at: at + delta)
+
+
+async def place_seed(tournament_id: int, entrant_id: int, seed: Any) -> list[dict[str, Any]]:
+    """Give a registered entrant seed ``seed`` (1 strongest); the others keep their order
+    (what dragging a row of the console's seeding table does). A seed beyond the field
+    puts the entrant last."""
+    place = whole_number(seed, "seed", 1, MAX_CAPACITY)
+    return await _reseed(tournament_id, entrant_id, lambda _at: place - 1)
+
+
+async def _reseed(tournament_id: int, entrant_id: int, target: Callable[[int], int]
+                  ) -> list[dict[str, Any]]:
+    """Move one entrant to index ``target(current index)`` (clamped to the field), reading
+    and writing the order under one lock so concurrent moves never lose each other."""
+    async with atomic():
+        t = await lock_tournament(tournament_id)
+        require_not_started(t)
+        order = await _seeded_field(tournament_id)
+        if entrant_id not in order:
+            raise NotFound(f"entrant {entrant_id} is not in the field")
+        at = order.index(entrant_id)
+        order.insert(max(0, min(len(order) - 1, target(at))), order.pop(at))
+        await _write_seeding(t, order)
+    return await list_entrants(tournament_id, ("registered",))
+
+
+async def _seeded_field(tournament_id: int) -> list[int]:
+    """The registered entrants' ids in the current seed order (unseeded last)."""
+    return [e["id"] for e in await list_entrants(tournament_id, ("registered",))]
+
+
+async def _write_seeding(t: Mapping[str, Any], entrant_ids: Sequence[int]) -> None:
+    """Store seeds 1..N in this order and bump the version (inside the lock)."""
+    for seed, eid in enumerate(entrant_ids, start=1):
+        await EntrantRow.update({EntrantRow.seed: seed}).where(EntrantRow.id == eid)
+    await bump_version(t["id"])

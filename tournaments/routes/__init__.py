@@ -1,0 +1,14 @@
+"""The tournament domain's HTTP side, as Litestar controllers: the JSON API
+(:mod:`~podium.tournaments.routes.api`), the pages (:mod:`~podium.tournaments.routes.pages`)
+and the organiser's console (:mod:`~podium.tournaments.routes.console`).
+
+:data:`ROUTES` is the one list of everything the domain serves; the app mounts it.
+"""
+
+from __future__ import annotations
+
+from podium.tournaments.routes.api import API_CONTROLLERS
+from podium.tournaments.routes.console import ConsolePages
+from podium.tournaments.routes.pages import PAGE_CONTROLLERS
+
+ROUTES = [*PAGE_CONTROLLERS, ConsolePages, *API_CONTROLLERS]

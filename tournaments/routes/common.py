@@ -1,0 +1,47 @@
+"""What the tournament routes share: the role guards, the path parameter type of ids, and
+the parsing of what page forms send."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar.datastructures import FormMultiDict
+from litestar.params import PathParameter
+
+from podium.core.accounts.auth import requires_role
+from podium.core.errors import InvalidInput
+from podium.core.venue.service import MAX_ID
+
+ORGANISER = [requires_role("organiser")]
+SIGNED_IN = [requires_role()]
+Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+# Longer than any username can be: such a name is refused before any query.
+PLAYER_NAME_MAX = 40
+TRUE_WORDS = ("on", "1", "true", "yes")
+
+
+def check_player_name(username: str) -> str:
+    """A player name from a URL, refused (400) when it cannot be a username."""
+    if len(username) > PLAYER_NAME_MAX or "\x00" in username:
+        raise InvalidInput("no such player name", field="username")
+    return username
+
+
+def parse_games(raw: str) -> list[list[int]]:
+    """``"2-1, 0-2"`` → ``[[2, 1], [0, 2]]`` (scores in the match's slot order)."""
+    games = []
+    for part in (raw or "").replace(";", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        bits = part.replace(":", "-").split("-")
+        if len(bits) != 2 or not all(b.strip().isdigit() and len(b.strip()) < 7 for b in bits):
+            raise InvalidInput(f"write each game as two scores like 2-1, got {part[:20]!r}",
+                               field="games")
+        games.append([int(bits[0]), int(bits[1])])
+    return games
+
+
+def form_flag(form: FormMultiDict, name: str) -> bool:
+    """A checkbox or a ``1``/``true`` field of a form."""
+    return str(form.get(name, "")).lower() in TRUE_WORDS

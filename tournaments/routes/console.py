@@ -1,0 +1,274 @@
+"""The organiser's console (``/tournaments/{id}/console``): one server-rendered page whose
+body (``#console-body``) every action replaces over htmx, and which re-fetches itself when
+the tournament's SSE topic says the bracket changed; without JavaScript the forms post and
+redirect back.
+
+Actions: check in by hand, seed (up/down, a place, by rating, at random) until the start,
+switch plugins for the tournament, start, auto-call on/off, add/remove stations, call or
+uncall a match, the stream queue (add, remove, up/down), settle disputes and correct any
+result (the re-flowed matches are listed and ``needs_replay`` ones highlighted),
+disqualify an entrant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.response import Redirect, Template
+
+from podium.core.activation.service import parse_switch
+from podium.core.database import reading
+from podium.core.errors import InvalidInput, PodiumError
+from podium.core.pages import is_partial_request, render
+from podium.core.venue.context import current_venue_id
+from podium.core.venue.service import list_spaces
+from podium.tournaments import catalogue, matches, play, ratings, registration, stations, teams
+from podium.tournaments.kernel import STARTED, Change
+from podium.tournaments.live import publish_change, topic
+from podium.tournaments.matches import LIVE, MAX_MATCH_LIMIT
+from podium.tournaments.routes.common import ORGANISER, Id, form_flag, parse_games
+
+REFLOW_SHOWN = 30
+SEED_MOVES = {"up": -1, "down": 1, "top": -10**6, "bottom": 10**6}
+
+
+async def _console_context(request: Request, tournament_id: int) -> dict[str, Any]:
+    async with reading():
+        t = await catalogue.get_tournament(tournament_id)
+        entrants = await registration.list_entrants(tournament_id)
+        rows, _total = await matches.list_matches(tournament_id, limit=MAX_MATCH_LIMIT)
+        station_rows = await stations.list_stations(tournament_id)
+        queue = await stations.stream_queue(tournament_id)
+        venue_id = await current_venue_id(request)
+        spaces = await list_spaces(venue_id) if venue_id else []
+        reports = {m["id"]: (await matches.get_match(m["id"]))["report"]
+                   for m in rows if m["status"] == "disputed"}
+        plugins = await catalogue.plugin_switches(request.app.state.plugin_host, tournament_id)
+        short = await teams.incomplete_rosters(t, entrants)
+    queued = {q["match"]["id"] for q in queue}
+    return {
+        "t": t, "topic": topic(t["id"]), "started": t["status"] in STARTED,
+        "field": [e for e in entrants if e["status"] == "registered"],
+        "waitlist": [e for e in entrants if e["status"] == "waitlisted"],
+        "dropped": [e for e in entrants if e["status"] == "dropped"],
+        "short": short,  # teams short of players: dropped at start
+        "stations": station_rows, "queue": queue, "plugins": plugins, "queued": queued,
+        "spaces": spaces,
+        "waiting": [m for m in rows if m["status"] in stations.CALLABLE
+                    and all(s.get("entrant_id") is not None for s in m["slots"])],
+        "disputed": [m for m in rows if m["status"] == "disputed"], "reports": reports,
+        "needs_replay": [m for m in rows if m["status"] == "needs_replay"],
+        "live": [m for m in rows if m["status"] in LIVE],
+        "completed": [m for m in rows if m["status"] == "completed"],
+        "free_stations": [s["number"] for s in station_rows if s["match"] is None],
+        "reflowed": [k for k in (request.query_params.get("reflowed") or "").split(",")
+                     if k][:REFLOW_SHOWN],
+    }
+
+
+def _form_int(form: FormMultiDict, name: str, *, required: bool = True) -> int | None:
+    raw = str(form.get(name, "") or "").strip()
+    if not raw:
+        if required:
+            raise InvalidInput(f"{name.replace('_', ' ')} is required", field=name)
+        return None
+    if not raw.isdigit() or len(raw) > 9:
+        raise InvalidInput(f"{name.replace('_', ' ')} must be a whole number", field=name)
+    return int(raw)
+
+
+async def _console_act(request: Request, tournament_id: int,
+                       action: Callable[[FormMultiDict], Awaitable[Any]]) -> Any:
+    """Run a console action; answer with the new console body (htmx) or a redirect.
+
+    A refusal re-renders the console with the reason and the error's status code.
+    """
+    form = await request.form()
+    reflowed: list[str] = []
+    try:
+        change = await action(form)
+    except PodiumError as exc:
+        ctx = await _console_context(request, tournament_id)
+        ctx["error"] = exc.detail
+        name = "tournaments/console_body.html" if is_partial_request(request) \
+            else "tournaments/console.html"
+        return render(request, name, ctx, status_code=exc.status_code,
+                      partial=is_partial_request(request) or None)
+    if isinstance(change, dict):
+        change = change.get("change")
+    if isinstance(change, Change):
+        await publish_change(request, change)
+        if form.get("reflow"):
+            reflowed = change.changed[:REFLOW_SHOWN]
+    if is_partial_request(request):
+        ctx = await _console_context(request, tournament_id)
+        ctx["reflowed"] = reflowed
+        return render(request, "tournaments/console_body.html", ctx, partial=True)
+    suffix = f"?reflowed={','.join(reflowed)}" if reflowed else ""
+    return Redirect(f"/tournaments/{tournament_id}/console{suffix}", status_code=303)
+
+
+async def _own_station(tournament_id: int, station_id: int) -> None:
+    if not any(s["id"] == station_id for s in await stations.list_stations(tournament_id)):
+        raise InvalidInput(f"station {station_id} is not in this tournament", field="station_id")
+
+
+async def _own_match(tournament_id: int, match_id: int | None) -> int:
+    if match_id is None or (await matches.get_match(match_id))["tournament_id"] != tournament_id:
+        raise InvalidInput(f"match {match_id} is not in this tournament", field="match_id")
+    return match_id
+
+
+def _action(path: str, summary: str) -> Callable[[Callable[..., Any]], Any]:
+    """A console action route (a form post)."""
+    return post(f"/{path}", summary=summary)
+
+
+class ConsolePages(Controller):
+    """The organiser's console of one tournament: the page, its body, and its actions
+    (organisers only)."""
+
+    path = "/tournaments/{tournament_id:int}/console"
+    include_in_schema = False
+    guards = ORGANISER
+
+    @get("/")
+    async def console_page(self, request: Request, tournament_id: Id) -> Template:
+        """The organiser's console of one tournament."""
+        return render(request, "tournaments/console.html",
+                      await _console_context(request, tournament_id))
+
+    @get("/body")
+    async def console_body(self, request: Request, tournament_id: Id) -> Template:
+        """The console's body alone (re-fetched over htmx when the bracket changes)."""
+        return render(request, "tournaments/console_body.html",
+                      await _console_context(request, tournament_id), partial=True)
+
+    @_action("check-in", "Check an entrant in or out by hand")
+    async def console_check_in(self, request: Request, tournament_id: Id) -> Any:
+        """Check an entrant in (``checked_in=1``) or out by hand."""
+        async def action(form: FormMultiDict) -> Any:
+            return await registration.set_checked_in(
+                tournament_id, _form_int(form, "entrant_id"),
+                str(form.get("checked_in", "1")) in ("1", "on", "true"))
+        return await _console_act(request, tournament_id, action)
+
+    @_action("seed", "Re-seed: move an entrant, or order by rating or at random")
+    async def console_seed(self, request: Request, tournament_id: Id) -> Any:
+        """``move`` (up, down, top, bottom) or ``seed`` (a place, 1 strongest: typed, or where
+        the row was dragged) with ``entrant_id``, or ``method`` (rating, random): the seeding
+        used at start becomes this order."""
+        async def action(form: FormMultiDict) -> Any:
+            method = str(form.get("method", "") or "")
+            if method == "rating":
+                await ratings.seed_by_rating(tournament_id)
+            elif method == "random":
+                await registration.seed_at_random(tournament_id)
+            elif method:
+                raise InvalidInput("seed by rating or at random", field="method")
+            elif form.get("seed") not in (None, ""):
+                await registration.place_seed(tournament_id, _form_int(form, "entrant_id"),
+                                              _form_int(form, "seed"))
+            else:
+                move = str(form.get("move", ""))
+                if move not in SEED_MOVES:
+                    raise InvalidInput("move up, down, top or bottom", field="move")
+                await registration.move_seed(tournament_id, _form_int(form, "entrant_id"),
+                                             SEED_MOVES[move])
+            return None
+        return await _console_act(request, tournament_id, action)
+
+    @_action("plugins", "Switch a plugin for this tournament")
+    async def console_plugins(self, request: Request, tournament_id: Id) -> Any:
+        """Switch the plugin ``name`` on, off, or back to the venue's setting (``enabled`` =
+        ``on``, ``off`` or ``default``) for this tournament only."""
+        async def action(form: FormMultiDict) -> Any:
+            await catalogue.switch_plugin(
+                request.app.state.plugin_host, tournament_id, str(form.get("name", "") or ""),
+                parse_switch(form.get("enabled", "")), request.user)
+            return None
+        return await _console_act(request, tournament_id, action)
+
+    @_action("start", "Start the tournament")
+    async def console_start(self, request: Request, tournament_id: Id) -> Any:
+        """Start from the console (drops no-shows, freezes the seeding, calls matches)."""
+        return await _console_act(request, tournament_id, lambda _f: play.start(
+            request.app.state.plugin_host, tournament_id, request.user))
+
+    @_action("auto-call", "Turn auto-call on or off")
+    async def console_auto_call(self, request: Request, tournament_id: Id) -> Any:
+        """``enabled=1`` calls ready matches to free stations after every change."""
+        return await _console_act(request, tournament_id, lambda form: stations.set_auto_call(
+            tournament_id, str(form.get("enabled", "")) in ("1", "on", "true")))
+
+    @_action("stations", "Add stations")
+    async def console_add_stations(self, request: Request, tournament_id: Id) -> Any:
+        """Add ``count`` stations from ``number`` (next free by default) in ``space_id``."""
+        async def action(form: FormMultiDict) -> Any:
+            return await stations.add_stations(tournament_id, {
+                "count": _form_int(form, "count", required=False) or 1,
+                "number": _form_int(form, "number", required=False),
+                "space_id": _form_int(form, "space_id", required=False),
+                "label": str(form.get("label", "") or ""),
+                "streamed": bool(form.get("streamed"))})
+        return await _console_act(request, tournament_id, action)
+
+    @_action("stations/remove", "Remove a station")
+    async def console_remove_station(self, request: Request, tournament_id: Id) -> Any:
+        """Remove station ``station_id`` (its match waits again)."""
+        async def action(form: FormMultiDict) -> Any:
+            station_id = _form_int(form, "station_id")
+            await _own_station(tournament_id, station_id)
+            return await stations.remove_station(station_id)
+        return await _console_act(request, tournament_id, action)
+
+    @_action("call", "Call a match to a station")
+    async def console_call(self, request: Request, tournament_id: Id) -> Any:
+        """Call ``match_id`` to ``station`` (a number; the first free one when empty), or take
+        it back with ``uncall=1``."""
+        async def action(form: FormMultiDict) -> Any:
+            match_id = await _own_match(tournament_id, _form_int(form, "match_id"))
+            if form.get("uncall"):
+                return await stations.uncall(match_id)
+            return await stations.call_match(match_id, _form_int(form, "station", required=False))
+        return await _console_act(request, tournament_id, action)
+
+    @_action("stream", "Change the stream queue")
+    async def console_stream(self, request: Request, tournament_id: Id) -> Any:
+        """``op`` add, remove, up, down or first for ``match_id``."""
+        async def action(form: FormMultiDict) -> Any:
+            match_id = await _own_match(tournament_id, _form_int(form, "match_id"))
+            op = str(form.get("op", ""))
+            if op == "add":
+                return await stations.queue_add(tournament_id, match_id)
+            if op == "remove":
+                return await stations.queue_remove(tournament_id, match_id)
+            ids = [q["match"]["id"] for q in await stations.stream_queue(tournament_id)]
+            if op in ("up", "down", "first") and match_id in ids:
+                at = ids.index(match_id) + 1
+                target = {"up": max(1, at - 1), "down": min(len(ids), at + 1), "first": 1}[op]
+                return await stations.queue_move(tournament_id, match_id, target)
+            raise InvalidInput("op must be add, remove, up, down or first (of a queued match)",
+                               field="op")
+        return await _console_act(request, tournament_id, action)
+
+    @_action("result", "Set, settle or correct a result")
+    async def console_result(self, request: Request, tournament_id: Id) -> Any:
+        """An organiser's result for ``match_id`` (final; corrects a completed match)."""
+        async def action(form: FormMultiDict) -> Any:
+            match_id = await _own_match(tournament_id, _form_int(form, "match_id"))
+            return await play.organiser_result(
+                request.app.state.plugin_host, match_id, request.user,
+                _form_int(form, "winner_id", required=False),
+                parse_games(str(form.get("games", ""))), form_flag(form, "forfeit"))
+        return await _console_act(request, tournament_id, action)
+
+    @_action("disqualify", "Disqualify an entrant")
+    async def console_disqualify(self, request: Request, tournament_id: Id) -> Any:
+        """Disqualify ``entrant_id``: it forfeits every remaining match."""
+        return await _console_act(request, tournament_id, lambda form: play.disqualify(
+            request.app.state.plugin_host, tournament_id, _form_int(form, "entrant_id"),
+            request.user))
