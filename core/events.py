@@ -157,8 +157,9 @@ class TournamentStarted(TournamentEvent, frozen=True, kw_only=True):
 class CompletedMatch(msgspec.Struct, frozen=True):
     """A match with a final result.
 
-    :param entrant_ids: the two sides' entrant ids (``None`` for an empty side).
-    :param games: game scores, ``[[home, away], ...]``.
+    :param entrant_ids: the sides' entrant ids in slot order (``None`` for an empty side;
+        more than two in a free-for-all lobby).
+    :param games: game scores, one tuple per game with a score per side.
     :param forfeit: the result was a forfeit.
     """
 
@@ -166,9 +167,9 @@ class CompletedMatch(msgspec.Struct, frozen=True):
     key: str
     stage: int
     round: int
-    entrant_ids: tuple[int | None, int | None]
+    entrant_ids: tuple[int | None, ...]
     winner_id: int | None
-    games: tuple[tuple[int, int], ...] = ()
+    games: tuple[tuple[int, ...], ...] = ()
     forfeit: bool = False
 
 

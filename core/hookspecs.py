@@ -39,7 +39,7 @@ Plugin authors decorate implementations with ``podium.core.hookimpl``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -63,7 +63,7 @@ if TYPE_CHECKING:  # types only: core imports no domain at run time
     )
     from podium.core.outbox.dispatcher import LiveMessage, Renderer
     from podium.core.plugins import NavItem, Registry, ScopeKind
-    from podium.core.venue.contracts import ProgrammeScheduler
+    from podium.core.venue.contracts import DemoVenue, ProgrammeScheduler
     from podium.core.venue.service import EventKind
     from podium.social.contracts import MedalTier, RewardRule
     from podium.ticketing.contracts import PaymentMethod, TicketProvider
@@ -255,14 +255,14 @@ def podium_live_messages(event: DomainEvent, render: Renderer | None) -> list[Li
 
 
 @hookspec
-def podium_seed_demo(venue: Mapping[str, Any], host: Any) -> Awaitable[None] | None:
+def podium_seed_demo(demo: DemoVenue) -> Awaitable[None] | None:
     """Add a domain's or a plugin's part to the demo venue (``podium demo``).
 
-    Called once, after the venue, its spaces, a week of events and the demo accounts exist.
+    Called once, in plugin load order, after the venue, its spaces, a week of events and
+    the demo accounts exist. Create through your services, as the pages would; record
+    what you made in ``demo.made`` and a line for people in ``demo.notes``.
 
-    :param venue: ``{"venue_id", "spaces": {slug: id}, "events": {label: id},
-        "users": {username: id}, "organiser_id"}`` — what the demo created so far.
-    :param host: the :class:`podium.core.plugins.PluginHost` (to look up formats...).
+    :param demo: the :class:`podium.core.venue.contracts.DemoVenue` built so far.
     :returns: nothing, or an awaitable.
 
     Results: collected (every plugin is called in load order).

@@ -23,7 +23,7 @@ from podium.tournaments.kernel import (
     DEFAULT_LIMIT,
     ENTRANT_STATUSES,
     MAX_CAPACITY,
-    bump_version,
+    touch,
     load_json,
     now,
 )
@@ -203,5 +203,5 @@ async def switch_plugin(host: PluginHost, tournament_id: int, plugin: str,
     async with atomic():
         await switch(host, plugin, "tournament", tournament_id, enabled,
                      changed_by=user.id if user else None)
-        await bump_version(tournament_id)
+        await touch(t)
     return await _switch_rows(host, t)

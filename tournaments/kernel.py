@@ -10,6 +10,12 @@ are serialised, different tournaments' are not.
 A tournament's ``log_version`` counts its visible changes. Pages cache what they render
 per version (:mod:`podium.tournaments.render_cache`), so every visible write bumps it in
 its own transaction, always through :func:`bump_version`.
+
+Every write also says what it did, once, in the same transaction: :func:`announce` records
+a :class:`~podium.core.events.TournamentChanged` domain event (and
+:class:`~podium.core.events.MatchesCompleted` when results completed matches) in the
+outbox; open pages and plugins hear of it after commit. :func:`touch` does both for a
+change of the field (a registration, a check-in, a roster).
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from typing import Any
 
 from podium.core.database import for_update
 from podium.core.errors import Conflict, NotFound
+from podium.core.events import CompletedMatch, MatchesCompleted, StationCall, TournamentChanged
+from podium.core.outbox import record
 from podium.core.validation import MAX_PAGE
 from podium.tournaments.tables import Entrant as EntrantRow
 from podium.tournaments.tables import TeamMember, Tournament
@@ -86,10 +94,51 @@ class Change:
     called: list[dict[str, Any]] = field(default_factory=list)
 
 
-async def record_change(t: Mapping[str, Any], changed: Sequence[str] = ()) -> Change:
+async def record_change(t: Mapping[str, Any], changed: Sequence[str] = (),
+                        called: Sequence[dict[str, Any]] = ()) -> Change:
     """Bump the version of the locked tournament ``t`` for a visible change that adds no
-    fact (a report, a station call, the stream queue) and describe it."""
-    return Change(t["id"], await bump_version(t["id"]), list(changed), [], t["status"])
+    fact (a report, a station call, the stream queue), describe it and announce it."""
+    change = Change(t["id"], await bump_version(t["id"]), list(changed), [], t["status"],
+                    list(called))
+    return await announce(t, change)
+
+
+async def touch(t: Mapping[str, Any]) -> Change:
+    """Count and announce a change of the locked tournament ``t`` that moves no match (its
+    field, a roster, its settings): pages showing it re-fetch."""
+    return await record_change(t)
+
+
+async def announce(t: Mapping[str, Any], change: Change) -> Change:
+    """Record what the write did as domain events, in its transaction (call it once per
+    write, inside :func:`~podium.core.database.atomic`, with the locked row ``t``):
+    :class:`~podium.core.events.TournamentChanged` always, and
+    :class:`~podium.core.events.MatchesCompleted` when matches were completed. Returns
+    ``change``."""
+    calls = tuple(StationCall(match_id=c["match_id"], key=c["key"], station=c["station"],
+                              user_ids=tuple(c.get("user_ids", ())))
+                  for c in change.called)
+    venue_id = t.get("venue", t.get("venue_id"))
+    completed = None
+    if change.completed:
+        completed = MatchesCompleted(
+            venue_id=venue_id, tournament_id=change.tournament_id, version=change.version,
+            matches=tuple(completed_match(m) for m in change.completed))
+    await record(TournamentChanged(venue_id=venue_id, tournament_id=change.tournament_id,
+                                   version=change.version, status=change.status,
+                                   changed=tuple(change.changed), called=calls),
+                 completed)
+    return change
+
+
+def completed_match(row: Mapping[str, Any]) -> CompletedMatch:
+    """A projection row of a completed match as plugins are told of it."""
+    return CompletedMatch(
+        id=row["id"], key=row["key"], stage=row["stage"], round=row["round"],
+        entrant_ids=tuple(slot.get("entrant_id") for slot in row.get("slots", [])),
+        winner_id=row.get("winner"),
+        games=tuple(tuple(int(x) for x in g) for g in row.get("games", [])),
+        forfeit=bool(row.get("forfeit", False)))
 
 
 def merge_changes(changes: Sequence[Change]) -> Change:

@@ -1,21 +1,18 @@
-"""Telling the world a tournament changed, from the HTTP layer after a write: open pages
-over server-sent events (Litestar Channels) and plugins through
-``podium_matches_completed``.
+"""What open pages hear of a tournament: the topics they subscribe to, and the server-sent
+events a committed :class:`~podium.core.events.TournamentChanged` becomes.
 
-Handlers call :func:`publish_change` (or :func:`publish_field_change`) after the service
-call returns, i.e. after the write's transaction committed. The topics name what pages
-subscribe to.
+Services record the event in the write's transaction (:func:`podium.tournaments.kernel.announce`);
+after commit the outbox dispatcher asks :func:`live_messages` (through the tournament
+plugin's ``podium_live_messages``) and publishes the messages through Litestar Channels.
 """
 
 from __future__ import annotations
 
-import json
+from podium.core.events import DomainEvent, TournamentChanged
+from podium.core.outbox.dispatcher import LiveMessage
 
-from litestar import Request
-
-from podium.core.activation.service import enabled_plugins
-from podium.tournaments.catalogue import get_tournament
-from podium.tournaments.kernel import Change
+#: At most this many changed match keys travel in one message (pages re-fetch anyway).
+MAX_CHANGED_KEYS = 500
 
 
 def topic(tournament_id: int) -> str:
@@ -28,36 +25,19 @@ def user_topic(user_id: int) -> str:
     return f"user-{user_id}"
 
 
-async def publish_change(request: Request, change: Change | None) -> None:
-    """Tell open pages the bracket changed, and plugins which matches were completed.
-
-    Core domains do not import the web shell: the message goes straight to Litestar
-    Channels in :func:`podium.web.sse.encode_message`'s format.
-    """
-    if change is None:
-        return
-    channels = request.app.state.get("channels")
-    if channels is not None:
-        data = json.dumps({"version": change.version, "status": change.status,
-                           "changed": change.changed[:500]})
-        payload = json.dumps({"event": f"bracket-{change.tournament_id}", "data": data})
-        await channels.wait_published(payload, [topic(change.tournament_id)])
-        for call in change.called:
-            data = json.dumps({"match_id": call["match_id"], "station": call["station"],
-                               "tournament_id": change.tournament_id})
-            payload = json.dumps({"event": "my-matches", "data": data})
-            topics = [user_topic(u) for u in call.get("user_ids", [])]
-            if topics:
-                await channels.wait_published(payload, topics)
-    if change.completed:
-        host = request.app.state.plugin_host
-        t = await get_tournament(change.tournament_id)
-        enabled = await enabled_plugins(host, t["venue_id"], t["id"])
-        await host.acall_for(enabled, "podium_matches_completed", tournament=t,
-                             matches=change.completed)
-
-
-async def publish_field_change(request: Request, tournament_id: int) -> None:
-    """Tell open pages the field changed (a registration, withdrawal or check-in)."""
-    t = await get_tournament(tournament_id)
-    await publish_change(request, Change(tournament_id, t["version"], [], [], t["status"]))
+def live_messages(event: DomainEvent) -> list[LiveMessage]:
+    """A tournament's pages re-fetch what changed (``bracket-<id>``: the version, the status
+    and the changed match keys); players called to a station hear it on their own topic
+    (``my-matches``)."""
+    if not isinstance(event, TournamentChanged):
+        return []
+    out = [LiveMessage((topic(event.tournament_id),), f"bracket-{event.tournament_id}",
+                       {"version": event.version, "status": event.status,
+                        "changed": list(event.changed[:MAX_CHANGED_KEYS])})]
+    for call in event.called:
+        if call.user_ids:
+            out.append(LiveMessage(
+                tuple(user_topic(u) for u in call.user_ids), "my-matches",
+                {"match_id": call.match_id, "station": call.station,
+                 "tournament_id": event.tournament_id}))
+    return out

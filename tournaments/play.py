@@ -24,6 +24,8 @@ from typing import Any
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic
 from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from podium.core.events import TournamentStarted
+from podium.core.outbox import record
 from podium.core.plugins import PluginHost
 from podium.tournaments import ratings, stations, teams
 from podium.tournaments.engine import (
@@ -39,6 +41,7 @@ from podium.tournaments.formats import format_for
 from podium.tournaments.kernel import (
     STARTED,
     Change,
+    announce,
     bump_version,
     entrant_in,
     load_json,
@@ -47,6 +50,7 @@ from podium.tournaments.kernel import (
     now,
     record_change,
     require_not_started,
+    touch,
     user_entrants,
 )
 from podium.tournaments.matches import get_match
@@ -159,7 +163,12 @@ async def start(host: PluginHost, tournament_id: int, user: CurrentUser | None) 
         version = await bump_version(tournament_id, {Tournament.status: "running",
                                                      Tournament.started_at: stamp})
         called = await stations.after_change({**t, "status": "running"})
-    return Change(tournament_id, version, [m.key for m in state.matches], [], "running", called)
+        change = await announce(t, Change(tournament_id, version, [m.key for m in state.matches],
+                                          [], "running", called))
+        await record(TournamentStarted(venue_id=t["venue"], tournament_id=tournament_id,
+                                       version=version, format=t["format"],
+                                       entrant_ids=tuple(e.id for e in entrants)))
+    return change
 
 
 async def _pair_next(fmt: BracketFormat, t: Mapping[str, Any], state: BracketState,
@@ -199,7 +208,7 @@ async def next_round(host: PluginHost, tournament_id: int, user: CurrentUser | N
         called = await stations.after_change(t)
         changed += [c["key"] for c in called if c["key"] not in changed]
         version = await _count_fact(t, state)
-    return Change(tournament_id, version, changed, [], "running", called)
+        return await announce(t, Change(tournament_id, version, changed, [], "running", called))
 
 
 async def _count_fact(t: Mapping[str, Any], state: BracketState) -> int:
@@ -305,10 +314,10 @@ async def _open_reports(match_id: int) -> list[dict[str, Any]]:
 async def _append_fact(ctx: _Context, fact: ResultFact, source: str, user: CurrentUser | None
                        ) -> Change:
     """Append ``fact`` (see :func:`_append_one`), then forfeit every match it made playable
-    for a disqualified entrant; returns the merged change."""
+    for a disqualified entrant; announces and returns the merged change."""
     changes = [await _append_one(ctx, fact, source, user)]
     changes += await _cascade_forfeits(ctx, user)
-    return merge_changes(changes)
+    return await announce(ctx.t, merge_changes(changes))
 
 
 async def _append_one(ctx: _Context, fact: ResultFact, source: str, user: CurrentUser | None
@@ -341,7 +350,8 @@ async def _append_one(ctx: _Context, fact: ResultFact, source: str, user: Curren
     called = await stations.after_change(ctx.t)
     changed += [c["key"] for c in called if c["key"] not in changed]
     version = await _count_fact(ctx.t, ctx.state)
-    completed = [v for v in updated if v["engine_status"] == MatchStatus.COMPLETED.value
+    completed = [{**v, "forfeit": fact.forfeit and v["key"] == fact.match} for v in updated
+                 if v["engine_status"] == MatchStatus.COMPLETED.value
                  and (before.get(v["key"]) is not MatchStatus.COMPLETED or v["key"] == fact.match)]
     return Change(ctx.t["id"], version, changed, completed,
                   "finished" if ctx.state.complete else "running", called)
@@ -504,6 +514,7 @@ async def disqualify(host: PluginHost, tournament_id: int, entrant_id: int,
             EntrantRow.id == entrant_id)
         if t["status"] not in STARTED:
             await fill_from_waitlist(t)
+            await touch(t)
             return None
         await SeedFact.update({SeedFact.active: False}).where(
             (SeedFact.tournament == tournament_id) & (SeedFact.entrant == entrant_id))
@@ -514,6 +525,6 @@ async def disqualify(host: PluginHost, tournament_id: int, entrant_id: int,
         if not changes:
             version = await _count_fact(t, state)
             called = await stations.after_change(t)
-            return Change(tournament_id, version, [], [], "finished" if state.complete
-                          else "running", called)
-    return merge_changes(changes)
+            changes = [Change(tournament_id, version, [], [], "finished" if state.complete
+                              else "running", called)]
+        return await announce(t, merge_changes(changes))

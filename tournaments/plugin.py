@@ -14,9 +14,11 @@ from typing import Any
 
 from podium.core import PluginMeta, Registry, hookimpl
 from podium.core.accounts.service import CurrentUser
-from podium.core.events import DomainEvent, TournamentChanged
+from podium.core.events import DomainEvent
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
 from podium.core.plugins import NavItem, ScopeKind
+from podium.core.venue.contracts import DemoVenue
+from podium.tournaments.live import live_messages
 
 PODIUM_PLUGIN = PluginMeta(
     name="tournaments",
@@ -41,6 +43,14 @@ def podium_routes() -> list[Any]:
     from podium.tournaments.routes import ROUTES  # routes import the whole domain: load late
 
     return list(ROUTES)
+
+
+@hookimpl
+async def podium_seed_demo(demo: DemoVenue) -> None:
+    """A running double elimination in the arena and a team Swiss open for registration."""
+    from podium.tournaments.demo import seed_demo  # the services: load late, as the routes
+
+    await seed_demo(demo)
 
 
 @hookimpl
@@ -70,29 +80,7 @@ def podium_static_dirs() -> dict[str, Path]:
     return {"tournaments": HERE / "static"}
 
 
-def topic(tournament_id: int) -> str:
-    """The SSE topic of one tournament's pages (bracket, console, screen)."""
-    return f"tournament-{tournament_id}"
-
-
-def user_topic(user_id: int) -> str:
-    """The SSE topic of one user's pages ("My matches": a call to a station)."""
-    return f"user-{user_id}"
-
-
 @hookimpl
 def podium_live_messages(event: DomainEvent, render: Renderer | None) -> list[LiveMessage]:
-    """A tournament's pages re-fetch what changed (``bracket-<id>``: version, status and
-    changed match keys); players called to a station hear it on their own topic."""
-    if not isinstance(event, TournamentChanged):
-        return []
-    out = [LiveMessage((topic(event.tournament_id),), f"bracket-{event.tournament_id}",
-                       {"version": event.version, "status": event.status,
-                        "changed": list(event.changed[:500])})]
-    for call in event.called:
-        if call.user_ids:
-            out.append(LiveMessage(
-                tuple(user_topic(u) for u in call.user_ids), "my-matches",
-                {"match_id": call.match_id, "station": call.station,
-                 "tournament_id": event.tournament_id}))
-    return out
+    """Open tournament pages and players' "My matches" follow committed changes."""
+    return live_messages(event)

@@ -146,7 +146,7 @@ async def update_projection(tournament_id: int, state: BracketState, keys: Itera
         values["status"] = overlay_status(values["engine_status"], None, station)
         await MatchRow.update({**_columns(values), MatchRow.updated_at: stamp}).where(
             MatchRow.id == by_key[key]["id"])
-        out.append(values)
+        out.append({**values, "id": by_key[key]["id"]})
     return out
 
 

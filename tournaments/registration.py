@@ -21,7 +21,7 @@ from podium.core.venue.service import clean_text
 from podium.tournaments import teams
 from podium.tournaments.kernel import (
     MAX_CAPACITY,
-    bump_version,
+    touch,
     entrant_in,
     lock_tournament,
     now,
@@ -104,7 +104,7 @@ async def add_entrant(tournament_id: int, values: Mapping[str, Any], user: Curre
         row = EntrantRow(tournament=tournament_id, name=name, seed=seed, rating=rating,
                          status="registered", created_at=now())
         await row.save()
-        await bump_version(tournament_id)
+        await touch(t)
     return entrant_dict(row.to_dict())
 
 
@@ -145,7 +145,7 @@ async def register(tournament_id: int, user: CurrentUser, values: Mapping[str, A
         if t["team_size"] > 1:
             await TeamMember(entrant=row.id, user=user.id, role="captain", status="accepted",
                              created_at=stamp).save()
-        await bump_version(tournament_id)
+        await touch(t)
     return entrant_dict(row.to_dict())
 
 
@@ -173,7 +173,7 @@ async def withdraw(tournament_id: int, user: CurrentUser) -> dict[str, Any]:
             EntrantRow.id == row["id"])
         row.update(status="withdrawn")
         promoted = await fill_from_waitlist(t) if held_a_place else None
-        await bump_version(tournament_id)
+        await touch(t)
     return {"withdrawn": entrant_dict(row), "promoted": promoted}
 
 
@@ -216,7 +216,7 @@ async def check_in(tournament_id: int, user: CurrentUser) -> dict[str, Any]:
         row = await EntrantRow.select().where(EntrantRow.id == ids[0]).first()
         await teams.require_full_roster(t, row)  # a team checks in with a full roster
         await EntrantRow.update({EntrantRow.checked_in: True}).where(EntrantRow.id == ids[0])
-        await bump_version(tournament_id)
+        await touch(t)
         row["checked_in"] = True
     return entrant_dict(row)
 
@@ -235,6 +235,7 @@ async def set_checked_in(tournament_id: int, entrant_id: int, checked_in: bool
         row = await entrant_in(tournament_id, entrant_id)
         await EntrantRow.update({EntrantRow.checked_in: bool(checked_in)}).where(
             EntrantRow.id == entrant_id)
+        await touch(t)
         row["checked_in"] = bool(checked_in)
     return entrant_dict(row)
 
@@ -307,4 +308,4 @@ async def _write_seeding(t: Mapping[str, Any], entrant_ids: Sequence[int]) -> No
     """Store seeds 1..N in this order and bump the version (inside the lock)."""
     for seed, eid in enumerate(entrant_ids, start=1):
         await EntrantRow.update({EntrantRow.seed: seed}).where(EntrantRow.id == eid)
-    await bump_version(t["id"])
+    await touch(t)

@@ -157,8 +157,7 @@ async def add_stations(tournament_id: int, values: Mapping[str, Any]) -> Change:
         await Station.insert(*[Station(tournament=tournament_id, number=n, space=space_id,
                                        label=label, streamed=streamed) for n in numbers])
         called = await after_change(t)
-        change = await record_change(t, [c["key"] for c in called])
-        change.called = called
+        change = await record_change(t, [c["key"] for c in called], called)
     return change
 
 
@@ -372,8 +371,7 @@ async def call_match(match_id: int, station_number: Any = None) -> Change:
                                match_id=station["current_match"])
         called = [await _assign(match, station)]
         await _add_users(called)
-        change = await record_change(t, [match["key"]])
-        change.called = called
+        change = await record_change(t, [match["key"]], called)
     return change
 
 
@@ -401,8 +399,7 @@ async def set_auto_call(tournament_id: int, enabled: Any) -> Change:
             Tournament.id == tournament_id)
         t["auto_call"] = enabled
         called = await after_change(t)
-        change = await record_change(t, [c["key"] for c in called])
-        change.called = called
+        change = await record_change(t, [c["key"] for c in called], called)
     return change
 
 

@@ -247,7 +247,7 @@ async def invite(tournament_id: int, entrant_id: int, user: CurrentUser, usernam
         else:
             await TeamMember(entrant=entrant_id, user=player["id"], role="member",
                              status="invited", created_at=stamp).save()
-        await kernel.bump_version(t["id"])
+        await kernel.touch(t)
         return member_dict(await _row_of(entrant_id, player["id"]))
 
 
@@ -300,7 +300,7 @@ async def accept(invitation_id: int, user: CurrentUser) -> dict[str, Any]:
         if others:
             await TeamMember.update({TeamMember.status: "declined"}).where(
                 TeamMember.id.is_in([o["id"] for o in others]))
-        await kernel.bump_version(t["id"])
+        await kernel.touch(t)
         return {**member_dict(row), "status": "accepted", "tournament_id": t["id"]}
 
 
@@ -313,7 +313,7 @@ async def decline(invitation_id: int, user: CurrentUser) -> dict[str, Any]:
         t, _team_row, row = await _invitation_context(invitation_id, user)
         await TeamMember.update({TeamMember.status: "declined"}).where(
             TeamMember.id == invitation_id)
-        await kernel.bump_version(t["id"])
+        await kernel.touch(t)
         return {**member_dict(row), "status": "declined", "tournament_id": t["id"]}
 
 
@@ -347,7 +347,7 @@ async def remove(tournament_id: int, entrant_id: int, user: CurrentUser, user_id
         if own and row["status"] == "invited":
             await TeamMember.update({TeamMember.status: "declined"}).where(
                 TeamMember.id == row["id"])
-            await kernel.bump_version(t["id"])
+            await kernel.touch(t)
             return {"action": "declined", "member": {**member_dict(row), "status": "declined"}}
         if row["status"] == "accepted":
             kernel.require_not_started(t)
@@ -357,7 +357,7 @@ async def remove(tournament_id: int, entrant_id: int, user: CurrentUser, user_id
                     EntrantRow.id == entrant_id)
         action = ("left" if own else "removed") if row["status"] == "accepted" else "cancelled"
         await TeamMember.delete().where(TeamMember.id == row["id"])
-        await kernel.bump_version(t["id"])
+        await kernel.touch(t)
         return {"action": action, "member": member_dict(row)}
 
 
@@ -385,5 +385,5 @@ async def make_captain(tournament_id: int, entrant_id: int, user: CurrentUser, u
             (TeamMember.entrant == entrant_id) & (TeamMember.user == user.id))
         await TeamMember.update({TeamMember.role: "captain"}).where(TeamMember.id == row["id"])
         await EntrantRow.update({EntrantRow.user: user_id}).where(EntrantRow.id == entrant_id)
-        await kernel.bump_version(t["id"])
+        await kernel.touch(t)
     return (await rosters([entrant_id]))[entrant_id]

@@ -33,8 +33,10 @@ class DemoResult:
     users: list[str] = field(default_factory=list)
     events: int = 0
     series: int = 0
-    tournament_id: int | None = None
-    team_tournament_id: int | None = None
+    #: What plugins made (``podium_seed_demo``), by a name of theirs: ``{"tournament": 1}``.
+    made: dict[str, int] = field(default_factory=dict)
+    #: One line each for people, from plugins.
+    notes: list[str] = field(default_factory=list)
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -141,6 +143,7 @@ async def seed_demo(
     from podium.core.accounts.tables import User
     from podium.core.activation.service import enabled_plugins
     from podium.core.venue import service
+    from podium.core.venue.contracts import DemoVenue
     from podium.core.venue.rules import wall_time
     from podium.web.assembly import make_plugin_host
 
@@ -200,122 +203,28 @@ async def seed_demo(
                                enabled=frozenset(await enabled_plugins(host, venue["id"])), tz=TZ)
     organiser = await get_user_by_name("organiser")
     first_day = today or wall_time(datetime.now(timezone.utc), TZ).date()
-    esport_event = None
+    one_offs: dict[str, int] = {}
     for label, what, values in _steps(first_day, set(scope.kinds), spaces):
         if what == "event":
             event = await service.create_event(scope, values, organiser)
             result.events += 1
-            if label == "E-sport tournament":
-                esport_event = event["id"]
+            one_offs[label] = event["id"]
         else:
             series = await service.create_series(scope, values, organiser)
             result.series += 1
             result.events += len(series["occurrences"])
         step(label)
-    result.tournament_id = await seed_tournament(host, venue["id"], esport_event,
-                                                 spaces["arena"], organiser)
-    result.team_tournament_id = await seed_team_tournament(host, venue["id"], organiser,
-                                                           first_day)
+    demo = DemoVenue(host=host, venue_id=venue["id"], tz=TZ, first_day=first_day,
+                     spaces=spaces, events=one_offs, organiser=organiser)
+    await host.acall("podium_seed_demo", demo=demo)  # each domain adds its part
+    result.made, result.notes = demo.made, demo.notes
+    step("what plugins add")
     return result
-
-
-# Entrants beside the demo players (who register themselves), by the organiser.
-GENERATED_TEAMS = ["Night Owls", "Aerial Aces", "Boost Bandits", "Kickoff Kings",
-                   "Turbo Turtles", "Demo Dynasty", "Flip Reset", "Ceiling Shots"]
-
-
-async def seed_tournament(host: Any, venue_id: int, event_id: int | None, arena_id: int,
-                          organiser: Any) -> int:
-    """A live 16-entrant double elimination in the e-sport arena: the eight demo players
-    and eight generated teams, started, round one and part of round two played (with an
-    upset), eight stations in the arena (matches called to them) and a stream queue.
-
-    Results go through the organiser's result service: the same re-flow as the console.
-    """
-    from podium.core.accounts.service import get_user_by_name
-    from podium.tournaments import catalogue, matches, registration, stations
-    from podium.tournaments import play as playing  # play() below is this demo's helper
-
-    t = await catalogue.create_tournament(host, venue_id, {
-        "name": "Podium Clash — Rocket League Open", "game": "Rocket League",
-        "format": "double_elimination", "options": {"grand_final": "reset", "best_of": 3},
-        "event_id": event_id, "capacity": 16,
-        "description": "16 entrants, double elimination with a grand final reset. "
-                       "Follow the bracket live; players see their station on My matches.",
-    }, organiser)
-    for i in range(1, 9):
-        player = await get_user_by_name(f"player{i}")
-        if player is not None:
-            await registration.register(t["id"], player)
-    for name in GENERATED_TEAMS:
-        await registration.add_entrant(t["id"], {"name": name}, organiser)
-    # Alternate players and generated teams in the seeding, so both meet early.
-    field_ids = [e["id"] for e in await registration.list_entrants(t["id"], ("registered",))]
-    half = len(field_ids) // 2
-    order = [x for pair in zip(field_ids[:half], field_ids[half:]) for x in pair]
-    order += [x for x in field_ids if x not in order]
-    await registration.set_seeding(t["id"], order)
-    await stations.add_stations(t["id"], {"count": 8, "space_id": arena_id, "label": "Arena"})
-    await playing.start(host, t["id"], organiser)
-
-    async def play(bracket: str, round_no: int, upset_at: int | None = None,
-                   limit: int | None = None) -> None:
-        rows, _total = await matches.list_matches(t["id"], limit=matches.MAX_MATCH_LIMIT)
-        todo = [m for m in rows if m["bracket"] == bracket and m["round"] == round_no
-                and m["status"] in ("ready", "in_progress")][:limit]
-        for n, m in enumerate(todo):
-            slots = sorted((s for s in m["slots"] if s.get("entrant_id")),
-                           key=lambda s: s.get("seed") or 0)
-            winner = slots[-1 if n == upset_at else 0]["entrant_id"]
-            first = m["slots"][0]["entrant_id"] == winner
-            games = [[2, 1], [1, 2], [3, 1]] if n % 3 == 0 else [[3, 0], [2, 1]]
-            games = [g if first else g[::-1] for g in games]
-            await playing.organiser_result(host, m["id"], organiser, winner, games)
-
-    await play("winners", 1, upset_at=5)
-    await play("losers", 1, limit=2)
-    await play("winners", 2, limit=2)
-    rows, _total = await matches.list_matches(t["id"], limit=matches.MAX_MATCH_LIMIT)
-    upcoming = [m for m in rows if m["status"] in ("in_progress", "ready")]
-    for m in upcoming[:3]:
-        await stations.queue_add(t["id"], m["id"])
-    return t["id"]
-
-
-async def seed_team_tournament(host: Any, venue_id: int, organiser: Any, first_day: date
-                               ) -> int:
-    """A 3v3 Swiss open for registration, to show teams: player1 captains "Velo Vipers"
-    (player2 joined, player3 invited: log in as player3 to accept), player4 captains
-    "Sprint Kings" with a full roster. Check-in opens two hours before the start."""
-    from podium.core.accounts.service import get_user_by_name
-    from podium.tournaments import catalogue, registration, teams
-
-    starts = _at(first_day + timedelta(days=5), 19)
-    t = await catalogue.create_tournament(host, venue_id, {
-        "name": "Lounge 3v3 — Swiss", "game": "Rocket League", "format": "swiss",
-        "options": {"system": "dutch", "rounds": 4}, "capacity": 12, "team_size": 3,
-        "checkin_opens": starts - timedelta(hours=2),
-        "checkin_closes": starts,
-        "description": "Teams of three, four Swiss rounds. Captains register the team and "
-                       "invite their players; a team checks in with its full roster.",
-    }, organiser)
-    players = {n: await get_user_by_name(f"player{n}") for n in range(1, 7)}
-    if any(p is None for p in players.values()):
-        return t["id"]
-    for captain, team_name, invited, joining in ((1, "Velo Vipers", (2, 3), (2,)),
-                                                 (4, "Sprint Kings", (5, 6), (5, 6))):
-        team = await registration.register(t["id"], players[captain], {"team_name": team_name})
-        for n in invited:
-            await teams.invite(t["id"], team["id"], players[captain], f"player{n}")
-        for n in joining:
-            invitation = (await teams.my_invitations(players[n], t["id"]))[0]
-            await teams.accept(invitation["id"], players[n])
-    return t["id"]
 
 
 def demo_step_count() -> int:
     """How many steps :func:`seed_demo` reports (for the progress bar)."""
-    return 2 + 6
+    return 2 + 6 + 1
 
 
 @click.command("demo")
@@ -360,9 +269,8 @@ def demo(if_empty: bool) -> None:
         return
     console.print(
         f"[green]Demo venue ready[/]: {len(SPACES)} spaces, {result.events} events "
-        f"({result.series} recurring series), {len(result.users)} users, a running "
-        f"tournament at /tournaments/{result.tournament_id} and a team tournament open "
-        f"for registration at /tournaments/{result.team_tournament_id}."
+        f"({result.series} recurring series), {len(result.users)} users"
+        + "".join(f", {note}" for note in result.notes) + "."
     )
     if result.admin_password_generated:
         console.print(

@@ -19,7 +19,7 @@ def healthz() -> dict[str, str]:
 async def plugins_json(request: Request) -> dict[str, Any]:
     """Every loaded plugin: name, version, description, scope, source, hooks implemented and
     where it is enabled (``enabled_for_venue``, ``venue_setting``: on/off/default/always,
-    and the tournaments with an explicit switch). ``blocked`` lists plugins stopped by
+    and the things — tournaments... — where it is switched explicitly). ``blocked`` lists plugins stopped by
     ``PODIUM_DISABLE_PLUGINS``."""
     host = request.app.state.plugin_host
     venue_id = request.app.state.get("venue_id")

@@ -1,5 +1,9 @@
-"""The programme-scheduler contract: pure data in (phases, riders, session windows,
-rules), a schedule out. Registered through ``podium_programme_schedulers``.
+"""Contracts between the venue and the domains and plugins that use it.
+
+* The programme-scheduler contract: pure data in (phases, riders, session windows, rules),
+  a schedule out. Registered through ``podium_programme_schedulers``.
+* :class:`DemoVenue`: what ``podium demo`` built, handed to ``podium_seed_demo`` so each
+  domain adds its part of the demo.
 
 A meet (track cycling) or any multi-session competition has phases — a round of a
 competition, with its heats laid out inside — to place into the venue's sessions. The
@@ -11,10 +15,14 @@ rest.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Literal, Protocol, runtime_checkable
 
 import msgspec
+
+from podium.core.accounts.service import CurrentUser
+from podium.core.plugins import PluginHost
 
 
 class Phase(msgspec.Struct, frozen=True):
@@ -98,3 +106,27 @@ class ProgrammeScheduler(Protocol):
         """Every placement respects the hard rules (windows, order, recovery, one phase
         on the track at a time); pinned phases stay where they are pinned."""
         ...
+
+
+@dataclass
+class DemoVenue:
+    """The demo venue as ``podium demo`` built it, for ``podium_seed_demo``.
+
+    :param spaces: space ids by slug (``track``, ``infield``, ``arena``, ``lounge``).
+    :param events: ids of the demo week's one-off events by label ("E-sport tournament"...).
+    :param organiser: the demo organiser, who creates what plugins add.
+    :param made: what plugins created, by a name of theirs (``{"tournament": 1}``); tests
+        and the command line read it.
+    :param notes: one line each, printed by ``podium demo`` ("a running tournament at
+        /tournaments/1").
+    """
+
+    host: PluginHost
+    venue_id: int
+    tz: str
+    first_day: date
+    spaces: dict[str, int]
+    events: dict[str, int]
+    organiser: CurrentUser | None
+    made: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
-from podium.tests.browser.test_tournaments import _log_in
+from podium.tests.browser.test_tournaments import log_in
 
 PHONE = {"width": 390, "height": 844}
 NO_SIDEWAYS_SCROLL = "document.documentElement.scrollWidth <= window.innerWidth + 1"
@@ -40,7 +40,7 @@ async def test_captain_invites_player_accepts_team_checks_in(
 ) -> None:
     url = f"/tournaments/{duo_cup}"
     captain = await new_page(**PHONE)
-    await _log_in(captain, "cara", url)
+    await log_in(captain, "cara", url)
     await captain.get_by_label("Team name").fill("Night Owls")
     await captain.get_by_role("button", name="Register").click()
     entry = captain.locator("#my-entry")
@@ -55,7 +55,7 @@ async def test_captain_invites_player_accepts_team_checks_in(
     assert await captain.evaluate(NO_SIDEWAYS_SCROLL)
 
     player = await new_page(**PHONE)
-    await _log_in(player, "ben", "/me/matches")
+    await log_in(player, "ben", "/me/matches")
     invitation = player.locator("#my-invitations .invitation")
     await expect(invitation).to_contain_text("Night Owls")
     await invitation.get_by_role("button", name="Accept").click()

@@ -19,7 +19,7 @@ SAME_DOCUMENT = "window.__podiumSameDocument === true"
 SSE_OPEN_PROBE = "document.addEventListener('htmx:sseOpen', () => { window.__podiumSseOpen = true; });"
 
 
-async def _log_in(page: Any, username: str, next_path: str) -> None:
+async def log_in(page: Any, username: str, next_path: str) -> None:
     await page.goto(f"/login?next={next_path}")
     await page.get_by_label("Username").fill(username)
     await page.get_by_label("Password").fill(DEFAULT_PASSWORD)
@@ -61,7 +61,7 @@ async def test_register_check_in_start_report_and_screen_updates_live(
     url = f"/tournaments/{field_of_15}"
 
     player = await new_page(width=390, height=844)
-    await _log_in(player, "pia", url)
+    await log_in(player, "pia", url)
     await player.get_by_role("button", name="Register").click()
     await expect(player.locator("#my-entry")).to_contain_text("registered")
     await player.get_by_role("button", name="Check in").click()
@@ -76,7 +76,7 @@ async def test_register_check_in_start_report_and_screen_updates_live(
     await screen.evaluate(MARK)
 
     organiser = await new_page()
-    await _log_in(organiser, "olga", f"{url}/console")
+    await log_in(organiser, "olga", f"{url}/console")
     organiser.on("dialog", lambda dialog: dialog.accept())  # "Start ... now?"
     await organiser.locator("#console-body").get_by_role("button", name="Start").click()
     results = organiser.locator("#results")
@@ -133,7 +133,7 @@ async def test_organiser_drags_a_row_to_reseed(field_of_4: int, podium_live_serv
                                                new_page: Any) -> None:
     url = f"/tournaments/{field_of_4}/console"
     organiser = await new_page()
-    await _log_in(organiser, "olga", url)
+    await log_in(organiser, "olga", url)
     rows = organiser.locator("tr[data-seed-row]")
     await expect(rows).to_have_count(4)
     await expect(rows.nth(0)).to_contain_text("Team 01")

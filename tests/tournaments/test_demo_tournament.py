@@ -11,7 +11,7 @@ from podium.web.demo import seed_demo
 
 async def test_demo_has_a_running_double_elimination(podium_db):
     result = await seed_demo(admin_password="demo-admin-pw")
-    tid = result.tournament_id
+    tid = result.made["tournament"]
     t = await catalogue.get_tournament(tid)
     assert t["status"] == "running" and t["format"] == "double_elimination"
     assert t["event_id"] is not None and t["entrant_counts"]["registered"] == 16
@@ -35,7 +35,7 @@ async def test_demo_has_a_running_double_elimination(podium_db):
 async def test_demo_has_a_team_tournament_open_for_registration(podium_app,
                                                                 podium_client_factory):
     result = await seed_demo(admin_password="demo-admin-pw")
-    tid = result.team_tournament_id
+    tid = result.made["team_tournament"]
     t = await catalogue.get_tournament(tid)
     assert (t["status"], t["format"], t["team_size"]) == ("registration", "swiss", 3)
     rosters = await teams.rosters(e["id"] for e in await registration.list_entrants(tid))
@@ -60,7 +60,7 @@ async def test_demo_has_a_team_tournament_open_for_registration(podium_app,
 async def test_demo_tournament_pages(podium_app, podium_client_factory):
     result = await seed_demo(admin_password="demo-admin-pw")
     visitor = await podium_client_factory(podium_app)
-    page = await visitor.get(f"/tournaments/{result.tournament_id}")
+    page = await visitor.get(f"/tournaments/{result.made['tournament']}")
     assert page.status_code == 200 and "Podium Clash" in page.text
     profile = await visitor.get("/players/player1")
     assert profile.status_code == 200 and "Rocket League" in profile.text
@@ -69,7 +69,7 @@ async def test_demo_tournament_pages(podium_app, podium_client_factory):
     assert (await player.get("/me/matches")).status_code == 200
     organiser = await podium_client_factory(podium_app)
     await organiser.login("organiser", "podium-demo")
-    console = await organiser.get(f"/tournaments/{result.tournament_id}/console")
+    console = await organiser.get(f"/tournaments/{result.made['tournament']}/console")
     assert console.status_code == 200 and "Station 8" in console.text
     assert "on stream" in console.text
 
@@ -85,7 +85,7 @@ async def test_signed_in_get_that_refreshes_ratings_does_not_lock(podium_app, po
     assert (await player.get("/players/player1")).status_code == 200  # ratings fresh now
     organiser = await podium_client_factory(podium_app)
     bearer = await organiser.bearer("organiser", "podium-demo")
-    rows = (await organiser.get(f"/api/v1/tournaments/{result.tournament_id}/matches?limit=100",
+    rows = (await organiser.get(f"/api/v1/tournaments/{result.made['tournament']}/matches?limit=100",
                                 headers=bearer)).json()["items"]
     match = next(m for m in rows if m["status"] in ("ready", "in_progress")
                  and all(s["entrant_id"] for s in m["slots"]))
@@ -97,5 +97,5 @@ async def test_signed_in_get_that_refreshes_ratings_does_not_lock(podium_app, po
     assert page.status_code == 200
     assert (await player.get("/me/matches")).status_code == 200
     await player.login("organiser", "podium-demo")
-    console = await player.get(f"/tournaments/{result.tournament_id}/console")
+    console = await player.get(f"/tournaments/{result.made['tournament']}/console")
     assert console.status_code == 200 and "Station 8" in console.text

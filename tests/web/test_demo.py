@@ -17,11 +17,15 @@ from podium.core.venue.tables import Event, Series, Space, Venue
 from podium.web.demo import DEMO_PASSWORD, seed_demo
 
 
+@pytest.mark.hooks("podium_seed_demo")
 async def test_seed_demo_builds_a_week_at_the_velodrome(podium_db):
     steps = []
     result = await seed_demo(admin_password="admin-pass-123", today=date(2026, 11, 23), advance=steps.append)
     assert result.created and not result.admin_password_generated
-    assert len(steps) == 8
+    assert len(steps) == 9
+    # The domains added their part through podium_seed_demo, and said so.
+    assert set(result.made) == {"tournament", "team_tournament"}
+    assert any(f"/tournaments/{result.made['tournament']}" in note for note in result.notes)
     venue = await service.get_venue(result.venue_id)
     assert "Saint-Quentin" in venue["name"] and venue["timezone"] == "Europe/Paris"
     assert [s["name"] for s in venue["spaces"]] == ["Track", "Infield", "E-sport arena", "Gaming lounge"]

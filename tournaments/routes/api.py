@@ -23,7 +23,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from podium.core.venue.context import current_venue_id
 from podium.tournaments import catalogue, matches, play, ratings, registration, stations, teams
 from podium.tournaments.kernel import DEFAULT_LIMIT, MAX_LIMIT
-from podium.tournaments.live import publish_change, publish_field_change
 from podium.tournaments.matches import MAX_MATCH_LIMIT
 from podium.tournaments.routes.common import ORGANISER, SIGNED_IN, Id, check_player_name
 from podium.tournaments.schemas import (
@@ -143,7 +142,6 @@ class TournamentAPI(Controller):
         the entrant is ``waitlisted``; 409 ``registration_closed``, ``already_registered``."""
         values = {"team_name": data.team_name, "name": data.name} if data else {}
         entrant = await registration.register(tournament_id, request.user, values)
-        await publish_field_change(request, tournament_id)
         return entrant_out(entrant)
 
     @delete(TOURNAMENT + "/registrations", summary="Withdraw", guards=SIGNED_IN,
@@ -151,7 +149,6 @@ class TournamentAPI(Controller):
     async def api_withdraw(self, request: Request, tournament_id: Id) -> Withdrawal:
         """Withdraw the caller before the start; the first waitlisted entrant is promoted."""
         out = await registration.withdraw(tournament_id, request.user)
-        await publish_field_change(request, tournament_id)
         promoted = out["promoted"]
         return Withdrawal(withdrawn=entrant_out(out["withdrawn"]),
                           promoted=entrant_out(promoted) if promoted else None)
@@ -160,7 +157,6 @@ class TournamentAPI(Controller):
     async def api_check_in(self, request: Request, tournament_id: Id) -> EntrantOut:
         """Check the caller in (within the check-in window). No-shows are dropped at start."""
         entrant = await registration.check_in(tournament_id, request.user)
-        await publish_field_change(request, tournament_id)
         return entrant_out(entrant)
 
     @post(TOURNAMENT + "/start", summary="Start", guards=ORGANISER, status_code=200)
@@ -168,7 +164,6 @@ class TournamentAPI(Controller):
         """Start (organiser): drop no-shows when there is a check-in window, seed (by hand, by
         rating or at random), freeze the seeding and build the bracket."""
         change = await play.start(request.app.state.plugin_host, tournament_id, request.user)
-        await publish_change(request, change)
         return tournament_out(await catalogue.get_tournament(tournament_id))
 
     @post(TOURNAMENT + "/rounds", summary="Pair the next round", guards=ORGANISER,
@@ -177,7 +172,6 @@ class TournamentAPI(Controller):
         """Pair the next Swiss round (organiser); 422 ``not_round_based`` for other formats."""
         change = await play.next_round(request.app.state.plugin_host, tournament_id,
                                        request.user)
-        await publish_change(request, change)
         return RoundOut(version=change.version, matches=change.changed)
 
     @get(TOURNAMENT + "/matches", summary="Matches of a tournament")
@@ -204,7 +198,6 @@ class TournamentAPI(Controller):
         state changed."""
         change = await play.disqualify(request.app.state.plugin_host, tournament_id,
                                        entrant_id, request.user)
-        await publish_change(request, change)
         return {"entrant_id": entrant_id, "status": "dropped",
                 "changed": change.changed if change else []}
 
@@ -249,7 +242,6 @@ class TeamAPI(Controller):
         404 ``unknown_user``; 409 ``team_full`` (accepted players + open invitations reach the
         team size), ``already_on_team``, ``already_invited``, ``started``."""
         member = await teams.invite(tournament_id, entrant_id, request.user, data.username)
-        await publish_field_change(request, tournament_id)
         return member_out(member)
 
     @delete(MEMBERS + "/{user_id:int}", summary="Remove a player or leave", status_code=200)
@@ -259,7 +251,6 @@ class TeamAPI(Controller):
         (leaves, or declines an invitation). 409 ``captain_must_hand_over`` for the captain,
         ``started`` once the roster is frozen."""
         out = await teams.remove(tournament_id, entrant_id, request.user, user_id)
-        await publish_field_change(request, tournament_id)
         return RemovalOut(action=out["action"], member=member_out(out["member"]))
 
     @post("/tournaments/{tournament_id:int}/entrants/{entrant_id:int}/captain",
@@ -269,7 +260,6 @@ class TeamAPI(Controller):
         """The captain makes an accepted player (``user_id``) captain; the team's entrant
         follows. 409 ``not_a_member`` when that player has not accepted."""
         roster = await teams.make_captain(tournament_id, entrant_id, request.user, data.user_id)
-        await publish_field_change(request, tournament_id)
         return member_list(roster)
 
     @get("/me/invitations", summary="My team invitations")
@@ -283,7 +273,6 @@ class TeamAPI(Controller):
         """Join the team. 409 ``team_full``, ``already_on_team`` (one team per tournament),
         ``invitation_closed``, ``started``; the caller's other invitations there are declined."""
         member = await teams.accept(invitation_id, request.user)
-        await publish_field_change(request, member["tournament_id"])
         return member_out(member)
 
     @post("/invitations/{invitation_id:int}/decline", summary="Decline an invitation",
@@ -291,13 +280,11 @@ class TeamAPI(Controller):
     async def api_decline(self, request: Request, invitation_id: Id) -> MemberOut:
         """Decline: the captain sees it and may invite someone else."""
         member = await teams.decline(invitation_id, request.user)
-        await publish_field_change(request, member["tournament_id"])
         return member_out(member)
 
 
-async def _published(request: Request, out: dict[str, Any]) -> MatchDetail:
-    """A match write's answer: publish its change (if any), show the match as it is now."""
-    await publish_change(request, out["change"])
+def _answer(out: dict[str, Any]) -> MatchDetail:
+    """A match write's answer: the match as it is now (the service announced the change)."""
     return match_detail(out["match"])
 
 
@@ -320,21 +307,21 @@ class MatchAPI(Controller):
         """A player reports their match (games in slot order); the opponent confirms or
         disputes. 403 ``not_playing``; 409 ``not_ready``, ``disputed``; 422
         ``winner_not_in_match``, ``games_contradict_winner``, ``invalid_games``."""
-        return await _published(request, await play.report(
+        return _answer(await play.report(
             request.app.state.plugin_host, match_id, request.user, data.winner_id, data.games))
 
     @post("/{match_id:int}/confirm", summary="Confirm a report", guards=SIGNED_IN,
           status_code=200)
     async def api_confirm(self, request: Request, match_id: Id) -> MatchDetail:
         """The opponent confirms the pending report: the result counts."""
-        return await _published(request, await play.confirm(
+        return _answer(await play.confirm(
             request.app.state.plugin_host, match_id, request.user))
 
     @post("/{match_id:int}/dispute", summary="Dispute a report", guards=SIGNED_IN,
           status_code=200)
     async def api_dispute(self, request: Request, match_id: Id) -> MatchDetail:
         """The opponent disputes the pending report; an organiser settles it."""
-        return await _published(request, await play.dispute(
+        return _answer(await play.dispute(
             request.app.state.plugin_host, match_id, request.user))
 
     @post("/{match_id:int}/result", summary="Set a result", guards=ORGANISER, status_code=200)
@@ -342,7 +329,7 @@ class MatchAPI(Controller):
                          ) -> MatchDetail:
         """An organiser's result: final. On a completed match it corrects it and re-flows every
         later match (matches played with other participants become ``needs_replay``)."""
-        return await _published(request, await play.organiser_result(
+        return _answer(await play.organiser_result(
             request.app.state.plugin_host, match_id, request.user, data.winner_id, data.games,
             data.forfeit))
 
@@ -376,7 +363,6 @@ class StationAPI(Controller):
         """Add ``count`` stations (organiser); with auto-call on, ready matches are called to
         them at once. 409 ``station_taken`` when a number exists."""
         change = await stations.add_stations(tournament_id, msgspec.structs.asdict(data))
-        await publish_change(request, change)
         return await self._stations(tournament_id)
 
     @patch("/stations/{station_id:int}", summary="Change a station", guards=ORGANISER)
@@ -386,7 +372,6 @@ class StationAPI(Controller):
         values = {k: v for k, v in msgspec.structs.asdict(data).items()
                   if v is not msgspec.UNSET}
         change = await stations.update_station(station_id, values)
-        await publish_change(request, change)
         return await self._stations(change.tournament_id)
 
     @delete("/stations/{station_id:int}", summary="Remove a station", guards=ORGANISER,
@@ -394,7 +379,6 @@ class StationAPI(Controller):
     async def api_remove_station(self, request: Request, station_id: Id) -> StationList:
         """Remove a station (organiser); the match on it waits to be called again."""
         change = await stations.remove_station(station_id)
-        await publish_change(request, change)
         return await self._stations(change.tournament_id)
 
     @put("/tournaments/{tournament_id:int}/auto-call", summary="Auto-call on or off",
@@ -402,7 +386,7 @@ class StationAPI(Controller):
     async def api_auto_call(self, request: Request, tournament_id: Id,
                             data: JSONBody[AutoCallIn]) -> StationList:
         """With auto-call on, ready matches are called to free stations after every change."""
-        await publish_change(request, await stations.set_auto_call(tournament_id, data.enabled))
+        await stations.set_auto_call(tournament_id, data.enabled)
         return await self._stations(tournament_id)
 
     @post("/matches/{match_id:int}/call", summary="Call a match", guards=ORGANISER,
@@ -412,14 +396,13 @@ class StationAPI(Controller):
         """Call a ready match to a station (organiser). 409 ``station_busy``,
         ``no_free_station``, ``already_called``, ``player_busy``, ``not_callable``."""
         change = await stations.call_match(match_id, data.station if data else None)
-        await publish_change(request, change)
         return match_detail(await matches.get_match(match_id))
 
     @post("/matches/{match_id:int}/uncall", summary="Take a match off its station",
           guards=ORGANISER, status_code=200)
     async def api_uncall(self, request: Request, match_id: Id) -> MatchDetail:
         """Free the match's station; the match waits again (409 ``not_called``)."""
-        await publish_change(request, await stations.uncall(match_id))
+        await stations.uncall(match_id)
         return match_detail(await matches.get_match(match_id))
 
     @get("/tournaments/{tournament_id:int}/stream-queue", summary="The stream queue")
@@ -432,8 +415,7 @@ class StationAPI(Controller):
     async def api_queue_add(self, request: Request, tournament_id: Id,
                             data: JSONBody[QueueAdd]) -> QueueOut:
         """Add a match (organiser); 409 ``already_queued``, ``match_done``."""
-        await publish_change(request, await stations.queue_add(tournament_id, data.match_id,
-                                                               data.position))
+        await stations.queue_add(tournament_id, data.match_id, data.position)
         return await self._queue(tournament_id)
 
     @put("/tournaments/{tournament_id:int}/stream-queue", summary="Reorder the stream queue",
@@ -441,8 +423,7 @@ class StationAPI(Controller):
     async def api_queue_order(self, request: Request, tournament_id: Id,
                               data: JSONBody[QueueOrder]) -> QueueOut:
         """Set the queue's order (organiser): every queued match once, first on stream."""
-        await publish_change(request, await stations.queue_reorder(tournament_id,
-                                                                   data.match_ids))
+        await stations.queue_reorder(tournament_id, data.match_ids)
         return await self._queue(tournament_id)
 
     @delete("/tournaments/{tournament_id:int}/stream-queue/{match_id:int}",
@@ -450,7 +431,7 @@ class StationAPI(Controller):
     async def api_queue_remove(self, request: Request, tournament_id: Id, match_id: Id
                                ) -> QueueOut:
         """Remove a match from the queue (organiser); 404 ``not_queued``."""
-        await publish_change(request, await stations.queue_remove(tournament_id, match_id))
+        await stations.queue_remove(tournament_id, match_id)
         return await self._queue(tournament_id)
 
 

@@ -27,7 +27,7 @@ from podium.core.venue.context import current_venue_id
 from podium.core.venue.service import list_spaces
 from podium.tournaments import catalogue, matches, play, ratings, registration, stations, teams
 from podium.tournaments.kernel import STARTED, Change
-from podium.tournaments.live import publish_change, topic
+from podium.tournaments.live import topic
 from podium.tournaments.matches import LIVE, MAX_MATCH_LIMIT
 from podium.tournaments.routes.common import ORGANISER, Id, form_flag, parse_games
 
@@ -100,7 +100,6 @@ async def _console_act(request: Request, tournament_id: int,
     if isinstance(change, dict):
         change = change.get("change")
     if isinstance(change, Change):
-        await publish_change(request, change)
         if form.get("reflow"):
             reflowed = change.changed[:REFLOW_SHOWN]
     if is_partial_request(request):

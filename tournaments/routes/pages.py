@@ -26,7 +26,7 @@ from podium.core.pages import render
 from podium.core.venue.context import current_venue_id
 from podium.tournaments import catalogue, matches, play, ratings, registration, stations, teams
 from podium.tournaments.kernel import MAX_LIMIT, Change
-from podium.tournaments.live import publish_change, publish_field_change, topic, user_topic
+from podium.tournaments.live import topic, user_topic
 from podium.tournaments.matches import LIVE, MAX_MATCH_LIMIT
 from podium.tournaments.render_cache import cached_fragment, render_template
 from podium.tournaments.routes.common import (
@@ -131,7 +131,7 @@ async def _act(request: Request, tournament_id: int | None,
     action came from (the tournament's, or My matches when ``tournament_id`` is None)
     with the reason."""
     try:
-        change = await action()
+        await action()  # the service announced what it changed, in its transaction
     except PodiumError as exc:
         if tournament_id is None:
             ctx = await _my_matches_context(request)
@@ -140,12 +140,6 @@ async def _act(request: Request, tournament_id: int | None,
         ctx = await _page_context(request, tournament_id)
         ctx["error"] = exc.detail
         return render(request, "tournaments/tournament.html", ctx, status_code=exc.status_code)
-    if isinstance(change, Change):
-        await publish_change(request, change)
-    elif isinstance(change, dict) and isinstance(change.get("change"), Change):
-        await publish_change(request, change["change"])
-    elif tournament_id is not None:  # a registration, withdrawal or check-in: screens too
-        await publish_field_change(request, tournament_id)
     return Redirect(back, status_code=303)
 
 
@@ -272,10 +266,7 @@ async def _answer_invitation(request: Request, invitation_id: int,
     found = re.match(r"^/tournaments/(\d{1,10})(?:[/?#]|$)", back)
 
     async def act() -> Any:
-        member = await answer(invitation_id, request.user)
-        if not found:  # from My matches: tell the tournament's open pages (the captain's)
-            await publish_field_change(request, member["tournament_id"])
-        return member
+        return await answer(invitation_id, request.user)
 
     return await _act(request, int(found.group(1)) if found else None, act, back)
 

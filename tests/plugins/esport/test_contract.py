@@ -31,8 +31,10 @@ DOCS = Path(__file__).resolve().parents[3] / "docs" / "formats.md"
 
 
 def registry_from(*plugins: Any) -> Registry:
+    # The tournament domain declares the "tournament" scope the esport plugin lives in.
     host = build_plugin_host(
-        builtin=["podium.plugins.esport"], use_entry_points=False, extra=plugins
+        builtin=["podium.tournaments.plugin", "podium.plugins.esport"], use_entry_points=False,
+        extra=plugins,
     )
     return host.fill_registry("podium_bracket_formats", Registry("bracket format"))
 
