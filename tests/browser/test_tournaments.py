@@ -20,6 +20,7 @@ SSE_OPEN_PROBE = "document.addEventListener('htmx:sseOpen', () => { window.__pod
 
 
 async def log_in(page: Any, username: str, next_path: str) -> None:
+    """Log in through the real form (demo password), landing on ``next_path``."""
     await page.goto(f"/login?next={next_path}")
     await page.get_by_label("Username").fill(username)
     await page.get_by_label("Password").fill(DEFAULT_PASSWORD)
