@@ -112,6 +112,45 @@ def plugins(as_json: bool) -> None:
         click.echo(f"blocked: {', '.join(sorted(host.blocked))}")
 
 
+@main.group(invoke_without_command=True)
+@click.option("--status", type=click.Choice(["pending", "delivered", "failed"]), default=None,
+              help="Only events in this state.")
+@click.option("--limit", default=30, show_default=True, type=click.IntRange(1, 1000))
+@click.pass_context
+def outbox(ctx: click.Context, status: str | None, limit: int) -> None:
+    """Recent domain events and their delivery: who is still to be told, the last error."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from podium.core.outbox.service import rows
+
+    found = _run(_with_db(rows, status, limit))
+    if not found:
+        click.echo("the outbox is empty" + (f" ({status})" if status else ""))
+        return
+    for row in found:
+        pending = json.loads(row["pending"]) if row["pending"] else []
+        line = (f"{row['created_at']:%Y-%m-%d %H:%M:%S}  {row['event_id']}  {row['type']:<20} "
+                f"{row['status']}")
+        if row["status"] != "delivered":
+            line += f"  attempts={row['attempts']}"
+            if pending:
+                line += f"  to tell: {', '.join(pending)}"
+        click.echo(line)
+        if row["status"] != "delivered" and row["last_error"]:
+            click.echo(f"    last error: {row['last_error'][:300]}")
+
+
+@outbox.command("retry")
+@click.argument("event_ids", nargs=-1)
+def outbox_retry(event_ids: tuple[str, ...]) -> None:
+    """Put failed events (all, or those named) back in the queue; a running server delivers
+    them within a second."""
+    from podium.core.outbox.service import retry_failed
+
+    count = _run(_with_db(retry_failed, list(event_ids)))
+    click.echo(f"{count} failed event{'s' if count != 1 else ''} queued again")
+
+
 @main.group()
 def user() -> None:
     """Manage user accounts."""

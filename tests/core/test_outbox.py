@@ -271,3 +271,20 @@ async def test_a_raising_plugin_never_fails_or_duplicates_the_write(podium_app_f
     assert len(calls) == 3 and len(set(calls)) == 1
     assert await Event.count() == 1
     assert (await OutboxEvent.select().first())["status"] == "delivered"
+
+
+async def test_the_outbox_command_shows_failures_and_retries_them(podium_db, monkeypatch):
+    from podium.tests.core.test_plugins_inventory import run_podium
+
+    monkeypatch.setattr(outbox, "MAX_ATTEMPTS", 1)
+    host = plugin_host(extra=[make_plugin("down", **listener("podium_tickets_issued", [],
+                                                              fail_times=5))])
+    await record(NOTIFIED[3])
+    await Dispatcher(host).drain()
+    shown = run_podium("outbox", "--status", "failed")
+    assert shown.returncode == 0, shown.stderr
+    assert NOTIFIED[3].event_id in shown.stdout and "to tell: down" in shown.stdout
+    assert "partner API down" in shown.stdout
+    again = run_podium("outbox", "retry", NOTIFIED[3].event_id)
+    assert again.returncode == 0 and "1 failed event queued again" in again.stdout
+    assert (await OutboxEvent.select().first())["status"] == "pending"
