@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from types import ModuleType
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 import pluggy
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -121,6 +121,19 @@ class LoadedPlugin:
     module: Any
     source: str  # "builtin", "entrypoint:<dist>", or "test"
     hooks: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class RegistryHook(Generic[T]):
+    """A registry hook's name, typed with what it registers, so that
+    ``host.registry(BRACKET_FORMATS)`` is a ``Registry[BracketFormat]`` for the type checker
+    (each contract's module declares its key next to the contract)."""
+
+    name: str
+
+
+#: The typed key of ``podium_scope_kinds``.
+SCOPE_KINDS: RegistryHook[ScopeKind] = RegistryHook("podium_scope_kinds")
 
 
 class Registry(Generic[T]):
@@ -431,11 +444,19 @@ class PluginHost:
                 registry.current_plugin = None
         return registry
 
-    def registry(self, hook_name: str) -> Registry[Any]:
-        """The filled registry of a registry hook (``podium_bracket_formats``...), cached.
+    @overload
+    def registry(self, hook: RegistryHook[T]) -> Registry[T]: ...
 
-        Filter it with :meth:`Registry.enabled` for a venue or tournament.
+    @overload
+    def registry(self, hook: str) -> Registry[Any]: ...
+
+    def registry(self, hook: RegistryHook[T] | str) -> Registry[T] | Registry[Any]:
+        """The filled registry of a registry hook, cached: pass the contract's typed key
+        (``BRACKET_FORMATS``, ``PAYMENT_METHODS``...) or the hook's name.
+
+        Filter it with :meth:`Registry.enabled` for a venue or a scope below it.
         """
+        hook_name = hook.name if isinstance(hook, RegistryHook) else hook
         if hook_name not in REGISTRY_HOOKS:
             raise KeyError(f"{hook_name!r} is not a registry hook")
         if hook_name not in self._registries:
@@ -452,7 +473,7 @@ class PluginHost:
 
     def scope_kinds(self) -> Registry[ScopeKind]:
         """The scope kinds below the venue that loaded domains declared."""
-        return self.registry("podium_scope_kinds")
+        return self.registry(SCOPE_KINDS)
 
     def scope_kind(self, name: str) -> ScopeKind | None:
         """The declared scope kind ``name`` (``None`` for ``global``, ``venue`` or unknown)."""

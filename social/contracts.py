@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from podium.core.events import FanAction, PointsAward
+from podium.core.plugins import RegistryHook
 
 
 @runtime_checkable
@@ -47,3 +48,9 @@ class MedalTier(Protocol):
     season: str | None
     #: its rank among the plugin's tiers (bronze 1, silver 2, gold 3).
     rank: int
+
+
+#: Typed keys of the (per-plugin) registries: ``host.registry(MEDAL_TIERS)`` is a
+#: ``Registry[MedalTier]`` keyed ``plugin.name``.
+REWARD_RULES: RegistryHook[RewardRule] = RegistryHook("podium_reward_rules")
+MEDAL_TIERS: RegistryHook[MedalTier] = RegistryHook("podium_medal_tiers")

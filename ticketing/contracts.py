@@ -15,6 +15,7 @@ from typing import Literal, Protocol, runtime_checkable
 import msgspec
 
 from podium.core.events import IssuedTicket
+from podium.core.plugins import RegistryHook
 
 
 class OrderSummary(msgspec.Struct, frozen=True):
@@ -95,3 +96,9 @@ class TicketProvider(Protocol):
     async def revoke(self, ticket_ids: Sequence[str]) -> None:
         """Tell the provider these tickets are dead (refund, transfer, cancellation)."""
         ...
+
+
+#: Typed keys of the registries: ``host.registry(PAYMENT_METHODS)`` is a
+#: ``Registry[PaymentMethod]``.
+PAYMENT_METHODS: RegistryHook[PaymentMethod] = RegistryHook("podium_payment_methods")
+TICKET_PROVIDERS: RegistryHook[TicketProvider] = RegistryHook("podium_ticket_providers")

@@ -22,7 +22,7 @@ from typing import Literal, Protocol, runtime_checkable
 import msgspec
 
 from podium.core.accounts.service import CurrentUser
-from podium.core.plugins import PluginHost
+from podium.core.plugins import PluginHost, RegistryHook
 
 
 class Phase(msgspec.Struct, frozen=True):
@@ -106,6 +106,11 @@ class ProgrammeScheduler(Protocol):
         """Every placement respects the hard rules (windows, order, recovery, one phase
         on the track at a time); pinned phases stay where they are pinned."""
         ...
+
+
+#: The typed key of ``podium_programme_schedulers``.
+PROGRAMME_SCHEDULERS: RegistryHook[ProgrammeScheduler] = RegistryHook(
+    "podium_programme_schedulers")
 
 
 @dataclass

@@ -15,6 +15,7 @@ from podium.core.events import FanAction, IssuedTicket, PointsAward
 from podium.core.plugins import ScopeKind
 from podium.core.testing import make_plugin, plugin_host
 from podium.core.venue.contracts import (
+    PROGRAMME_SCHEDULERS,
     Phase,
     Placement,
     ProgrammeProblem,
@@ -22,8 +23,10 @@ from podium.core.venue.contracts import (
     Schedule,
     SessionWindow,
 )
-from podium.social.contracts import MedalTier, RewardRule
+from podium.social.contracts import MEDAL_TIERS, REWARD_RULES, MedalTier, RewardRule
 from podium.ticketing.contracts import (
+    PAYMENT_METHODS,
+    TICKET_PROVIDERS,
     OrderSummary,
     PaymentMethod,
     PaymentStep,
@@ -129,18 +132,18 @@ async def test_each_contract_is_registered_and_recognised():
         make_plugin("meets", scope="global", **_registers(
             "podium_scope_kinds", ScopeKind("meet", "Meet", path_param="meet_id"))),
     ])
-    method = host.registry("podium_payment_methods")["free"]
+    method = host.registry(PAYMENT_METHODS)["free"]
     assert isinstance(method, PaymentMethod) and method.accepts(0, "EUR")
     step = await method.begin(OrderSummary(order_id=1, total_cents=0, currency="EUR",
                                            venue_event_id=4))
     assert step.status == "paid"
 
-    partner = host.registry("podium_ticket_providers")["mirror"]
+    partner = host.registry(TICKET_PROVIDERS)["mirror"]
     assert isinstance(partner, TicketProvider)
     receipts = await partner.issue([IssuedTicket("tk_1", 1, 4)])
     assert receipts[0].external_id == "x-tk_1" and provider.seen == ["tk_1"]
 
-    rules = host.registry("podium_reward_rules")
+    rules = host.registry(REWARD_RULES)
     rule = rules["hub.follow"]
     assert isinstance(rule, RewardRule)
     at = datetime(2026, 12, 3, tzinfo=timezone.utc)
@@ -148,11 +151,11 @@ async def test_each_contract_is_registered_and_recognised():
               FanAction(2, 3, "unfollow", "athlete:1", at, "b")]
     assert sum(a.points for a in rule.awards(ledger)) == 0
 
-    tiers = host.registry("podium_medal_tiers")
+    tiers = host.registry(MEDAL_TIERS)
     assert tiers.names() == ["hub.bronze", "hub.gold", "rival.gold"]  # "gold" twice: per plugin
     assert all(isinstance(tier, MedalTier) for _, tier in tiers.items())
 
-    scheduler = host.registry("podium_programme_schedulers")["in_order"]
+    scheduler = host.registry(PROGRAMME_SCHEDULERS)["in_order"]
     assert isinstance(scheduler, ProgrammeScheduler)
     start = datetime(2026, 12, 5, 18, tzinfo=timezone.utc)
     problem = ProgrammeProblem(
