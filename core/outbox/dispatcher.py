@@ -139,19 +139,25 @@ class Dispatcher:
             claimed = await service.claim(now, self.batch)
             if not claimed:
                 return 0
-            outcomes = [await self._deliver(row) for row in claimed]
+            # One activation query per scope in the batch, not one per event.
+            scopes: dict[tuple[int | None, ScopeRef | None], set[str]] = {}
+            outcomes = [await self._deliver(row, scopes) for row in claimed]
             await service.settle(outcomes, self.clock())
             return len(claimed)
 
     # -- delivering ------------------------------------------------------------------
 
-    async def _deliver(self, row: Claimed) -> Outcome:
+    async def _deliver(self, row: Claimed,
+                       scopes: dict[tuple[int | None, ScopeRef | None], set[str]]) -> Outcome:
         try:
             event = decode(row.type, row.payload)
         except Exception as exc:  # its class is gone (a plugin uninstalled) or bad JSON
             log.error("outbox event %s: cannot decode %s: %s", row.event_id, row.type, exc)
             return Outcome(row, [], [])
-        enabled = await enabled_plugins(self.host, row.venue_id, event.scope())
+        where = (row.venue_id, event.scope())
+        if where not in scopes:
+            scopes[where] = await enabled_plugins(self.host, row.venue_id, event.scope())
+        enabled = scopes[where]
         pending = row.pending if row.pending is not None else self._recipients(event, enabled)
         left: list[str] = []
         errors: list[str] = []
