@@ -28,7 +28,7 @@ __all__ = [
     "EventsChanged", "FanAction", "IssuedTicket", "MatchesCompleted",
     "PointsAward", "PointsAwarded", "ScopeRef", "StationCall", "TicketTransfer",
     "TicketsCheckedIn", "TicketsIssued", "TicketsTransferred", "TournamentChanged",
-    "TournamentEvent", "TournamentStarted", "decode", "encode", "event_types",
+    "TournamentEvent", "TournamentStarted", "VenueEvent", "decode", "encode", "event_types",
 ]
 
 
@@ -75,19 +75,52 @@ ChangeAction = Literal["created", "updated", "cancelled", "deleted"]
 """What happened to a venue event."""
 
 
+class VenueEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """A venue event (a calendar entry) as it was right after a write.
+
+    :param capacity: places on sale (``None``: takes no bookings); ``booked`` and
+        ``remaining`` count the active bookings.
+    :param series_id: the recurring series it is one date of, if any.
+    """
+
+    id: int
+    venue_id: int
+    uid: str
+    title: str
+    kind: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    space_ids: tuple[int, ...] = ()
+    capacity: int | None = None
+    booked: int = 0
+    remaining: int | None = None
+    series_id: int | None = None
+    sequence: int = 0
+
+    @classmethod
+    def of(cls, event: dict[str, Any]) -> VenueEvent:
+        """From the dict ``podium.core.venue.service.get_event`` returns."""
+        return cls(id=event["id"], venue_id=event["venue_id"], uid=event["uid"],
+                   title=event["title"], kind=event["kind"], status=event["status"],
+                   starts_at=event["starts_at"], ends_at=event["ends_at"],
+                   space_ids=tuple(s["id"] for s in event.get("spaces", ())),
+                   capacity=event.get("capacity"), booked=event.get("booked", 0),
+                   remaining=event.get("remaining"), series_id=event.get("series_id"),
+                   sequence=event.get("sequence", 0))
+
+
 class EventChange(msgspec.Struct, frozen=True):
     """One venue event created, updated, cancelled or deleted.
 
     :param action: ``created``, ``updated``, ``cancelled`` or ``deleted``.
     :param event_id: the venue event's id.
-    :param event: the event as a plain dict of its public fields (as
-        ``podium.core.venue.service.get_event`` returns it), taken in the transaction, as
-        JSON values (times as ISO 8601 strings).
+    :param event: the event right after the write (for ``deleted``: right before it).
     """
 
     action: ChangeAction
     event_id: int
-    event: dict[str, Any]
+    event: VenueEvent
 
 
 class EventsChanged(DomainEvent, frozen=True, kw_only=True):
@@ -100,11 +133,10 @@ class EventsChanged(DomainEvent, frozen=True, kw_only=True):
 class BookingsChanged(DomainEvent, frozen=True, kw_only=True):
     """Places were booked or given back in some venue events (live pages show what remains).
 
-    :param events: each event's public fields after the write (``capacity``,
-        ``remaining``, ``status``...).
+    :param events: the events after the write (``capacity``, ``booked``, ``remaining``).
     """
 
-    events: tuple[dict[str, Any], ...]
+    events: tuple[VenueEvent, ...]
 
 
 # -- tournaments ------------------------------------------------------------------------

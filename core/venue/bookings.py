@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 from piccolo.columns.combination import Combinable
 
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic, for_update
 from podium.core.errors import Conflict, NotFound
-from podium.core.events import BookingsChanged
+from podium.core.events import BookingsChanged, VenueEvent
 from podium.core.outbox import record
 from podium.core.plugins import flatten
 from podium.core.validation import DEFAULT_LIMIT, check_page, whole_number
@@ -85,7 +84,7 @@ async def book(scope: VenueScope, event_id: int, user: CurrentUser, places: Any)
 
 async def record_places(venue_id: int, event_id: int) -> None:
     """Record, in the write's transaction, that an event's places left changed."""
-    event = msgspec.to_builtins(await get_event(event_id))
+    event = VenueEvent.of(await get_event(event_id))
     await record(BookingsChanged(venue_id=venue_id, events=(event,)))
 
 

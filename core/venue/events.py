@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-import msgspec
 from piccolo.columns.combination import Combinable
 from piccolo.query import Sum
 
@@ -24,7 +23,8 @@ from podium.core.database import atomic, for_update
 from podium.core.errors import Conflict, InvalidInput, NotFound
 # EventChange is re-exported (``as``) for podium.core.venue.service, which offers it with
 # the rest of the venue room.
-from podium.core.events import ChangeAction, EventChange as EventChange, EventsChanged
+from podium.core.events import ChangeAction, EventsChanged, VenueEvent
+from podium.core.events import EventChange as EventChange
 from podium.core.outbox import record
 from podium.core.plugins import PluginHost
 from podium.core.validation import DEFAULT_LIMIT, check_instant, check_page, clean_text, is_id, whole_number
@@ -63,9 +63,8 @@ class VenueScope:
     async def record_changes(self, action: ChangeAction, events: Iterable[dict[str, Any]]
                              ) -> None:
         """Record that ``events`` (as :func:`get_event` returns them) were ``action``-ed, in
-        the write's transaction: ``podium_events_changed`` is told after commit. The events
-        travel as JSON values (times as ISO 8601 strings)."""
-        changes = tuple(EventChange(action, e["id"], msgspec.to_builtins(e)) for e in events)
+        the write's transaction: ``podium_events_changed`` is told after commit."""
+        changes = tuple(EventChange(action, e["id"], VenueEvent.of(e)) for e in events)
         if changes:
             await record(EventsChanged(venue_id=self.venue_id, changes=changes))
 

@@ -67,5 +67,5 @@ def podium_live_messages(event: DomainEvent, render: Renderer | None) -> list[Li
         shown = [c.event for c in event.changes if c.action in ("updated", "cancelled")]
     else:
         return []
-    return [LiveMessage((places_topic(e["id"]),), f"places-{e['id']}",
+    return [LiveMessage((places_topic(e.id),), f"places-{e.id}",
                         render("venue/partials/places.html", {"event": e})) for e in shown]

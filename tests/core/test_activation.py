@@ -19,6 +19,7 @@ from podium.core.events import (
 )
 from podium.core.plugins import NavItem
 from podium.core.testing import DEFAULT_PASSWORD, make_plugin, plugin_host, set_plugin_enabled
+from podium.tests.core.test_venue_support import sample_venue_event
 
 VENUE = 1
 
@@ -104,7 +105,8 @@ async def test_hook_calls_for_a_scope_reach_only_enabled_plugins(podium_db):
         ]
     )
     enabled = await enabled_plugins(host, VENUE)
-    changed = EventsChanged(venue_id=VENUE, changes=(EventChange("created", 1, {}),))
+    changed = EventsChanged(venue_id=VENUE,
+                            changes=(EventChange("created", 1, sample_venue_event(1)),))
     await host.acall_for(enabled, "podium_events_changed", event=changed)
     assert told == [("on", 1)]
     reasons = await host.acall_for(enabled, "podium_validate_booking", event={}, user=None, places=3)

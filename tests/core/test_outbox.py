@@ -40,13 +40,14 @@ from podium.core.outbox import service as outbox
 from podium.core.outbox.dispatcher import Dispatcher, LiveMessage
 from podium.core.outbox.tables import OutboxEvent
 from podium.core.testing import make_plugin, plugin_host
+from podium.tests.core.test_venue_support import sample_venue_event
 
 VENUE = 1
 AT = datetime(2026, 12, 3, 18, 0, tzinfo=timezone.utc)
 
 # One event of each class a plugin can hear of, with the hook it goes to.
 NOTIFIED = [
-    EventsChanged(venue_id=VENUE, changes=(EventChange("created", 4, {"title": "Drop-in"}),)),
+    EventsChanged(venue_id=VENUE, changes=(EventChange("created", 4, sample_venue_event(4)),)),
     TournamentStarted(venue_id=VENUE, tournament_id=9, version=2, format="swiss",
                       entrant_ids=(3, 1, 2)),
     MatchesCompleted(venue_id=VENUE, tournament_id=9, version=5, matches=(
@@ -233,7 +234,8 @@ def test_encoding_round_trips(template, venue_id, title):
     event = msgspec.structs.replace(template, venue_id=venue_id)
     if isinstance(event, EventsChanged):
         event = msgspec.structs.replace(
-            event, changes=(EventChange("updated", venue_id, {"title": title}),))
+            event, changes=(EventChange("updated", venue_id,
+                                        sample_venue_event(venue_id, title)),))
     assert decode(type(event).__name__, encode(event)) == event
 
 

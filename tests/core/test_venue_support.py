@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
+from podium.core.events import VenueEvent
 from podium.core.venue import rules, service
 
 TZ = "Europe/Paris"
@@ -92,3 +93,11 @@ async def bearer_for(user: Any) -> dict[str, str]:
     from podium.core.accounts.service import issue_token
 
     return {"Authorization": f"Bearer {await issue_token(user)}"}
+
+
+def sample_venue_event(event_id: int, title: str = "Drop-in gaming") -> VenueEvent:
+    """A venue event as domain events carry it, for tests that build events by hand."""
+    starts = datetime(2026, 12, 3, 18, 0, tzinfo=timezone.utc)
+    return VenueEvent(id=event_id, venue_id=1, uid=f"{event_id}@podium", title=title,
+                      kind="public_session", status="scheduled", starts_at=starts,
+                      ends_at=starts + timedelta(hours=2), capacity=16, remaining=16)

@@ -15,6 +15,7 @@ import pytest
 from podium.core.activation.service import enabled_plugins
 from podium.core.database import table_names
 from podium.core.testing import DEFAULT_PASSWORD, plugin_host
+from podium.tests.core.test_venue_support import sample_venue_event
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "podium-hello"
 
@@ -81,7 +82,8 @@ async def test_its_hook_is_called_only_when_enabled(podium_db):
     outbox = Dispatcher(host)
 
     async def change_at(venue_id: int) -> None:
-        await record(EventsChanged(venue_id=venue_id, changes=(EventChange("created", 1, {}),)))
+        change = EventChange("created", 1, sample_venue_event(1))
+        await record(EventsChanged(venue_id=venue_id, changes=(change,)))
         await outbox.drain()
 
     await change_at(1)

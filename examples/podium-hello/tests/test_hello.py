@@ -4,6 +4,8 @@ activation switch an admin would flip, and an async test client."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import pytest
 
 from podium.core.testing import DEFAULT_PASSWORD, plugin_host, set_plugin_enabled
@@ -11,7 +13,7 @@ from podium.core.testing import DEFAULT_PASSWORD, plugin_host, set_plugin_enable
 from podium_hello import PODIUM_PLUGIN
 from podium_hello.service import changes_seen, clean_message
 from podium.core.errors import InvalidInput
-from podium.core.events import EventChange, EventsChanged
+from podium.core.events import EventChange, EventsChanged, VenueEvent
 
 
 @pytest.fixture
@@ -82,10 +84,18 @@ async def test_stylesheet_is_served(client):
     assert css.status_code == 200 and ".hello-list" in css.text
 
 
+def drop_in(event_id: int) -> VenueEvent:
+    """A venue event as Podium's domain events carry it."""
+    starts = datetime(2026, 12, 3, 18, 0, tzinfo=timezone.utc)
+    return VenueEvent(id=event_id, venue_id=1, uid=f"{event_id}@podium", title="Drop-in",
+                      kind="public_session", status="scheduled", starts_at=starts,
+                      ends_at=starts + timedelta(hours=2))
+
+
 async def test_events_changed_is_recorded_only_where_enabled(podium_db):
     host = plugin_host(["hello"], use_entry_points=True)
-    event = EventsChanged(venue_id=1, changes=(EventChange("created", 7, {}),
-                                               EventChange("cancelled", 8, {})))
+    event = EventsChanged(venue_id=1, changes=(EventChange("created", 7, drop_in(7)),
+                                               EventChange("cancelled", 8, drop_in(8))))
     await host.acall_for(set(), "podium_events_changed", event=event)
     assert await changes_seen() == 0
     await host.acall_for({"hello"}, "podium_events_changed", event=event)
