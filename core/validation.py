@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Literal, overload
 
 from podium.core.errors import InvalidInput
 
@@ -18,6 +18,15 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
 """The earliest instant Podium accepts (inclusive)."""
 LATEST = datetime(2200, 1, 1, tzinfo=timezone.utc)
 """The end of the instants Podium accepts (exclusive)."""
+
+
+@overload
+def whole_number(value: Any, name: str, low: int, high: int, *,
+                 nullable: Literal[False] = False) -> int: ...
+
+
+@overload
+def whole_number(value: Any, name: str, low: int, high: int, *, nullable: bool) -> int | None: ...
 
 
 def whole_number(value: Any, name: str, low: int, high: int, *, nullable: bool = False) -> int | None:

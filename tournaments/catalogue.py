@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from piccolo.columns.combination import Combinable
 from piccolo.query.functions.aggregate import Count
 
 from podium.core.accounts.service import CurrentUser
@@ -106,7 +107,9 @@ async def create_tournament(
         options=options, description=description, capacity=capacity, team_size=team_size,
         seeding=seeding, status=status, created_by=user.id if user else None,
         auto_call=values.get("auto_call", True) is not False,
-        created_at=now(), **windows,
+        created_at=now(), registration_opens=windows["registration_opens"],
+        registration_closes=windows["registration_closes"],
+        checkin_opens=windows["checkin_opens"], checkin_closes=windows["checkin_closes"],
     )
     await row.save()
     return await get_tournament(row.id)
@@ -135,7 +138,7 @@ async def list_tournaments(
     check_page(limit, offset)
     if status is not None and status not in STATUSES:
         raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
-    where = Tournament.id > 0
+    where: Combinable = Tournament.id > 0
     if venue_id is not None:
         where &= (Tournament.venue == venue_id) | Tournament.venue.is_null()
     if status is not None:

@@ -102,9 +102,12 @@ async def seed_team_tournament(host: PluginHost, venue_id: int, organiser: Curre
         "description": "Teams of three, four Swiss rounds. Captains register the team and "
                        "invite their players; a team checks in with its full roster.",
     }, organiser)
-    players = {n: await get_user_by_name(f"player{n}") for n in range(1, 7)}
-    if any(p is None for p in players.values()):
-        return t["id"]
+    players: dict[int, CurrentUser] = {}
+    for n in range(1, 7):
+        player = await get_user_by_name(f"player{n}")
+        if player is None:
+            return t["id"]
+        players[n] = player
     for captain, team_name, invited, joining in ((1, "Velo Vipers", (2, 3), (2,)),
                                                  (4, "Sprint Kings", (5, 6), (5, 6))):
         team = await registration.register(t["id"], players[captain], {"team_name": team_name})

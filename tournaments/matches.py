@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from piccolo.columns.combination import Combinable
+
 from podium.core.accounts.service import CurrentUser
 from podium.core.errors import Conflict, InvalidInput, NotFound
 from podium.core.plugins import PluginHost
@@ -48,7 +50,7 @@ async def list_matches(tournament_id: int, status: str | None = None,
                            field="status")
     if not await Tournament.exists().where(Tournament.id == tournament_id):
         raise NotFound(f"there is no tournament {tournament_id}")
-    where = MatchRow.tournament == tournament_id
+    where: Combinable = MatchRow.tournament == tournament_id
     if status is not None:
         where &= MatchRow.status == status
     rows = await MatchRow.select().where(where).order_by(MatchRow.position_index

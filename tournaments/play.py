@@ -146,7 +146,8 @@ async def start(host: PluginHost, tournament_id: int, user: CurrentUser | None) 
                     EntrantRow.id.is_in(no_shows))
             rows = [r for r in rows if r["checked_in"]]
         ordered = _order_field(rows, t["seeding"], rating_of)
-        entrants = [Entrant(r["id"], seed) for seed, r in enumerate(ordered, start=1)]
+        entrant_ids: list[int] = [r["id"] for r in ordered]
+        entrants = [Entrant(eid, seed) for seed, eid in enumerate(entrant_ids, start=1)]
         try:
             fmt.check_entrants(entrants, options)
             state = fmt.derive(entrants, options, [], [])
@@ -167,7 +168,7 @@ async def start(host: PluginHost, tournament_id: int, user: CurrentUser | None) 
                                           [], "running", called))
         await record(TournamentStarted(venue_id=t["venue"], tournament_id=tournament_id,
                                        version=version, format=t["format"],
-                                       entrant_ids=tuple(e.id for e in entrants)))
+                                       entrant_ids=tuple(entrant_ids)))
     return change
 
 
@@ -248,6 +249,8 @@ async def _match_context(host: PluginHost, match_id: int) -> _Context:
     if t["status"] not in STARTED:
         raise Conflict("the tournament is not running", code="not_running")
     row = await MatchRow.select().where(MatchRow.id == match_id).first()
+    if row is None:
+        raise NotFound(f"there is no match {match_id}")
     fmt = await format_for(host, t["format"], t["venue"], t["id"])
     state = await derive_state(fmt, t)
     if row["key"] not in state.by_key:
@@ -277,8 +280,10 @@ def _build_fact(ctx: _Context, winner: Any, games: Any, forfeit: bool = False) -
     if winner is not None and (isinstance(winner, bool) or not isinstance(winner, int)):
         raise InvalidInput("winner_id must be an entrant id", field="winner_id")
     m = ctx.state.by_key[ctx.row["key"]]
-    fact = ResultFact(m.key, winner, tuple(m.participants), _check_games_shape(games),
-                      bool(forfeit))
+    # A side not known yet (None) played nobody: left out, the format refuses such a match
+    # as not ready.
+    fact = ResultFact(m.key, winner, tuple(p for p in m.participants if p is not None),
+                      _check_games_shape(games), bool(forfeit))
     try:
         ctx.fmt.check_result(ctx.state, fact)
     except ResultError as exc:
@@ -483,6 +488,8 @@ async def _cascade_forfeits(ctx: _Context, user: CurrentUser | None) -> list[Cha
         others = [p for p in match.participants if p not in inactive]
         row = await MatchRow.select().where((MatchRow.tournament == ctx.t["id"])
                                             & (MatchRow.key == match.key)).first()
+        if row is None:
+            raise NotFound(f"match {match.key} has no row in this tournament")
         sub = _Context(ctx.t, ctx.fmt, ctx.state, row)
         try:
             fact = _build_fact(sub, others[0] if others else None, [], True)

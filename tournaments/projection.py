@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from podium.core.errors import NotFound
 from podium.tournaments.engine import (
     BracketFormat,
     BracketState,
@@ -158,6 +159,8 @@ async def refresh_overlay(match_id: int) -> None:
     """Recompute one match's public status from its open report and station."""
     row = await MatchRow.select(MatchRow.engine_status, MatchRow.station).where(
         MatchRow.id == match_id).first()
+    if row is None:
+        raise NotFound(f"there is no match {match_id}")
     report = await MatchReport.select(MatchReport.state).where(
         (MatchReport.match == match_id) & MatchReport.state.is_in(list(OPEN_REPORTS))
     ).order_by(MatchReport.id, ascending=False).first()

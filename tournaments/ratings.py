@@ -24,7 +24,7 @@ rating that is not stored.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from openskill.models import PlackettLuce
@@ -81,7 +81,7 @@ async def _sides(tournament_ids: list[int]) -> dict[int, list[int]]:
     return {k: sorted(v) for k, v in out.items()}
 
 
-def compute(results: list[Mapping[str, Any]], sides: Mapping[int, list[int]]
+def compute(results: Sequence[Mapping[str, Any]], sides: Mapping[int, list[int]]
             ) -> dict[int, dict[str, Any]]:
     """Ratings from results in log order (pure): user id → ``mu``, ``sigma``, ``ordinal``,
     ``matches``, ``wins``, ``losses``.
@@ -103,7 +103,7 @@ def compute(results: list[Mapping[str, Any]], sides: Mapping[int, list[int]]
         if not any(owners):
             continue
         winner = r["winner"]
-        ranks = [1 if winner is None or p == winner else 2 for p in parts]
+        ranks: list[float] = [1 if winner is None or p == winner else 2 for p in parts]
         rated = MODEL.rate(teams, ranks=ranks)
         for users, team, rank in zip(owners, rated, ranks):
             for user, rating in zip(users, team):
@@ -159,7 +159,7 @@ async def user_ratings(user_id: int) -> list[dict[str, Any]]:
     games = {r["game"] for r in await EntrantRow.select(EntrantRow.tournament.game.as_alias(
         "game")).where(EntrantRow.user == user_id)}
     games |= {r["game"] for r in await TeamMember.select(
-        TeamMember.entrant.tournament.game.as_alias("game")).where(TeamMember.user == user_id)}
+        TeamMember.entrant._.tournament.game.as_alias("game")).where(TeamMember.user == user_id)}
     keys = {await fresh(g) for g in games}
     rows = await PlayerRating.select().where(
         (PlayerRating.user == user_id) & PlayerRating.game.is_in(sorted(keys) or [""]))

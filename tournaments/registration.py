@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from piccolo.columns.combination import Combinable
+
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic
 from podium.core.errors import Conflict, InvalidInput, NotFound
@@ -49,7 +51,7 @@ async def list_entrants(tournament_id: int, statuses: Iterable[str] | None = Non
                         ) -> list[dict[str, Any]]:
     """Entrants of a tournament: by seed once started, else by requested seed then
     registration order (the waitlist in the order it will be promoted)."""
-    where = EntrantRow.tournament == tournament_id
+    where: Combinable = EntrantRow.tournament == tournament_id
     if statuses is not None:
         where &= EntrantRow.status.is_in(list(statuses))
     rows = await EntrantRow.select().where(where).order_by(EntrantRow.id)
@@ -214,6 +216,9 @@ async def check_in(tournament_id: int, user: CurrentUser) -> dict[str, Any]:
             raise Conflict("you have no place in this tournament to check in for",
                            code="not_registered")
         row = await EntrantRow.select().where(EntrantRow.id == ids[0]).first()
+        # Just found in this transaction, under the tournament's lock (entrants are never
+        # deleted on their own).
+        assert row is not None
         await teams.require_full_roster(t, row)  # a team checks in with a full roster
         await EntrantRow.update({EntrantRow.checked_in: True}).where(EntrantRow.id == ids[0])
         await touch(t)

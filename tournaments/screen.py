@@ -309,7 +309,7 @@ def lobby_panels(matches: Sequence[Mapping[str, Any]], standings: Sequence[Mappi
                  ) -> list[Panel]:
     """The lobbies of the live round (else the last), with placings and points: the
     ``lobbies`` drawing (free-for-all)."""
-    by_lobby = {r.get("lobby"): {} for r in standings}
+    by_lobby: dict[Any, dict[Any, Mapping[str, Any]]] = {r.get("lobby"): {} for r in standings}
     for r in standings:
         by_lobby[r.get("lobby")][r["entrant_id"]] = r
     live_rounds = sorted({(m["stage"], m["round"]) for m in matches if m["status"] in LIVE})
@@ -362,11 +362,13 @@ def drawing_of(fmt: object | None) -> DrawingOf:
 def _kind(said: object, stage_matches: Iterable[Mapping[str, Any]]) -> Drawing:
     """What the format said, if it is a drawing; else lobbies when the stage has a match
     of more than two sides, else a tree."""
-    try:
-        return Drawing(said)
-    except ValueError:
-        multi_sided = any(len(m["slots"]) > 2 for m in stage_matches)
-        return Drawing.LOBBIES if multi_sided else Drawing.TREE
+    if isinstance(said, str):  # drawings are strings (a StrEnum); anything else is not one
+        try:
+            return Drawing(said)
+        except ValueError:
+            pass
+    multi_sided = any(len(m["slots"]) > 2 for m in stage_matches)
+    return Drawing.LOBBIES if multi_sided else Drawing.TREE
 
 
 def stage_panels(stage: int, brackets: Mapping[str, Sequence[Mapping[str, Any]]],

@@ -288,7 +288,7 @@ async def _auto_call(tournament_id: int) -> list[dict[str, Any]]:
         return []
     by_id = {m["id"]: m for m in waiting}
     queued = [by_id[i] for i in queue if i in by_id]
-    called = []
+    called: list[dict[str, Any]] = []
     for station in sorted(free, key=lambda s: not s["streamed"]):
         pool = (queued + waiting) if station["streamed"] else waiting
         pick = next((m for m in pool if not (_entrants_of(m) & busy)
@@ -345,7 +345,10 @@ async def call_match(match_id: int, station_number: Any = None) -> Change:
         if t["status"] != "running":
             raise Conflict("the tournament is not running", code="not_running")
         await _sync(tournament_id)
-        match = match_dict(await MatchRow.select().where(MatchRow.id == match_id).first())
+        row = await MatchRow.select().where(MatchRow.id == match_id).first()
+        if row is None:
+            raise NotFound(f"there is no match {match_id}")
+        match = match_dict(row)
         if match["station"] is not None:
             raise Conflict(f"match {match['key']} is already on station {match['station']}",
                            code="already_called", station=match["station"])
@@ -356,6 +359,7 @@ async def call_match(match_id: int, station_number: Any = None) -> Change:
         if _entrants_of(match) & busy:
             raise Conflict("a player of this match is playing on another station",
                            code="player_busy")
+        station: dict[str, Any] | None
         if station_number is None:
             if not free:
                 raise Conflict("every station is in use", code="no_free_station")
@@ -383,6 +387,8 @@ async def uncall(match_id: int) -> Change:
         t = await lock_tournament(tournament_id)
         row = await MatchRow.select(MatchRow.station, MatchRow.key).where(
             MatchRow.id == match_id).first()
+        if row is None:
+            raise NotFound(f"there is no match {match_id}")
         if row["station"] is None:
             raise Conflict(f"match {row['key']} is not on a station", code="not_called")
         key = await _release(match_id)

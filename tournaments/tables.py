@@ -14,6 +14,10 @@ updated after each fact, rebuildable from the log through the format). Reports
 opponent's confirmation or dispute. Stations and the stream queue are operational state.
 
 JSON columns hold plain lists/dicts (options, slots, games, participants).
+
+Piccolo adds the ``id`` primary key to each table at class creation; ``id: Serial`` (an
+annotation only, no column of ours) tells type checkers it is there, as Piccolo's own
+tables do.
 """
 
 from piccolo.columns import (
@@ -22,6 +26,7 @@ from piccolo.columns import (
     Float,
     ForeignKey,
     Integer,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -45,6 +50,8 @@ class Tournament(Table, tablename="podium_tournament"):
     ``auto_call``: ready matches are called to free stations after every change (only
     does anything once the tournament has stations).
     """
+
+    id: Serial
 
     venue = ForeignKey(Venue, null=True, default=None, on_delete=OnDelete.set_null, index=True)
     event = ForeignKey(Event, null=True, default=None, on_delete=OnDelete.set_null)
@@ -78,6 +85,8 @@ class Entrant(Table, tablename="podium_entrant"):
     ``dropped`` (a no-show at start, or disqualified).
     """
 
+    id: Serial
+
     tournament = ForeignKey(Tournament, null=False, on_delete=OnDelete.cascade, index=True)
     user = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null, index=True)
     name = Varchar(length=80)
@@ -95,6 +104,8 @@ class TeamMember(Table, tablename="podium_team_member"):
     ``status``: ``invited`` or ``accepted``.
     """
 
+    id: Serial
+
     entrant = ForeignKey(Entrant, null=False, on_delete=OnDelete.cascade, index=True)
     user = ForeignKey(User, null=False, on_delete=OnDelete.cascade, index=True)
     role = Varchar(length=10, default="member")
@@ -104,6 +115,8 @@ class TeamMember(Table, tablename="podium_team_member"):
 
 class SeedFact(Table, tablename="podium_tournament_seed"):
     """The seeding snapshot taken at start: one row per entrant with its seed (1 strongest)."""
+
+    id: Serial
 
     tournament = ForeignKey(Tournament, null=False, on_delete=OnDelete.cascade, index=True)
     entrant = ForeignKey(Entrant, null=False, on_delete=OnDelete.cascade)
@@ -119,6 +132,8 @@ class ResultLog(Table, tablename="podium_tournament_result"):
     opponent confirmed), ``organiser`` (final, or a correction). A correction appends a new
     fact and sets the older fact's ``superseded_by`` to it; the latest fact per match wins.
     """
+
+    id: Serial
 
     tournament = ForeignKey(Tournament, null=False, on_delete=OnDelete.cascade, index=True)
     match_key = Varchar(length=40)
@@ -138,6 +153,8 @@ class PairingLog(Table, tablename="podium_tournament_pairing"):
     ``tables`` is ``[[home, away_or_null, best_of], ...]``.
     """
 
+    id: Serial
+
     tournament = ForeignKey(Tournament, null=False, on_delete=OnDelete.cascade, index=True)
     round = Integer()
     tables = JSON(default=[])
@@ -153,6 +170,8 @@ class MatchRow(Table, tablename="podium_match"):
     (``entrant_id``, ``name``, ``seed`` or ``source``). ``stale_result``: a recorded result
     no longer applies (the match ``needs_replay``). ``position_index`` keeps bracket order.
     """
+
+    id: Serial
 
     tournament = ForeignKey(Tournament, null=False, on_delete=OnDelete.cascade, index=True)
     key = Varchar(length=40)
@@ -181,6 +200,8 @@ class MatchReport(Table, tablename="podium_match_report"):
     match changed under it, or an organiser decided).
     """
 
+    id: Serial
+
     match = ForeignKey(MatchRow, null=False, on_delete=OnDelete.cascade, index=True)
     tournament = ForeignKey(Tournament, null=False, on_delete=OnDelete.cascade, index=True)
     entrant = Integer()
@@ -203,6 +224,8 @@ class Station(Table, tablename="podium_station"):
     head first).
     """
 
+    id: Serial
+
     tournament = ForeignKey(Tournament, null=False, on_delete=OnDelete.cascade, index=True)
     number = Integer()
     space = ForeignKey(Space, null=True, default=None, on_delete=OnDelete.set_null)
@@ -213,6 +236,8 @@ class Station(Table, tablename="podium_station"):
 
 class StreamQueueItem(Table, tablename="podium_stream_queue"):
     """A match waiting for (or on) the stream, in ``position`` order."""
+
+    id: Serial
 
     tournament = ForeignKey(Tournament, null=False, on_delete=OnDelete.cascade, index=True)
     match = ForeignKey(MatchRow, null=False, on_delete=OnDelete.cascade)
@@ -228,6 +253,8 @@ class PlayerRating(Table, tablename="podium_player_rating"):
     changed (:class:`RatingSnapshot`), so a correction is reflected.
     """
 
+    id: Serial
+
     user = ForeignKey(User, null=False, on_delete=OnDelete.cascade, index=True)
     game = Varchar(length=80, index=True)
     game_name = Varchar(length=80)
@@ -242,6 +269,8 @@ class PlayerRating(Table, tablename="podium_player_rating"):
 
 class RatingSnapshot(Table, tablename="podium_rating_snapshot"):
     """Which state of a game's results log the stored ratings were computed from."""
+
+    id: Serial
 
     game = Varchar(length=80, unique=True)
     fingerprint = Varchar(length=80)

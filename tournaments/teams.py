@@ -103,15 +103,15 @@ async def my_invitations(user: CurrentUser, tournament_id: int | None = None
     oldest first, each with the tournament, the team, its captain and its roster count."""
     where = ((TeamMember.user == user.id) & (TeamMember.status == "invited")
              & TeamMember.entrant.status.is_in(list(ACTIVE))
-             & TeamMember.entrant.tournament.status.is_in(["draft", "registration"]))
+             & TeamMember.entrant._.tournament.status.is_in(["draft", "registration"]))
     if tournament_id is not None:
         where &= TeamMember.entrant.tournament == tournament_id
     rows = await TeamMember.select(
         *_MEMBER_COLUMNS, TeamMember.entrant.name.as_alias("team_name"),
-        TeamMember.entrant.user.display_name.as_alias("captain_name"),
+        TeamMember.entrant._.user.display_name.as_alias("captain_name"),
         TeamMember.entrant.tournament.as_alias("tournament_id"),
-        TeamMember.entrant.tournament.name.as_alias("tournament_name"),
-        TeamMember.entrant.tournament.team_size.as_alias("team_size"),
+        TeamMember.entrant._.tournament.name.as_alias("tournament_name"),
+        TeamMember.entrant._.tournament.team_size.as_alias("team_size"),
     ).where(where).order_by(TeamMember.id)
     counts = await _accepted_counts(r["entrant"] for r in rows)
     return [{**member_dict(r), "tournament_id": r["tournament_id"],
@@ -248,7 +248,9 @@ async def invite(tournament_id: int, entrant_id: int, user: CurrentUser, usernam
             await TeamMember(entrant=entrant_id, user=player["id"], role="member",
                              status="invited", created_at=stamp).save()
         await kernel.touch(t)
-        return member_dict(await _row_of(entrant_id, player["id"]))
+        invited = await _row_of(entrant_id, player["id"])
+        assert invited is not None  # written just above, in this transaction
+        return member_dict(invited)
 
 
 async def _invitation_context(invitation_id: int, user: CurrentUser

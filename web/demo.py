@@ -188,8 +188,9 @@ async def seed_demo(
             continue
         if shared_hash is None:
             created = await create_user(username, DEMO_PASSWORD, roles, display)
-            shared_hash = (await User.select(User.password_hash)
-                           .where(User.id == created.id).first())["password_hash"]
+            row = await User.select(User.password_hash).where(User.id == created.id).first()
+            assert row is not None  # created just above
+            shared_hash = row["password_hash"]
         else:
             await User.insert(User(
                 username=username, display_name=display, password_hash=shared_hash,

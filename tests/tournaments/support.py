@@ -85,6 +85,7 @@ def win_games(match: dict[str, Any], winner: int) -> list[list[int]]:
 async def assert_projection_matches_log(app: Any, tid: int) -> None:
     """The stored projection equals a fresh derivation from the facts (the log is the truth)."""
     t = await Tournament.select().where(Tournament.id == tid).first()
+    assert t is not None, f"no tournament {tid}"
     fmt = formats(app.state.plugin_host)[t["format"]]
     state = await derive_state(fmt, t)
     names = await entrant_names(tid)

@@ -59,6 +59,7 @@ async def test_concurrent_misses_render_once():
 
 async def _version(tid: int) -> int:
     row = await Tournament.select(Tournament.log_version).where(Tournament.id == tid).first()
+    assert row is not None, f"no tournament {tid}"
     return row["log_version"]
 
 

@@ -149,4 +149,6 @@ def _invitation_id(page: str) -> int:
 async def _uid(api, username: str) -> int:
     from podium.core.accounts.service import get_user_by_name
 
-    return (await get_user_by_name(username)).id
+    user = await get_user_by_name(username)
+    assert user is not None, f"no user {username}"
+    return user.id

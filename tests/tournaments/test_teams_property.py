@@ -34,6 +34,7 @@ async def _invariants(tid: int, team_ids: list[int], size: int) -> None:
         assert len(held) <= size
         captains = [r["user"] for r in rows if r["role"] == "captain"]
         entrant = await Entrant.select(Entrant.user).where(Entrant.id == team_id).first()
+        assert entrant is not None, f"no entrant {team_id}"
         assert captains == [entrant["user"]]
         assert all(r["status"] == "accepted" for r in rows if r["role"] == "captain")
         for r in rows:

@@ -69,11 +69,18 @@ async def _console_context(request: Request, tournament_id: int) -> dict[str, An
     }
 
 
-def _form_int(form: FormMultiDict, name: str, *, required: bool = True) -> int | None:
+def _form_int(form: FormMultiDict, name: str) -> int:
+    """A required whole number of a console form (an id, a seed)."""
+    value = _form_optional_int(form, name)
+    if value is None:
+        raise InvalidInput(f"{name.replace('_', ' ')} is required", field=name)
+    return value
+
+
+def _form_optional_int(form: FormMultiDict, name: str) -> int | None:
+    """A whole number of a console form; ``None`` when the field is empty or missing."""
     raw = str(form.get(name, "") or "").strip()
     if not raw:
-        if required:
-            raise InvalidInput(f"{name.replace('_', ' ')} is required", field=name)
         return None
     if not raw.isdigit() or len(raw) > 9:
         raise InvalidInput(f"{name.replace('_', ' ')} must be a whole number", field=name)
@@ -115,8 +122,8 @@ async def _own_station(tournament_id: int, station_id: int) -> None:
         raise InvalidInput(f"station {station_id} is not in this tournament", field="station_id")
 
 
-async def _own_match(tournament_id: int, match_id: int | None) -> int:
-    if match_id is None or (await matches.get_match(match_id))["tournament_id"] != tournament_id:
+async def _own_match(tournament_id: int, match_id: int) -> int:
+    if (await matches.get_match(match_id))["tournament_id"] != tournament_id:
         raise InvalidInput(f"match {match_id} is not in this tournament", field="match_id")
     return match_id
 
@@ -208,9 +215,9 @@ class ConsolePages(Controller):
         """Add ``count`` stations from ``number`` (next free by default) in ``space_id``."""
         async def action(form: FormMultiDict) -> Any:
             return await stations.add_stations(tournament_id, {
-                "count": _form_int(form, "count", required=False) or 1,
-                "number": _form_int(form, "number", required=False),
-                "space_id": _form_int(form, "space_id", required=False),
+                "count": _form_optional_int(form, "count") or 1,
+                "number": _form_optional_int(form, "number"),
+                "space_id": _form_optional_int(form, "space_id"),
                 "label": str(form.get("label", "") or ""),
                 "streamed": bool(form.get("streamed"))})
         return await _console_act(request, tournament_id, action)
@@ -232,7 +239,7 @@ class ConsolePages(Controller):
             match_id = await _own_match(tournament_id, _form_int(form, "match_id"))
             if form.get("uncall"):
                 return await stations.uncall(match_id)
-            return await stations.call_match(match_id, _form_int(form, "station", required=False))
+            return await stations.call_match(match_id, _form_optional_int(form, "station"))
         return await _console_act(request, tournament_id, action)
 
     @_action("stream", "Change the stream queue")
@@ -261,7 +268,7 @@ class ConsolePages(Controller):
             match_id = await _own_match(tournament_id, _form_int(form, "match_id"))
             return await play.organiser_result(
                 request.app.state.plugin_host, match_id, request.user,
-                _form_int(form, "winner_id", required=False),
+                _form_optional_int(form, "winner_id"),
                 parse_games(str(form.get("games", ""))), form_flag(form, "forfeit"))
         return await _console_act(request, tournament_id, action)
 

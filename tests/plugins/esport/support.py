@@ -6,11 +6,13 @@ import hashlib
 from collections.abc import Callable
 from typing import Any
 
+from podium.plugins.esport.formats.free_for_all import FreeForAll
 from podium.tournaments.engine import (
     BYE,
     BracketFormat,
     BracketState,
     Entrant,
+    EntrantId,
     Match,
     MatchStatus,
     ResultFact,
@@ -32,9 +34,23 @@ def seed(state: BracketState, eid: Any) -> int:
     return state.seed_of[eid]
 
 
+def sides(m: Match) -> tuple[EntrantId, ...]:
+    """The participants of ``m``, every side known (what a result lists); fails the test
+    when a side is not known yet or empty (a bye)."""
+    known = tuple(p for p in m.participants if p is not None)
+    assert len(known) == len(m.participants), f"{m.key} has an unknown side: {m.participants}"
+    return known
+
+
+def pair(m: Match) -> tuple[EntrantId, EntrantId]:
+    """The two known sides of a two-sided match (see :func:`sides`)."""
+    a, b = sides(m)
+    return a, b
+
+
 def fact_for(m: Match, winner: Any, games: int = 1) -> ResultFact:
     """A result for ``m`` as reported by its current participants."""
-    a, b = m.participants
+    a, b = pair(m)
     if winner == a:
         g = tuple((1, 0) for _ in range(games))
     else:
@@ -45,12 +61,12 @@ def fact_for(m: Match, winner: Any, games: int = 1) -> ResultFact:
 def better_seed(m: Match, state: BracketState) -> ResultFact:
     """The better seed always wins (in a lobby: finishes ahead, every game)."""
     if m.extra is not None and "entrants" in m.extra:
-        parts = list(m.participants)
+        parts = list(sides(m))
         order = sorted(parts, key=lambda e: state.seed_of[e])
         place = {e: i + 1 for i, e in enumerate(order)}
         games = tuple(tuple(place[e] for e in parts) for _ in range(m.best_of))
         return ResultFact(m.key, order[0], tuple(parts), games)
-    a, b = m.participants
+    a, b = pair(m)
     return fact_for(m, a if state.seed_of[a] < state.seed_of[b] else b)
 
 
@@ -58,7 +74,7 @@ def hashed(salt: int) -> Oracle:
     """A deterministic 'random' winner per (match key, pair): replays agree with themselves."""
 
     def oracle(m: Match, state: BracketState) -> ResultFact:
-        a, b = m.participants
+        a, b = pair(m)
         lo, hi = sorted((a, b), key=repr)
         h = hashlib.blake2b(f"{salt}:{m.key}:{lo}:{hi}".encode(), digest_size=2).digest()
         return fact_for(m, lo if h[0] & 1 else hi)
@@ -114,7 +130,7 @@ def _normal_result(m: Match) -> Any:
     fact = m.result
     if fact is None or m.status is not MatchStatus.COMPLETED:
         return None
-    order = list(m.participants)
+    order = list(sides(m))
     if list(fact.participants) == order:
         return (fact.winner, fact.games, fact.forfeit)
     perm = [list(fact.participants).index(p) for p in order]
@@ -149,7 +165,8 @@ def flipped(m: Match, fact: ResultFact, state: BracketState) -> ResultFact:
         n = len(fact.participants)
         games = tuple(tuple(n + 1 - p for p in g) for g in fact.games)
         draft = ResultFact(fact.match, None, fact.participants, games)
-        order, _ = state.format.lobby_order(state, draft)  # type: ignore[attr-defined]
+        assert isinstance(state.format, FreeForAll), "lobbies are free-for-all's"
+        order, _ = state.format.lobby_order(state, draft)
         return ResultFact(fact.match, order[0], fact.participants, games)
     a, b = fact.participants
     return fact_for(m, b if fact.winner == a else a)

@@ -14,6 +14,7 @@ import pytest
 import podium.plugins.esport as esport
 from podium.core import Registry, hookimpl
 from podium.core.plugins import DuplicateName, PluginMeta, build_plugin_host
+from podium.tests.plugins.esport.support import better_seed, field, play
 from podium.tournaments.engine import (
     BracketFormat,
     Drawing,
@@ -24,7 +25,6 @@ from podium.tournaments.engine import (
     rank_rows,
 )
 from podium.tournaments.engine.model import Match
-from tests.plugins.esport.support import better_seed, field, play
 
 ALL = {f.name: f for f in esport.FORMATS}
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "formats.md"

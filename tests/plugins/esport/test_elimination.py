@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itertools import pairwise
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -10,24 +11,27 @@ from hypothesis import strategies as st
 
 from podium.plugins.esport.formats.double_elimination import FORMAT as DE
 from podium.plugins.esport.formats.single_elimination import FORMAT as SE
+from podium.tests.plugins.esport.support import (
+    better_seed,
+    correction_roundtrip,
+    fact_for,
+    field,
+    hashed,
+    pair,
+    play,
+    real_losses,
+    run,
+    sides,
+)
 from podium.tournaments.engine import (
     BYE,
+    BracketFormat,
     MatchStatus,
     ResultError,
     ResultFact,
     first_round,
     fold_order,
     next_power_of_two,
-)
-from tests.plugins.esport.support import (
-    better_seed,
-    correction_roundtrip,
-    fact_for,
-    field,
-    hashed,
-    play,
-    real_losses,
-    run,
 )
 
 FAST = settings(max_examples=40, deadline=None)
@@ -61,7 +65,7 @@ def test_thirteen_entrants_round_one() -> None:
 def test_seeds_one_and_two_meet_only_in_the_final() -> None:
     state, _ = run(SE, 16, {}, better_seed)
     final = state["W4-1"]
-    assert {state.seed_of[x] for x in final.participants} == {1, 2}
+    assert {state.seed_of[x] for x in sides(final)} == {1, 2}
 
 
 def test_bye_winner_is_already_placed_in_round_two() -> None:
@@ -96,7 +100,7 @@ def test_options_are_validated_with_clear_messages() -> None:
 def test_results_that_do_not_fit_are_refused() -> None:
     state = SE.derive(field(4), {"best_of": 3})
     m = state["W1-1"]
-    a, b = m.participants
+    a, b = pair(m)
 
     def code(fact: ResultFact) -> str:
         with pytest.raises(ResultError) as err:
@@ -244,7 +248,9 @@ def test_losers_drop_order_keeps_early_rematches_away() -> None:
         [{}, {"third_place": True}, {"grand_final": "single"}, {"grand_final": "none"}]
     ),
 )
-def test_correction_then_replay_equals_fresh_build(fmt, n, salt, pick, options) -> None:  # type: ignore[no-untyped-def]
+def test_correction_then_replay_equals_fresh_build(
+    fmt: BracketFormat, n: int, salt: int, pick: int, options: dict[str, Any]
+) -> None:
     if set(options) - {s.name for s in fmt.option_specs}:
         options = {}
     correction_roundtrip(fmt, n, options, hashed(salt), pick)
@@ -269,7 +275,7 @@ def test_correction_marks_later_matches_for_replay_not_dropped() -> None:
 def test_double_forfeit_eliminates_both() -> None:
     state = DE.derive(field(4), {})
     m = state["W1-1"]
-    a, b = m.participants
+    a, b = pair(m)
     DE.apply(state, ResultFact("W1-1", None, (a, b), (), forfeit=True))
     assert state["W1-1"].status is MatchStatus.COMPLETED and state["W1-1"].winner is None
     assert state["W2-1"].participants[0] is None and state["W2-1"].a is BYE

@@ -10,15 +10,22 @@ from hypothesis import strategies as st
 
 from podium.plugins.esport.formats.free_for_all import FORMAT as FFA
 from podium.plugins.esport.formats.free_for_all import round_sizes
+from podium.tests.plugins.esport.support import (
+    Oracle,
+    better_seed,
+    correction_roundtrip,
+    field,
+    run,
+    sides,
+)
 from podium.tournaments.engine import BracketState, Match, MatchStatus, ResultError, ResultFact
-from tests.plugins.esport.support import better_seed, correction_roundtrip, field, run
 
 
-def shuffled(salt: int):  # type: ignore[no-untyped-def]
+def shuffled(salt: int) -> Oracle:
     """A deterministic pseudo-random finishing order per lobby and game."""
 
     def oracle(m: Match, state: BracketState) -> ResultFact:
-        parts = list(m.participants)
+        parts = list(sides(m))
         games = []
         for g in range(m.best_of):
 
@@ -52,7 +59,7 @@ def test_slots_name_their_source_and_results_are_checked() -> None:
         "4th of round 1",
     ]
     m = state["F1-1"]
-    parts = m.participants
+    parts = sides(m)
     with pytest.raises(ResultError) as err:
         FFA.check_result(state, ResultFact(m.key, parts[0], parts, ((1, 1, 2, 3, 4, 5, 6),)))
     assert err.value.code == "invalid_games"

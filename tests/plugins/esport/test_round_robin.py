@@ -12,16 +12,18 @@ from podium.plugins.esport.formats._groups import berger_rounds
 from podium.plugins.esport.formats.groups_playoffs import FORMAT as GP
 from podium.plugins.esport.formats.groups_playoffs import playoff_seed_refs
 from podium.plugins.esport.formats.round_robin import FORMAT as RR
-from podium.tournaments.engine import MatchStatus, ResultFact, first_round, snake
-from tests.plugins.esport.support import (
+from podium.tests.plugins.esport.support import (
     better_seed,
     correction_roundtrip,
     fact_for,
     field,
     hashed,
+    pair,
     play,
     run,
+    sides,
 )
+from podium.tournaments.engine import EntrantId, MatchStatus, ResultFact, first_round, snake
 
 FAST = settings(max_examples=30, deadline=None)
 
@@ -93,7 +95,8 @@ def test_round_robin_better_seed_wins_standings_equal_seeding(n: int, groups: in
 
 def test_draws_and_head_to_head() -> None:
     state = RR.derive(field(4), {"tiebreakers": ["match_wins", "head_to_head", "game_wins"]})
-    results = {
+    results: dict[tuple[EntrantId, EntrantId],
+                  tuple[EntrantId | None, tuple[tuple[int, int], ...]]] = {
         # 1 and 2 both end on 2 wins; 2 beat 1, so 2 is ahead despite fewer game wins.
         (1001, 1002): (1002, ((0, 1),)),
         (1001, 1003): (1001, ((5, 0),)),
@@ -103,11 +106,11 @@ def test_draws_and_head_to_head() -> None:
         (1003, 1004): (None, ((1, 1),)),  # a draw
     }
     for m in list(state):
-        a, b = sorted(m.participants)
+        a, b = sorted(pair(m))
         winner, games = results[(a, b)]
         if m.participants != (a, b):
             games = tuple(g[::-1] for g in games)
-        fact = ResultFact(m.key, winner, m.participants, games)
+        fact = ResultFact(m.key, winner, sides(m), games)
         RR.check_result(state, fact)
         RR.apply(state, fact)
     assert state.complete and state.champion == 1002
@@ -198,11 +201,11 @@ def test_groups_playoffs_options() -> None:
 def test_groups_allow_draws_playoffs_do_not() -> None:
     state = GP.derive(field(8), {"groups": 2, "advance": 2})
     m = state["A-R1-1"]
-    draw = ResultFact(m.key, None, m.participants, ((1, 1),))
+    draw = ResultFact(m.key, None, sides(m), ((1, 1),))
     GP.check_result(state, draw)
     GP.apply(state, draw)
     assert state["A-R1-1"].status is MatchStatus.COMPLETED and state["A-R1-1"].winner is None
     state, _ = play(GP, state, better_seed)
     final = state["W2-1"]
     with pytest.raises(ValueError, match="needs a winner"):
-        GP.check_result(state, ResultFact(final.key, None, final.participants, ((1, 1),)))
+        GP.check_result(state, ResultFact(final.key, None, sides(final), ((1, 1),)))
