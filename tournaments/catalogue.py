@@ -12,7 +12,7 @@ from piccolo.columns.combination import Combinable
 from piccolo.query.functions.aggregate import Count
 
 from podium.core.accounts.service import CurrentUser
-from podium.core.activation.service import enabled_plugins, switch, tournament_switches
+from podium.core.activation.service import enabled_plugins, scope_switches, switch
 from podium.core.database import atomic
 from podium.core.errors import Conflict, InvalidInput, NotFound
 from podium.core.plugins import PluginHost
@@ -24,9 +24,11 @@ from podium.tournaments.kernel import (
     DEFAULT_LIMIT,
     ENTRANT_STATUSES,
     MAX_CAPACITY,
-    touch,
+    TOURNAMENT_SCOPE,
     load_json,
     now,
+    scope_of,
+    touch,
 )
 from podium.tournaments.tables import Entrant as EntrantRow
 from podium.tournaments.tables import Tournament
@@ -171,13 +173,13 @@ async def _entrant_counts(tournament_ids: list[int]) -> dict[int, dict[str, int]
 
 async def plugin_switches(host: PluginHost, tournament_id: int) -> list[dict[str, Any]]:
     """The tournament-scoped plugins with this tournament's switch for each
-    (:func:`podium.core.activation.service.tournament_switches`), plus ``runs_format``: the
+    (:func:`podium.core.activation.service.scope_switches`), plus ``runs_format``: the
     plugin provides the tournament's format and so cannot be switched off here."""
     return await _switch_rows(host, await get_tournament(tournament_id))
 
 
 async def _switch_rows(host: PluginHost, t: Mapping[str, Any]) -> list[dict[str, Any]]:
-    rows = await tournament_switches(host, t["venue_id"], t["id"])
+    rows = await scope_switches(host, t["venue_id"], scope_of(t["id"]))
     owner = format_owner(host, t["format"])
     for row in rows:
         row["runs_format"] = row["name"] == owner
@@ -204,7 +206,7 @@ async def switch_plugin(host: PluginHost, tournament_id: int, plugin: str,
                        f"({t['format']}), so it stays on for this tournament",
                        code="format_plugin")
     async with atomic():
-        await switch(host, plugin, "tournament", tournament_id, enabled,
+        await switch(host, plugin, TOURNAMENT_SCOPE.name, tournament_id, enabled,
                      changed_by=user.id if user else None)
         await touch(t)
     return await _switch_rows(host, t)

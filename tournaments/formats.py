@@ -13,22 +13,25 @@ from typing import Any
 
 from podium.core.activation.service import enabled_plugins
 from podium.core.errors import InvalidInput
-from podium.core.plugins import PluginHost, Registry
+from podium.core.events import ScopeRef
+from podium.core.plugins import PluginHost, Registry, RegistryHook
 from podium.tournaments.engine import BracketFormat
+from podium.tournaments.kernel import scope_of
 
-FORMATS_HOOK = "podium_bracket_formats"
+#: The typed key of ``podium_bracket_formats``.
+BRACKET_FORMATS: RegistryHook[BracketFormat] = RegistryHook("podium_bracket_formats")
 
 
-def formats(host: PluginHost) -> Registry[Any]:
+def formats(host: PluginHost) -> Registry[BracketFormat]:
     """Every registered bracket format (enabled or not)."""
-    return host.registry(FORMATS_HOOK)
+    return host.registry(BRACKET_FORMATS)
 
 
 async def available_formats(
     host: PluginHost, venue_id: int | None, tournament_id: int | None = None
 ) -> dict[str, BracketFormat]:
     """Formats whose plugin is enabled for the venue (and tournament, if given)."""
-    enabled = await enabled_plugins(host, venue_id, tournament_id)
+    enabled = await enabled_plugins(host, venue_id, _scope(tournament_id))
     return dict(formats(host).enabled(enabled))
 
 
@@ -46,12 +49,16 @@ async def format_for(
         raise InvalidInput(f"unknown format {name!r}; known formats: {known}",
                            code="unknown_format", field="format")
     owner = registry.owner(name)
-    if owner not in await enabled_plugins(host, venue_id, tournament_id):
+    if owner not in await enabled_plugins(host, venue_id, _scope(tournament_id)):
         raise InvalidInput(
             f"format {name!r} belongs to plugin {owner!r}, which is not enabled here",
             code="format_disabled", field="format",
         )
     return fmt
+
+
+def _scope(tournament_id: int | None) -> ScopeRef | None:
+    return scope_of(tournament_id) if tournament_id is not None else None
 
 
 def format_owner(host: PluginHost, format_name: str) -> str | None:

@@ -28,8 +28,15 @@ from typing import Any
 
 from podium.core.database import for_update
 from podium.core.errors import Conflict, NotFound
-from podium.core.events import CompletedMatch, MatchesCompleted, StationCall, TournamentChanged
+from podium.core.events import (
+    CompletedMatch,
+    MatchesCompleted,
+    ScopeRef,
+    StationCall,
+    TournamentChanged,
+)
 from podium.core.outbox import record
+from podium.core.plugins import ScopeKind
 from podium.core.validation import MAX_PAGE
 from podium.tournaments.tables import Entrant as EntrantRow
 from podium.tournaments.tables import TeamMember, Tournament
@@ -40,6 +47,15 @@ STARTED = ("running", "finished")
 MAX_CAPACITY = 65_536
 DEFAULT_LIMIT = 50
 MAX_LIMIT = MAX_PAGE
+
+
+#: The scope kind this domain declares: plugins can be switched per tournament.
+TOURNAMENT_SCOPE = ScopeKind("tournament", "Tournament", path_param="tournament_id")
+
+
+def scope_of(tournament_id: int) -> ScopeRef:
+    """A tournament as an activation scope (which plugins are on for it)."""
+    return ScopeRef(TOURNAMENT_SCOPE.name, tournament_id)
 
 
 def now() -> datetime:

@@ -97,7 +97,8 @@ async def standings(host: PluginHost, tournament_id: int) -> list[dict[str, Any]
     rows = []
     for row in fmt.standings(state):
         data = row.to_dict()
-        data["name"] = names.get(row.entrant_id, str(row.entrant_id))
+        known = names.get(row.entrant_id) if isinstance(row.entrant_id, int) else None
+        data["name"] = known or str(row.entrant_id)
         rows.append(data)
     return rows
 

@@ -18,6 +18,7 @@ from podium.core.events import DomainEvent
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
 from podium.core.plugins import NavItem, ScopeKind
 from podium.core.venue.contracts import DemoVenue
+from podium.tournaments.kernel import TOURNAMENT_SCOPE
 from podium.tournaments.live import live_messages
 
 PODIUM_PLUGIN = PluginMeta(
@@ -28,7 +29,6 @@ PODIUM_PLUGIN = PluginMeta(
 )
 
 HERE = Path(__file__).parent
-TOURNAMENT_SCOPE = ScopeKind("tournament", "Tournament", path_param="tournament_id")
 
 
 @hookimpl

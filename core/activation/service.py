@@ -28,31 +28,20 @@ DEFAULT_STATE = "default"
 REQUEST_CACHE_KEY = "podium_enabled_plugins"
 
 
-Scope = ScopeRef | int | None
-"""A scope below the venue: a :class:`ScopeRef`, or (older callers) a tournament's id."""
-
-
-def as_scope(scope: Scope) -> ScopeRef | None:
-    """``scope`` as a :class:`ScopeRef` (a bare id is a tournament's, as callers wrote it
-    before scope kinds were declared by domains)."""
-    if scope is None or isinstance(scope, ScopeRef):
-        return scope
-    return ScopeRef("tournament", int(scope))
-
-
-async def enabled_plugins(host: PluginHost, venue_id: int | None, scope: Scope = None) -> set[str]:
+async def enabled_plugins(host: PluginHost, venue_id: int | None,
+                          scope: ScopeRef | None = None) -> set[str]:
     """Names of the plugins enabled for a venue (and, if given, one thing inside it)."""
-    ref = as_scope(scope)
-    where: Combinable = (PluginActivation.scope == VENUE) & (PluginActivation.scope_id == (venue_id or 0))
-    if ref is not None:
-        where = where | ((PluginActivation.scope == ref.kind)
-                         & (PluginActivation.scope_id == ref.id))
+    where: Combinable = ((PluginActivation.scope == VENUE)
+                         & (PluginActivation.scope_id == (venue_id or 0)))
+    if scope is not None:
+        where = where | ((PluginActivation.scope == scope.kind)
+                         & (PluginActivation.scope_id == scope.id))
     rows = await PluginActivation.select(
         PluginActivation.plugin, PluginActivation.scope, PluginActivation.enabled
     ).where(where)
     venue_rows = {r["plugin"]: r["enabled"] for r in rows if r["scope"] == VENUE}
     own_rows = {r["plugin"]: r["enabled"] for r in rows
-                if ref is not None and r["scope"] == ref.kind}
+                if scope is not None and r["scope"] == scope.kind}
     enabled = set()
     for name, loaded in host.plugins.items():
         meta = loaded.meta
@@ -62,33 +51,32 @@ async def enabled_plugins(host: PluginHost, venue_id: int | None, scope: Scope =
         state = meta.default_enabled
         if name in venue_rows:
             state = venue_rows[name]
-        if ref is not None and meta.scope == ref.kind and name in own_rows:
+        if scope is not None and meta.scope == scope.kind and name in own_rows:
             state = own_rows[name]
         if state:
             enabled.add(name)
     return enabled
 
 
-async def enabled_for_request(connection: Any, scope: Scope = None) -> set[str]:
+async def enabled_for_request(connection: Any, scope: ScopeRef | None = None) -> set[str]:
     """The plugins enabled for the venue a request is served for (and, if given, one thing
     inside it), computed once per request.
 
     :param connection: a Litestar ``Request`` or ``ASGIConnection``; the result is kept in
         its ASGI scope under :data:`REQUEST_CACHE_KEY` (one entry per scope asked).
     """
-    ref = as_scope(scope)
     cache = connection.scope.setdefault(REQUEST_CACHE_KEY, {})
-    cached: set[str] | None = cache.get(ref)
+    cached: set[str] | None = cache.get(scope)
     if cached is None:
         state = connection.app.state
-        cached = await enabled_plugins(state.plugin_host, state.get("venue_id"), ref)
-        cache[ref] = cached
+        cached = await enabled_plugins(state.plugin_host, state.get("venue_id"), scope)
+        cache[scope] = cached
     return cached
 
 
-def cached_for_request(connection: Any, scope: Scope = None) -> set[str] | None:
+def cached_for_request(connection: Any, scope: ScopeRef | None = None) -> set[str] | None:
     """The enabled set this request already computed, or ``None`` when it did not."""
-    cached: set[str] | None = connection.scope.get(REQUEST_CACHE_KEY, {}).get(as_scope(scope))
+    cached: set[str] | None = connection.scope.get(REQUEST_CACHE_KEY, {}).get(scope)
     return cached
 
 
@@ -146,12 +134,6 @@ async def scope_switches(host: PluginHost, venue_id: int | None, scope: ScopeRef
                      "setting": setting, "enabled": enabled,
                      "venue_enabled": name in venue_enabled})
     return rows
-
-
-async def tournament_switches(host: PluginHost, venue_id: int | None, tournament_id: int
-                              ) -> list[dict[str, Any]]:
-    """:func:`scope_switches` for one tournament (kept for the tournament room's callers)."""
-    return await scope_switches(host, venue_id, ScopeRef("tournament", tournament_id))
 
 
 async def activation_rows(scope: str, scope_id: int) -> dict[str, bool]:

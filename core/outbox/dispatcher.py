@@ -81,6 +81,7 @@ class Dispatcher:
         self._task: asyncio.Task[None] | None = None
         self._busy = asyncio.Lock()
         self._rounds = 0
+        self._stopping = False
         service.register_waker(self)
 
     # -- running ---------------------------------------------------------------------
@@ -95,18 +96,30 @@ class Dispatcher:
             self._task = asyncio.get_running_loop().create_task(self._run(),
                                                                 name="podium-outbox")
 
-    async def stop(self) -> None:
-        """Stop the background loop; rows not yet delivered stay in the outbox."""
+    async def stop(self, timeout: float = 10.0) -> None:
+        """Stop the background loop once its current round is done (rows not yet delivered
+        stay in the outbox). A round still running after ``timeout`` seconds (a plugin
+        hanging) is cancelled: its claimed rows are retried once their lease runs out."""
         task, self._task = self._task, None
-        if task is not None:
+        if task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            # Not cancelled mid-round: a query cut short can keep its pooled connection
+            # checked out, and closing the pool then waits for it.
+            await asyncio.wait_for(asyncio.shield(task), timeout)
+        except asyncio.TimeoutError:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        finally:
+            self._stopping = False
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             try:
-                while await self.dispatch_once():
+                while not self._stopping and await self.dispatch_once():
                     pass
                 self._rounds += 1
                 if self._rounds % 600 == 0:
@@ -115,6 +128,8 @@ class Dispatcher:
                 raise
             except Exception:  # the database went away...: log, wait, try again
                 log.exception("outbox dispatch round failed")
+            if self._stopping:
+                break
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
             self._wake.clear()

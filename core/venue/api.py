@@ -438,7 +438,7 @@ async def api_my_bookings(request: Request[Any, Any, Any], limit: Limit = DEFAUL
 @delete("/api/v1/bookings/{booking_id:int}", tags=["events"], summary="Cancel a booking", guards=SIGNED_IN)
 async def api_cancel_booking(request: Request[Any, Any, Any], booking_id: Id) -> None:
     """Cancel one of the caller's bookings (organisers may cancel anyone's)."""
-    booking = await cancel_booking(booking_id, request.user)
+    await cancel_booking(booking_id, request.user)
 
 
 API_ROUTES = [

@@ -9,7 +9,6 @@ event kinds are built the same way whoever contributes to them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 from podium.core import PluginMeta, Registry, hookimpl
 from podium.core.accounts.service import CurrentUser

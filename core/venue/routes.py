@@ -380,8 +380,8 @@ async def _submit(request: Request[Any, Any, Any], event_id: int | None) -> Any:
             created = await create_event(scope, values, request.user, acknowledge=acknowledge)
             target = f"/events/{created['id']}"
         else:
-            updated = await update_event(scope, event["id"], values, request.user,
-                                         acknowledge=acknowledge)
+            await update_event(scope, event["id"], values, request.user,
+                               acknowledge=acknowledge)
             target = f"/events/{event['id']}"
     except Conflict as exc:
         return await _form_page(
@@ -436,7 +436,7 @@ async def edit_event_submit(request: Request[Any, Any, Any], event_id: Id) -> An
 async def cancel_event_page(request: Request[Any, Any, Any], event_id: Id) -> Redirect:
     """Cancel an event, or one date of a series on its own."""
     scope = await venue_scope(request)
-    event = await cancel_event(scope, event_id, request.user)
+    await cancel_event(scope, event_id, request.user)
     return Redirect(f"/events/{event_id}", status_code=303)
 
 

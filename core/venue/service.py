@@ -17,8 +17,6 @@ one stable place to import from:
 
 from __future__ import annotations
 
-# ``rules`` stays reachable as ``service.rules`` for callers that use it that way.
-from podium.core.venue import rules
 from podium.core.validation import (
     DEFAULT_LIMIT,
     EARLIEST,

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from podium.core.activation.service import enabled_plugins
 from podium.core.database import table_names
 from podium.core.testing import DEFAULT_PASSWORD, plugin_host
 from podium.tests.core.test_venue_support import sample_venue_event

@@ -12,7 +12,7 @@ import click
 import pytest
 
 from podium.core.accounts.service import authenticate, get_user_by_name
-from podium.core.venue import service
+from podium.core.venue import rules, service
 from podium.core.venue.tables import Event, Series, Space, Venue
 from podium.web.demo import DEMO_PASSWORD, seed_demo
 
@@ -35,10 +35,10 @@ async def test_seed_demo_builds_a_week_at_the_velodrome(podium_db):
     # A week of events from today (every day has something; one-offs all within the
     # week), and everyday sessions that go on for four weeks.
     rows = await Event.select(Event.starts_at, Event.series).order_by(Event.starts_at)
-    days = {service.rules.wall_time(r["starts_at"], "Europe/Paris").date() for r in rows}
+    days = {rules.wall_time(r["starts_at"], "Europe/Paris").date() for r in rows}
     assert min(days) == date(2026, 11, 23)
     assert {date(2026, 11, d) for d in range(23, 30)} <= days
-    one_offs = {service.rules.wall_time(r["starts_at"], "Europe/Paris").date() for r in rows if not r["series"]}
+    one_offs = {rules.wall_time(r["starts_at"], "Europe/Paris").date() for r in rows if not r["series"]}
     assert len(one_offs) == 4 and max(one_offs) <= date(2026, 11, 29)
     drop_in = await Event.select().where(Event.title == "Drop-in gaming")
     assert len(drop_in) == 28 and all(e["capacity"] == 16 for e in drop_in)

@@ -163,7 +163,7 @@ class TournamentAPI(Controller):
     async def api_start(self, request: Request, tournament_id: Id) -> TournamentOut:
         """Start (organiser): drop no-shows when there is a check-in window, seed (by hand, by
         rating or at random), freeze the seeding and build the bracket."""
-        change = await play.start(request.app.state.plugin_host, tournament_id, request.user)
+        await play.start(request.app.state.plugin_host, tournament_id, request.user)
         return tournament_out(await catalogue.get_tournament(tournament_id))
 
     @post(TOURNAMENT + "/rounds", summary="Pair the next round", guards=ORGANISER,
@@ -362,7 +362,7 @@ class StationAPI(Controller):
                                data: JSONBody[StationsIn]) -> StationList:
         """Add ``count`` stations (organiser); with auto-call on, ready matches are called to
         them at once. 409 ``station_taken`` when a number exists."""
-        change = await stations.add_stations(tournament_id, msgspec.structs.asdict(data))
+        await stations.add_stations(tournament_id, msgspec.structs.asdict(data))
         return await self._stations(tournament_id)
 
     @patch("/stations/{station_id:int}", summary="Change a station", guards=ORGANISER)
@@ -395,7 +395,7 @@ class StationAPI(Controller):
                        data: JSONBody[CallIn | None] = None) -> MatchDetail:
         """Call a ready match to a station (organiser). 409 ``station_busy``,
         ``no_free_station``, ``already_called``, ``player_busy``, ``not_callable``."""
-        change = await stations.call_match(match_id, data.station if data else None)
+        await stations.call_match(match_id, data.station if data else None)
         return match_detail(await matches.get_match(match_id))
 
     @post("/matches/{match_id:int}/uncall", summary="Take a match off its station",

@@ -25,7 +25,7 @@ from podium.core.errors import InvalidInput, PodiumError
 from podium.core.pages import render
 from podium.core.venue.context import current_venue_id
 from podium.tournaments import catalogue, matches, play, ratings, registration, stations, teams
-from podium.tournaments.kernel import MAX_LIMIT, Change
+from podium.tournaments.kernel import MAX_LIMIT
 from podium.tournaments.live import topic, user_topic
 from podium.tournaments.matches import LIVE, MAX_MATCH_LIMIT
 from podium.tournaments.render_cache import cached_fragment, render_template
