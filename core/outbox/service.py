@@ -19,7 +19,7 @@ import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Protocol
 
 from piccolo.columns.combination import Combinable
 
@@ -49,11 +49,18 @@ def backoff(attempts: int) -> timedelta:
     return min(timedelta(seconds=2 ** min(attempts, 20)), MAX_BACKOFF)
 
 
-# Wake-up callbacks of the dispatchers running in this process (one per app).
-_WAKERS: "weakref.WeakSet[Any]" = weakref.WeakSet()
+class Waker(Protocol):
+    """What is woken after a commit that recorded events (a dispatcher)."""
+
+    def wake(self) -> None:
+        """Look at the outbox soon."""
 
 
-def register_waker(waker: Any) -> None:
+# The dispatchers running in this process (one per app), woken after commits.
+_WAKERS: "weakref.WeakSet[Waker]" = weakref.WeakSet()
+
+
+def register_waker(waker: Waker) -> None:
     """Have ``waker.wake()`` called after every commit that recorded events."""
     _WAKERS.add(waker)
 
