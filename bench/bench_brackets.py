@@ -47,8 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from py4swiss.engines import DutchEngine  # noqa: E402
 
-from podium.plugins.esport.formats import _py4swiss  # noqa: E402
-from podium.plugins.esport.formats._elimination import drop_mask  # noqa: E402
+from podium.plugins.esport.formats import py4swiss_engine  # noqa: E402
+from podium.plugins.esport.formats.elimination import drop_mask  # noqa: E402
 from podium.plugins.esport.formats.double_elimination import FORMAT as DE  # noqa: E402
 from podium.plugins.esport.formats.swiss import FORMAT as SWISS  # noqa: E402
 from podium.plugins.esport.formats.swiss import PY4SWISS_LIMIT  # noqa: E402
@@ -297,12 +297,12 @@ def swiss_round(n: int, engine: str, warm_rounds: int = 3) -> tuple[float, float
 @contextlib.contextmanager
 def stock_py4swiss():  # type: ignore[no-untyped-def]
     """While active, the py4swiss engine pairs with stock py4swiss (for the ratio)."""
-    fast = _py4swiss.dutch_engine
-    _py4swiss.dutch_engine = lambda: DutchEngine
+    fast = py4swiss_engine.dutch_engine
+    py4swiss_engine.dutch_engine = lambda: DutchEngine
     try:
         yield
     finally:
-        _py4swiss.dutch_engine = fast
+        py4swiss_engine.dutch_engine = fast
 
 
 def bench_swiss(sizes: list[int], stock_sizes: list[int]) -> None:

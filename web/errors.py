@@ -278,7 +278,7 @@ INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 _OVERLAP = 16
 
 
-def _has_nul(body: bytes, content_type: str) -> bool:
+def has_nul(body: bytes, content_type: str) -> bool:
     if content_type.startswith("multipart/"):
         return False  # uploaded files may hold any byte; their text fields are checked by size
     if b"\x00" in body:
@@ -331,7 +331,7 @@ class EdgeInputMiddleware(ASGIMiddleware):
             message = await receive()
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
-                if _has_nul(tail + chunk, content_type):
+                if has_nul(tail + chunk, content_type):
                     raise ClientException(NUL_DETAIL)
                 tail = (tail + chunk)[-_OVERLAP:]
             return message

@@ -292,12 +292,12 @@ async def test_nul_in_form_body_is_400(client: Any) -> None:
 
 def test_json_nul_pattern() -> None:
     """The JSON escape detector counts backslashes."""
-    from podium.web.errors import _has_nul  # noqa: PLC2701 (unit under test)
+    from podium.web.errors import has_nul  # noqa: PLC2701 (unit under test)
 
     json = "application/json"
-    assert _has_nul(b'"\\u0000"', json)
-    assert _has_nul(b'"\\\\\\u0000"', json)  # \\ then \u0000
-    assert not _has_nul(b'"\\\\u0000"', json)  # \\ then u0000
-    assert not _has_nul(b"%00", json)
-    assert _has_nul(b"a=%00", "application/x-www-form-urlencoded")
-    assert not _has_nul(b"\x00", "multipart/form-data; boundary=x")
+    assert has_nul(b'"\\u0000"', json)
+    assert has_nul(b'"\\\\\\u0000"', json)  # \\ then \u0000
+    assert not has_nul(b'"\\\\u0000"', json)  # \\ then u0000
+    assert not has_nul(b"%00", json)
+    assert has_nul(b"a=%00", "application/x-www-form-urlencoded")
+    assert not has_nul(b"\x00", "multipart/form-data; boundary=x")

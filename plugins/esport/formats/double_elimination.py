@@ -2,7 +2,7 @@
 
 Winners bracket of 2^k − 1 matches, losers bracket of 2^k − 2 matches in 2(k − 1) rounds
 (alternating drop-in and internal rounds), then the grand final. Losers drop in an order
-that changes every round (see :mod:`podium.plugins.esport.formats._elimination`) so that
+that changes every round (see :mod:`podium.plugins.esport.formats.elimination`) so that
 players who met in the winners bracket do not meet again early in the losers bracket.
 
 Option ``grand_final``:
@@ -21,8 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from podium.plugins.esport.formats import _elimination as elim
-from podium.plugins.esport.formats._common import best_of_options
+from podium.plugins.esport.formats import elimination as elim
+from podium.plugins.esport.formats.common import best_of_options
 from podium.tournaments.engine import BaseFormat, BracketState, OptionSpec
 
 

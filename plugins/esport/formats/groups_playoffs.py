@@ -16,9 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from podium.plugins.esport.formats import _elimination as elim
-from podium.plugins.esport.formats import _groups
-from podium.plugins.esport.formats._common import best_of_options, require_odd_best_of
+from podium.plugins.esport.formats import elimination as elim
+from podium.plugins.esport.formats import grouping
+from podium.plugins.esport.formats.common import best_of_options, require_odd_best_of
 from podium.plugins.esport.formats.round_robin import GROUP_OPTIONS, RR_TIEBREAKERS
 from podium.tournaments.engine import (
     BaseFormat,
@@ -149,7 +149,7 @@ class GroupsPlayoffs(BaseFormat):
     # ------------------------------------------------------------------ building
     def _build(self, state: BracketState) -> None:
         o = state.options
-        groups = _groups.build_groups(
+        groups = grouping.build_groups(
             state,
             [e.id for e in state.entrants],
             o["groups"],
@@ -195,10 +195,10 @@ class GroupsPlayoffs(BaseFormat):
         tables = state.extra["tables"]
         if group not in tables:
             info = state.extra["groups"]
-            if not _groups.group_complete(state, info, group):
+            if not grouping.group_complete(state, info, group):
                 tables[group] = None
             else:
-                tables[group] = _groups.group_standings(state, info, group, self.tiebreakers(state))
+                tables[group] = grouping.group_standings(state, info, group, self.tiebreakers(state))
         rows = tables[group]
         if rows is None or rank > len(rows):
             return None
@@ -232,7 +232,7 @@ class GroupsPlayoffs(BaseFormat):
         """Each group's table, by group name."""
         info = state.extra["groups"]
         tb = self.tiebreakers(state)
-        return {g: _groups.group_standings(state, info, g, tb) for g in info["groups"]}
+        return {g: grouping.group_standings(state, info, g, tb) for g in info["groups"]}
 
     def standings(self, state: BracketState) -> list[StandingRow]:
         """Playoff entrants by playoff finish, then everyone else by group place, then seed."""
@@ -244,7 +244,7 @@ class GroupsPlayoffs(BaseFormat):
         }
         keys = elim.placement_keys(state, info)
         complete, champion = elim.summarise(state, info)
-        groups_done = all(_groups.group_complete(state, state.extra["groups"], g) for g in tables)
+        groups_done = all(grouping.group_complete(state, state.extra["groups"], g) for g in tables)
 
         def primary(x: Any) -> tuple[Any, ...]:
             if x in in_playoffs:

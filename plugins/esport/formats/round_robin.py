@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from podium.plugins.esport.formats import _groups
-from podium.plugins.esport.formats._common import best_of_options
+from podium.plugins.esport.formats import grouping
+from podium.plugins.esport.formats.common import best_of_options
 from podium.tournaments.engine import (
     BaseFormat,
     BracketState,
@@ -75,7 +75,7 @@ class RoundRobin(BaseFormat):
 
     def _build(self, state: BracketState) -> None:
         o = state.options
-        state.extra["groups"] = _groups.build_groups(
+        state.extra["groups"] = grouping.build_groups(
             state,
             [e.id for e in state.entrants],
             o["groups"],
@@ -86,7 +86,7 @@ class RoundRobin(BaseFormat):
     def _summarise(self, state: BracketState) -> None:
         info = state.extra["groups"]
         state.extra["complete"] = all(
-            _groups.group_complete(state, info, g) for g in info["groups"]
+            grouping.group_complete(state, info, g) for g in info["groups"]
         )
         if state.extra["complete"] and len(info["groups"]) == 1:
             state.extra["champion"] = self.standings(state)[0].entrant_id
@@ -97,7 +97,7 @@ class RoundRobin(BaseFormat):
         """Each group's table, by group name."""
         info = state.extra["groups"]
         tb = self.tiebreakers(state)
-        return {g: _groups.group_standings(state, info, g, tb) for g in info["groups"]}
+        return {g: grouping.group_standings(state, info, g, tb) for g in info["groups"]}
 
     def standings(self, state: BracketState) -> list[StandingRow]:
         """One group: its table. Several: by place in group, then seed."""

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from podium.plugins.esport.formats import _elimination as elim
-from podium.plugins.esport.formats._common import best_of_options
+from podium.plugins.esport.formats import elimination as elim
+from podium.plugins.esport.formats.common import best_of_options
 from podium.tournaments.engine import BaseFormat, BracketState, OptionSpec
 
 

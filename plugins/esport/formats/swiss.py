@@ -24,7 +24,7 @@ Option ``system``:
   gets home, then the one who was away last, then the higher-ranked one.
   Option ``engine``: ``builtin`` (the above; well under a second for 1,024 players),
   ``py4swiss`` (the ``py4swiss`` package: exact FIDE Dutch incl. colour criteria,
-  identical to bbpPairings/JaVaFo; with Podium's faster set-up in ``_py4swiss_fast`` —
+  identical to bbpPairings/JaVaFo; with Podium's faster set-up in ``py4swiss_fast`` —
   same pairings — about 0.3 s per round at 256 players and 8-10 s at 1,024, where stock
   py4swiss takes about 30 s), or ``auto`` (default): py4swiss up to 1,024 active players
   (256 if the installed py4swiss is a version the fast set-up was not checked against),
@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
-from podium.plugins.esport.formats._matching import pairable, perfect_matching
+from podium.plugins.esport.formats.matching import pairable, perfect_matching
 from podium.tournaments.engine import (
     BYE,
     BaseFormat,
@@ -103,10 +103,10 @@ PY4SWISS_LIMIT = 1_024
 STOCK_PY4SWISS_LIMIT = 256
 
 
-def _py4swiss_limit() -> int:
+def py4swiss_limit() -> int:
     """How many players ``engine=auto`` gives py4swiss: 0 when it is not installed."""
     try:
-        from podium.plugins.esport.formats._py4swiss_fast import FastDutchEngine, dutch_engine
+        from podium.plugins.esport.formats.py4swiss_fast import FastDutchEngine, dutch_engine
     except ImportError:  # pragma: no cover - depends on the environment
         return 0
     return PY4SWISS_LIMIT if dutch_engine() is FastDutchEngine else STOCK_PY4SWISS_LIMIT
@@ -365,7 +365,7 @@ class Swiss(BaseFormat):
             tables = self._pair_valve(state, active, round_no)
         elif o["engine"] == "py4swiss":
             tables = self._pair_py4swiss(state, players, active, round_no)
-        elif o["engine"] == "auto" and len(active) <= _py4swiss_limit():
+        elif o["engine"] == "auto" and len(active) <= py4swiss_limit():
             try:
                 tables = self._pair_py4swiss(state, players, active, round_no)
             except PairingError:
@@ -398,7 +398,7 @@ class Swiss(BaseFormat):
         round_no: int,
     ) -> list[Table]:
         try:
-            from podium.plugins.esport.formats._py4swiss import pair_with_py4swiss
+            from podium.plugins.esport.formats.py4swiss_engine import pair_with_py4swiss
         except ImportError as err:  # pragma: no cover - depends on the environment
             raise PairingError(f"the py4swiss engine is not available: {err}") from err
         return pair_with_py4swiss(state, players, {p.id for p in active}, self.rounds(state))

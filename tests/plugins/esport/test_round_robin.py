@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from podium.plugins.esport.formats._groups import berger_rounds
+from podium.plugins.esport.formats.grouping import berger_rounds
 from podium.plugins.esport.formats.groups_playoffs import FORMAT as GP
 from podium.plugins.esport.formats.groups_playoffs import playoff_seed_refs
 from podium.plugins.esport.formats.round_robin import FORMAT as RR

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from podium.plugins.esport.formats._matching import max_matching
+from podium.plugins.esport.formats.matching import max_matching
 from podium.plugins.esport.formats.swiss import FORMAT as SW
 from podium.tests.plugins.esport.support import (
     ID_OFFSET,

@@ -23,9 +23,9 @@ from py4swiss.trf.results.result_token import ResultToken
 from py4swiss.trf.sections import PlayerSection, XSection
 from py4swiss.trf.sections.x_section import XSectionConfiguration
 
-from podium.plugins.esport.formats import _py4swiss_fast
-from podium.plugins.esport.formats._py4swiss import pair_with_py4swiss
-from podium.plugins.esport.formats._py4swiss_fast import (
+from podium.plugins.esport.formats import py4swiss_fast
+from podium.plugins.esport.formats.py4swiss_engine import pair_with_py4swiss
+from podium.plugins.esport.formats.py4swiss_fast import (
     FastBracketMatcher,
     FastDutchEngine,
     FastValidityMatcher,
@@ -35,7 +35,7 @@ from podium.plugins.esport.formats.swiss import FORMAT as SW
 from podium.plugins.esport.formats.swiss import (
     PY4SWISS_LIMIT,
     STOCK_PY4SWISS_LIMIT,
-    _py4swiss_limit,
+    py4swiss_limit,
 )
 from podium.tests.plugins.esport.support import field, pair
 from podium.tournaments.engine import ResultFact
@@ -226,7 +226,7 @@ def test_an_unchecked_py4swiss_version_falls_back_to_stock(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Another py4swiss release gets stock py4swiss, and engine=auto its smaller limit."""
-    assert _py4swiss_limit() == PY4SWISS_LIMIT == 1_024
-    monkeypatch.setattr(_py4swiss_fast, "py4swiss_version", lambda: "0.4.0")
+    assert py4swiss_limit() == PY4SWISS_LIMIT == 1_024
+    monkeypatch.setattr(py4swiss_fast, "py4swiss_version", lambda: "0.4.0")
     assert dutch_engine() is DutchEngine
-    assert _py4swiss_limit() == STOCK_PY4SWISS_LIMIT == 256
+    assert py4swiss_limit() == STOCK_PY4SWISS_LIMIT == 256

@@ -38,7 +38,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeGuard
 
-from podium.plugins.esport.formats._common import require_odd_best_of
+from podium.plugins.esport.formats.common import require_odd_best_of
 from podium.tournaments.engine import (
     BYE,
     BaseFormat,

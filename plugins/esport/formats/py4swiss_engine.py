@@ -3,7 +3,7 @@
 py4swiss reproduces bbpPairings/JaVaFo from a TRF(x) tournament report. We build that
 report in memory from the facts (starting number = seed; home = white), ask for the next
 round, and map the starting numbers back to entrants. The engine is py4swiss's own with a
-faster weight set-up (:mod:`._py4swiss_fast`, identical pairings) where the installed
+faster weight set-up (:mod:`.py4swiss_fast`, identical pairings) where the installed
 py4swiss version is one it was checked against, stock py4swiss otherwise. Forfeited
 pairs are passed as forbidden pairs because FIDE lets players whose game was forfeited
 meet again, and Podium promises that nobody meets the same opponent twice.
@@ -23,7 +23,7 @@ from py4swiss.trf.results.color_token import ColorToken
 from py4swiss.trf.results.result_token import ResultToken
 from py4swiss.trf.sections import PlayerSection, XSection
 
-from podium.plugins.esport.formats._py4swiss_fast import dutch_engine
+from podium.plugins.esport.formats.py4swiss_fast import dutch_engine
 from podium.tournaments.engine import BYE, BracketState, MatchStatus, PairingError, Table
 
 _POINTS = {

@@ -18,7 +18,7 @@ mostly in the C++ blossom matching: 519 bracket matchings and 7 completion check
 
 Everything else — the bracket sequence, every weight adjustment and every call to the
 bracket matching computer, in the same order with the same values — is stock py4swiss, so
-the pairings are identical (tests/plugins/esport/test_swiss_py4swiss_fast.py checks it
+the pairings are identical (tests/plugins/esport/test_swisspy4swiss_fast.py checks it
 against stock: pairings, every bracket graph edge by edge, every completion check).
 Remaining time at 1,024 (8-10 s): mostly the C++ bracket matchings.
 
