@@ -179,7 +179,7 @@ def user_create(username: str, password: str, roles: str, display_name: str | No
     click.echo(f"created {created.username} with roles {', '.join(sorted(created.roles))}")
 
 
-def _add_plugin_commands() -> None:
+def add_plugin_commands() -> None:
     """Attach the sub-commands plugins contribute through ``podium_cli_commands``."""
     from podium.web.assembly import make_plugin_host
 
@@ -202,7 +202,7 @@ def cli_entry() -> None:
     """Entry point that turns configuration and plugin errors into one clear line."""
     try:
         _add_demo()
-        _add_plugin_commands()
+        add_plugin_commands()
     except (SettingsError, PluginLoadError) as exc:
         click.echo(f"podium: {exc}", err=True)
         sys.exit(2)

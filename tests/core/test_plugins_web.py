@@ -101,13 +101,13 @@ def test_cli_commands_are_added_to_podium(monkeypatch):
     host2 = plugin_host(extra=[make_plugin("clash", scope="global", podium_cli_commands=lambda: [clash])])
     monkeypatch.setattr(assembly, "make_plugin_host", lambda *a, **k: host)
     monkeypatch.setattr(cli.main, "commands", dict(cli.main.commands))  # restored afterwards
-    cli._add_plugin_commands()
+    cli.add_plugin_commands()
     result = CliRunner().invoke(cli.main, ["greet", "Ada"])
     assert result.exit_code == 0 and result.output == "hello Ada\n"
 
     monkeypatch.setattr(assembly, "make_plugin_host", lambda *a, **k: host2)
     with pytest.raises(click.ClickException, match="'migrate' clashes"):
-        cli._add_plugin_commands()
+        cli.add_plugin_commands()
 
 
 @pytest.mark.hooks("podium_piccolo_apps")
