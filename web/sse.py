@@ -8,9 +8,10 @@ named events into the page::
       <span sse-swap="places-12">5</span>
     </div>
 
-Publishers call :func:`publish` (or :func:`publish_nowait` from synchronous code) with the
-app's ``ChannelsPlugin`` (``request.app.state.channels``). With Redis configured the
-message reaches the subscribers of every worker.
+Services do not publish: they record domain events, and after commit the app's outbox
+dispatcher asks plugins for live messages (``podium_live_messages``) and sends them with
+:func:`publish` through the app's ``ChannelsPlugin`` (:func:`publish_nowait` serves
+synchronous code). With Redis configured a message reaches the subscribers of every worker.
 
 A stream sends ``event: ready`` first (its data lists the topics), then the published
 events, and a comment line every :data:`KEEPALIVE_SECONDS` while nothing happens so that

@@ -78,14 +78,15 @@ async def book(scope: VenueScope, event_id: int, user: CurrentUser, places: Any)
         booking = Booking(event=event_id, user=user.id, places=count, status="active",
                           created_at=utc_now())
         await booking.save()
-        await record_places(scope.venue_id, event_id)
+        # The places left follow from what was counted under the lock: no second read.
+        await record_places({**event, "booked": booked + count, "remaining": left - count})
     return _booking_dict(booking.to_dict()), left - count
 
 
-async def record_places(venue_id: int, event_id: int) -> None:
-    """Record, in the write's transaction, that an event's places left changed."""
-    event = VenueEvent.of(await get_event(event_id))
-    await record(BookingsChanged(venue_id=venue_id, events=(event,)))
+async def record_places(event: dict[str, Any]) -> None:
+    """Record, in the write's transaction, that an event's places left changed (``event``
+    as :func:`get_event` gives it, after the write)."""
+    await record(BookingsChanged(venue_id=event["venue_id"], events=(VenueEvent.of(event),)))
 
 
 def _booking_dict(row: dict[str, Any]) -> dict[str, Any]:
@@ -108,8 +109,7 @@ async def cancel_booking(booking_id: int, user: CurrentUser) -> dict[str, Any]:
         await Booking.update({Booking.status: "cancelled", Booking.cancelled_at: stamp}).where(
             Booking.id == booking_id
         )
-        venue = await Event.select(Event.venue).where(Event.id == row["event"]).first()
-        await record_places(venue["venue"] if venue else 0, row["event"])
+        await record_places(await get_event(row["event"]))
     row.update(status="cancelled", cancelled_at=stamp)
     return _booking_dict(row)
 
