@@ -25,9 +25,10 @@ import msgspec
 
 __all__ = [
     "BookingsChanged", "ChangeAction", "CheckIn", "CompletedMatch", "DomainEvent", "EventChange",
-    "EventsChanged", "FanAction", "IssuedTicket", "MatchesCompleted",
-    "PointsAward", "PointsAwarded", "ScopeRef", "StationCall", "TicketTransfer",
-    "TicketsCheckedIn", "TicketsIssued", "TicketsTransferred", "TournamentChanged",
+    "EventsChanged", "FanAction", "IssuedTicket", "MatchesCompleted", "OrdersPaid", "PaidOrder",
+    "PointsAward", "PointsAwarded", "RevocationReason", "ScopeRef", "StationCall",
+    "TicketRevocation", "TicketTransfer", "TicketsCheckedIn", "TicketsIssued",
+    "TicketsRevoked", "TicketsTransferred", "TournamentChanged",
     "TournamentEvent", "TournamentStarted", "VenueEvent", "decode", "encode", "event_types",
 ]
 
@@ -217,7 +218,11 @@ class MatchesCompleted(TournamentEvent, frozen=True, kw_only=True):
 
 class IssuedTicket(msgspec.Struct, frozen=True):
     """A ticket as the ledger may see it: no personal data (the holder is a keyed
-    commitment, never a name or an address)."""
+    commitment, an HMAC under the event's holder key, never a name or an address).
+
+    :param serial: the number of the ticket's current secret (1 at issue; each reissue or
+        transfer signs a new secret with the next number and revokes the old one).
+    """
 
     ticket_id: str
     ticket_type_id: int
@@ -225,39 +230,76 @@ class IssuedTicket(msgspec.Struct, frozen=True):
     holder_commitment: str = ""
     price_cents: int = 0
     currency: str = "EUR"
+    serial: int = 1
 
 
 class TicketsIssued(DomainEvent, frozen=True, kw_only=True):
-    """Tickets were issued (after payment, or as a transfer's new ticket)."""
+    """Tickets were issued (an order was paid, or a waiting-list offer taken up).
+
+    :param order_ref: the opaque reference of the order they belong to.
+    """
 
     hook: ClassVar[str | None] = "podium_tickets_issued"
     tickets: tuple[IssuedTicket, ...]
+    order_ref: str = ""
+
+
+class PaidOrder(msgspec.Struct, frozen=True):
+    """An order that was paid: amounts and ticket ids, no buyer."""
+
+    order_ref: str
+    venue_event_id: int
+    total_cents: int
+    currency: str
+    payment_method: str
+    ticket_ids: tuple[str, ...] = ()
+
+
+class OrdersPaid(DomainEvent, frozen=True, kw_only=True):
+    """Orders were paid (at checkout, or later by staff at the box office)."""
+
+    hook: ClassVar[str | None] = "podium_orders_paid"
+    orders: tuple[PaidOrder, ...]
 
 
 class CheckIn(msgspec.Struct, frozen=True):
-    """One ticket admitted at a gate."""
+    """One ticket scanned through a gate.
+
+    :param direction: ``entry`` or ``exit``.
+    :param offline: scanned by a gate that was offline, uploaded later with its original
+        time (``checked_in_at``).
+    """
 
     ticket_id: str
     gate: str
     checked_in_at: datetime
+    venue_event_id: int = 0
+    direction: Literal["entry", "exit"] = "entry"
     check_in_list: str = ""
+    offline: bool = False
 
 
 class TicketsCheckedIn(DomainEvent, frozen=True, kw_only=True):
-    """Tickets were checked in at gates."""
+    """Tickets were scanned through gates (entries and exits)."""
 
     hook: ClassVar[str | None] = "podium_tickets_checked_in"
     checkins: tuple[CheckIn, ...]
 
 
 class TicketTransfer(msgspec.Struct, frozen=True):
-    """A ticket moved to a new holder: the old ticket is dead, the new one live.
+    """A ticket moved to a new holder through the official channel: the old secret is
+    dead, the new holder has a new one (``serial``).
 
+    :param from_commitment: the previous holder, as a keyed commitment.
+    :param to_commitment: the new holder, as a keyed commitment.
     :param price_cents: the resale price, ``None`` for a transfer without sale.
     """
 
-    old_ticket_id: str
-    new_ticket_id: str
+    ticket_id: str
+    venue_event_id: int
+    from_commitment: str
+    to_commitment: str
+    serial: int
     price_cents: int | None = None
     currency: str = "EUR"
 
@@ -267,6 +309,33 @@ class TicketsTransferred(DomainEvent, frozen=True, kw_only=True):
 
     hook: ClassVar[str | None] = "podium_tickets_transferred"
     transfers: tuple[TicketTransfer, ...]
+
+
+#: Why a ticket's secret died: the order was cancelled or refunded, staff revoked the
+#: ticket, or a new secret replaced it (``reissued``: same holder, new QR).
+RevocationReason = Literal["cancelled", "refunded", "revoked", "reissued"]
+
+
+class TicketRevocation(msgspec.Struct, frozen=True):
+    """A ticket secret put on the revocation list.
+
+    :param serial: the number of the secret that died.
+    :param new_serial: the secret that replaces it (``reissued``), else ``None``: the
+        ticket itself is dead.
+    """
+
+    ticket_id: str
+    venue_event_id: int
+    reason: RevocationReason
+    serial: int
+    new_serial: int | None = None
+
+
+class TicketsRevoked(DomainEvent, frozen=True, kw_only=True):
+    """Ticket secrets were revoked (refund, cancellation, staff action, reissue)."""
+
+    hook: ClassVar[str | None] = "podium_tickets_revoked"
+    revocations: tuple[TicketRevocation, ...]
 
 
 # -- fan hub ----------------------------------------------------------------------------

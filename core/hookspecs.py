@@ -55,9 +55,11 @@ if TYPE_CHECKING:  # types only: core imports no domain at run time
         EventsChanged,
         FanActionsRecorded,
         MatchesCompleted,
+        OrdersPaid,
         PointsAwarded,
         TicketsCheckedIn,
         TicketsIssued,
+        TicketsRevoked,
         TicketsTransferred,
         TournamentStarted,
     )
@@ -460,12 +462,42 @@ def podium_tickets_checked_in(event: TicketsCheckedIn) -> Awaitable[None] | None
 
 @hookspec
 def podium_tickets_transferred(event: TicketsTransferred) -> Awaitable[None] | None:
-    """Be told that tickets were transferred or resold (the old ticket is dead).
+    """Be told that tickets were transferred or resold (the old secret is dead).
 
     Delivered by the outbox after commit, at least once (``event.event_id`` tells a repeat).
 
-    :param event: a :class:`podium.core.events.TicketsTransferred` (old and new ticket ids,
-        the price if resold).
+    :param event: a :class:`podium.core.events.TicketsTransferred` (ticket id, old and new
+        holder commitments, the new secret's serial, the price if resold).
+    :returns: nothing, or an awaitable.
+
+    Results: collected (every enabled plugin is told apart; return values are ignored).
+    Scope: venue (only plugins enabled for the venue are told).
+    """
+
+
+@hookspec
+def podium_orders_paid(event: OrdersPaid) -> Awaitable[None] | None:
+    """Be told that orders were paid (at checkout, or by staff at the box office).
+
+    Delivered by the outbox after commit, at least once (``event.event_id`` tells a repeat).
+
+    :param event: a :class:`podium.core.events.OrdersPaid` (order reference, amount,
+        payment method and ticket ids; no buyer).
+    :returns: nothing, or an awaitable.
+
+    Results: collected (every enabled plugin is told apart; return values are ignored).
+    Scope: venue (only plugins enabled for the venue are told).
+    """
+
+
+@hookspec
+def podium_tickets_revoked(event: TicketsRevoked) -> Awaitable[None] | None:
+    """Be told that ticket secrets were revoked (refund, cancellation, staff, reissue).
+
+    Delivered by the outbox after commit, at least once (``event.event_id`` tells a repeat).
+
+    :param event: a :class:`podium.core.events.TicketsRevoked`; a revocation with a
+        ``new_serial`` replaced the secret (same holder), one without killed the ticket.
     :returns: nothing, or an awaitable.
 
     Results: collected (every enabled plugin is told apart; return values are ignored).

@@ -27,8 +27,12 @@ from podium.core.events import (
     PointsAward,
     PointsAwarded,
     ScopeRef,
+    OrdersPaid,
+    PaidOrder,
+    TicketRevocation,
     TicketsCheckedIn,
     TicketsIssued,
+    TicketsRevoked,
     TicketsTransferred,
     TicketTransfer,
     TournamentStarted,
@@ -54,8 +58,11 @@ NOTIFIED = [
         CompletedMatch(id=5, key="W1-1", stage=1, round=1, entrant_ids=(1, 2), winner_id=1,
                        games=((3, 1),)),)),
     TicketsIssued(venue_id=VENUE, tickets=(IssuedTicket("tk_1", 2, 40, "c0ffee", 1500),)),
-    TicketsCheckedIn(venue_id=VENUE, checkins=(CheckIn("tk_1", "north", AT),)),
-    TicketsTransferred(venue_id=VENUE, transfers=(TicketTransfer("tk_1", "tk_2", 1500),)),
+    OrdersPaid(venue_id=VENUE, orders=(PaidOrder("or_1", 40, 1500, "EUR", "at_venue", ("tk_1",)),)),
+    TicketsCheckedIn(venue_id=VENUE, checkins=(CheckIn("tk_1", "north", AT, 40),)),
+    TicketsTransferred(venue_id=VENUE, transfers=(
+        TicketTransfer("tk_1", 40, "c0ffee", "beef", serial=2, price_cents=1500),)),
+    TicketsRevoked(venue_id=VENUE, revocations=(TicketRevocation("tk_1", 40, "refunded", 2),)),
     FanActionsRecorded(venue_id=VENUE, actions=(
         FanAction(action_id=1, fan_id=3, kind="follow", target="athlete:12", at=AT,
                   idempotency_key="f-3-12-1"),)),
@@ -155,7 +162,7 @@ async def test_attempts_run_out_then_an_admin_retries(podium_db, monkeypatch):
     host = plugin_host(extra=[make_plugin("down", **listener("podium_points_awarded", seen,
                                                               fail_times=2))])
     dispatcher = Dispatcher(host, clock=clock)
-    await record(NOTIFIED[7])
+    await record(NOTIFIED[-1])
     await dispatcher.drain()
     clock.advance(3600)
     await dispatcher.drain()
@@ -164,7 +171,7 @@ async def test_attempts_run_out_then_an_admin_retries(podium_db, monkeypatch):
     assert await dispatcher.drain() == 0
     assert await outbox.retry_failed() == 1
     await dispatcher.drain()
-    assert seen == [NOTIFIED[7]]
+    assert seen == [NOTIFIED[-1]]
 
 
 async def test_concurrent_dispatchers_deliver_each_event_once(podium_db):
@@ -203,7 +210,7 @@ async def test_live_messages_go_out_through_the_same_path(podium_db):
     host = plugin_host(extra=[make_plugin("live", podium_live_messages=to_live),
                               make_plugin("broken", podium_live_messages=broken)])
     dispatcher = Dispatcher(host, publish=publish, render=lambda name, ctx: f"{name}:{ctx['n']}")
-    await record(NOTIFIED[4])
+    await record(NOTIFIED[5])
     await dispatcher.drain()
     # The broken translator is logged; the others' messages still go out.
     assert published == [LiveMessage(("gate-north",), "scans", "count.html:1")]
