@@ -64,6 +64,31 @@ def podium_static_dirs() -> dict[str, Path]:
 
 
 @hookimpl
+async def podium_validate_booking(event: dict[str, Any], user: CurrentUser, places: int) -> list[str]:
+    """An event that sells tickets takes no free bookings."""
+    from podium.ticketing.types import has_active_types
+
+    return ["this event sells tickets"] if await has_active_types(event["id"]) else []
+
+
+@hookimpl
+def podium_startup(app: Any) -> None:
+    """Start the sweeper that expires ticket holds and makes waiting-list offers."""
+    from podium.ticketing.orders import HoldSweeper
+
+    app.state.ticket_holds = sweeper = HoldSweeper()
+    sweeper.start()
+
+
+@hookimpl
+async def podium_shutdown(app: Any) -> None:
+    """Stop the hold sweeper."""
+    sweeper = app.state.get("ticket_holds")
+    if sweeper is not None:
+        await sweeper.stop()
+
+
+@hookimpl
 def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
     """My tickets for signed-in users; the gate scanner for staff."""
     items: list[NavItem] = []

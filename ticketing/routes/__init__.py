@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-ROUTES: list[Any] = []
+from podium.ticketing.routes.shop import ROUTES as SHOP_ROUTES
+
+ROUTES: list[Any] = [*SHOP_ROUTES]

@@ -1,0 +1,676 @@
+"""Orders: checkout without overselling, payment through the payment-method registry,
+staff marking orders paid at the box office, cancelling, refunding, expiring holds.
+
+Checkout, step by step:
+
+1. The lines are checked (known types of one event, quantities within ``max_per_order``,
+   on sale now, one currency) and the payment method must accept the total.
+2. In one transaction (:func:`podium.core.database.atomic`: ``BEGIN IMMEDIATE`` on SQLite,
+   row locks on PostgreSQL): lock the event's row, then its quota rows in id order (every
+   writer takes them in that order, so none deadlocks), expire holds that ran out and offer
+   freed places to the waiting list, re-count what is left, and insert the order and its
+   lines as ``pending`` with ``expires_at = now + hold_minutes``. Commit.
+3. Outside any transaction, ask the method to begin (``PaymentMethod.begin``): a
+   processor's HTTP call must never hold a lock. ``paid`` marks the order paid in a new
+   transaction (tickets issued, :class:`~podium.core.events.OrdersPaid` recorded);
+   ``pending`` keeps the places held until the buyer pays (at the venue, on a redirect);
+   ``failed`` cancels the order and frees its places.
+
+A pending order whose hold ran out stops counting at once (availability reads
+``expires_at``: facts, not a timer); :func:`expire_holds` later marks such orders
+``expired`` and hands their places to the waiting list.
+
+A retried checkout with the same ``Idempotency-Key`` returns the first order: the order's
+reference is derived from the buyer and the key (an HMAC under the app's secret), so the
+second attempt finds it, under the same lock, instead of buying twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import logging
+import os
+import secrets as random_source
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from podium.core.accounts.service import CurrentUser
+from podium.core.database import atomic, for_update
+from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PodiumError
+from podium.core.events import OrdersPaid, PaidOrder
+from podium.core.outbox import record
+from podium.core.plugins import PluginHost
+from podium.core.validation import DEFAULT_LIMIT, check_page, clean_text, is_id, whole_number
+from podium.ticketing import tickets, waiting
+from podium.ticketing.contracts import PAYMENT_METHODS, OrderSummary, PaymentMethod, PaymentStep
+from podium.ticketing.tables import Order, OrderLine, Ticket, TicketType, WaitingListEntry
+from podium.ticketing.tickets import utc_now
+from podium.ticketing.types import (
+    get_settings,
+    hold_until,
+    load_ledger,
+    lock_quotas,
+    locked_event,
+    on_sale,
+    record_availability,
+)
+
+log = logging.getLogger("podium.ticketing.orders")
+
+MAX_LINES = 20
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read over a counter
+REFERENCE_LENGTH = 10
+IDEMPOTENCY_KEY_MAX = 200
+STAFF = ("staff", "organiser")
+#: The negative control of the concurrency tests: with this set, checkout reads what is
+#: left *before* its transaction and writes without the lock and re-check, as a naive
+#: implementation would. It oversells; never set it outside those tests.
+UNSAFE_ENV = "PODIUM_TICKETING_UNSAFE_CHECKOUT"
+#: The gap the unsafe checkout leaves between reading and writing (a processor's
+#: pre-check, say), which makes the negative control's oversell reliable.
+UNSAFE_GAP_S = 0.05
+
+
+class PaymentFailed(PodiumError):
+    """The payment method refused or failed: the order is cancelled (402)."""
+
+    status_code = 402
+    code = "payment_failed"
+
+
+# --------------------------------------------------------------------------------------
+# References and shapes
+# --------------------------------------------------------------------------------------
+
+
+def new_reference() -> str:
+    """A random order reference: 10 characters a person can read out (50 bits)."""
+    return "".join(random_source.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+
+
+def idempotent_reference(secret_key: str, user_id: int, key: str) -> str:
+    """The reference of the order ``user_id`` makes with ``Idempotency-Key: key``: the same
+    for a retry, unguessable without the app's secret."""
+    digest = hmac.new(secret_key.encode(), f"order:{user_id}:{key}".encode(),
+                      hashlib.sha256).digest()
+    text = base64.b32encode(digest).decode().translate(str.maketrans("01IO", "89JP"))
+    return "".join(c if c in REFERENCE_ALPHABET else "X" for c in text[:REFERENCE_LENGTH])
+
+
+def normalise_reference(value: str) -> str:
+    """What a person typed, as a reference: upper case, spaces and dashes dropped."""
+    return "".join(ch for ch in value.upper() if ch.isalnum())[:32]
+
+
+def payment_methods(host: PluginHost, enabled: Iterable[str]) -> list[PaymentMethod]:
+    """The payment methods of the plugins enabled here, in registration order."""
+    return [m for _name, m in host.registry(PAYMENT_METHODS).enabled(enabled)]
+
+
+def _method(host: PluginHost, enabled: Iterable[str], name: Any) -> PaymentMethod:
+    methods = {m.name: m for m in payment_methods(host, enabled)}
+    if not isinstance(name, str) or name not in methods:
+        raise InvalidInput(f"payment_method must be one of {', '.join(methods) or 'none'}",
+                           field="payment_method", payment_methods=list(methods))
+    return methods[name]
+
+
+def check_lines(lines: Any) -> dict[int, int]:
+    """``[{ticket_type_id, quantity}]`` as ``{type_id: quantity}`` (repeated types add up)."""
+    if not isinstance(lines, list) or not lines:
+        raise InvalidInput("lines must list at least one {ticket_type_id, quantity}", field="lines")
+    if len(lines) > MAX_LINES:
+        raise InvalidInput(f"an order has at most {MAX_LINES} lines", field="lines")
+    request: dict[int, int] = {}
+    for line in lines:
+        if not isinstance(line, dict):
+            raise InvalidInput("each line is {ticket_type_id, quantity}", field="lines")
+        type_id = line.get("ticket_type_id")
+        if not is_id(type_id):
+            raise InvalidInput("ticket_type_id must be a ticket type's id", field="lines")
+        quantity = whole_number(line.get("quantity", 1), "quantity", 1, 1000)
+        request[type_id] = request.get(type_id, 0) + quantity
+    return request
+
+
+def _is_staff(user: CurrentUser | None) -> bool:
+    return user is not None and user.has_role(*STAFF)
+
+
+# --------------------------------------------------------------------------------------
+# Reading orders
+# --------------------------------------------------------------------------------------
+
+
+async def order_dict(row: dict[str, Any], *, with_secrets: bool = True) -> dict[str, Any]:
+    """An order with its lines, tickets (secrets for the buyer) and whether it is a
+    waiting-list offer."""
+    lines = await OrderLine.select(
+        OrderLine.ticket_type, OrderLine.quantity, OrderLine.unit_price_cents,
+        OrderLine.ticket_type.name.as_alias("name"),
+    ).where(OrderLine.order == row["id"]).order_by(OrderLine.id)
+    ticket_rows = await Ticket.select(
+        Ticket.code, Ticket.secret, Ticket.ticket_type, Ticket.status, Ticket.serial,
+        Ticket.holder,
+    ).where(Ticket.order == row["id"]).order_by(Ticket.id)
+    offer = await WaitingListEntry.select(WaitingListEntry.id).where(
+        WaitingListEntry.order == row["id"]).first()
+    event = await _event_title(row["event"])
+    return {
+        "id": row["id"], "reference": row["code"], "event_id": row["event"],
+        "event_title": event, "user_id": row["user"], "status": row["status"],
+        "total_cents": row["total_cents"], "currency": row["currency"],
+        "payment_method": row["payment_method"], "payment_reference": row["payment_reference"],
+        "created_at": row["created_at"], "expires_at": row["expires_at"],
+        "paid_at": row["paid_at"], "closed_at": row["closed_at"],
+        "waiting_list_offer": offer is not None,
+        "lines": [{"ticket_type_id": line["ticket_type"], "name": line["name"],
+                   "quantity": line["quantity"], "unit_price_cents": line["unit_price_cents"]}
+                  for line in lines],
+        "tickets": [{"id": t["code"], "ticket_type_id": t["ticket_type"], "status": t["status"],
+                     "serial": t["serial"],
+                     # the QR's secret belongs to the ticket's holder (it may have moved on)
+                     "secret": t["secret"] if with_secrets and t["status"] == "valid"
+                     and t["holder"] == row["user"] else None}
+                    for t in ticket_rows],
+    }
+
+
+async def _event_title(event_id: int) -> str:
+    from podium.core.venue.tables import Event
+
+    row = await Event.select(Event.title).where(Event.id == event_id).first()
+    return row["title"] if row else ""
+
+
+async def _order_row(order_id: int) -> dict[str, Any]:
+    row = await Order.select().where(Order.id == order_id).first()
+    if row is None:
+        raise NotFound(f"there is no order {order_id}")
+    return row
+
+
+async def get_order(order_id: int, user: CurrentUser) -> dict[str, Any]:
+    """An order for its buyer or for staff; :class:`NotFound` for anyone else."""
+    row = await Order.select().where(Order.id == order_id).first()
+    if row is None or (row["user"] != user.id and not _is_staff(user)):
+        raise NotFound(f"there is no order {order_id} of yours")
+    return await order_dict(row, with_secrets=row["user"] == user.id)
+
+
+async def find_by_reference(reference: str) -> dict[str, Any] | None:
+    """The order with this reference (staff at the box office), or ``None``."""
+    code = normalise_reference(reference)
+    row = await Order.select().where(Order.code == code).first() if code else None
+    return await order_dict(row, with_secrets=False) if row else None
+
+
+async def user_orders(user_id: int, *, limit: int = DEFAULT_LIMIT, offset: int = 0
+                      ) -> tuple[list[dict[str, Any]], int]:
+    """A person's orders, newest first, and how many there are."""
+    check_page(limit, offset)
+    where = Order.user == user_id
+    rows = await Order.select().where(where).order_by(Order.id, ascending=False
+                                                      ).limit(limit).offset(offset)
+    total = await Order.count().where(where)
+    return [await order_dict(r) for r in rows], int(total)
+
+
+async def event_orders(event_id: int, *, limit: int = DEFAULT_LIMIT, offset: int = 0,
+                       status: str | None = None) -> tuple[list[dict[str, Any]], int]:
+    """An event's orders, newest first (organisers' dashboard), and how many there are."""
+    check_page(limit, offset)
+    where = Order.event == event_id
+    if status:
+        where &= Order.status == status
+    rows = await Order.select().where(where).order_by(Order.id, ascending=False
+                                                      ).limit(limit).offset(offset)
+    return [await order_dict(r, with_secrets=False) for r in rows], int(
+        await Order.count().where(where))
+
+
+# --------------------------------------------------------------------------------------
+# Checkout
+# --------------------------------------------------------------------------------------
+
+
+def _unsafe() -> bool:
+    return os.environ.get(UNSAFE_ENV) == "1"
+
+
+async def checkout(host: PluginHost, enabled: Iterable[str], user: CurrentUser, lines: Any,
+                   payment_method: Any, *, idempotency_key: str | None = None, secret_key: str = "",
+                   return_url: str = "") -> dict[str, Any]:
+    """Buy tickets; see the module's documentation for the steps.
+
+    :returns: the order (:func:`order_dict`) plus ``payment``: what the method said
+        (``status``, ``reference``, ``redirect_url``, ``message``).
+    :raises InvalidInput: bad lines, a type not on sale, a quantity above
+        ``max_per_order``, a method that cannot pay such a total (422).
+    :raises Conflict: ``sold_out`` with ``types`` (what is left of each), ``event_cancelled``,
+        ``event_over`` (409).
+    :raises PaymentFailed: the method failed; the order is cancelled (402).
+    """
+    enabled = list(enabled)
+    request = check_lines(lines)
+    method = _method(host, enabled, payment_method)
+    reference = new_reference()
+    if idempotency_key is not None:
+        key = clean_text(idempotency_key, "Idempotency-Key", IDEMPOTENCY_KEY_MAX)
+        reference = idempotent_reference(secret_key, user.id, key)
+        earlier = await Order.select().where(Order.code == reference).first()
+        if earlier is not None:
+            return await _replay(earlier, request)
+    first = await TicketType.select(TicketType.event).where(
+        TicketType.id.is_in(list(request))).first()
+    if first is None:
+        raise InvalidInput(f"there is no ticket type {next(iter(request))}", field="lines")
+    event_id = first["event"]
+    now = utc_now()
+    if _unsafe():
+        order = await _unsafe_hold(event_id, request, method, user, reference, now)
+    else:
+        async with atomic():
+            event = await locked_event(event_id)
+            quotas = await lock_quotas(event_id)
+            if idempotency_key is not None:  # a concurrent retry may have won the lock
+                earlier = await Order.select().where(Order.code == reference).first()
+                if earlier is not None:
+                    return await _replay(earlier, request)
+            types = await _checked_types(event, request, now)
+            total, currency = _total(types, request, method)
+            ledger, _ = await load_ledger(event_id, event["capacity"], now, quotas=quotas)
+            ledger = await waiting.release(event, now, ledger=ledger)
+            _refuse_shortfalls(ledger.take(request), types, ledger)
+            order = await _insert_order(event, user, request, types, total, currency, method,
+                                        reference, now)
+            await record_availability(event_id, event["venue"], ledger)
+    return await begin_payment(method, order, return_url)
+
+
+async def _replay(order: dict[str, Any], request: dict[int, int]) -> dict[str, Any]:
+    lines = await OrderLine.select(OrderLine.ticket_type, OrderLine.quantity).where(
+        OrderLine.order == order["id"])
+    if {r["ticket_type"]: r["quantity"] for r in lines} != request:
+        raise InvalidInput("this Idempotency-Key was used for a different order",
+                           field="Idempotency-Key", code="idempotency_mismatch")
+    out = await order_dict(order)
+    out["payment"] = {"status": _payment_status(order["status"]),
+                      "reference": order["payment_reference"], "redirect_url": None,
+                      "message": "", "replayed": True}
+    return out
+
+
+async def _checked_types(event: dict[str, Any], request: dict[int, int], now: datetime
+                         ) -> dict[int, dict[str, Any]]:
+    if event["status"] != "scheduled":
+        raise Conflict("this event is cancelled; it sells no tickets", code="event_cancelled")
+    if event["ends_at"] <= now:
+        raise Conflict("this event is over", code="event_over")
+    rows = await TicketType.select().where(TicketType.id.is_in(list(request)))
+    types = {r["id"]: r for r in rows}
+    for type_id, quantity in request.items():
+        row = types.get(type_id)
+        if row is None:
+            raise InvalidInput(f"there is no ticket type {type_id}", field="lines")
+        if row["event"] != event["id"]:
+            raise InvalidInput("an order buys tickets of one event only", field="lines")
+        why_not = on_sale(row, event, now)
+        if why_not:
+            raise InvalidInput(f"{row['name']}: {why_not}", field="lines",
+                               code="not_on_sale", ticket_type_id=type_id)
+        if quantity > row["max_per_order"]:
+            raise InvalidInput(f"{row['name']}: at most {row['max_per_order']} per order",
+                               field="lines", code="too_many", ticket_type_id=type_id)
+    return types
+
+
+def _total(types: dict[int, dict[str, Any]], request: dict[int, int],
+           method: PaymentMethod) -> tuple[int, str]:
+    currencies = {types[t]["currency"] for t in request}
+    if len(currencies) > 1:
+        raise InvalidInput("an order is paid in one currency", field="lines")
+    currency = currencies.pop()
+    total = sum(types[t]["price_cents"] * q for t, q in request.items())
+    if not method.accepts(total, currency):
+        raise InvalidInput(f"{method.label} cannot pay an order of "
+                           f"{total / 100:.2f} {currency}", field="payment_method",
+                           code="method_refused")
+    return total, currency
+
+
+def _refuse_shortfalls(short: list[Any], types: dict[int, dict[str, Any]], ledger: Any) -> None:
+    if not short:
+        return
+    names = ", ".join(f"{types[s.ticket_type_id]['name']} ({s.left} left)" for s in short)
+    raise Conflict(
+        f"not enough tickets left: {names}", code="sold_out",
+        types=[{"ticket_type_id": s.ticket_type_id, "asked": s.asked, "available": s.left,
+                "waiting_list": s.left == 0} for s in short])
+
+
+async def _insert_order(event: dict[str, Any], user: CurrentUser, request: dict[int, int],
+                        types: dict[int, dict[str, Any]], total: int, currency: str,
+                        method: PaymentMethod, reference: str, now: datetime) -> dict[str, Any]:
+    minutes = (await get_settings(event["id"]))["hold_minutes"]
+    order = Order(code=reference, event=event["id"], user=user.id, status="pending",
+                  total_cents=total, currency=currency, payment_method=method.name,
+                  created_at=now, expires_at=hold_until(now, minutes))
+    await order.save()
+    await OrderLine.insert(*[
+        OrderLine(order=order.id, ticket_type=t, quantity=q,
+                  unit_price_cents=types[t]["price_cents"]) for t, q in request.items()])
+    out = order.to_dict()
+    out["venue"] = event["venue"]
+    return out
+
+
+async def _unsafe_hold(event_id: int, request: dict[int, int], method: PaymentMethod,
+                       user: CurrentUser, reference: str, now: datetime) -> dict[str, Any]:
+    """The negative control (:data:`UNSAFE_ENV`): check, wait, write, no lock."""
+    from podium.ticketing.types import event_row
+
+    event = await event_row(event_id)
+    types = await _checked_types(event, request, now)
+    total, currency = _total(types, request, method)
+    ledger, _ = await load_ledger(event_id, event["capacity"], now)
+    _refuse_shortfalls(ledger.take(request), types, ledger)
+    await asyncio.sleep(UNSAFE_GAP_S)
+    async with atomic():
+        return await _insert_order(event, user, request, types, total, currency, method,
+                                   reference, now)
+
+
+def _payment_status(order_status: str) -> str:
+    return {"paid": "paid", "pending": "pending"}.get(order_status, "failed")
+
+
+async def begin_payment(method: PaymentMethod, order: dict[str, Any], return_url: str = ""
+                        ) -> dict[str, Any]:
+    """Ask ``method`` to pay a held order (outside any transaction) and apply its answer:
+    mark it paid, keep it pending with the processor's reference, or cancel it."""
+    summary = OrderSummary(order_id=order["id"], total_cents=order["total_cents"],
+                           currency=order["currency"], venue_event_id=order["event"],
+                           return_url=return_url)
+    try:
+        step = await method.begin(summary)
+    except Exception as exc:
+        log.exception("payment method %s failed to begin order %s", method.name, order["id"])
+        step = PaymentStep(status="failed", message=f"{method.label} is unavailable ({type(exc).__name__})")
+    if step.status == "paid":
+        paid = await mark_paid(order["id"], None, reference=step.reference,
+                               method_name=method.name)
+    elif step.status == "pending":
+        await Order.update({Order.payment_reference: step.reference[:200],
+                            Order.payment_method: method.name}).where(Order.id == order["id"])
+        paid = await order_dict(await _order_row(order["id"]))
+    else:
+        await _close(order["id"], "cancelled", None, reason_revoke="cancelled")
+        raise PaymentFailed(step.message or f"{method.label} refused the payment; the order "
+                            "is cancelled", order_id=order["id"], reference=order["code"])
+    paid["payment"] = {"status": step.status, "method": method.name, "label": method.label,
+                       "reference": step.reference, "redirect_url": step.redirect_url,
+                       "message": step.message}
+    return paid
+
+
+async def pay(host: PluginHost, enabled: Iterable[str], order_id: int, user: CurrentUser,
+              payment_method: Any, return_url: str = "") -> dict[str, Any]:
+    """The buyer pays a pending order they hold (a waiting-list offer, or an order whose
+    method they change): the method's answer applies as at checkout."""
+    row = await Order.select().where(Order.id == order_id).first()
+    if row is None or row["user"] != user.id:
+        raise NotFound(f"there is no order {order_id} of yours")
+    if row["status"] == "paid":
+        raise Conflict("this order is already paid", code="already_paid")
+    if row["status"] != "pending" or (row["expires_at"] and row["expires_at"] <= utc_now()):
+        raise Conflict("this order is no longer held; its places were released",
+                       code="order_expired")
+    method = _method(host, enabled, payment_method)
+    if not method.accepts(row["total_cents"], row["currency"]):
+        raise InvalidInput(f"{method.label} cannot pay this order", field="payment_method",
+                           code="method_refused")
+    return await begin_payment(method, row, return_url)
+
+
+# --------------------------------------------------------------------------------------
+# Paying, cancelling, refunding, expiring
+# --------------------------------------------------------------------------------------
+
+
+async def mark_paid(order_id: int, staff: CurrentUser | None, *, reference: str = "",
+                    method_name: str | None = None) -> dict[str, Any]:
+    """Mark an order paid and issue its tickets, in one transaction (under the event's
+    lock). Staff do this at the box office (``staff`` given); a payment method's ``paid``
+    answer does it at checkout. Paying an order twice is a no-op. An order whose hold ran
+    out is accepted only if its places are still free.
+
+    :raises Conflict: ``order_closed`` (cancelled, refunded), ``hold_expired`` (the places
+        went to someone else).
+    """
+    now = utc_now()
+    row = await _order_row(order_id)
+    async with atomic():
+        event = await locked_event(row["event"])
+        quotas = await lock_quotas(row["event"])
+        order = await for_update(Order.select().where(Order.id == order_id)).first()
+        assert order is not None
+        if order["status"] == "paid":
+            return await order_dict(order, with_secrets=staff is None or staff.id == order["user"])
+        if order["status"] not in ("pending", "expired"):
+            raise Conflict(f"this order is {order['status']}; it cannot be paid",
+                           code="order_closed")
+        lines = await OrderLine.select().where(OrderLine.order == order_id)
+        request = {line["ticket_type"]: line["quantity"] for line in lines}
+        if order["status"] == "expired" or (order["expires_at"] and order["expires_at"] <= now):
+            # Its hold no longer counts: take the places again if they are still free.
+            ledger, _ = await load_ledger(row["event"], event["capacity"], now, quotas=quotas)
+            short = ledger.take(request)
+            if short:
+                raise Conflict("this order's hold expired and its places went to others",
+                               code="hold_expired")
+        changes: dict[Any, Any] = {Order.status: "paid", Order.paid_at: now}
+        if reference:
+            changes[Order.payment_reference] = reference[:200]
+        if method_name:
+            changes[Order.payment_method] = method_name
+        elif staff is not None and not order["payment_method"]:
+            changes[Order.payment_method] = "at_venue"
+        await Order.update(changes).where(Order.id == order_id)
+        issued = await tickets.issue(
+            event_id=row["event"], venue_id=event["venue"], order_id=order_id,
+            order_code=order["code"], holder_id=order["user"],
+            lines=[(line["ticket_type"], line["quantity"], line["unit_price_cents"],
+                    order["currency"]) for line in lines])
+        await record(OrdersPaid(venue_id=event["venue"], orders=(PaidOrder(
+            order_ref=order["code"], venue_event_id=row["event"],
+            total_cents=order["total_cents"], currency=order["currency"],
+            payment_method=changes.get(Order.payment_method, order["payment_method"]),
+            ticket_ids=tuple(t["code"] for t in issued)),)))
+        await WaitingListEntry.update({WaitingListEntry.status: "accepted"}).where(
+            (WaitingListEntry.order == order_id) & WaitingListEntry.status.is_in(
+                ["offered", "expired"]))
+    return await order_dict(await _order_row(order_id),
+                            with_secrets=staff is None or staff.id == row["user"])
+
+
+async def _close(order_id: int, status: str, user: CurrentUser | None, *,
+                 reason_revoke: str, allowed: tuple[str, ...] = ("pending",)) -> dict[str, Any]:
+    """Close an order (``cancelled``, ``refunded``) under the event's lock: revoke its
+    tickets, give an offer back to the waiting list, offer the freed places."""
+    now = utc_now()
+    row = await _order_row(order_id)
+    async with atomic():
+        event = await locked_event(row["event"])
+        quotas = await lock_quotas(row["event"])
+        order = await for_update(Order.select().where(Order.id == order_id)).first()
+        assert order is not None
+        if order["status"] not in allowed:
+            raise Conflict(f"this order is {order['status']}", code=f"order_{order['status']}")
+        await Order.update({Order.status: status, Order.closed_at: now}).where(
+            Order.id == order_id)
+        ticket_rows = await Ticket.select(*tickets.TICKET_COLUMNS).where(Ticket.order == order_id)
+        await tickets.revoke([tickets.ticket_dict(t) for t in ticket_rows],
+                             reason_revoke,  # type: ignore[arg-type]  # a RevocationReason
+                             venue_id=event["venue"])
+        await WaitingListEntry.update({WaitingListEntry.status: "withdrawn"}).where(
+            (WaitingListEntry.order == order_id) & (WaitingListEntry.status == "offered"))
+        ledger, _ = await load_ledger(row["event"], event["capacity"], now, quotas=quotas)
+        await waiting.release(event, now, ledger=ledger, changed=True)
+    return await order_dict(await _order_row(order_id), with_secrets=user is not None
+                            and user.id == row["user"])
+
+
+async def cancel(order_id: int, user: CurrentUser) -> dict[str, Any]:
+    """Cancel an order: its buyer while it is pending; an organiser at any time before a
+    refund (a paid order's tickets are revoked, reason ``cancelled``)."""
+    row = await Order.select(Order.user, Order.status).where(Order.id == order_id).first()
+    organiser = user.has_role("organiser")
+    if row is None or (row["user"] != user.id and not organiser):
+        raise NotFound(f"there is no order {order_id} of yours")
+    if row["status"] == "paid" and not organiser:
+        raise Forbidden("a paid order is cancelled by the organiser (ask for a refund)",
+                        code="ask_the_organiser")
+    allowed = ("pending", "paid") if organiser else ("pending",)
+    return await _close(order_id, "cancelled", user, reason_revoke="cancelled", allowed=allowed)
+
+
+async def refund(order_id: int, user: CurrentUser) -> dict[str, Any]:
+    """Refund a paid order (organisers): its tickets are revoked, reason ``refunded``. The
+    money goes back through the method's own channel (a processor's dashboard)."""
+    await _order_row(order_id)
+    return await _close(order_id, "refunded", user, reason_revoke="refunded", allowed=("paid",))
+
+
+async def expire_holds(now: datetime | None = None, event_id: int | None = None) -> int:
+    """Mark pending orders whose hold ran out ``expired`` and offer their places to the
+    waiting lists (one transaction per event, under its lock). Returns how many orders
+    expired. Run by the app's sweeper and lazily at checkout."""
+    now = now or utc_now()
+    query = Order.select(Order.event, Order.id).where(
+        (Order.status == "pending") & (Order.expires_at <= now))
+    if event_id is not None:
+        query = query.where(Order.event == event_id)
+    rows = await query
+    events = sorted({r["event"] for r in rows})
+    for eid in events:
+        async with atomic():
+            event = await locked_event(eid)
+            await lock_quotas(eid)
+            await waiting.release(event, now)
+    return len(rows)
+
+
+async def refill_waiting(now: datetime | None = None) -> None:
+    """Offer free places to people waiting for types that have some (a quota grew, a
+    capacity was raised): the sweeper runs it after :func:`expire_holds`."""
+    types = await WaitingListEntry.select(WaitingListEntry.ticket_type.event.as_alias("event")
+                                          ).where(WaitingListEntry.status == "waiting")
+    for eid in sorted({r["event"] for r in types}):
+        await waiting.refill(eid)
+
+
+class HoldSweeper:
+    """The app's background loop: every ``interval`` seconds, :func:`expire_holds` then
+    :func:`refill_waiting`. Started and stopped with the app (``podium_startup`` /
+    ``podium_shutdown`` of the ticketing plugin). Several workers may run one each: every
+    step locks the event it changes, so they only repeat each other's no-ops."""
+
+    def __init__(self, interval: float = 30.0) -> None:
+        self.interval = interval
+        self._task: asyncio.Task[None] | None = None
+        self._stop = asyncio.Event()
+
+    def start(self) -> None:
+        """Start the loop on the running event loop."""
+        if self._task is None:
+            self._stop.clear()
+            self._task = asyncio.get_running_loop().create_task(self._run(),
+                                                                name="podium-ticket-holds")
+
+    async def stop(self) -> None:
+        """Stop the loop after its current round."""
+        task, self._task = self._task, None
+        if task is None:
+            return
+        self._stop.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(task), 10)
+        except asyncio.TimeoutError:
+            task.cancel()
+
+    async def sweep(self) -> int:
+        """One round; returns how many holds expired."""
+        expired = await expire_holds()
+        await refill_waiting()
+        return expired
+
+    async def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                await self.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the database went away...: log and try again later
+                log.exception("expiring ticket holds failed")
+            try:
+                await asyncio.wait_for(self._stop.wait(), self.interval)
+            except asyncio.TimeoutError:
+                pass
+
+
+# --------------------------------------------------------------------------------------
+# Sales figures
+# --------------------------------------------------------------------------------------
+
+
+async def sales_summary(event_id: int) -> dict[str, Any]:
+    """An event's sales per type: places ``sold`` (paid) and ``held`` (pending, not
+    expired), ``available``, tickets ``checked_in`` (an accepted entry scan) and ``inside``
+    now, people ``waiting``, ``revenue_cents`` (paid orders, net of refunds and
+    cancellations); and the totals."""
+    from piccolo.query.functions.aggregate import Count, Sum
+
+    from podium.ticketing.tables import Scan
+    from podium.ticketing.types import list_types
+
+    type_rows = await list_types(event_id, include_inactive=True)
+    revenue_rows = await OrderLine.select(
+        OrderLine.ticket_type,
+        Sum(OrderLine.quantity * OrderLine.unit_price_cents).as_alias("revenue"),
+    ).where((OrderLine.order.event == event_id) & (OrderLine.order.status == "paid")
+            ).group_by(OrderLine.ticket_type)
+    revenue = {r["ticket_type"]: int(r["revenue"] or 0) for r in revenue_rows}
+    scanned = await Scan.select(Scan.ticket, Scan.ticket.ticket_type.as_alias("type")).where(
+        (Scan.event == event_id) & (Scan.result == "ok") & (Scan.direction == "entry")
+        & Scan.ticket.is_not_null()).distinct()
+    checked_in: dict[int, int] = {}
+    for row in scanned:
+        checked_in[row["type"]] = checked_in.get(row["type"], 0) + 1
+    inside_rows = await Ticket.select(Ticket.ticket_type, Count(Ticket.id).as_alias("n")).where(
+        (Ticket.event == event_id) & Ticket.inside.eq(True) & (Ticket.status == "valid")
+    ).group_by(Ticket.ticket_type)
+    inside = {r["ticket_type"]: int(r["n"]) for r in inside_rows}
+    order_counts = await Order.select(Order.status, Count(Order.id).as_alias("n")).where(
+        (Order.event == event_id) & Order.status.is_in(["paid", "pending"])
+        & ((Order.status == "paid") | (Order.expires_at > utc_now()))).group_by(Order.status)
+    counts = {r["status"]: int(r["n"]) for r in order_counts}
+    per_type = [{
+        "ticket_type_id": t["id"], "name": t["name"], "price_cents": t["price_cents"],
+        "sold": t["sold"], "held": t["held"], "available": t["available"],
+        "checked_in": checked_in.get(t["id"], 0), "inside": inside.get(t["id"], 0),
+        "waiting": t["waiting"], "revenue_cents": revenue.get(t["id"], 0),
+    } for t in type_rows]
+    return {
+        "event_id": event_id,
+        "currency": type_rows[0]["currency"] if type_rows else "EUR",
+        "types": per_type,
+        "sold": sum(t["sold"] for t in per_type), "held": sum(t["held"] for t in per_type),
+        "checked_in": sum(t["checked_in"] for t in per_type),
+        "revenue_cents": sum(t["revenue_cents"] for t in per_type),
+        "orders_paid": counts.get("paid", 0), "orders_pending": counts.get("pending", 0),
+    }
