@@ -5,12 +5,14 @@ Checkout, step by step:
 
 1. The lines are checked (known types of one event, quantities within ``max_per_order``,
    on sale now, one currency) and the payment method must accept the total.
-2. In one transaction (:func:`podium.core.database.atomic`: ``BEGIN IMMEDIATE`` on SQLite,
+2. Holds of the event that ran out are expired first, in a transaction of their own, and
+   their places offered to the waiting list (kept even if this checkout is refused).
+3. In one transaction (:func:`podium.core.database.atomic`: ``BEGIN IMMEDIATE`` on SQLite,
    row locks on PostgreSQL): lock the event's row, then its quota rows in id order (every
-   writer takes them in that order, so none deadlocks), expire holds that ran out and offer
-   freed places to the waiting list, re-count what is left, and insert the order and its
-   lines as ``pending`` with ``expires_at = now + hold_minutes``. Commit.
-3. Outside any transaction, ask the method to begin (``PaymentMethod.begin``): a
+   writer takes them in that order, so none deadlocks), re-count what is left (expired
+   holds do not count; places people wait for are not for sale), and insert the order and
+   its lines as ``pending`` with ``expires_at = now + hold_minutes``. Commit.
+4. Outside any transaction, ask the method to begin (``PaymentMethod.begin``): a
    processor's HTTP call must never hold a lock. ``paid`` marks the order paid in a new
    transaction (tickets issued, :class:`~podium.core.events.OrdersPaid` recorded);
    ``pending`` keeps the places held until the buyer pays (at the venue, on a redirect);
@@ -271,6 +273,11 @@ async def checkout(host: PluginHost, enabled: Iterable[str], user: CurrentUser, 
         raise InvalidInput(f"there is no ticket type {next(iter(request))}", field="lines")
     event_id = first["event"]
     now = utc_now()
+    if await Order.exists().where((Order.event == event_id) & (Order.status == "pending")
+                                  & (Order.expires_at <= now)):
+        # Lazily, in a transaction of its own (kept even if this checkout is refused):
+        # expired holds become offers to the people waiting.
+        await expire_holds(now, event_id)
     if _unsafe():
         order = await _unsafe_hold(event_id, request, method, user, reference, now)
     else:
@@ -283,8 +290,9 @@ async def checkout(host: PluginHost, enabled: Iterable[str], user: CurrentUser, 
                     return await _replay(earlier, request)
             types = await _checked_types(event, request, now)
             total, currency = _total(types, request, method)
+            # Expired holds no longer count; free places wanted by the waiting list are
+            # not for sale (the ledger subtracts the people waiting).
             ledger, _ = await load_ledger(event_id, event["capacity"], now, quotas=quotas)
-            ledger = await waiting.release(event, now, ledger=ledger)
             _refuse_shortfalls(ledger.take(request), types, ledger)
             order = await _insert_order(event, user, request, types, total, currency, method,
                                         reference, now)
