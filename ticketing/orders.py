@@ -682,3 +682,43 @@ async def sales_summary(event_id: int) -> dict[str, Any]:
         "revenue_cents": sum(t["revenue_cents"] for t in per_type),
         "orders_paid": counts.get("paid", 0), "orders_pending": counts.get("pending", 0),
     }
+
+
+# --------------------------------------------------------------------------------------
+# Live pages
+# --------------------------------------------------------------------------------------
+
+
+def sales_topic(event_id: int) -> str:
+    """The SSE topic of an event's sales dashboard."""
+    return f"sales-{event_id}"
+
+
+def box_office_live_messages(event: Any, render: Any) -> list[Any]:
+    """Server-sent events for the shop and the sales dashboard (``podium_live_messages``):
+    the places left per type from :class:`~podium.ticketing.types.TicketAvailabilityChanged`
+    (what the write counted under its lock), and a bare ``sales-changed`` ping on every
+    sale, hold, revocation or scan (the dashboard fetches its figures itself)."""
+    from podium.core.events import TicketsCheckedIn, TicketsIssued, TicketsRevoked
+    from podium.core.outbox.dispatcher import LiveMessage
+    from podium.ticketing.types import TicketAvailabilityChanged
+
+    events: set[int] = set()
+    out: list[LiveMessage] = []
+    if isinstance(event, TicketAvailabilityChanged):
+        events.add(event.venue_event_id)
+        if render is not None:
+            out += [LiveMessage((f"event-{event.venue_event_id}",),
+                                f"tickets-left-{t.ticket_type_id}",
+                                render("ticketing/shop_left.html", {"available": t.available}))
+                    for t in event.types]
+    elif isinstance(event, OrdersPaid):
+        events = {o.venue_event_id for o in event.orders}
+    elif isinstance(event, TicketsIssued):
+        events = {t.venue_event_id for t in event.tickets}
+    elif isinstance(event, TicketsRevoked):
+        events = {r.venue_event_id for r in event.revocations}
+    elif isinstance(event, TicketsCheckedIn):
+        events = {c.venue_event_id for c in event.checkins if c.venue_event_id}
+    out += [LiveMessage((sales_topic(e),), "sales-changed", "1") for e in sorted(events)]
+    return out

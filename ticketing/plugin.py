@@ -14,6 +14,8 @@ from typing import Any
 
 from podium.core import PluginMeta, Registry, hookimpl
 from podium.core.accounts.service import CurrentUser
+from podium.core.events import DomainEvent
+from podium.core.outbox.dispatcher import LiveMessage, Renderer
 from podium.core.plugins import NavItem
 from podium.ticketing.contracts import PaymentMethod
 from podium.ticketing.payments import BUILTIN_METHODS
@@ -90,9 +92,37 @@ async def podium_shutdown(app: Any) -> None:
 
 @hookimpl
 def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
-    """My tickets for signed-in users; the gate scanner for staff."""
+    """My tickets and My orders for signed-in users; the gate scanner and the box office
+    for staff."""
     items: list[NavItem] = []
     if user is not None:
         items.append(NavItem("My tickets", "/me/tickets", order=22))
+        items.append(NavItem("My orders", "/me/orders", order=23))
     items.append(NavItem("Gate", "/gate", roles=frozenset({"staff"}), order=40))
+    items.append(NavItem("Box office", "/box-office", roles=frozenset({"staff", "organiser"}),
+                         order=41))
     return items
+
+
+@hookimpl
+def podium_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
+    """The ticket shop on an event page (``event.sidebar``): a placeholder htmx fills from
+    ``/events/{id}/shop``; without JavaScript, a link to that page."""
+    event = context.get("event")
+    if slot != "event.sidebar" or not isinstance(event, dict) or "id" not in event:
+        return []
+    event_id = int(event["id"])
+    return [f'<div id="ticket-shop" hx-get="/events/{event_id}/shop" hx-trigger="load" '
+            f'hx-swap="outerHTML"><noscript><a href="/events/{event_id}/shop">Tickets'
+            '</a></noscript></div>']
+
+
+@hookimpl
+def podium_live_messages(event: DomainEvent, render: Renderer | None) -> list[LiveMessage]:
+    """The shop's places left follow holds, sales and releases (``tickets-left-<type>`` on
+    the event page's topic); the sales dashboard refreshes on sales, revocations and scans
+    (``sales-changed`` on ``sales-<event>``, no figures on the wire: the page fetches them
+    with the organiser's session)."""
+    from podium.ticketing.orders import box_office_live_messages
+
+    return box_office_live_messages(event, render)

@@ -25,6 +25,7 @@ OPEN_WRITES = {
 SIGNED_IN: frozenset[str] = frozenset()  # any signed-in user, whatever the role
 ORGANISER = frozenset({"organiser"})
 ADMIN = frozenset({"admin"})
+STAFF = frozenset({"staff", "organiser"})
 
 # The role matrix, written out: who may call each guarded route. A route added without an
 # entry here, or a guard weakened or strengthened, fails test_guards_match_the_matrix.
@@ -106,6 +107,45 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
                 f"{{user_id:int}}/{action}"): SIGNED_IN for action in ("remove", "captain")},
     ("POST", "/invitations/{invitation_id:int}/accept"): SIGNED_IN,
     ("POST", "/invitations/{invitation_id:int}/decline"): SIGNED_IN,
+    # box office: organisers set up sales, staff take the money, buyers order and wait
+    ("POST", "/api/v1/events/{event_id:int}/ticket-types"): ORGANISER,
+    ("PATCH", "/api/v1/ticket-types/{type_id:int}"): ORGANISER,
+    ("DELETE", "/api/v1/ticket-types/{type_id:int}"): ORGANISER,
+    ("GET", "/api/v1/events/{event_id:int}/quotas"): ORGANISER,
+    ("POST", "/api/v1/events/{event_id:int}/quotas"): ORGANISER,
+    ("PATCH", "/api/v1/quotas/{quota_id:int}"): ORGANISER,
+    ("PUT", "/api/v1/events/{event_id:int}/ticket-settings"): ORGANISER,
+    ("GET", "/api/v1/events/{event_id:int}/sales"): ORGANISER,
+    ("POST", "/api/v1/orders/{order_id:int}/refund"): ORGANISER,
+    ("GET", "/api/v1/orders"): STAFF,
+    ("POST", "/api/v1/orders/{order_id:int}/mark-paid"): STAFF,
+    ("POST", "/api/v1/orders"): SIGNED_IN,
+    ("GET", "/api/v1/orders/{order_id:int}"): SIGNED_IN,
+    ("GET", "/api/v1/me/orders"): SIGNED_IN,
+    ("POST", "/api/v1/orders/{order_id:int}/pay"): SIGNED_IN,
+    ("POST", "/api/v1/orders/{order_id:int}/cancel"): SIGNED_IN,
+    ("POST", "/api/v1/ticket-types/{type_id:int}/waiting-list"): SIGNED_IN,
+    ("DELETE", "/api/v1/ticket-types/{type_id:int}/waiting-list"): SIGNED_IN,
+    ("GET", "/api/v1/me/waiting-list"): SIGNED_IN,
+    ("GET", "/events/{event_id:int}/tickets/manage"): ORGANISER,
+    ("POST", "/events/{event_id:int}/tickets/manage/types"): ORGANISER,
+    ("POST", "/events/{event_id:int}/tickets/manage/quotas"): ORGANISER,
+    ("POST", "/events/{event_id:int}/tickets/manage/settings"): ORGANISER,
+    ("POST", "/ticket-types/{type_id:int}/edit"): ORGANISER,
+    ("POST", "/ticket-types/{type_id:int}/delete"): ORGANISER,
+    ("POST", "/quotas/{quota_id:int}/edit"): ORGANISER,
+    ("GET", "/events/{event_id:int}/sales"): ORGANISER,
+    ("GET", "/events/{event_id:int}/sales/body"): ORGANISER,
+    ("POST", "/orders/{order_id:int}/refund"): ORGANISER,
+    ("GET", "/box-office"): STAFF,
+    ("POST", "/orders/{order_id:int}/mark-paid"): STAFF,
+    ("POST", "/events/{event_id:int}/shop"): SIGNED_IN,
+    ("POST", "/ticket-types/{type_id:int}/waiting-list"): SIGNED_IN,
+    ("POST", "/ticket-types/{type_id:int}/waiting-list/leave"): SIGNED_IN,
+    ("GET", "/orders/{order_id:int}"): SIGNED_IN,
+    ("POST", "/orders/{order_id:int}/pay"): SIGNED_IN,
+    ("POST", "/orders/{order_id:int}/cancel"): SIGNED_IN,
+    ("GET", "/me/orders"): SIGNED_IN,
     # the example third-party plugin
     ("POST", "/hello"): SIGNED_IN,
 }
