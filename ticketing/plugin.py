@@ -17,6 +17,7 @@ from podium.core.accounts.service import CurrentUser
 from podium.core.events import DomainEvent
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
 from podium.core.plugins import NavItem
+from podium.core.venue.contracts import DemoVenue
 from podium.ticketing.contracts import PaymentMethod
 from podium.ticketing.payments import BUILTIN_METHODS
 
@@ -71,6 +72,14 @@ async def podium_validate_booking(event: dict[str, Any], user: CurrentUser, plac
     from podium.ticketing.types import has_active_types
 
     return ["this event sells tickets"] if await has_active_types(event["id"]) else []
+
+
+@hookimpl
+async def podium_seed_demo(demo: DemoVenue) -> None:
+    """Tickets on sale for the e-sport final and the track meet, and a few orders."""
+    from podium.ticketing.demo import seed_demo  # the services: load late, as the routes
+
+    await seed_demo(demo)
 
 
 @hookimpl
