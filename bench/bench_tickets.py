@@ -1,0 +1,317 @@
+"""Checkout under a rush: orders per second and tickets oversold, through HTTP.
+
+For each database (PostgreSQL when reachable, and SQLite), a fresh database gets one event
+with a 1,000-ticket quota; ``podium run`` serves the real app (one worker, a subprocess);
+ApacheBench (``ab``, compiled, from Debian's ``apache2-utils``, installed here if missing
+as ``.ci/run`` installs Chromium) sends 1,200 ``POST /api/v1/orders`` with 200 in flight,
+each buying one free ticket (paid at once: tickets issued, domain events recorded). ab
+reuses one body and one bearer token, so one buyer makes every order; the box office has
+no per-buyer limit beyond ``max_per_order``, which one ticket per order respects.
+
+Prints, per database: orders/s (201 answers over ab's time), ab's requests/s (409
+``sold_out`` answers included), the latency percentiles, and the oversold count (places
+held or sold beyond the quota, read back from the public API and the database). The goal
+is 100 orders/s or more and 0 oversold; nothing here asserts a time.
+
+    .venv/bin/python bench/bench_tickets.py [--quota 1000] [--requests 1200]
+        [--concurrency 200] [--database sqlite|postgres|both]
+        [--pg-url postgresql://postgres@127.0.0.1:5432/bench_tickets]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+START_TIMEOUT = 60.0
+PG_URL = os.environ.get("PODIUM_BENCH_PG_URL",
+                        "postgresql://postgres@127.0.0.1:5432/bench_tickets")
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def podium_command() -> list[str]:
+    """The ``podium`` CLI of this interpreter's environment."""
+    script = Path(sys.executable).with_name("podium")
+    if script.exists():
+        return [str(script)]
+    return [sys.executable, "-c", "from podium.web.cli import cli_entry; cli_entry()"]
+
+
+def ensure_ab() -> str:
+    """The ``ab`` binary, installed from Debian's ``apache2-utils`` if missing."""
+    found = shutil.which("ab")
+    if found:
+        return found
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    print("installing ab (apache2-utils) ...", flush=True)
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "apache2-utils"], check=True,
+                   env=env, stdout=subprocess.DEVNULL)
+    found = shutil.which("ab")
+    if not found:
+        raise SystemExit("ab is still missing after installing apache2-utils")
+    return found
+
+
+def postgres_reachable(url: str) -> bool:
+    """Whether the PostgreSQL server of ``url`` answers."""
+    async def probe() -> bool:
+        import asyncpg
+
+        try:
+            conn = await asyncpg.connect(_admin_url(url), timeout=3)
+        except Exception:
+            return False
+        await conn.close()
+        return True
+
+    return asyncio.run(probe())
+
+
+def _admin_url(url: str) -> str:
+    return url.rsplit("/", 1)[0] + "/postgres"
+
+
+def recreate_postgres(url: str) -> None:
+    """Drop and create the bench database (never the suite's or the app's)."""
+    name = url.rsplit("/", 1)[1]
+    if not re.fullmatch(r"bench_[a-z0-9_]+", name):
+        raise SystemExit(f"refusing to recreate {name!r}: the bench database's name must "
+                         "start with bench_")
+
+    async def run() -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(_admin_url(url))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+
+    asyncio.run(run())
+
+
+# -- the seeding and counting steps (run in a child process: one database per process) ---
+
+
+async def _seed(quota: int) -> dict[str, object]:
+    from podium.core.accounts.service import create_user, issue_token
+    from podium.core.database import close_pool, migrate, open_pool
+    from podium.core.venue import service
+    from podium.core.venue.rules import localize
+    from podium.ticketing import types
+    from podium.web.assembly import make_plugin_host
+
+    await open_pool()
+    try:
+        await migrate()
+        venue = await service.create_venue("Bench velodrome", "bench", "Europe/Paris")
+        arena = await service.create_space(venue["id"], "Arena", "arena", capacity=5000)
+        host = make_plugin_host()
+        scope = service.VenueScope(host=host, venue_id=venue["id"],
+                                   enabled=frozenset(host.names()))
+        from datetime import datetime, timedelta, timezone
+
+        start = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=7)
+        event = await service.create_event(scope, {
+            "title": "Bench final", "kind": "other", "starts_at": localize(
+                start.replace(tzinfo=None), "Europe/Paris"),
+            "ends_at": localize((start + timedelta(hours=4)).replace(tzinfo=None), "Europe/Paris"),
+            "space_ids": [arena["id"]], "capacity": quota * 2}, None)
+        made = await types.create_type(event["id"], {
+            "name": "Bench seat", "price_cents": 0, "quota": quota, "max_per_order": 10})
+        buyer = await create_user("benchbuyer", "bench-buyer-password", ("fan",))
+        return {"event_id": event["id"], "type_id": made["id"],
+                "token": await issue_token(buyer)}
+    finally:
+        await close_pool()
+
+
+async def _count(event_id: int) -> dict[str, int]:
+    from piccolo.query.functions.aggregate import Sum
+
+    from podium.core.database import close_pool, open_pool
+    from podium.ticketing.tables import Order, OrderLine, Ticket
+
+    await open_pool()
+    try:
+        rows = await OrderLine.select(Sum(OrderLine.quantity).as_alias("n")).where(
+            (OrderLine.order.event == event_id) & OrderLine.order.status.is_in(["paid", "pending"]))
+        return {"places": int(rows[0]["n"] or 0),
+                "tickets": int(await Ticket.count().where(Ticket.event == event_id)),
+                "orders": int(await Order.count().where(Order.event == event_id))}
+    finally:
+        await close_pool()
+
+
+def child(args: argparse.Namespace) -> int:
+    """``--seed`` / ``--count``: print the JSON the parent reads."""
+    if args.seed:
+        print(json.dumps(asyncio.run(_seed(args.quota))))
+    else:
+        print(json.dumps(asyncio.run(_count(args.count))))
+    return 0
+
+
+def run_child(env: dict[str, str], *extra: str) -> dict[str, object]:
+    """Run this script as a child on the database of ``env``; its JSON answer."""
+    done = subprocess.run([sys.executable, __file__, *extra], env=env, capture_output=True,
+                          text=True, timeout=300)
+    if done.returncode != 0:
+        raise SystemExit(f"bench child {' '.join(extra)} failed:\n{done.stdout}\n{done.stderr}")
+    answer: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer
+
+
+# -- one run ----------------------------------------------------------------------------
+
+
+def parse_ab(text: str) -> dict[str, float]:
+    """The figures of ab's report."""
+    def number(pattern: str, default: float = 0.0) -> float:
+        found = re.search(pattern, text)
+        return float(found.group(1)) if found else default
+
+    figures = {
+        "complete": number(r"Complete requests:\s+(\d+)"),
+        "failed": number(r"Failed requests:\s+(\d+)"),
+        "non2xx": number(r"Non-2xx responses:\s+(\d+)"),
+        "seconds": number(r"Time taken for tests:\s+([\d.]+)"),
+        "rps": number(r"Requests per second:\s+([\d.]+)"),
+    }
+    for pct in (50, 95, 99):
+        figures[f"p{pct}"] = number(rf"\n\s*{pct}%\s+(\d+)")
+    return figures
+
+
+def bench_one(label: str, database_url: str, ab: str, quota: int, requests: int,
+              concurrency: int) -> dict[str, object]:
+    """Seed, serve, rush, count; returns the figures."""
+    with tempfile.TemporaryDirectory(prefix="podium-bench-tickets-") as tmp:
+        env = {key: value for key, value in os.environ.items() if not key.startswith("PODIUM_")}
+        env.update({
+            "PODIUM_DATABASE_URL": database_url,
+            "PODIUM_SECRET_KEY": "bench-secret-key-not-for-production-0123456789",
+            "PODIUM_LOGIN_RATE": "100000",
+            "PICCOLO_CONF": "podium.web.piccolo_conf",
+        })
+        seeded = run_child(env, "--seed", "--quota", str(quota))
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        log_path = Path(tmp) / "server.log"
+        log = open(log_path, "w")
+        server = subprocess.Popen(
+            podium_command() + ["run", "--no-migrate", "--port", str(port)],
+            env={**env, "PODIUM_ACCESS_LOG": "0"}, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + START_TIMEOUT
+            while True:
+                if server.poll() is not None:
+                    raise SystemExit(f"the server exited:\n{log_path.read_text()}")
+                try:
+                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise SystemExit(f"the server did not start:\n{log_path.read_text()}")
+                time.sleep(0.1)
+            body = Path(tmp) / "body.json"
+            body.write_text(json.dumps({
+                "lines": [{"ticket_type_id": seeded["type_id"], "quantity": 1}],
+                "payment_method": "free"}))
+            print(f"[{label}] {requests} orders, {concurrency} in flight, for {quota} tickets ...",
+                  flush=True)
+            done = subprocess.run(
+                [ab, "-q", "-l", "-k", "-p", str(body), "-T", "application/json",
+                 "-H", f"Authorization: Bearer {seeded['token']}", "-n", str(requests),
+                 "-c", str(concurrency), "-s", "120", f"{url}/api/v1/orders"],
+                capture_output=True, text=True, timeout=900)
+            if done.returncode != 0:
+                raise SystemExit(f"ab failed:\n{done.stdout}\n{done.stderr}")
+            figures = parse_ab(done.stdout)
+            listed = httpx.get(f"{url}/api/v1/events/{seeded['event_id']}/ticket-types",
+                               timeout=30).json()["items"][0]
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+            log.close()
+        counted = run_child(env, "--count", str(seeded["event_id"]))
+    ok = figures["complete"] - figures["non2xx"]
+    places = int(str(counted["places"]))
+    return {
+        "label": label, "orders": int(ok), "refused": int(figures["non2xx"]),
+        "orders_per_s": ok / figures["seconds"] if figures["seconds"] else 0.0,
+        "rps": figures["rps"], "seconds": figures["seconds"], "p50": figures["p50"],
+        "p95": figures["p95"], "p99": figures["p99"], "api_sold": listed["sold"] + listed["held"],
+        "places": places, "tickets": counted["tickets"], "oversold": max(0, places - quota),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quota", type=int, default=1000)
+    parser.add_argument("--requests", type=int, default=1200)
+    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument("--seed", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--count", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.seed or args.count is not None:
+        return child(args)
+    ab = ensure_ab()
+    runs: list[tuple[str, str]] = []
+    if args.database in ("postgres", "both"):
+        if postgres_reachable(args.pg_url):
+            recreate_postgres(args.pg_url)
+            runs.append(("PostgreSQL", args.pg_url))
+        else:
+            print(f"PostgreSQL not reachable at {args.pg_url}: skipped", flush=True)
+    results = []
+    with tempfile.TemporaryDirectory(prefix="podium-bench-sqlite-") as tmp:
+        if args.database in ("sqlite", "both"):
+            runs.append(("SQLite", f"sqlite:///{tmp}/bench.sqlite3"))
+        for label, url in runs:
+            results.append(bench_one(label, url, ab, args.quota, args.requests, args.concurrency))
+    print()
+    print(f"{'database':<11} {'orders/s':>9} {'req/s':>7} {'orders':>7} {'sold out':>9} "
+          f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'oversold':>9}")
+    for r in results:
+        print(f"{r['label']:<11} {r['orders_per_s']:>9.0f} {r['rps']:>7.0f} {r['orders']:>7} "
+              f"{r['refused']:>9} {r['p50']:>7.0f} {r['p95']:>7.0f} {r['p99']:>7.0f} "
+              f"{r['oversold']:>9}")
+    print("\nab from this machine, 1 uvicorn worker (podium run), loopback; orders/s counts "
+          "201 answers only. Oversold: places held or sold beyond the quota, read from the "
+          "database (the API agreed: " + ", ".join(f"{r['label']} {r['api_sold']} sold+held"
+                                                   for r in results) + ").")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
