@@ -138,7 +138,7 @@ async def _seed(quota: int) -> dict[str, object]:
             "title": "Bench final", "kind": "other", "starts_at": localize(
                 start.replace(tzinfo=None), "Europe/Paris"),
             "ends_at": localize((start + timedelta(hours=4)).replace(tzinfo=None), "Europe/Paris"),
-            "space_ids": [arena["id"]], "capacity": quota * 2}, None)
+            "space_ids": [arena["id"]], "capacity": min(quota * 2, 100_000)}, None)
         made = await types.create_type(event["id"], {
             "name": "Bench seat", "price_cents": 0, "quota": quota, "max_per_order": 10})
         buyer = await create_user("benchbuyer", "bench-buyer-password", ("fan",))
@@ -205,8 +205,32 @@ def parse_ab(text: str) -> dict[str, float]:
     return figures
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far (Linux ``/proc``)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    # utime, stime, cutime, cstime: fields 14-17 of stat(5), 12-15 after the name.
+    return sum(int(v) for v in fields[11:15]) / ticks
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU time of ``pid`` and its live child processes (the workers of ``podium run``)."""
+    total = cpu_seconds(pid)
+    for child_dir in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (child_dir / "stat").read_text()
+        except OSError:
+            continue
+        if stat.rsplit(")", 1)[1].split()[1] == str(pid):
+            total += cpu_seconds(int(child_dir.name))
+    return total
+
+
 def bench_one(label: str, database_url: str, ab: str, quota: int, requests: int,
-              concurrency: int) -> dict[str, object]:
+              concurrency: int, workers: int = 1) -> dict[str, object]:
     """Seed, serve, rush, count; returns the figures."""
     with tempfile.TemporaryDirectory(prefix="podium-bench-tickets-") as tmp:
         env = {key: value for key, value in os.environ.items() if not key.startswith("PODIUM_")}
@@ -222,7 +246,8 @@ def bench_one(label: str, database_url: str, ab: str, quota: int, requests: int,
         log_path = Path(tmp) / "server.log"
         log = open(log_path, "w")
         server = subprocess.Popen(
-            podium_command() + ["run", "--no-migrate", "--port", str(port)],
+            podium_command() + ["run", "--no-migrate", "--port", str(port),
+                                "--workers", str(workers)],
             env={**env, "PODIUM_ACCESS_LOG": "0"}, stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + START_TIMEOUT
@@ -243,6 +268,7 @@ def bench_one(label: str, database_url: str, ab: str, quota: int, requests: int,
                 "payment_method": "free"}))
             print(f"[{label}] {requests} orders, {concurrency} in flight, for {quota} tickets ...",
                   flush=True)
+            cpu_before = tree_cpu(server.pid)
             done = subprocess.run(
                 [ab, "-q", "-l", "-k", "-p", str(body), "-T", "application/json",
                  "-H", f"Authorization: Bearer {seeded['token']}", "-n", str(requests),
@@ -250,6 +276,7 @@ def bench_one(label: str, database_url: str, ab: str, quota: int, requests: int,
                 capture_output=True, text=True, timeout=900)
             if done.returncode != 0:
                 raise SystemExit(f"ab failed:\n{done.stdout}\n{done.stderr}")
+            server_cpu = tree_cpu(server.pid) - cpu_before
             figures = parse_ab(done.stdout)
             listed = httpx.get(f"{url}/api/v1/events/{seeded['event_id']}/ticket-types",
                                timeout=30).json()["items"][0]
@@ -269,6 +296,7 @@ def bench_one(label: str, database_url: str, ab: str, quota: int, requests: int,
         "rps": figures["rps"], "seconds": figures["seconds"], "p50": figures["p50"],
         "p95": figures["p95"], "p99": figures["p99"], "api_sold": listed["sold"] + listed["held"],
         "places": places, "tickets": counted["tickets"], "oversold": max(0, places - quota),
+        "cpu_ms": server_cpu * 1000 / figures["complete"] if figures["complete"] else 0.0,
     }
 
 
@@ -280,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--pg-url", default=PG_URL)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="server worker processes for PostgreSQL (SQLite runs one)")
     parser.add_argument("--seed", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--count", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -298,16 +328,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.database in ("sqlite", "both"):
             runs.append(("SQLite", f"sqlite:///{tmp}/bench.sqlite3"))
         for label, url in runs:
-            results.append(bench_one(label, url, ab, args.quota, args.requests, args.concurrency))
+            workers = args.workers if label == "PostgreSQL" else 1
+            results.append(bench_one(f"{label}" + (f" ×{workers}" if workers > 1 else ""), url, ab,
+                                     args.quota, args.requests, args.concurrency, workers))
     print()
     print(f"{'database':<11} {'orders/s':>9} {'req/s':>7} {'orders':>7} {'sold out':>9} "
-          f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'oversold':>9}")
+          f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'CPU ms/req':>10} {'oversold':>9}")
     for r in results:
         print(f"{r['label']:<11} {r['orders_per_s']:>9.0f} {r['rps']:>7.0f} {r['orders']:>7} "
               f"{r['refused']:>9} {r['p50']:>7.0f} {r['p95']:>7.0f} {r['p99']:>7.0f} "
-              f"{r['oversold']:>9}")
-    print("\nab from this machine, 1 uvicorn worker (podium run), loopback; orders/s counts "
-          "201 answers only. Oversold: places held or sold beyond the quota, read from the "
+              f"{r['cpu_ms']:>10.1f} {r['oversold']:>9}")
+    print("\nab from this machine, podium run (1 worker unless ×N), loopback; orders/s counts "
+          "201 answers only; CPU ms/req is the server's (workers included) over ab's requests. Oversold: places held or sold beyond the quota, read from the "
           "database (the API agreed: " + ", ".join(f"{r['label']} {r['api_sold']} sold+held"
                                                    for r in results) + ").")
     return 0

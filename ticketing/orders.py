@@ -40,6 +40,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from piccolo.columns.combination import Combinable
+
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic, for_update
 from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PodiumError
@@ -52,7 +54,8 @@ from podium.ticketing.contracts import PAYMENT_METHODS, OrderSummary, PaymentMet
 from podium.ticketing.tables import Order, OrderLine, Ticket, TicketType, WaitingListEntry
 from podium.ticketing.tickets import utc_now
 from podium.ticketing.types import (
-    get_settings,
+    SETTINGS_DEFAULTS,
+    event_gate,
     hold_until,
     load_ledger,
     lock_quotas,
@@ -132,7 +135,7 @@ def check_lines(lines: Any) -> dict[int, int]:
         if not isinstance(line, dict):
             raise InvalidInput("each line is {ticket_type_id, quantity}", field="lines")
         type_id = line.get("ticket_type_id")
-        if not is_id(type_id):
+        if not isinstance(type_id, int) or not is_id(type_id):
             raise InvalidInput("ticket_type_id must be a ticket type's id", field="lines")
         quantity = whole_number(line.get("quantity", 1), "quantity", 1, 1000)
         request[type_id] = request.get(type_id, 0) + quantity
@@ -148,28 +151,18 @@ def _is_staff(user: CurrentUser | None) -> bool:
 # --------------------------------------------------------------------------------------
 
 
-async def order_dict(row: dict[str, Any], *, with_secrets: bool = True) -> dict[str, Any]:
-    """An order with its lines, tickets (secrets for the buyer) and whether it is a
-    waiting-list offer."""
-    lines = await OrderLine.select(
-        OrderLine.ticket_type, OrderLine.quantity, OrderLine.unit_price_cents,
-        OrderLine.ticket_type.name.as_alias("name"),
-    ).where(OrderLine.order == row["id"]).order_by(OrderLine.id)
-    ticket_rows = await Ticket.select(
-        Ticket.code, Ticket.secret, Ticket.ticket_type, Ticket.status, Ticket.serial,
-        Ticket.holder,
-    ).where(Ticket.order == row["id"]).order_by(Ticket.id)
-    offer = await WaitingListEntry.select(WaitingListEntry.id).where(
-        WaitingListEntry.order == row["id"]).first()
-    event = await _event_title(row["event"])
+def compose(row: dict[str, Any], *, lines: list[dict[str, Any]], tickets_: list[dict[str, Any]],
+            title: str, offer: bool, with_secrets: bool = True) -> dict[str, Any]:
+    """An order as services hand it out, from its row, its lines (``ticket_type``,
+    ``name``, ``quantity``, ``unit_price_cents``) and its tickets (rows)."""
     return {
         "id": row["id"], "reference": row["code"], "event_id": row["event"],
-        "event_title": event, "user_id": row["user"], "status": row["status"],
+        "event_title": title, "user_id": row["user"], "status": row["status"],
         "total_cents": row["total_cents"], "currency": row["currency"],
         "payment_method": row["payment_method"], "payment_reference": row["payment_reference"],
         "created_at": row["created_at"], "expires_at": row["expires_at"],
         "paid_at": row["paid_at"], "closed_at": row["closed_at"],
-        "waiting_list_offer": offer is not None,
+        "waiting_list_offer": offer,
         "lines": [{"ticket_type_id": line["ticket_type"], "name": line["name"],
                    "quantity": line["quantity"], "unit_price_cents": line["unit_price_cents"]}
                   for line in lines],
@@ -178,8 +171,24 @@ async def order_dict(row: dict[str, Any], *, with_secrets: bool = True) -> dict[
                      # the QR's secret belongs to the ticket's holder (it may have moved on)
                      "secret": t["secret"] if with_secrets and t["status"] == "valid"
                      and t["holder"] == row["user"] else None}
-                    for t in ticket_rows],
+                    for t in tickets_],
     }
+
+
+async def order_dict(row: dict[str, Any], *, with_secrets: bool = True) -> dict[str, Any]:
+    """An order with its lines, tickets (secrets for the buyer) and whether it is a
+    waiting-list offer, read from the database."""
+    lines = await OrderLine.select(
+        OrderLine.ticket_type, OrderLine.quantity, OrderLine.unit_price_cents,
+        OrderLine.ticket_type.name.as_alias("name"),
+    ).where(OrderLine.order == row["id"]).order_by(OrderLine.id)
+    ticket_rows = await Ticket.select(
+        Ticket.code, Ticket.secret, Ticket.ticket_type, Ticket.status, Ticket.serial,
+        Ticket.holder,
+    ).where(Ticket.order == row["id"]).order_by(Ticket.id)
+    offer = await WaitingListEntry.exists().where(WaitingListEntry.order == row["id"])
+    return compose(row, lines=lines, tickets_=ticket_rows, title=await _event_title(row["event"]),
+                   offer=bool(offer), with_secrets=with_secrets)
 
 
 async def _event_title(event_id: int) -> str:
@@ -226,7 +235,7 @@ async def event_orders(event_id: int, *, limit: int = DEFAULT_LIMIT, offset: int
                        status: str | None = None) -> tuple[list[dict[str, Any]], int]:
     """An event's orders, newest first (organisers' dashboard), and how many there are."""
     check_page(limit, offset)
-    where = Order.event == event_id
+    where: Combinable = Order.event == event_id
     if status:
         where &= Order.status == status
     rows = await Order.select().where(where).order_by(Order.id, ascending=False
@@ -238,6 +247,15 @@ async def event_orders(event_id: int, *, limit: int = DEFAULT_LIMIT, offset: int
 # --------------------------------------------------------------------------------------
 # Checkout
 # --------------------------------------------------------------------------------------
+
+
+#: What checkout reads before its locks, in one round trip: the event's hold time (``NULL``
+#: until its organiser sets one) and whether holds of the event have run out.
+BEFORE_CHECKOUT_SQL = """
+SELECT (SELECT s.hold_minutes FROM podium_ticket_settings s WHERE s.event = {}) AS hold_minutes,
+  EXISTS (SELECT 1 FROM podium_order o WHERE o.event = {} AND o.status = 'pending'
+          AND o.expires_at <= {}) AS expired
+"""
 
 
 def _unsafe() -> bool:
@@ -267,35 +285,39 @@ async def checkout(host: PluginHost, enabled: Iterable[str], user: CurrentUser, 
         earlier = await Order.select().where(Order.code == reference).first()
         if earlier is not None:
             return await _replay(earlier, request)
-    first = await TicketType.select(TicketType.event).where(
-        TicketType.id.is_in(list(request))).first()
-    if first is None:
+    # Read before the locks (they do not decide availability): the types, the event they
+    # belong to, its rules. What is left is counted under the locks.
+    rows = await TicketType.select().where(TicketType.id.is_in(list(request)))
+    if not rows:
         raise InvalidInput(f"there is no ticket type {next(iter(request))}", field="lines")
-    event_id = first["event"]
+    types = {r["id"]: r for r in rows}
+    event_id = rows[0]["event"]
     now = utc_now()
-    if await Order.exists().where((Order.event == event_id) & (Order.status == "pending")
-                                  & (Order.expires_at <= now)):
+    [before] = await Order.raw(BEFORE_CHECKOUT_SQL, event_id, event_id, now)
+    hold_minutes = before["hold_minutes"] or SETTINGS_DEFAULTS["hold_minutes"]
+    if before["expired"]:
         # Lazily, in a transaction of its own (kept even if this checkout is refused):
         # expired holds become offers to the people waiting.
         await expire_holds(now, event_id)
     if _unsafe():
-        order = await _unsafe_hold(event_id, request, method, user, reference, now)
+        order = await _unsafe_hold(event_id, request, types, method, user, reference, now,
+                                   hold_minutes)
     else:
-        async with atomic():
+        async with event_gate(event_id), atomic():
             event = await locked_event(event_id)
             quotas = await lock_quotas(event_id)
             if idempotency_key is not None:  # a concurrent retry may have won the lock
                 earlier = await Order.select().where(Order.code == reference).first()
                 if earlier is not None:
                     return await _replay(earlier, request)
-            types = await _checked_types(event, request, now)
+            _check_types(event, types, request, now)
             total, currency = _total(types, request, method)
             # Expired holds no longer count; free places wanted by the waiting list are
             # not for sale (the ledger subtracts the people waiting).
             ledger, _ = await load_ledger(event_id, event["capacity"], now, quotas=quotas)
             _refuse_shortfalls(ledger.take(request), types, ledger)
             order = await _insert_order(event, user, request, types, total, currency, method,
-                                        reference, now)
+                                        reference, now, hold_minutes)
             await record_availability(event_id, event["venue"], ledger)
     return await begin_payment(method, order, return_url)
 
@@ -313,14 +335,12 @@ async def _replay(order: dict[str, Any], request: dict[int, int]) -> dict[str, A
     return out
 
 
-async def _checked_types(event: dict[str, Any], request: dict[int, int], now: datetime
-                         ) -> dict[int, dict[str, Any]]:
+def _check_types(event: dict[str, Any], types: dict[int, dict[str, Any]],
+                 request: dict[int, int], now: datetime) -> None:
     if event["status"] != "scheduled":
         raise Conflict("this event is cancelled; it sells no tickets", code="event_cancelled")
     if event["ends_at"] <= now:
         raise Conflict("this event is over", code="event_over")
-    rows = await TicketType.select().where(TicketType.id.is_in(list(request)))
-    types = {r["id"]: r for r in rows}
     for type_id, quantity in request.items():
         row = types.get(type_id)
         if row is None:
@@ -334,7 +354,6 @@ async def _checked_types(event: dict[str, Any], request: dict[int, int], now: da
         if quantity > row["max_per_order"]:
             raise InvalidInput(f"{row['name']}: at most {row['max_per_order']} per order",
                                field="lines", code="too_many", ticket_type_id=type_id)
-    return types
 
 
 def _total(types: dict[int, dict[str, Any]], request: dict[int, int],
@@ -363,34 +382,39 @@ def _refuse_shortfalls(short: list[Any], types: dict[int, dict[str, Any]], ledge
 
 async def _insert_order(event: dict[str, Any], user: CurrentUser, request: dict[int, int],
                         types: dict[int, dict[str, Any]], total: int, currency: str,
-                        method: PaymentMethod, reference: str, now: datetime) -> dict[str, Any]:
-    minutes = (await get_settings(event["id"]))["hold_minutes"]
+                        method: PaymentMethod, reference: str, now: datetime,
+                        hold_minutes: int) -> dict[str, Any]:
+    """Insert a pending order and its lines; returns it as :func:`compose` gives it (with
+    ``venue``)."""
     order = Order(code=reference, event=event["id"], user=user.id, status="pending",
                   total_cents=total, currency=currency, payment_method=method.name,
-                  created_at=now, expires_at=hold_until(now, minutes))
+                  created_at=now, expires_at=hold_until(now, hold_minutes))
     await order.save()
+    lines = [{"ticket_type": t, "name": types[t]["name"], "quantity": q,
+              "unit_price_cents": types[t]["price_cents"]} for t, q in request.items()]
     await OrderLine.insert(*[
-        OrderLine(order=order.id, ticket_type=t, quantity=q,
-                  unit_price_cents=types[t]["price_cents"]) for t, q in request.items()])
-    out = order.to_dict()
+        OrderLine(order=order.id, ticket_type=line["ticket_type"], quantity=line["quantity"],
+                  unit_price_cents=line["unit_price_cents"]) for line in lines])
+    out = compose(order.to_dict(), lines=lines, tickets_=[], title=event["title"], offer=False)
     out["venue"] = event["venue"]
     return out
 
 
-async def _unsafe_hold(event_id: int, request: dict[int, int], method: PaymentMethod,
-                       user: CurrentUser, reference: str, now: datetime) -> dict[str, Any]:
+async def _unsafe_hold(event_id: int, request: dict[int, int], types: dict[int, dict[str, Any]],
+                       method: PaymentMethod, user: CurrentUser, reference: str, now: datetime,
+                       hold_minutes: int) -> dict[str, Any]:
     """The negative control (:data:`UNSAFE_ENV`): check, wait, write, no lock."""
     from podium.ticketing.types import event_row
 
     event = await event_row(event_id)
-    types = await _checked_types(event, request, now)
+    _check_types(event, types, request, now)
     total, currency = _total(types, request, method)
     ledger, _ = await load_ledger(event_id, event["capacity"], now)
     _refuse_shortfalls(ledger.take(request), types, ledger)
     await asyncio.sleep(UNSAFE_GAP_S)
     async with atomic():
         return await _insert_order(event, user, request, types, total, currency, method,
-                                   reference, now)
+                                   reference, now, hold_minutes)
 
 
 def _payment_status(order_status: str) -> str:
@@ -399,10 +423,11 @@ def _payment_status(order_status: str) -> str:
 
 async def begin_payment(method: PaymentMethod, order: dict[str, Any], return_url: str = ""
                         ) -> dict[str, Any]:
-    """Ask ``method`` to pay a held order (outside any transaction) and apply its answer:
-    mark it paid, keep it pending with the processor's reference, or cancel it."""
+    """Ask ``method`` to pay a held order (``order`` as :func:`compose` gives it), outside
+    any transaction, and apply its answer: mark it paid, keep it pending with the
+    processor's reference, or cancel it."""
     summary = OrderSummary(order_id=order["id"], total_cents=order["total_cents"],
-                           currency=order["currency"], venue_event_id=order["event"],
+                           currency=order["currency"], venue_event_id=order["event_id"],
                            return_url=return_url)
     try:
         step = await method.begin(summary)
@@ -411,15 +436,15 @@ async def begin_payment(method: PaymentMethod, order: dict[str, Any], return_url
         step = PaymentStep(status="failed", message=f"{method.label} is unavailable ({type(exc).__name__})")
     if step.status == "paid":
         paid = await mark_paid(order["id"], None, reference=step.reference,
-                               method_name=method.name)
+                               method_name=method.name, held=order)
     elif step.status == "pending":
         await Order.update({Order.payment_reference: step.reference[:200],
                             Order.payment_method: method.name}).where(Order.id == order["id"])
-        paid = await order_dict(await _order_row(order["id"]))
+        paid = {**order, "payment_reference": step.reference[:200], "payment_method": method.name}
     else:
         await _close(order["id"], "cancelled", None, reason_revoke="cancelled")
         raise PaymentFailed(step.message or f"{method.label} refused the payment; the order "
-                            "is cancelled", order_id=order["id"], reference=order["code"])
+                            "is cancelled", order_id=order["id"], reference=order["reference"])
     paid["payment"] = {"status": step.status, "method": method.name, "label": method.label,
                        "reference": step.reference, "redirect_url": step.redirect_url,
                        "message": step.message}
@@ -442,7 +467,7 @@ async def pay(host: PluginHost, enabled: Iterable[str], order_id: int, user: Cur
     if not method.accepts(row["total_cents"], row["currency"]):
         raise InvalidInput(f"{method.label} cannot pay this order", field="payment_method",
                            code="method_refused")
-    return await begin_payment(method, row, return_url)
+    return await begin_payment(method, await order_dict(row), return_url)
 
 
 # --------------------------------------------------------------------------------------
@@ -451,34 +476,56 @@ async def pay(host: PluginHost, enabled: Iterable[str], order_id: int, user: Cur
 
 
 async def mark_paid(order_id: int, staff: CurrentUser | None, *, reference: str = "",
-                    method_name: str | None = None) -> dict[str, Any]:
-    """Mark an order paid and issue its tickets, in one transaction (under the event's
-    lock). Staff do this at the box office (``staff`` given); a payment method's ``paid``
-    answer does it at checkout. Paying an order twice is a no-op. An order whose hold ran
-    out is accepted only if its places are still free.
+                    method_name: str | None = None, held: dict[str, Any] | None = None
+                    ) -> dict[str, Any]:
+    """Mark an order paid and issue its tickets, in one transaction. Staff do this at the
+    box office (``staff`` given); a payment method's ``paid`` answer does it at checkout.
+    Paying an order twice is a no-op.
 
+    An order still holding its places needs only its own row locked (its places already
+    count). One whose hold ran out is accepted only if its places are still free: that
+    takes the event's and the quotas' locks and re-counts, as a checkout does.
+
+    :param held: the order as checkout just made it (:func:`compose` plus ``venue``): a
+        fresh order, no waiting-list offer, nothing to read first.
     :raises Conflict: ``order_closed`` (cancelled, refunded), ``hold_expired`` (the places
         went to someone else).
     """
+    if held is not None:
+        row: dict[str, Any] | None = {
+            "user": held["user_id"], "status": "pending", "expires_at": held["expires_at"],
+            "event": held["event_id"], "venue": held["venue"], "title": held["event_title"]}
+    else:
+        row = await Order.select(*Order.all_columns(), Order.event.venue.as_alias("venue"),
+                                 Order.event.title.as_alias("title")).where(
+            Order.id == order_id).first()
+    if row is None:
+        raise NotFound(f"there is no order {order_id}")
+    secrets_shown = staff is None or staff.id == row["user"]
     now = utc_now()
-    row = await _order_row(order_id)
+    holding = row["status"] == "pending" and row["expires_at"] is not None and row["expires_at"] > now
     async with atomic():
-        event = await locked_event(row["event"])
-        quotas = await lock_quotas(row["event"])
+        if not holding:  # the event's lock first, as every writer takes them
+            event = await locked_event(row["event"])
+            quotas = await lock_quotas(row["event"])
         order = await for_update(Order.select().where(Order.id == order_id)).first()
         assert order is not None
         if order["status"] == "paid":
-            return await order_dict(order, with_secrets=staff is None or staff.id == order["user"])
+            return await order_dict(order, with_secrets=secrets_shown)
         if order["status"] not in ("pending", "expired"):
             raise Conflict(f"this order is {order['status']}; it cannot be paid",
                            code="order_closed")
-        lines = await OrderLine.select().where(OrderLine.order == order_id)
+        lines = await OrderLine.select(
+            OrderLine.ticket_type, OrderLine.quantity, OrderLine.unit_price_cents,
+            OrderLine.ticket_type.name.as_alias("name")).where(OrderLine.order == order_id)
         request = {line["ticket_type"]: line["quantity"] for line in lines}
-        if order["status"] == "expired" or (order["expires_at"] and order["expires_at"] <= now):
+        still_holding = order["status"] == "pending" and order["expires_at"] > now
+        if holding and not still_holding:  # pragma: no cover - expired between two reads
+            raise Conflict("this order's hold just expired; try again", code="hold_expired")
+        if not still_holding:
             # Its hold no longer counts: take the places again if they are still free.
             ledger, _ = await load_ledger(row["event"], event["capacity"], now, quotas=quotas)
-            short = ledger.take(request)
-            if short:
+            if ledger.take(request):
                 raise Conflict("this order's hold expired and its places went to others",
                                code="hold_expired")
         changes: dict[Any, Any] = {Order.status: "paid", Order.paid_at: now}
@@ -490,20 +537,22 @@ async def mark_paid(order_id: int, staff: CurrentUser | None, *, reference: str 
             changes[Order.payment_method] = "at_venue"
         await Order.update(changes).where(Order.id == order_id)
         issued = await tickets.issue(
-            event_id=row["event"], venue_id=event["venue"], order_id=order_id,
+            event_id=row["event"], venue_id=row["venue"], order_id=order_id,
             order_code=order["code"], holder_id=order["user"],
             lines=[(line["ticket_type"], line["quantity"], line["unit_price_cents"],
                     order["currency"]) for line in lines])
-        await record(OrdersPaid(venue_id=event["venue"], orders=(PaidOrder(
+        await record(OrdersPaid(venue_id=row["venue"], orders=(PaidOrder(
             order_ref=order["code"], venue_event_id=row["event"],
             total_cents=order["total_cents"], currency=order["currency"],
-            payment_method=changes.get(Order.payment_method, order["payment_method"]),
+            payment_method=str(changes.get(Order.payment_method, order["payment_method"])),
             ticket_ids=tuple(t["code"] for t in issued)),)))
-        await WaitingListEntry.update({WaitingListEntry.status: "accepted"}).where(
+        offer = [] if held is not None else await WaitingListEntry.update(
+            {WaitingListEntry.status: "accepted"}).where(
             (WaitingListEntry.order == order_id) & WaitingListEntry.status.is_in(
-                ["offered", "expired"]))
-    return await order_dict(await _order_row(order_id),
-                            with_secrets=staff is None or staff.id == row["user"])
+                ["offered", "expired"])).returning(WaitingListEntry.id)
+    paid_row = {**order, **{column._meta.name: value for column, value in changes.items()}}
+    return compose(paid_row, lines=lines, tickets_=issued, title=row["title"],
+                   offer=bool(offer), with_secrets=secrets_shown)
 
 
 async def _close(order_id: int, status: str, user: CurrentUser | None, *,

@@ -18,7 +18,11 @@ Rules kept here:
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
+import weakref
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -212,53 +216,51 @@ async def type_quota_map(type_ids: list[int]) -> dict[int, tuple[int, ...]]:
     return {t: tuple(qs) for t, qs in out.items()}
 
 
-async def places_by_type(event_id: int, now: datetime) -> dict[int, dict[str, int]]:
-    """``{type_id: {"sold": n, "held": n}}``: places in paid orders and in pending orders
-    whose hold has not expired (``now``)."""
-    rows = await OrderLine.select(
-        OrderLine.ticket_type, OrderLine.order.status.as_alias("status"),
-        Sum(OrderLine.quantity).as_alias("places"),
-    ).where(
-        (OrderLine.order.event == event_id)
-        & ((OrderLine.order.status == "paid")
-           | ((OrderLine.order.status == "pending") & (OrderLine.order.expires_at > now)))
-    ).group_by(OrderLine.ticket_type, OrderLine.order.status)
-    out: dict[int, dict[str, int]] = {}
-    for row in rows:
-        slot = out.setdefault(row["ticket_type"], {"sold": 0, "held": 0})
-        slot["sold" if row["status"] == "paid" else "held"] += int(row["places"] or 0)
-    return out
-
-
-async def waiting_by_type(type_ids: list[int]) -> dict[int, int]:
-    """People still waiting (no offer yet) per type."""
-    if not type_ids:
-        return {}
-    rows = await WaitingListEntry.select(WaitingListEntry.ticket_type).where(
-        WaitingListEntry.ticket_type.is_in(type_ids) & (WaitingListEntry.status == "waiting"))
-    out: dict[int, int] = {}
-    for row in rows:
-        out[row["ticket_type"]] = out.get(row["ticket_type"], 0) + 1
-    return out
+#: One round trip for everything availability needs (run under the checkout's locks): per
+#: (type, quota) link of the event, the type's places sold (paid orders) and held (pending
+#: orders whose hold has not expired), and the people waiting for it.
+LEDGER_SQL = """
+SELECT tq.ticket_type AS ticket_type, tq.quota AS quota,
+  (SELECT COALESCE(SUM(ol.quantity), 0) FROM podium_order_line ol
+     JOIN podium_order o ON o.id = ol."order"
+    WHERE ol.ticket_type = tq.ticket_type AND o.status = 'paid') AS sold,
+  (SELECT COALESCE(SUM(ol.quantity), 0) FROM podium_order_line ol
+     JOIN podium_order o ON o.id = ol."order"
+    WHERE ol.ticket_type = tq.ticket_type AND o.status = 'pending' AND o.expires_at > {})
+    AS held,
+  (SELECT COUNT(*) FROM podium_ticket_waiting w
+    WHERE w.ticket_type = tq.ticket_type AND w.status = 'waiting') AS waiting
+FROM podium_ticket_type_quota tq
+JOIN podium_ticket_type t ON t.id = tq.ticket_type
+WHERE t.event = {}
+ORDER BY tq.ticket_type, tq.quota
+"""
 
 
 async def load_ledger(event_id: int, capacity: int | None, now: datetime, *,
                       quotas: list[dict[str, Any]] | None = None,
                       ) -> tuple[Ledger, dict[int, dict[str, int]]]:
-    """The places left per quota of an event at ``now``, and the places per type (what
-    :func:`places_by_type` gives). Pass ``quotas`` already read (under a lock)."""
+    """The places left per quota of an event at ``now``, and the places ``sold`` and
+    ``held`` per type. Pass ``quotas`` already read (under a lock). Expired holds do not
+    count: no sweep is needed for availability to be right."""
     if quotas is None:
         quotas = await Quota.select(Quota.id, Quota.size).where(Quota.event == event_id)
-    types = await TicketType.select(TicketType.id).where(TicketType.event == event_id)
-    type_ids = [t["id"] for t in types]
-    type_quotas = await type_quota_map(type_ids)
-    places = await places_by_type(event_id, now)
+    rows = await TicketType.raw(LEDGER_SQL, now, event_id)
+    type_quotas: dict[int, list[int]] = {}
+    places: dict[int, dict[str, int]] = {}
+    waiting: dict[int, int] = {}
+    for row in rows:
+        type_id = int(row["ticket_type"])
+        type_quotas.setdefault(type_id, []).append(int(row["quota"]))
+        places[type_id] = {"sold": int(row["sold"]), "held": int(row["held"])}
+        if row["waiting"]:
+            waiting[type_id] = int(row["waiting"])
     used: dict[int, int] = {}
-    for type_id, counts in places.items():
-        for quota_id in type_quotas.get(type_id, ()):
-            used[quota_id] = used.get(quota_id, 0) + counts["sold"] + counts["held"]
+    for type_id, quota_ids in type_quotas.items():
+        for quota_id in quota_ids:
+            used[quota_id] = used.get(quota_id, 0) + places[type_id]["sold"] + places[type_id]["held"]
     sizes = {q["id"]: capacity if q["size"] is None else q["size"] for q in quotas}
-    return Ledger.of(sizes, used, type_quotas, await waiting_by_type(type_ids)), places
+    return Ledger.of(sizes, used, type_quotas, waiting), places
 
 
 def _type_dict(row: dict[str, Any], quota_ids: tuple[int, ...]) -> dict[str, Any]:
@@ -342,6 +344,24 @@ async def list_quotas(event_id: int, now: datetime | None = None) -> list[dict[s
 # --------------------------------------------------------------------------------------
 # Writing
 # --------------------------------------------------------------------------------------
+
+
+_GATES: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+@contextlib.asynccontextmanager
+async def event_gate(event_id: int) -> AsyncIterator[None]:
+    """A queue, in this process, in front of the event's row lock: buyers of one event wait
+    here, not in the database holding a pooled connection each (with 200 buyers at once
+    those waiters would take every connection and starve the requests that could finish).
+    Correctness still comes from the database's lock (:func:`locked_event`): other
+    processes queue there."""
+    key = (id(asyncio.get_running_loop()), event_id)
+    gate = _GATES.get(key)
+    if gate is None:
+        gate = _GATES[key] = asyncio.Lock()
+    async with gate:
+        yield
 
 
 async def locked_event(event_id: int) -> dict[str, Any]:

@@ -19,6 +19,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from piccolo.columns.combination import Combinable
+
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic
 from podium.core.errors import Conflict, NotFound
@@ -110,14 +112,14 @@ async def my_entries(user_id: int, *, limit: int = DEFAULT_LIMIT, offset: int = 
     """A person's places in waiting lines (newest first), with the type's name and the
     event, and how many there are."""
     check_page(limit, offset)
-    where = WaitingListEntry.user == user_id
+    where: Combinable = WaitingListEntry.user == user_id
     if active_only:
         where &= WaitingListEntry.status.is_in(list(ACTIVE))
     query = WaitingListEntry.select(
         *WaitingListEntry.all_columns(),
         WaitingListEntry.ticket_type.name.as_alias("type_name"),
         WaitingListEntry.ticket_type.event.as_alias("event_id"),
-        WaitingListEntry.ticket_type.event.title.as_alias("event_title"),
+        WaitingListEntry.ticket_type._.event._.title.as_alias("event_title"),
     ).where(where)
     rows = await query.order_by(WaitingListEntry.id, ascending=False).limit(limit).offset(offset)
     out = []
