@@ -135,3 +135,22 @@ def test_live_messages_carry_places_left_and_ping_the_dashboard():
     paid = OrdersPaid(orders=(PaidOrder("R", 9, 100, "EUR", "free"),))
     assert [(m.topics, m.event) for m in box_office_live_messages(paid, None)] == [
         (("sales-9",), "sales-changed")]
+
+
+async def test_an_event_without_tickets_shows_no_shop_but_organisers_may_start_one(
+        podium_client, podium_users):
+    from podium.tests.ticketing.support import ticketed_event
+
+    event = await ticketed_event(20)
+    await podium_users("org", "organiser")
+    await podium_users("fan", "fan")
+    await _login(podium_client, "fan")
+    fragment = await podium_client.get(f"/events/{event['id']}/shop", headers={"HX-Request": "true"})
+    assert fragment.status_code == 200 and "ticket-shop" not in fragment.text
+    assert "hx-swap-oob" not in fragment.text  # free bookings stay
+    await _login(podium_client, "org")
+    fragment = await podium_client.get(f"/events/{event['id']}/shop", headers={"HX-Request": "true"})
+    assert f'href="/events/{event["id"]}/tickets/manage"' in fragment.text
+    junk = await podium_client.form_post(f"/events/{event['id']}/shop",
+                                         {"qty-99999999999999999999": "1"})
+    assert junk.status_code == 422

@@ -136,6 +136,7 @@ async def shop_buy(request: Request[Any, Any, Any], event_id: Id) -> Any:
     form = await request.form()
     try:
         lines = _lines(form)
+        orders.check_lines(lines)  # ids and quantities within bounds before any query
         order = await orders.checkout(
             request.app.state.plugin_host, await enabled_here(request), request.user,
             lines, await _method_for(lines, str(form.get("payment_method") or "")),
