@@ -37,6 +37,14 @@ def podium_piccolo_apps() -> list[str]:
 
 
 @hookimpl
+def podium_cli_commands() -> list[Any]:
+    """``podium tickets forget-holders EVENT_ID`` (erasure)."""
+    from podium.ticketing.cli import tickets_group
+
+    return [tickets_group]
+
+
+@hookimpl
 def podium_payment_methods(registry: Registry[PaymentMethod]) -> None:
     """``free`` (a total of 0) and ``at_venue`` (staff mark the order paid)."""
     for method in BUILTIN_METHODS:
