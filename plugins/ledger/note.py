@@ -157,7 +157,7 @@ def parse_verifier_key(text: str) -> Verifier:
     parts = text.strip().split("+", 2)  # base64 key data may contain "+"
     if len(parts) != 3:
         raise NoteError("a verifier key is <name>+<key ID>+<key data>")
-    name, kid, public = _parse_key_parts(*parts, what="verifier key")
+    name, kid, public = _parse_key_parts(parts[0], parts[1], parts[2], "verifier key")
     verifier = Verifier.of(name, public)
     if verifier.key_id != kid:
         raise NoteError("verifier key: the key ID does not match the name and key")
@@ -172,7 +172,7 @@ def parse_signer_key(text: str) -> Signer:
     parts = text.strip().split("+", 4)
     if len(parts) != 5 or parts[0] != "PRIVATE" or parts[1] != "KEY":
         raise NoteError("a signer key is PRIVATE+KEY+<name>+<key ID>+<key data>")
-    name, kid, seed = _parse_key_parts(*parts[2:], what="signer key")
+    name, kid, seed = _parse_key_parts(parts[2], parts[3], parts[4], "signer key")
     signer = Signer(name, seed)
     if key_id(name, signer.public_key) != kid:
         raise NoteError("signer key: the key ID does not match the name and key")
