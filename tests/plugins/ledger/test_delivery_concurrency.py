@@ -99,7 +99,8 @@ async def test_concurrent_appends_in_one_process_are_serialised(podium_db):
 SCRIPT = textwrap.dedent("""
     import asyncio, sys
     from podium.core.database import close_pool, open_pool
-        from podium.plugins.ledger import service
+    from podium.core.events import IssuedTicket, TicketsIssued
+    from podium.plugins.ledger import service
 
     async def main(tag, count):
         await open_pool()
