@@ -8,8 +8,9 @@ after every batch and at milestones, and serves the log through the C2SP tlog-ti
 under ``/ledger/``, a proof API, an explorer page, a ticket-history fragment
 (``ticket_history`` page slot) and ``podium ledger verify|status``. See ``docs/ledger.md``.
 
-Scope ``global``: a log with an off switch could be given holes, which is what it exists
-to rule out, so it hears of every ticket event of every venue.
+Scope ``venue``, on by default: Podium keeps the ``global`` scope for its domains (the
+venue, tournaments). Switching the ledger off for a venue leaves a hole in that venue's
+history that no checkpoint covers, so ``docs/ledger.md`` asks admins not to.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ PODIUM_PLUGIN = PluginMeta(
         "Tamper-evident ticket ledger: an RFC 6962 Merkle log of every ticket event, "
         "signed C2SP checkpoints, the tlog-tiles API, proofs and in-browser verification."
     ),
-    scope="global",
+    scope="venue",
     podium_requires=">=0.1",
+    default_enabled=True,
 )
 
 HERE = Path(__file__).parent

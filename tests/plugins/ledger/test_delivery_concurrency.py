@@ -67,7 +67,7 @@ async def test_events_recorded_through_the_outbox_are_appended_once(podium_db):
     # The hooks themselves, called directly twice with the same event (a retry).
     again = issued("tk_9")
     for _ in range(2):
-        await host.acall_for(host.always_enabled(), "podium_tickets_issued", event=again)
+        await host.acall_for({"ledger"}, "podium_tickets_issued", event=again)
     assert await assert_log_is_sound() == size + 1
 
 
