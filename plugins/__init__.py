@@ -5,6 +5,7 @@
 """
 
 BUILTIN: list[str] = [
-    "podium.core.venue.plugin", "podium.tournaments.plugin", "podium.plugins.cycling",
+    "podium.core.venue.plugin", "podium.tournaments.plugin",
+    "podium.ticketing.plugin", "podium.plugins.cycling",
     "podium.plugins.esport", "podium.plugins.ledger",
 ]

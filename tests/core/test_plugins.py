@@ -26,7 +26,7 @@ from podium.core.events import (
 )
 from podium.core.testing import make_plugin, plugin_host
 
-DOMAINS = {"venue", "tournaments"}  # built-in global plugins: loaded whatever `only` says
+DOMAINS = {"venue", "tournaments", "ticketing"}  # built-in global plugins: loaded whatever `only` says
 
 
 class FakeDist:

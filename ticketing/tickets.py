@@ -1,0 +1,168 @@
+"""Tickets: issuing them with signed secrets, rotating a secret, revoking tickets.
+
+These run inside the caller's transaction (an order being paid, a transfer, a refund):
+the ticket rows, the revocation list and the domain event for the ledger and the other
+plugins commit together or not at all. Ticket codes are 128 random bits (unguessable);
+the secret a QR code carries is signed (:mod:`podium.ticketing.secrets`).
+"""
+
+from __future__ import annotations
+
+import secrets as random_source
+from collections.abc import Sequence
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from podium.core.events import (
+    IssuedTicket,
+    RevocationReason,
+    TicketRevocation,
+    TicketsIssued,
+    TicketsRevoked,
+)
+from podium.core.outbox import record
+from podium.core.venue.tables import Event
+from podium.ticketing import secrets
+from podium.ticketing.keys import EventKeys, event_keys
+from podium.ticketing.tables import ResaleListing, RevokedSecret, Ticket, TicketType
+
+#: A ticket opens the gate from this long before its event starts (unless its type says).
+GATES_OPEN_BEFORE = timedelta(hours=2)
+
+TICKET_COLUMNS = (
+    Ticket.id, Ticket.code, Ticket.order, Ticket.ticket_type, Ticket.event, Ticket.holder,
+    Ticket.status, Ticket.serial, Ticket.secret, Ticket.price_cents, Ticket.currency,
+    Ticket.issued_at, Ticket.inside, Ticket.last_scan_at, Ticket.last_scan_gate,
+)
+
+
+def utc_now() -> datetime:
+    """Now, in UTC (one place, so tests can reason about it)."""
+    return datetime.now(timezone.utc)
+
+
+def new_code(prefix: str = "") -> str:
+    """An opaque, unguessable id: 128 random bits in base64url (22 characters)."""
+    return prefix + random_source.token_urlsafe(16)
+
+
+def validity(type_row: dict[str, Any], event_row: dict[str, Any]) -> tuple[datetime, datetime]:
+    """When a ticket of this type opens the gate: the type's window, else from two hours
+    before the event's start to its end."""
+    start = type_row.get("valid_from") or event_row["starts_at"] - GATES_OPEN_BEFORE
+    end = type_row.get("valid_until") or event_row["ends_at"]
+    return start, end
+
+
+async def _claims_for(ticket_type_id: int, event_id: int, code: str, serial: int) -> secrets.TicketClaims:
+    type_row = await TicketType.select().where(TicketType.id == ticket_type_id).first()
+    event_row = await Event.select(Event.starts_at, Event.ends_at).where(Event.id == event_id).first()
+    if type_row is None or event_row is None:  # pragma: no cover - foreign keys hold
+        raise LookupError("ticket type or event gone")
+    start, end = validity(type_row, event_row)
+    return secrets.TicketClaims(code, serial, ticket_type_id, event_id, start, end)
+
+
+async def issue(
+    *, event_id: int, venue_id: int | None, order_id: int | None, order_code: str,
+    holder_id: int | None, lines: Sequence[tuple[int, int, int, str]],
+) -> list[dict[str, Any]]:
+    """Issue tickets (inside the caller's transaction) and record
+    :class:`~podium.core.events.TicketsIssued`.
+
+    :param lines: ``(ticket_type_id, quantity, unit_price_cents, currency)`` per line.
+    :returns: the new tickets as :func:`ticket_dict` gives them.
+    """
+    keys = await event_keys(event_id)
+    stamp = utc_now()
+    rows: list[Ticket] = []
+    issued: list[IssuedTicket] = []
+    for type_id, quantity, price, currency in lines:
+        for _ in range(quantity):
+            code = new_code()
+            claims = await _claims_for(type_id, event_id, code, 1)
+            ticket = Ticket(
+                code=code, order=order_id, ticket_type=type_id, event=event_id,
+                holder=holder_id, status="valid", serial=1,
+                secret=secrets.sign(keys.signing_key, claims), price_cents=price,
+                currency=currency, issued_at=stamp,
+            )
+            rows.append(ticket)
+            issued.append(IssuedTicket(
+                ticket_id=code, ticket_type_id=type_id, venue_event_id=event_id,
+                holder_commitment=keys.commitment(holder_id), price_cents=price,
+                currency=currency, serial=1,
+            ))
+    if rows:
+        await Ticket.insert(*rows)
+        await record(TicketsIssued(venue_id=venue_id, tickets=tuple(issued), order_ref=order_code))
+    return [ticket_dict(t.to_dict()) for t in rows]
+
+
+async def rotate_secret(ticket: dict[str, Any], *, holder_id: int | None,
+                        keys: EventKeys | None = None) -> dict[str, Any]:
+    """Give a valid ticket a new secret (next serial) and, optionally, a new holder;
+    the old secret goes on the revocation list. Inside the caller's transaction, with the
+    ticket row locked. Returns the updated ticket. Records no event: the caller records
+    what happened (a transfer, a reissue)."""
+    keys = keys or await event_keys(ticket["event"])
+    serial = ticket["serial"] + 1
+    claims = await _claims_for(ticket["ticket_type"], ticket["event"], ticket["code"], serial)
+    secret = secrets.sign(keys.signing_key, claims)
+    await RevokedSecret.insert(RevokedSecret(
+        event=ticket["event"], ticket=ticket["id"], serial=ticket["serial"],
+        reason="reissued", revoked_at=utc_now(),
+    ))
+    await Ticket.update({Ticket.serial: serial, Ticket.secret: secret, Ticket.holder: holder_id}).where(
+        Ticket.id == ticket["id"])
+    return {**ticket, "serial": serial, "secret": secret, "holder": holder_id}
+
+
+async def reissue(ticket: dict[str, Any], *, venue_id: int | None) -> dict[str, Any]:
+    """A new QR for the same holder (a lost or leaked screenshot): rotate the secret and
+    record the revocation of the old one (``reissued``)."""
+    updated = await rotate_secret(ticket, holder_id=ticket["holder"])
+    await record(TicketsRevoked(venue_id=venue_id, revocations=(TicketRevocation(
+        ticket_id=ticket["code"], venue_event_id=ticket["event"], reason="reissued",
+        serial=ticket["serial"], new_serial=updated["serial"]),)))
+    return updated
+
+
+async def revoke(tickets: Sequence[dict[str, Any]], reason: RevocationReason, *,
+                 venue_id: int | None) -> None:
+    """Kill tickets (inside the caller's transaction): their status becomes ``reason``
+    (``cancelled``, ``refunded``, ``revoked``), their secrets go on the revocation list,
+    their resale listings are withdrawn, and :class:`~podium.core.events.TicketsRevoked`
+    is recorded."""
+    live = [t for t in tickets if t["status"] == "valid"]
+    if not live:
+        return
+    stamp = utc_now()
+    ids = [t["id"] for t in live]
+    await Ticket.update({Ticket.status: reason}).where(Ticket.id.is_in(ids))
+    await RevokedSecret.insert(*[
+        RevokedSecret(event=t["event"], ticket=t["id"], serial=t["serial"], reason=reason,
+                      revoked_at=stamp) for t in live
+    ])
+    await ResaleListing.update({ResaleListing.status: "withdrawn", ResaleListing.closed_at: stamp}).where(
+        ResaleListing.ticket.is_in(ids) & (ResaleListing.status == "listed"))
+    await record(TicketsRevoked(venue_id=venue_id, revocations=tuple(
+        TicketRevocation(ticket_id=t["code"], venue_event_id=t["event"], reason=reason,
+                         serial=t["serial"]) for t in live
+    )))
+
+
+async def revocation_list(event_id: int) -> list[str]:
+    """The event's dead secrets as ``<ticket code>.<serial>`` (what offline gates keep)."""
+    rows = await RevokedSecret.select(RevokedSecret.ticket.code, RevokedSecret.serial).where(
+        RevokedSecret.event == event_id).order_by(RevokedSecret.id)
+    return [f"{row['ticket.code']}.{row['serial']}" for row in rows]
+
+
+def ticket_dict(row: dict[str, Any]) -> dict[str, Any]:
+    """A ticket row as services pass it around (``event``, ``ticket_type``, ``holder`` and
+    ``order`` are ids)."""
+    return {key: row.get(key) for key in (
+        "id", "code", "order", "ticket_type", "event", "holder", "status", "serial", "secret",
+        "price_cents", "currency", "issued_at", "inside", "last_scan_at", "last_scan_gate",
+    )}
