@@ -202,11 +202,21 @@ async def held_ticket(code: str, user: CurrentUser) -> dict[str, Any]:
 async def locked_ticket(code: str, holder_id: int) -> dict[str, Any]:
     """Lock the row of a ticket ``holder_id`` holds, inside the caller's :func:`locked`
     block (404 if it is not theirs)."""
-    row: dict[str, Any] | None = await lock(Ticket.select(*VIEW_COLUMNS).where(
-        Ticket.code == check_code(code))).first()
+    row = await lock_ticket_where(Ticket.code == check_code(code))
     if row is None or row["holder"] != holder_id:
         raise NotFound("there is no such ticket of yours")
     return row
+
+
+async def lock_ticket_where(where: Any) -> dict[str, Any] | None:
+    """Lock one ticket row (no join: PostgreSQL locks no outer join's side), then read its
+    event's and type's columns (:data:`VIEW_COLUMNS`)."""
+    row: dict[str, Any] | None = await lock(Ticket.select(*tickets.TICKET_COLUMNS).where(where)).first()
+    if row is None:
+        return None
+    extra = await Ticket.select(*VIEW_COLUMNS).where(Ticket.id == row["id"]).first()
+    assert extra is not None
+    return {**extra, **row}
 
 
 def _recipient_name(value: Any) -> str:

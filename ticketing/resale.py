@@ -27,13 +27,13 @@ from podium.core.plugins import Registry
 from podium.ticketing import rules, tickets
 from podium.ticketing.contracts import OrderSummary, PaymentMethod
 from podium.ticketing.holders import (
-    VIEW_COLUMNS,
     check_code,
     hand_over,
     hold_minutes,
     is_reserved,
     lock,
     locked,
+    lock_ticket_where,
     locked_ticket,
     state_of,
     ticket_rules,
@@ -106,7 +106,7 @@ async def _locked_pair(listing_id: int) -> tuple[dict[str, Any], dict[str, Any]]
     peek = await ResaleListing.select(ResaleListing.ticket).where(ResaleListing.id == listing_id).first()
     if peek is None:
         raise NotFound(f"there is no resale listing {listing_id}")
-    ticket = await lock(Ticket.select(*VIEW_COLUMNS).where(Ticket.id == peek["ticket"])).first()
+    ticket = await lock_ticket_where(Ticket.id == peek["ticket"])
     listing = await lock(ResaleListing.select(*LISTING_COLUMNS).where(ResaleListing.id == listing_id)).first()
     if ticket is None or listing is None:  # pragma: no cover - deleted under us
         raise NotFound(f"there is no resale listing {listing_id}")
