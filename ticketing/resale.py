@@ -135,7 +135,7 @@ async def event_listings(event_id: int) -> list[dict[str, Any]]:
     seller."""
     now = tickets.utc_now()
     rows = await ResaleListing.select(
-        *LISTING_COLUMNS, ResaleListing.ticket.ticket_type.name.as_alias("type_name"),
+        *LISTING_COLUMNS, ResaleListing.ticket._.ticket_type._.name.as_alias("type_name"),
         ResaleListing.ticket.ticket_type.as_alias("type_id"),
     ).where((ResaleListing.ticket.event == event_id) & ResaleListing.status.is_in(["listed", "reserved"])
             & (ResaleListing.ticket.status == "valid")).order_by(ResaleListing.price_cents).order_by(
