@@ -27,7 +27,6 @@ from podium.core.plugins import Registry
 from podium.ticketing import rules, tickets
 from podium.ticketing.contracts import OrderSummary, PaymentMethod
 from podium.ticketing.holders import (
-    check_code,
     hand_over,
     hold_minutes,
     is_reserved,
@@ -259,6 +258,3 @@ async def listing_of(listing_id: int) -> dict[str, Any]:
         raise NotFound(f"there is no resale listing {listing_id}")
     return row
 
-
-__all__ = ["buy", "event_listings", "list_for_resale", "listing_dict", "mark_paid", "withdraw",
-           "check_code"]

@@ -36,7 +36,7 @@ async def _login(page: Any, username: str, next_path: str) -> None:
 
 
 async def test_holder_transfers_and_the_new_holder_gets_a_new_secret(
-        holder_ticket: dict[str, Any], new_page: Any) -> None:
+        holder_ticket: dict[str, Any], new_page: Any, screenshot_dir: Any) -> None:
     code = holder_ticket["code"]
     phone = await new_page(width=390, height=844)
     await _login(phone, "fanny", "/me/tickets")
@@ -52,6 +52,7 @@ async def test_holder_transfers_and_the_new_holder_gets_a_new_secret(
     # The QR fits the phone's width.
     box = await phone.get_by_test_id("qr").locator("svg").bounding_box()
     assert box is not None and box["width"] <= 390
+    await phone.screenshot(path=str(screenshot_dir / "ticket-phone.png"), full_page=True)
 
     await phone.get_by_label("Their username").fill("fred")
     await phone.get_by_test_id("transfer").click()
@@ -64,6 +65,7 @@ async def test_holder_transfers_and_the_new_holder_gets_a_new_secret(
     await _login(desktop, "fred", "/me/tickets")
     await desktop.locator(f'[data-ticket="{code}"] a').click()
     await expect(desktop.get_by_test_id("qr").locator("svg")).to_be_visible()
+    await desktop.screenshot(path=str(screenshot_dir / "ticket-desktop.png"), full_page=True)
     new_secret = await desktop.get_by_test_id("secret").input_value()
     assert new_secret and new_secret != old_secret
     await expect(desktop.locator(".ticket-history")).to_contain_text("Transferred to you")

@@ -285,7 +285,7 @@ async def my_tickets_page(request: Request[Any, Any, Any]) -> Template:
             groups.append({"event": t["event"], "tickets": []})
         groups[-1]["tickets"].append(t)
     return render(request, "ticketing/my_tickets.html", {
-        "groups": groups, "clock": clock, "qr": qr, "money": money, "now": datetime.now().astimezone(),
+        "groups": groups, "clock": clock, "qr": qr, "money": money,
     }, partial=False)
 
 
