@@ -70,3 +70,26 @@ async def test_holder_transfers_and_the_new_holder_gets_a_new_secret(
     assert new_secret and new_secret != old_secret
     await expect(desktop.locator(".ticket-history")).to_contain_text("Transferred to you")
     assert phone.js_errors == [] and desktop.js_errors == []
+
+
+async def test_resale_listed_on_the_ticket_page_is_bought_from_the_event_page(
+        holder_ticket: dict[str, Any], new_page: Any) -> None:
+    """The holder lists the ticket at face value; another fan finds it in the event page's
+    resale box (loaded by htmx), buys it paying at the box office, and is told it is held."""
+    code = holder_ticket["code"]
+    seller = await new_page(width=390, height=844)
+    await _login(seller, "fanny", f"/tickets/{code}")
+    await expect(seller.get_by_label("Price (EUR)")).to_have_value("15.00")
+    await seller.get_by_role("button", name="Put on resale").click()
+    await expect(seller.get_by_test_id("message")).to_contain_text("on resale")
+
+    buyer = await new_page()
+    await _login(buyer, "fred", "/me/tickets")
+    await buyer.goto(f"/events/{holder_ticket['event']}")
+    box = buyer.locator(".resale-slot")
+    await expect(box).to_contain_text("15.00 EUR")
+    await expect(box).not_to_contain_text("fanny")
+    await box.get_by_role("button", name="Buy").click()
+    await expect(buyer.get_by_test_id("message")).to_contain_text("Held for you until")
+    await expect(buyer.get_by_test_id("reference")).to_contain_text("venue-")
+    assert seller.js_errors == [] and buyer.js_errors == []

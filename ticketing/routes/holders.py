@@ -316,8 +316,7 @@ async def ticket_page(request: Request[Any, Any, Any], code: FromPath[str]) -> T
     done = {"transferred": "Ticket transferred. Your old QR code no longer opens the gate.",
             "reissued": "New QR code issued. The old one no longer opens the gate.",
             "listed": "Your ticket is on resale.", "withdrawn": "Your ticket is off resale.",
-            "bought": "The ticket is yours.",
-            "reserved": "The ticket is held for you: pay at the box office before the hold ends."}
+            "bought": "The ticket is yours."}
     return await _ticket_page(request, code, message=done.get(str(request.query_params.get("done", "")), ""))
 
 
@@ -422,8 +421,11 @@ async def buy_form(request: Request[Any, Any, Any], listing_id: Id) -> Any:
             raise
         return render(request, "ticketing/resale_error.html", {"error": exc.detail},
                       status_code=exc.status_code, partial=False)
-    done = "bought" if bought["status"] == "sold" else "reserved"
-    return Redirect(f"/tickets/{bought['ticket']}?done={done}", status_code=303)
+    if bought["status"] == "sold":
+        return Redirect(f"/tickets/{bought['ticket']}?done=bought", status_code=303)
+    # Pending (pay at the box office): the ticket is not the buyer's yet; say how to pay.
+    return render(request, "ticketing/resale_reserved.html", {
+        "listing": bought, "clock": await _clock(), "money": money}, partial=False)
 
 
 def resale_slot(slot: str, context: dict[str, Any]) -> list[str]:
