@@ -79,3 +79,11 @@ def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
         items.append(NavItem("My tickets", "/me/tickets", order=22))
     items.append(NavItem("Gate", "/gate", roles=frozenset({"staff"}), order=40))
     return items
+
+
+@hookimpl(specname="podium_page_slots")
+def resale_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
+    """The event page's sidebar shows the event's tickets on resale (loaded by htmx)."""
+    from podium.ticketing.routes.holders import resale_slot
+
+    return resale_slot(slot, context)

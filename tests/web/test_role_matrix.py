@@ -106,6 +106,19 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
                 f"{{user_id:int}}/{action}"): SIGNED_IN for action in ("remove", "captain")},
     ("POST", "/invitations/{invitation_id:int}/accept"): SIGNED_IN,
     ("POST", "/invitations/{invitation_id:int}/decline"): SIGNED_IN,
+    # ticket holders: their tickets, transfers and resale; staff confirm resale payments
+    **{(m, p): SIGNED_IN for m, p in (
+        ("GET", "/api/v1/me/tickets"), ("GET", "/api/v1/tickets/{code:str}"),
+        ("POST", "/api/v1/tickets/{code:str}/transfer"), ("POST", "/api/v1/tickets/{code:str}/reissue"),
+        ("POST", "/api/v1/tickets/{code:str}/resale"), ("DELETE", "/api/v1/resale/{listing_id:int}"),
+        ("POST", "/api/v1/resale/{listing_id:int}/buy"), ("GET", "/me/tickets"),
+        ("GET", "/tickets/{code:str}"), ("GET", "/tickets/{code:str}/print"),
+        ("GET", "/tickets/{code:str}/qr.png"), ("GET", "/tickets/{code:str}/qr.svg"),
+        ("POST", "/tickets/{code:str}/transfer"), ("POST", "/tickets/{code:str}/reissue"),
+        ("POST", "/tickets/{code:str}/resale"), ("POST", "/resale/{listing_id:int}/buy"),
+        ("POST", "/resale/{listing_id:int}/withdraw"),
+    )},
+    ("POST", "/api/v1/resale/{listing_id:int}/mark-paid"): frozenset({"staff"}),
     # the example third-party plugin
     ("POST", "/hello"): SIGNED_IN,
 }
