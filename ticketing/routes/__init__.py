@@ -4,4 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-ROUTES: list[Any] = []
+from podium.ticketing.routes.gate import GATE_ROUTES
+
+ROUTES: list[Any] = [*GATE_ROUTES]
