@@ -121,13 +121,22 @@ def check_scan(secret: Any, gate: Any, nonce: Any, direction: Any, event_id: Any
     return ScanInput(secret.strip(), gate_name, nonce, direction, event, when)
 
 
-async def public_key(event_id: int) -> Ed25519PublicKey:
-    """The event's public key (kept in memory: an event's signing key never changes)."""
-    key = _PUBLIC_KEYS.get(event_id)
+async def public_key(event_id: int, *, fresh: bool = False) -> Ed25519PublicKey:
+    """The event's public key, kept in memory (an event's signing key never changes);
+    ``fresh`` reads it again (a database rebuilt under a running process)."""
+    key = None if fresh else _PUBLIC_KEYS.get(event_id)
     if key is None:
         key = (await event_keys(event_id)).public_key
         _PUBLIC_KEYS[event_id] = key
     return key
+
+
+async def verify_secret(event_id: int, secret: str) -> bool:
+    """Whether the event's key signed ``secret`` (a failure with the kept key is checked
+    once more against the stored key before the scan is called invalid)."""
+    if secrets.verify(await public_key(event_id), secret) is not None:
+        return True
+    return secrets.verify(await public_key(event_id, fresh=True), secret) is not None
 
 
 async def _ticket_info(code: str) -> dict[str, Any] | None:
@@ -222,7 +231,7 @@ async def check_in(*, secret: Any, gate: Any, nonce: Any, direction: Any = "entr
         info = await _ticket_info(claims.code)
         if info is not None and info["event"] == claims.event_id:
             info["code"] = claims.code
-            signature_ok = secrets.verify(await public_key(claims.event_id), scan.secret) is not None
+            signature_ok = await verify_secret(claims.event_id, scan.secret)
     scan_event = info["event"] if info else (
         scan.event_id if await _event_exists(scan.event_id) else None)
     stale: TicketState | None = None
