@@ -25,6 +25,7 @@ OPEN_WRITES = {
 SIGNED_IN: frozenset[str] = frozenset()  # any signed-in user, whatever the role
 ORGANISER = frozenset({"organiser"})
 ADMIN = frozenset({"admin"})
+STAFF = frozenset({"staff"})
 
 # The role matrix, written out: who may call each guarded route. A route added without an
 # entry here, or a guard weakened or strengthened, fails test_guards_match_the_matrix.
@@ -106,6 +107,17 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
                 f"{{user_id:int}}/{action}"): SIGNED_IN for action in ("remove", "captain")},
     ("POST", "/invitations/{invitation_id:int}/accept"): SIGNED_IN,
     ("POST", "/invitations/{invitation_id:int}/decline"): SIGNED_IN,
+    # ticketing, gate check-in: gate staff scan (the API and the scanner page)
+    ("POST", "/api/v1/checkin"): STAFF,
+    ("POST", "/api/v1/checkin/batch"): STAFF,
+    ("GET", "/api/v1/events/{event_id:int}/gate-kit"): STAFF,
+    ("GET", "/api/v1/events/{event_id:int}/gate-conflicts"): STAFF,
+    ("GET", "/api/v1/events/{event_id:int}/gate-counts"): STAFF,
+    ("GET", "/gate"): STAFF,
+    ("POST", "/gate/checkin"): STAFF,
+    ("POST", "/gate/checkin/batch"): STAFF,
+    ("GET", "/gate/events/{event_id:int}/kit"): STAFF,
+    ("GET", "/gate/events/{event_id:int}/conflicts"): STAFF,
     # the example third-party plugin
     ("POST", "/hello"): SIGNED_IN,
 }
