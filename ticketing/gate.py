@@ -23,10 +23,13 @@ was already let in at another gate) is kept with ``conflict`` set and listed by
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import re
-from collections.abc import Sequence
+import weakref
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,7 +37,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from piccolo.query.functions.aggregate import Count
 
-from podium.core.database import atomic, for_update
+from podium.core.database import atomic, for_update, is_sqlite
 from podium.core.errors import InvalidInput, NotFound
 from podium.core.events import CheckIn, TicketsCheckedIn
 from podium.core.outbox import record
@@ -59,6 +62,25 @@ MAX_SCAN_AGE = timedelta(days=30)
 MAX_CLOCK_AHEAD = timedelta(hours=1)
 
 _PUBLIC_KEYS: dict[int, Ed25519PublicKey] = {}
+_WRITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+@contextlib.asynccontextmanager
+async def _one_writer() -> AsyncIterator[None]:
+    """On SQLite, queue this process's scans for the database's single write lock in
+    order instead of letting them spin in SQLite's busy handler (which sleeps up to 100 ms
+    between tries: 40 scans/s instead of hundreds). Only a queue: the correctness comes
+    from the immediate transaction, which also holds between worker processes.
+    PostgreSQL locks rows, so scans of different tickets run side by side there."""
+    if not is_sqlite():
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    lock = _WRITERS.get(loop)
+    if lock is None:
+        lock = _WRITERS[loop] = asyncio.Lock()
+    async with lock:
+        yield
 
 
 @dataclass(frozen=True)
@@ -219,9 +241,6 @@ async def check_in(*, secret: Any, gate: Any, nonce: Any, direction: Any = "entr
     :raises InvalidInput: a field is missing or malformed (nothing is recorded).
     """
     scan = check_scan(secret, gate, nonce, direction, event_id, scanned_at)
-    replay = await _replay(scan.nonce)
-    if replay is not None:
-        return replay
     now = utc_now()
     when = scan.scanned_at or now
     claims = secrets.read_claims(scan.secret)
@@ -238,7 +257,7 @@ async def check_in(*, secret: Any, gate: Any, nonce: Any, direction: Any = "entr
     if info is not None and not LOCK_TICKETS:
         stale = await _state(info["id"], info, lock=False)  # negative control: no lock
     try:
-        async with atomic():
+        async with _one_writer(), atomic():
             replay = await _replay(scan.nonce)
             if replay is not None:
                 return replay
