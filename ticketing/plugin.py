@@ -14,6 +14,8 @@ from typing import Any
 
 from podium.core import PluginMeta, Registry, hookimpl
 from podium.core.accounts.service import CurrentUser
+from podium.core.events import DomainEvent, TicketsCheckedIn
+from podium.core.outbox.dispatcher import LiveMessage, Renderer
 from podium.core.plugins import NavItem
 from podium.ticketing.contracts import PaymentMethod
 from podium.ticketing.payments import BUILTIN_METHODS
@@ -87,3 +89,19 @@ def resale_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
     from podium.ticketing.routes.holders import resale_slot
 
     return resale_slot(slot, context)
+
+
+@hookimpl
+async def podium_live_messages(event: DomainEvent, render: Renderer | None) -> list[LiveMessage]:
+    """The scanner pages' live gate counts (inside now, entries and exits per gate):
+    ``gate-counts`` on the topic ``gate-<event id>`` after every accepted scan."""
+    if render is None or not isinstance(event, TicketsCheckedIn):
+        return []
+    from podium.ticketing.gate import gate_counts
+
+    out = []
+    for event_id in sorted({c.venue_event_id for c in event.checkins if c.venue_event_id}):
+        counts = await gate_counts(event_id)
+        out.append(LiveMessage((f"gate-{event_id}",), "gate-counts",
+                               render("ticketing/gate_counts.html", {"counts": counts})))
+    return out

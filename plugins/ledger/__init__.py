@@ -6,7 +6,7 @@ domain-event hooks (``podium_tickets_issued``, ``podium_orders_paid``,
 appends them — without personal data — to an RFC 6962 Merkle tree, signs a C2SP checkpoint
 after every batch and at milestones, and serves the log through the C2SP tlog-tiles API
 under ``/ledger/``, a proof API, an explorer page, a ticket-history fragment
-(``ticket_history`` page slot) and ``podium ledger verify|status``. See ``docs/ledger.md``.
+(``ticket.history`` page slot) and ``podium ledger verify|status``. See ``docs/ledger.md``.
 
 Scope ``venue``, on by default: Podium keeps the ``global`` scope for its domains (the
 venue, tournaments). Switching the ledger off for a venue leaves a hole in that venue's
@@ -39,14 +39,15 @@ PODIUM_PLUGIN = PluginMeta(
         "Tamper-evident ticket ledger: an RFC 6962 Merkle log of every ticket event, "
         "signed C2SP checkpoints, the tlog-tiles API, proofs and in-browser verification."
     ),
-    scope="venue",
+    # Global: a venue that promised a tamper-evident history cannot switch it off and
+    # leave holes (an event not delivered to the ledger would never be logged).
+    scope="global",
     podium_requires=">=0.1",
-    default_enabled=True,
 )
 
 HERE = Path(__file__).parent
 #: The page slot whose context names a ticket (``{"ticket_id": ...}``).
-TICKET_HISTORY_SLOT = "ticket_history"
+TICKET_HISTORY_SLOT = "ticket.history"
 
 
 async def _record(event: Any) -> None:
@@ -120,7 +121,7 @@ def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
 
 @hookimpl
 def podium_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
-    """``ticket_history`` (context ``{"ticket_id": ...}``): the ticket's entries, loaded
+    """``ticket.history`` (context ``{"ticket_id": ...}``): the ticket's entries, loaded
     with htmx and verified in the browser."""
     if slot != TICKET_HISTORY_SLOT:
         return []

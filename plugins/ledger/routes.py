@@ -222,7 +222,7 @@ async def ticket_page(request: Request[Any, Any, Any], ticket_id: FromPath[str])
 
 @get("/ledger/tickets/{ticket_id:str}/history", include_in_schema=False)
 async def ticket_history_fragment(request: Request[Any, Any, Any], ticket_id: FromPath[str]) -> Template:
-    """The history fragment (what the ``ticket_history`` slot loads with htmx)."""
+    """The history fragment (what the ``ticket.history`` slot loads with htmx)."""
     entries = await _history(_ticket_id(ticket_id))
     return Template(template_name="ledger/partials/history.html",
                     context={"ticket": ticket_id, "entries": entries, "request": request},

@@ -25,6 +25,7 @@ OPEN_WRITES = {
 SIGNED_IN: frozenset[str] = frozenset()  # any signed-in user, whatever the role
 ORGANISER = frozenset({"organiser"})
 ADMIN = frozenset({"admin"})
+STAFF = frozenset({"staff"})
 
 # The role matrix, written out: who may call each guarded route. A route added without an
 # entry here, or a guard weakened or strengthened, fails test_guards_match_the_matrix.
@@ -119,6 +120,17 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
         ("POST", "/resale/{listing_id:int}/withdraw"),
     )},
     ("POST", "/api/v1/resale/{listing_id:int}/mark-paid"): frozenset({"staff"}),
+    # ticketing, gate check-in: gate staff scan (the API and the scanner page)
+    ("POST", "/api/v1/checkin"): STAFF,
+    ("POST", "/api/v1/checkin/batch"): STAFF,
+    ("GET", "/api/v1/events/{event_id:int}/gate-kit"): STAFF,
+    ("GET", "/api/v1/events/{event_id:int}/gate-conflicts"): STAFF,
+    ("GET", "/api/v1/events/{event_id:int}/gate-counts"): STAFF,
+    ("GET", "/gate"): STAFF,
+    ("POST", "/gate/checkin"): STAFF,
+    ("POST", "/gate/checkin/batch"): STAFF,
+    ("GET", "/gate/events/{event_id:int}/kit"): STAFF,
+    ("GET", "/gate/events/{event_id:int}/conflicts"): STAFF,
     # the example third-party plugin
     ("POST", "/hello"): SIGNED_IN,
 }

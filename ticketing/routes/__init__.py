@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-ROUTES: list[Any] = []
+from podium.ticketing.routes.gate import GATE_ROUTES
+from podium.ticketing.routes.holders import HOLDER_ROUTES
 
-from podium.ticketing.routes.holders import HOLDER_ROUTES  # noqa: E402
-
-ROUTES.extend(HOLDER_ROUTES)
+ROUTES: list[Any] = [*GATE_ROUTES, *HOLDER_ROUTES]
