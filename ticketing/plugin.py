@@ -10,16 +10,19 @@ counts, places left) and its part of the demo venue. Scope ``global``: always on
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from podium.core import PluginMeta, Registry, hookimpl
 from podium.core.accounts.service import CurrentUser
-from podium.core.events import DomainEvent
+from podium.core.events import DomainEvent, TicketsCheckedIn
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
 from podium.core.plugins import NavItem
 from podium.core.venue.contracts import DemoVenue
 from podium.ticketing.contracts import PaymentMethod
 from podium.ticketing.payments import BUILTIN_METHODS
+
+if TYPE_CHECKING:
+    from litestar import Litestar
 
 PODIUM_PLUGIN = PluginMeta(
     name="ticketing",
@@ -37,6 +40,14 @@ def podium_piccolo_apps() -> list[str]:
     """Ticket types, quotas, orders, tickets, revocations, keys, waiting lists, scans,
     transfers and resale listings."""
     return ["podium.ticketing.piccolo_app"]
+
+
+@hookimpl
+def podium_cli_commands() -> list[Any]:
+    """``podium tickets forget-holders EVENT_ID`` (erasure)."""
+    from podium.ticketing.cli import tickets_group
+
+    return [tickets_group]
 
 
 @hookimpl
@@ -71,7 +82,10 @@ async def podium_validate_booking(event: dict[str, Any], user: CurrentUser, plac
     """An event that sells tickets takes no free bookings."""
     from podium.ticketing.types import has_active_types
 
-    return ["this event sells tickets"] if await has_active_types(event["id"]) else []
+    event_id = event.get("id")
+    if not isinstance(event_id, int):
+        return []
+    return ["this event sells tickets"] if await has_active_types(event_id) else []
 
 
 @hookimpl
@@ -83,18 +97,21 @@ async def podium_seed_demo(demo: DemoVenue) -> None:
 
 
 @hookimpl
-def podium_startup(app: Any) -> None:
+def podium_startup(app: Litestar) -> None:
     """Start the sweeper that expires ticket holds and makes waiting-list offers."""
     from podium.ticketing.orders import HoldSweeper
 
-    app.state.ticket_holds = sweeper = HoldSweeper()
+    state = getattr(app, "state", None)
+    if state is None:  # not a web app (a test calling the hook by hand)
+        return
+    state.ticket_holds = sweeper = HoldSweeper()
     sweeper.start()
 
 
 @hookimpl
-async def podium_shutdown(app: Any) -> None:
+async def podium_shutdown(app: Litestar) -> None:
     """Stop the hold sweeper."""
-    sweeper = app.state.get("ticket_holds")
+    sweeper = getattr(getattr(app, "state", None), "ticket_holds", None)
     if sweeper is not None:
         await sweeper.stop()
 
@@ -113,8 +130,8 @@ def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
     return items
 
 
-@hookimpl
-def podium_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
+@hookimpl(specname="podium_page_slots")
+def shop_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
     """The ticket shop on an event page (``event.sidebar``): a placeholder htmx fills from
     ``/events/{id}/shop``; without JavaScript, a link to that page."""
     event = context.get("event")
@@ -126,12 +143,31 @@ def podium_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
             '</a></noscript></div>']
 
 
+@hookimpl(specname="podium_page_slots")
+def resale_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
+    """The event page's sidebar shows the event's tickets on resale (loaded by htmx)."""
+    from podium.ticketing.routes.holders import resale_slot
+
+    return resale_slot(slot, context)
+
+
 @hookimpl
-def podium_live_messages(event: DomainEvent, render: Renderer | None) -> list[LiveMessage]:
-    """The shop's places left follow holds, sales and releases (``tickets-left-<type>`` on
-    the event page's topic); the sales dashboard refreshes on sales, revocations and scans
+async def podium_live_messages(event: DomainEvent, render: Renderer | None) -> list[LiveMessage]:
+    """The scanner pages' live gate counts (inside now, entries and exits per gate):
+    ``gate-counts`` on the topic ``gate-<event id>`` after every accepted scan. The shop's
+    places left follow holds, sales and releases (``tickets-left-<type>`` on the event
+    page's topic); the sales dashboard refreshes on sales, revocations and scans
     (``sales-changed`` on ``sales-<event>``, no figures on the wire: the page fetches them
-    with the organiser's session)."""
+    with the organiser's session). One implementation: the outbox asks each plugin once."""
     from podium.ticketing.orders import box_office_live_messages
 
-    return box_office_live_messages(event, render)
+    out = box_office_live_messages(event, render)
+    if render is None or not isinstance(event, TicketsCheckedIn):
+        return out
+    from podium.ticketing.gate import gate_counts
+
+    for event_id in sorted({c.venue_event_id for c in event.checkins if c.venue_event_id}):
+        counts = await gate_counts(event_id)
+        out.append(LiveMessage((f"gate-{event_id}",), "gate-counts",
+                               render("ticketing/gate_counts.html", {"counts": counts})))
+    return out

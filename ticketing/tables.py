@@ -247,7 +247,10 @@ class Transfer(Table, tablename="podium_ticket_transfer"):
 class ResaleListing(Table, tablename="podium_ticket_resale"):
     """A ticket offered for resale through the venue.
 
-    ``status``: ``listed``, ``sold`` or ``withdrawn`` (also when the ticket dies).
+    ``status``: ``listed``, ``reserved`` (a ``buyer`` is paying, e.g. at the venue, until
+    ``reserved_until``; after that it counts as ``listed`` again), ``sold`` or
+    ``withdrawn`` (also when the ticket dies). ``payment_method`` and
+    ``payment_reference`` are the buyer's payment.
     """
 
     id: Serial
@@ -259,4 +262,7 @@ class ResaleListing(Table, tablename="podium_ticket_resale"):
     status = Varchar(length=12, default="listed", index=True)
     created_at = Timestamptz()
     buyer = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    reserved_until = Timestamptz(null=True, default=None)
+    payment_method = Varchar(length=60, default="")
+    payment_reference = Varchar(length=200, default="")
     closed_at = Timestamptz(null=True, default=None)

@@ -37,10 +37,10 @@ from podium.tournaments.engine.base import BracketFormat
 
 
 class FreeEntry:
-    """Pays orders of 0 at once."""
+    """Pays orders of 0 at once (a third party's name: the box office owns ``free``)."""
 
-    name = "free"
-    label = "Free"
+    name = "gift"
+    label = "Gift"
 
     def accepts(self, total_cents: int, currency: str) -> bool:
         return total_cents == 0
@@ -132,7 +132,7 @@ async def test_each_contract_is_registered_and_recognised():
         make_plugin("meets", scope="global", **_registers(
             "podium_scope_kinds", ScopeKind("meet", "Meet", path_param="meet_id"))),
     ])
-    method = host.registry(PAYMENT_METHODS)["free"]
+    method = host.registry(PAYMENT_METHODS)["gift"]
     assert isinstance(method, PaymentMethod) and method.accepts(0, "EUR")
     step = await method.begin(OrderSummary(order_id=1, total_cents=0, currency="EUR",
                                            venue_event_id=4))

@@ -19,14 +19,12 @@ from podium.core.plugins import (
 )
 from podium.core.events import (
     EventsChanged,
-    IssuedTicket,
     PointsAward,
     PointsAwarded,
-    TicketsIssued,
 )
 from podium.core.testing import make_plugin, plugin_host
 
-DOMAINS = {"venue", "tournaments"}  # built-in global plugins: loaded whatever `only` says
+DOMAINS = {"venue", "tournaments", "ticketing", "ledger"}  # built-in global plugins: loaded whatever `only` says
 
 
 class FakeDist:
@@ -259,22 +257,23 @@ def test_call_for_reaches_only_enabled_and_global_plugins():
 
 
 async def test_async_implementations_are_awaited():
+    # A hook no built-in plugin implements (the ledger hears of tickets, with a database).
     async def slow(event):
-        return [t.ticket_id for t in event.tickets]
+        return [a.fan_id for a in event.awards]
 
     host = plugin_host(
         extra=[
-            make_plugin("asyncer", podium_tickets_issued=slow),
-            make_plugin("syncer", podium_tickets_issued=lambda event: len(event.tickets)),
+            make_plugin("asyncer", podium_points_awarded=slow),
+            make_plugin("syncer", podium_points_awarded=lambda event: len(event.awards)),
         ]
     )
-    event = TicketsIssued(venue_id=1, tickets=(IssuedTicket("t1", 1, 5), IssuedTicket("t2", 1, 5)))
-    assert await host.acall_for({"asyncer", "syncer"}, "podium_tickets_issued", event=event) == [
-        ["t1", "t2"], 2,
+    event = PointsAwarded(venue_id=1, awards=(PointsAward(7, 1, "follow", 1), PointsAward(8, 1, "like", 2)))
+    assert await host.acall_for({"asyncer", "syncer"}, "podium_points_awarded", event=event) == [
+        [7, 8], 2,
     ]
-    assert await host.acall("podium_tickets_issued", event=event) == [["t1", "t2"], 2]
-    assert await host.acall_one("asyncer", "podium_tickets_issued", event=event) == ["t1", "t2"]
-    assert host.implementers("podium_tickets_issued") == ["asyncer", "syncer"]
+    assert await host.acall("podium_points_awarded", event=event) == [[7, 8], 2]
+    assert await host.acall_one("asyncer", "podium_points_awarded", event=event) == [7, 8]
+    assert host.implementers("podium_points_awarded") == ["asyncer", "syncer"]
     assert await gather_results([1, _value(3)]) == [1, 3]
 
 

@@ -100,12 +100,15 @@ def test_cli_commands_are_added_to_podium(monkeypatch):
     clash = click.Command("migrate", callback=lambda: None)
     host2 = plugin_host(extra=[make_plugin("clash", scope="global", podium_cli_commands=lambda: [clash])])
     monkeypatch.setattr(assembly, "make_plugin_host", lambda *a, **k: host)
-    monkeypatch.setattr(cli.main, "commands", dict(cli.main.commands))  # restored afterwards
+    own_commands = dict(cli.main.commands)
+    monkeypatch.setattr(cli.main, "commands", dict(own_commands))  # restored afterwards
     cli.add_plugin_commands()
     result = CliRunner().invoke(cli.main, ["greet", "Ada"])
     assert result.exit_code == 0 and result.output == "hello Ada\n"
 
     monkeypatch.setattr(assembly, "make_plugin_host", lambda *a, **k: host2)
+    # Afresh: the built-in domains' commands (``tickets``) were added by the first call.
+    monkeypatch.setattr(cli.main, "commands", dict(own_commands))
     with pytest.raises(click.ClickException, match="'migrate' clashes"):
         cli.add_plugin_commands()
 

@@ -97,3 +97,18 @@ async def test_rotating_and_revoking_put_secrets_on_the_revocation_list(podium_d
     assert reissued.revocations[0].reason == "reissued" and reissued.revocations[0].new_serial == 2
     assert refunded.revocations[0].reason == "refunded"
     assert (await Ticket.select(Ticket.status).where(Ticket.code == second["code"]).first())["status"] == "refunded"
+
+
+async def test_the_forget_holders_command_destroys_the_holder_key(podium_db):
+    from podium.tests.core.test_plugins_inventory import run_podium
+
+    event = await ticketed_event()
+    fan = await quick_user("fanny")
+    await issue(event, await ticket_type(event["id"]), fan.id)
+    before = (await event_keys(event["id"])).commitment(fan.id)
+    done = run_podium("tickets", "forget-holders", str(event["id"]))
+    assert done.returncode == 0, done.stderr
+    assert "name no one" in done.stdout
+    assert (await event_keys(event["id"])).commitment(fan.id) != before
+    missing = run_podium("tickets", "forget-holders", "999999")
+    assert missing.returncode != 0 and "no ticket keys" in missing.stderr

@@ -1,0 +1,434 @@
+"""Gate check-in: scanning ticket secrets at the doors, online and offline.
+
+One scan is one :class:`~podium.ticketing.tables.Scan` fact, accepted or refused. The
+decision is :func:`podium.ticketing.verdict.decide` (pure); this module reads what it
+needs and writes the outcome in one transaction:
+
+1. The secret's claims are read and its signature checked with the event's public key
+   (cheap, outside the lock).
+2. Inside :func:`~podium.core.database.atomic` the ticket row is locked (``FOR UPDATE`` on
+   PostgreSQL; SQLite's immediate transaction holds the write lock), the nonce is looked
+   up again (a retried scan answers its first result), the ticket's current state and
+   revoked serials are read, and the verdict is taken on that fresh state. Four gates
+   scanning one ticket at once therefore admit it exactly once.
+3. The Scan row is written; an accepted scan updates the ticket's ``inside`` and
+   ``last_scan_*`` and records :class:`~podium.core.events.TicketsCheckedIn`.
+
+The Scan's ``detail`` keeps the JSON answer that was given, so the same nonce replays it
+word for word. Offline scans (uploaded by :func:`check_in_batch`) are judged at their
+original time; an offline admission the server would have refused (usually: the ticket
+was already let in at another gate) is kept with ``conflict`` set and listed by
+:func:`conflicts` for staff, never merged away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import weakref
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from piccolo.query.functions.aggregate import Count
+
+from podium.core.database import atomic, for_update, is_sqlite
+from podium.core.errors import InvalidInput, NotFound
+from podium.core.events import CheckIn, TicketsCheckedIn
+from podium.core.outbox import record
+from podium.core.validation import MAX_ID, check_instant, clean_text, whole_number
+from podium.core.venue.tables import Event
+from podium.ticketing import secrets
+from podium.ticketing.keys import event_keys
+from podium.ticketing.tables import RevokedSecret, Scan, Ticket, TicketType
+from podium.ticketing.tickets import revocation_list, utc_now
+from podium.ticketing.verdict import Direction, TicketState, Verdict, decide, refuse
+
+#: Negative control for the concurrency tests and nothing else: with the environment
+#: variable ``PODIUM_GATE_UNSAFE_NO_LOCK=1`` the ticket is read before the transaction and
+#: not locked, and the same ticket can be admitted twice.
+LOCK_TICKETS = os.environ.get("PODIUM_GATE_UNSAFE_NO_LOCK") != "1"
+
+NONCE_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,80}$")
+MAX_SECRET_INPUT = 2000
+MAX_BATCH = 500
+#: Offline scans older than this, or device clocks this far ahead, are refused as input.
+MAX_SCAN_AGE = timedelta(days=30)
+MAX_CLOCK_AHEAD = timedelta(hours=1)
+
+_PUBLIC_KEYS: dict[int, Ed25519PublicKey] = {}
+_WRITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+@contextlib.asynccontextmanager
+async def _one_writer() -> AsyncIterator[None]:
+    """On SQLite, queue this process's scans for the database's single write lock in
+    order instead of letting them spin in SQLite's busy handler (which sleeps up to 100 ms
+    between tries: 40 scans/s instead of hundreds). Only a queue: the correctness comes
+    from the immediate transaction, which also holds between worker processes.
+    PostgreSQL locks rows, so scans of different tickets run side by side there."""
+    if not is_sqlite():
+        yield
+        return
+    loop = asyncio.get_running_loop()
+    lock = _WRITERS.get(loop)
+    if lock is None:
+        lock = _WRITERS[loop] = asyncio.Lock()
+    async with lock:
+        yield
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What a scan answers: the HTTP status (200, 404 or 409) and the JSON body."""
+
+    status_code: int
+    body: dict[str, Any]
+
+
+def status_for(code: str) -> int:
+    """The HTTP status of a scan's result code."""
+    return 200 if code == "ok" else 404 if code == "invalid" else 409
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@dataclass(frozen=True)
+class ScanInput:
+    """A scan's checked input."""
+
+    secret: str
+    gate: str
+    nonce: str
+    direction: Direction
+    event_id: int | None
+    scanned_at: datetime | None
+
+
+def check_scan(secret: Any, gate: Any, nonce: Any, direction: Any, event_id: Any = None,
+               scanned_at: Any = None) -> ScanInput:
+    """Check a scan's fields (422 :class:`InvalidInput` naming the bad one).
+
+    ``scanned_at`` may be a datetime or ISO 8601 text with an offset; it must not be more
+    than an hour ahead of the server's clock nor older than 30 days.
+    """
+    if not isinstance(secret, str) or len(secret) > MAX_SECRET_INPUT:
+        raise InvalidInput("secret must be the text of a ticket's QR code", field="secret")
+    gate_name = clean_text(gate, "gate", 60)
+    if not isinstance(nonce, str) or not NONCE_RE.match(nonce):
+        raise InvalidInput("nonce must be 8 to 80 letters, digits or _ . : -", field="nonce")
+    if direction not in ("entry", "exit"):
+        raise InvalidInput("direction must be entry or exit", field="direction")
+    event = whole_number(event_id, "event_id", 1, MAX_ID, nullable=True)
+    when: datetime | None = None
+    if scanned_at is not None:
+        if isinstance(scanned_at, str):
+            try:
+                scanned_at = datetime.fromisoformat(scanned_at.replace("Z", "+00:00"))
+            except ValueError:
+                raise InvalidInput("scanned_at must be an ISO 8601 date-time",
+                                   field="scanned_at") from None
+        when = check_instant(scanned_at, "scanned_at")
+        now = utc_now()
+        if when > now + MAX_CLOCK_AHEAD or when < now - MAX_SCAN_AGE:
+            raise InvalidInput("scanned_at is too far from now; check the scanner's clock",
+                               field="scanned_at")
+    return ScanInput(secret.strip(), gate_name, nonce, direction, event, when)
+
+
+async def public_key(event_id: int, *, fresh: bool = False) -> Ed25519PublicKey:
+    """The event's public key, kept in memory (an event's signing key never changes);
+    ``fresh`` reads it again (a database rebuilt under a running process)."""
+    key = None if fresh else _PUBLIC_KEYS.get(event_id)
+    if key is None:
+        key = (await event_keys(event_id)).public_key
+        _PUBLIC_KEYS[event_id] = key
+    return key
+
+
+async def verify_secret(event_id: int, secret: str) -> bool:
+    """Whether the event's key signed ``secret`` (a failure with the kept key is checked
+    once more against the stored key before the scan is called invalid)."""
+    if secrets.verify(await public_key(event_id), secret) is not None:
+        return True
+    return secrets.verify(await public_key(event_id, fresh=True), secret) is not None
+
+
+async def _ticket_info(code: str) -> dict[str, Any] | None:
+    return await Ticket.select(
+        Ticket.id, Ticket.event, Ticket.ticket_type,
+        Ticket.ticket_type.name.as_alias("type_name"),
+        Ticket.ticket_type.allows_reentry.as_alias("allows_reentry"),
+        Ticket.event.title.as_alias("event_title"),
+        Ticket.event.venue.as_alias("venue_id"),
+        Ticket.order.status.as_alias("order_status"),
+    ).where(Ticket.code == code).first()
+
+
+async def _state(ticket_id: int, info: dict[str, Any], *, lock: bool) -> TicketState | None:
+    query = Ticket.select(Ticket.code, Ticket.event, Ticket.ticket_type, Ticket.status,
+                          Ticket.serial, Ticket.inside, Ticket.last_scan_at,
+                          Ticket.last_scan_gate).where(Ticket.id == ticket_id)
+    row = await (for_update(query) if lock else query).first()
+    if row is None:
+        return None
+    revoked = await RevokedSecret.select(RevokedSecret.serial).where(
+        RevokedSecret.ticket == ticket_id)
+    return TicketState(
+        code=row["code"], event_id=row["event"], ticket_type_id=row["ticket_type"],
+        status=row["status"], serial=row["serial"], order_status=info["order_status"],
+        allows_reentry=bool(info["allows_reentry"]), inside=bool(row["inside"]),
+        last_scan_at=row["last_scan_at"], last_scan_gate=row["last_scan_gate"] or "",
+        revoked_serials=frozenset(r["serial"] for r in revoked),
+    )
+
+
+def _answer(verdict: Verdict, scan: ScanInput, info: dict[str, Any] | None, when: datetime,
+            offline: bool, conflict: bool) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "status": "ok" if verdict.ok else "refused", "code": verdict.code,
+        "detail": verdict.detail, "direction": scan.direction, "scan_gate": scan.gate,
+        "scanned_at": when.isoformat(), "nonce": scan.nonce, "offline": offline,
+        "conflict": conflict,
+    }
+    if verdict.ok:
+        body["gate"] = scan.gate
+    if verdict.code == "already_redeemed":
+        body["at"] = _iso(verdict.at)
+        body["gate"] = verdict.gate
+    if info is not None and verdict.code != "invalid":
+        body["ticket"] = {
+            "id": info["code"], "type": {"id": info["ticket_type"], "name": info["type_name"]},
+            "event": {"id": info["event"], "title": info["event_title"]},
+        }
+    return body
+
+
+async def _replay(nonce: str) -> Answer | None:
+    row = await Scan.select(Scan.result, Scan.detail).where(Scan.nonce == nonce).first()
+    if row is None:
+        return None
+    try:
+        body = json.loads(row["detail"])
+    except ValueError:  # pragma: no cover - every Scan written here keeps its answer
+        body = {"code": row["result"], "detail": row["detail"]}
+    body["replayed"] = True
+    return Answer(status_for(row["result"]), body)
+
+
+async def _event_exists(event_id: int | None) -> bool:
+    return event_id is not None and bool(await Event.exists().where(Event.id == event_id))
+
+
+async def check_in(*, secret: Any, gate: Any, nonce: Any, direction: Any = "entry",
+                   event_id: Any = None, scanned_at: Any = None, staff_id: int | None = None,
+                   offline: bool = False, verdict_offline: str | None = None) -> Answer:
+    """Scan one ticket secret at a gate and record the scan (see the module's docstring).
+
+    :param event_id: the event the scanner is set to (``wrong_event`` for another's ticket).
+    :param scanned_at: the device's time of the scan; the validity window is judged then.
+    :param offline: the scan was decided by an offline scanner and uploaded later.
+    :param verdict_offline: what the offline scanner answered (``ok`` means it let the
+        holder in; if the server refuses such an entry it is recorded as a conflict).
+    :returns: the :class:`Answer`; the same ``nonce`` again returns the first answer.
+    :raises InvalidInput: a field is missing or malformed (nothing is recorded).
+    """
+    scan = check_scan(secret, gate, nonce, direction, event_id, scanned_at)
+    now = utc_now()
+    when = scan.scanned_at or now
+    claims = secrets.read_claims(scan.secret)
+    info: dict[str, Any] | None = None
+    signature_ok = False
+    if claims is not None:
+        info = await _ticket_info(claims.code)
+        if info is not None and info["event"] == claims.event_id:
+            info["code"] = claims.code
+            signature_ok = await verify_secret(claims.event_id, scan.secret)
+    scan_event = info["event"] if info else (
+        scan.event_id if await _event_exists(scan.event_id) else None)
+    stale: TicketState | None = None
+    if info is not None and not LOCK_TICKETS:
+        stale = await _state(info["id"], info, lock=False)  # negative control: no lock
+    try:
+        async with _one_writer(), atomic():
+            replay = await _replay(scan.nonce)
+            if replay is not None:
+                return replay
+            state = stale
+            if info is not None and LOCK_TICKETS:
+                state = await _state(info["id"], info, lock=True)
+            verdict = decide(claims=claims, signature_ok=signature_ok, ticket=state,
+                             scanner_event_id=scan.event_id, direction=scan.direction,
+                             now=when)
+            conflict = (offline and scan.direction == "entry" and verdict_offline == "ok"
+                        and not verdict.ok)
+            body = _answer(verdict, scan, info, when, offline, conflict)
+            await Scan.insert(Scan(
+                nonce=scan.nonce, event=scan_event, ticket=info["id"] if info else None,
+                gate=scan.gate, direction=scan.direction, result=verdict.code,
+                detail=json.dumps(body), scanned_at=when, recorded_at=now, offline=offline,
+                conflict=conflict, staff=staff_id,
+            ))
+            if verdict.ok and info is not None:
+                await Ticket.update({
+                    Ticket.inside: scan.direction == "entry", Ticket.last_scan_at: when,
+                    Ticket.last_scan_gate: scan.gate,
+                }).where(Ticket.id == info["id"])
+                await record(TicketsCheckedIn(venue_id=info["venue_id"], checkins=(CheckIn(
+                    ticket_id=info["code"], gate=scan.gate, checked_in_at=when,
+                    venue_event_id=info["event"], direction=scan.direction, offline=offline,
+                ),)))
+    except Exception as exc:
+        # Two requests with one nonce and no ticket to lock: the unique nonce refused the
+        # second insert; answer what the first one recorded.
+        if not _is_unique_violation(exc):
+            raise
+        replay = await _replay(scan.nonce)
+        if replay is None:  # pragma: no cover - the violation was the nonce's
+            raise
+        return replay
+    return Answer(status_for(verdict.code), body)
+
+
+def _is_unique_violation(exc: BaseException) -> bool:
+    return type(exc).__name__ in ("IntegrityError", "UniqueViolationError")
+
+
+async def check_in_batch(*, gate: Any, scans: Any, staff_id: int | None = None,
+                         event_id: Any = None) -> list[dict[str, Any]]:
+    """Upload an offline scanner's queue: each scan is checked in at its original time,
+    in order, idempotently per nonce. One item's bad input does not stop the others: its
+    result has ``http_status`` 422 and the reason.
+
+    :param scans: up to 500 ``{secret, nonce, direction, scanned_at, verdict_offline}``.
+    :returns: one result per scan: the answer's body with ``http_status``.
+    """
+    if not isinstance(scans, list) or not scans:
+        raise InvalidInput("scans must be a non-empty list", field="scans")
+    if len(scans) > MAX_BATCH:
+        raise InvalidInput(f"upload at most {MAX_BATCH} scans at once", field="scans")
+    clean_text(gate, "gate", 60)
+    results: list[dict[str, Any]] = []
+    for item in scans:
+        if not isinstance(item, dict):
+            results.append({"http_status": 422, "code": "invalid_input",
+                            "detail": "each scan must be an object"})
+            continue
+        offline_verdict = item.get("verdict_offline")
+        try:
+            answer = await check_in(
+                secret=item.get("secret"), gate=gate, nonce=item.get("nonce"),
+                direction=item.get("direction", "entry"), event_id=event_id,
+                scanned_at=item.get("scanned_at"), staff_id=staff_id, offline=True,
+                verdict_offline=offline_verdict if isinstance(offline_verdict, str) else None,
+            )
+        except InvalidInput as exc:
+            results.append({"http_status": 422, "nonce": item.get("nonce") if isinstance(
+                item.get("nonce"), str) else None, **exc.as_dict()})
+            continue
+        results.append({"http_status": answer.status_code, **answer.body})
+    return results
+
+
+async def _event_row(event_id: int) -> dict[str, Any]:
+    row = await Event.select(Event.id, Event.title, Event.starts_at, Event.ends_at,
+                             Event.venue).where(Event.id == event_id).first()
+    if row is None:
+        raise NotFound(f"there is no event {event_id}")
+    return row
+
+
+async def gate_kit(event_id: int) -> dict[str, Any]:
+    """What an offline scanner keeps for one event: its public key (raw Ed25519, standard
+    base64), the revocation list (``code.serial``), its ticket types and when it was made.
+
+    :raises NotFound: no such event.
+    """
+    event = await _event_row(event_id)
+    keys = await event_keys(event_id)
+    types = await TicketType.select(TicketType.id, TicketType.name, TicketType.allows_reentry,
+                                    TicketType.valid_from, TicketType.valid_until).where(
+        TicketType.event == event_id).order_by(TicketType.position).order_by(TicketType.id)
+    return {
+        "event": {"id": event["id"], "title": event["title"],
+                  "starts_at": _iso(event["starts_at"]), "ends_at": _iso(event["ends_at"])},
+        "public_key": keys.public_key_b64,
+        "revoked": await revocation_list(event_id),
+        "types": {str(t["id"]): {"name": t["name"], "allows_reentry": t["allows_reentry"],
+                                 "valid_from": _iso(t["valid_from"]),
+                                 "valid_until": _iso(t["valid_until"])} for t in types},
+        "generated_at": utc_now().isoformat(),
+    }
+
+
+async def gate_counts(event_id: int) -> dict[str, Any]:
+    """The gates' live figures for one event: how many are inside now, and per gate the
+    entries, exits and refusals, plus the number of offline conflicts.
+
+    :raises NotFound: no such event.
+    """
+    await _event_row(event_id)
+    inside = await Ticket.count().where((Ticket.event == event_id) & (Ticket.inside == True))  # noqa: E712
+    rows = await Scan.select(Scan.gate, Scan.direction, Scan.result, Count(Scan.id, alias="n")).where(
+        Scan.event == event_id).group_by(Scan.gate, Scan.direction, Scan.result)
+    gates: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        entry = gates.setdefault(row["gate"], {"gate": row["gate"], "entries": 0, "exits": 0,
+                                               "refused": 0})
+        if row["result"] != "ok":
+            entry["refused"] += row["n"]
+        elif row["direction"] == "exit":
+            entry["exits"] += row["n"]
+        else:
+            entry["entries"] += row["n"]
+    conflicts = await Scan.count().where((Scan.event == event_id) & (Scan.conflict == True))  # noqa: E712
+    return {"event_id": event_id, "inside": inside,
+            "gates": [gates[name] for name in sorted(gates)], "conflicts": conflicts}
+
+
+async def conflicts(event_id: int) -> list[dict[str, Any]]:
+    """Offline admissions the server refused (the same ticket let in at two gates, or a
+    ticket that died while the scanner was offline), oldest first, for staff to sort out.
+
+    :raises NotFound: no such event.
+    """
+    await _event_row(event_id)
+    rows = await Scan.select(
+        Scan.nonce, Scan.gate, Scan.direction, Scan.result, Scan.detail, Scan.scanned_at,
+        Scan.recorded_at, Scan.ticket.code.as_alias("ticket_code"),
+    ).where((Scan.event == event_id) & (Scan.conflict == True)).order_by(Scan.scanned_at)  # noqa: E712
+    out = []
+    for row in rows:
+        try:
+            answer = json.loads(row["detail"])
+        except ValueError:  # pragma: no cover
+            answer = {}
+        out.append({
+            "ticket_id": row["ticket_code"], "gate": row["gate"], "result": row["result"],
+            "detail": answer.get("detail", ""), "scanned_at": _iso(row["scanned_at"]),
+            "recorded_at": _iso(row["recorded_at"]), "nonce": row["nonce"],
+            "other_gate": answer.get("gate", ""), "other_at": answer.get("at"),
+        })
+    return out
+
+
+async def gate_events(now: datetime | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """Events a scanner may be set to: those with ticket types that have not ended more
+    than a day ago, soonest first."""
+    now = now or utc_now()
+    with_types = await TicketType.select(TicketType.event).distinct()
+    ids = [r["event"] for r in with_types]
+    if not ids:
+        return []
+    rows: Sequence[dict[str, Any]] = await Event.select(
+        Event.id, Event.title, Event.starts_at, Event.ends_at).where(
+        Event.id.is_in(ids) & (Event.ends_at > now - timedelta(days=1))).order_by(
+        Event.starts_at).limit(limit)
+    return list(rows)
