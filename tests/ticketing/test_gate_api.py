@@ -291,9 +291,11 @@ async def test_counts_and_live_message(podium_client):
     [event] = (await _checkins())[:1]
     rendered = []
     messages = await podium_live_messages(event, lambda name, ctx: rendered.append(ctx) or name)
-    assert [(m.topics, m.event) for m in messages] == [((f"gate-{event_id}",), "gate-counts")]
+    # The gate's counts, and the box office's ping to the sales dashboard.
+    assert [(m.topics, m.event) for m in messages] == [
+        ((f"sales-{event_id}",), "sales-changed"), ((f"gate-{event_id}",), "gate-counts")]
     assert rendered[0]["counts"]["inside"] == 1
-    assert await podium_live_messages(event, None) == []
+    assert [m.event for m in await podium_live_messages(event, None)] == ["sales-changed"]
 
 
 async def test_scanner_page_and_its_session_endpoints(podium_client):
