@@ -175,27 +175,37 @@ def compose(row: dict[str, Any], *, lines: list[dict[str, Any]], tickets_: list[
     }
 
 
-async def order_dict(row: dict[str, Any], *, with_secrets: bool = True) -> dict[str, Any]:
-    """An order with its lines, tickets (secrets for the buyer) and whether it is a
-    waiting-list offer, read from the database."""
+async def order_dicts(rows: list[dict[str, Any]], *, with_secrets: bool = True
+                      ) -> list[dict[str, Any]]:
+    """Orders with their lines, tickets (secrets for the buyer) and whether each is a
+    waiting-list offer: four queries for the lot."""
+    ids = [r["id"] for r in rows]
+    if not ids:
+        return []
     lines = await OrderLine.select(
-        OrderLine.ticket_type, OrderLine.quantity, OrderLine.unit_price_cents,
+        OrderLine.order, OrderLine.ticket_type, OrderLine.quantity, OrderLine.unit_price_cents,
         OrderLine.ticket_type.name.as_alias("name"),
-    ).where(OrderLine.order == row["id"]).order_by(OrderLine.id)
+    ).where(OrderLine.order.is_in(ids)).order_by(OrderLine.id)
     ticket_rows = await Ticket.select(
-        Ticket.code, Ticket.secret, Ticket.ticket_type, Ticket.status, Ticket.serial,
-        Ticket.holder,
-    ).where(Ticket.order == row["id"]).order_by(Ticket.id)
-    offer = await WaitingListEntry.exists().where(WaitingListEntry.order == row["id"])
-    return compose(row, lines=lines, tickets_=ticket_rows, title=await _event_title(row["event"]),
-                   offer=bool(offer), with_secrets=with_secrets)
-
-
-async def _event_title(event_id: int) -> str:
+        Ticket.order, Ticket.code, Ticket.secret, Ticket.ticket_type, Ticket.status,
+        Ticket.serial, Ticket.holder,
+    ).where(Ticket.order.is_in(ids)).order_by(Ticket.id)
+    offers = {r["order"] for r in await WaitingListEntry.select(WaitingListEntry.order).where(
+        WaitingListEntry.order.is_in(ids))}
     from podium.core.venue.tables import Event
 
-    row = await Event.select(Event.title).where(Event.id == event_id).first()
-    return row["title"] if row else ""
+    event_ids = sorted({r["event"] for r in rows})
+    titles = {r["id"]: r["title"] for r in await Event.select(Event.id, Event.title).where(
+        Event.id.is_in(event_ids))}
+    return [compose(row, lines=[x for x in lines if x["order"] == row["id"]],
+                    tickets_=[t for t in ticket_rows if t["order"] == row["id"]],
+                    title=titles.get(row["event"], ""), offer=row["id"] in offers,
+                    with_secrets=with_secrets) for row in rows]
+
+
+async def order_dict(row: dict[str, Any], *, with_secrets: bool = True) -> dict[str, Any]:
+    """One order as :func:`order_dicts` gives it."""
+    return (await order_dicts([row], with_secrets=with_secrets))[0]
 
 
 async def _order_row(order_id: int) -> dict[str, Any]:
@@ -228,7 +238,7 @@ async def user_orders(user_id: int, *, limit: int = DEFAULT_LIMIT, offset: int =
     rows = await Order.select().where(where).order_by(Order.id, ascending=False
                                                       ).limit(limit).offset(offset)
     total = await Order.count().where(where)
-    return [await order_dict(r) for r in rows], int(total)
+    return await order_dicts(rows), int(total)
 
 
 async def event_orders(event_id: int, *, limit: int = DEFAULT_LIMIT, offset: int = 0,
@@ -240,8 +250,7 @@ async def event_orders(event_id: int, *, limit: int = DEFAULT_LIMIT, offset: int
         where &= Order.status == status
     rows = await Order.select().where(where).order_by(Order.id, ascending=False
                                                       ).limit(limit).offset(offset)
-    return [await order_dict(r, with_secrets=False) for r in rows], int(
-        await Order.count().where(where))
+    return await order_dicts(rows, with_secrets=False), int(await Order.count().where(where))
 
 
 # --------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ async def test_waiting_list_gets_freed_places_in_turn(podium_client, podium_user
     assert (await podium_client.post(url, headers=ann)).json()["code"] == "already_waiting"
     # The fan's hold expires: the sweep offers one place to each, in order.
     await _expire(held["id"])
-    assert await orders.expire_holds() == 1
+    await orders.expire_holds()  # (the app's sweeper may have got there first: same result)
     mine = (await podium_client.get("/api/v1/me/waiting-list", headers=ann)).json()["items"][0]
     assert mine["status"] == "offered" and mine["order_id"] and mine["offer_expires_at"]
     offer = (await podium_client.get(f"/api/v1/orders/{mine['order_id']}", headers=ann)).json()

@@ -11,6 +11,7 @@ refusal, or ``HX-Redirect`` to the new order.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -223,30 +224,30 @@ async def order_pay(request: Request[Any, Any, Any], order_id: Id) -> Any:
     return _redirect(request, redirect or f"/orders/{order_id}")
 
 
-@post("/orders/{order_id:int}/cancel", include_in_schema=False, guards=SIGNED_IN)
-async def order_cancel(request: Request[Any, Any, Any], order_id: Id) -> Any:
-    """Cancel an order (the buyer while pending; organisers any)."""
+async def _order_action(request: Request[Any, Any, Any], order_id: int,
+                        action: Callable[[int, Any], Awaitable[Any]]) -> Any:
+    """Run a form's action on an order; back to ``next`` (or the order), a refusal shown
+    on the order's page."""
     form = await request.form()
     try:
-        await orders.cancel(order_id, request.user)
+        await action(order_id, request.user)
     except PodiumError as exc:
         if exc.status_code == 404:
             raise
         return Redirect(_with(f"/orders/{order_id}", error=_sentence(exc.detail)), status_code=303)
     return _redirect(request, safe_next(str(form.get("next") or f"/orders/{order_id}")))
+
+
+@post("/orders/{order_id:int}/cancel", include_in_schema=False, guards=SIGNED_IN)
+async def order_cancel(request: Request[Any, Any, Any], order_id: Id) -> Any:
+    """Cancel an order (the buyer while pending; organisers any)."""
+    return await _order_action(request, order_id, orders.cancel)
 
 
 @post("/orders/{order_id:int}/refund", include_in_schema=False, guards=ORGANISER)
 async def order_refund(request: Request[Any, Any, Any], order_id: Id) -> Any:
     """Refund a paid order (organisers, from the sales dashboard)."""
-    form = await request.form()
-    try:
-        await orders.refund(order_id, request.user)
-    except PodiumError as exc:
-        if exc.status_code == 404:
-            raise
-        return Redirect(_with(f"/orders/{order_id}", error=_sentence(exc.detail)), status_code=303)
-    return _redirect(request, safe_next(str(form.get("next") or f"/orders/{order_id}")))
+    return await _order_action(request, order_id, orders.refund)
 
 
 @get("/me/orders", include_in_schema=False, guards=SIGNED_IN)
