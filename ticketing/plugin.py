@@ -131,9 +131,18 @@ def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
 
 
 @hookimpl(specname="podium_page_slots")
+def resale_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
+    """The event page's sidebar shows the event's tickets on resale (loaded by htmx)."""
+    from podium.ticketing.routes.holders import resale_slot
+
+    return resale_slot(slot, context)
+
+
+@hookimpl(specname="podium_page_slots", tryfirst=True)
 def shop_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
     """The ticket shop on an event page (``event.sidebar``): a placeholder htmx fills from
-    ``/events/{id}/shop``; without JavaScript, a link to that page."""
+    ``/events/{id}/shop``; without JavaScript, a link to that page. First in the sidebar,
+    before the resale box."""
     event = context.get("event")
     if slot != "event.sidebar" or not isinstance(event, dict) or "id" not in event:
         return []
@@ -141,14 +150,6 @@ def shop_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
     return [f'<div id="ticket-shop" hx-get="/events/{event_id}/shop" hx-trigger="load" '
             f'hx-swap="outerHTML"><noscript><a href="/events/{event_id}/shop">Tickets'
             '</a></noscript></div>']
-
-
-@hookimpl(specname="podium_page_slots")
-def resale_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
-    """The event page's sidebar shows the event's tickets on resale (loaded by htmx)."""
-    from podium.ticketing.routes.holders import resale_slot
-
-    return resale_slot(slot, context)
 
 
 @hookimpl
