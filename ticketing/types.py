@@ -218,20 +218,29 @@ async def type_quota_map(type_ids: list[int]) -> dict[int, tuple[int, ...]]:
 
 #: One round trip for everything availability needs (run under the checkout's locks): per
 #: (type, quota) link of the event, the type's places sold (paid orders) and held (pending
-#: orders whose hold has not expired), and the people waiting for it.
+#: orders whose hold has not expired), and the people waiting for it. One grouped pass
+#: over the event's orders (correlated sub-selects per type were ten times slower on
+#: PostgreSQL at 1,000 orders).
 LEDGER_SQL = """
-SELECT tq.ticket_type AS ticket_type, tq.quota AS quota,
-  (SELECT COALESCE(SUM(ol.quantity), 0) FROM podium_order_line ol
-     JOIN podium_order o ON o.id = ol."order"
-    WHERE ol.ticket_type = tq.ticket_type AND o.status = 'paid') AS sold,
-  (SELECT COALESCE(SUM(ol.quantity), 0) FROM podium_order_line ol
-     JOIN podium_order o ON o.id = ol."order"
-    WHERE ol.ticket_type = tq.ticket_type AND o.status = 'pending' AND o.expires_at > {})
-    AS held,
-  (SELECT COUNT(*) FROM podium_ticket_waiting w
-    WHERE w.ticket_type = tq.ticket_type AND w.status = 'waiting') AS waiting
+SELECT tq.ticket_type AS ticket_type, tq.quota AS quota, COALESCE(p.sold, 0) AS sold,
+       COALESCE(p.held, 0) AS held, COALESCE(w.waiting, 0) AS waiting
 FROM podium_ticket_type_quota tq
 JOIN podium_ticket_type t ON t.id = tq.ticket_type
+LEFT JOIN (
+  SELECT ol.ticket_type AS ticket_type,
+         SUM(CASE WHEN o.status = 'paid' THEN ol.quantity ELSE 0 END) AS sold,
+         SUM(CASE WHEN o.status = 'pending' AND o.expires_at > {} THEN ol.quantity ELSE 0 END)
+           AS held
+  FROM podium_order o JOIN podium_order_line ol ON ol."order" = o.id
+  WHERE o.event = {} AND o.status IN ('paid', 'pending')
+  GROUP BY ol.ticket_type
+) p ON p.ticket_type = tq.ticket_type
+LEFT JOIN (
+  SELECT w.ticket_type AS ticket_type, COUNT(*) AS waiting
+  FROM podium_ticket_waiting w JOIN podium_ticket_type wt ON wt.id = w.ticket_type
+  WHERE wt.event = {} AND w.status = 'waiting'
+  GROUP BY w.ticket_type
+) w ON w.ticket_type = tq.ticket_type
 WHERE t.event = {}
 ORDER BY tq.ticket_type, tq.quota
 """
@@ -245,7 +254,7 @@ async def load_ledger(event_id: int, capacity: int | None, now: datetime, *,
     count: no sweep is needed for availability to be right."""
     if quotas is None:
         quotas = await Quota.select(Quota.id, Quota.size).where(Quota.event == event_id)
-    rows = await TicketType.raw(LEDGER_SQL, now, event_id)
+    rows = await TicketType.raw(LEDGER_SQL, now, event_id, event_id, event_id)
     type_quotas: dict[int, list[int]] = {}
     places: dict[int, dict[str, int]] = {}
     waiting: dict[int, int] = {}
