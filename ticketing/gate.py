@@ -26,7 +26,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
 import re
 import weakref
 from collections.abc import AsyncIterator, Sequence
@@ -44,6 +43,7 @@ from podium.core.outbox import record
 from podium.core.validation import MAX_ID, check_instant, clean_text, whole_number
 from podium.core.venue.tables import Event
 from podium.ticketing import secrets
+from podium.ticketing.controls import lock_removed
 from podium.ticketing.keys import event_keys
 from podium.ticketing.tables import RevokedSecret, Scan, Ticket, TicketType
 from podium.ticketing.tickets import revocation_list, utc_now
@@ -52,9 +52,7 @@ from podium.ticketing.verdict import Direction, TicketState, Verdict, decide, re
 #: Negative control for the concurrency tests and nothing else: with the environment
 #: variable ``PODIUM_GATE_UNSAFE_NO_LOCK=1`` the ticket is read before the transaction and
 #: not locked, and the same ticket can be admitted twice.
-#: Honoured only under the test suite (``PODIUM_TESTING_CONFIGURED``), never in a venue.
-LOCK_TICKETS = not (os.environ.get("PODIUM_GATE_UNSAFE_NO_LOCK") == "1"
-                    and os.environ.get("PODIUM_TESTING_CONFIGURED") == "1")
+LOCK_TICKETS = not lock_removed("PODIUM_GATE_UNSAFE_NO_LOCK")
 
 NONCE_RE = re.compile(r"^[A-Za-z0-9_.:-]{8,80}$")
 MAX_SECRET_INPUT = 2000

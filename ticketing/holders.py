@@ -16,7 +16,6 @@ row lock, and the race tests show a ticket going to two people. Never set it els
 from __future__ import annotations
 
 import contextlib
-import os
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
@@ -28,13 +27,12 @@ from podium.core.events import TicketsTransferred, TicketTransfer
 from podium.core.outbox import record
 from podium.core.venue.tables import Event
 from podium.ticketing import rules, tickets
+from podium.ticketing.controls import lock_removed
 from podium.ticketing.keys import event_keys
 from podium.ticketing.tables import ResaleListing, Scan, Ticket, TicketSettings, Transfer
 
 #: ``False`` only in the negative control of the race tests (see the module docstring).
-#: Honoured only under the test suite (``PODIUM_TESTING_CONFIGURED``), never in a venue.
-LOCKING = not (os.environ.get("PODIUM_TICKETING_NO_LOCK") == "1"
-               and os.environ.get("PODIUM_TESTING_CONFIGURED") == "1")
+LOCKING = not lock_removed("PODIUM_TICKETING_NO_LOCK")
 
 #: Who may see any ticket of an event (without its secret).
 STAFF_ROLES = ("organiser", "staff")

@@ -34,7 +34,6 @@ import base64
 import hashlib
 import hmac
 import logging
-import os
 import secrets as random_source
 from collections.abc import Iterable
 from datetime import datetime
@@ -51,6 +50,7 @@ from podium.core.plugins import PluginHost
 from podium.core.validation import DEFAULT_LIMIT, check_page, clean_text, is_id, whole_number
 from podium.ticketing import tickets, waiting
 from podium.ticketing.contracts import PAYMENT_METHODS, OrderSummary, PaymentMethod, PaymentStep
+from podium.ticketing.controls import lock_removed
 from podium.ticketing.tables import Order, OrderLine, Ticket, TicketType, WaitingListEntry
 from podium.ticketing.tickets import utc_now
 from podium.ticketing.types import (
@@ -268,9 +268,7 @@ SELECT (SELECT s.hold_minutes FROM podium_ticket_settings s WHERE s.event = {}) 
 
 
 def _unsafe() -> bool:
-    # Honoured only under the test suite, never in a venue.
-    return (os.environ.get(UNSAFE_ENV) == "1"
-            and os.environ.get("PODIUM_TESTING_CONFIGURED") == "1")
+    return lock_removed(UNSAFE_ENV)
 
 
 async def checkout(host: PluginHost, enabled: Iterable[str], user: CurrentUser, lines: Any,
