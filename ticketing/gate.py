@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import re
 import weakref
@@ -45,7 +46,7 @@ from podium.core.venue.tables import Event
 from podium.ticketing import secrets
 from podium.ticketing.controls import lock_removed
 from podium.ticketing.keys import event_keys
-from podium.ticketing.tables import RevokedSecret, Scan, Ticket, TicketType
+from podium.ticketing.tables import Order, RevokedSecret, Scan, Ticket, TicketType
 from podium.ticketing.tickets import revocation_list, utc_now
 from podium.ticketing.verdict import Direction, TicketState, Verdict, decide, refuse
 
@@ -161,33 +162,60 @@ async def verify_secret(event_id: int, secret: str) -> bool:
     return secrets.verify(await public_key(event_id, fresh=True), secret) is not None
 
 
-async def _ticket_info(code: str) -> dict[str, Any] | None:
-    return await Ticket.select(
-        Ticket.id, Ticket.event, Ticket.ticket_type,
-        Ticket.ticket_type.name.as_alias("type_name"),
-        Ticket.ticket_type.allows_reentry.as_alias("allows_reentry"),
-        Ticket.event.title.as_alias("event_title"),
-        Ticket.event.venue.as_alias("venue_id"),
-        Ticket.order.status.as_alias("order_status"),
-    ).where(Ticket.code == code).first()
-
-
-async def _state(ticket_id: int, info: dict[str, Any], *, lock: bool) -> TicketState | None:
-    query = Ticket.select(Ticket.code, Ticket.event, Ticket.ticket_type, Ticket.status,
-                          Ticket.serial, Ticket.inside, Ticket.last_scan_at,
-                          Ticket.last_scan_gate).where(Ticket.id == ticket_id)
-    row = await (for_update(query) if lock else query).first()
-    if row is None:
-        return None
-    revoked = await RevokedSecret.select(RevokedSecret.serial).where(
-        RevokedSecret.ticket == ticket_id)
-    return TicketState(
-        code=row["code"], event_id=row["event"], ticket_type_id=row["ticket_type"],
-        status=row["status"], serial=row["serial"], order_status=info["order_status"],
-        allows_reentry=bool(info["allows_reentry"]), inside=bool(row["inside"]),
-        last_scan_at=row["last_scan_at"], last_scan_gate=row["last_scan_gate"] or "",
-        revoked_serials=frozenset(r["serial"] for r in revoked),
+@functools.cache
+def _scan_sql(lock: bool) -> str:
+    """One statement for everything a scan decides on: the ticket, its type, event and
+    order, and whether the scanned serial is on the revocation list. Written as SQL, not
+    built by the ORM per scan: building the joined select cost more than running it."""
+    ticket, kind, order = Ticket._meta.tablename, TicketType._meta.tablename, Order._meta.tablename
+    event, revoked = Event._meta.tablename, RevokedSecret._meta.tablename
+    sql = (
+        f"SELECT t.id, t.code, t.event, t.ticket_type, t.status, t.serial, t.inside, "
+        f"t.last_scan_at, t.last_scan_gate, k.name AS type_name, "
+        f"k.allows_reentry AS allows_reentry, e.title AS event_title, e.venue AS venue_id, "
+        f"o.status AS order_status, "
+        f"(SELECT count(*) FROM {revoked} r WHERE r.ticket = t.id AND r.serial = {{}}) "
+        f"AS serial_revoked "
+        f"FROM {ticket} t JOIN {kind} k ON k.id = t.ticket_type "
+        f"JOIN {event} e ON e.id = t.event LEFT JOIN {order} o ON o.id = t.\"order\" "
+        f"WHERE t.code = {{}}"
     )
+    # PostgreSQL: lock the ticket's row only (SQLite's immediate transaction covers it).
+    return sql + (" FOR UPDATE OF t" if lock else "")
+
+
+#: A scan's row, written unless its nonce is known (then nothing is returned: a replay).
+_INSERT_SCAN_SQL = (
+    f"INSERT INTO {Scan._meta.tablename} (nonce, event, ticket, gate, direction, result, "
+    f"detail, scanned_at, recorded_at, offline, conflict, staff) "
+    f"VALUES ({{}}, {{}}, {{}}, {{}}, {{}}, {{}}, {{}}, {{}}, {{}}, {{}}, {{}}, {{}}) "
+    f"ON CONFLICT (nonce) DO NOTHING RETURNING id"
+)
+#: An accepted scan moves the holder in or out.
+_ADMIT_SQL = (f"UPDATE {Ticket._meta.tablename} SET inside = {{}}, last_scan_at = {{}}, "
+              f"last_scan_gate = {{}} WHERE id = {{}}")
+
+
+async def _read_ticket(code: str, serial: int, *, lock: bool
+                       ) -> tuple[dict[str, Any] | None, TicketState | None]:
+    """The ticket a secret names, as the answer shows it and as the verdict judges it
+    (locked when ``lock``); ``(None, None)`` for an unknown code."""
+    rows = await Ticket.raw(_scan_sql(lock and not is_sqlite()), serial, code)
+    if not rows:
+        return None, None
+    row = rows[0]
+    info = {"id": row["id"], "code": row["code"], "event": row["event"],
+            "ticket_type": row["ticket_type"], "type_name": row["type_name"],
+            "event_title": row["event_title"], "venue_id": row["venue_id"]}
+    state = TicketState(
+        code=row["code"], event_id=row["event"], ticket_type_id=row["ticket_type"],
+        status=row["status"], serial=row["serial"], order_status=row["order_status"],
+        allows_reentry=bool(row["allows_reentry"]), inside=bool(row["inside"]),
+        last_scan_at=row["last_scan_at"], last_scan_gate=row["last_scan_gate"] or "",
+        # Only the scanned serial matters to the verdict (older ones are refused anyway).
+        revoked_serials=frozenset({serial}) if row["serial_revoked"] else frozenset(),
+    )
+    return info, state
 
 
 def _answer(verdict: Verdict, scan: ScanInput, info: dict[str, Any] | None, when: datetime,
@@ -244,61 +272,41 @@ async def check_in(*, secret: Any, gate: Any, nonce: Any, direction: Any = "entr
     now = utc_now()
     when = scan.scanned_at or now
     claims = secrets.read_claims(scan.secret)
-    info: dict[str, Any] | None = None
-    signature_ok = False
-    if claims is not None:
-        info = await _ticket_info(claims.code)
-        if info is not None and info["event"] == claims.event_id:
-            info["code"] = claims.code
+    read: tuple[dict[str, Any] | None, TicketState | None] = (None, None)
+    if claims is not None and not LOCK_TICKETS:
+        read = await _read_ticket(claims.code, claims.serial, lock=False)  # negative control
+    async with _one_writer(), atomic():
+        if claims is not None and LOCK_TICKETS:
+            read = await _read_ticket(claims.code, claims.serial, lock=True)
+        info, state = read
+        signature_ok = False
+        if claims is not None and info is not None and info["event"] == claims.event_id:
             signature_ok = await verify_secret(claims.event_id, scan.secret)
-    scan_event = info["event"] if info else (
-        scan.event_id if await _event_exists(scan.event_id) else None)
-    stale: TicketState | None = None
-    if info is not None and not LOCK_TICKETS:
-        stale = await _state(info["id"], info, lock=False)  # negative control: no lock
-    try:
-        async with _one_writer(), atomic():
+        scan_event = info["event"] if info else (
+            scan.event_id if await _event_exists(scan.event_id) else None)
+        verdict = decide(claims=claims, signature_ok=signature_ok, ticket=state,
+                         scanner_event_id=scan.event_id, direction=scan.direction, now=when)
+        conflict = (offline and scan.direction == "entry" and verdict_offline == "ok"
+                    and not verdict.ok)
+        body = _answer(verdict, scan, info, when, offline, conflict)
+        inserted = await Scan.raw(
+            _INSERT_SCAN_SQL, scan.nonce, scan_event, info["id"] if info else None, scan.gate,
+            scan.direction, verdict.code, json.dumps(body), when, now, offline, conflict,
+            staff_id)
+        if not inserted:
+            # The nonce was recorded already (a retried or doubled request): answer what
+            # was answered then, and write nothing.
             replay = await _replay(scan.nonce)
-            if replay is not None:
-                return replay
-            state = stale
-            if info is not None and LOCK_TICKETS:
-                state = await _state(info["id"], info, lock=True)
-            verdict = decide(claims=claims, signature_ok=signature_ok, ticket=state,
-                             scanner_event_id=scan.event_id, direction=scan.direction,
-                             now=when)
-            conflict = (offline and scan.direction == "entry" and verdict_offline == "ok"
-                        and not verdict.ok)
-            body = _answer(verdict, scan, info, when, offline, conflict)
-            await Scan.insert(Scan(
-                nonce=scan.nonce, event=scan_event, ticket=info["id"] if info else None,
-                gate=scan.gate, direction=scan.direction, result=verdict.code,
-                detail=json.dumps(body), scanned_at=when, recorded_at=now, offline=offline,
-                conflict=conflict, staff=staff_id,
-            ))
-            if verdict.ok and info is not None:
-                await Ticket.update({
-                    Ticket.inside: scan.direction == "entry", Ticket.last_scan_at: when,
-                    Ticket.last_scan_gate: scan.gate,
-                }).where(Ticket.id == info["id"])
-                await record(TicketsCheckedIn(venue_id=info["venue_id"], checkins=(CheckIn(
-                    ticket_id=info["code"], gate=scan.gate, checked_in_at=when,
-                    venue_event_id=info["event"], direction=scan.direction, offline=offline,
-                ),)))
-    except Exception as exc:
-        # Two requests with one nonce and no ticket to lock: the unique nonce refused the
-        # second insert; answer what the first one recorded.
-        if not _is_unique_violation(exc):
-            raise
-        replay = await _replay(scan.nonce)
-        if replay is None:  # pragma: no cover - the violation was the nonce's
-            raise
-        return replay
+            if replay is None:  # pragma: no cover - a conflict means the row exists
+                raise RuntimeError(f"scan nonce {scan.nonce!r} conflicted but is not recorded")
+            return replay
+        if verdict.ok and info is not None:
+            await Ticket.raw(_ADMIT_SQL, scan.direction == "entry", when, scan.gate, info["id"])
+            await record(TicketsCheckedIn(venue_id=info["venue_id"], checkins=(CheckIn(
+                ticket_id=info["code"], gate=scan.gate, checked_in_at=when,
+                venue_event_id=info["event"], direction=scan.direction, offline=offline,
+            ),)))
     return Answer(status_for(verdict.code), body)
-
-
-def _is_unique_violation(exc: BaseException) -> bool:
-    return type(exc).__name__ in ("IntegrityError", "UniqueViolationError")
 
 
 async def check_in_batch(*, gate: Any, scans: Any, staff_id: int | None = None,

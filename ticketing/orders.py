@@ -51,6 +51,7 @@ from podium.core.validation import DEFAULT_LIMIT, check_page, clean_text, is_id,
 from podium.ticketing import tickets, waiting
 from podium.ticketing.contracts import PAYMENT_METHODS, OrderSummary, PaymentMethod, PaymentStep
 from podium.ticketing.controls import lock_removed
+from podium.ticketing.payments import FreeTickets
 from podium.ticketing.tables import Order, OrderLine, Ticket, TicketType, WaitingListEntry
 from podium.ticketing.tickets import utc_now
 from podium.ticketing.types import (
@@ -325,9 +326,22 @@ async def checkout(host: PluginHost, enabled: Iterable[str], user: CurrentUser, 
             # not for sale (the ledger subtracts the people waiting).
             ledger, _ = await load_ledger(event_id, event["capacity"], now, quotas=quotas)
             _refuse_shortfalls(ledger.take(request), types, ledger)
-            order = await _insert_order(event, user, request, types, total, currency, method,
-                                        reference, now, hold_minutes)
+            row, lines = await _insert_order(event, user, request, types, total, currency,
+                                             method, reference, now, hold_minutes)
             await record_availability(event_id, event["venue"], ledger)
+            if isinstance(method, FreeTickets):
+                # Nothing to pay and no processor to wait for: paid in this transaction
+                # rather than in a second one that would lock the order again.
+                step = await method.begin(_summary(_held(row, lines, event), return_url))
+                changes = _paid_changes(now, step.reference, method.name)
+                issued = await _record_payment(row, lines, changes, event_id=event_id,
+                                               venue_id=event["venue"], types=types,
+                                               event_row=event)
+                paid = compose({**row, **_named(changes)}, lines=lines, tickets_=issued,
+                               title=event["title"], offer=False)
+                paid["payment"] = _payment_answer(step, method)
+                return paid
+            order = _held(row, lines, event)
     return await begin_payment(method, order, return_url)
 
 
@@ -392,9 +406,9 @@ def _refuse_shortfalls(short: list[Any], types: dict[int, dict[str, Any]], ledge
 async def _insert_order(event: dict[str, Any], user: CurrentUser, request: dict[int, int],
                         types: dict[int, dict[str, Any]], total: int, currency: str,
                         method: PaymentMethod, reference: str, now: datetime,
-                        hold_minutes: int) -> dict[str, Any]:
-    """Insert a pending order and its lines; returns it as :func:`compose` gives it (with
-    ``venue``)."""
+                        hold_minutes: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Insert a pending order and its lines; returns its row and the lines as
+    :func:`compose` takes them."""
     order = Order(code=reference, event=event["id"], user=user.id, status="pending",
                   total_cents=total, currency=currency, payment_method=method.name,
                   created_at=now, expires_at=hold_until(now, hold_minutes))
@@ -404,7 +418,12 @@ async def _insert_order(event: dict[str, Any], user: CurrentUser, request: dict[
     await OrderLine.insert(*[
         OrderLine(order=order.id, ticket_type=line["ticket_type"], quantity=line["quantity"],
                   unit_price_cents=line["unit_price_cents"]) for line in lines])
-    out = compose(order.to_dict(), lines=lines, tickets_=[], title=event["title"], offer=False)
+    return order.to_dict(), lines
+
+
+def _held(row: dict[str, Any], lines: list[dict[str, Any]], event: dict[str, Any]) -> dict[str, Any]:
+    """A new order as :func:`begin_payment` takes it: :func:`compose` plus ``venue``."""
+    out = compose(row, lines=lines, tickets_=[], title=event["title"], offer=False)
     out["venue"] = event["venue"]
     return out
 
@@ -422,8 +441,9 @@ async def _unsafe_hold(event_id: int, request: dict[int, int], types: dict[int, 
     _refuse_shortfalls(ledger.take(request), types, ledger)
     await asyncio.sleep(UNSAFE_GAP_S)
     async with atomic():
-        return await _insert_order(event, user, request, types, total, currency, method,
-                                   reference, now, hold_minutes)
+        row, lines = await _insert_order(event, user, request, types, total, currency, method,
+                                         reference, now, hold_minutes)
+    return _held(row, lines, event)
 
 
 def _payment_status(order_status: str) -> str:
@@ -435,11 +455,8 @@ async def begin_payment(method: PaymentMethod, order: dict[str, Any], return_url
     """Ask ``method`` to pay a held order (``order`` as :func:`compose` gives it), outside
     any transaction, and apply its answer: mark it paid, keep it pending with the
     processor's reference, or cancel it."""
-    summary = OrderSummary(order_id=order["id"], total_cents=order["total_cents"],
-                           currency=order["currency"], venue_event_id=order["event_id"],
-                           return_url=return_url)
     try:
-        step = await method.begin(summary)
+        step = await method.begin(_summary(order, return_url))
     except Exception as exc:
         log.exception("payment method %s failed to begin order %s", method.name, order["id"])
         step = PaymentStep(status="failed", message=f"{method.label} is unavailable ({type(exc).__name__})")
@@ -454,10 +471,22 @@ async def begin_payment(method: PaymentMethod, order: dict[str, Any], return_url
         await _close(order["id"], "cancelled", None, reason_revoke="cancelled")
         raise PaymentFailed(step.message or f"{method.label} refused the payment; the order "
                             "is cancelled", order_id=order["id"], reference=order["reference"])
-    paid["payment"] = {"status": step.status, "method": method.name, "label": method.label,
-                       "reference": step.reference, "redirect_url": step.redirect_url,
-                       "message": step.message}
+    paid["payment"] = _payment_answer(step, method)
     return paid
+
+
+def _summary(order: dict[str, Any], return_url: str) -> OrderSummary:
+    """What a payment method is told of an order (``order`` as :func:`compose` gives it)."""
+    return OrderSummary(order_id=order["id"], total_cents=order["total_cents"],
+                        currency=order["currency"], venue_event_id=order["event_id"],
+                        return_url=return_url)
+
+
+def _payment_answer(step: PaymentStep, method: PaymentMethod) -> dict[str, Any]:
+    """The ``payment`` part of a checkout's answer."""
+    return {"status": step.status, "method": method.name, "label": method.label,
+            "reference": step.reference, "redirect_url": step.redirect_url,
+            "message": step.message}
 
 
 async def pay(host: PluginHost, enabled: Iterable[str], order_id: int, user: CurrentUser,
@@ -537,31 +566,53 @@ async def mark_paid(order_id: int, staff: CurrentUser | None, *, reference: str 
             if ledger.take(request):
                 raise Conflict("this order's hold expired and its places went to others",
                                code="hold_expired")
-        changes: dict[Any, Any] = {Order.status: "paid", Order.paid_at: now}
-        if reference:
-            changes[Order.payment_reference] = reference[:200]
-        if method_name:
-            changes[Order.payment_method] = method_name
-        elif staff is not None and not order["payment_method"]:
-            changes[Order.payment_method] = "at_venue"
-        await Order.update(changes).where(Order.id == order_id)
-        issued = await tickets.issue(
-            event_id=row["event"], venue_id=row["venue"], order_id=order_id,
-            order_code=order["code"], holder_id=order["user"],
-            lines=[(line["ticket_type"], line["quantity"], line["unit_price_cents"],
-                    order["currency"]) for line in lines])
-        await record(OrdersPaid(venue_id=row["venue"], orders=(PaidOrder(
-            order_ref=order["code"], venue_event_id=row["event"],
-            total_cents=order["total_cents"], currency=order["currency"],
-            payment_method=str(changes.get(Order.payment_method, order["payment_method"])),
-            ticket_ids=tuple(t["code"] for t in issued)),)))
+        if not method_name and staff is not None and not order["payment_method"]:
+            method_name = "at_venue"
+        changes = _paid_changes(now, reference, method_name)
+        issued = await _record_payment(order, lines, changes, event_id=row["event"],
+                                       venue_id=row["venue"])
         offer = [] if held is not None else await WaitingListEntry.update(
             {WaitingListEntry.status: "accepted"}).where(
             (WaitingListEntry.order == order_id) & WaitingListEntry.status.is_in(
                 ["offered", "expired"])).returning(WaitingListEntry.id)
-    paid_row = {**order, **{column._meta.name: value for column, value in changes.items()}}
-    return compose(paid_row, lines=lines, tickets_=issued, title=row["title"],
+    return compose({**order, **_named(changes)}, lines=lines, tickets_=issued, title=row["title"],
                    offer=bool(offer), with_secrets=secrets_shown)
+
+
+def _paid_changes(now: datetime, reference: str, method_name: str | None) -> dict[Any, Any]:
+    """The order's columns that paying it sets."""
+    changes: dict[Any, Any] = {Order.status: "paid", Order.paid_at: now}
+    if reference:
+        changes[Order.payment_reference] = reference[:200]
+    if method_name:
+        changes[Order.payment_method] = method_name
+    return changes
+
+
+def _named(changes: dict[Any, Any]) -> dict[str, Any]:
+    """Column changes as the row's keys."""
+    return {column._meta.name: value for column, value in changes.items()}
+
+
+async def _record_payment(order: dict[str, Any], lines: list[dict[str, Any]],
+                          changes: dict[Any, Any], *, event_id: int, venue_id: int | None,
+                          types: dict[int, dict[str, Any]] | None = None,
+                          event_row: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Inside the caller's transaction, with the order locked or just made: mark it paid,
+    issue its tickets and record :class:`~podium.core.events.OrdersPaid`. Returns the
+    tickets (rows)."""
+    await Order.update(changes).where(Order.id == order["id"])
+    issued = await tickets.issue(
+        event_id=event_id, venue_id=venue_id, order_id=order["id"], order_code=order["code"],
+        holder_id=order["user"], types=types, event_row=event_row,
+        lines=[(line["ticket_type"], line["quantity"], line["unit_price_cents"],
+                order["currency"]) for line in lines])
+    await record(OrdersPaid(venue_id=venue_id, orders=(PaidOrder(
+        order_ref=order["code"], venue_event_id=event_id,
+        total_cents=order["total_cents"], currency=order["currency"],
+        payment_method=str(changes.get(Order.payment_method, order["payment_method"])),
+        ticket_ids=tuple(t["code"] for t in issued)),)))
+    return issued
 
 
 async def _close(order_id: int, status: str, user: CurrentUser | None, *,

@@ -9,7 +9,7 @@ the secret a QR code carries is signed (:mod:`podium.ticketing.secrets`).
 from __future__ import annotations
 
 import secrets as random_source
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -46,7 +46,7 @@ def new_code(prefix: str = "") -> str:
     return prefix + random_source.token_urlsafe(16)
 
 
-def validity(type_row: dict[str, Any], event_row: dict[str, Any]) -> tuple[datetime, datetime]:
+def validity(type_row: Mapping[str, Any], event_row: Mapping[str, Any]) -> tuple[datetime, datetime]:
     """When a ticket of this type opens the gate: the type's window, else from two hours
     before the event's start to its end."""
     start = type_row.get("valid_from") or event_row["starts_at"] - GATES_OPEN_BEFORE
@@ -54,9 +54,15 @@ def validity(type_row: dict[str, Any], event_row: dict[str, Any]) -> tuple[datet
     return start, end
 
 
-async def _claims_for(ticket_type_id: int, event_id: int, code: str, serial: int) -> secrets.TicketClaims:
-    type_row = await TicketType.select().where(TicketType.id == ticket_type_id).first()
-    event_row = await Event.select(Event.starts_at, Event.ends_at).where(Event.id == event_id).first()
+async def _claims_for(ticket_type_id: int, event_id: int, code: str, serial: int, *,
+                      type_row: Mapping[str, Any] | None = None,
+                      event_row: Mapping[str, Any] | None = None) -> secrets.TicketClaims:
+    """The claims a ticket's secret signs; the type's and event's rows are read unless the
+    caller has them (``event_row`` needs ``starts_at`` and ``ends_at``)."""
+    if type_row is None:
+        type_row = await TicketType.select().where(TicketType.id == ticket_type_id).first()
+    if event_row is None:
+        event_row = await Event.select(Event.starts_at, Event.ends_at).where(Event.id == event_id).first()
     if type_row is None or event_row is None:  # pragma: no cover - foreign keys hold
         raise LookupError("ticket type or event gone")
     start, end = validity(type_row, event_row)
@@ -66,11 +72,15 @@ async def _claims_for(ticket_type_id: int, event_id: int, code: str, serial: int
 async def issue(
     *, event_id: int, venue_id: int | None, order_id: int | None, order_code: str,
     holder_id: int | None, lines: Sequence[tuple[int, int, int, str]],
+    types: Mapping[int, Mapping[str, Any]] | None = None,
+    event_row: Mapping[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
     """Issue tickets (inside the caller's transaction) and record
     :class:`~podium.core.events.TicketsIssued`.
 
     :param lines: ``(ticket_type_id, quantity, unit_price_cents, currency)`` per line.
+    :param types: the lines' ticket type rows, by id, when the caller has them already
+        (a checkout does), and ``event_row`` the event's (``starts_at``, ``ends_at``).
     :returns: the new tickets as :func:`ticket_dict` gives them.
     """
     keys = await event_keys(event_id)
@@ -80,7 +90,9 @@ async def issue(
     for type_id, quantity, price, currency in lines:
         for _ in range(quantity):
             code = new_code()
-            claims = await _claims_for(type_id, event_id, code, 1)
+            claims = await _claims_for(type_id, event_id, code, 1,
+                                       type_row=types.get(type_id) if types else None,
+                                       event_row=event_row)
             ticket = Ticket(
                 code=code, order=order_id, ticket_type=type_id, event=event_id,
                 holder=holder_id, status="valid", serial=1,
