@@ -21,6 +21,7 @@ Chromium. Figures are printed, never asserted (see ``bench/README.md``).
 
     .venv/bin/python bench/bench_gate.py [--tickets 1000] [--connections 4]
                                          [--db sqlite|postgres|both]
+                                         [--workers 2 --redis-url redis://127.0.0.1:6379/15]
                                          [--pg-admin-url postgresql://postgres@127.0.0.1:5432/postgres]
 """
 
@@ -240,8 +241,9 @@ class Gate:
 
 
 def bench_one(label: str, database_url: str, tickets: int, connections: int, wrk: str,
-              tmp: Path, time_limit: float) -> dict[str, Any]:
-    """Seed, serve with ``podium run``, scan with four wrk processes, count."""
+              tmp: Path, time_limit: float, workers: int = 1, redis_url: str = "") -> dict[str, Any]:
+    """Seed, serve with ``podium run`` (``workers`` processes; Redis carries the live
+    counts between them when ``redis_url`` is given), scan with four wrk processes, count."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("PODIUM_")}
     env.update({
         "PODIUM_DATABASE_URL": database_url,
@@ -249,6 +251,8 @@ def bench_one(label: str, database_url: str, tickets: int, connections: int, wrk
         "PODIUM_ADMIN_PASSWORD": "bench-admin-password",
         "PICCOLO_CONF": "podium.web.piccolo_conf",
     })
+    if redis_url:
+        env["PODIUM_REDIS_URL"] = redis_url
     print(f"[{label}] migrating and seeding {tickets} tickets ...", flush=True)
     run_in(env, "podium", "migrate")
     seeded = json.loads(run_in(env, "--seed-only", "--tickets", str(tickets)).strip().splitlines()[-1])
@@ -261,11 +265,12 @@ def bench_one(label: str, database_url: str, tickets: int, connections: int, wrk
     log_path = tmp / f"{label}-server.log"
     with open(log_path, "w") as log:
         server = subprocess.Popen(podium_command() + ["run", "--no-migrate", "--host", "127.0.0.1",
-                                                      "--port", str(port)],
+                                                      "--port", str(port),
+                                                      "--workers", str(workers)],
                                   env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_until_up(url, server, log_path)
-        print(f"[{label}] podium run (1 worker); {GATES} gates × {tickets} scans, "
+        print(f"[{label}] podium run ({workers} worker{'s' if workers > 1 else ''}); {GATES} gates × {tickets} scans, "
               f"{connections} connections per gate ...", flush=True)
         started = time.perf_counter()
         gates = []
@@ -323,6 +328,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=4, help="per gate")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--pg-admin-url", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="podium run's workers on PostgreSQL (SQLite always gets one)")
+    parser.add_argument("--redis-url", default="",
+                        help="Redis for several workers' live messages, e.g. redis://127.0.0.1:6379/15")
     parser.add_argument("--time-limit", type=float, default=300.0,
                         help="give up on the scans after this many seconds")
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
@@ -348,8 +357,10 @@ def main(argv: list[str] | None = None) -> int:
             if pg_database(args.pg_admin_url, create=True):
                 base = args.pg_admin_url.rsplit("/", 1)[0]
                 try:
-                    results.append(bench_one("postgres", f"{base}/{PG_DATABASE}", tickets,
-                                             connections, wrk, tmp, args.time_limit))
+                    label = "postgres" + (f" ×{args.workers}" if args.workers > 1 else "")
+                    results.append(bench_one(label, f"{base}/{PG_DATABASE}", tickets,
+                                             connections, wrk, tmp, args.time_limit,
+                                             max(1, args.workers), args.redis_url))
                     report(results[-1])
                 finally:
                     pg_database(args.pg_admin_url, create=False)
