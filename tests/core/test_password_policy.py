@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from podium.core.accounts import rules, service
 from podium.core.testing import DEFAULT_PASSWORD
-from podium.tests.core.test_venue_support import bearer_for, quick_user
+from podium.tests.core.test_venue_support import bearer_for
 
 COMMON = sorted(rules.common_passwords())
 HIDDEN = ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068",
@@ -167,8 +167,3 @@ async def test_a_name_accepted_before_the_rules_still_registers_cleaned(podium_c
     assert r.status_code == 201, r.text
     assert r.json()["name"] == "OldName"
 
-
-async def test_a_user_created_by_hand_with_any_name_is_never_refused_later(podium_db):
-    await quick_user("plain")
-    user = await service.get_user_by_name("plain")
-    assert user is not None and user.display_name == "Plain"
