@@ -192,3 +192,16 @@ async def test_admin_revokes_all_of_a_users_tokens(podium_db):
         assert await service.user_for_token(token) is None
     assert await service.user_for_token(kept) == other
     assert await service.revoke_user_tokens("emil") == 0
+
+
+def test_the_token_lifetime_setting_is_read_and_checked():
+    import pytest
+
+    from podium.core.settings import SettingsError, load_settings
+
+    base = {"PODIUM_SECRET_KEY": "k"}
+    assert load_settings(base).api_token_days == 30
+    assert load_settings({**base, "PODIUM_API_TOKEN_DAYS": " 7 "}).api_token_days == 7
+    for bad in ("0", "-3", "abc", "1.5", "3651"):
+        with pytest.raises(SettingsError, match="PODIUM_API_TOKEN_DAYS"):
+            load_settings({**base, "PODIUM_API_TOKEN_DAYS": bad})
