@@ -43,6 +43,7 @@ class Settings:
     venue_name: str = "Vélodrome National"
     login_rate_per_minute: int = 10
     session_max_age: int = 14 * 24 * 3600
+    api_token_days: int = 30
 
     @property
     def production(self) -> bool:
@@ -95,6 +96,15 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         port = int(env.get("PORT", "8000"))
     except ValueError as exc:
         raise SettingsError(f"PORT must be an integer, got {env.get('PORT')!r}") from exc
+    token_days_text = env.get("PODIUM_API_TOKEN_DAYS", "").strip() or "30"
+    try:
+        api_token_days = int(token_days_text)
+    except ValueError:
+        api_token_days = 0
+    if not 1 <= api_token_days <= 3650:
+        raise SettingsError(
+            f"PODIUM_API_TOKEN_DAYS must be a whole number of days from 1 to 3650, got {token_days_text!r}"
+        )
     return Settings(
         env=mode,
         database_url=database_url,
@@ -108,4 +118,5 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         skip_broken_plugins=_truthy(env.get("PODIUM_SKIP_BROKEN_PLUGINS")),
         venue_name=env.get("PODIUM_VENUE_NAME", "Vélodrome National"),
         login_rate_per_minute=int(env.get("PODIUM_LOGIN_RATE", "10") or 10),
+        api_token_days=api_token_days,
     )

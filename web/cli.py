@@ -179,6 +179,20 @@ def user_create(username: str, password: str, roles: str, display_name: str | No
     click.echo(f"created {created.username} with roles {', '.join(sorted(created.roles))}")
 
 
+@user.command("revoke-tokens")
+@click.argument("username")
+def user_revoke_tokens(username: str) -> None:
+    """Revoke every API token of USERNAME (their scripts and apps must sign in again)."""
+    from podium.core.accounts.service import revoke_user_tokens
+    from podium.core.errors import PodiumError
+
+    try:
+        count = _run(_with_db(revoke_user_tokens, username))
+    except PodiumError as exc:
+        raise click.ClickException(exc.detail) from exc
+    click.echo(f"revoked {count} API token{'s' if count != 1 else ''} of {username}")
+
+
 def add_plugin_commands() -> None:
     """Attach the sub-commands plugins contribute through ``podium_cli_commands``."""
     from podium.web.assembly import make_plugin_host

@@ -1,17 +1,20 @@
-"""Sign-up, log-in and log-out pages, and the API token endpoint.
+"""Sign-up, log-in and log-out pages, the API token endpoints, and the account pages
+(``/me/tokens``, ``/me/password``).
 
-Log-in (page and API) is rate-limited per client address by Litestar's rate limiter.
+Log-in (page and API) and password changes are rate-limited per client address by
+Litestar's rate limiter. Token and password rules live in the service.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Annotated, Any
 
-from litestar import Request, get, post
+from litestar import Request, delete, get, post
 from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.params import JSONBody
+from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from podium.core.accounts import service
@@ -19,9 +22,13 @@ from podium.core.accounts.auth import SESSION_USER_KEY, requires_role
 from podium.core.accounts.service import CurrentUser
 from podium.core.errors import PodiumError
 from podium.core.pages import render
+from podium.core.validation import DEFAULT_LIMIT, MAX_ID, MAX_OFFSET, MAX_PAGE
 
-# Paths whose POSTs count against the log-in rate limit (per client address).
-RATE_LIMITED_PATHS = ("/login", "/signup", "/api/v1/auth/token")
+# Paths whose POSTs count against the log-in rate limit (per client address): each one
+# checks a password.
+RATE_LIMITED_PATHS = (
+    "/login", "/signup", "/api/v1/auth/token", "/api/v1/auth/password", "/me/password",
+)
 
 
 def login_rate_limit(per_minute: int) -> RateLimitConfig:
@@ -121,18 +128,25 @@ async def logout(request: Request[Any, Any, Any]) -> Redirect:
 
 @dataclass
 class TokenRequest:
-    """Credentials exchanged for a bearer token."""
+    """Credentials exchanged for a bearer token, and an optional label to recognise it by."""
 
     username: str
     password: str
+    label: str = ""
 
 
 @dataclass
 class TokenResponse:
-    """A bearer token for ``Authorization: Bearer <token>``."""
+    """A bearer token for ``Authorization: Bearer <token>``, and when it expires."""
 
     token: str
+    expires_at: datetime
     token_type: str = "bearer"
+
+
+def token_lifetime(request: Request[Any, Any, Any]) -> timedelta:
+    """How long a new token lives: ``PODIUM_API_TOKEN_DAYS``."""
+    return timedelta(days=request.app.state.settings.api_token_days)
 
 
 @post(
@@ -141,12 +155,15 @@ class TokenResponse:
     summary="Exchange a username and password for a bearer token",
     status_code=200,
 )
-async def issue_token(data: JSONBody[TokenRequest]) -> TokenResponse:
-    """Return ``{"token": ...}``; wrong credentials answer 401."""
+async def issue_token(request: Request[Any, Any, Any], data: JSONBody[TokenRequest]) -> TokenResponse:
+    """Return ``{"token": ..., "expires_at": ...}``; wrong credentials answer 401. The token
+    expires after ``PODIUM_API_TOKEN_DAYS`` days."""
     user = await service.authenticate(data.username, data.password)
     if user is None:
         raise NotAuthorizedException("wrong username or password")
-    return TokenResponse(token=await service.issue_token(user))
+    issued, lifetime = service.now(), token_lifetime(request)
+    token = await service.issue_token(user, lifetime=lifetime, label=data.label, at=issued)
+    return TokenResponse(token=token, expires_at=issued + lifetime)
 
 
 @dataclass
@@ -166,4 +183,126 @@ async def me(request: Request[CurrentUser, Any, Any]) -> Me:
     return Me(id=user.id, username=user.username, display_name=user.display_name, roles=sorted(user.roles))
 
 
-ROUTES = [login_page, login_submit, signup_page, signup_submit, logout, issue_token, me]
+# --------------------------------------------------------------------------------------
+# API tokens and passwords: the owner's list, revocation, password change
+# --------------------------------------------------------------------------------------
+SIGNED_IN = [requires_role()]
+TokenId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size (1–500).")]
+Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Items to skip.")]
+
+
+@dataclass
+class TokenOut:
+    """One of the caller's tokens: its first characters, never the token itself."""
+
+    id: int
+    prefix: str
+    label: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    expired: bool
+
+
+@dataclass
+class TokenPage:
+    """A page of the caller's tokens (revoked ones are gone), newest first."""
+
+    items: list[TokenOut]
+    total: int
+    limit: int
+    offset: int
+
+
+@dataclass
+class PasswordChange:
+    """The current password, to prove it is the owner, and the new one."""
+
+    current_password: str
+    new_password: str
+
+
+@dataclass
+class PasswordChanged:
+    """The password is changed; every API token of the user was revoked."""
+
+    revoked_tokens: int
+
+
+@get("/api/v1/auth/tokens", tags=["auth"], summary="My API tokens", guards=SIGNED_IN)
+async def api_my_tokens(
+    request: Request[CurrentUser, Any, Any], limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
+) -> TokenPage:
+    """The caller's tokens that are not revoked, expired ones marked; never the tokens."""
+    items, total = await service.list_tokens(request.user.id, limit=limit, offset=offset)
+    return TokenPage(items=[TokenOut(**vars(t)) for t in items], total=total, limit=limit,
+                     offset=offset)
+
+
+@delete("/api/v1/auth/tokens/{token_id:int}", tags=["auth"], summary="Revoke one of my API tokens",
+        guards=SIGNED_IN)
+async def api_revoke_token(request: Request[CurrentUser, Any, Any], token_id: TokenId) -> None:
+    """Revoke one of the caller's tokens (204). Someone else's token answers 404, like a
+    missing one, so token ids cannot be probed."""
+    await service.revoke_token_of(request.user.id, token_id)
+
+
+@post("/api/v1/auth/password", tags=["auth"], summary="Change my password", status_code=200,
+      guards=SIGNED_IN)
+async def api_change_password(
+    request: Request[CurrentUser, Any, Any], data: JSONBody[PasswordChange]
+) -> PasswordChanged:
+    """Change the caller's password; all their API tokens (this one too) are revoked.
+    A wrong current password or a refused new one (too short, the username, a common
+    password) answers 422 with the reason."""
+    revoked = await service.change_password(request.user, data.current_password, data.new_password)
+    return PasswordChanged(revoked_tokens=revoked)
+
+
+@get("/me/tokens", include_in_schema=False, guards=SIGNED_IN)
+async def my_tokens_page(request: Request[CurrentUser, Any, Any]) -> Template:
+    """The signed-in user's API tokens, each with a revoke button."""
+    items, total = await service.list_tokens(request.user.id, limit=MAX_PAGE)
+    return render(request, "accounts/tokens.html", {"tokens": items, "total": total,
+                                                    "revoked": request.query_params.get("revoked")})
+
+
+@post("/me/tokens/{token_id:int}/revoke", include_in_schema=False, guards=SIGNED_IN)
+async def my_token_revoke(request: Request[CurrentUser, Any, Any], token_id: TokenId) -> Redirect:
+    """Revoke one of the signed-in user's tokens, then back to the list."""
+    await service.revoke_token_of(request.user.id, token_id)
+    return Redirect(f"/me/tokens?revoked={token_id}", status_code=303)
+
+
+@get("/me/password", include_in_schema=False, guards=SIGNED_IN)
+async def password_page(request: Request[CurrentUser, Any, Any]) -> Template:
+    """The password-change form."""
+    return render(request, "accounts/password.html", {"errors": [], "done": None})
+
+
+@post("/me/password", include_in_schema=False, guards=SIGNED_IN)
+async def password_submit(request: Request[CurrentUser, Any, Any]) -> Template:
+    """Change the signed-in user's password; the form shows why a password is refused."""
+    form = await request.form()
+    current, new, again = (str(form.get(k, "")) for k in ("current_password", "password", "password2"))
+    errors: list[str] = []
+    revoked = 0
+    if new != again:
+        errors.append("The two new passwords differ.")
+    else:
+        try:
+            revoked = await service.change_password(request.user, current, new)
+        except PodiumError as exc:
+            errors.append(exc.detail[:1].upper() + exc.detail[1:] + ".")
+    if errors:
+        return render(request, "accounts/password.html", {"errors": errors, "done": None},
+                      status_code=422)
+    return render(request, "accounts/password.html", {"errors": [], "done": revoked})
+
+
+ROUTES = [
+    login_page, login_submit, signup_page, signup_submit, logout, issue_token, me,
+    api_my_tokens, api_revoke_token, api_change_password, my_tokens_page, my_token_revoke,
+    password_page, password_submit,
+]

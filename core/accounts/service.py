@@ -1,16 +1,23 @@
 """Account rules: sign-up validation, argon2 password hashing, roles, API tokens.
 
-No HTTP here; routes and the CLI call these functions.
+No HTTP here; routes and the CLI call these functions. The pure parts (password policy,
+display-name cleaning) live in :mod:`podium.core.accounts.rules`.
+
+The password policy (:func:`validate_credentials`) applies wherever a password is set:
+sign-up, ``podium user create``, password changes, and the demo and test seeders, whose
+fixed passwords pass it. Tokens expire (``PODIUM_API_TOKEN_DAYS``), are listed and revoked
+by their owner, revoked all at once by an admin, and by any password change.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import secrets
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, TypeAlias
 
 from argon2 import PasswordHasher
@@ -18,15 +25,26 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from piccolo.query import WhereRaw
 
+from podium.core.accounts import rules
 from podium.core.accounts.tables import ApiToken, User
-from podium.core.errors import Conflict, InvalidInput
+from podium.core.database import atomic
+from podium.core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+
+log = logging.getLogger("podium.accounts")
 
 ROLES = ("player", "fan", "staff", "organiser", "admin")
 #: Roles as callers give them: a comma-separated string or any collection of names.
 Roles: TypeAlias = "str | Iterable[str]"
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
-MIN_PASSWORD = 8
-MAX_PASSWORD = 256
+MIN_PASSWORD = rules.MIN_PASSWORD
+MAX_PASSWORD = rules.MAX_PASSWORD
+#: How long a token lives when the caller does not say (``PODIUM_API_TOKEN_DAYS``' default).
+DEFAULT_TOKEN_LIFETIME = timedelta(days=30)
+#: ``last_used_at`` is refreshed at most this often, so using a token is not a write per call.
+LAST_USED_EVERY = timedelta(hours=1)
+#: Characters of a token shown in lists so its owner can tell tokens apart (48 of 256 bits).
+TOKEN_PREFIX_LENGTH = 8
+TOKEN_LABEL_MAX = 80
 
 _hasher = PasswordHasher()
 # A hash to verify against when the user does not exist, so timing does not reveal it.
@@ -74,23 +92,62 @@ def _row_to_user(row: Mapping[str, Any]) -> CurrentUser:
     return CurrentUser(
         id=row["id"],
         username=row["username"],
-        display_name=row["display_name"],
+        # A name stored before the display-name rules is cleaned here, where it is used, so
+        # it never becomes a reason to refuse its owner later (a tournament registration
+        # refuses control characters in entrant names).
+        display_name=rules.clean_display_name(row["display_name"]) or row["username"],
         roles=frozenset(r for r in row["roles"].split(",") if r),
     )
 
 
 def validate_credentials(username: str, password: str) -> None:
-    """Raise :class:`InvalidInput` unless the username and password meet the rules."""
+    """Raise :class:`InvalidInput` unless the username and password meet the rules.
+
+    The password rules are :func:`podium.core.accounts.rules.password_problem`: 8 to 256
+    characters, not the username, not one of the 10,000 most common passwords.
+    """
     if not USERNAME_RE.match(username or ""):
         raise InvalidInput(
             "username must be 3 to 40 letters, digits, '.', '_' or '-'", field="username"
         )
-    if len(password or "") < MIN_PASSWORD:
+    problem = rules.password_problem(password, username)
+    if problem:
+        raise InvalidInput(problem, field="password")
+
+
+async def check_display_name(display_name: str, *, other_than: int | None = None) -> str:
+    """The display name to store, or :class:`InvalidInput` / :class:`Conflict` with a reason.
+
+    Refused: control characters or invisible format characters (bidi overrides and
+    isolates included), a name without a visible character, and a name that copies another
+    user's (compared by :func:`podium.core.accounts.rules.display_name_key`; ``other_than``
+    is the user's own id when renaming). Runs of whitespace become one space.
+    """
+    if rules.has_hidden_characters(display_name):
         raise InvalidInput(
-            f"password must be at least {MIN_PASSWORD} characters", field="password"
+            "display name must not contain control characters or invisible formatting "
+            "characters (such as right-to-left overrides)",
+            field="display_name",
         )
-    if len(password) > MAX_PASSWORD or "\x00" in password:
-        raise InvalidInput("password is too long or contains a NUL character", field="password")
+    cleaned = rules.clean_display_name(display_name)
+    if len(" ".join(display_name.split())) > rules.DISPLAY_NAME_MAX:
+        raise InvalidInput(
+            f"display name must be at most {rules.DISPLAY_NAME_MAX} characters", field="display_name"
+        )
+    key = rules.display_name_key(cleaned)
+    if not key:
+        raise InvalidInput("display name needs at least one letter or digit", field="display_name")
+    # Every display name is compared in Python: the key (NFKC, case folding) is not
+    # something SQLite and PostgreSQL compute alike, and names are set rarely.
+    rows = await User.select(User.id, User.display_name)
+    for row in rows:
+        if row["id"] != other_than and rules.display_name_key(row["display_name"]) == key:
+            raise Conflict(
+                f"another user is already called {cleaned!r}; choose another display name",
+                code="display_name_taken",
+                field="display_name",
+            )
+    return cleaned
 
 
 async def create_user(
@@ -104,29 +161,52 @@ async def create_user(
     username = (username or "").strip()
     validate_credentials(username, password)
     role_set = parse_roles(roles) or frozenset({"fan"})
-    display = (display_name or username).strip()[:80] or username
-    if "\x00" in display or (email and "\x00" in email):
-        raise InvalidInput("text must not contain NUL characters", field="display_name")
-    if await User.exists().where(WhereRaw("lower(username) = {}", username.lower())):
-        raise Conflict(f"the username {username!r} is taken", code="username_taken")
-    user = User(
-        username=username,
-        display_name=display,
-        email=email or None,
-        password_hash=_hasher.hash(password),
-        roles=",".join(sorted(role_set)),
-        created_at=now(),
-    )
-    await user.save()
+    if email and "\x00" in email:
+        raise InvalidInput("text must not contain NUL characters", field="email")
+    password_hash = _hasher.hash(password)  # slow on purpose: outside the transaction
+    async with atomic():
+        if await User.exists().where(WhereRaw("lower(username) = {}", username.lower())):
+            raise Conflict(f"the username {username!r} is taken", code="username_taken")
+        display = await check_display_name(
+            display_name if display_name and display_name.strip() else username
+        )
+        user = User(
+            username=username,
+            display_name=display,
+            email=email or None,
+            password_hash=password_hash,
+            roles=",".join(sorted(role_set)),
+            created_at=now(),
+        )
+        await user.save()
     return CurrentUser(user.id, user.username, user.display_name, role_set)
 
 
-async def set_password(username: str, password: str) -> None:
-    """Replace a user's password (the CLI and ``podium demo`` use this)."""
+async def set_password(username: str, password: str) -> int:
+    """Replace a user's password (the CLI and ``podium demo`` use this) and revoke all of
+    the user's API tokens; returns how many tokens were revoked."""
     validate_credentials(username, password)
-    await User.update({User.password_hash: _hasher.hash(password)}).where(
-        User.username == username
-    )
+    password_hash = _hasher.hash(password)
+    async with atomic():
+        row = await User.select(User.id).where(User.username == username).first()
+        if row is None:
+            raise NotFound(f"no user is called {username!r}", code="no_such_user")
+        await User.update({User.password_hash: password_hash}).where(User.id == row["id"])
+        return await revoke_all_tokens(row["id"])
+
+
+async def change_password(user: CurrentUser, current_password: str, new_password: str) -> int:
+    """The signed-in user changes their own password; every API token of theirs is revoked.
+
+    Returns how many tokens were revoked.
+
+    :raises InvalidInput: the current password is wrong (``field="current_password"``) or
+        the new one breaks the policy (``field="password"``).
+    """
+    if await authenticate(user.username, current_password) is None:
+        raise InvalidInput("the current password is wrong", field="current_password",
+                           code="wrong_password")
+    return await set_password(user.username, new_password)
 
 
 async def set_roles(user_id: int, roles: Roles) -> None:
@@ -180,19 +260,63 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-async def issue_token(user: CurrentUser) -> str:
-    """A new random bearer token (256 bits) for ``user``; only its digest is stored."""
+def _aware(value: datetime) -> datetime:
+    # SQLite hands timestamps back naive; they were stored in UTC.
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    """What the owner sees of a token: never the token itself, only its first characters."""
+
+    id: int
+    prefix: str
+    label: str
+    created_at: datetime
+    expires_at: datetime
+    last_used_at: datetime | None
+    expired: bool
+
+
+async def issue_token(
+    user: CurrentUser,
+    *,
+    lifetime: timedelta = DEFAULT_TOKEN_LIFETIME,
+    label: str = "",
+    at: datetime | None = None,
+) -> str:
+    """A new random bearer token (256 bits) for ``user``, valid for ``lifetime`` from ``at``
+    (now by default); only its digest and its first characters are stored.
+
+    :raises InvalidInput: a label longer than 80 characters or with control characters.
+    """
+    if len(label) > TOKEN_LABEL_MAX or rules.has_hidden_characters(label):
+        raise InvalidInput(
+            f"label must be at most {TOKEN_LABEL_MAX} characters, without control characters",
+            field="label",
+        )
     token = secrets.token_urlsafe(32)
-    await ApiToken.insert(ApiToken(user=user.id, digest=_digest(token), created_at=now()))
+    issued = at or now()
+    await ApiToken.insert(ApiToken(
+        user=user.id, digest=_digest(token), created_at=issued, expires_at=issued + lifetime,
+        prefix=token[:TOKEN_PREFIX_LENGTH], label=" ".join(label.split()),
+    ))
     return token
 
 
-async def user_for_token(token: str) -> CurrentUser | None:
-    """The user a live bearer token belongs to, or ``None``."""
+async def user_for_token(token: str, *, at: datetime | None = None) -> CurrentUser | None:
+    """The user a live bearer token belongs to, or ``None`` (unknown, revoked, inactive user).
+
+    :raises Unauthenticated: ``code="token_expired"`` for a token past its expiry, so the
+        caller learns to ask for a new one rather than to check the token it has.
+    """
     if not token or len(token) > 200:
         return None
     row = (
         await ApiToken.select(
+            ApiToken.id,
+            ApiToken.expires_at,
+            ApiToken.last_used_at,
             ApiToken.user.id,
             ApiToken.user.username,
             ApiToken.user.display_name,
@@ -204,9 +328,82 @@ async def user_for_token(token: str) -> CurrentUser | None:
     )
     if not row or not row["user.active"]:
         return None
-    return _row_to_user({k.removeprefix("user."): v for k, v in row.items()})
+    moment = at or now()
+    expires_at = row["expires_at"]
+    # A missing expiry cannot come from issue_token (the migration backfilled old rows):
+    # treat it as expired rather than as eternal.
+    if expires_at is None or _aware(expires_at) <= moment:
+        when = f" on {_aware(expires_at):%Y-%m-%d %H:%M} UTC" if expires_at else ""
+        raise Unauthenticated(
+            f"this bearer token expired{when}; ask for a new one at POST /api/v1/auth/token",
+            code="token_expired",
+        )
+    last_used = row["last_used_at"]
+    if last_used is None or moment - _aware(last_used) >= LAST_USED_EVERY:
+        try:
+            await ApiToken.update({ApiToken.last_used_at: moment}).where(ApiToken.id == row["id"])
+        except Exception:  # best effort: a busy database must not refuse a valid token
+            log.warning("could not record the last use of token %s", row["id"], exc_info=True)
+    return _row_to_user({k.removeprefix("user."): v for k, v in row.items() if k.startswith("user.")})
 
 
 async def revoke_token(token: str) -> None:
     """Revoke a bearer token."""
     await ApiToken.update({ApiToken.revoked: True}).where(ApiToken.digest == _digest(token))
+
+
+async def list_tokens(
+    user_id: int, *, limit: int = 50, offset: int = 0, at: datetime | None = None
+) -> tuple[list[TokenInfo], int]:
+    """The user's tokens that are not revoked (expired ones included, marked), newest first,
+    and how many there are in all."""
+    moment = at or now()
+    mine = (ApiToken.user == user_id) & (ApiToken.revoked == False)  # noqa: E712
+    total = await ApiToken.count().where(mine)
+    rows = await ApiToken.select(
+        ApiToken.id, ApiToken.prefix, ApiToken.label, ApiToken.created_at,
+        ApiToken.expires_at, ApiToken.last_used_at,
+    ).where(mine).order_by(ApiToken.id, ascending=False).limit(limit).offset(offset)
+    items = []
+    for row in rows:
+        expires_at = _aware(row["expires_at"] or row["created_at"])
+        items.append(TokenInfo(
+            id=row["id"], prefix=row["prefix"], label=row["label"],
+            created_at=_aware(row["created_at"]), expires_at=expires_at,
+            last_used_at=_aware(row["last_used_at"]) if row["last_used_at"] else None,
+            expired=expires_at <= moment,
+        ))
+    return items, total
+
+
+async def revoke_token_of(user_id: int, token_id: int) -> None:
+    """Revoke one of the user's own tokens.
+
+    :raises NotFound: no such token, already revoked, or someone else's: the same answer
+        for all three, so token ids of other users cannot be probed.
+    """
+    revoked = await ApiToken.update({ApiToken.revoked: True}).where(
+        (ApiToken.id == token_id) & (ApiToken.user == user_id)
+        & (ApiToken.revoked == False)  # noqa: E712
+    ).returning(ApiToken.id)
+    if not revoked:
+        raise NotFound("you have no token with this id", code="no_such_token")
+
+
+async def revoke_all_tokens(user_id: int) -> int:
+    """Revoke every live token of the user; returns how many were revoked."""
+    revoked = await ApiToken.update({ApiToken.revoked: True}).where(
+        (ApiToken.user == user_id) & (ApiToken.revoked == False)  # noqa: E712
+    ).returning(ApiToken.id)
+    return len(revoked)
+
+
+async def revoke_user_tokens(username: str) -> int:
+    """An admin revokes every token of ``username`` (``podium user revoke-tokens``).
+
+    :raises NotFound: no user has that username.
+    """
+    row = await User.select(User.id).where(User.username == (username or "").strip()).first()
+    if row is None:
+        raise NotFound(f"no user is called {username!r}", code="no_such_user")
+    return await revoke_all_tokens(row["id"])

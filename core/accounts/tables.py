@@ -32,7 +32,12 @@ class User(Table, tablename="podium_user"):
 
 
 class ApiToken(Table, tablename="podium_api_token"):
-    """A bearer token for the JSON API; only its SHA-256 digest is stored."""
+    """A bearer token for the JSON API; only its SHA-256 digest is stored.
+
+    ``prefix`` (the token's first characters) and ``label`` let the owner tell tokens apart
+    in the list without the token itself. A token works until ``expires_at`` unless revoked;
+    ``last_used_at`` is refreshed at most once an hour (see ``service.LAST_USED_EVERY``).
+    """
 
     id: Serial
 
@@ -40,6 +45,10 @@ class ApiToken(Table, tablename="podium_api_token"):
     digest = Varchar(length=64, unique=True, index=True)
     created_at = Timestamptz()
     revoked = Boolean(default=False)
+    prefix = Varchar(length=12, default="")
+    label = Varchar(length=80, default="")
+    expires_at = Timestamptz(null=True, default=None)
+    last_used_at = Timestamptz(null=True, default=None)
 
 
 class SessionRecord(Table, tablename="podium_session"):

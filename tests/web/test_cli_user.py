@@ -28,3 +28,25 @@ async def test_user_create_refuses_bad_input_and_creates_nothing(podium_db):
     run_podium("user", "create", "taken", "--password", DEFAULT_PASSWORD)
     again = run_podium("user", "create", "taken", "--password", DEFAULT_PASSWORD)
     assert again.returncode != 0 and "taken" in again.stderr
+
+
+async def test_user_revoke_tokens_revokes_every_token_of_that_user_only(podium_db):
+    from podium.tests.core.test_venue_support import quick_user
+
+    target, bystander = await quick_user("leaky"), await quick_user("bystander")
+    tokens = [await service.issue_token(target) for _ in range(2)]
+    kept = await service.issue_token(bystander)
+    done = run_podium("user", "revoke-tokens", "leaky")
+    assert done.returncode == 0, done.stderr
+    assert "revoked 2 API tokens of leaky" in done.stdout
+    for token in tokens:
+        assert await service.user_for_token(token) is None
+    assert await service.user_for_token(kept) == bystander
+    nobody = run_podium("user", "revoke-tokens", "nobody-here")
+    assert nobody.returncode != 0 and "no user is called 'nobody-here'" in nobody.stderr
+
+
+async def test_user_create_refuses_a_common_password(podium_db):
+    common = run_podium("user", "create", "weakling", "--password", "password123")
+    assert common.returncode != 0 and "most common" in common.stderr
+    assert await service.get_user_by_name("weakling") is None

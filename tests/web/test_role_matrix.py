@@ -32,6 +32,14 @@ BOX_OFFICE = frozenset({"staff", "organiser"})
 # entry here, or a guard weakened or strengthened, fails test_guards_match_the_matrix.
 EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("GET", "/api/v1/me"): SIGNED_IN,
+    # accounts: a user's own API tokens and password
+    ("GET", "/api/v1/auth/tokens"): SIGNED_IN,
+    ("DELETE", "/api/v1/auth/tokens/{token_id:int}"): SIGNED_IN,
+    ("POST", "/api/v1/auth/password"): SIGNED_IN,
+    ("GET", "/me/tokens"): SIGNED_IN,
+    ("POST", "/me/tokens/{token_id:int}/revoke"): SIGNED_IN,
+    ("GET", "/me/password"): SIGNED_IN,
+    ("POST", "/me/password"): SIGNED_IN,
     ("GET", "/admin/plugins"): ADMIN,
     ("POST", "/admin/plugins/{name:str}"): ADMIN,
     # venue: organisers run the calendar, any signed-in person books
