@@ -16,9 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import html
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
@@ -310,3 +313,35 @@ def test_streams_per_client_setting() -> None:
     for bad in ("0", "-1", "many"):
         with pytest.raises(SettingsError, match="PODIUM_SSE_STREAMS_PER_CLIENT"):
             load_settings({**base, "PODIUM_SSE_STREAMS_PER_CLIENT": bad})
+
+
+# -- every page's stream still opens ----------------------------------------------------------
+
+async def test_every_live_page_may_read_the_topics_it_subscribes_to(served: Served) -> None:
+    """Deny by default must not break a page: on the demo venue, each page with an
+    ``sse-connect`` (event page, tournament page, screen, console, My matches, sales
+    dashboard, gate scanner), opened by the person it is for, gets its stream."""
+    from podium.web.demo import DEMO_PASSWORD, seed_demo
+
+    demo = await seed_demo(admin_password="admin-pass-123")
+    tournament, ticketed = demo.made["tournament"], demo.made["ticketed_event"]
+    pages = [
+        (None, f"/events/{ticketed}"), (None, f"/tournaments/{tournament}"),
+        (None, f"/tournaments/{tournament}/screen"),
+        ("organiser", f"/tournaments/{tournament}/console"),
+        ("organiser", f"/events/{ticketed}/sales"), ("gate", f"/gate?event={ticketed}"),
+        ("player1", "/me/matches"),
+    ]
+    for username, path in pages:
+        async with httpx.AsyncClient(base_url=served.url, timeout=WAIT) as raw:
+            client = PodiumClient(raw)
+            if username is not None:
+                await client.login(username, DEMO_PASSWORD)
+            page = await client.client.get(path)
+            assert page.status_code == 200, (username, path, page.status_code)
+            urls = [html.unescape(u) for u in re.findall(r'sse-connect="([^"]+)"', page.text)]
+            assert urls, f"{path} subscribes to nothing"
+            for url in urls:
+                topics = parse_qs(urlsplit(url).query)["topics"][0]
+                async with stream(client, topics):
+                    pass
