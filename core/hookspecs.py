@@ -262,7 +262,7 @@ def podium_live_topics(registry: Registry[LiveTopic]) -> None:
     """Declare the live topics you publish on (``<kind>-<key>``) and who may read them.
 
     The stream endpoint (``/-/events?topics=...``) checks every topic a page asks for
-    before it subscribes, and answers 403 naming the first topic the visitor may not read.
+    before it subscribes, and answers 403 naming the topics the visitor may not read.
     A topic whose kind nobody declared is refused (deny by default), so a domain or plugin
     that sends :class:`podium.core.outbox.dispatcher.LiveMessage` on a new kind from
     :func:`podium_live_messages` declares that kind here. Podium's own kinds: ``event``
@@ -270,10 +270,9 @@ def podium_live_topics(registry: Registry[LiveTopic]) -> None:
     ``gate`` (staff and organisers).
 
     :param registry: a :class:`podium.core.Registry` of
-        :class:`podium.core.live.LiveTopic`; call ``registry.add(topic.kind, topic)``
-        (or :func:`podium.core.live.declare`). The rule ``may_read(key, user)`` gets the
-        key after the kind's ``-`` and the signed-in user or ``None``, and returns a bool
-        or an awaitable of one; :mod:`podium.core.live` has ready rules (``anyone``,
+        :class:`podium.core.live.LiveTopic`; call ``registry.add(topic.kind, topic)``.
+        The rule ``may_read(key, user)`` gets the key after the kind's ``-`` and the
+        signed-in user or ``None``, and returns a bool or an awaitable of one; :mod:`podium.core.live` has ready rules (``anyone``,
         ``owner``, ``roles(...)``). A kind declared twice stops start-up, naming both
         plugins: a plugin cannot widen who reads another's topics.
     :returns: nothing.

@@ -72,11 +72,6 @@ class LiveTopic:
 LIVE_TOPICS: RegistryHook[LiveTopic] = RegistryHook("podium_live_topics")
 
 
-def declare(registry: Registry[LiveTopic], topic: LiveTopic) -> None:
-    """Add ``topic`` to ``registry`` under its kind (a second owner stops start-up)."""
-    registry.add(topic.kind, topic)
-
-
 def split_topic(topic: str) -> tuple[str, str]:
     """``("gate", "12")`` for ``gate-12``; the key is empty when there is no ``-``."""
     kind, _sep, key = topic.partition("-")

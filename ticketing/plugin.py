@@ -56,10 +56,11 @@ def podium_live_topics(registry: Registry[LiveTopic]) -> None:
     """``sales-<event>``: the sales dashboard's refresh ping (organisers, as the dashboard);
     ``gate-<event>``: the scanner's gate counts (staff, as the scanner, and organisers, who
     see the same figures on the dashboard)."""
-    registry.add("sales", LiveTopic("sales", roles("organiser"),
-                                    description="an event's sales dashboard changed"))
-    registry.add("gate", LiveTopic("gate", roles("staff", "organiser"),
-                                   description="an event's gate counts"))
+    for topic in (LiveTopic("sales", roles("organiser"),
+                            description="an event's sales dashboard changed"),
+                  LiveTopic("gate", roles("staff", "organiser"),
+                            description="an event's gate counts")):
+        registry.add(topic.kind, topic)
 
 
 @hookimpl

@@ -42,8 +42,8 @@ def podium_scope_kinds(registry: Registry[ScopeKind]) -> None:
 def podium_live_topics(registry: Registry[LiveTopic]) -> None:
     """``tournament-<id>``: the bracket's version, status and changed match keys, which
     the public tournament page shows anyway (the console and the screen use it too)."""
-    registry.add("tournament", LiveTopic("tournament", anyone,
-                                         description="a tournament's bracket changed"))
+    topic = LiveTopic("tournament", anyone, description="a tournament's bracket changed")
+    registry.add(topic.kind, topic)
 
 
 @hookimpl

@@ -59,8 +59,9 @@ def places_topic(event_id: int) -> str:
 def podium_live_topics(registry: Registry[LiveTopic]) -> None:
     """``event-<id>``: an event page's places and tickets left (public, like the page);
     ``user-<id>``: one person's own messages (a call to a station), its owner only."""
-    registry.add("event", LiveTopic("event", anyone, description="an event page's places left"))
-    registry.add("user", LiveTopic("user", owner, description="one user's own messages"))
+    for topic in (LiveTopic("event", anyone, description="an event page's places left"),
+                  LiveTopic("user", owner, description="one user's own messages")):
+        registry.add(topic.kind, topic)
 
 
 @hookimpl
