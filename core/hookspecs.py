@@ -18,8 +18,8 @@ apart, retrying one that raises with backoff. Delivery is at least once, so an
 implementation should ignore an ``event_id`` it has already handled.
 
 Hooks are coarse and set-based: they receive whole collections, not one call per row.
-Where names must be unique (scope kinds, event kinds, bracket formats, ticket providers,
-payment methods, programme schedulers) the hook receives a :class:`podium.core.Registry`
+Where names must be unique (scope kinds, live topic kinds, event kinds, bracket formats,
+ticket providers, payment methods, programme schedulers) the hook receives a :class:`podium.core.Registry`
 and a duplicate name stops start-up with both plugins named. Reward rules and medal tiers
 are kept per plugin (two plugins may both have a ``gold`` tier): a name may repeat across
 plugins, not within one.
@@ -63,6 +63,7 @@ if TYPE_CHECKING:  # types only: core imports no domain at run time
         TicketsTransferred,
         TournamentStarted,
     )
+    from podium.core.live import LiveTopic
     from podium.core.outbox.dispatcher import LiveMessage, Renderer
     from podium.core.plugins import NavItem, Registry, ScopeKind
     from podium.core.venue.contracts import DemoVenue, ProgrammeScheduler
@@ -253,6 +254,31 @@ def podium_live_messages(event: DomainEvent, render: Renderer | None) -> list[Li
     Results: collected (each plugin is asked apart; one that raises is logged and the
     others' messages still go out).
     Scope: venue, or the event's scope (only plugins enabled there are asked).
+    """
+
+
+@hookspec
+def podium_live_topics(registry: Registry[LiveTopic]) -> None:
+    """Declare the live topics you publish on (``<kind>-<key>``) and who may read them.
+
+    The stream endpoint (``/-/events?topics=...``) checks every topic a page asks for
+    before it subscribes, and answers 403 naming the topics the visitor may not read.
+    A topic whose kind nobody declared is refused (deny by default), so a domain or plugin
+    that sends :class:`podium.core.outbox.dispatcher.LiveMessage` on a new kind from
+    :func:`podium_live_messages` declares that kind here. Podium's own kinds: ``event``
+    and ``tournament`` (public pages), ``user`` (its owner only), ``sales`` (organisers),
+    ``gate`` (staff and organisers).
+
+    :param registry: a :class:`podium.core.Registry` of
+        :class:`podium.core.live.LiveTopic`; call ``registry.add(topic.kind, topic)``.
+        The rule ``may_read(key, user)`` gets the key after the kind's ``-`` and the
+        signed-in user or ``None``, and returns a bool or an awaitable of one; :mod:`podium.core.live` has ready rules (``anyone``,
+        ``owner``, ``roles(...)``). A kind declared twice stops start-up, naming both
+        plugins: a plugin cannot widen who reads another's topics.
+    :returns: nothing.
+
+    Results: collected (every plugin adds to the same registry).
+    Scope: global (filled at start-up; asked each time a stream subscribes).
     """
 
 

@@ -40,6 +40,7 @@ NAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,99}$")
 # while the host is built, so a duplicate name stops start-up.
 REGISTRY_HOOKS: dict[str, str] = {
     "podium_scope_kinds": "scope kind",
+    "podium_live_topics": "live topic kind",
     "podium_event_kinds": "event kind",
     "podium_programme_schedulers": "programme scheduler",
     "podium_bracket_formats": "bracket format",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,8 @@ class Settings:
     login_rate_per_minute: int = 10
     session_max_age: int = 14 * 24 * 3600
     api_token_days: int = 30
+    #: Live streams (``/-/events``) one client may hold open at once, per worker process.
+    sse_streams_per_client: int = 8
 
     @property
     def production(self) -> bool:
@@ -119,4 +122,19 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         venue_name=env.get("PODIUM_VENUE_NAME", "Vélodrome National"),
         login_rate_per_minute=int(env.get("PODIUM_LOGIN_RATE", "10") or 10),
         api_token_days=api_token_days,
+        sse_streams_per_client=_positive_int(env, "PODIUM_SSE_STREAMS_PER_CLIENT", 8),
     )
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    """The integer ``env[name]`` (``default`` when unset); a start-up error unless >= 1."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise SettingsError(f"{name} must be a whole number of at least 1, got {raw!r}")
+    return value

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from podium.core import PluginMeta, Registry, hookimpl
 from podium.core.accounts.service import CurrentUser
 from podium.core.events import DomainEvent, TicketsCheckedIn
+from podium.core.live import LiveTopic, roles
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
 from podium.core.plugins import NavItem
 from podium.core.venue.contracts import DemoVenue
@@ -48,6 +49,18 @@ def podium_cli_commands() -> list[Any]:
     from podium.ticketing.cli import tickets_group
 
     return [tickets_group]
+
+
+@hookimpl
+def podium_live_topics(registry: Registry[LiveTopic]) -> None:
+    """``sales-<event>``: the sales dashboard's refresh ping (organisers, as the dashboard);
+    ``gate-<event>``: the scanner's gate counts (staff, as the scanner, and organisers, who
+    see the same figures on the dashboard)."""
+    for topic in (LiveTopic("sales", roles("organiser"),
+                            description="an event's sales dashboard changed"),
+                  LiveTopic("gate", roles("staff", "organiser"),
+                            description="an event's gate counts")):
+        registry.add(topic.kind, topic)
 
 
 @hookimpl

@@ -15,6 +15,7 @@ from typing import Any
 from podium.core import PluginMeta, Registry, hookimpl
 from podium.core.accounts.service import CurrentUser
 from podium.core.events import DomainEvent
+from podium.core.live import LiveTopic, anyone
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
 from podium.core.plugins import NavItem, ScopeKind
 from podium.core.venue.contracts import DemoVenue
@@ -35,6 +36,14 @@ HERE = Path(__file__).parent
 def podium_scope_kinds(registry: Registry[ScopeKind]) -> None:
     """Plugins can be switched per tournament (``PluginMeta(scope="tournament")``)."""
     registry.add(TOURNAMENT_SCOPE.name, TOURNAMENT_SCOPE)
+
+
+@hookimpl
+def podium_live_topics(registry: Registry[LiveTopic]) -> None:
+    """``tournament-<id>``: the bracket's version, status and changed match keys, which
+    the public tournament page shows anyway (the console and the screen use it too)."""
+    topic = LiveTopic("tournament", anyone, description="a tournament's bracket changed")
+    registry.add(topic.kind, topic)
 
 
 @hookimpl

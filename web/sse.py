@@ -16,6 +16,13 @@ synchronous code). With Redis configured a message reaches the subscribers of ev
 A stream sends ``event: ready`` first (its data lists the topics), then the published
 events, and a comment line every :data:`KEEPALIVE_SECONDS` while nothing happens so that
 proxies and load balancers do not cut an idle connection.
+
+Streams are private where their topics are. Before subscribing, every topic is checked
+against the live topic kinds that domains and plugins declare (``podium_live_topics``,
+:mod:`podium.core.live`): a topic the visitor may not read, or whose kind nobody declared,
+is answered 403 naming it, and nothing streams. Each client (a signed-in user, else a
+client address) may hold :attr:`~podium.core.settings.Settings.sse_streams_per_client`
+streams open at once in one worker process; one more is answered 429.
 """
 
 from __future__ import annotations
@@ -23,15 +30,22 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import AsyncGenerator, Iterable
+import weakref
+from collections.abc import AsyncGenerator, Callable, Iterable
 from typing import Any
 
 import anyio
-from litestar import Request, get
+from litestar import Litestar, Request, get
 from litestar.channels import ChannelsPlugin
 from litestar.exceptions import ValidationException
 from litestar.params import FromQuery
 from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from podium.core.accounts.auth import current_user
+from podium.core.accounts.service import CurrentUser
+from podium.core.errors import Forbidden, PodiumError
+from podium.core.live import LIVE_TOPICS, refused_topics
+from podium.core.plugins import PluginHost
 
 TOPIC_RE = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,99}$")
 EVENT_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,99}$")
@@ -115,15 +129,22 @@ async def stream_messages(
     channels: ChannelsPlugin,
     topics: list[str],
     keepalive: float | None = None,
+    on_close: Callable[[], None] | None = None,
 ) -> AsyncGenerator[ServerSentEventMessage, None]:
     """Subscribe to ``topics`` and yield SSE messages until the consumer stops.
 
     Yields ``ready`` first, then every published event, and a comment (``: keep-alive``)
-    after ``keepalive`` seconds of silence (default :data:`KEEPALIVE_SECONDS`). Leaving the generator (the client went away,
-    the server shuts down) always unsubscribes, even while being cancelled.
+    after ``keepalive`` seconds of silence (default :data:`KEEPALIVE_SECONDS`). Leaving the
+    generator (the client went away, the server shuts down) always unsubscribes, even
+    while being cancelled, and calls ``on_close`` (which releases the client's stream slot).
     """
     keepalive = keepalive or KEEPALIVE_SECONDS
-    subscriber = await channels.subscribe(topics)
+    try:
+        subscriber = await channels.subscribe(topics)
+    except BaseException:
+        if on_close is not None:
+            on_close()
+        raise
     events = subscriber.iter_events()
     pending: asyncio.Future[bytes] | None = None
     try:
@@ -145,6 +166,8 @@ async def stream_messages(
             if message is not None:
                 yield message
     finally:
+        if on_close is not None:
+            on_close()  # first, synchronously: nothing below can keep the slot taken
         # The client is gone and this task may be cancelled: shield the clean-up so the
         # backend (a Redis connection) really forgets the subscription.
         with anyio.CancelScope(shield=True):
@@ -155,13 +178,129 @@ async def stream_messages(
             await events.aclose()
 
 
+# -- who may stream -----------------------------------------------------------------
+
+
+class TooManyStreams(PodiumError):
+    """The client already holds as many live streams as it may (429)."""
+
+    status_code = 429
+    code = "too_many_streams"
+
+
+class StreamSlot:
+    """One open stream counted against its client; :meth:`release` frees it (once)."""
+
+    def __init__(self, slots: StreamSlots, client: str) -> None:
+        self._slots = slots
+        self.client = client
+        self.released = False
+
+    def release(self) -> None:
+        """Give the slot back; calling it again does nothing."""
+        if not self.released:
+            self.released = True
+            self._slots._give_back(self.client)
+
+
+class StreamSlots:
+    """The open streams of each client in this worker process, capped at ``limit``.
+
+    Per process on purpose: the count must drop the moment a connection closes, even when
+    the process is killed, which a shared counter (Redis) cannot promise. With several
+    workers a client may hold up to ``limit`` streams on each.
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._open: dict[str, int] = {}
+
+    def open_for(self, client: str) -> int:
+        """How many streams ``client`` holds open now."""
+        return self._open.get(client, 0)
+
+    def acquire(self, client: str) -> StreamSlot:
+        """Count one more stream for ``client``.
+
+        :raises TooManyStreams: when ``client`` already holds :attr:`limit` streams.
+        """
+        held = self.open_for(client)
+        if held >= self.limit:
+            raise TooManyStreams(
+                f"this client already has {held} live streams open, the most allowed; "
+                "close a page (or a tab) and try again", limit=self.limit)
+        self._open[client] = held + 1
+        return StreamSlot(self, client)
+
+    def _give_back(self, client: str) -> None:
+        left = self._open.get(client, 0) - 1
+        if left > 0:
+            self._open[client] = left
+        else:
+            self._open.pop(client, None)  # no entry per past visitor
+
+
+def stream_slots(app: Litestar) -> StreamSlots:
+    """The app's stream counter, made on first use from the app's settings."""
+    state = app.state
+    slots: StreamSlots | None = state.get("sse_stream_slots")
+    if slots is None:
+        slots = StreamSlots(state.settings.sse_streams_per_client)
+        state.sse_stream_slots = slots
+    return slots
+
+
+def client_key(request: Request, user: CurrentUser | None) -> str:
+    """Whom a stream counts against: the signed-in user wherever they connect from, else
+    the client's address."""
+    if user is not None:
+        return f"user:{user.id}"
+    client = request.client
+    return f"address:{client.host if client else 'unknown'}"
+
+
+def counted_stream(channels: ChannelsPlugin, topics: list[str],
+                   slot: StreamSlot) -> AsyncGenerator[ServerSentEventMessage, None]:
+    """:func:`stream_messages` for ``topics`` that gives ``slot`` back when it ends.
+
+    The generator's clean-up frees the slot when the stream closes; a response that never
+    starts its body (the client left at once, the server stopped) never runs that
+    clean-up, so the slot is also freed when the generator is dropped.
+    """
+    messages = stream_messages(channels, topics, on_close=slot.release)
+    weakref.finalize(messages, slot.release)
+    return messages
+
+
+async def check_topics(host: PluginHost, topics: list[str], user: CurrentUser | None) -> None:
+    """Refuse the stream unless ``user`` may read every topic of ``topics``.
+
+    :raises Forbidden: naming the topics the user may not read (an undeclared kind
+        included); anonymous visitors are told to sign in.
+    """
+    refused = await refused_topics(host.registry(LIVE_TOPICS), topics, user)
+    if not refused:
+        return
+    shown = ", ".join(repr(t) for t in refused)
+    hint = " (sign in first)" if user is None else ""
+    raise Forbidden(f"you may not read the live topic{'s' if len(refused) > 1 else ''} "
+                    f"{shown}{hint}", topics=refused)
+
+
 @get("/-/events", include_in_schema=False)
 async def event_stream(request: Request, topics: FromQuery[str | None] = None) -> ServerSentEvent:
-    """Stream the events of the given topics (``?topics=a,b``) to the browser."""
+    """Stream the events of the given topics (``?topics=a,b``) to the browser.
+
+    400 for a malformed topic list, 403 when the visitor may not read one of the topics,
+    429 when the client already holds as many streams as it may.
+    """
     names = parse_topics(topics)
+    user = current_user(request)
+    await check_topics(request.app.state.plugin_host, names, user)
+    slot = stream_slots(request.app).acquire(client_key(request, user))
     channels: ChannelsPlugin = request.app.state.channels
     return ServerSentEvent(
-        stream_messages(channels, names),
+        counted_stream(channels, names, slot),
         headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
     )
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from podium.core import PluginMeta, Registry, hookimpl
 from podium.core.accounts.service import CurrentUser
 from podium.core.events import BookingsChanged, DomainEvent, EventsChanged
+from podium.core.live import LiveTopic, anyone, owner
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
 from podium.core.plugins import NavItem
 from podium.core.venue.kinds import EventKind, register_core_kinds
@@ -52,6 +53,15 @@ def podium_static_dirs() -> dict[str, Path]:
 def places_topic(event_id: int) -> str:
     """The SSE topic of one event page."""
     return f"event-{event_id}"
+
+
+@hookimpl
+def podium_live_topics(registry: Registry[LiveTopic]) -> None:
+    """``event-<id>``: an event page's places and tickets left (public, like the page);
+    ``user-<id>``: one person's own messages (a call to a station), its owner only."""
+    for topic in (LiveTopic("event", anyone, description="an event page's places left"),
+                  LiveTopic("user", owner, description="one user's own messages")):
+        registry.add(topic.kind, topic)
 
 
 @hookimpl

@@ -119,9 +119,10 @@ async def subscribe(base_url: str, topics: str) -> AsyncIterator[EventReader]:
             yield reader
 
 
-def unique(prefix: str) -> str:
-    """A topic name no other test (or concurrent run sharing Redis) uses."""
-    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+def unique(kind: str = "event") -> str:
+    """A topic name no other test (or concurrent run sharing Redis) uses, of a declared
+    public kind (``event-<id>``: streams refuse topics nobody declared)."""
+    return f"{kind}-{uuid.uuid4().int % 10**15}"
 
 
 async def eventually(condition, what: str) -> None:
@@ -180,7 +181,7 @@ def test_encode_refuses_malformed_event_names() -> None:
 async def test_subscriber_gets_its_topics_and_not_others(podium_app_factory: Any) -> None:
     """An event reaches subscribers of its topic only; one stream multiplexes topics."""
     app = podium_app_factory()
-    mine, other, second = unique("mine"), unique("other"), unique("second")
+    mine, other, second = unique(), unique(), unique()
     async with serve(app) as url, subscribe(url, f"{mine},{second}") as stream:
         channels = app.state.channels
         await sse.publish(channels, other, "places-1", "not for you")
@@ -205,7 +206,7 @@ async def test_idle_stream_sends_keepalive_comments(
     ignores but which keep proxies from closing an idle connection."""
     monkeypatch.setattr(sse, "KEEPALIVE_SECONDS", 0.05)
     app = podium_app_factory()
-    topic = unique("idle")
+    topic = unique()
     async with serve(app) as url, subscribe(url, topic) as stream:
         first = await stream.next(comments=True)
         assert first.comments == ["keep-alive"]
@@ -221,7 +222,7 @@ async def test_disconnect_unsubscribes(podium_app_factory: Any) -> None:
     """When the browser goes away the subscription is dropped (no leak per page view)."""
     app = podium_app_factory()
     channels = app.state.channels
-    topic = unique("leave")
+    topic = unique()
 
     def subscribers() -> int:
         # ChannelsPlugin has no public view of its subscribers; this is test-only peeking.
@@ -258,7 +259,7 @@ async def test_event_crosses_app_instances_through_redis(
     assert publisher_app.state.settings.redis_url, "the test apps should use Redis"
     assert publisher_app.state.channels is not subscriber_app.state.channels
     await podium_client_factory(publisher_app)  # runs its lifespan: channels started
-    topic = unique("event")
+    topic = unique()
     async with serve(subscriber_app) as url, subscribe(url, topic) as stream:
         await sse.publish(publisher_app.state.channels, topic, "places-7", "3")
         got = await stream.next()
@@ -274,7 +275,7 @@ async def test_event_crosses_processes_through_redis(
 
     publisher_app = podium_app_factory()
     await podium_client_factory(publisher_app)
-    topic = unique("event")
+    topic = unique()
     async with subscribe(podium_live_server.url, topic) as stream:
         await sse.publish(publisher_app.state.channels, topic, "places-9", "<span>2</span>")
         got = await stream.next()
