@@ -7,6 +7,7 @@ a missing secret is a start-up error rather than a default.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,6 +44,10 @@ class Settings:
     venue_name: str = "Vélodrome National"
     login_rate_per_minute: int = 10
     session_max_age: int = 14 * 24 * 3600
+    #: The most matches one tournament may create, whatever its format (a format may set
+    #: a lower ceiling of its own: a round robin stops at 32,640). The default fits a
+    #: 65,536-entrant double elimination.
+    max_matches_per_tournament: int = 131_072
 
     @property
     def production(self) -> bool:
@@ -108,4 +113,19 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         skip_broken_plugins=_truthy(env.get("PODIUM_SKIP_BROKEN_PLUGINS")),
         venue_name=env.get("PODIUM_VENUE_NAME", "Vélodrome National"),
         login_rate_per_minute=int(env.get("PODIUM_LOGIN_RATE", "10") or 10),
+        max_matches_per_tournament=_positive(env, "PODIUM_MAX_MATCHES_PER_TOURNAMENT", 131_072),
     )
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    """A whole number from 1 up read from ``env`` (``default`` when unset)."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a whole number, got {raw!r}") from exc
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1, got {value}")
+    return value
