@@ -196,6 +196,7 @@ async def test_healthz_answers_while_a_limit_sized_round_robin_is_built(
 
     def watched_derive(*args: Any, **kwargs: Any) -> BracketState:
         building.clear()
+        answered.clear()  # only an answer given from now on counts
         order.append("build started")
         if answered.wait(timeout=20):
             order.append("healthz answered during the build")
@@ -227,6 +228,7 @@ async def test_healthz_answers_while_a_result_is_applied(api: dict[str, Any],
     apply = RR.apply
 
     def watched_apply(state: BracketState, fact: ResultFact) -> list[str]:
+        answered.clear()  # only an answer given from now on counts
         order.append("apply started")
         if answered.wait(timeout=20):
             order.append("healthz answered during apply")
