@@ -7,6 +7,7 @@ a missing secret is a start-up error rather than a default.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -47,6 +48,10 @@ class Settings:
     api_token_days: int = 30
     #: Live streams (``/-/events``) one client may hold open at once, per worker process.
     sse_streams_per_client: int = 8
+    #: The most matches one tournament may create, whatever its format (a format may set
+    #: a lower ceiling of its own: a round robin stops at 32,640). The default fits a
+    #: 65,536-entrant double elimination.
+    max_matches_per_tournament: int = 131_072
 
     @property
     def production(self) -> bool:
@@ -123,6 +128,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         login_rate_per_minute=int(env.get("PODIUM_LOGIN_RATE", "10") or 10),
         api_token_days=api_token_days,
         sse_streams_per_client=_positive_int(env, "PODIUM_SSE_STREAMS_PER_CLIENT", 8),
+        max_matches_per_tournament=_positive_int(env, "PODIUM_MAX_MATCHES_PER_TOURNAMENT",
+                                                 131_072),
     )
 
 

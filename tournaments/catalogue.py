@@ -19,7 +19,7 @@ from podium.core.plugins import PluginHost
 from podium.core.validation import check_page, whole_number
 from podium.core.venue.service import MAX_ID, check_instant, clean_text
 from podium.core.venue.tables import Event
-from podium.tournaments.formats import check_options, format_for, format_owner
+from podium.tournaments.formats import check_options, check_size, format_for, format_owner
 from podium.tournaments.kernel import (
     DEFAULT_LIMIT,
     ENTRANT_STATUSES,
@@ -93,6 +93,10 @@ async def create_tournament(
     fmt = await format_for(host, format_name, venue_id)
     options = check_options(fmt, values.get("options"))
     capacity = whole_number(values.get("capacity"), "capacity", 2, MAX_CAPACITY, nullable=True)
+    if capacity is not None:
+        # Capacity × format: refuse now a field that could never start (the start checks
+        # again, with the real field, for tournaments without a capacity).
+        check_size(fmt, capacity, options)
     team_size = whole_number(values.get("team_size", 1), "team_size", 1, MAX_TEAM_SIZE)
     seeding = values.get("seeding") or "manual"
     if seeding not in SEEDINGS:

@@ -13,6 +13,7 @@ from typing import Any
 
 from podium.core.activation.service import enabled_plugins
 from podium.core.errors import InvalidInput
+from podium.core.settings import load_settings
 from podium.core.events import ScopeRef
 from podium.core.plugins import PluginHost, Registry, RegistryHook
 from podium.tournaments.engine import BracketFormat
@@ -82,3 +83,32 @@ def check_options(fmt: BracketFormat, options: Any) -> dict[str, Any]:
     except (ValueError, TypeError) as exc:
         raise InvalidInput(f"options: {exc}", field="options") from exc
     return checked
+
+
+def match_limit(fmt: BracketFormat) -> int:
+    """The most matches a tournament of this format may create here: the format's own
+    ceiling (``max_matches``) within the venue's ``PODIUM_MAX_MATCHES_PER_TOURNAMENT``."""
+    venue = load_settings().max_matches_per_tournament
+    own = getattr(fmt, "max_matches", None)
+    return venue if own is None else min(int(own), venue)
+
+
+def check_size(fmt: BracketFormat, entrants: int, options: Mapping[str, Any],
+               field: str = "capacity") -> None:
+    """Refuse a field whose bracket would exceed :func:`match_limit`, before anything is
+    built: creating a tournament with that capacity, or starting one with that field.
+
+    :raises InvalidInput: ``too_many_matches`` (422), naming the count, the limit and what
+        to change (a round robin suggests groups).
+    """
+    limit = match_limit(fmt)
+    # A third-party format written before the limit existed (no match_count): one match
+    # per entrant, the least any format creates, so the venue's limit still holds.
+    count_of = getattr(fmt, "match_count", None)
+    count = count_of(entrants, options) if count_of is not None else entrants
+    if count > limit:
+        explain = getattr(fmt, "too_many_matches", None)
+        reason = (explain(entrants, options, limit) if explain is not None else
+                  f"{entrants:,} entrants would create {count:,} matches; at most {limit:,} "
+                  "are allowed per tournament")
+        raise InvalidInput(reason, code="too_many_matches", field=field)

@@ -21,12 +21,13 @@ change of the field (a registration, a check-in, a roster).
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from podium.core.database import for_update
+from podium.core.database import after_commit, for_update
 from podium.core.errors import Conflict, NotFound
 from podium.core.events import (
     CompletedMatch,
@@ -38,6 +39,7 @@ from podium.core.events import (
 from podium.core.outbox import record
 from podium.core.plugins import ScopeKind
 from podium.core.validation import MAX_PAGE
+from podium.tournaments.engine import BracketFormat, BracketState
 from podium.tournaments.tables import Entrant as EntrantRow
 from podium.tournaments.tables import TeamMember, Tournament
 
@@ -97,6 +99,69 @@ async def bump_version(tournament_id: int, values: Mapping[Any, Any] | None = No
     return rows[0]["log_version"]
 
 
+# ------------------------------------------------------------------ derived states
+# The derived state of a running tournament, kept after a write so the next write applies
+# its one new fact to it (``BracketFormat.apply``) instead of re-deriving every match: a
+# result on a 256-entrant round robin touches one match and the standings, not 32,640.
+#
+# Safety: an entry is used only by a writer holding the tournament's lock, and only when
+# it was stored for the row's current ``log_version`` (every write that changes a fact
+# bumps it, in any process) and the same tournament (``created_at``: ids can be reused
+# after a wipe). The writer *takes* the entry out, so nobody else sees it half-updated,
+# and it goes back only after its transaction commits: a rollback just loses it (the next
+# write derives afresh from the facts).
+# Entries are evicted, least recently used first, beyond this many matches in total.
+STATE_CACHE_MATCHES = 200_000
+_STATES: OrderedDict[int, tuple[tuple[Any, ...], BracketState]] = OrderedDict()
+
+
+def _state_key(t: Mapping[str, Any], version: int, fmt: BracketFormat) -> tuple[Any, ...]:
+    return (version, t["created_at"], t["format"], id(fmt))
+
+
+def take_state(t: Mapping[str, Any], fmt: BracketFormat) -> BracketState | None:
+    """The cached state of the locked tournament ``t`` if it is current, removed from the
+    cache (the caller may update it in place); ``None`` when there is none."""
+    entry = _STATES.pop(t["id"], None)
+    if entry is None or entry[0] != _state_key(t, t["log_version"], fmt):
+        return None
+    return entry[1]
+
+
+def keep_state(t: Mapping[str, Any], fmt: BracketFormat, state: BracketState,
+               version: int) -> None:
+    """Cache ``state`` as tournament ``t``'s state at ``version`` once the current
+    transaction commits (call inside :func:`~podium.core.database.atomic`, after the last
+    bump of the write)."""
+    key = _state_key(t, version, fmt)
+
+    def store() -> None:
+        _STATES[t["id"]] = (key, state)
+        _STATES.move_to_end(t["id"])
+        total = sum(len(s) for _k, s in _STATES.values())
+        while total > STATE_CACHE_MATCHES and len(_STATES) > 1:
+            _tid, (_key, old) = _STATES.popitem(last=False)
+            total -= len(old)
+
+    after_commit(store)
+
+
+def _carry_state(t: Mapping[str, Any], old: int, new: int) -> None:
+    """A change that adds no fact moved ``t`` from version ``old`` to ``new``: its cached
+    state (if stored for ``old``) stays valid at ``new``, once the change commits."""
+    def carry() -> None:
+        entry = _STATES.get(t["id"])
+        if entry is not None and entry[0][0] == old and entry[0][1] == t["created_at"]:
+            _STATES[t["id"]] = ((new, *entry[0][1:]), entry[1])
+
+    after_commit(carry)
+
+
+def forget_states() -> None:
+    """Drop every cached state (tests; nothing else needs to)."""
+    _STATES.clear()
+
+
 @dataclass
 class Change:
     """What a write did to the bracket, for live updates and hooks."""
@@ -114,8 +179,10 @@ async def record_change(t: Mapping[str, Any], changed: Sequence[str] = (),
                         called: Sequence[dict[str, Any]] = ()) -> Change:
     """Bump the version of the locked tournament ``t`` for a visible change that adds no
     fact (a report, a station call, the stream queue), describe it and announce it."""
-    change = Change(t["id"], await bump_version(t["id"]), list(changed), [], t["status"],
-                    list(called))
+    version = await bump_version(t["id"])
+    # No fact changed: a cached state of the version before stays the state at this one.
+    _carry_state(t, version - 1, version)
+    change = Change(t["id"], version, list(changed), [], t["status"], list(called))
     return await announce(t, change)
 
 

@@ -6,6 +6,7 @@ Matches are read from the projection rows; standings are derived from the facts 
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from typing import Any
 
@@ -95,7 +96,8 @@ async def standings(host: PluginHost, tournament_id: int) -> list[dict[str, Any]
     state = await derive_state(fmt, t)
     names = await entrant_names(tournament_id)
     rows = []
-    for row in fmt.standings(state):
+    # Ranking reads every match (32,640 in a 256-entrant round robin): off the loop too.
+    for row in await asyncio.to_thread(fmt.standings, state):
         data = row.to_dict()
         known = names.get(row.entrant_id) if isinstance(row.entrant_id, int) else None
         data["name"] = known or str(row.entrant_id)

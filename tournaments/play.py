@@ -6,11 +6,16 @@ registry); this module stores the facts (the seeding snapshot, the ordered resul
 the pairings) and keeps the match projection in step with them
 (:mod:`podium.tournaments.projection`).
 
-Each write locks the tournament row, rebuilds the derived state from the facts under the
-lock, then passes the new fact through the format's incremental ``apply``, which names the
-matches that changed: only those projection rows are written. A correction that changes a
-winner re-flows every later match. Stations are kept in step in the same transaction
-(:func:`podium.tournaments.stations.after_change`).
+Each write locks the tournament row and takes the derived state the previous write left
+(:func:`podium.tournaments.kernel.take_state`, when it is still current) or rebuilds it from
+the facts under the lock, then passes the new fact through the format's incremental
+``apply``, which names the matches that changed: only those projection rows are written. A
+correction that changes a winner re-flows every later match. Stations are kept in step in
+the same transaction (:func:`podium.tournaments.stations.after_change`).
+
+Derivations (building a bracket, applying a fact, pairing a round) run in worker threads:
+the event loop keeps serving other requests while a big bracket is computed, and the
+tournament's lock (held by this transaction) keeps its writes in order.
 """
 
 from __future__ import annotations
@@ -37,19 +42,21 @@ from podium.tournaments.engine import (
     ResultError,
     ResultFact,
 )
-from podium.tournaments.formats import format_for
+from podium.tournaments.formats import check_size, format_for
 from podium.tournaments.kernel import (
     STARTED,
     Change,
     announce,
     bump_version,
     entrant_in,
+    keep_state,
     load_json,
     lock_tournament,
     merge_changes,
     now,
     record_change,
     require_not_started,
+    take_state,
     touch,
     user_entrants,
 )
@@ -148,9 +155,12 @@ async def start(host: PluginHost, tournament_id: int, user: CurrentUser | None) 
         ordered = _order_field(rows, t["seeding"], rating_of)
         entrant_ids: list[int] = [r["id"] for r in ordered]
         entrants = [Entrant(eid, seed) for seed, eid in enumerate(entrant_ids, start=1)]
+        # Before building anything: a field beyond the format's match limit is refused
+        # (422, nothing changed; a round robin's reason suggests groups).
+        check_size(fmt, len(entrants), options, field="entrants")
         try:
             fmt.check_entrants(entrants, options)
-            state = fmt.derive(entrants, options, [], [])
+            state = await asyncio.to_thread(fmt.derive, entrants, options, [], [])
         except ValueError as exc:
             raise Conflict(f"cannot start: {exc}", code="cannot_start") from exc
         for e in entrants:
@@ -169,6 +179,7 @@ async def start(host: PluginHost, tournament_id: int, user: CurrentUser | None) 
         await record(TournamentStarted(venue_id=t["venue"], tournament_id=tournament_id,
                                        version=version, format=t["format"],
                                        entrant_ids=tuple(entrant_ids)))
+        keep_state({**t, "status": "running"}, fmt, state, version)
     return change
 
 
@@ -184,7 +195,8 @@ async def _pair_next(fmt: BracketFormat, t: Mapping[str, Any], state: BracketSta
                      tables=[[x.home, x.away, x.best_of] for x in pairing.tables],
                      created_by=user.id if user else None, created_at=now()).save()
     entrants, results, pairings = await load_facts(t["id"])
-    return fmt.derive(entrants, load_json(t["options"]), results, pairings)
+    return await asyncio.to_thread(fmt.derive, entrants, load_json(t["options"]), results,
+                                   pairings)
 
 
 async def next_round(host: PluginHost, tournament_id: int, user: CurrentUser | None) -> Change:
@@ -202,14 +214,22 @@ async def next_round(host: PluginHost, tournament_id: int, user: CurrentUser | N
                 "bracket exists from the start", code="not_round_based")
         if t["status"] != "running":
             raise Conflict("the tournament is not running", code="not_running")
-        before = {m.key: m.snapshot() for m in await derive_state(fmt, t)}
-        state = await _pair_next(fmt, t, await derive_state(fmt, t), user)
-        changed = [m.key for m in state.matches if before.get(m.key) != m.snapshot()]
+        current = take_state(t, fmt) or await derive_state(fmt, t)
+        before = await asyncio.to_thread(_snapshots, current)
+        state = await _pair_next(fmt, t, current, user)
+        changed = [k for k, snap in (await asyncio.to_thread(_snapshots, state)).items()
+                   if before.get(k) != snap]
         await update_projection(tournament_id, state, changed, await entrant_names(tournament_id))
         called = await stations.after_change(t)
         changed += [c["key"] for c in called if c["key"] not in changed]
         version = await _count_fact(t, state)
+        keep_state(t, fmt, state, version)
         return await announce(t, Change(tournament_id, version, changed, [], "running", called))
+
+
+def _snapshots(state: BracketState) -> dict[str, Any]:
+    """Every match's derived data by key (to tell which matches a new round changed)."""
+    return {m.key: m.snapshot() for m in state.matches}
 
 
 async def _count_fact(t: Mapping[str, Any], state: BracketState) -> int:
@@ -252,7 +272,8 @@ async def _match_context(host: PluginHost, match_id: int) -> _Context:
     if row is None:
         raise NotFound(f"there is no match {match_id}")
     fmt = await format_for(host, t["format"], t["venue"], t["id"])
-    state = await derive_state(fmt, t)
+    # The state the last write left, when still current; else derived from the facts.
+    state = take_state(t, fmt) or await derive_state(fmt, t)
     if row["key"] not in state.by_key:
         raise Conflict(f"match {row['key']} is not in the current bracket", code="unknown_match")
     return _Context(t, fmt, state, row)
@@ -322,7 +343,9 @@ async def _append_fact(ctx: _Context, fact: ResultFact, source: str, user: Curre
     for a disqualified entrant; announces and returns the merged change."""
     changes = [await _append_one(ctx, fact, source, user)]
     changes += await _cascade_forfeits(ctx, user)
-    return await announce(ctx.t, merge_changes(changes))
+    change = await announce(ctx.t, merge_changes(changes))
+    keep_state(ctx.t, ctx.fmt, ctx.state, change.version)
+    return change
 
 
 async def _append_one(ctx: _Context, fact: ResultFact, source: str, user: CurrentUser | None
@@ -343,8 +366,9 @@ async def _append_one(ctx: _Context, fact: ResultFact, source: str, user: Curren
     if previous:
         await ResultLog.update({ResultLog.superseded_by: entry.id}).where(
             ResultLog.id.is_in([p["id"] for p in previous]))
-    before = {k: ctx.state.by_key[k].status for k in ctx.state.by_key}
-    changed = ctx.fmt.apply(ctx.state, fact)
+    # In a thread: a correction may re-flow much of a bracket, and the summary may rank
+    # every entrant. This write owns ctx.state (taken from the cache or its own).
+    changed, before = await asyncio.to_thread(_apply, ctx.fmt, ctx.state, fact)
     if fact.match not in changed:
         changed = [fact.match, *changed]
     await MatchReport.update({MatchReport.state: "superseded", MatchReport.answered_at: stamp}
@@ -362,11 +386,22 @@ async def _append_one(ctx: _Context, fact: ResultFact, source: str, user: Curren
                   "finished" if ctx.state.complete else "running", called)
 
 
+def _apply(fmt: BracketFormat, state: BracketState, fact: ResultFact
+           ) -> tuple[list[str], dict[str, MatchStatus]]:
+    """Apply ``fact`` through the format; returns the changed keys and their statuses
+    before."""
+    before = {m.key: m.status for m in state.matches}
+    changed = fmt.apply(state, fact)
+    return changed, {k: before[k] for k in [*changed, fact.match] if k in before}
+
+
 async def _overlay_change(ctx: _Context, match_id: int) -> Change:
     """A report or dispute changed the match's public status (no fact): recompute it and
     count the change."""
     await refresh_overlay(match_id)
-    return await record_change(ctx.t, [ctx.row["key"]])
+    change = await record_change(ctx.t, [ctx.row["key"]])
+    keep_state(ctx.t, ctx.fmt, ctx.state, change.version)
+    return change
 
 
 async def report(host: PluginHost, match_id: int, user: CurrentUser, winner: Any, games: Any
@@ -534,4 +569,6 @@ async def disqualify(host: PluginHost, tournament_id: int, entrant_id: int,
             called = await stations.after_change(t)
             changes = [Change(tournament_id, version, [], [], "finished" if state.complete
                               else "running", called)]
-        return await announce(t, merge_changes(changes))
+        change = await announce(t, merge_changes(changes))
+        keep_state(t, fmt, state, change.version)
+        return change

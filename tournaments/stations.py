@@ -283,6 +283,11 @@ async def _auto_call(tournament_id: int) -> list[dict[str, Any]]:
     """Call ready matches to free stations (inside the lock): the stream queue's first
     callable match to a streamed station, then the rest in round order; never two matches
     of one entrant at once."""
+    # Most results free no station (or the tournament has none): then there is nothing to
+    # call, and reading every callable match (32,640 in a big round robin) is skipped.
+    if not await Station.exists().where((Station.tournament == tournament_id)
+                                        & Station.current_match.is_null()):
+        return []
     free, waiting, busy, queue = await _board(tournament_id)
     if not free or not waiting:
         return []

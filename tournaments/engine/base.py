@@ -4,6 +4,9 @@ A bracket format is a plain object registered through the ``podium_bracket_forma
 The domain never looks inside it; it calls, with plain data:
 
 * ``validate_options(options)`` when an organiser creates or edits a tournament;
+* ``match_count(entrants, options)`` with ``max_matches``: how many matches a field of
+  that size would create, checked against the format's (and the venue's) limit when a
+  tournament is created with a capacity and again at the start, before anything is built;
 * ``check_entrants(entrants, options)`` before starting;
 * ``derive(entrants, options, results, pairings)`` to rebuild the whole state from the
   facts (start-up, after a correction, to check a projection);
@@ -111,8 +114,24 @@ class BracketFormat(Protocol):
         """The smallest field the format accepts."""
         ...
 
+    @property
+    def max_matches(self) -> int | None:
+        """The most matches this format will create for one tournament (``None``: only the
+        venue-wide ``PODIUM_MAX_MATCHES_PER_TOURNAMENT`` applies)."""
+        ...
+
     def validate_options(self, options: Mapping[str, Any] | None) -> dict[str, Any]:
         """Return the options complete with defaults; ``ValueError`` names a bad one."""
+        ...
+
+    def match_count(self, entrants: int, options: Mapping[str, Any]) -> int:
+        """How many matches (at most) ``entrants`` would create with these (validated)
+        options, computed without building anything."""
+        ...
+
+    def too_many_matches(self, entrants: int, options: Mapping[str, Any], limit: int) -> str:
+        """Why ``entrants`` exceed ``limit`` matches, and what to change instead (shown to
+        the organiser as it is)."""
         ...
 
     def check_entrants(self, entrants: Sequence[Entrant], options: Mapping[str, Any]) -> None:
@@ -216,6 +235,19 @@ def check_games(
             )
 
 
+def largest_field(fmt: BracketFormat, options: Mapping[str, Any], limit: int, below: int) -> int:
+    """The largest field under ``below`` entrants whose match count fits ``limit``
+    (a binary search: match counts grow with the field)."""
+    lo, hi = 0, max(below - 1, 0)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if fmt.match_count(mid, options) <= limit:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
 class BaseFormat:
     """Defaults for the contract; subclasses set the class attributes and ``_build``.
 
@@ -232,6 +264,8 @@ class BaseFormat:
     dynamic: ClassVar[bool] = False
     allows_draws: ClassVar[bool] = False
     min_entrants: ClassVar[int] = 2
+    #: the most matches one tournament may create (``None``: the venue's setting only).
+    max_matches: ClassVar[int | None] = None
     #: tiebreakers when the tournament does not choose: subclasses override.
     default_tiebreakers: ClassVar[tuple[str, ...]] = ()
 
@@ -251,6 +285,19 @@ class BaseFormat:
     def validate_options(self, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """Fill defaults and check every option; ``ValueError`` names the bad one."""
         return validate_options(self.option_specs, options)
+
+    def match_count(self, entrants: int, options: Mapping[str, Any]) -> int:
+        """Matches for ``entrants`` (default: one per entrant, formats override)."""
+        return max(entrants, 0)
+
+    def too_many_matches(self, entrants: int, options: Mapping[str, Any], limit: int) -> str:
+        """The refusal's reason: the count, the limit, and a smaller field to try."""
+        fits = largest_field(self, options, limit, entrants)
+        return (
+            f"{self.label or self.name} with {entrants:,} entrants would create "
+            f"{self.match_count(entrants, options):,} matches; this venue allows at most "
+            f"{limit:,} per tournament (up to {fits:,} entrants with these options)"
+        )
 
     def check_entrants(self, entrants: Sequence[Entrant], options: Mapping[str, Any]) -> None:
         """Check the field: enough entrants, distinct ids, seeds exactly 1..N."""

@@ -19,11 +19,12 @@ Option ``grand_final``:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from podium.plugins.esport.formats import elimination as elim
 from podium.plugins.esport.formats.common import best_of_options
-from podium.tournaments.engine import BaseFormat, BracketState, OptionSpec
+from podium.tournaments.engine import BaseFormat, BracketState, OptionSpec, next_power_of_two
 
 
 class DoubleElimination(elim.EliminationFormat):
@@ -44,6 +45,13 @@ class DoubleElimination(elim.EliminationFormat):
         *best_of_options(),
         BaseFormat.tiebreaker_option(()),
     )
+
+    def match_count(self, entrants: int, options: Mapping[str, Any]) -> int:
+        """Winners bracket P − 1, losers bracket P − 2, and the grand final (P: the field
+        rounded up to a power of two; byes count as matches)."""
+        size = next_power_of_two(max(entrants, 2))
+        finals = {"none": 0, "single": 1, "reset": 2}[options["grand_final"]]
+        return 2 * size - 3 + finals
 
     def _bracket(self, state: BracketState) -> dict[str, Any]:
         o = state.options

@@ -112,6 +112,15 @@ class FreeForAll(BaseFormat):
             raise ValueError("option 'points' must not increase from one place to the next")
         return opts
 
+    def match_count(self, entrants: int, options: Mapping[str, Any]) -> int:
+        """One match per lobby of every round (a field that never shrinks: one per entrant,
+        :meth:`check_entrants` refuses it anyway)."""
+        try:
+            rounds = round_sizes(max(entrants, 1), options["lobby_size"], options["advance"])
+        except ValueError:
+            return max(entrants, 0)
+        return sum(len(sizes) for sizes in rounds)
+
     def check_entrants(self, entrants: Sequence[Entrant], options: Mapping[str, Any]) -> None:
         """The lobbies must shrink the field round after round."""
         super().check_entrants(entrants, options)

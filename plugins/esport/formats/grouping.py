@@ -26,6 +26,16 @@ from podium.tournaments.engine import (
 )
 
 
+def group_match_count(entrants: int, groups: int, cycles: int = 1) -> int:
+    """How many matches ``entrants`` split into ``groups`` (snake seeding: sizes differ by
+    one at most) play, each pair ``cycles`` times; computed, nothing built."""
+    if groups < 1 or entrants < 2:
+        return 0
+    size, bigger = divmod(entrants, groups)
+    pairs = (groups - bigger) * (size * (size - 1) // 2) + bigger * ((size + 1) * size // 2)
+    return pairs * cycles
+
+
 def berger_rounds(n: int) -> list[list[tuple[int, int]]]:
     """The FIDE Berger tables for ``n`` players: per round, (home, away) by Berger number.
 

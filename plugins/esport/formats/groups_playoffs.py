@@ -19,7 +19,12 @@ from typing import Any
 from podium.plugins.esport.formats import elimination as elim
 from podium.plugins.esport.formats import grouping
 from podium.plugins.esport.formats.common import best_of_options, require_odd_best_of
-from podium.plugins.esport.formats.round_robin import GROUP_OPTIONS, RR_TIEBREAKERS
+from podium.plugins.esport.formats.round_robin import (
+    GROUP_OPTIONS,
+    MAX_GROUP_MATCHES,
+    RR_TIEBREAKERS,
+    too_many_in_groups,
+)
 from podium.tournaments.engine import (
     BaseFormat,
     BracketState,
@@ -35,6 +40,7 @@ from podium.tournaments.engine import (
     collect_records,
     first_round,
     group_name,
+    next_power_of_two,
     rank_rows,
     reflow,
 )
@@ -86,6 +92,8 @@ class GroupsPlayoffs(BaseFormat):
     description = "Round-robin groups; the best of each group go on to an elimination bracket."
     allows_draws = True
     default_tiebreakers = RR_TIEBREAKERS
+    # Its groups are round robins: the same ceiling as the round robin format.
+    max_matches = MAX_GROUP_MATCHES + 2 * 64 * 64
     option_specs = (
         *(
             (
@@ -133,6 +141,20 @@ class GroupsPlayoffs(BaseFormat):
         opts = super().validate_options(options)
         require_odd_best_of(opts)
         return opts
+
+    def match_count(self, entrants: int, options: Mapping[str, Any]) -> int:
+        """The group matches plus the playoff bracket of ``groups × advance`` qualifiers
+        (byes count as matches)."""
+        groups = grouping.group_match_count(entrants, options["groups"], options["cycles"])
+        size = next_power_of_two(max(options["groups"] * options["advance"], 2))
+        if options["playoff"] == "double_elimination":
+            finals = {"none": 0, "single": 1, "reset": 2}[options["grand_final"]]
+            return groups + 2 * size - 3 + finals
+        return groups + size - 1 + (1 if options["third_place"] and size >= 4 else 0)
+
+    def too_many_matches(self, entrants: int, options: Mapping[str, Any], limit: int) -> str:
+        """The count, the limit, and the number of groups that would fit."""
+        return too_many_in_groups(self, entrants, options, limit)
 
     def check_entrants(self, entrants: Sequence[Entrant], options: Mapping[str, Any]) -> None:
         """Each group must be larger than the number of qualifiers it sends on."""

@@ -45,6 +45,22 @@ GROUP_OPTIONS = (
 )
 
 RR_TIEBREAKERS = ("match_wins", "head_to_head", "game_difference", "game_wins")
+#: The most matches a round robin creates: one group of 256 playing once (32,640). Every
+#: pair plays, so the count grows with the square of the field (600 entrants would be
+#: 179,700 matches); bigger fields are split into groups.
+MAX_GROUP_MATCHES = 256 * 255 // 2
+
+
+def groups_needed(
+    fmt: BaseFormat, entrants: int, options: Mapping[str, Any], limit: int
+) -> int | None:
+    """The fewest groups that bring ``entrants`` within ``limit`` matches (``None``: not
+    even the most groups the option allows)."""
+    most = min(GROUP_OPTIONS[0].maximum or 1, entrants // 2)
+    for groups in range(max(int(options["groups"]), 1), most + 1):
+        if fmt.match_count(entrants, {**options, "groups": groups}) <= limit:
+            return groups
+    return None
 
 
 class RoundRobin(BaseFormat):
@@ -55,6 +71,7 @@ class RoundRobin(BaseFormat):
     description = "Everyone in a group plays everyone else (Berger order), once or twice."
     allows_draws = True
     default_tiebreakers = RR_TIEBREAKERS
+    max_matches = MAX_GROUP_MATCHES
     option_specs = (
         *GROUP_OPTIONS,
         best_of_options()[0],
@@ -64,6 +81,14 @@ class RoundRobin(BaseFormat):
     def drawing(self, stage: int, bracket: str) -> Drawing:
         """A table per group with the matches of its current round."""
         return Drawing.GROUPS
+
+    def match_count(self, entrants: int, options: Mapping[str, Any]) -> int:
+        """Every pair of each group, once per cycle."""
+        return grouping.group_match_count(entrants, options["groups"], options["cycles"])
+
+    def too_many_matches(self, entrants: int, options: Mapping[str, Any], limit: int) -> str:
+        """The count, the limit, and the number of groups that would fit."""
+        return too_many_in_groups(self, entrants, options, limit)
 
     def check_entrants(self, entrants: Sequence[Entrant], options: Mapping[str, Any]) -> None:
         """Every group needs two entrants at least."""
@@ -105,6 +130,22 @@ class RoundRobin(BaseFormat):
         if len(tables) == 1:
             return next(iter(tables.values()))
         return merge_group_tables(state, tables)
+
+
+def too_many_in_groups(
+    fmt: BaseFormat, entrants: int, options: Mapping[str, Any], limit: int
+) -> str:
+    """Why a grouped field is too big, suggesting the number of groups that fits."""
+    count = fmt.match_count(entrants, options)
+    groups = int(options["groups"])
+    head = (
+        f"{fmt.label} with {entrants:,} entrants in {groups} group{'s' if groups > 1 else ''} "
+        f"would create {count:,} matches; at most {limit:,} are allowed per tournament"
+    )
+    need = groups_needed(fmt, entrants, options, limit)
+    if need is not None:
+        return f"{head}: split the field into {need} groups or more (option groups)"
+    return f"{head}: split the field into groups, or run fewer entrants"
 
 
 def merge_group_tables(

@@ -6,11 +6,12 @@ Option ``third_place`` adds a match between the semi-final losers.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from podium.plugins.esport.formats import elimination as elim
 from podium.plugins.esport.formats.common import best_of_options
-from podium.tournaments.engine import BaseFormat, BracketState, OptionSpec
+from podium.tournaments.engine import BaseFormat, BracketState, OptionSpec, next_power_of_two
 
 
 class SingleElimination(elim.EliminationFormat):
@@ -30,6 +31,12 @@ class SingleElimination(elim.EliminationFormat):
         *best_of_options(),
         BaseFormat.tiebreaker_option(()),
     )
+
+    def match_count(self, entrants: int, options: Mapping[str, Any]) -> int:
+        """P − 1 (P: the field rounded up to a power of two; byes count as matches), plus
+        the third-place match."""
+        size = next_power_of_two(max(entrants, 2))
+        return size - 1 + (1 if options["third_place"] and size >= 4 else 0)
 
     def _bracket(self, state: BracketState) -> dict[str, Any]:
         o = state.options

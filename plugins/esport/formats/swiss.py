@@ -221,6 +221,16 @@ class Swiss(BaseFormat):
             if options["rounds"] > most:
                 raise ValueError(f"{n} players allow at most {most} rounds without rematches")
 
+    def match_count(self, entrants: int, options: Mapping[str, Any]) -> int:
+        """At most one table per pair of players (a bye is a table) in every round."""
+        if options["system"] == "valve":
+            rounds = int(options["wins_to_advance"] + options["losses_to_eliminate"] - 1)
+        elif options["rounds"] is not None:
+            rounds = int(options["rounds"])
+        else:
+            rounds = max(1, math.ceil(math.log2(max(2, entrants))))
+        return rounds * -(-max(entrants, 0) // 2)
+
     def rounds(self, state: BracketState) -> int:
         """How many rounds the tournament has (Valve: the most it can take)."""
         o = state.options
