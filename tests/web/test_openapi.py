@@ -180,3 +180,19 @@ async def test_ics_errors_are_not_html(podium_client: Any, schema: dict[str, Any
     documented = schema["paths"]["/venues/{venue_id}/calendar.ics"]["get"]["responses"]
     assert {"200", "400", "404"} <= set(documented)
     assert "text/calendar" in documented["200"]["content"]
+
+
+def test_schema_enums_match_the_services() -> None:
+    """The enums the request schemas repeat are the services' own lists."""
+    from typing import get_args
+
+    from podium.core.venue import api as venue_api
+    from podium.core.venue.events import STATUSES
+    from podium.tournaments import catalogue
+    from podium.tournaments import schemas as t
+    from podium.tournaments.engine import MatchStatus
+
+    assert set(get_args(venue_api.Status)) == set(STATUSES)
+    assert set(get_args(t.TournamentStatus)) == set(catalogue.STATUSES)
+    assert set(get_args(t.Seeding)) == set(catalogue.SEEDINGS)
+    assert set(get_args(t.MatchStatusName)) == {s.value for s in MatchStatus}
