@@ -78,7 +78,7 @@ def check_instant(value: Any, name: str) -> datetime:
         raise InvalidInput(
             f"{name} must include a UTC offset, e.g. 2026-11-24T18:00:00+01:00", field=name
         )
-    instant = value.astimezone(timezone.utc)
-    if not EARLIEST <= instant < LATEST:
+    # Compare before converting: moving 0001-01-01T00:00+01:00 to UTC would overflow.
+    if not EARLIEST <= value < LATEST:
         raise InvalidInput(f"{name} must be between 1970 and 2200", field=name)
-    return instant
+    return value.astimezone(timezone.utc)

@@ -8,9 +8,39 @@ being ignored.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
+
+from podium.core.validation import MAX_ID
+from podium.tournaments.catalogue import DESCRIPTION_MAX, FORMAT_NAME_MAX, GAME_MAX, MAX_TEAM_SIZE, NAME_MAX
+from podium.tournaments.kernel import MAX_CAPACITY
+from podium.tournaments.registration import ENTRANT_NAME_MAX, MAX_RATING
+from podium.tournaments.stations import LABEL_MAX, MAX_STATION_NUMBER
+from podium.tournaments.teams import USERNAME_MAX
+
+# The services' limits, repeated in the request schemas so the OpenAPI document shows them
+# (the services still check: pages and plugins call them without these types).
+RowId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
+TournamentName = Annotated[str, msgspec.Meta(min_length=1, max_length=NAME_MAX)]
+Game = Annotated[str, msgspec.Meta(min_length=1, max_length=GAME_MAX)]
+FormatName = Annotated[str, msgspec.Meta(min_length=1, max_length=FORMAT_NAME_MAX)]
+Description = Annotated[str, msgspec.Meta(max_length=DESCRIPTION_MAX)]
+Capacity = Annotated[int, msgspec.Meta(ge=2, le=MAX_CAPACITY)]
+TeamSize = Annotated[int, msgspec.Meta(ge=1, le=MAX_TEAM_SIZE)]
+Seeding = Literal["manual", "rating", "random"]
+NewStatus = Literal["draft", "registration"]
+TournamentStatus = Literal["draft", "registration", "running", "finished"]
+MatchStatusName = Literal["pending", "ready", "in_progress", "awaiting_confirmation", "disputed",
+                          "completed", "needs_replay", "skipped"]
+"""The values of :class:`podium.tournaments.engine.MatchStatus` (a test keeps them equal)."""
+EntrantName = Annotated[str, msgspec.Meta(min_length=1, max_length=ENTRANT_NAME_MAX)]
+Seed = Annotated[int, msgspec.Meta(ge=1, le=MAX_CAPACITY)]
+Rating = Annotated[float, msgspec.Meta(ge=-MAX_RATING, le=MAX_RATING)]
+StationNumber = Annotated[int, msgspec.Meta(ge=1, le=MAX_STATION_NUMBER)]
+StationCount = Annotated[int, msgspec.Meta(ge=1, le=256)]
+Label = Annotated[str, msgspec.Meta(max_length=LABEL_MAX)]
+Username = Annotated[str, msgspec.Meta(min_length=1, max_length=USERNAME_MAX)]
 
 
 # -- tournaments, entrants, registrations ----------------------------------------------
@@ -20,20 +50,20 @@ class TournamentCreate(msgspec.Struct, forbid_unknown_fields=True):
     """A new tournament. ``options`` are the format's (see the format's ``option_specs``);
     ``team_size`` 1 is solo; ``seeding`` is ``manual``, ``rating`` or ``random``."""
 
-    name: str
-    game: str
-    format: str
+    name: TournamentName
+    game: Game
+    format: FormatName
     options: dict[str, Any] = msgspec.field(default_factory=dict)
-    description: str = ""
-    capacity: int | None = None
-    team_size: int = 1
-    seeding: str = "manual"
+    description: Description = ""
+    capacity: Capacity | None = None
+    team_size: TeamSize = 1
+    seeding: Seeding = "manual"
     registration_opens: datetime | None = None
     registration_closes: datetime | None = None
     checkin_opens: datetime | None = None
     checkin_closes: datetime | None = None
-    event_id: int | None = None
-    status: str = "registration"
+    event_id: RowId | None = None
+    status: NewStatus = "registration"
     auto_call: bool = True
 
 
@@ -77,9 +107,9 @@ class TournamentPage(msgspec.Struct):
 class EntrantCreate(msgspec.Struct, forbid_unknown_fields=True):
     """An entrant the organiser adds: a name, optionally a requested seed and a rating."""
 
-    name: str
-    seed: int | None = None
-    rating: float | None = None
+    name: EntrantName
+    seed: Seed | None = None
+    rating: Rating | None = None
 
 
 class EntrantOut(msgspec.Struct):
@@ -105,8 +135,8 @@ class RegistrationCreate(msgspec.Struct, forbid_unknown_fields=True):
     """A registration: ``team_name`` for team tournaments; ``name`` overrides the display
     name for solo ones."""
 
-    team_name: str | None = None
-    name: str | None = None
+    team_name: EntrantName | None = None
+    name: EntrantName | None = None
 
 
 class Withdrawal(msgspec.Struct):
@@ -119,7 +149,7 @@ class Withdrawal(msgspec.Struct):
 class SeedingIn(msgspec.Struct, forbid_unknown_fields=True):
     """Every registered entrant's id once, strongest first."""
 
-    entrant_ids: list[int]
+    entrant_ids: list[RowId]
 
 
 # -- matches, results, standings ----------------------------------------------------------
@@ -233,13 +263,13 @@ class MemberList(msgspec.Struct):
 class InviteIn(msgspec.Struct, forbid_unknown_fields=True):
     """The username of the player the captain invites."""
 
-    username: str
+    username: Username
 
 
 class CaptainIn(msgspec.Struct, forbid_unknown_fields=True):
     """The accepted player who becomes captain."""
 
-    user_id: int
+    user_id: RowId
 
 
 class RemovalOut(msgspec.Struct):
@@ -282,18 +312,18 @@ class StationsIn(msgspec.Struct, forbid_unknown_fields=True):
     """New stations: ``count`` of them numbered from ``number`` (the next free number by
     default), in venue space ``space_id``, with a ``label`` (room or group)."""
 
-    number: int | None = None
-    count: int = 1
-    space_id: int | None = None
-    label: str = ""
+    number: StationNumber | None = None
+    count: StationCount = 1
+    space_id: RowId | None = None
+    label: Label = ""
     streamed: bool = False
 
 
 class StationPatch(msgspec.Struct, forbid_unknown_fields=True):
     """A station's changes (only the fields given)."""
 
-    label: str | msgspec.UnsetType = msgspec.UNSET
-    space_id: int | None | msgspec.UnsetType = msgspec.UNSET
+    label: Label | msgspec.UnsetType = msgspec.UNSET
+    space_id: RowId | None | msgspec.UnsetType = msgspec.UNSET
     streamed: bool | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -320,7 +350,7 @@ class StationList(msgspec.Struct):
 class CallIn(msgspec.Struct, forbid_unknown_fields=True):
     """Call to station ``station`` (a number), or the first free one when null."""
 
-    station: int | None = None
+    station: StationNumber | None = None
 
 
 class AutoCallIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -332,14 +362,14 @@ class AutoCallIn(msgspec.Struct, forbid_unknown_fields=True):
 class QueueAdd(msgspec.Struct, forbid_unknown_fields=True):
     """A match for the stream queue, at the end or at 1-based ``position``."""
 
-    match_id: int
-    position: int | None = None
+    match_id: RowId
+    position: Annotated[int, msgspec.Meta(ge=1)] | None = None
 
 
 class QueueOrder(msgspec.Struct, forbid_unknown_fields=True):
     """Every queued match's id once, first on stream."""
 
-    match_ids: list[int]
+    match_ids: list[RowId]
 
 
 class QueueItemOut(msgspec.Struct):

@@ -272,6 +272,7 @@ def create_app(
         debug=debug,
     )
     errors.document_api_errors(app)  # error answers in the OpenAPI schema
+    errors.complete_options_allow(app)  # OPTIONS lists every method of a path
     app.state.settings = settings
     app.state.plugin_host = host
     app.state.channels = channels

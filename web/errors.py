@@ -7,7 +7,10 @@ an unhandled 500.
   htmx to send the browser to the log-in page (``HX-Redirect``).
 * :class:`EdgeInputMiddleware` refuses NUL characters in the path, the query string and
   form or JSON bodies before any handler sees them: SQLite stores them, PostgreSQL refuses
-  them, and the answer must not depend on the database.
+  them, and the answer must not depend on the database. It also decodes a JSON body
+  meant for a msgspec ``Struct`` strictly: Litestar converts bodies leniently, so
+  ``{"enabled": 0}`` became ``False`` and ``{"places": "2"}`` became ``2``, which the
+  OpenAPI document does not allow.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import msgspec
 from litestar import Litestar, MediaType, Request, Response
 from litestar.enums import ScopeType
 from litestar.exceptions import (
@@ -73,9 +77,15 @@ JSON_PREFIXES = ("/api/", "/-/")
 NUL_DETAIL = "NUL characters are not allowed in input"
 
 
+JSON_SUFFIXES = (".ics",)
+"""Machine-read documents outside ``/api/`` (calendar feeds): a calendar client cannot show
+an HTML error page, and the OpenAPI document lists their JSON errors."""
+
+
 def wants_json(request: Request) -> bool:
-    """JSON for the API and for clients that ask for it; HTML otherwise."""
-    if request.url.path.startswith(JSON_PREFIXES):
+    """JSON for the API, the feeds and clients that ask for it; HTML otherwise."""
+    path = request.url.path
+    if path.startswith(JSON_PREFIXES) or path.endswith(JSON_SUFFIXES):
         return True
     accept = request.headers.get("accept", "")
     return "application/json" in accept and "text/html" not in accept
@@ -245,28 +255,61 @@ def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
 
 
 def document_api_errors(app: Litestar) -> None:
-    """Describe the JSON error answers of every ``/api/`` operation in the OpenAPI schema.
+    """Describe the JSON error answers of every documented operation in the OpenAPI schema.
 
-    Each operation gets 400; 404 when its path has parameters; 401 and 403 when it is
-    guarded; 422 when it writes, and 409 when it is a guarded write (it changes shared
-    state). A handler's own ``responses=`` win.
+    Each operation gets 400. Under ``/api/`` every operation gets 401 (a wrong or revoked
+    bearer token is refused on any of them, guarded or not) and guarded ones 403. An
+    operation with parameters or a body gets 404 (a path or query id may name nothing) and
+    422 (a domain rule may refuse a value the schema allows: an unknown status, sizes in
+    the wrong order); a guarded write gets 409 (it changes shared state). Documented
+    operations outside ``/api/`` (the ``.ics`` feeds) answer the same JSON errors
+    (:func:`wants_json`). A handler's own ``responses=`` win.
     """
     for route in app.routes:
-        if not isinstance(route, HTTPRoute) or not route.path.startswith("/api/"):
+        if not isinstance(route, HTTPRoute):
             continue
+        api = route.path.startswith("/api/")
         for method, (handler, _kwargs) in route.route_handler_map.items():
             if method == "OPTIONS" or not handler.include_in_schema:
                 continue
+            if not api and not route.path.endswith(JSON_SUFFIXES):
+                continue
             statuses = [400]
-            if route.path_parameters:
-                statuses.append(404)
             guarded = any(not getattr(g, "__name__", "").startswith("plugin_enabled")
                           for g in handler.resolve_guards())
-            if guarded:
-                statuses += [401, 403]
-            if method in WRITE_METHODS:
-                statuses += [409, 422] if guarded else [422]
+            if api:
+                statuses.append(401)
+                if guarded:
+                    statuses.append(403)
+            signature = handler.parsed_fn_signature.parameters
+            takes_input = bool(route.path_parameters) or any(
+                name not in ("request", "state", "headers", "cookies", "scope")
+                for name in signature
+            )
+            if takes_input:
+                statuses += [404, 422]
+            if method in WRITE_METHODS and guarded:
+                statuses.append(409)
             handler.responses = {**error_responses(*statuses), **(handler.responses or {})}
+
+
+def complete_options_allow(app: Litestar) -> None:
+    """Make ``OPTIONS`` on every path answer ``Allow`` with all of the path's methods.
+
+    Litestar gives a path's first route an ``OPTIONS`` handler that lists that route's
+    methods; when handlers of one path are registered separately (``GET`` and ``POST
+    /api/v1/events``), the merged route keeps the first handler, so ``Allow`` listed only
+    ``GET, OPTIONS``. The handler reads the route it closes over: point it at the merged one.
+    """
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or "OPTIONS" not in route.route_handler_map:
+            continue
+        fn = getattr(route.route_handler_map["OPTIONS"][0], "fn", None)
+        if getattr(fn, "__name__", "") != "options_handler":
+            continue  # an application's own OPTIONS handler answers for itself
+        for cell in getattr(fn, "__closure__", None) or ():
+            if isinstance(cell.cell_contents, HTTPRoute):
+                cell.cell_contents = route
 
 
 # -- NUL characters at the edge -----------------------------------------------------------
@@ -290,10 +333,38 @@ def has_nul(body: bytes, content_type: str) -> bool:
     return False
 
 
+_STRICT_TYPES: dict[int, Any] = {}
+
+
+def strict_body_type(handler: Any) -> Any:
+    """The msgspec ``Struct`` a handler's ``data`` parameter is, or ``None`` (cached)."""
+    key = id(handler)
+    if key not in _STRICT_TYPES:
+        field = handler.parsed_fn_signature.parameters.get("data")
+        annotation = getattr(field, "annotation", None)
+        strict = isinstance(annotation, type) and issubclass(annotation, msgspec.Struct)
+        _STRICT_TYPES[key] = annotation if strict else None
+    return _STRICT_TYPES[key]
+
+
+def check_strict_json(body: bytes, target: Any) -> None:
+    """Refuse (400) a JSON body that fits ``target`` only by lenient conversion: a number
+    for a boolean, a string for a number. Malformed JSON is left to Litestar's answer."""
+    try:
+        msgspec.json.decode(body, type=target, strict=True)
+    except msgspec.ValidationError as exc:
+        raise ValidationException(f"invalid body: {exc}",
+                                  extra=[{"key": "data", "message": str(exc), "source": "body"}]
+                                  ) from None
+    except msgspec.DecodeError:
+        pass
+
+
 class EdgeInputMiddleware(ASGIMiddleware):
     """Answer 400 to any HTTP request carrying a NUL character in its path, query string,
-    form body or JSON body (raw or as ``%00`` / ``\\u0000``), and 404 to an integer path
-    parameter beyond 64 bits (no such row can exist; drivers overflow on it).
+    form body or JSON body (raw or as ``%00`` / ``\\u0000``), 400 to a JSON body that fits
+    its handler's ``Struct`` only by lenient conversion (:func:`check_strict_json`), and 404
+    to an integer path parameter beyond 64 bits (no such row can exist; drivers overflow).
 
     The check runs after routing and before the handler, so the answer is shaped by the
     app's error handlers (JSON under ``/api/``, a page elsewhere). Bodies are checked as
@@ -325,6 +396,10 @@ class EdgeInputMiddleware(ASGIMiddleware):
             await next_app(scope, receive, send)
             return
         tail = b""
+        handler = scope.get("route_handler")
+        strict = (strict_body_type(handler)
+                  if handler is not None and "json" in content_type else None)
+        whole: list[bytes] = []
 
         async def checked_receive() -> ReceiveMessage:
             nonlocal tail
@@ -334,6 +409,10 @@ class EdgeInputMiddleware(ASGIMiddleware):
                 if has_nul(tail + chunk, content_type):
                     raise ClientException(NUL_DETAIL)
                 tail = (tail + chunk)[-_OVERLAP:]
+                if strict is not None:
+                    whole.append(chunk)
+                    if not message.get("more_body", False) and any(whole):
+                        check_strict_json(b"".join(whole), strict)
             return message
 
         await next_app(scope, checked_receive, send)

@@ -65,6 +65,11 @@ def requires_role(
     """
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _handler: BaseRouteHandler) -> None:
+        if connection.scope.get("method") == "OPTIONS":
+            # Litestar's OPTIONS answer only lists the path's methods, and its auth
+            # middleware skips OPTIONS (CORS preflights carry no credentials): a role
+            # check here made OPTIONS a 401 on every guarded controller's paths.
+            return
         user = require_user(connection)
         if roles and not user.has_role(*roles):
             raise PermissionDeniedException(

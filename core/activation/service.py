@@ -93,7 +93,9 @@ def parse_switch(value: Any) -> bool | None:
     """
     if value is None or isinstance(value, bool):
         return value
-    text = str(value).strip().lower()
+    if not isinstance(value, str):  # 0 and 1 are numbers, not switch states
+        raise InvalidInput("enabled must be on, off or default", field="enabled")
+    text = value.strip().lower()
     if text == DEFAULT_STATE:
         return None
     if text not in SWITCH_STATES:

@@ -9,7 +9,7 @@ Times are RFC 3339 with a UTC offset.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from litestar import Request, delete, get, patch, post
@@ -18,10 +18,14 @@ from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 from podium.core.accounts.auth import requires_role
 from podium.core.errors import InvalidInput
 from podium.core.validation import DEFAULT_LIMIT, MAX_ID, MAX_OFFSET, MAX_PAGE, check_instant
-from podium.core.venue.bookings import book, cancel_booking, user_bookings
+from podium.core.venue.bookings import MAX_PLACES_PER_BOOKING, book, cancel_booking, user_bookings
 from podium.core.venue.context import current_venue_id, venue_scope
 from podium.core.venue.events import (
+    DESCRIPTION_MAX,
+    MAX_CAPACITY,
+    MAX_SPACES_PER_EVENT,
     STATUSES,
+    TITLE_MAX,
     EventFilter,
     create_event,
     delete_event,
@@ -29,6 +33,7 @@ from podium.core.venue.events import (
     list_events,
     update_event,
 )
+from podium.core.venue.rules import MAX_BUFFER_MINUTES, MAX_RULE_LENGTH
 from podium.core.venue.series import create_series, get_series
 from podium.core.venue.spaces import get_venue, list_venues
 
@@ -38,6 +43,21 @@ Limit = Annotated[int, QueryParameter(ge=1, le=MAX_PAGE, description="Page size 
 Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Items to skip.")]
 Id = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 """A path id (32-bit, like the database's)."""
+
+# The services' limits, repeated in the request schemas so the OpenAPI document shows them
+# (the services still check: forms and plugins call them without these types).
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=TITLE_MAX)]
+Kind = Annotated[str, msgspec.Meta(min_length=1, description="An event kind the venue offers.")]
+Description = Annotated[str, msgspec.Meta(max_length=DESCRIPTION_MAX)]
+Status = Literal["scheduled", "cancelled"]
+SpaceIds = Annotated[list[Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]],
+                     msgspec.Meta(min_length=1, max_length=MAX_SPACES_PER_EVENT)]
+Capacity = Annotated[int, msgspec.Meta(ge=1, le=MAX_CAPACITY)]
+Buffer = Annotated[int, msgspec.Meta(ge=0, le=MAX_BUFFER_MINUTES)]
+Duration = Annotated[int, msgspec.Meta(ge=1, le=24 * 60)]
+Rule = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_RULE_LENGTH,
+                                   examples=["FREQ=WEEKLY;BYDAY=TU;COUNT=10"])]
+Places = Annotated[int, msgspec.Meta(ge=1, le=MAX_PLACES_PER_BOOKING)]
 
 
 class SpaceOut(msgspec.Struct):
@@ -125,48 +145,48 @@ class EventPage(msgspec.Struct):
 class EventCreate(msgspec.Struct, forbid_unknown_fields=True):
     """A new one-off event. ``acknowledge_conflicts`` accepts overlaps in ``warn`` spaces."""
 
-    title: str
-    kind: str
+    title: Title
+    kind: Kind
     start: datetime
     end: datetime
-    spaces: list[int]
-    capacity: int | None = None
-    setup_minutes: int = 0
-    teardown_minutes: int = 0
-    description: str = ""
-    status: str = "scheduled"
+    spaces: SpaceIds
+    capacity: Capacity | None = None
+    setup_minutes: Buffer = 0
+    teardown_minutes: Buffer = 0
+    description: Description = ""
+    status: Status = "scheduled"
     acknowledge_conflicts: bool = False
 
 
 class EventPatch(msgspec.Struct, forbid_unknown_fields=True):
     """Fields to change; absent fields keep their value (``capacity: null`` removes it)."""
 
-    title: str | msgspec.UnsetType = msgspec.UNSET
-    kind: str | msgspec.UnsetType = msgspec.UNSET
+    title: Title | msgspec.UnsetType = msgspec.UNSET
+    kind: Kind | msgspec.UnsetType = msgspec.UNSET
     start: datetime | msgspec.UnsetType = msgspec.UNSET
     end: datetime | msgspec.UnsetType = msgspec.UNSET
-    spaces: list[int] | msgspec.UnsetType = msgspec.UNSET
-    capacity: int | None | msgspec.UnsetType = msgspec.UNSET
-    setup_minutes: int | msgspec.UnsetType = msgspec.UNSET
-    teardown_minutes: int | msgspec.UnsetType = msgspec.UNSET
-    description: str | msgspec.UnsetType = msgspec.UNSET
-    status: str | msgspec.UnsetType = msgspec.UNSET
+    spaces: SpaceIds | msgspec.UnsetType = msgspec.UNSET
+    capacity: Capacity | None | msgspec.UnsetType = msgspec.UNSET
+    setup_minutes: Buffer | msgspec.UnsetType = msgspec.UNSET
+    teardown_minutes: Buffer | msgspec.UnsetType = msgspec.UNSET
+    description: Description | msgspec.UnsetType = msgspec.UNSET
+    status: Status | msgspec.UnsetType = msgspec.UNSET
     acknowledge_conflicts: bool = False
 
 
 class SeriesCreate(msgspec.Struct, forbid_unknown_fields=True):
     """A recurring series: an RRULE, the first start, a duration, spaces, places per slot."""
 
-    title: str
-    kind: str
-    rule: str
+    title: Title
+    kind: Kind
+    rule: Rule
     first_start: datetime
-    duration_minutes: int
-    spaces: list[int]
-    capacity: int | None = None
-    setup_minutes: int = 0
-    teardown_minutes: int = 0
-    description: str = ""
+    duration_minutes: Duration
+    spaces: SpaceIds
+    capacity: Capacity | None = None
+    setup_minutes: Buffer = 0
+    teardown_minutes: Buffer = 0
+    description: Description = ""
     acknowledge_conflicts: bool = False
 
 
@@ -202,7 +222,7 @@ class SeriesOut(msgspec.Struct):
 class BookingCreate(msgspec.Struct, forbid_unknown_fields=True):
     """How many places to book (1–10)."""
 
-    places: int = 1
+    places: Places = 1
 
 
 class BookingOut(msgspec.Struct):
@@ -324,7 +344,7 @@ async def api_events(
     end: Annotated[str | None, QueryParameter(name="to", description="Events starting before this instant (ISO 8601).")] = None,
     space: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, description="Only events using this space.")] = None,
     kind: FromQuery[str | None] = None,
-    status: FromQuery[str | None] = None,
+    status: FromQuery[Status | None] = None,
     limit: Limit = DEFAULT_LIMIT,
     offset: Offset = 0,
 ) -> EventPage:

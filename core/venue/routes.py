@@ -463,20 +463,22 @@ async def _feed(request: Request[Any, Any, Any], venue_id: int, space_id: int | 
     body = feeds.build_calendar(name, venue["timezone"], events, series, labels,
                                 base_url=str(request.base_url).rstrip("/"))
     filename = f"{venue['slug']}{'-space-' + str(space_id) if space_id else ''}.ics"
-    return Response(content=body, media_type="text/calendar; charset=utf-8",
+    # Litestar adds "; charset=utf-8" to text/* types itself (naming it here doubled it).
+    return Response(content=body, media_type="text/calendar",
                     headers={"content-disposition": f'inline; filename="{filename}"'})
 
 
 # The feed handlers answer ``Response[Any]``: Litestar documents the type argument as the
 # body's JSON schema, and an iCalendar body has none (``Response[bytes]`` would claim a string).
-@get("/venues/{venue_id:int}/calendar.ics", tags=["venue"], summary="iCalendar feed of a venue")
+@get("/venues/{venue_id:int}/calendar.ics", tags=["venue"], summary="iCalendar feed of a venue",
+     media_type="text/calendar")
 async def venue_feed(request: Request[Any, Any, Any], venue_id: Id) -> Response[Any]:
     """Every event of the venue (from 90 days ago) as iCalendar; series as RRULE + EXDATE."""
     return await _feed(request, venue_id, None)
 
 
 @get("/venues/{venue_id:int}/spaces/{space_id:int}/calendar.ics", tags=["venue"],
-     summary="iCalendar feed of one space")
+     summary="iCalendar feed of one space", media_type="text/calendar")
 async def space_feed(request: Request[Any, Any, Any], venue_id: Id, space_id: Id) -> Response[Any]:
     """The events using one space, as iCalendar."""
     return await _feed(request, venue_id, space_id)

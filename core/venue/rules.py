@@ -168,22 +168,45 @@ def zone(tz: str) -> ZoneInfo:
         raise RuleError(f"unknown time zone {tz!r}") from exc
 
 
+FIRST_YEAR = 1970
+"""The first year Podium's calendar shows (as :data:`podium.core.validation.EARLIEST`)."""
+LAST_YEAR = 2199
+"""The last year Podium's calendar shows (:data:`podium.core.validation.LATEST` is 2200-01-01)."""
+
+
+class OutOfRange(RuleError):
+    """A date or time beyond what Python's datetimes (years 1–9999) can hold once moved
+    to another time zone; the message names the value."""
+
+
 def localize(wall: datetime, tz: str) -> datetime:
     """Attach the venue's time zone to a naive wall-clock time, safely across DST.
 
     A wall time that does not exist (the spring-forward gap, e.g. 02:30 on the last Sunday
     of March in Paris) moves forward by the gap (03:30); an ambiguous one (the autumn
     repeat) takes its first instance.
+
+    :raises OutOfRange: the wall time has no UTC instant (within a day of 0001-01-01 or
+        9999-12-31, where the offset would leave the years datetimes can hold).
     """
     zone_info = zone(tz)
     aware = wall.replace(tzinfo=zone_info, fold=0)
-    # Round-trip through UTC: a time in the gap comes back shifted, which is what we want.
-    return aware.astimezone(timezone.utc).astimezone(zone_info)
+    try:
+        # Round-trip through UTC: a time in the gap comes back shifted, which is what we want.
+        return aware.astimezone(timezone.utc).astimezone(zone_info)
+    except OverflowError as exc:
+        raise OutOfRange(f"{wall:%Y-%m-%d %H:%M} in {tz} is out of range") from exc
 
 
 def wall_time(instant: datetime, tz: str) -> datetime:
-    """The naive local wall-clock time of an aware instant in the venue's zone."""
-    return instant.astimezone(zone(tz)).replace(tzinfo=None)
+    """The naive local wall-clock time of an aware instant in the venue's zone.
+
+    :raises OutOfRange: the instant's local time falls outside years 1–9999.
+    """
+    try:
+        return instant.astimezone(zone(tz)).replace(tzinfo=None)
+    except OverflowError as exc:
+        raise OutOfRange(f"{instant.isoformat()} is out of range in {tz}") from exc
 
 
 def _format_local(value: datetime) -> str:
@@ -369,13 +392,16 @@ _WEEK_RE = re.compile(r"^(\d{4})-W(\d{2})$")
 
 
 def parse_iso_week(value: str) -> date:
-    """The Monday of an ISO week written ``2026-W48``; :class:`ValueError` if malformed."""
+    """The Monday of an ISO week written ``2026-W48``; :class:`ValueError` if malformed,
+    not a week of its year (``2026-W53``), or outside :data:`FIRST_YEAR`–:data:`LAST_YEAR`
+    (the years Podium holds events in: the calendar refuses rather than show empty weeks
+    at the edges of what datetimes can hold)."""
     match = _WEEK_RE.match(value or "")
     if not match:
         raise ValueError("a week looks like 2026-W48")
     year, week = int(match.group(1)), int(match.group(2))
-    if not 1 <= year <= 9998:
-        raise ValueError("that year is out of range")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValueError(f"the year must be between {FIRST_YEAR} and {LAST_YEAR}")
     try:
         return date.fromisocalendar(year, week, 1)
     except ValueError as exc:
@@ -389,7 +415,12 @@ def iso_week_of(day: date) -> str:
 
 
 def week_bounds(monday: date, tz: str) -> tuple[datetime, datetime]:
-    """The aware instants where a week starts and ends (Monday 00:00 to next Monday 00:00)."""
+    """The aware instants where a week starts and ends (Monday 00:00 to next Monday 00:00).
+
+    :raises OutOfRange: the week touches the first or last day datetimes can hold.
+    """
+    if monday > date.max - timedelta(days=7):
+        raise OutOfRange(f"the week of {monday.isoformat()} is out of range")
     start = localize(datetime.combine(monday, time()), tz)
     end = localize(datetime.combine(monday + timedelta(days=7), time()), tz)
     return start, end

@@ -273,3 +273,91 @@ def test_week_bounds_cover_a_dst_week():
     # The week DST starts in is an hour short (aware subtraction in one zone is wall time,
     # so compare in UTC).
     assert end.astimezone(UTC) - start.astimezone(UTC) == timedelta(days=7) - timedelta(hours=1)
+
+
+# -- dates at the edges of what datetimes hold (issue 8, point 7) --------------------------
+
+# Zones with the largest offsets either way: a wall time near 0001-01-01 or 9999-12-31 in
+# them has no UTC instant.
+EDGE_ZONES = ["Europe/Paris", "Pacific/Kiritimati", "Etc/GMT+12", "America/St_Johns", "UTC"]
+weeks_anywhere = st.builds(lambda y, w: f"{y:04d}-W{w:02d}",
+                           st.integers(1, 9999), st.integers(0, 54))
+
+
+@settings(max_examples=400)
+@given(weeks_anywhere, st.sampled_from(EDGE_ZONES))
+@example("0001-W01", "Europe/Paris")
+@example("9999-W52", "Etc/GMT+12")
+@example("2025-W53", "Europe/Paris")
+@example("2020-W53", "Europe/Paris")
+def test_any_iso_week_parses_or_is_refused_with_a_reason(label, tz):
+    """Every week label of years 1–9999 (weeks 0–54, so invalid week 53s too) either gives
+    a Monday whose bounds can be computed, or a :class:`ValueError` saying why; the week of
+    ``0001-W01`` used to raise ``OverflowError`` (a 500 on ``/calendar``)."""
+    try:
+        monday = rules.parse_iso_week(label)
+    except ValueError as exc:
+        assert str(exc)
+        return
+    assert rules.FIRST_YEAR <= monday.isocalendar()[0] <= rules.LAST_YEAR
+    start, end = rules.week_bounds(monday, tz)
+    assert start < end
+
+
+@pytest.mark.parametrize("label", ["0001-W01", "1969-W52", "2200-W01", "9999-W52", "2025-W53"])
+def test_weeks_outside_podiums_years_are_refused(label):
+    with pytest.raises(ValueError, match="year must be between|not a week"):
+        rules.parse_iso_week(label)
+
+
+@settings(max_examples=400)
+@given(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59)),
+       st.sampled_from(EDGE_ZONES))
+@example(datetime(1, 1, 1), "Europe/Paris")
+@example(datetime(9999, 12, 31, 23, 0), "Etc/GMT+12")
+def test_localize_any_wall_time_or_out_of_range(wall, tz):
+    """Any naive wall time is localized or refused with :class:`rules.OutOfRange` (a
+    :class:`ValueError` naming the value), never ``OverflowError``."""
+    try:
+        aware = rules.localize(wall, tz)
+    except rules.OutOfRange as exc:
+        assert "out of range" in str(exc)
+        return
+    assert rules.wall_time(aware, tz).date() >= wall.date() - timedelta(days=1)
+
+
+@settings(max_examples=300)
+@given(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59),
+                    timezones=st.sampled_from([timezone(timedelta(hours=h)) for h in (-23, -12, 0, 1, 14, 23)])),
+       st.sampled_from(EDGE_ZONES))
+def test_wall_time_of_any_instant_or_out_of_range(instant, tz):
+    try:
+        rules.wall_time(instant, tz)
+    except rules.OutOfRange:
+        pass
+
+
+@settings(max_examples=300)
+@given(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59),
+                    timezones=st.sampled_from([timezone(timedelta(hours=h)) for h in (-23, -1, 0, 1, 23)])))
+@example(datetime(1, 1, 1, tzinfo=timezone(timedelta(hours=1))))
+@example(datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-2))))
+def test_check_instant_refuses_any_out_of_range_instant(instant):
+    """Podium's range check on instants answers :class:`InvalidInput` for any aware
+    datetime outside 1970–2200 (it used to overflow converting 0001-01-01T00:00+01:00)."""
+    from podium.core.errors import InvalidInput
+    from podium.core.validation import EARLIEST, LATEST, check_instant
+
+    try:
+        value = check_instant(instant, "start")
+    except InvalidInput as exc:
+        assert "between 1970 and 2200" in exc.detail
+        assert not EARLIEST <= instant < LATEST
+        return
+    assert EARLIEST <= value < LATEST
+
+
+def test_rules_years_match_the_validation_range():
+    from podium.core.validation import EARLIEST, LATEST
+
+    assert rules.FIRST_YEAR == EARLIEST.year and rules.LAST_YEAR == LATEST.year - 1

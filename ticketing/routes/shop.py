@@ -324,6 +324,9 @@ def _local(raw: Any, name: str, tz: str) -> datetime | None:
         wall = datetime.fromisoformat(raw)
     except ValueError as exc:
         raise InvalidInput(f"{name.replace('_', ' ')} is not a date and time", field=name) from exc
+    if wall.tzinfo is None and not rules.FIRST_YEAR <= wall.year <= rules.LAST_YEAR:
+        # A wall time near year 1 or 9999 has no UTC instant; refuse it before localizing.
+        raise InvalidInput(f"{name.replace('_', ' ')} must be between 1970 and 2200", field=name)
     return check_instant(wall if wall.tzinfo else rules.localize(wall, tz), name)
 
 

@@ -31,45 +31,56 @@ TAGS = ["tickets"]
 
 # -- shapes ----------------------------------------------------------------------------
 
+# The services' limits, repeated in the request schemas so the OpenAPI document shows them
+# (the services still check: the box-office pages call them without these types).
+TypeName = Annotated[str, msgspec.Meta(min_length=1, max_length=types.NAME_MAX)]
+TypeDescription = Annotated[str, msgspec.Meta(max_length=types.DESCRIPTION_MAX)]
+Cents = Annotated[int, msgspec.Meta(ge=0, le=types.MAX_PRICE_CENTS)]
+Currency = Annotated[str, msgspec.Meta(pattern="^[A-Za-z]{3}$", examples=["EUR"])]
+PerOrder = Annotated[int, msgspec.Meta(ge=1, le=types.MAX_PER_ORDER)]
+Position = Annotated[int, msgspec.Meta(ge=0, le=10_000)]
+QuotaSize = Annotated[int, msgspec.Meta(ge=0, le=types.MAX_QUOTA_SIZE)]
+RowId = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+
 
 class TicketTypeIn(msgspec.Struct, forbid_unknown_fields=True):
     """A new ticket type. ``quota``: a quota of that many places for this type alone;
     ``quotas``: ids of the event's quotas it also counts against. An event with a capacity
     adds its whole-event quota to every type."""
 
-    name: str
-    price_cents: int = 0
-    currency: str = "EUR"
-    description: str = ""
+    name: TypeName
+    price_cents: Cents = 0
+    currency: Currency = "EUR"
+    description: TypeDescription = ""
     sale_starts_at: datetime | None = None
     sale_ends_at: datetime | None = None
-    max_per_order: int = 10
+    max_per_order: PerOrder = 10
     allows_reentry: bool = False
     valid_from: datetime | None = None
     valid_until: datetime | None = None
-    position: int = 0
+    position: Position = 0
     active: bool = True
-    quota: int | None = None
-    quotas: list[int] | None = None
+    quota: QuotaSize | None = None
+    quotas: list[RowId] | None = None
 
 
 class TicketTypePatch(msgspec.Struct, forbid_unknown_fields=True):
     """Fields to change; absent fields keep their value. ``quotas`` replaces the quotas it
     counts against (the whole-event quota stays)."""
 
-    name: str | msgspec.UnsetType = msgspec.UNSET
-    price_cents: int | msgspec.UnsetType = msgspec.UNSET
-    currency: str | msgspec.UnsetType = msgspec.UNSET
-    description: str | msgspec.UnsetType = msgspec.UNSET
+    name: TypeName | msgspec.UnsetType = msgspec.UNSET
+    price_cents: Cents | msgspec.UnsetType = msgspec.UNSET
+    currency: Currency | msgspec.UnsetType = msgspec.UNSET
+    description: TypeDescription | msgspec.UnsetType = msgspec.UNSET
     sale_starts_at: datetime | None | msgspec.UnsetType = msgspec.UNSET
     sale_ends_at: datetime | None | msgspec.UnsetType = msgspec.UNSET
-    max_per_order: int | msgspec.UnsetType = msgspec.UNSET
+    max_per_order: PerOrder | msgspec.UnsetType = msgspec.UNSET
     allows_reentry: bool | msgspec.UnsetType = msgspec.UNSET
     valid_from: datetime | None | msgspec.UnsetType = msgspec.UNSET
     valid_until: datetime | None | msgspec.UnsetType = msgspec.UNSET
-    position: int | msgspec.UnsetType = msgspec.UNSET
+    position: Position | msgspec.UnsetType = msgspec.UNSET
     active: bool | msgspec.UnsetType = msgspec.UNSET
-    quotas: list[int] | msgspec.UnsetType = msgspec.UNSET
+    quotas: list[RowId] | msgspec.UnsetType = msgspec.UNSET
 
 
 class TicketTypeOut(msgspec.Struct):
@@ -118,16 +129,16 @@ class TypeDeleted(msgspec.Struct):
 class QuotaIn(msgspec.Struct, forbid_unknown_fields=True):
     """A quota of ``size`` places; ``ticket_type_ids`` count against it."""
 
-    name: str
-    size: int
-    ticket_type_ids: list[int] = msgspec.field(default_factory=list)
+    name: TypeName
+    size: QuotaSize
+    ticket_type_ids: list[RowId] = msgspec.field(default_factory=list)
 
 
 class QuotaPatch(msgspec.Struct, forbid_unknown_fields=True):
     """A new name or size (not for the whole-event quota's size: it follows the capacity)."""
 
-    name: str | msgspec.UnsetType = msgspec.UNSET
-    size: int | msgspec.UnsetType = msgspec.UNSET
+    name: TypeName | msgspec.UnsetType = msgspec.UNSET
+    size: QuotaSize | msgspec.UnsetType = msgspec.UNSET
 
 
 class QuotaOut(msgspec.Struct):
@@ -156,11 +167,11 @@ class QuotaPage(msgspec.Struct):
 class SettingsIn(msgspec.Struct, forbid_unknown_fields=True):
     """The event's box-office rules; absent fields keep their value."""
 
-    hold_minutes: int | msgspec.UnsetType = msgspec.UNSET
-    offer_minutes: int | msgspec.UnsetType = msgspec.UNSET
+    hold_minutes: Annotated[int, msgspec.Meta(ge=1, le=7 * 24 * 60)] | msgspec.UnsetType = msgspec.UNSET
+    offer_minutes: Annotated[int, msgspec.Meta(ge=1, le=14 * 24 * 60)] | msgspec.UnsetType = msgspec.UNSET
     transfers_allowed: bool | msgspec.UnsetType = msgspec.UNSET
     resale_allowed: bool | msgspec.UnsetType = msgspec.UNSET
-    resale_cap_cents: int | None | msgspec.UnsetType = msgspec.UNSET
+    resale_cap_cents: Cents | None | msgspec.UnsetType = msgspec.UNSET
     transfer_deadline: datetime | None | msgspec.UnsetType = msgspec.UNSET
 
 
@@ -182,16 +193,16 @@ class SettingsOut(msgspec.Struct):
 class OrderLineIn(msgspec.Struct, forbid_unknown_fields=True):
     """So many tickets of one type."""
 
-    ticket_type_id: int
-    quantity: int = 1
+    ticket_type_id: RowId
+    quantity: Annotated[int, msgspec.Meta(ge=1, le=1000)] = 1
 
 
 class OrderIn(msgspec.Struct, forbid_unknown_fields=True):
     """An order: lines of one event's ticket types and a payment method's name (``free``,
     ``at_venue``, or a plugin's)."""
 
-    lines: list[OrderLineIn]
-    payment_method: str
+    lines: Annotated[list[OrderLineIn], msgspec.Meta(min_length=1, max_length=orders.MAX_LINES)]
+    payment_method: Annotated[str, msgspec.Meta(min_length=1)]
 
 
 class PayIn(msgspec.Struct, forbid_unknown_fields=True):

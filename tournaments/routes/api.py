@@ -27,6 +27,8 @@ from podium.tournaments.matches import MAX_MATCH_LIMIT
 from podium.tournaments.routes.common import ORGANISER, SIGNED_IN, Id, check_player_name
 from podium.tournaments.schemas import (
     AutoCallIn,
+    MatchStatusName,
+    TournamentStatus,
     CallIn,
     CaptainIn,
     EntrantCreate,
@@ -98,7 +100,8 @@ class TournamentAPI(Controller):
         return tournament_out(t)
 
     @get("/", summary="List tournaments")
-    async def api_tournaments(self, request: Request, status: FromQuery[str | None] = None,
+    async def api_tournaments(self, request: Request,
+                              status: FromQuery[TournamentStatus | None] = None,
                               limit: Limit = DEFAULT_LIMIT, offset: Offset = 0
                               ) -> TournamentPage:
         """Tournaments of the venue, newest first (``?status=draft|registration|running|finished``)."""
@@ -175,7 +178,7 @@ class TournamentAPI(Controller):
         return RoundOut(version=change.version, matches=change.changed)
 
     @get(TOURNAMENT + "/matches", summary="Matches of a tournament")
-    async def api_matches(self, tournament_id: Id, status: FromQuery[str | None] = None,
+    async def api_matches(self, tournament_id: Id, status: FromQuery[MatchStatusName | None] = None,
                           limit: MatchLimit = DEFAULT_LIMIT, offset: Offset = 0) -> MatchPage:
         """Matches in bracket order, optionally of one ``status`` (``ready``, ``completed``,
         ``needs_replay``...)."""
