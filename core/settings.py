@@ -6,6 +6,7 @@ a missing secret is a start-up error rather than a default.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -43,6 +44,10 @@ class Settings:
     venue_name: str = "Vélodrome National"
     login_rate_per_minute: int = 10
     session_max_age: int = 14 * 24 * 3600
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (CIDRs).
+    trusted_proxies: tuple[str, ...] = ()
+    # CSP frame-ancestors of the tournament big-screen view ("'none'": no embedding).
+    screen_frame_ancestors: str = "'none'"
 
     @property
     def production(self) -> bool:
@@ -58,6 +63,29 @@ class Settings:
     def sqlite_path(self) -> str:
         """The SQLite file path of ``sqlite:///path`` (relative to the working directory)."""
         return self.database_url.split("sqlite:///", 1)[1] if self.is_sqlite else ""
+
+
+def _networks(value: str | None) -> tuple[str, ...]:
+    """Comma-separated addresses or CIDRs, normalised (``10.0.0.1`` → ``10.0.0.1/32``)."""
+    networks = []
+    for part in (value or "").split(","):
+        if part.strip():
+            try:
+                networks.append(str(ipaddress.ip_network(part.strip(), strict=False)))
+            except ValueError as exc:
+                raise SettingsError(
+                    f"PODIUM_TRUSTED_PROXIES must list IP addresses or CIDRs, got {part.strip()!r}"
+                ) from exc
+    return tuple(networks)
+
+
+def _frame_ancestors(value: str | None) -> str:
+    """A CSP source list for ``frame-ancestors``; characters that would end the directive
+    or the header are refused."""
+    sources = " ".join((value or "").split()) or "'none'"
+    if any(ch in sources for ch in ";,\r\n\"") or not sources.isprintable():
+        raise SettingsError(f"PODIUM_SCREEN_FRAME_ANCESTORS is not a CSP source list: {sources!r}")
+    return sources
 
 
 def _dev_secret() -> str:
@@ -108,4 +136,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         skip_broken_plugins=_truthy(env.get("PODIUM_SKIP_BROKEN_PLUGINS")),
         venue_name=env.get("PODIUM_VENUE_NAME", "Vélodrome National"),
         login_rate_per_minute=int(env.get("PODIUM_LOGIN_RATE", "10") or 10),
+        trusted_proxies=_networks(env.get("PODIUM_TRUSTED_PROXIES")),
+        screen_frame_ancestors=_frame_ancestors(env.get("PODIUM_SCREEN_FRAME_ANCESTORS")),
     )
