@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,13 +80,25 @@ def _networks(value: str | None) -> tuple[str, ...]:
     return tuple(networks)
 
 
+# One CSP source: a keyword, a scheme ("https:") or a host ("https://obs.example:8443",
+# "*.example.org").
+CSP_SOURCE = re.compile(
+    r"'self'|'none'|[a-z][a-z0-9+.-]*:|(?:[a-z][a-z0-9+.-]*://)?(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*"
+    r"(?::(?:\d{1,5}|\*))?(?:/[a-z0-9._~%!$&()*+=@/-]*)?",
+    re.IGNORECASE,
+)
+
+
 def _frame_ancestors(value: str | None) -> str:
-    """A CSP source list for ``frame-ancestors``; characters that would end the directive
-    or the header are refused."""
-    sources = " ".join((value or "").split()) or "'none'"
-    if any(ch in sources for ch in ";,\r\n\"") or not sources.isprintable():
-        raise SettingsError(f"PODIUM_SCREEN_FRAME_ANCESTORS is not a CSP source list: {sources!r}")
-    return sources
+    """A CSP source list for ``frame-ancestors`` (default ``'none'``); anything that is not
+    a list of sources (a ``;`` that would start another directive...) is refused."""
+    text = (value or "").strip(" ")
+    if not text:
+        return "'none'"
+    sources = [source for source in text.split(" ") if source]
+    if any(ch in text for ch in "\r\n\t") or not all(CSP_SOURCE.fullmatch(s) for s in sources):
+        raise SettingsError(f"PODIUM_SCREEN_FRAME_ANCESTORS is not a CSP source list: {value!r}")
+    return " ".join(sources)
 
 
 def _dev_secret() -> str:
