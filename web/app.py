@@ -51,7 +51,7 @@ log = logging.getLogger("podium.web")
 STATIC_DIR = WEB_DIR / "static"
 SWAGGER_UI = "/static/vendor/swagger-ui-5.35.0"
 SESSION_EXCLUDE = ["^/static/", "^/api/", "^/healthz", "^/schema"]
-CSRF_EXCLUDE = ["^/api/", "^/healthz", "^/-/events"]
+CSRF_EXCLUDE = ["^/api/", "^/healthz", "^/-/events", "^/static/", "^/schema"]
 # Pages that do not need the navigation computed (no HTML layout).
 NAV_SKIP_PREFIXES = ("/static/", "/api/", "/healthz", "/schema", "/-/")
 

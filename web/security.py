@@ -35,7 +35,7 @@ from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
-from podium.core.accounts.sessions import response_session_id, session_id_of
+from podium.core.accounts.sessions import response_session_id, session_id_of, session_loaded
 from podium.core.settings import Settings
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -231,6 +231,11 @@ class SessionBoundCSRFMiddleware(CSRFMiddleware):
         cookie = request.cookies.get(self.config.cookie_name)
         bound_to = session_id_of(request)  # after any rotation by the auth middleware
         state = ScopeState.from_scope(scope)
+        if request.method in self.config.safe_methods and not session_loaded(request):
+            # No session here (a static file...): the session is unknown, not absent, so
+            # the cookie is left as it is.
+            await self.app(scope, receive, send)
+            return
         if request.method in self.config.safe_methods:
             token = cookie if cookie and csrf_token_valid(cookie, bound_to, self.config.secret) else None
             token = token or csrf_token_for(bound_to, self.config.secret)

@@ -53,6 +53,11 @@ def session_id_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def session_loaded(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """True when the session middleware ran for this request (not on excluded paths)."""
+    return SESSION_ID_KEY in _scope(connection)
+
+
 def rotate_session(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """Give the session a fresh id; the old id's stored row is deleted when the response
     starts, so a copy of the old cookie opens nothing. The session's data stays (the

@@ -164,6 +164,20 @@ async def test_log_in_issues_a_new_csrf_token(podium_app, podium_client_factory,
     assert f'"x-csrftoken": "{signed_in_token}"' in page.text
 
 
+async def test_files_without_a_session_leave_the_csrf_cookie_alone(podium_app, podium_client_factory, podium_users):
+    """A plugin's stylesheet (no session there) must not replace the signed-in session's
+    CSRF cookie with an anonymous one: the next form would be refused."""
+    await podium_users("reader")
+    client = await browser(podium_client_factory, podium_app)
+    await client.login("reader", DEFAULT_PASSWORD)
+    token = client.client.cookies[CSRF]
+    for path in ("/static/podium.css", "/static/venue/venue.css", "/schema", "/healthz"):
+        response = await client.get(path)
+        assert CSRF not in response.headers.get("set-cookie", ""), path
+    assert client.client.cookies[CSRF] == token
+    assert (await client.form_post("/logout")).status_code == 303
+
+
 SESSION_IDS = st.one_of(st.none(), st.text(alphabet="0123456789abcdef", min_size=1, max_size=64))
 
 
