@@ -32,7 +32,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.middleware._utils import should_bypass_middleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from podium.core.accounts.sessions import response_session_id, session_id_of, session_loaded
@@ -148,11 +148,12 @@ class EdgeMiddleware:
         if scope["type"] != ScopeType.HTTP:
             await self.app(scope, receive, send)
             return
-        scope = cast("Scope", dict(scope))  # the server keeps its own scope (and its HEAD)
-        self._believe_proxy(scope)
-        head = scope["method"] == "HEAD" and not scope["path"].startswith(STREAM_PREFIXES)
+        http_scope = cast("HTTPScope", dict(scope))  # the server keeps its own scope (and its HEAD)
+        self._believe_proxy(http_scope)
+        head = http_scope["method"] == "HEAD" and not http_scope["path"].startswith(STREAM_PREFIXES)
         if head:
-            scope["method"] = "GET"  # type: ignore[typeddict-item]
+            http_scope["method"] = "GET"
+        scope = http_scope
         extra = security_headers(scope["path"], self.settings)
         finished = False
 
