@@ -6,8 +6,10 @@ a missing secret is a start-up error rather than a default.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -52,6 +54,10 @@ class Settings:
     #: a lower ceiling of its own: a round robin stops at 32,640). The default fits a
     #: 65,536-entrant double elimination.
     max_matches_per_tournament: int = 131_072
+    # Reverse proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (CIDRs).
+    trusted_proxies: tuple[str, ...] = ()
+    # CSP frame-ancestors of the tournament big-screen view ("'none'": no embedding).
+    screen_frame_ancestors: str = "'none'"
 
     @property
     def production(self) -> bool:
@@ -67,6 +73,41 @@ class Settings:
     def sqlite_path(self) -> str:
         """The SQLite file path of ``sqlite:///path`` (relative to the working directory)."""
         return self.database_url.split("sqlite:///", 1)[1] if self.is_sqlite else ""
+
+
+def _networks(value: str | None) -> tuple[str, ...]:
+    """Comma-separated addresses or CIDRs, normalised (``10.0.0.1`` → ``10.0.0.1/32``)."""
+    networks = []
+    for part in (value or "").split(","):
+        if part.strip():
+            try:
+                networks.append(str(ipaddress.ip_network(part.strip(), strict=False)))
+            except ValueError as exc:
+                raise SettingsError(
+                    f"PODIUM_TRUSTED_PROXIES must list IP addresses or CIDRs, got {part.strip()!r}"
+                ) from exc
+    return tuple(networks)
+
+
+# One CSP source: a keyword, a scheme ("https:") or a host ("https://obs.example:8443",
+# "*.example.org").
+CSP_SOURCE = re.compile(
+    r"'self'|'none'|[a-z][a-z0-9+.-]*:|(?:[a-z][a-z0-9+.-]*://)?(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*"
+    r"(?::(?:\d{1,5}|\*))?(?:/[a-z0-9._~%!$&()*+=@/-]*)?",
+    re.IGNORECASE,
+)
+
+
+def _frame_ancestors(value: str | None) -> str:
+    """A CSP source list for ``frame-ancestors`` (default ``'none'``); anything that is not
+    a list of sources (a ``;`` that would start another directive...) is refused."""
+    text = (value or "").strip(" ")
+    if not text:
+        return "'none'"
+    sources = [source for source in text.split(" ") if source]
+    if any(ch in text for ch in "\r\n\t") or not all(CSP_SOURCE.fullmatch(s) for s in sources):
+        raise SettingsError(f"PODIUM_SCREEN_FRAME_ANCESTORS is not a CSP source list: {value!r}")
+    return " ".join(sources)
 
 
 def _dev_secret() -> str:
@@ -130,6 +171,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         sse_streams_per_client=_positive_int(env, "PODIUM_SSE_STREAMS_PER_CLIENT", 8),
         max_matches_per_tournament=_positive_int(env, "PODIUM_MAX_MATCHES_PER_TOURNAMENT",
                                                  131_072),
+        trusted_proxies=_networks(env.get("PODIUM_TRUSTED_PROXIES")),
+        screen_frame_ancestors=_frame_ancestors(env.get("PODIUM_SCREEN_FRAME_ANCESTORS")),
     )
 
 

@@ -22,7 +22,6 @@ from litestar.exceptions import HTTPException, NotFoundException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -43,6 +42,7 @@ from podium.core.settings import Settings, load_settings
 from podium.web import errors
 from podium.web.assembly import make_plugin_host
 from podium.web.middleware import ReadTransactionMiddleware
+from podium.web.security import EdgeMiddleware, PodiumSwaggerPlugin, csrf_middleware
 from podium.web.sse import publish
 from podium.web.templating import WEB_DIR, build_environment
 
@@ -51,7 +51,7 @@ log = logging.getLogger("podium.web")
 STATIC_DIR = WEB_DIR / "static"
 SWAGGER_UI = "/static/vendor/swagger-ui-5.35.0"
 SESSION_EXCLUDE = ["^/static/", "^/api/", "^/healthz", "^/schema"]
-CSRF_EXCLUDE = ["^/api/", "^/healthz", "^/-/events"]
+CSRF_EXCLUDE = ["^/api/", "^/healthz", "^/-/events", "^/static/", "^/schema"]
 # Pages that do not need the navigation computed (no HTML layout).
 NAV_SKIP_PREFIXES = ("/static/", "/api/", "/healthz", "/schema", "/-/")
 
@@ -235,16 +235,17 @@ def create_app(
             ReadTransactionMiddleware(),  # inside sessions: the session write stays outside
             auth_mw,
             login_rate_limit(settings.login_rate_per_minute).middleware,
+            # Innermost: it reads the session id after the auth middleware's rotation.
+            csrf_middleware(CSRFConfig(
+                secret=settings.secret_key,
+                cookie_name="podium_csrf",
+                header_name="x-csrftoken",
+                cookie_secure=settings.production,
+                cookie_samesite="lax",
+                exclude=CSRF_EXCLUDE,
+            )),
         ],
         before_request=_nav_items,
-        csrf_config=CSRFConfig(
-            secret=settings.secret_key,
-            cookie_name="podium_csrf",
-            header_name="x-csrftoken",
-            cookie_secure=settings.production,
-            cookie_samesite="lax",
-            exclude=CSRF_EXCLUDE,
-        ),
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
         openapi_config=OpenAPIConfig(
             title="Podium API",
@@ -253,12 +254,7 @@ def create_app(
             path="/schema",
             render_plugins=[
                 # Served from our own static files: venues have bad networks (no CDN).
-                SwaggerRenderPlugin(
-                    js_url=f"{SWAGGER_UI}/swagger-ui-bundle.js",
-                    css_url=f"{SWAGGER_UI}/swagger-ui.css",
-                    standalone_preset_js_url=f"{SWAGGER_UI}/swagger-ui-standalone-preset.js",
-                    favicon="<link rel='icon' href='data:,'>",
-                )
+                PodiumSwaggerPlugin(assets=SWAGGER_UI, init_js="/static/swagger-init.js")
             ],
         ),
         stores=_stores(settings),
@@ -273,6 +269,9 @@ def create_app(
     )
     errors.document_api_errors(app)  # error answers in the OpenAPI schema
     errors.complete_options_allow(app)  # OPTIONS lists every method of a path
+    # Before routing (Litestar's middleware runs after it): the client address that the
+    # rate limiter reads, HEAD on GET routes, and headers on every answer, 404s included.
+    app.asgi_handler = EdgeMiddleware(app.asgi_handler, settings)
     app.state.settings = settings
     app.state.plugin_host = host
     app.state.channels = channels

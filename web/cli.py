@@ -63,7 +63,7 @@ def run(host: str | None, port: int | None, workers: int, reload: bool, no_migra
         port=port or settings.port,
         workers=workers,
         reload=reload,
-        proxy_headers=True,
+        proxy_headers=False,  # the app believes X-Forwarded-For only from PODIUM_TRUSTED_PROXIES
     )
 
 

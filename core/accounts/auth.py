@@ -16,8 +16,35 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from podium.core.accounts.service import CurrentUser, get_user, user_for_token
+from podium.core.accounts.sessions import rotate_session
 
 SESSION_USER_KEY = "user_id"
+# The roles the session was last seen with: a change gives the session a fresh id.
+SESSION_ROLES_KEY = "roles"
+# Keys that say who the session belongs to; everything else in a session is carried over
+# when a visitor signs in (what an anonymous visitor chose stays theirs).
+AUTH_KEYS = frozenset({SESSION_USER_KEY, SESSION_ROLES_KEY})
+
+
+def roles_mark(user: CurrentUser) -> str:
+    """The user's roles as one stable string, kept in the session to notice a change."""
+    return ",".join(sorted(user.roles))
+
+
+def sign_in(connection: ASGIConnection[Any, Any, Any, Any], user: CurrentUser) -> None:
+    """Make ``user`` the session's owner under a fresh session id (no session fixation):
+    the old id's stored session is deleted, data that is not about who is signed in is
+    carried over."""
+    session = connection.scope.get("session")
+    kept = {k: v for k, v in session.items() if k not in AUTH_KEYS} if isinstance(session, dict) else {}
+    rotate_session(connection)
+    connection.scope["session"] = {**kept, SESSION_USER_KEY: user.id, SESSION_ROLES_KEY: roles_mark(user)}
+
+
+def sign_out(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """End the session: its stored row is deleted and the browser's cookie cleared; the
+    next session gets a new id."""
+    connection.clear_session()
 
 
 class PodiumAuthMiddleware(AbstractAuthenticationMiddleware):
@@ -39,6 +66,11 @@ class PodiumAuthMiddleware(AbstractAuthenticationMiddleware):
         session = connection.scope.get("session") or {}
         user_id = session.get(SESSION_USER_KEY) if isinstance(session, dict) else None
         user = await get_user(int(user_id)) if isinstance(user_id, int) else None
+        if user is not None and isinstance(session, dict) and session.get(SESSION_ROLES_KEY) != roles_mark(user):
+            # A role change (by an admin, the CLI...) takes effect under a fresh session id:
+            # whoever held a copy of the old cookie does not inherit the new privileges.
+            rotate_session(connection)
+            session[SESSION_ROLES_KEY] = roles_mark(user)
         return AuthenticationResult(user=user, auth=None)
 
 

@@ -18,7 +18,7 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
 from podium.core.accounts import service
-from podium.core.accounts.auth import SESSION_USER_KEY, requires_role
+from podium.core.accounts.auth import requires_role, sign_in, sign_out
 from podium.core.accounts.service import CurrentUser
 from podium.core.errors import PodiumError
 from podium.core.pages import render
@@ -80,8 +80,7 @@ async def login_submit(request: Request[Any, Any, Any]) -> Any:
             {"next": target, "username": username, "errors": ["Wrong username or password."]},
             status=401,
         )
-    request.clear_session()
-    request.set_session({SESSION_USER_KEY: user.id})
+    sign_in(request, user)
     return Redirect(target, status_code=303)
 
 
@@ -114,15 +113,14 @@ async def signup_submit(request: Request[Any, Any, Any]) -> Any:
         values.pop("password", None)
         values.pop("password2", None)
         return _page(request, "accounts/signup.html", {"errors": errors, "form": values}, status=422)
-    request.clear_session()
-    request.set_session({SESSION_USER_KEY: user.id})
+    sign_in(request, user)
     return Redirect("/", status_code=303)
 
 
 @post("/logout", include_in_schema=False)
 async def logout(request: Request[Any, Any, Any]) -> Redirect:
     """End the session."""
-    request.clear_session()
+    sign_out(request)
     return Redirect("/", status_code=303)
 
 

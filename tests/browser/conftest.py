@@ -79,8 +79,11 @@ def base_url(podium_live_server: Any) -> str:
 async def new_page(browser: Any, base_url: str) -> AsyncIterator[Callable[..., Awaitable[Any]]]:
     """``await new_page(width=..., height=...)``: a page in a fresh browser context (its
     own cookies), pointed at the live server. Closed after the test. Uncaught JavaScript
-    errors of the page are collected in ``page.js_errors``."""
+    errors of the page are collected in ``page.js_errors``; a Content-Security-Policy
+    violation reported in the console (``page.csp_violations``) fails the test: the CSP
+    must never break a page silently."""
     contexts: list[Any] = []
+    violations: list[str] = []
 
     async def make(width: int = 1280, height: int = 800, **options: Any) -> Any:
         context = await browser.new_context(base_url=base_url,
@@ -92,11 +95,22 @@ async def new_page(browser: Any, base_url: str) -> AsyncIterator[Callable[..., A
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.js_errors = errors  # type: ignore[attr-defined]
+        page.on("console", lambda message: _note_csp_violation(message, page, violations))
+        page.csp_violations = violations  # type: ignore[attr-defined]
         return page
 
     yield make
     for context in contexts:
         await context.close()
+    if violations:
+        pytest.fail("Content-Security-Policy violations in the browser console:\n"
+                    + "\n".join(violations), pytrace=False)
+
+
+def _note_csp_violation(message: Any, page: Any, violations: list[str]) -> None:
+    """Keep a console message that reports a Content-Security-Policy violation."""
+    if "Content Security Policy" in message.text:
+        violations.append(f"{page.url}: {message.text}")
 
 
 @pytest.fixture
