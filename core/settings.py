@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Mapping
 import re
 import secrets
 from collections.abc import Mapping
