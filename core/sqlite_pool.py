@@ -41,6 +41,9 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionTy
 
 DEFAULT_MAX_IDLE = 8
 
+#: ``INSERT ... RETURNING`` (SQLite 3.35): Piccolo then needs no second query for the key.
+_RETURNING = sqlite3.sqlite_version_info >= (3, 35)
+
 #: Statements that only read: run outside a transaction, they need no place in the lane.
 _READS = ("SELECT", "PRAGMA", "EXPLAIN", "VALUES")
 
@@ -237,13 +240,39 @@ class PooledSQLiteEngine(SQLiteEngine):
 
     async def _run_in_new_connection(self, query: str, args: list[Any] | None = None,
                                       query_type: str = "generic", table: Any = None) -> Any:
-        """A statement outside any transaction (it commits on its own): a write waits in
-        the lane too, or it would meet the lane's writers in SQLite's busy handler and lose
-        to them again and again."""
+        """A statement outside any transaction, on an idle connection of the pool (Piccolo
+        opens a new one, and a thread, each time); it commits on its own (autocommit).
+
+        A write waits in the lane too, or it would meet the lane's writers in SQLite's busy
+        handler and lose to them again and again."""
         if not is_write(query):
-            return await super()._run_in_new_connection(query, args, query_type, table)
+            return await self._run_pooled(query, args, query_type, table)
         async with self.writer_lane().turn(self.lane_timeout):
-            return await super()._run_in_new_connection(query, args, query_type, table)
+            return await self._run_pooled(query, args, query_type, table)
+
+    async def _run_pooled(self, query: str, args: list[Any] | None, query_type: str,
+                          table: Any) -> Any:
+        connection = await self.get_connection()
+        try:
+            return await self._run_in_existing_connection(connection, query, args,
+                                                          query_type, table)
+        finally:
+            await connection.close()  # back to the pool
+
+    async def _run_in_existing_connection(self, connection: Any, query: str,
+                                          args: list[Any] | None = None,
+                                          query_type: str = "generic",
+                                          table: Any = None) -> Any:
+        """One statement in one trip to the connection's thread (``execute_fetchall``).
+
+        Piccolo makes four (``PRAGMA foreign_keys``, execute, fetch, close the cursor), and
+        between two trips the event loop runs everyone else's work: inside a write
+        transaction each trip keeps the lane, and every writer queued in it, waiting. Our
+        connections have ``foreign_keys`` and the row factory set once, when opened."""
+        if not isinstance(connection, PooledConnection) or not _RETURNING:
+            return await super()._run_in_existing_connection(connection, query, args,
+                                                             query_type, table)
+        return list(await connection.execute_fetchall(query, args or []))
 
     async def get_connection(self) -> Any:
         """An idle connection of this loop, else a new one (as Piccolo configures it).
