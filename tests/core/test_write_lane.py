@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import sqlite3
-from collections.abc import Awaitable, Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 import pytest
@@ -61,7 +61,7 @@ def queued() -> int:
     return lane.waiting if lane is not None else 0
 
 
-async def hold_while_others_ask(others: list[Callable[[], Awaitable[None]]],
+async def hold_while_others_ask(others: list[Callable[[], Coroutine[Any, Any, None]]],
                                 settled: Callable[[], int]) -> list[BaseException | None]:
     """Hold the write lock in one transaction while every writer of ``others`` starts; let
     go once each of them has either failed or is waiting in the lane. Returns each
@@ -88,7 +88,7 @@ async def test_no_writer_of_this_process_meets_the_lock_in_sqlite(no_busy_wait):
     await pooled().close_idle()  # new connections, with the zero timeout
     failed = 0
 
-    def writer(i: int) -> Callable[[], Awaitable[None]]:
+    def writer(i: int) -> Callable[[], Coroutine[Any, Any, None]]:
         async def write() -> None:
             nonlocal failed
             try:
@@ -116,7 +116,7 @@ async def test_writers_get_in_in_the_order_they_asked():
     asked: list[int] = []
     got_in: list[int] = []
 
-    def writer(i: int) -> Callable[[], Awaitable[None]]:
+    def writer(i: int) -> Callable[[], Coroutine[Any, Any, None]]:
         async def write() -> None:
             asked.append(i)
             async with atomic():
