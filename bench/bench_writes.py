@@ -49,7 +49,7 @@ from urllib.parse import urlparse
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_pages import free_port, podium_command, start_server, wait_until_up  # noqa: E402
+from bench_pages import free_port, podium_command, wait_until_up  # noqa: E402
 
 GOAL_P99_MS = 1000.0
 ENTRANTS = 64
@@ -236,6 +236,19 @@ def percentile(values: list[float], share: float) -> float:
 # --------------------------------------------------------------------------------------
 
 
+def start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:
+    """uvicorn with one worker, access log off, and keep-alive connections kept while the
+    clients wait for slow answers (uvicorn's default closes them after 5 s idle, and a
+    request sent at that moment fails with a read error that says nothing of the writes)."""
+    log = open(log_path, "w")
+    return subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "podium.web.app:create_app", "--factory",
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+         "--no-access-log", "--timeout-keep-alive", "300"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+
+
 def reset_postgres(url: str, env: dict[str, str]) -> None:
     """Drop and recreate the bench database's ``public`` schema (its name says bench)."""
     name = (urlparse(url).path or "/").lstrip("/")
@@ -305,6 +318,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"booking and cancelling for {args.seconds:.0f} s, clients in this "
                   "process\n", flush=True)
             tally, elapsed = asyncio.run(mix(url, data, args.seconds))
+            errors = [line for line in log_path.read_text().splitlines() if "Error" in line]
         finally:
             process.terminate()
             try:
@@ -324,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"goal p99 < {GOAL_P99_MS:.0f} ms: {'met' if p99 < GOAL_P99_MS else 'NOT met'}")
     if tally.bad:
         print(f"unexpected answers: {tally.bad}")
+        print("\n".join(errors[:20]))
         return 1
     return 0
 
