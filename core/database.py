@@ -196,12 +196,20 @@ def for_update(query: Q) -> Q:
     return query.lock_rows("UPDATE")
 
 
+async def _keep_session(connection: Any) -> None:
+    """What a pooled PostgreSQL connection needs on its way back to the pool: nothing more
+    than asyncpg's own roll-back of an open transaction, which runs before this. Podium
+    sets no session state (no ``SET``, ``LISTEN``, advisory locks or cursors), so
+    asyncpg's default reset (``RESET ALL``, ``UNLISTEN *``, unlocking advisory locks...)
+    would be one more round trip after every query for nothing."""
+
+
 async def open_pool() -> None:
     """Start the PostgreSQL pool (no-op on SQLite) and set SQLite's WAL mode."""
     db = engine()
     if isinstance(db, PostgresEngine):
         if db.pool is None:
-            await db.start_connection_pool(min_size=1, max_size=20)
+            await db.start_connection_pool(min_size=1, max_size=20, reset=_keep_session)
     else:
         await db.run_ddl("PRAGMA journal_mode=WAL")
 

@@ -23,13 +23,10 @@ was already let in at another gate) is kept with ``conflict`` set and listed by
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
 import json
 import re
-import weakref
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -63,25 +60,6 @@ MAX_SCAN_AGE = timedelta(days=30)
 MAX_CLOCK_AHEAD = timedelta(hours=1)
 
 _PUBLIC_KEYS: dict[int, Ed25519PublicKey] = {}
-_WRITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
-
-
-@contextlib.asynccontextmanager
-async def _one_writer() -> AsyncIterator[None]:
-    """On SQLite, queue this process's scans for the database's single write lock in
-    order instead of letting them spin in SQLite's busy handler (which sleeps up to 100 ms
-    between tries: 40 scans/s instead of hundreds). Only a queue: the correctness comes
-    from the immediate transaction, which also holds between worker processes.
-    PostgreSQL locks rows, so scans of different tickets run side by side there."""
-    if not is_sqlite():
-        yield
-        return
-    loop = asyncio.get_running_loop()
-    lock = _WRITERS.get(loop)
-    if lock is None:
-        lock = _WRITERS[loop] = asyncio.Lock()
-    async with lock:
-        yield
 
 
 @dataclass(frozen=True)
@@ -275,7 +253,7 @@ async def check_in(*, secret: Any, gate: Any, nonce: Any, direction: Any = "entr
     read: tuple[dict[str, Any] | None, TicketState | None] = (None, None)
     if claims is not None and not LOCK_TICKETS:
         read = await _read_ticket(claims.code, claims.serial, lock=False)  # negative control
-    async with _one_writer(), atomic():
+    async with atomic():
         if claims is not None and LOCK_TICKETS:
             read = await _read_ticket(claims.code, claims.serial, lock=True)
         info, state = read
