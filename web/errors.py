@@ -333,18 +333,15 @@ def has_nul(body: bytes, content_type: str) -> bool:
     return False
 
 
-_STRICT_TYPES: dict[int, Any] = {}
-
-
 def strict_body_type(handler: Any) -> Any:
-    """The msgspec ``Struct`` a handler's ``data`` parameter is, or ``None`` (cached)."""
-    key = id(handler)
-    if key not in _STRICT_TYPES:
-        field = handler.parsed_fn_signature.parameters.get("data")
-        annotation = getattr(field, "annotation", None)
-        strict = isinstance(annotation, type) and issubclass(annotation, msgspec.Struct)
-        _STRICT_TYPES[key] = annotation if strict else None
-    return _STRICT_TYPES[key]
+    """The msgspec ``Struct`` a handler's ``data`` parameter is, or ``None``. Not cached by
+    ``id(handler)``: apps built and dropped (as the tests do) free ids that a later
+    handler reuses, which gave one route another's body type."""
+    field = handler.parsed_fn_signature.parameters.get("data")
+    annotation = getattr(field, "annotation", None)
+    if isinstance(annotation, type) and issubclass(annotation, msgspec.Struct):
+        return annotation
+    return None
 
 
 def check_strict_json(body: bytes, target: Any) -> None:
