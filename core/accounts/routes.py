@@ -191,23 +191,10 @@ Offset = Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET, description="Items t
 
 
 @dataclass
-class TokenOut:
-    """One of the caller's tokens: its first characters, never the token itself."""
-
-    id: int
-    prefix: str
-    label: str
-    created_at: datetime
-    expires_at: datetime
-    last_used_at: datetime | None
-    expired: bool
-
-
-@dataclass
 class TokenPage:
     """A page of the caller's tokens (revoked ones are gone), newest first."""
 
-    items: list[TokenOut]
+    items: list[service.TokenInfo]
     total: int
     limit: int
     offset: int
@@ -234,7 +221,7 @@ async def api_my_tokens(
 ) -> TokenPage:
     """The caller's tokens that are not revoked, expired ones marked; never the tokens."""
     items, total = await service.list_tokens(request.user.id, limit=limit, offset=offset)
-    return TokenPage(items=[TokenOut(**vars(t)) for t in items], total=total, limit=limit,
+    return TokenPage(items=items, total=total, limit=limit,
                      offset=offset)
 
 
