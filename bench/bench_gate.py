@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_pages import free_port, podium_command, wait_until_up  # noqa: E402  (a sibling script)
+from bench_pages import free_port, podium_command, stop_server, wait_until_up  # noqa: E402  (a sibling script)
 
 GATES = 4
 MAX_TICKETS = 20_000
@@ -290,11 +290,7 @@ def bench_one(label: str, database_url: str, tickets: int, connections: int, wrk
             print(f"[{label}] {unfinished} gate(s) unfinished after {time_limit:.0f} s; "
                   f"wrk said:\n{outputs[0]}\nserver log:\n{log_path.read_text()[-3000:]}", flush=True)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
     answered = ok = redeemed = other = 0
     p50 = p95 = 0.0
     for output in outputs:

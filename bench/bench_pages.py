@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import socket
 import statistics
@@ -23,6 +24,7 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -80,14 +82,41 @@ def prepare_database(env: dict[str, str]) -> None:
             raise SystemExit(f"podium {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
 
 
-def start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:
-    """uvicorn with one worker, access log off (it would dominate a trivial route)."""
+def start_server(env: dict[str, str], port: int, log_path: Path,
+                 *extra: str) -> subprocess.Popen:
+    """uvicorn with one worker, access log off (it would dominate a trivial route);
+    ``extra`` arguments go to uvicorn."""
     log = open(log_path, "w")
     return subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "podium.web.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log"],
+         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning", "--no-access-log",
+         *extra],
         env=env, stdout=log, stderr=subprocess.STDOUT,
     )
+
+
+def stop_server(process: subprocess.Popen, timeout: float = 10) -> None:
+    """Stop a server started here: politely, then for good."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def migrate_and_seed(env: dict[str, str], script: str, *seed_args: str) -> dict[str, Any]:
+    """``podium migrate`` the bench database, then run ``script --seed-only *seed_args``
+    in its environment; returns the JSON object the seeding printed last."""
+    done = subprocess.run(podium_command() + ["migrate"], env=env, capture_output=True,
+                          text=True, timeout=300)
+    if done.returncode != 0:
+        raise SystemExit(f"podium migrate failed:\n{done.stdout}\n{done.stderr}")
+    done = subprocess.run([sys.executable, script, "--seed-only", *seed_args], env=env,
+                          capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise SystemExit(f"seeding failed:\n{done.stdout}\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
 
 
 def wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:
@@ -174,11 +203,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{concurrency} concurrent, client in this process\n", flush=True)
             results = asyncio.run(bench(url, paths, requests, concurrency, args.time_limit))
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_server(process)
 
     for result in results:
         print(result.line())

@@ -27,7 +27,6 @@ import asyncio
 import json
 import os
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -42,8 +41,9 @@ from bench_pages import (  # noqa: E402  (a sibling script, not a package)
     MAX_REQUESTS,
     drive,
     free_port,
-    podium_command,
+    migrate_and_seed,
     start_server,
+    stop_server,
     wait_until_up,
 )
 
@@ -239,19 +239,13 @@ def main(argv: list[str] | None = None) -> int:
             "PODIUM_SECRET_KEY": "bench-secret-key-not-for-production-0123456789",
             "PODIUM_ADMIN_PASSWORD": "bench-admin-password",
             "PODIUM_LOGIN_RATE": "100000",
+            # Every subscriber comes from this one address; the per-client cap would refuse
+            # all but the first few.
+            "PODIUM_SSE_STREAMS_PER_CLIENT": "100000",
             "PICCOLO_CONF": "podium.web.piccolo_conf",
         })
         print(f"seeding a {entrants}-entrant double elimination in {tmp} ...", flush=True)
-        done = subprocess.run(podium_command() + ["migrate"], env=env, capture_output=True,
-                              text=True, timeout=300)
-        if done.returncode != 0:
-            raise SystemExit(f"podium migrate failed:\n{done.stdout}\n{done.stderr}")
-        done = subprocess.run([sys.executable, __file__, "--seed-only", "--entrants",
-                               str(entrants)], env=env, capture_output=True, text=True,
-                              timeout=600)
-        if done.returncode != 0:
-            raise SystemExit(f"seeding failed:\n{done.stdout}\n{done.stderr}")
-        tid = json.loads(done.stdout.strip().splitlines()[-1])["tournament_id"]
+        tid = migrate_and_seed(env, __file__, "--entrants", str(entrants))["tournament_id"]
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         log_path = Path(tmp) / "server.log"
@@ -274,11 +268,7 @@ def main(argv: list[str] | None = None) -> int:
                   flush=True)
             figures = asyncio.run(fanout(url, tid, subscribers))
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_server(process)
     print(f"  {figures['subscribers']:.0f} subscribers connected in "
           f"{figures['connect_s']:.2f} s")
     print(f"  result POST answered after {figures['post_answered_s'] * 1000:.0f} ms")

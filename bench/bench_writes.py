@@ -49,7 +49,13 @@ from urllib.parse import urlparse
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_pages import free_port, podium_command, wait_until_up  # noqa: E402
+from bench_pages import (  # noqa: E402  (a sibling script)
+    free_port,
+    migrate_and_seed,
+    start_server,
+    stop_server,
+    wait_until_up,
+)
 
 GOAL_P99_MS = 1000.0
 ENTRANTS = 64
@@ -236,19 +242,6 @@ def percentile(values: list[float], share: float) -> float:
 # --------------------------------------------------------------------------------------
 
 
-def start_server(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen:
-    """uvicorn with one worker, access log off, and keep-alive connections kept while the
-    clients wait for slow answers (uvicorn's default closes them after 5 s idle, and a
-    request sent at that moment fails with a read error that says nothing of the writes)."""
-    log = open(log_path, "w")
-    return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "podium.web.app:create_app", "--factory",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-         "--no-access-log", "--timeout-keep-alive", "300"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-
-
 def reset_postgres(url: str, env: dict[str, str]) -> None:
     """Drop and recreate the bench database's ``public`` schema (its name says bench)."""
     name = (urlparse(url).path or "/").lstrip("/")
@@ -297,20 +290,14 @@ def main(argv: list[str] | None = None) -> int:
             env["PODIUM_DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
             kind = "SQLite"
         print(f"{kind}: seeding {players} players and {fans} fans ...", flush=True)
-        done = subprocess.run(podium_command() + ["migrate"], env=env, capture_output=True,
-                              text=True, timeout=300)
-        if done.returncode != 0:
-            raise SystemExit(f"podium migrate failed:\n{done.stdout}\n{done.stderr}")
-        done = subprocess.run([sys.executable, __file__, "--seed-only", "--clients",
-                               str(clients)], env=env, capture_output=True, text=True,
-                              timeout=600)
-        if done.returncode != 0:
-            raise SystemExit(f"seeding failed:\n{done.stdout}\n{done.stderr}")
-        data = json.loads(done.stdout.strip().splitlines()[-1])
+        data = migrate_and_seed(env, __file__, "--clients", str(clients))
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         log_path = Path(tmp) / "server.log"
-        process = start_server(env, port, log_path)
+        # Keep-alive connections kept while clients wait for slow answers: uvicorn's
+        # default closes them after 5 s idle, and a request sent at that moment fails
+        # with a read error that says nothing of the writes.
+        process = start_server(env, port, log_path, "--timeout-keep-alive", "300")
         try:
             wait_until_up(url, process, log_path)
             alone = asyncio.run(single(url, data, max(1, args.single)))
@@ -320,11 +307,7 @@ def main(argv: list[str] | None = None) -> int:
             tally, elapsed = asyncio.run(mix(url, data, args.seconds))
             errors = [line for line in log_path.read_text().splitlines() if "Error" in line]
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop_server(process)
     lat = tally.latencies
     if not lat:
         print("no write was answered in the measured window")
