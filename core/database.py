@@ -24,9 +24,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import weakref
 import functools
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Hashable
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
@@ -187,6 +188,30 @@ def apart(method: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, Coroutine[
         return await run_apart(method(*args, **kwargs))
 
     return wrapper
+
+
+_ROW_QUEUES: weakref.WeakValueDictionary[tuple[int, Hashable], asyncio.Lock] = (
+    weakref.WeakValueDictionary())
+
+
+@contextlib.asynccontextmanager
+async def row_queue(key: Hashable) -> AsyncIterator[None]:
+    """A queue, in this process, in front of one row's lock (``key`` names the row, e.g.
+    ``("venue-event", 12)``); enter it before :func:`atomic`. On PostgreSQL the writers of
+    one busy row then wait here in order, not in the database holding a pooled connection
+    each (with dozens waiting they would take every connection and starve the writes that
+    could finish). Correctness still comes from the row lock (:func:`for_update`), where
+    other processes queue. On SQLite the writer lane already queues every write.
+    A queue lives while someone waits in it."""
+    if is_sqlite():
+        yield
+        return
+    slot = (id(asyncio.get_running_loop()), key)
+    lock = _ROW_QUEUES.get(slot)
+    if lock is None:
+        lock = _ROW_QUEUES[slot] = asyncio.Lock()
+    async with lock:
+        yield
 
 
 def for_update(query: Q) -> Q:

@@ -18,11 +18,8 @@ Rules kept here:
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import re
-import weakref
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,7 +27,7 @@ import msgspec
 from piccolo.query import Select
 from piccolo.query.functions.aggregate import Sum
 
-from podium.core.database import atomic, for_update
+from podium.core.database import atomic, for_update, row_queue
 from podium.core.errors import Conflict, InvalidInput, NotFound
 from podium.core.events import DomainEvent
 from podium.core.outbox import record
@@ -355,22 +352,10 @@ async def list_quotas(event_id: int, now: datetime | None = None) -> list[dict[s
 # --------------------------------------------------------------------------------------
 
 
-_GATES: weakref.WeakValueDictionary[tuple[int, int], asyncio.Lock] = weakref.WeakValueDictionary()
-
-
-@contextlib.asynccontextmanager
-async def event_gate(event_id: int) -> AsyncIterator[None]:
-    """A queue, in this process, in front of the event's row lock: buyers of one event wait
-    here, not in the database holding a pooled connection each (with 200 buyers at once
-    those waiters would take every connection and starve the requests that could finish).
-    Correctness still comes from the database's lock (:func:`locked_event`): other
-    processes queue there."""
-    key = (id(asyncio.get_running_loop()), event_id)
-    gate = _GATES.get(key)
-    if gate is None:
-        gate = _GATES[key] = asyncio.Lock()
-    async with gate:
-        yield
+def event_gate(event_id: int) -> contextlib.AbstractAsyncContextManager[None]:
+    """The queue, in this process, in front of the event's row lock (see
+    :func:`podium.core.database.row_queue`); bookings of the event queue there too."""
+    return row_queue(("venue-event", event_id))
 
 
 async def locked_event(event_id: int) -> dict[str, Any]:

@@ -21,13 +21,14 @@ tournament's lock (held by this transaction) keeps its writes in order.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from podium.core.accounts.service import CurrentUser
-from podium.core.database import atomic
+from podium.core.database import atomic, is_sqlite, row_queue
 from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from podium.core.events import TournamentStarted
 from podium.core.outbox import record
@@ -260,6 +261,18 @@ class _Context:
     row: dict[str, Any]
 
 
+async def _match_queue(match_id: int) -> contextlib.AbstractAsyncContextManager[None]:
+    """The in-process queue in front of the lock of the match's tournament
+    (:func:`podium.core.database.row_queue`): players reporting at once wait there in
+    order rather than each holding a pooled connection in the database."""
+    if is_sqlite():  # the writer lane queues every write already
+        return contextlib.nullcontext()
+    found = await MatchRow.select(MatchRow.tournament).where(MatchRow.id == match_id).first()
+    if found is None:  # _match_context says so, inside the transaction
+        return contextlib.nullcontext()
+    return row_queue(("tournament", found["tournament"]))
+
+
 async def _match_context(host: PluginHost, match_id: int) -> _Context:
     """Inside atomic(): lock the match's tournament, re-read the match, derive the state."""
     found = await MatchRow.select(MatchRow.tournament).where(MatchRow.id == match_id).first()
@@ -412,7 +425,7 @@ async def report(host: PluginHost, match_id: int, user: CurrentUser, winner: Any
     one that disagrees puts the match in dispute. Reporting again replaces one's own
     pending report. Returns ``{"match", "change"}`` (``change`` set when a fact was added).
     """
-    async with atomic():
+    async with await _match_queue(match_id), atomic():
         ctx = await _match_context(host, match_id)
         side = await _side_of(ctx, user)
         _playable_by_players(ctx)
@@ -459,7 +472,7 @@ async def _pending_from_opponent(side: int, match_id: int) -> dict[str, Any]:
 
 async def confirm(host: PluginHost, match_id: int, user: CurrentUser) -> dict[str, Any]:
     """The opponent confirms the pending report: it becomes a result fact."""
-    async with atomic():
+    async with await _match_queue(match_id), atomic():
         ctx = await _match_context(host, match_id)
         side = await _side_of(ctx, user)
         pending = await _pending_from_opponent(side, match_id)
@@ -474,7 +487,7 @@ async def confirm(host: PluginHost, match_id: int, user: CurrentUser) -> dict[st
 
 async def dispute(host: PluginHost, match_id: int, user: CurrentUser) -> dict[str, Any]:
     """The opponent disputes the pending report; an organiser settles it with a result."""
-    async with atomic():
+    async with await _match_queue(match_id), atomic():
         ctx = await _match_context(host, match_id)
         side = await _side_of(ctx, user)
         pending = await _pending_from_opponent(side, match_id)
@@ -494,7 +507,7 @@ async def organiser_result(host: PluginHost, match_id: int, user: CurrentUser | 
     """
     if not isinstance(forfeit, bool):
         raise InvalidInput("forfeit must be true or false", field="forfeit")
-    async with atomic():
+    async with await _match_queue(match_id), atomic():
         ctx = await _match_context(host, match_id)
         fact = _build_fact(ctx, winner, games, forfeit)
         change = await _append_fact(ctx, fact, "organiser", user)

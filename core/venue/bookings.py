@@ -13,7 +13,7 @@ from typing import Any
 from piccolo.columns.combination import Combinable
 
 from podium.core.accounts.service import CurrentUser
-from podium.core.database import atomic, for_update
+from podium.core.database import atomic, for_update, row_queue
 from podium.core.errors import Conflict, NotFound
 from podium.core.events import BookingsChanged, VenueEvent
 from podium.core.outbox import record
@@ -42,7 +42,7 @@ async def book(scope: VenueScope, event_id: int, user: CurrentUser, places: Any)
         this user, or a plugin refused (``reasons``).
     """
     count = whole_number(places, "places", 1, MAX_PLACES_PER_BOOKING)
-    async with atomic():
+    async with row_queue(("venue-event", event_id)), atomic():
         row = await for_update(Event.select(*EVENT_COLUMNS).where(Event.id == event_id)).first()
         if row is None or row["venue"] != scope.venue_id:
             raise NotFound(f"there is no event {event_id}")
