@@ -26,34 +26,18 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import httpx
 
-START_TIMEOUT = 60.0
+sys.path.insert(0, str(Path(__file__).parent))
+from bench_pages import free_port, podium_command, stop_server, wait_until_up  # noqa: E402  (a sibling script)
+
 PG_URL = os.environ.get("PODIUM_BENCH_PG_URL",
                         "postgresql://postgres@127.0.0.1:5432/bench_tickets")
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def podium_command() -> list[str]:
-    """The ``podium`` CLI of this interpreter's environment."""
-    script = Path(sys.executable).with_name("podium")
-    if script.exists():
-        return [str(script)]
-    return [sys.executable, "-c", "from podium.web.cli import cli_entry; cli_entry()"]
 
 
 def ensure_ab() -> str:
@@ -250,18 +234,7 @@ def bench_one(label: str, database_url: str, ab: str, quota: int, requests: int,
                                 "--workers", str(workers)],
             env={**env, "PODIUM_ACCESS_LOG": "0"}, stdout=log, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + START_TIMEOUT
-            while True:
-                if server.poll() is not None:
-                    raise SystemExit(f"the server exited:\n{log_path.read_text()}")
-                try:
-                    if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"the server did not start:\n{log_path.read_text()}")
-                time.sleep(0.1)
+            wait_until_up(url, server, log_path)
             body = Path(tmp) / "body.json"
             body.write_text(json.dumps({
                 "lines": [{"ticket_type_id": seeded["type_id"], "quantity": 1}],
@@ -281,11 +254,7 @@ def bench_one(label: str, database_url: str, ab: str, quota: int, requests: int,
             listed = httpx.get(f"{url}/api/v1/events/{seeded['event_id']}/ticket-types",
                                timeout=30).json()["items"][0]
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop_server(server, timeout=15)
             log.close()
         counted = run_child(env, "--count", str(seeded["event_id"]))
     ok = figures["complete"] - figures["non2xx"]
