@@ -347,6 +347,8 @@ class FanAction(msgspec.Struct, frozen=True):
     :param kind: ``follow``, ``unfollow``, ``like``, ``unlike``, ``watch``, ``attend``,
         ``predict``... (reward rules decide what each is worth).
     :param target: what it is about, e.g. ``athlete:12`` or ``video:3``.
+    :param detail: what the action says beyond its target, e.g. the entrant a ``predict``
+        names as the winner (empty for most kinds).
     """
 
     action_id: int
@@ -355,6 +357,7 @@ class FanAction(msgspec.Struct, frozen=True):
     target: str
     at: datetime
     idempotency_key: str
+    detail: str = ""
 
 
 class FanActionsRecorded(DomainEvent, frozen=True, kw_only=True):
