@@ -16,7 +16,7 @@ import logging
 import re
 import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeAlias
 
@@ -59,6 +59,10 @@ class CurrentUser:
     username: str
     display_name: str
     roles: frozenset[str]
+    #: Changes whenever the password does (a digest of its hash): a session remembers the
+    #: mark it was signed in with, so a password change ends every other session. Empty
+    #: where the password hash was not read (tokens).
+    credential_mark: str = field(default="", compare=False, repr=False)
 
     def has_role(self, *roles: str) -> bool:
         """True if the user holds any of ``roles``; an admin holds every role."""
@@ -88,7 +92,14 @@ def parse_roles(value: Roles) -> frozenset[str]:
     return roles
 
 
+def credential_mark(password_hash: str) -> str:
+    """A short digest of a password hash that changes with the password (what Django calls
+    the session auth hash): kept in the server-side session, never sent to the browser."""
+    return hashlib.sha256(b"podium-session|" + password_hash.encode()).hexdigest()[:32]
+
+
 def _row_to_user(row: Mapping[str, Any]) -> CurrentUser:
+    password_hash = row.get("password_hash")
     return CurrentUser(
         id=row["id"],
         username=row["username"],
@@ -97,6 +108,7 @@ def _row_to_user(row: Mapping[str, Any]) -> CurrentUser:
         # refuses control characters in entrant names).
         display_name=rules.clean_display_name(row["display_name"]) or row["username"],
         roles=frozenset(r for r in row["roles"].split(",") if r),
+        credential_mark=credential_mark(password_hash) if password_hash else "",
     )
 
 
@@ -179,7 +191,8 @@ async def create_user(
             created_at=now(),
         )
         await user.save()
-    return CurrentUser(user.id, user.username, user.display_name, role_set)
+    return CurrentUser(user.id, user.username, user.display_name, role_set,
+                       credential_mark=credential_mark(password_hash))
 
 
 async def set_password(username: str, password: str) -> int:
@@ -237,9 +250,10 @@ async def authenticate(username: str, password: str) -> CurrentUser | None:
 
 
 async def get_user(user_id: int) -> CurrentUser | None:
-    """The active user with this id, or ``None``."""
+    """The active user with this id (with its ``credential_mark``), or ``None``."""
     row = (
-        await User.select(User.id, User.username, User.display_name, User.roles)
+        await User.select(User.id, User.username, User.display_name, User.roles,
+                          User.password_hash)
         .where((User.id == user_id) & (User.active == True))  # noqa: E712
         .first()
     )
