@@ -90,6 +90,7 @@ class _Contest:
     phase: Phase
     contest_id: str
     refs: list[SourceRef]  # present single-position slots
+    labels: list[str]  # the same slots as shown in a start list
     riders: list[int | None] = field(default_factory=list)
     order: list[int] | None = None
     final: bool = False
@@ -140,13 +141,19 @@ class _Resolution:
 
     def expand(self, labels: Sequence[str]) -> list[SourceRef]:
         """The present single-position references of ``labels`` (ranges expanded)."""
-        out: list[SourceRef] = []
+        return [ref for ref, _ in self.expand_labelled(labels)]
+
+    def expand_labelled(self, labels: Sequence[str]) -> list[tuple[SourceRef, str]]:
+        """:meth:`expand` with each position's label as shown in a start list: the file's
+        own words for a single label ("loser of 1/2-1"), one per position for a range."""
+        out: list[tuple[SourceRef, str]] = []
         for label in labels:
             ref = parse_label(label)
             size = self.size_of(ref)
             last = size if ref.last is None else min(ref.last, size)
             for position in range(ref.first, last + 1):
-                out.append(SourceRef(ref.kind, ref.target, position, position))
+                one = SourceRef(ref.kind, ref.target, position, position)
+                out.append((one, " ".join(label.split()) if not ref.is_range else one.at(position)))
         return out
 
     # ----------------------------------------------------------------- look-ups
@@ -191,7 +198,7 @@ class _Resolution:
                     self.groups[name] = unresolved
                     return unresolved
                 final = final and all(self.contests[c].final for c in ids)
-        sort_key = self.key_function(keys)
+        sort_key = self.key_function(keys, members)
         members.sort(key=lambda r: (sort_key(r), self.seed_of[r]))
         ranks: list[int] = []
         for i, rider in enumerate(members):
@@ -203,11 +210,14 @@ class _Resolution:
         self.groups[name] = group
         return group
 
-    def key_function(self, keys: Sequence[OrderKey]) -> Callable[[int], tuple[float, ...]]:
-        """A sort key over riders for the group ordering keys (missing values sort last)."""
+    def key_function(
+        self, keys: Sequence[OrderKey], members: Sequence[int]
+    ) -> Callable[[int], tuple[float, ...]]:
+        """A sort key over a group's ``members`` for its ordering keys (missing values sort
+        last)."""
         parts: list[Callable[[int], tuple[float, ...]]] = []
         for key in keys:
-            parts.append(self._one_key(key))
+            parts.append(self._one_key(key, members))
 
         def combined(rider: int) -> tuple[float, ...]:
             out: tuple[float, ...] = ()
@@ -217,7 +227,9 @@ class _Resolution:
 
         return combined
 
-    def _one_key(self, key: OrderKey) -> Callable[[int], tuple[float, ...]]:
+    def _one_key(
+        self, key: OrderKey, members: Sequence[int]
+    ) -> Callable[[int], tuple[float, ...]]:
         if key.kind == "seed":
             return lambda rider: (float(self.seed_of[rider]),)
         if key.kind in ("rank", "place"):
@@ -225,11 +237,25 @@ class _Resolution:
             return lambda rider: (float(places.get(rider, inf)),)
         entries = self.applied.get(key.phases[0], [])
         if key.kind == "time":
-            best: dict[int, float] = {}
+            # The rider's best time there; equal times by the last lap of that ride where
+            # every member on that time has one (as in a heat's order).
+            best: dict[int, tuple[float, float | None]] = {}
             for entry in entries:
-                if entry.time_ms is not None and entry.status == "OK":
-                    best[entry.rider_id] = min(best.get(entry.rider_id, inf), entry.time_ms)
-            return lambda rider: (best.get(rider, inf),)
+                if entry.time_ms is None or entry.status != "OK":
+                    continue
+                lap = None if entry.last_lap_ms is None else float(entry.last_lap_ms)
+                if entry.time_ms < best.get(entry.rider_id, (inf, None))[0]:
+                    best[entry.rider_id] = (float(entry.time_ms), lap)
+            laps_known: dict[float, bool] = {}
+            for rider in members:
+                time, lap = best.get(rider, (inf, None))
+                laps_known[time] = laps_known.get(time, True) and lap is not None
+
+            def by_time(rider: int) -> tuple[float, ...]:
+                time, lap = best.get(rider, (inf, None))
+                return (time, lap if lap is not None and laps_known[time] else 0.0)
+
+            return by_time
         if key.kind == "final_sprint":
             sprint = {
                 e.rider_id: float(e.final_sprint_place)
@@ -254,7 +280,8 @@ class _Resolution:
             self.applied[phase.id] = []
             self.place_in[phase.id] = {}
             for spec in phase.contests:
-                contest = _Contest(phase, spec.id, self.expand(spec.slots))
+                slots = self.expand_labelled(spec.slots)
+                contest = _Contest(phase, spec.id, [r for r, _ in slots], [t for _, t in slots])
                 self.contests[spec.id] = contest
                 self.play(contest)
         return Progress(
@@ -275,7 +302,7 @@ class _Resolution:
             sources_final = sources_final and final
         known = all(r is not None for r in contest.riders)
         riders = [r for r in contest.riders if r is not None]
-        labels = [ref.at(ref.first) for ref in contest.refs]
+        labels = contest.labels
         best_of = phase.best_of
         walkover = phase.format == "match" and known and len(riders) < 2
         need = best_of // 2 + 1
@@ -352,7 +379,7 @@ class _Resolution:
             contest_id=contest.contest_id,
             phase_id=contest.phase.id,
             riders=list(contest.riders),
-            sources=[ref.at(ref.first) for ref in contest.refs],
+            sources=list(contest.labels),
             wins=[contest.wins.get(r, 0) if r is not None else 0 for r in contest.riders],
             order=contest.order,
         )

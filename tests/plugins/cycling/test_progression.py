@@ -166,6 +166,7 @@ def test_sprint_28_before_any_result_shows_labels() -> None:
     first = progress.heat("1/8-1")
     assert first.sources == ["rank 1 of Q", "winner of 1/16-12"]
     assert first.riders == [None, None] and first.status is HeatStatus.VIRTUAL
+    assert progress.heat("final-3#1").sources == ["loser of 1/2-1", "loser of 1/2-2"]
     assert [h.heat_id for h in progress.heats if h.phase_id == "QF"][:3] == [
         "1/4-1#1", "1/4-1#2", "1/4-1#3",
     ]  # fmt: skip
