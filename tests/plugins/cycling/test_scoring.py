@@ -145,7 +145,8 @@ def test_omnium_dnf_is_not_classified() -> None:
 
 
 # ---------------------------------------------------------------- hypothesis
-_STATUSES: list[RiderStatus] = ["OK"] * 12 + ["DNF", "DNS", "DSQ", "REL"]
+_OK: list[RiderStatus] = ["OK"] * 12
+_STATUSES: list[RiderStatus] = [*_OK, "DNF", "DNS", "DSQ", "REL"]
 statuses = st.sampled_from(_STATUSES)
 
 
