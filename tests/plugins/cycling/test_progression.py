@@ -309,3 +309,115 @@ def test_keirin_repechages_take_the_rest_and_the_best_go_on() -> None:
 def test_heat_ids() -> None:
     assert heat_id("1/8-3", 1, 1) == "1/8-3"
     assert heat_id("1/4-2", 3, 3) == "1/4-2#3"
+
+
+# ------------------------------------------------------- pursuit, team sprint, TT
+def _timed(times_by_rider: dict[int, int]) -> HeatResult:
+    return HeatResult([RiderResult(r, time_ms=t) for r, t in times_by_rider.items()])
+
+
+def test_team_sprint_the_two_fastest_winners_ride_for_gold() -> None:
+    table = load_table("uci-team-sprint-8")
+    results = _qualify(9)
+    progress = resolve(table, field(9), results)
+    assert [h.riders for h in progress.heats if h.phase_id == "R1"] == [
+        [101, 108], [102, 107], [103, 106], [104, 105],
+    ]  # fmt: skip
+    # Winners 101 (43.0), 107 (42.8), 103 (43.5), 105 (42.9): gold 107 v 105, bronze 101 v 103.
+    results |= {
+        "R1-1": _timed({101: 43_000, 108: 44_000}),
+        "R1-2": _timed({102: 43_100, 107: 42_800}),
+        "R1-3": _timed({103: 43_500, 106: 43_600}),
+        "R1-4": _timed({104: 43_050, 105: 42_900}),
+    }
+    progress = resolve(table, field(9), results)
+    assert progress.heat("final-1").riders == [107, 105]
+    assert progress.heat("final-3").riders == [101, 103]
+    results |= {"final-1": _timed({107: 42_700, 105: 42_600}), "final-3": _timed({101: 1, 103: 2})}
+    progress = resolve(table, field(9), results)
+    # Losers 5-8 by first-round time: 104 (43.05), 102 (43.1), 106 (43.6), 108 (44.0).
+    assert progress.classification == [
+        (1, 105), (2, 107), (3, 101), (4, 103), (5, 104), (6, 102), (7, 106), (8, 108), (9, 109),
+    ]  # fmt: skip
+
+
+def test_team_pursuit_last_two_heat_winners_for_gold_best_two_others_for_bronze() -> None:
+    table = load_table("uci-team-pursuit-8")
+    results = _qualify(8)
+    progress = resolve(table, field(8), results)
+    assert [h.riders for h in progress.heats if h.phase_id == "R1"] == [
+        [106, 107], [105, 108], [102, 103], [101, 104],
+    ]  # fmt: skip
+    results |= {
+        "R1-1": _timed({106: 230_000, 107: 231_000}),
+        "R1-2": _timed({105: 229_500, 108: 232_000}),
+        "R1-3": _timed({102: 229_000, 103: 229_800}),
+        # 104 is caught: no time, it loses its heat.
+        "R1-4": HeatResult([RiderResult(101, time_ms=228_000), RiderResult(104, place=2)]),
+    }
+    progress = resolve(table, field(8), results)
+    assert progress.heat("final-1").riders == [101, 102]
+    # The rest by time: 105 (229.5), 103 (229.8), 106, 107, 108, then 104 (no time).
+    assert progress.heat("final-3").riders == [105, 103]
+    results |= {"final-1": _timed({101: 1, 102: 2}), "final-3": _timed({105: 1, 103: 2})}
+    places_ = resolve(table, field(8), results).classification
+    assert [r for _, r in places_] == [101, 102, 105, 103, 106, 107, 108, 104]
+
+
+def test_individual_pursuit_finals_from_qualifying() -> None:
+    table = load_table("uci-individual-pursuit")
+    progress = resolve(table, field(6), _qualify(6))
+    assert progress.heat("final-1").riders == [101, 102]
+    assert progress.heat("final-3").riders == [103, 104]
+    assert progress.classification == [(5, 105), (6, 106)]
+
+
+def test_time_trial_equal_times_share_a_place() -> None:
+    table = load_table("uci-time-trial")
+    result = HeatResult(
+        [
+            RiderResult(101, time_ms=61_000),
+            RiderResult(102, time_ms=60_500),
+            RiderResult(103, time_ms=61_000),
+            RiderResult(104, status="DNF"),
+        ]
+    )
+    progress = resolve(table, field(4), {"TT": result})
+    assert progress.classification == [(1, 102), (2, 101), (2, 103), (4, 104)]
+
+
+def test_omnium_classification_is_the_scoring_engines() -> None:
+    from podium.plugins.cycling.scoring import OmniumRace, omnium_standings
+
+    table = load_table("uci-omnium")
+    riders = [101, 102, 103]
+    results = {
+        "S": places(101, 102, 103),
+        "T": places(102, 101, 103),
+        "E": places(103, 101, 102),
+        "P": HeatResult(
+            [
+                RiderResult(101, place=3, points=5, final_sprint_place=2),
+                RiderResult(102, place=2, points=3, laps=1, final_sprint_place=3),
+                RiderResult(103, place=1, points=25, final_sprint_place=1),
+            ]
+        ),
+    }
+    progress = resolve(table, field(3), results)
+    kinds = ("scratch", "tempo", "elimination", "points")
+    engine = omnium_standings(
+        [OmniumRace(k, results[p].riders) for k, p in zip(kinds, "STEP", strict=True)]
+    )
+    assert progress.classification == [(s.place, s.rider_id) for s in engine]
+    assert [r for _, r in progress.classification] == [103, 102, 101]
+    assert sorted(riders) == sorted(r for _, r in progress.classification)
+
+
+def test_bunch_heats_send_the_first_twelve_of_each_to_the_final() -> None:
+    table = load_table("uci-points-heats-48")
+    progress = resolve(table, field(30), {})
+    heat_sizes = [len(h.riders) for h in progress.heats if h.phase_id == "H"]
+    assert heat_sizes == [15, 15]
+    assert len(progress.heat("F").riders) == 24
+    assert tables_for("points", 24)[0].id == "uci-points-24"
+    assert tables_for("points", 25)[0].id == "uci-points-heats-48"
