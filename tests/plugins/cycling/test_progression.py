@@ -387,7 +387,7 @@ def test_time_trial_equal_times_share_a_place() -> None:
 
 
 def test_omnium_classification_is_the_scoring_engines() -> None:
-    from podium.plugins.cycling.scoring import OmniumRace, omnium_standings
+    from podium.plugins.cycling.scoring import OmniumKind, OmniumRace, omnium_standings
 
     table = load_table("uci-omnium")
     riders = [101, 102, 103]
@@ -404,7 +404,7 @@ def test_omnium_classification_is_the_scoring_engines() -> None:
         ),
     }
     progress = resolve(table, field(3), results)
-    kinds = ("scratch", "tempo", "elimination", "points")
+    kinds: tuple[OmniumKind, ...] = ("scratch", "tempo", "elimination", "points")
     engine = omnium_standings(
         [OmniumRace(k, results[p].riders) for k, p in zip(kinds, "STEP", strict=True)]
     )
