@@ -8,8 +8,9 @@ best-of-three; one heat for every other format).
 Table (decoded from a file, see ``docs/cycling.md`` for the file format):
 
 * :class:`ProgressionTable` — ``id``, ``version``, ``discipline``, ``riders`` (the field
-  sizes covered), ``source`` (regulation article), ``phases``, named ``groups`` and the
-  final ``classification`` (labels in place order).
+  sizes covered), ``source`` (regulation article), ``phases``, named ``groups``, the
+  final ``classification`` (labels in place order), ``notes`` and ``preference`` (where
+  several tables cover a field, the higher is offered first).
 * :class:`Phase` — ``id``, ``name``, ``kind`` (qualifying, round, repechage...), ``format``
   (``timed``: ranked by time; ``match``: best of ``best_of`` races between two riders;
   ``race``: one heat ranked by the places entered), ``after`` (source phases),
@@ -123,6 +124,7 @@ class ProgressionTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     classification: list[str]
     groups: dict[str, Group] = {}
     notes: str = ""
+    preference: int = 0
 
     def covers(self, riders: int) -> bool:
         """Whether a field of ``riders`` riders (or teams) is within this table's range."""

@@ -50,7 +50,9 @@ def test_every_shipped_file_loads_with_its_metadata() -> None:
 
 
 def test_tables_for_picks_by_discipline_and_field_size() -> None:
-    assert [t.id for t in tables_for("sprint", 28)] == ["uci-sprint-28"]
+    # The world-level table is the default (preference); the Olympic one is offered too.
+    assert [t.id for t in tables_for("sprint", 28)] == ["uci-sprint-28", "uci-sprint-olympic-24"]
+    assert [t.id for t in tables_for("sprint", 25)] == ["uci-sprint-olympic-24", "uci-sprint-8"]
     assert [t.id for t in tables_for("sprint", 12)] == ["uci-sprint-8"]
     assert [t.id for t in tables_for("keirin", 17)] == ["uci-keirin-15-20"]
     assert tables_for("keirin", 3) == [] and tables_for("hammer throw", 8) == []
@@ -421,3 +423,23 @@ def test_bunch_heats_send_the_first_twelve_of_each_to_the_final() -> None:
     assert len(progress.heat("F").riders) == 24
     assert tables_for("points", 24)[0].id == "uci-points-24"
     assert tables_for("points", 25)[0].id == "uci-points-heats-48"
+
+
+def test_olympic_sprint_repechages_feed_the_next_round() -> None:
+    table = load_table("uci-sprint-olympic-24")
+    results = _qualify(30)
+    progress = resolve(table, field(30), results)
+    pairs = [h.riders for h in progress.heats if h.phase_id == "R32"]
+    assert pairs == [[100 + k, 125 - k] for k in range(1, 13)]  # 1 v 24 ... 12 v 13
+    assert progress.heat("rep32-1").sources == [
+        "loser of 1/32-1", "loser of 1/32-8", "loser of 1/32-9",
+    ]  # fmt: skip
+    assert progress.heat("1/16-1").sources == ["winner of 1/32-1", "winner of rep32-4"]
+    # The favourites win every 1/32 final: the repechages hold ranks 13-24.
+    for k in range(1, 13):
+        results[f"1/32-{k}"] = places(100 + k, 125 - k)
+    progress = resolve(table, field(30), results)
+    assert progress.heat("rep32-1").riders == [124, 117, 116]
+    assert progress.heat("1/16-5").riders == [105, 112]
+    assert progress.heat("final-5").sources[0] == "loser of 1/4-1"
+    assert progress.classification[0] == (25, 125)
