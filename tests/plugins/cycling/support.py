@@ -206,6 +206,7 @@ class Oracle:
         self.seed_of = {r.rider_id: i + 1 for i, r in enumerate(seeded)}
         self.ranking = contest_rankings(table, progress, results, self.seed_of)
         self.single = {p.id: p.contests[0].id for p in table.phases if len(p.contests) == 1}
+        self.groups: dict[str, list[int]] = {}
 
     def at(self, label: str, position: int | None = None) -> int:
         """The rider a label names (at ``position`` for a range); IndexError past its end."""
@@ -232,6 +233,8 @@ class Oracle:
 
     def group_order(self, name: str) -> list[int]:
         """A group's members sorted by its keys, then seed."""
+        if name in self.groups:
+            return self.groups[name]
         group = self.table.groups[name]
         members = [r for label in group.of for r in self.expand(label)]
         keys = [parse_key(k) for k in group.by]
@@ -239,7 +242,9 @@ class Oracle:
             _oracle_key(self.table, key, members, self.ranking, self.progress, self.results)
             for key in keys
         ]
-        return sorted(members, key=lambda r: (tuple(part(r) for part in parts), self.seed_of[r]))
+        ordered = sorted(members, key=lambda r: (tuple(part(r) for part in parts), self.seed_of[r]))
+        self.groups[name] = ordered
+        return ordered
 
 
 def _oracle_key(
