@@ -13,6 +13,7 @@ Public API (stable)::
     tables_for(discipline, riders) -> list[ProgressionTable]   # best first
     resolve(table, field, results) -> Progress
     heat_id(contest_id, race_no, best_of) -> str
+    verify_table(table, sizes=None) -> list[str]       # play a table through its field sizes
 
 The data types are described in :mod:`podium.plugins.cycling.progression.model`.
 """
@@ -46,6 +47,7 @@ from podium.plugins.cycling.progression.model import (
     SeededRider,
 )
 from podium.plugins.cycling.progression.resolver import heat_id, order_heat, resolve
+from podium.plugins.cycling.progression.verify import verify_table
 
 __all__ = [
     "Contest",
@@ -75,4 +77,5 @@ __all__ = [
     "parse_table",
     "resolve",
     "tables_for",
+    "verify_table",
 ]

@@ -11,6 +11,7 @@ from podium.plugins.cycling.progression import (
     HeatResult,
     HeatStatus,
     LabelError,
+    ProgressionTable,
     RiderResult,
     TableError,
     all_tables,
@@ -21,6 +22,7 @@ from podium.plugins.cycling.progression import (
     parse_table,
     resolve,
     tables_for,
+    verify_table,
 )
 from podium.tests.plugins.cycling.support import field
 
@@ -55,7 +57,8 @@ def test_tables_for_picks_by_discipline_and_field_size() -> None:
     assert [t.id for t in tables_for("sprint", 25)] == ["uci-sprint-olympic-24", "uci-sprint-8"]
     assert [t.id for t in tables_for("sprint", 12)] == ["uci-sprint-8"]
     assert [t.id for t in tables_for("keirin", 17)] == ["uci-keirin-15-20"]
-    assert tables_for("keirin", 3) == [] and tables_for("hammer throw", 8) == []
+    assert [t.id for t in tables_for("keirin", 3)] == ["uci-keirin-7"]
+    assert tables_for("keirin", 10) == [] and tables_for("hammer throw", 8) == []
     with pytest.raises(KeyError, match="uci-sprint-28"):
         load_table("no-such-table")
 
@@ -148,6 +151,23 @@ def test_a_file_is_named_after_its_id(tmp_path: Path) -> None:
     good = tmp_path / "t.yaml"
     good.write_text(MINIMAL)
     assert load_table_file(good).id == "t"
+
+
+def test_verify_table_finds_riders_without_a_place() -> None:
+    table = parse_table(MINIMAL, "t.yaml")
+    assert verify_table(table) == []
+    broken = parse_table(MINIMAL.replace(", ranks 3-* of Q]", "]"), "t.yaml")
+    assert verify_table(broken, [3]) == [
+        "t, 3 riders, favourites winning: seeds [3] get no place",
+        "t, 3 riders, outsiders winning: seeds [1] get no place",
+    ]
+    doubled = parse_table(MINIMAL.replace("ranks 3-* of Q]", "ranks 2-* of Q]"), "t.yaml")
+    assert "seeds [2] get two places" in verify_table(doubled, [2])[0]
+
+
+@pytest.mark.parametrize("table", all_tables(), ids=lambda t: t.id)
+def test_shipped_tables_verify_at_both_ends_of_their_range(table: ProgressionTable) -> None:
+    assert verify_table(table, {table.riders.min, table.riders.max}) == []
 
 
 def test_resolve_refuses_a_field_the_table_does_not_cover() -> None:
