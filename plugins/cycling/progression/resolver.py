@@ -17,7 +17,7 @@ heat. Rules (documented here once, relied on by the tests):
 * **Match.** Best of ``best_of``: the first to ``best_of // 2 + 1`` race wins takes the
   contest; later races are ``unneeded`` (race 3 runs only at 1–1). Race *k* is ready only
   when races 1..*k*−1 are done. A match with one rider (the other slot empty) is a
-  walkover: decided at once, no heat to ride.
+  walkover: decided at once, no heat to ride; so is any contest with no rider at all.
 * **Applying a result.** A result applies when its riders are exactly the heat's start
   list; a result naming a subset of them is *in progress* (a qualifying entered rider by
   rider). A result naming someone outside the start list, for a heat whose riders are not
@@ -304,7 +304,9 @@ class _Resolution:
         riders = [r for r in contest.riders if r is not None]
         labels = contest.labels
         best_of = phase.best_of
-        walkover = phase.format == "match" and known and len(riders) < 2
+        # Nothing to ride: a match with fewer than two riders, any other contest with none
+        # (its slots all past the end of a small field).
+        walkover = known and len(riders) < (2 if phase.format == "match" else 1)
         need = best_of // 2 + 1
         contest.wins = {r: 0 for r in riders}
         previous_done = True
@@ -365,8 +367,12 @@ class _Resolution:
             )
         if phase.format == "match" and known:
             leader = max(riders, key=lambda r: (contest.wins[r], -self.seed_of[r]), default=None)
-            if walkover or (leader is not None and contest.wins[leader] >= need):
-                order = [leader] + [r for r in riders if r != leader] if leader else []
+            if leader is None:
+                order = []
+            elif walkover or contest.wins[leader] >= need:
+                order = [leader] + [r for r in riders if r != leader]
+        elif walkover:
+            order = []
         if order is not None:
             contest.order = order
             contest.final = sources_final and heats_final

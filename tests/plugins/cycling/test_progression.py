@@ -153,6 +153,27 @@ def test_a_file_is_named_after_its_id(tmp_path: Path) -> None:
     assert load_table_file(good).id == "t"
 
 
+def test_contests_past_the_end_of_a_small_field_are_not_ridden() -> None:
+    # A consolation race for qualifying ranks 5 and below: empty with 3 or 4 riders.
+    text = MINIMAL.replace(
+        "classification: [winner of F, loser of F, ranks 3-* of Q]",
+        """  - id: C
+    name: Consolation
+    kind: final
+    format: race
+    after: [Q]
+    contests: [{id: C, slots: ["ranks 5-* of Q"]}]
+classification: [winner of F, loser of F, ranks 3-4 of Q, places 1-* of C]""",
+    ).replace("{min: 2, max: 4}", "{min: 2, max: 6}")
+    table = parse_table(text, "t.yaml")
+    progress = resolve(table, field(4), {"Q": times([101, 102, 103, 104]), "F": places(102, 101)})
+    consolation = progress.heat("C")
+    assert consolation.riders == [] and consolation.status is HeatStatus.UNNEEDED
+    assert not consolation.ready and progress.complete
+    assert [r for _, r in progress.classification] == [102, 101, 103, 104]
+    assert verify_table(table) == []
+
+
 def test_verify_table_finds_riders_without_a_place() -> None:
     table = parse_table(MINIMAL, "t.yaml")
     assert verify_table(table) == []
