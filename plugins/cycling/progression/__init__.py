@@ -14,6 +14,7 @@ Public API (stable)::
     resolve(table, field, results) -> Progress
     heat_id(contest_id, race_no, best_of) -> str
     verify_table(table, sizes=None) -> list[str]       # play a table through its field sizes
+    spread_teams(table, field) -> list[SeededRider]    # team-mates in different first heats
 
 The data types are described in :mod:`podium.plugins.cycling.progression.model`.
 """
@@ -47,6 +48,7 @@ from podium.plugins.cycling.progression.model import (
     SeededRider,
 )
 from podium.plugins.cycling.progression.resolver import heat_id, order_heat, resolve
+from podium.plugins.cycling.progression.seeding import spread_teams, team_clashes
 from podium.plugins.cycling.progression.verify import verify_table
 
 __all__ = [
@@ -76,6 +78,8 @@ __all__ = [
     "parse_label",
     "parse_table",
     "resolve",
+    "spread_teams",
     "tables_for",
+    "team_clashes",
     "verify_table",
 ]
