@@ -38,8 +38,9 @@ Facts (entered by the meet):
 Derived (returned by :func:`~podium.plugins.cycling.progression.resolver.resolve`):
 
 * :class:`Progress` — ``heats`` (:class:`HeatState` in table order), ``contests``
-  (:class:`ContestState`), ``phases`` (:class:`PhaseState`) and ``classification``
-  (:class:`Placing` ``(place, rider_id)`` as places become known).
+  (:class:`ContestState`), ``phases`` (:class:`PhaseState`), ``classification``
+  (:class:`Placing` ``(place, rider_id)`` as places become known), ``complete`` (every
+  contest decided) and ``unknown_results`` (result keys that name no heat).
 """
 
 from __future__ import annotations
@@ -257,6 +258,8 @@ class Progress(msgspec.Struct, frozen=True):
     phases: list[PhaseState]
     classification: list[Placing]
     complete: bool
+    #: Result keys that name no heat of the table (a typo, or a heat id of another table).
+    unknown_results: list[str] = []
 
     def heat(self, heat_id: str) -> HeatState:
         """The heat ``heat_id`` (``KeyError`` if none)."""

@@ -290,6 +290,7 @@ class _Resolution:
             phases=[self.phase_state(p) for p in self.table.phases],
             classification=self.classification(),
             complete=all(c.order is not None for c in self.contests.values()),
+            unknown_results=sorted(set(self.results) - {h.heat_id for h in self.heats}),
         )
 
     def play(self, contest: _Contest) -> None:

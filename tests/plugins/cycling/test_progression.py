@@ -349,6 +349,11 @@ def test_keirin_repechages_take_the_rest_and_the_best_go_on() -> None:
     assert second.riders[:3] == [r1["R1-1"][0], r1["R1-3"][0], r1["R1-2"][1]]
 
 
+def test_results_for_no_heat_are_reported() -> None:
+    progress = resolve(load_table("uci-sprint-8"), field(8), _qualify(8) | {"1/4-9#1": places(101, 108)})
+    assert progress.unknown_results == ["1/4-9#1"]
+
+
 def test_heat_ids() -> None:
     assert heat_id("1/8-3", 1, 1) == "1/8-3"
     assert heat_id("1/4-2", 3, 3) == "1/4-2#3"
