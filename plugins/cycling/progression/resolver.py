@@ -65,10 +65,10 @@ def order_heat(
     """The riders of one heat result, best first (see "Heat order" in the module docstring)."""
 
     # The last lap separates equal times only where every rider on that time has one.
-    lap_counts: dict[int | None, bool] = {}
+    laps_known: dict[int | None, bool] = {}
     for entry in entries:
         known = entry.last_lap_ms is not None
-        lap_counts[entry.time_ms] = lap_counts.get(entry.time_ms, True) and known
+        laps_known[entry.time_ms] = laps_known.get(entry.time_ms, True) and known
 
     def key(entry: RiderResult) -> tuple[float, ...]:
         status = _STATUS_RANK[entry.status]
@@ -76,7 +76,7 @@ def order_heat(
         place = inf if entry.place is None else float(entry.place)
         if format == "timed":
             time = inf if entry.time_ms is None else float(entry.time_ms)
-            lap = float(entry.last_lap_ms or 0) if lap_counts[entry.time_ms] else 0.0
+            lap = float(entry.last_lap_ms or 0) if laps_known[entry.time_ms] else 0.0
             return (status, time, lap, place, seed)
         return (status, place, seed)
 
@@ -99,6 +99,8 @@ class _Contest:
 
 @dataclass
 class _Group:
+    """A named group once resolved (or not yet: ``order`` is None)."""
+
     order: list[int] | None
     ranks: list[int]  # competition rank (1-based) of each position, for shared ties
     final: bool
