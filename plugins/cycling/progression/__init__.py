@@ -13,6 +13,7 @@ Public API (stable)::
     tables_for(discipline, riders) -> list[ProgressionTable]   # best first
     resolve(table, field, results) -> Progress
     heat_id(contest_id, race_no, best_of) -> str
+    exits(table, riders) -> dict[str, list[str]]       # where each position leads
     verify_table(table, sizes=None) -> list[str]       # play a table through its field sizes
     spread_teams(table, field) -> list[SeededRider]    # team-mates in different first heats
 
@@ -47,7 +48,7 @@ from podium.plugins.cycling.progression.model import (
     RiderStatus,
     SeededRider,
 )
-from podium.plugins.cycling.progression.resolver import heat_id, order_heat, resolve
+from podium.plugins.cycling.progression.resolver import exits, heat_id, order_heat, resolve
 from podium.plugins.cycling.progression.seeding import spread_teams, team_clashes
 from podium.plugins.cycling.progression.verify import verify_table
 
@@ -70,6 +71,7 @@ __all__ = [
     "SeededRider",
     "TableError",
     "all_tables",
+    "exits",
     "heat_id",
     "load_table",
     "load_table_file",

@@ -465,3 +465,54 @@ def resolve(
     if len(set(ids)) != len(ids):
         raise ValueError("a rider is listed twice in the field")
     return _Resolution(table, field, results).run()
+
+
+def exits(table: ProgressionTable, riders: int) -> dict[str, list[str]]:
+    """Where each position leads, for a field of ``riders``: how riders leave a contest.
+
+    Keys are single-position labels ("winner of 1/8-3", "loser of 1/8-3", "place 4 of
+    R1-2", "rank 29 of Q", "seed 3", "rank 1 of group R1-winners", "group R8-losers");
+    values are where that rider goes next: a contest id ("1/4-3"), a group ("group
+    R8-losers") or final places ("place 29", "places 9-16"). For pages that say "winners
+    go to the quarter-finals; losers are placed 9-16 by qualifying time".
+    """
+    state = _Resolution(table, [SeededRider(rider_id=i) for i in range(1, riders + 1)], {})
+    state.run()
+    single = {pid: ids[0] for pid, ids in state.phase_contests.items() if len(ids) == 1}
+    rank_of = {cid: pid for pid, cid in single.items()}
+
+    def key(ref: SourceRef) -> str:
+        position = ref.first
+        if ref.kind == "seed":
+            return f"seed {position}"
+        if ref.kind == "group":
+            return f"rank {position} of group {ref.target}"
+        contest_id = single[ref.target] if ref.kind == "rank" else ref.target
+        if contest_id in rank_of:
+            return f"rank {position} of {rank_of[contest_id]}"
+        if position == 1:
+            return f"winner of {contest_id}"
+        if position == 2 and len(state.contests[contest_id].refs) == 2:
+            return f"loser of {contest_id}"
+        return f"place {position} of {contest_id}"
+
+    out: dict[str, list[str]] = {}
+    for contest in state.contests.values():
+        for ref in contest.refs:
+            out.setdefault(key(ref), []).append(contest.contest_id)
+    for name, group in table.groups.items():
+        for ref in state.expand(group.of):
+            out.setdefault(key(ref), []).append(f"group {name}")
+    base = 1
+    for label in table.classification:
+        ref = parse_label(label)
+        refs = state.expand([label])
+        if ref.kind == "group" and refs:
+            # The whole group at once ("places 9-16"), and each of its ranks.
+            last = base + len(refs) - 1
+            span = f"place {base}" if last == base else f"places {base}-{last}"
+            out.setdefault(f"group {ref.target}", []).append(span)
+        for offset, one in enumerate(refs):
+            out.setdefault(key(one), []).append(f"place {base + offset}")
+        base += len(refs)
+    return out

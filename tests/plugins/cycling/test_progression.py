@@ -15,6 +15,7 @@ from podium.plugins.cycling.progression import (
     RiderResult,
     TableError,
     all_tables,
+    exits,
     heat_id,
     load_table,
     load_table_file,
@@ -352,6 +353,41 @@ def test_keirin_repechages_take_the_rest_and_the_best_go_on() -> None:
 def test_results_for_no_heat_are_reported() -> None:
     progress = resolve(load_table("uci-sprint-8"), field(8), _qualify(8) | {"1/4-9#1": places(101, 108)})
     assert progress.unknown_results == ["1/4-9#1"]
+
+
+def test_exits_say_where_each_position_leads() -> None:
+    sprint = exits(load_table("uci-sprint-28"), 30)
+    assert sprint["winner of 1/16-12"] == ["1/8-1"]
+    assert sprint["loser of 1/8-3"] == ["group R8-losers"]
+    assert sprint["group R8-losers"] == ["places 9-16"]
+    assert sprint["rank 1 of group R8-losers"] == ["place 9"]
+    assert sprint["rank 1 of Q"] == ["1/8-1"] and sprint["rank 29 of Q"] == ["place 29"]
+    assert sprint["loser of 1/2-1"] == ["final-3"] and sprint["winner of final-1"] == ["place 1"]
+    pursuit = exits(load_table("uci-team-pursuit-8"), 9)
+    assert pursuit["winner of R1-1"] == ["group R1-rest"]
+    assert pursuit["rank 1 of group R1-rest"] == ["final-3"]
+    assert pursuit["rank 3 of group R1-rest"] == ["place 5"]
+    keirin = exits(load_table("uci-keirin-15-20"), 16)
+    assert keirin["place 3 of R1-1"] == ["REP-1"] and keirin["place 2 of R1-1"] == ["R2-2"]
+    # Every position of every contest leads somewhere, in every shipped table.
+    for table in all_tables():
+        for n in {table.riders.min, table.riders.max}:
+            where = exits(table, n)
+            progress = resolve(table, field(n), {})
+            for contest in progress.contests:
+                count = len(contest.riders)
+                if table.discipline == "omnium":
+                    continue  # its races feed the omnium points, not a position
+                for position in range(1, count + 1):
+                    labels = [
+                        f"winner of {contest.contest_id}", f"loser of {contest.contest_id}",
+                        f"place {position} of {contest.contest_id}",
+                        f"rank {position} of {contest.phase_id}",
+                    ]
+                    mine = labels[0] if position == 1 else labels[1] if position == 2 and count == 2 else labels[2]
+                    if len(table.phase(contest.phase_id).contests) == 1:
+                        mine = labels[3]
+                    assert where.get(mine), (table.id, n, mine)
 
 
 def test_heat_ids() -> None:
