@@ -25,10 +25,11 @@ Implemented rules and the choices made where the regulation leaves room (DOMAIN.
 * **Omnium** (:func:`omnium_standings`): places 1–20 in scratch, tempo and elimination
   earn 40, 38, 36 … 2, places below 20th earn 1; the points race then adds the points won
   in its sprints and ±20 per lap directly. Ties by the place in the points race's final
-  sprint. Status choice (documented because the regulation's text on it varies between
-  editions): a rider who is DNS, DSQ or DNF in any of the four races is *not classified*:
-  ranked after every classified rider (by points, then races completed); a relegated
-  (REL) rider keeps the points of the place entered after relegation.
+  sprint. A rider who abandons any race is placed after the last classified rider, as DNF
+  (the regulation's omnium article, 3.2.172 bis in one edition's numbering); this engine
+  treats DNS and DSQ the same way and ranks those riders among themselves by points,
+  then races completed (``classified`` is false for them). A relegated (REL) rider keeps
+  the points of the place entered after relegation.
 
 A rider's status in every engine is ``OK`` unless given; ``DNF``, ``DNS`` and ``DSQ``
 riders rank after every finisher (in that order), whatever their points.
