@@ -525,3 +525,35 @@ def test_olympic_sprint_repechages_feed_the_next_round() -> None:
     assert progress.heat("1/16-5").riders == [105, 112]
     assert progress.heat("final-5").sources[0] == "loser of 1/4-1"
     assert progress.classification[0] == (25, 125)
+
+
+def _favourites_win(table_id: str, n: int) -> list[tuple[int, int]]:
+    """Play a table with the better qualifier (lower id) winning every heat."""
+    table = load_table(table_id)
+    results: dict[str, HeatResult] = {}
+    while True:
+        progress = resolve(table, field(n), results)
+        ready = [h for h in progress.heats if h.ready]
+        if not ready:
+            return list(progress.classification)
+        for heat in ready:
+            riders = sorted(r for r in heat.riders if r is not None)
+            fmt = table.phase(heat.phase_id).format
+            results[heat.heat_id] = times(riders) if fmt == "timed" else places(*riders)
+
+
+@pytest.mark.parametrize("table_id", ["uci-sprint-28", "uci-sprint-8", "uci-sprint-olympic-24"])
+def test_sprint_when_the_favourites_win_the_places_are_the_qualifying_order(table_id: str) -> None:
+    # The fold pairs fastest v slowest in every round and losers are placed by qualifying
+    # rank, so favourites winning every race end in qualifying order: 1 and 2 meet only in
+    # the final, 3 and 4 in the race for bronze.
+    table = load_table(table_id)
+    for n in {table.riders.min, table.riders.max}:
+        assert _favourites_win(table_id, n) == [(i, 100 + i) for i in range(1, n + 1)]
+
+
+@pytest.mark.parametrize("table", [t for t in all_tables() if t.discipline == "keirin"], ids=lambda t: t.id)
+def test_keirin_heats_hold_at_most_seven_riders(table: ProgressionTable) -> None:
+    for n in range(table.riders.min, table.riders.max + 1):
+        for heat in resolve(table, field(n), {}).heats:
+            assert 1 <= len(heat.riders) <= 7, (n, heat.heat_id, len(heat.riders))
