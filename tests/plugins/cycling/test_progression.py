@@ -132,6 +132,8 @@ def test_the_minimal_table_is_valid_and_runs() -> None:
         (("loser of F,", "loser of G,"), "no earlier contest 'G'"),
         (("format: match", "format: match\n    best_of: 2"), "best_of must be odd"),
         (("{min: 2, max: 4}", "{min: 5, max: 4}"), "min <= max"),
+        (("classification:", "groups: {spare: {of: [seed 1]}}\nclassification:"), "group spare: never used"),
+        (("ranks 3-* of Q]", "ranks 3-* of group G]"), "no group 'G'"),
     ],
 )
 def test_bad_files_are_refused_with_the_file_and_the_problem(
