@@ -11,8 +11,8 @@ re-resolved to another address in between. Redirects are followed by hand, at mo
 :data:`MAX_REDIRECTS`, each checked the same way. Only ``http``/``https``, a short
 timeout, and at most :data:`MAX_BYTES` of HTML are read.
 
-``allow_private`` exists for the test suite's local page server only; nothing in Podium
-passes it.
+``allow_private`` (addresses exempted from the refusal) and ``verify`` (the TLS trust)
+exist for the test suite's local page server only; nothing in Podium passes them.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
+import ssl
+from collections.abc import Collection
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -77,9 +79,10 @@ def check_url(url: str) -> tuple[str, str, int]:
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
 
-async def resolve(host: str, port: int, *, allow_private: bool = False) -> str:
+async def resolve(host: str, port: int, *, allow_private: Collection[str] = ()) -> str:
     """One address of ``host`` to connect to, after checking every address it resolves
-    to; FetchRefused when any of them is not public (unless ``allow_private``)."""
+    to; FetchRefused when any of them is not public (unless listed in ``allow_private``,
+    which only tests do)."""
     try:
         infos = await asyncio.get_running_loop().getaddrinfo(
             host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
@@ -88,11 +91,10 @@ async def resolve(host: str, port: int, *, allow_private: bool = False) -> str:
     addresses = [str(info[4][0]) for info in infos]
     if not addresses:
         raise FetchRefused(f"the name {host} does not resolve", code="unresolvable")
-    if not allow_private:
-        for address in addresses:
-            if not address_is_public(address):
-                raise FetchRefused(f"{host} is a private or reserved address ({address}); only "
-                                   "public pages can be checked", code="private_address")
+    for address in addresses:
+        if not address_is_public(address) and address not in allow_private:
+            raise FetchRefused(f"{host} is a private or reserved address ({address}); only "
+                               "public pages can be checked", code="private_address")
     return addresses[0]
 
 
@@ -104,16 +106,17 @@ def _pinned(url: str, address: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
 
 
-async def fetch_page(url: str, *, allow_private: bool = False, timeout: float = TIMEOUT_S,
+async def fetch_page(url: str, *, allow_private: Collection[str] = (), timeout: float = TIMEOUT_S,
                      max_bytes: int = MAX_BYTES, max_redirects: int = MAX_REDIRECTS,
-                     transport: httpx.AsyncBaseTransport | None = None) -> FetchedPage:
+                     verify: ssl.SSLContext | bool = True) -> FetchedPage:
     """Fetch an HTML page safely (see the module docstring).
 
     :raises FetchRefused: a bad or private address, too many redirects, not HTML, an HTTP
         error status, or the site did not answer in time.
     """
     current = url
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, transport=transport,
+    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, verify=verify,
+                                 trust_env=False,
                                  headers={"User-Agent": USER_AGENT, "Accept": "text/html"}) as client:
         for _hop in range(max_redirects + 1):
             scheme, host, port = check_url(current)

@@ -9,6 +9,8 @@ the two states, never a verified profile without the role.
 
 from __future__ import annotations
 
+import ssl
+from collections.abc import Collection
 from typing import Any
 
 from podium.core.accounts.service import CurrentUser, grant_role, revoke_role
@@ -97,7 +99,8 @@ async def queue(limit: int = QUEUE_SIZE) -> list[dict[str, Any]]:
 
 
 async def verify_by_rel_me(actor: CurrentUser, slug: str, url: Any, profile_url: str, *,
-                           allow_private: bool = False) -> dict[str, Any]:
+                           allow_private: Collection[str] = (),
+                           verify: ssl.SSLContext | bool = True) -> dict[str, Any]:
     """The owner asks Podium to check one of their links: the profile is verified when
     that page links back to ``profile_url`` (the profile's absolute address) with
     ``rel="me"``. The page is fetched outside any transaction (it may take seconds).
@@ -114,7 +117,8 @@ async def verify_by_rel_me(actor: CurrentUser, slug: str, url: Any, profile_url:
     link = clean_text(url, "url", 500)
     if link not in athlete["links"]:
         raise InvalidInput("choose one of the links on your profile", field="url", code="not_a_link")
-    page = await relme.fetch_page(link, allow_private=allow_private)
+    # allow_private and verify: the tests' local page server only (see relme).
+    page = await relme.fetch_page(link, allow_private=allow_private, verify=verify)
     if not relme.links_back(page.text, page.url, profile_url):
         raise InvalidInput(f'{link} has no rel="me" link to {profile_url}', field="url",
                            code="no_link_back")
