@@ -8,6 +8,7 @@ code) so pages and the API refuse the same things with the same reasons. Verific
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from datetime import datetime, timezone
@@ -161,11 +162,11 @@ def check_links(value: Any) -> list[str]:
     return links
 
 
-def _dict(row: dict[str, Any]) -> dict[str, Any]:
+def profile_dict(row: dict[str, Any]) -> dict[str, Any]:
+    """A profile row as the hub reads it: ``links`` as a list, ``verified``, the
+    discipline's label and the ledger's ``target`` (``athlete:<id>``)."""
     links = row.get("links")
     if isinstance(links, str):  # SQLite returns JSON as text
-        import json
-
         links = json.loads(links or "[]")
     out = {**row, "links": list(links or [])}
     out["verified"] = row.get("verified_at") is not None
@@ -252,7 +253,7 @@ async def get_by_slug(slug: str) -> dict[str, Any]:
     row = await Athlete.select(*COLUMNS).where(Athlete.slug == slug).first()
     if row is None:
         raise NotFound(f"there is no athlete {slug!r}")
-    return _dict(row)
+    return profile_dict(row)
 
 
 async def get_by_id(athlete_id: int) -> dict[str, Any]:
@@ -260,13 +261,13 @@ async def get_by_id(athlete_id: int) -> dict[str, Any]:
     row = await Athlete.select(*COLUMNS).where(Athlete.id == athlete_id).first()
     if row is None:
         raise NotFound(f"there is no athlete {athlete_id}")
-    return _dict(row)
+    return profile_dict(row)
 
 
 async def profile_of(user_id: int) -> dict[str, Any] | None:
     """The user's own profile, if any."""
     row = await Athlete.select(*COLUMNS).where(Athlete.user == user_id).first()
-    return _dict(row) if row else None
+    return profile_dict(row) if row else None
 
 
 async def search(*, q: str = "", country: str = "", discipline: str = "", kind: str = "",
@@ -304,7 +305,7 @@ async def search(*, q: str = "", country: str = "", discipline: str = "", kind: 
     rows = await query.order_by(OrderByRaw("verified_at IS NULL")).order_by(
         Athlete.name).order_by(Athlete.id).limit(limit).offset(offset)
     total = await count
-    items = [_dict(r) for r in rows]
+    items = [profile_dict(r) for r in rows]
     await with_followers(items)
     return items, total
 
