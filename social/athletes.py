@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from piccolo.columns.combination import Combinable, WhereRaw
 from piccolo.query import OrderByRaw
 
-from podium.core.accounts.service import CurrentUser
+from podium.core.accounts.service import CurrentUser, revoke_role
 from podium.core.accounts.tables import User
 from podium.core.database import atomic
 from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -219,8 +219,9 @@ async def create_profile(actor: CurrentUser, data: dict[str, Any], *, for_user_i
 
 async def update_profile(actor: CurrentUser, slug: str, data: dict[str, Any]) -> dict[str, Any]:
     """Edit a profile (its owner, or an admin). A profile refused by an admin goes back to
-    the queue when edited; one verified through a ``rel="me"`` link stays verified only
-    while that link is still listed."""
+    the queue when edited; a verified profile loses its verification (and its owner the
+    ``athlete`` role) when its name changes, or, verified through a ``rel="me"`` link,
+    when that link is no longer listed."""
     async with atomic():
         current = await get_by_slug(slug)
         if current["user"] != actor.id and not actor.is_admin:
@@ -233,12 +234,13 @@ async def update_profile(actor: CurrentUser, slug: str, data: dict[str, Any]) ->
         if current["refused_at"] is not None:
             fields["refused_at"] = None
         links = fields.get("links", current["links"])
-        if current["verified_via"] == "rel_me" and current["verification_note"] not in links:
-            # The page that linked back is no longer one of the profile's links.
+        renamed = current["verified"] and fields.get("name", current["name"]) != current["name"]
+        unlinked = current["verified_via"] == "rel_me" and current["verification_note"] not in links
+        if renamed or unlinked:
+            # A verified name changed (the badge vouched for the old one), or the page that
+            # linked back is no longer one of the profile's links: back to the queue.
             fields.update(verified_at=None, verified_by=None, verified_via="",
                           verification_note="")
-            from podium.core.accounts.service import revoke_role
-
             await revoke_role(current["user"], "athlete")
         if fields:
             await Athlete.update({getattr(Athlete, k): v for k, v in fields.items()}).where(
