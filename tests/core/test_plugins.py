@@ -27,7 +27,7 @@ from podium.core.testing import make_plugin, plugin_host
 # Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
 pytestmark = pytest.mark.pure
 
-DOMAINS = {"venue", "tournaments", "ticketing", "ledger"}  # built-in global plugins: loaded whatever `only` says
+DOMAINS = {"venue", "tournaments", "ticketing", "social", "ledger"}  # built-in global plugins: loaded whatever `only` says
 
 
 class FakeDist:
