@@ -30,7 +30,7 @@ class HubSettings:
     #: bronze, silver, gold on lifetime points.
     medals: tuple[int, int, int] = (10, 25, 50)
     #: bronze, silver, gold on one season's points (a season is a calendar year).
-    season_medals: tuple[int, int, int] = (5, 15, 30)
+    season_medals: tuple[int, int, int] = (5, 10, 20)
     #: the first season with seasonal medals (earlier years have lifetime medals only).
     first_season: int = 2025
 
@@ -52,7 +52,9 @@ def _cap(env: Mapping[str, str], name: str, default: int | None) -> int | None:
     raw = (env.get(name) or "").strip().lower()
     if raw in {"none", "off"}:
         return None
-    return _int(env, name, default, 1) if raw else default
+    if not raw:
+        return default
+    return _int(env, name, 0, 1)
 
 
 def _thresholds(env: Mapping[str, str], name: str,
