@@ -18,8 +18,9 @@ reading the ledger inside it, so two deliveries at once never interleave their w
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -32,6 +33,10 @@ from podium.core.plugins import PluginHost
 from podium.social.contracts import MEDAL_TIERS, REWARD_RULES, MedalReached, MedalTier, RewardRule
 
 log = logging.getLogger("podium.social.points")
+
+#: The negative control of the concurrency test sets it to ``False`` (no transaction, no
+#: row lock); never elsewhere.
+LOCKING = True
 
 ALL = "all"
 
@@ -324,12 +329,13 @@ async def apply_bucket_deltas(deltas: Mapping[tuple[str, int], int]) -> None:
 
 
 async def recompute(fan_id: int, *, venue_id: int | None = None,
-                    host: PluginHost | None = None, lock: bool = True,
+                    host: PluginHost | None = None, lock: bool | None = None,
                     announce: bool = True) -> Recomputed:
     """Recompute one fan's awards, boards and medal from their ledger, in one locked
     transaction; record ``PointsAwarded`` (and ``MedalReached``) for what changed.
 
-    :param lock: ``False`` only for the negative control of the concurrency test.
+    :param lock: ``False`` only for the negative control of the concurrency test
+        (default: :data:`LOCKING`).
     :param announce: record the events (a rebuild passes ``False``).
     """
     host = host or bound_host()
@@ -341,7 +347,8 @@ async def recompute(fan_id: int, *, venue_id: int | None = None,
     now = datetime.now(timezone.utc)
     season = season_of(now)
     result = Recomputed(fan_id)
-    async with row_queue(("hub-fan", fan_id)), atomic():
+    lock = LOCKING if lock is None else lock
+    async with _fan_lock(fan_id, lock):
         query = t.FanScore.select().where(t.FanScore.fan == fan_id)
         score = await (for_update(query) if lock else query).first()
         actions = await _ledger(fan_id)  # inside the lock: the latest committed ledger
@@ -409,6 +416,15 @@ async def recompute(fan_id: int, *, venue_id: int | None = None,
 
             await mirror_boards(fan_id, result.boards)
     return result
+
+
+@contextlib.asynccontextmanager
+async def _fan_lock(fan_id: int, lock: bool) -> AsyncIterator[None]:
+    if not lock:  # the negative control: every statement on its own
+        yield
+        return
+    async with row_queue(("hub-fan", fan_id)), atomic():
+        yield
 
 
 async def on_fan_actions_recorded(actions: Iterable[FanAction], venue_id: int | None) -> None:

@@ -75,6 +75,12 @@ class PredictionIn(msgspec.Struct, forbid_unknown_fields=True):
     entrant_id: int
 
 
+class OptOutIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Whether the caller hides from every leaderboard (their points stay)."""
+
+    opted_out: bool
+
+
 class PredictionOut(msgspec.Struct):
     """The pick recorded (``replay``: the same ``Idempotency-Key`` was seen before)."""
 
@@ -176,6 +182,14 @@ async def api_leaderboard(request: Request[Any, Any, Any], view: View = "week",
     and the caller's own row. Admins, athletes and fans who opted out are on no board.
     422 ``invalid_input`` for an unknown view."""
     return await leaderboard_view(view, discipline, request.scope.get("user"))
+
+
+@post("/api/v1/hub/me/leaderboards", tags=["fan hub"], summary="Hide me from the leaderboards",
+      guards=SIGNED_IN, status_code=200)
+async def api_opt_out(request: Request[Any, Any, Any], data: JSONBody[OptOutIn]) -> points.Standing:
+    """``opted_out: true`` takes the caller off every leaderboard (their points and medal
+    stay); ``false`` puts them back. Answers the new standing."""
+    return await points.set_opted_out(request.user.id, data.opted_out, venue_id=_venue(request))
 
 
 @post("/api/v1/hub/predictions", tags=["fan hub"], summary="Predict a match winner",
@@ -298,5 +312,5 @@ async def predict_form(request: Request[Any, Any, Any], tournament_id: Id) -> An
     return await _predictions(request, tournament_id, message="Your pick is in. Good luck!")
 
 
-ROUTES = [api_me, api_leaderboard, api_predict, hub_page, hub_standing_fragment, hub_opt_out,
+ROUTES = [api_me, api_leaderboard, api_opt_out, api_predict, hub_page, hub_standing_fragment, hub_opt_out,
           leaderboard_page, fan_card, predictions_fragment, predict_form]
