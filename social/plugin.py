@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from podium.core import PluginMeta, hookimpl
+from podium.core.accounts.service import CurrentUser
+from podium.core.plugins import NavItem
+from podium.core.venue.contracts import DemoVenue
 
 PODIUM_PLUGIN = PluginMeta(
     name="social",
@@ -27,6 +30,47 @@ HERE = Path(__file__).parent
 def podium_piccolo_apps() -> list[str]:
     """Athletes, the ledger of fan actions and the relations derived from it."""
     return ["podium.social.piccolo_app"]
+
+
+@hookimpl
+def podium_routes() -> list[Any]:
+    """The athletes' JSON API and pages."""
+    from podium.social.routes import ROUTES  # routes import the whole domain: load late
+
+    return list(ROUTES)
+
+
+@hookimpl
+def podium_template_dirs() -> list[Path]:
+    """``social/*.html``, their partials, and ``social/_badge.html`` (the verified badge
+    macro every page showing an athlete's name uses)."""
+    return [HERE / "templates"]
+
+
+@hookimpl
+def podium_static_dirs() -> dict[str, Path]:
+    """The hub's stylesheet, at ``/static/social/``."""
+    return {"social": HERE / "static"}
+
+
+@hookimpl
+def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
+    """Athletes for everyone; My athlete profile for signed-in users; the verification
+    queue for admins."""
+    items = [NavItem("Athletes", "/athletes", order=30)]
+    if user is not None:
+        items.append(NavItem("My athlete profile", "/me/athlete", order=31))
+    items.append(NavItem("Verify athletes", "/admin/athletes", roles=frozenset({"admin"}), order=60))
+    return items
+
+
+@hookimpl
+async def podium_seed_demo(demo: DemoVenue) -> None:
+    """Verified athletes of both sports (the e-sport ones are the demo tournament's
+    players where it made them) and one profile waiting in the queue."""
+    from podium.social.demo import seed_demo  # the services: load late, as the routes
+
+    await seed_demo(demo)
 
 
 # -- points (the engine applies the reward rules of the plugins enabled for the venue) --
