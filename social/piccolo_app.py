@@ -4,12 +4,21 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-from podium.social.tables import Athlete, FanAction, FanRelation
+from podium.social.tables import (
+    Athlete,
+    BoardScore,
+    FanAction,
+    FanRelation,
+    FanScore,
+    PointsEntry,
+    ScoreBucket,
+)
 
 APP_CONFIG = AppConfig(
     app_name="social",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[Athlete, FanAction, FanRelation],
+    table_classes=[Athlete, FanAction, FanRelation, PointsEntry, FanScore, BoardScore,
+                   ScoreBucket],
     migration_dependencies=["podium.core.accounts.piccolo_app"],
     commands=[],
 )

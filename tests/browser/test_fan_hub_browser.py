@@ -1,0 +1,63 @@
+"""The fan hub in a real browser: a fan's hub page (phone size) shows a medal reached
+live, without a reload; the leaderboard (big screen) switches views with htmx and shows
+the fan's own row."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.async_api import expect
+
+from podium.core.testing import DEFAULT_PASSWORD
+
+
+@pytest.fixture
+async def fans(podium_db: None) -> dict[str, Any]:
+    """The fan ``fanny``, a rival with more points, and five athletes."""
+    from podium.tests.core.test_venue_support import quick_user
+    from podium.tests.social.support import athlete_row
+
+    fan = await quick_user("fanny")
+    rival = await quick_user("rita")
+    athletes = [await athlete_row(f"rider{i}") for i in range(6)]
+    return {"fan": fan, "rival": rival, "athletes": athletes}
+
+
+async def _login(page: Any, username: str, next_path: str) -> None:
+    await page.goto(f"/login?next={next_path}")
+    await page.get_by_label("Username").fill(username)
+    await page.get_by_label("Password").fill(DEFAULT_PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page).to_have_url(re.compile(re.escape(next_path) + r"(\?.*)?$"))
+
+
+async def test_a_medal_shows_up_live_and_the_leaderboard(fans: dict[str, Any], new_page: Any,
+                                                         screenshot_dir: Any) -> None:
+    from podium.social.actions import FOLLOW, NewAction, record_many
+
+    phone = await new_page(width=390, height=844)
+    await _login(phone, "fanny", "/me/hub")
+    await expect(phone.get_by_test_id("medal")).to_contain_text("No medal yet")
+    await expect(phone.get_by_test_id("points-all")).to_have_text("0")
+    # Five follows, recorded as the athlete pages would; the server's outbox tells the
+    # points engine, which announces the medal on the fan's own topic.
+    fan, rival = fans["fan"], fans["rival"]
+    await record_many([NewAction(fan.id, FOLLOW, f"athlete:{a['id']}") for a in fans["athletes"][:5]])
+    await expect(phone.get_by_test_id("medal-news")).to_contain_text("Bronze", timeout=20_000)
+    await expect(phone.get_by_test_id("points-all")).to_have_text("5")
+    await expect(phone.get_by_test_id("medal")).to_contain_text("Bronze")
+    await phone.screenshot(path=str(screenshot_dir / "fan-hub-phone.png"), full_page=True)
+
+    await record_many([NewAction(rival.id, FOLLOW, f"athlete:{a['id']}") for a in fans["athletes"]])
+    screen = await new_page(width=1920, height=1080)
+    await _login(screen, "fanny", "/hub/leaderboard")
+    await expect(screen.locator(".hub-board h2")).to_contain_text("This week")
+    rows = screen.locator(".hub-board tbody tr")
+    await expect(rows.first).to_contain_text("Rita", timeout=20_000)
+    await screen.get_by_role("link", name="All time").click()
+    await expect(screen.locator(".hub-board h2")).to_have_text("All time")
+    await expect(screen).to_have_url(re.compile(r"view=all"))
+    await expect(screen.locator(".hub-board tr.me")).to_contain_text("Fanny")
+    await screen.screenshot(path=str(screenshot_dir / "fan-hub-leaderboard.png"), full_page=True)
