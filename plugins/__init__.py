@@ -7,5 +7,5 @@
 BUILTIN: list[str] = [
     "podium.core.venue.plugin", "podium.tournaments.plugin",
     "podium.ticketing.plugin", "podium.plugins.cycling",
-    "podium.plugins.esport", "podium.plugins.ledger",
+    "podium.plugins.esport", "podium.plugins.ledger", "podium.social.plugin",
 ]

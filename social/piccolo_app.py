@@ -1,0 +1,15 @@
+"""Piccolo app of the fan hub (``social``)."""
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from podium.social.tables import Prize, PrizeClaim
+
+APP_CONFIG = AppConfig(
+    app_name="social",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[Prize, PrizeClaim],
+    migration_dependencies=["podium.core.accounts.piccolo_app"],
+    commands=[],
+)

@@ -1,0 +1,56 @@
+"""The fan hub as a built-in plugin: everything the social domain adds to the platform
+goes through the same hooks a third party would use. Scope ``global``: always on.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from podium.core import PluginMeta, hookimpl
+
+PODIUM_PLUGIN = PluginMeta(
+    name="social",
+    version="0.1.0",
+    description="Fan hub: athletes, follows and likes, exclusive content and prizes.",
+    scope="global",
+)
+
+HERE = Path(__file__).parent
+
+
+@hookimpl
+def podium_piccolo_apps() -> list[str]:
+    """The fan hub's tables."""
+    return ["podium.social.piccolo_app"]
+
+
+# -- exclusive content and prizes ---------------------------------------------------------
+
+
+@hookimpl(specname="podium_routes")
+def content_routes() -> list[Any]:
+    """Exclusive content, media and prizes: pages and the JSON API."""
+    from podium.social.routes_prizes import PRIZE_ROUTES  # routes import the services: load late
+
+    return list(PRIZE_ROUTES)
+
+
+@hookimpl(specname="podium_template_dirs")
+def content_template_dirs() -> list[Path]:
+    """``social/content/*.html`` and ``social/prizes/*.html``."""
+    return [HERE / "templates"]
+
+
+@hookimpl(specname="podium_static_dirs")
+def content_static_dirs() -> dict[str, Path]:
+    """The hub's scripts and styles, at ``/static/social/``."""
+    return {"social": HERE / "static"}
+
+
+@hookimpl(specname="podium_page_slots")
+def content_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
+    """``fan.prizes`` on the fan page: the fan's claimed prizes (loaded by htmx)."""
+    from podium.social.routes_prizes import prize_page_slot
+
+    return prize_page_slot(slot, context)
