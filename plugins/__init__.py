@@ -6,6 +6,7 @@
 
 BUILTIN: list[str] = [
     "podium.core.venue.plugin", "podium.tournaments.plugin",
-    "podium.ticketing.plugin", "podium.plugins.cycling",
-    "podium.plugins.esport", "podium.plugins.ledger", "podium.social.plugin",
+    "podium.ticketing.plugin", "podium.social.plugin",
+    "podium.plugins.cycling",
+    "podium.plugins.esport", "podium.plugins.ledger",
 ]

@@ -24,7 +24,7 @@ from podium.core.events import (
 )
 from podium.core.testing import make_plugin, plugin_host
 
-DOMAINS = {"venue", "tournaments", "ticketing", "ledger"}  # built-in global plugins: loaded whatever `only` says
+DOMAINS = {"venue", "tournaments", "ticketing", "social", "ledger"}  # built-in global plugins: loaded whatever `only` says
 
 
 class FakeDist:

@@ -35,7 +35,7 @@ async def test_plugins_json(podium_app_factory, podium_client_factory):
     rows = {p["name"]: p for p in body["plugins"]}
     # The domains (built-in, global) are always loaded; the test's plugins come after them.
     assert [n for n in rows if rows[n]["source"] == "test"] == ["always", "venueish", "bracketish"]
-    assert {n for n in rows if rows[n]["source"] != "test"} == {"venue", "tournaments", "ticketing", "ledger"}
+    assert {n for n in rows if rows[n]["source"] != "test"} == {"venue", "tournaments", "ticketing", "social", "ledger"}
     assert rows["always"] == {
         "name": "always", "version": "1.0", "description": "", "scope": "global",
         "default_enabled": True, "source": "test", "hooks": ["podium_startup"],
