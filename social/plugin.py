@@ -35,9 +35,10 @@ def podium_piccolo_apps() -> list[str]:
 @hookimpl(specname="podium_routes")
 def content_routes() -> list[Any]:
     """Exclusive content, media and prizes: pages and the JSON API."""
-    from podium.social.routes_prizes import PRIZE_ROUTES  # routes import the services: load late
+    from podium.social.routes_content import CONTENT_ROUTES  # routes import the services: load late
+    from podium.social.routes_prizes import PRIZE_ROUTES
 
-    return list(PRIZE_ROUTES)
+    return [*CONTENT_ROUTES, *PRIZE_ROUTES]
 
 
 @hookimpl(specname="podium_template_dirs")
@@ -54,7 +55,9 @@ def content_static_dirs() -> dict[str, Path]:
 
 @hookimpl(specname="podium_page_slots")
 def content_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
-    """``fan.prizes`` on the fan page: the fan's claimed prizes (loaded by htmx)."""
+    """``athlete.posts`` on an athlete's profile: their posts; ``fan.prizes`` on the fan
+    page: the fan's claimed prizes (both loaded by htmx)."""
+    from podium.social.routes_content import athlete_posts_slot
     from podium.social.routes_prizes import prize_page_slot
 
-    return prize_page_slot(slot, context)
+    return [*athlete_posts_slot(slot, context), *prize_page_slot(slot, context)]
