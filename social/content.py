@@ -304,7 +304,9 @@ async def _views(rows: Sequence[Mapping[str, Any]], user: CurrentUser | None) ->
         return []
     names = await _athlete_names(rows)
     rules = [rules_of(r, names) for r in rows]
-    viewer = await viewer_for(user, need_medal=any(r.min_medal_rank > 0 for r in rules))
+    # Points are read only when a post asks for a medal and the viewer did not write it.
+    need_medal = user is not None and any(r.min_medal_rank > 0 and r.author_id != user.id for r in rules)
+    viewer = await viewer_for(user, need_medal=need_medal)
     targets = [f"post:{r['id']}" for r in rows]
     counted = await actions.counts(targets)
     liked = (await actions.active_targets(user.id, actions.LIKE, "post:")) if user else set()
@@ -412,7 +414,8 @@ async def media_for(token: str, user: CurrentUser | None) -> dict[str, Any]:
     if row is None or row["removed_at"] is not None:
         raise NotFound("there is no such file")
     rules = rules_of(row, {})
-    viewer = await viewer_for(user, need_medal=rules.min_medal_rank > 0)
+    viewer = await viewer_for(user, need_medal=rules.min_medal_rank > 0
+                              and (user is None or user.id != rules.author_id))
     if not visible(rules, viewer).allowed:
         raise NotFound("there is no such file")
     return {"token": row["token"], "content_type": row["content_type"], "kind": row["kind"],

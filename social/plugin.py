@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from podium.core import PluginMeta, hookimpl
+from podium.core.venue.contracts import DemoVenue
 
 PODIUM_PLUGIN = PluginMeta(
     name="social",
@@ -61,3 +62,14 @@ def content_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
     from podium.social.routes_prizes import prize_page_slot
 
     return [*athlete_posts_slot(slot, context), *prize_page_slot(slot, context)]
+
+
+# tryfirst: pluggy calls it first, and Podium awaits hook results in reverse of pluggy's
+# order (load order), so it runs after the athletes' part of the demo made the athletes.
+@hookimpl(specname="podium_seed_demo", tryfirst=True)
+async def content_seed_demo(demo: DemoVenue) -> None:
+    """Posts for each kind of audience (a followers-only video, a silver-and-up post) by the
+    demo athletes, and two prizes with stock."""
+    from podium.social.content_demo import seed_content_demo
+
+    await seed_content_demo(demo)
