@@ -257,12 +257,13 @@ POST_COLUMNS = (
 )
 
 
-async def _athlete_names(rows: Iterable[Mapping[str, Any]]) -> dict[int, str]:
+async def _audience_athletes(rows: Iterable[Mapping[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The athletes the posts' audiences name: ``{id: {"name", "slug"}}``."""
     ids = sorted({i for r in rows for i in audience_ids(r["followers_of"])})
     if not ids:
         return {}
-    found = await Athlete.select(Athlete.id, Athlete.name).where(Athlete.id.is_in(ids))
-    return {r["id"]: r["name"] for r in found}
+    found = await Athlete.select(Athlete.id, Athlete.name, Athlete.slug).where(Athlete.id.is_in(ids))
+    return {r["id"]: {"name": r["name"], "slug": r["slug"]} for r in found}
 
 
 def media_url(token: str) -> str:
@@ -270,13 +271,14 @@ def media_url(token: str) -> str:
     return f"/hub/media/{token}"
 
 
-def _unlock_dict(unlock: Unlock) -> dict[str, Any]:
+def _unlock_dict(unlock: Unlock, slugs: Mapping[int, str]) -> dict[str, Any]:
     return {"kind": unlock.kind, "text": unlock.text, "medal_rank": unlock.medal_rank,
-            "athletes": [{"id": a.id, "name": a.name} for a in unlock.athletes]}
+            "athletes": [{"id": a.id, "name": a.name, "slug": slugs.get(a.id, "")}
+                         for a in unlock.athletes]}
 
 
 def _post_view(row: Mapping[str, Any], rules: PostRules, access: Access,
-               likes: int, liked: bool) -> dict[str, Any]:
+               likes: int, liked: bool, slugs: Mapping[int, str]) -> dict[str, Any]:
     """A post as the viewer may see it: a locked one carries no text and no media."""
     athlete = None
     if row["athlete"] is not None:
@@ -288,7 +290,7 @@ def _post_view(row: Mapping[str, Any], rules: PostRules, access: Access,
         "author_name": athlete["name"] if athlete else row["author_name"],
         "created_at": row["created_at"], "audience": audience_label(rules),
         "followers_of": [a.id for a in rules.followers_of], "min_medal_rank": rules.min_medal_rank,
-        "locked": not access.allowed, "unlock": [_unlock_dict(u) for u in access.missing],
+        "locked": not access.allowed, "unlock": [_unlock_dict(u, slugs) for u in access.missing],
         "likes": likes, "liked": liked, "body": None, "media": None,
     }
     if access.allowed:
@@ -302,7 +304,9 @@ def _post_view(row: Mapping[str, Any], rules: PostRules, access: Access,
 async def _views(rows: Sequence[Mapping[str, Any]], user: CurrentUser | None) -> list[dict[str, Any]]:
     if not rows:
         return []
-    names = await _athlete_names(rows)
+    named = await _audience_athletes(rows)
+    names = {i: a["name"] for i, a in named.items()}
+    slugs = {i: a["slug"] for i, a in named.items()}
     rules = [rules_of(r, names) for r in rows]
     # Points are read only when a post asks for a medal and the viewer did not write it.
     need_medal = user is not None and any(r.min_medal_rank > 0 and r.author_id != user.id for r in rules)
@@ -310,7 +314,7 @@ async def _views(rows: Sequence[Mapping[str, Any]], user: CurrentUser | None) ->
     targets = [f"post:{r['id']}" for r in rows]
     counted = await actions.counts(targets)
     liked = (await actions.active_targets(user.id, actions.LIKE, "post:")) if user else set()
-    views = [_post_view(row, rule, visible(rule, viewer), counted[t][actions.LIKE], t in liked)
+    views = [_post_view(row, rule, visible(rule, viewer), counted[t][actions.LIKE], t in liked, slugs)
              for row, rule, t in zip(rows, rules, targets)]
     for view, row in zip(views, rows):
         view["mine"] = user is not None and row["author"] == user.id

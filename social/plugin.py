@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from podium.core import PluginMeta, hookimpl
+from podium.core.accounts.service import CurrentUser
+from podium.core.plugins import NavItem
 from podium.core.venue.contracts import DemoVenue
 
 PODIUM_PLUGIN = PluginMeta(
@@ -30,36 +32,72 @@ def podium_piccolo_apps() -> list[str]:
     return ["podium.social.piccolo_app"]
 
 
+@hookimpl
+def podium_routes() -> list[Any]:
+    """The athletes' JSON API and pages."""
+    from podium.social.routes import ROUTES  # routes import the whole domain: load late
+
+    return list(ROUTES)
+
+
+@hookimpl
+def podium_template_dirs() -> list[Path]:
+    """``social/*.html``, their partials, and ``social/_badge.html`` (the verified badge
+    macro every page showing an athlete's name uses)."""
+    return [HERE / "templates"]
+
+
+@hookimpl
+def podium_static_dirs() -> dict[str, Path]:
+    """The hub's stylesheet, at ``/static/social/``."""
+    return {"social": HERE / "static"}
+
+
+@hookimpl
+def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
+    """Athletes for everyone; My athlete profile for signed-in users; the verification
+    queue for admins."""
+    items = [NavItem("Athletes", "/athletes", order=30)]
+    if user is not None:
+        items.append(NavItem("My athlete profile", "/me/athlete", order=31))
+    items.append(NavItem("Verify athletes", "/admin/athletes", roles=frozenset({"admin"}), order=60))
+    return items
+
+
+@hookimpl
+async def podium_seed_demo(demo: DemoVenue) -> None:
+    """Verified athletes of both sports (the e-sport ones are the demo tournament's
+    players where it made them) and one profile waiting in the queue."""
+    from podium.social.demo import seed_demo  # the services: load late, as the routes
+
+    await seed_demo(demo)
+
+
 # -- exclusive content and prizes ---------------------------------------------------------
 
 
 @hookimpl(specname="podium_routes")
 def content_routes() -> list[Any]:
     """Exclusive content, media and prizes: pages and the JSON API."""
-    from podium.social.routes_content import CONTENT_ROUTES  # routes import the services: load late
-    from podium.social.routes_prizes import PRIZE_ROUTES
+    from podium.social.routes.content import CONTENT_ROUTES  # routes import the services: load late
+    from podium.social.routes.prizes import PRIZE_ROUTES
 
     return [*CONTENT_ROUTES, *PRIZE_ROUTES]
 
 
-@hookimpl(specname="podium_template_dirs")
-def content_template_dirs() -> list[Path]:
-    """``social/content/*.html`` and ``social/prizes/*.html``."""
-    return [HERE / "templates"]
-
-
-@hookimpl(specname="podium_static_dirs")
-def content_static_dirs() -> dict[str, Path]:
-    """The hub's scripts and styles, at ``/static/social/``."""
-    return {"social": HERE / "static"}
+@hookimpl(specname="podium_nav_items")
+def content_nav_items(user: CurrentUser | None) -> list[NavItem]:
+    """The hub feed and the prizes for everyone; prize stock for admins."""
+    return [NavItem("Hub feed", "/hub/feed", order=32), NavItem("Prizes", "/hub/prizes", order=33),
+            NavItem("Prize stock", "/hub/admin/prizes", roles=frozenset({"admin"}), order=61)]
 
 
 @hookimpl(specname="podium_page_slots")
 def content_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
     """``athlete.posts`` on an athlete's profile: their posts; ``fan.prizes`` on the fan
     page: the fan's claimed prizes (both loaded by htmx)."""
-    from podium.social.routes_content import athlete_posts_slot
-    from podium.social.routes_prizes import prize_page_slot
+    from podium.social.routes.content import athlete_posts_slot
+    from podium.social.routes.prizes import prize_page_slot
 
     return [*athlete_posts_slot(slot, context), *prize_page_slot(slot, context)]
 

@@ -42,6 +42,8 @@ class Athlete(Table, tablename="social_athlete"):
     :param verified_by: the admin who verified it (``None`` for ``rel_me``).
     :param verification_note: why (the admin's note, or the link that linked back).
     :param verified_via: ``admin``, ``rel_me`` or empty.
+    :param refused_at: when an admin refused to verify it (the reason in
+        ``verification_note``); an edit puts it back in the queue.
     """
 
     id: Serial
@@ -60,6 +62,8 @@ class Athlete(Table, tablename="social_athlete"):
     verified_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
     verification_note = Varchar(length=500, default="")
     verified_via = Varchar(length=16, default="")
+    #: when an admin refused to verify it (it leaves the queue until its owner edits it).
+    refused_at = Timestamptz(null=True, default=None)
     created_at = Timestamptz()
 
 

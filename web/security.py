@@ -99,13 +99,14 @@ def content_security_policy(frame_ancestors: str = "'none'") -> str:
     server-sent events) from our own origin only; no inline script or ``<style>``
     element, no ``eval``. Style *attributes* stay allowed (``style-src-attr``): pages
     carry data-driven colours and sizes in them (``--kind``, ``flex``), which cannot run
-    script."""
+    script. Images may also come from any https site: athletes' photos are https URLs
+    on their own sites (an image cannot run script)."""
     return "; ".join([
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
         "style-src-attr 'unsafe-inline'",
-        "img-src 'self' data:",
+        "img-src 'self' data: https:",
         "font-src 'self'",
         "connect-src 'self'",
         "object-src 'none'",

@@ -32,7 +32,12 @@ from podium.core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 
 log = logging.getLogger("podium.accounts")
 
-ROLES = ("player", "fan", "staff", "organiser", "admin")
+ROLES = ("player", "fan", "staff", "organiser", "admin", "athlete")
+#: Roles that come with a check, never with a choice: ``athlete`` is given when an admin
+#: (or a ``rel="me"`` link) verifies an athlete profile and taken back when that
+#: verification is revoked (:mod:`podium.social.verification`). Accounts are never
+#: created with them; :func:`grant_role` and :func:`revoke_role` change them.
+VERIFIED_ROLES = frozenset({"athlete"})
 #: Roles as callers give them: a comma-separated string or any collection of names.
 Roles: TypeAlias = "str | Iterable[str]"
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{3,40}$")
@@ -156,11 +161,19 @@ async def create_user(
     roles: Roles = ("fan", "player"),
     display_name: str | None = None,
     email: str | None = None,
+    *,
+    verified_roles_ok: bool = False,
 ) -> CurrentUser:
-    """Create a user with an argon2 password hash; a taken username is a :class:`Conflict`."""
+    """Create a user with an argon2 password hash; a taken username is a :class:`Conflict`.
+
+    The verified roles (:data:`VERIFIED_ROLES`) are refused unless ``verified_roles_ok``
+    (test fixtures that need such a user say so; no page, API or command does)."""
     username = (username or "").strip()
     validate_credentials(username, password)
     role_set = parse_roles(roles) or frozenset({"fan"})
+    if role_set & VERIFIED_ROLES and not verified_roles_ok:
+        raise InvalidInput("the athlete role comes with a verified athlete profile; it cannot "
+                           "be chosen for a new account", field="roles", code="verified_role")
     if email and "\x00" in email:
         raise InvalidInput("text must not contain NUL characters", field="email")
     password_hash = _hasher.hash(password)  # slow on purpose: outside the transaction
@@ -210,9 +223,38 @@ async def change_password(user: CurrentUser, current_password: str, new_password
 
 
 async def set_roles(user_id: int, roles: Roles) -> None:
-    """Replace a user's roles."""
+    """Replace a user's roles. The verified roles (``athlete``) are kept as they are: only
+    :func:`grant_role` and :func:`revoke_role` (called by verification) change them."""
     role_set = parse_roles(roles)
-    await User.update({User.roles: ",".join(sorted(role_set))}).where(User.id == user_id)
+    async with atomic():
+        row = await User.select(User.roles).where(User.id == user_id).first()
+        held = frozenset(row["roles"].split(",")) if row else frozenset()
+        role_set = (role_set - VERIFIED_ROLES) | (held & VERIFIED_ROLES)
+        await User.update({User.roles: ",".join(sorted(r for r in role_set if r))}).where(
+            User.id == user_id)
+
+
+async def grant_role(user_id: int, role: str) -> None:
+    """Add one role to a user (idempotent). Call it inside the write that justifies it
+    (verifying an athlete), so the role and its reason commit together."""
+    await _change_role(user_id, role, add=True)
+
+
+async def revoke_role(user_id: int, role: str) -> None:
+    """Take one role from a user (idempotent)."""
+    await _change_role(user_id, role, add=False)
+
+
+async def _change_role(user_id: int, role: str, *, add: bool) -> None:
+    parse_roles([role])
+    async with atomic():
+        row = await User.select(User.roles).where(User.id == user_id).first()
+        if row is None:
+            raise NotFound(f"there is no user {user_id}", code="no_such_user")
+        held = {r for r in row["roles"].split(",") if r}
+        changed = held | {role} if add else held - {role}
+        if changed != held:
+            await User.update({User.roles: ",".join(sorted(changed))}).where(User.id == user_id)
 
 
 async def authenticate(username: str, password: str) -> CurrentUser | None:

@@ -264,7 +264,7 @@ async def test_feeds_by_discipline_and_by_athlete(hub):
     assert "Scrims tonight" in mine.text and "Keirin" not in mine.text
     api = (await visitor.get(f"/api/v1/hub/posts?athlete={anna['id']}&limit=1")).json()
     assert api["total"] == 2 and [p["body"] for p in api["items"]] == ["Keirin day two"]
-    from podium.social.routes_content import athlete_posts_slot
+    from podium.social.routes.content import athlete_posts_slot
 
     [slot] = athlete_posts_slot("athlete.posts", {"athlete": {"id": anna["id"]}})
     assert f'hx-get="/hub/athletes/{anna["id"]}/posts"' in slot

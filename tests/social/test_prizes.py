@@ -188,7 +188,7 @@ async def test_prize_pages(podium_client, standings):
 
 def test_fan_page_slot_placeholder():
     """``fan.prizes`` gets an htmx placeholder for the fan whose page it is."""
-    from podium.social.routes_prizes import prize_page_slot
+    from podium.social.routes.prizes import prize_page_slot
 
     [html] = prize_page_slot("fan.prizes", {"fan": {"user_id": 7}})
     assert 'hx-get="/hub/fans/7/prizes"' in html
