@@ -8,5 +8,5 @@ BUILTIN: list[str] = [
     "podium.core.venue.plugin", "podium.tournaments.plugin",
     "podium.ticketing.plugin", "podium.social.plugin",
     "podium.plugins.cycling",
-    "podium.plugins.esport", "podium.plugins.ledger",
+    "podium.plugins.esport", "podium.plugins.ledger", "podium.plugins.olympic_hub",
 ]

@@ -56,7 +56,7 @@ def utc_now() -> datetime:
 async def medal_rank_of(fan_id: int) -> int:
     """The fan's medal rank (0 none, 1 bronze, 2 silver, 3 gold) from the points ledger
     (:func:`podium.social.points.standing`). Asked only when a post needs a medal."""
-    from podium.social.points import standing  # type: ignore[import-not-found,unused-ignore]  # hub-points: load late
+    from podium.social.points import standing  # the points part of the hub: load late
 
     return int((await standing(fan_id)).medal_rank)
 

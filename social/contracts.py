@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from podium.core.events import FanAction, PointsAward
+from podium.core.events import DomainEvent, FanAction, PointsAward
 from podium.core.plugins import RegistryHook
 
 
@@ -20,12 +20,23 @@ from podium.core.plugins import RegistryHook
 class RewardRule(Protocol):
     """Turns a fan's actions into point awards. Pure: no database, no clock."""
 
-    #: name within its plugin, e.g. ``"follow"`` (told apart as ``plugin.name``).
-    name: str
-    #: one sentence fans read ("1 point per athlete you follow").
-    description: str
-    #: the action kinds it looks at (``follow``, ``unfollow``...); others are not passed.
-    action_kinds: frozenset[str]
+    # Read-only members: a frozen dataclass or a class attribute satisfies them.
+
+    @property
+    def name(self) -> str:
+        """Name within its plugin, e.g. ``"follow"`` (told apart as ``plugin.name``)."""
+        ...
+
+    @property
+    def description(self) -> str:
+        """One sentence fans read ("1 point per athlete you follow")."""
+        ...
+
+    @property
+    def action_kinds(self) -> frozenset[str]:
+        """The action kinds it looks at (``follow``, ``unfollow``...); others are not
+        passed."""
+        ...
 
     def awards(self, actions: Sequence[FanAction]) -> Sequence[PointsAward]:
         """The awards one fan's actions earn, oldest action first. Called with the whole
@@ -38,19 +49,48 @@ class RewardRule(Protocol):
 class MedalTier(Protocol):
     """A medal a fan holds once their points reach ``threshold`` in a season."""
 
-    #: name within its plugin, e.g. ``"gold"``.
-    name: str
-    #: what fans read ("Gold").
-    label: str
-    #: the points needed.
-    threshold: int
-    #: the season it counts in (``"2026"``), or ``None`` for all time.
-    season: str | None
-    #: its rank among the plugin's tiers (bronze 1, silver 2, gold 3).
-    rank: int
+    @property
+    def name(self) -> str:
+        """Name within its plugin, e.g. ``"gold"``."""
+        ...
+
+    @property
+    def label(self) -> str:
+        """What fans read ("Gold")."""
+        ...
+
+    @property
+    def threshold(self) -> int:
+        """The points needed."""
+        ...
+
+    @property
+    def season(self) -> str | None:
+        """The season it counts in (``"2026"``), or ``None`` for all time."""
+        ...
+
+    @property
+    def rank(self) -> int:
+        """Its rank among the plugin's tiers (bronze 1, silver 2, gold 3)."""
+        ...
 
 
 #: Typed keys of the (per-plugin) registries: ``host.registry(MEDAL_TIERS)`` is a
 #: ``Registry[MedalTier]`` keyed ``plugin.name``.
 REWARD_RULES: RegistryHook[RewardRule] = RegistryHook("podium_reward_rules")
 MEDAL_TIERS: RegistryHook[MedalTier] = RegistryHook("podium_medal_tiers")
+
+
+class MedalReached(DomainEvent, frozen=True, kw_only=True):
+    """A fan reached a higher medal (live pages only: the fan's page announces it).
+
+    :param fan_id: the fan.
+    :param medal: the tier's registry name (``plugin.tier``).
+    :param label: what fans read ("Gold").
+    :param rank: the tier's rank (bronze 1, silver 2, gold 3).
+    """
+
+    fan_id: int
+    medal: str
+    label: str
+    rank: int

@@ -111,3 +111,42 @@ async def content_seed_demo(demo: DemoVenue) -> None:
     from podium.social.content_demo import seed_content_demo
 
     await seed_content_demo(demo)
+
+
+# -- points (the engine applies the reward rules of the plugins enabled for the venue) --
+
+
+@hookimpl
+def podium_startup(app: Any) -> Any:
+    """Give the points engine the app's plugin host (the event hooks receive only the
+    event) and, when Redis is configured, fill its leaderboards if they are missing."""
+    from podium.social.leaderboard import redis_url
+    from podium.social.points import bind_host
+
+    host = getattr(getattr(app, "state", None), "plugin_host", None)
+    if host is None:  # not a web app (a test calling the hook by hand)
+        return None
+    bind_host(host)
+    return _fill_redis() if redis_url() else None
+
+
+async def _fill_redis() -> None:
+    from podium.social.leaderboard import redis_ready, reload_redis
+
+    try:
+        if await redis_ready() is None:
+            await reload_redis()
+    except Exception:  # Redis down: the leaderboards answer from SQL meanwhile
+        import logging
+
+        logging.getLogger("podium.social").warning("could not fill the Redis leaderboards",
+                                                   exc_info=True)
+
+
+@hookimpl
+async def podium_fan_actions_recorded(event: Any) -> None:
+    """Recompute the points, boards and medal of each fan who acted (idempotent: the
+    same delivery twice computes the same rows)."""
+    from podium.social.points import on_fan_actions_recorded
+
+    await on_fan_actions_recorded(event.actions, event.venue_id)

@@ -73,7 +73,7 @@ async def fan_standing(fan_id: int) -> FanStanding:
     """What a prize's condition looks at, from the points ledger
     (:func:`podium.social.points.standing`): the medal rank and the leaderboard rank
     (none when the fan opted out of the leaderboard)."""
-    from podium.social.points import standing  # type: ignore[import-not-found,unused-ignore]  # hub-points: load late
+    from podium.social.points import standing  # the points part of the hub: load late
 
     found = await standing(fan_id)
     return FanStanding(medal_rank=int(found.medal_rank),

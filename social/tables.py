@@ -10,6 +10,7 @@ Each part of the hub adds its own section below.
 
 from piccolo.columns import (
     JSON,
+    BigInt,
     Boolean,
     ForeignKey,
     Integer,
@@ -100,6 +101,72 @@ class FanRelation(Table, tablename="social_fan_relation"):
     target = Varchar(length=120)
     active = Boolean(default=False)
     since = Timestamptz()
+
+
+# -- points (derived from the fan actions; `podium hub rebuild` recomputes them) ---------
+
+
+class PointsEntry(Table, tablename="social_points_entry"):
+    """One award a reward rule gives a fan for an action (negative: taken back).
+
+    Derived: the points engine replaces a fan's entries with what the rules say about
+    their whole ledger, so a replayed delivery writes the same rows.
+    """
+
+    id: Serial
+
+    fan = Integer(index=True)
+    rule = Varchar(length=120)  # "plugin.rule"
+    action_id = Integer()
+    kind = Varchar(length=40)
+    target = Varchar(length=120)
+    points = Integer()
+    at = Timestamptz()
+
+
+class FanScore(Table, tablename="social_fan_score"):
+    """A fan's totals and medal; its row is the lock a recompute of that fan holds.
+
+    ``excluded``: admins and athletes (never on a leaderboard); ``opted_out``: the fan's
+    own choice. ``medal`` is ``plugin.tier`` (empty: none).
+    """
+
+    id: Serial
+
+    fan = Integer(unique=True)
+    points = Integer(default=0)
+    medal = Varchar(length=120, default="")
+    medal_rank = Integer(default=0)
+    opted_out = Boolean(default=False)
+    excluded = Boolean(default=False)
+    updated_at = Timestamptz()
+
+
+class BoardScore(Table, tablename="social_board_score"):
+    """A fan's points on one leaderboard (``all``, ``week:2026-W49``, ``season:2026``,
+    ``discipline:keirin``, ``athlete:12``); ``reached``: when (epoch seconds) the fan got
+    there, the first tie-break. ``slot`` is ``board|fan`` (unique). An index on
+    ``(board, points DESC, reached, fan)`` serves the top ten and the tie count."""
+
+    id: Serial
+
+    slot = Varchar(length=140, unique=True)
+    board = Varchar(length=120)
+    fan = Integer(index=True)
+    points = Integer()
+    reached = BigInt()
+
+
+class ScoreBucket(Table, tablename="social_score_bucket"):
+    """How many fans of a board have exactly ``points`` (``slot``: ``board|points``):
+    a rank sums the buckets above a score, never counts the fans."""
+
+    id: Serial
+
+    slot = Varchar(length=140, unique=True)
+    board = Varchar(length=120)
+    points = Integer()
+    fans = Integer(default=0)
 
 
 # -- exclusive content -------------------------------------------------------------------

@@ -350,6 +350,9 @@ def prize_page_slot(slot: str, context: dict[str, Any]) -> list[str]:
         fan_id = getattr(fan, "user_id", getattr(fan, "id", None))
     if fan_id is None:
         fan_id = context.get("fan_id")
+    standing = context.get("standing")  # the fan page passes the fan's Standing
+    if fan_id is None and standing is not None:
+        fan_id = getattr(standing, "fan_id", None)
     if not isinstance(fan_id, int) or isinstance(fan_id, bool):
         return []
     return [f'<section class="card fan-prizes" id="fan-prizes" hx-get="/hub/fans/{fan_id}/prizes" '

@@ -193,3 +193,27 @@ def test_fan_page_slot_placeholder():
     [html] = prize_page_slot("fan.prizes", {"fan": {"user_id": 7}})
     assert 'hx-get="/hub/fans/7/prizes"' in html
     assert prize_page_slot("fan.prizes", {}) == [] and prize_page_slot("other", {"fan_id": 7}) == []
+    from podium.social.points import Standing
+
+    [html] = prize_page_slot("fan.prizes", {"standing": Standing(fan_id=9)})
+    assert 'hx-get="/hub/fans/9/prizes"' in html
+
+
+async def test_conditions_read_the_real_standing(podium_db):
+    """Without stand-ins: a fan's medal comes from the points part of the hub
+    (``standing()``), for prizes and for posts alike."""
+    from podium.social import content
+    from podium.social.tables import FanScore
+
+    admin = await quick_user("boss", "admin")
+    silver_fan, plain_fan = await quick_user("silverfan"), await quick_user("plainfan")
+    await FanScore(fan=silver_fan.id, points=120, medal="olympic_hub.silver", medal_rank=2,
+                   updated_at=NOW).save()
+    assert await content.medal_rank_of(silver_fan.id) == 2
+    assert await content.medal_rank_of(plain_fan.id) == 0
+    assert (await prizes.fan_standing(plain_fan.id)).rank is None
+    tour = await prizes.create_prize({"name": "Track tour", "stock": 5, "min_medal_rank": 2}, admin)
+    assert (await prizes.claim(tour["id"], silver_fan))["left"] == 4
+    with pytest.raises(Conflict) as refused:
+        await prizes.claim(tour["id"], plain_fan)
+    assert refused.value.code == "medal_needed"
