@@ -150,3 +150,14 @@ async def podium_fan_actions_recorded(event: Any) -> None:
     from podium.social.points import on_fan_actions_recorded
 
     await on_fan_actions_recorded(event.actions, event.venue_id)
+
+
+@hookimpl(specname="podium_startup")
+def content_startup(app: Any) -> None:
+    """Build the media storage the settings name, so a wrong ``PODIUM_MEDIA_STORAGE``
+    stops start-up with its message instead of failing the first upload."""
+    from podium.social.storage import storage_for
+
+    settings = getattr(getattr(app, "state", None), "settings", None)
+    if settings is not None:
+        storage_for(settings)

@@ -176,3 +176,13 @@ def test_media_dir_defaults():
     with pytest.raises(SettingsError):
         load_settings({"PODIUM_MEDIA_MAX_BYTES": "0"})
     assert storage.describe_size(50 * 1024 * 1024) == "50 MB"
+
+
+async def test_a_wrong_storage_setting_stops_start_up(podium_app_factory):
+    """The app refuses to start with a storage class that cannot be imported."""
+    app = podium_app_factory(media_storage="nowhere.at_all:Thing")
+    with pytest.raises(BaseException) as refused:
+        async with app.lifespan():
+            pass
+    assert "PODIUM_MEDIA_STORAGE" in repr(refused.value) or "PODIUM_MEDIA_STORAGE" in str(
+        getattr(refused.value, "exceptions", ""))
