@@ -327,6 +327,8 @@ async def feed(user: CurrentUser | None, *, athlete_id: int | None = None,
     """Posts newest first (of one athlete, or of athletes of one discipline), as ``user``
     may see them, and how many there are. Locked posts are in the list as stubs."""
     check_page(limit, offset, 100)
+    if discipline is not None:
+        discipline = clean_text(discipline, "discipline", 60, required=False)
     where: Combinable = Post.removed_at.is_null()
     if athlete_id is not None:
         where &= Post.athlete == athlete_id

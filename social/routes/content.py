@@ -18,6 +18,7 @@ import msgspec
 from litestar import Request, Response, delete, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Stream, Template
 
@@ -136,6 +137,14 @@ class WatchedOut(msgspec.Struct):
     recorded: bool
 
 
+class TooLargeBody(msgspec.Struct):
+    """413: the file (or the whole body) is over the size limit."""
+
+    code: str
+    detail: str
+    max_bytes: int | None = None
+
+
 @dataclass
 class PostForm:
     """A new post (``multipart/form-data``). ``followers``: ``1`` for the posting athlete's
@@ -198,20 +207,23 @@ async def _create_from_form(request: Request[Any, Any, Any], form: Any) -> dict[
     upload = None
     if isinstance(media, UploadFile) and media.filename:
         upload = content.Upload(_file_chunks(media), media.content_type)
-    medal_text = str(form.get("min_medal_rank") or "0").strip()
-    if not medal_text.isdigit():
-        raise InvalidInput("min_medal_rank must be 0, 1, 2 or 3", field="min_medal_rank")
+    try:
+        medal = int(str(form.get("min_medal_rank") or "0").strip())
+    except ValueError as exc:
+        raise InvalidInput("min_medal_rank must be 0, 1, 2 or 3", field="min_medal_rank") from exc
     settings = _settings(request)
     return await content.create_post(
         request.user, body=str(form.get("body") or ""), followers=_flag(form.get("followers")),
-        followers_of=_ids(str(form.get("followers_of") or "")), min_medal_rank=int(medal_text),
+        followers_of=_ids(str(form.get("followers_of") or "")), min_medal_rank=medal,
         upload=upload, storage=storage_for(settings), max_bytes=settings.media_max_bytes,
         as_venue=_flag(form.get("as_venue")),
     )
 
 
 @post("/api/v1/hub/posts", tags=TAGS, summary="Publish a post", guards=SIGNED_IN, status_code=201,
-      request_max_body_size=UPLOAD_BODY_LIMIT)
+      request_max_body_size=UPLOAD_BODY_LIMIT,
+      responses={413: ResponseSpec(data_container=TooLargeBody, generate_examples=False,
+                                   description="The file is over PODIUM_MEDIA_MAX_BYTES.")})
 async def api_create_post(
     request: Request[Any, Any, Any],
     data: Annotated[PostForm, Body(media_type=RequestEncodingType.MULTI_PART)],
