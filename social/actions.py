@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import re
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -203,10 +204,36 @@ def _content_key(action: NewAction) -> str:
     return f"auto:{action.fan_id}:{action.kind}:{digest}"
 
 
-def _placeholders(rows: int, columns: int, casts: Sequence[str] = ()) -> str:
-    one = ", ".join(f"CAST({{}} AS {casts[i]})" if i < len(casts) and casts[i] else "{}"
-                    for i in range(columns))
-    return ", ".join(f"({one})" for _ in range(rows))
+def _rows_source(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> tuple[str, list[Any]]:
+    """A set of rows as a SQL source with a fixed, small number of parameters, so a batch
+    of a thousand rows is one short statement (Piccolo compiles every placeholder: a
+    thousand of them cost more than running the query). PostgreSQL: ``unnest`` of one
+    typed array per column; SQLite: ``json_each`` of one JSON array of rows.
+
+    ``columns`` are ``name:type`` (``fan:integer``, ``at:timestamptz``...)."""
+    names = [c.split(":", 1)[0] for c in columns]
+    if is_sqlite():
+        picks = ", ".join(f"json_extract(value, '$[{i}]') AS {n}" for i, n in enumerate(names))
+        converted = [i for i, c in enumerate(columns) if c.endswith((":timestamptz", ":boolean"))]
+        payload: Any = rows
+        if converted:
+            payload = [list(row) for row in rows]
+            for row in payload:
+                for i in converted:
+                    row[i] = _sqlite_value(row[i])
+        return f"(SELECT {picks} FROM json_each({{}}))", [json.dumps(payload)]
+    arrays = ", ".join(f"{{}}::{c.split(':', 1)[1]}[]" for c in columns)
+    args = [[row[i] for row in rows] for i in range(len(columns))]
+    return f"(SELECT * FROM unnest({arrays}) AS v({', '.join(names)}))", args
+
+
+def _sqlite_value(value: Any) -> Any:
+    # As Piccolo's SQLite adapters store them: times as str() in UTC, booleans as 0/1.
+    if isinstance(value, datetime):
+        return str(value.astimezone(timezone.utc))
+    if isinstance(value, bool):
+        return int(value)
+    return value
 
 
 def _chunks(seq: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
@@ -290,20 +317,19 @@ async def _lock_relations(keys: Sequence[tuple[int, str, str]]
     row_ids: dict[tuple[int, str, str], int] = {}
     table = FanRelation._meta.tablename
     stamp = utc_now()
-    for chunk in _chunks(keys, CHUNK // 2):
-        args: list[Any] = []
-        for fan, kind, target in chunk:
-            args += [fan, kind, target, False, stamp]
+    lock = " FOR UPDATE" if LOCKING and not is_sqlite() else ""
+    for chunk in _chunks(keys):
+        source, args = _rows_source(("fan:integer", "kind:text", "target:text", "active:boolean",
+                                     "since:timestamptz"),
+                                    [(fan, kind, target, False, stamp) for fan, kind, target in chunk])
         await FanRelation.raw(
-            f"INSERT INTO {table} (fan, kind, target, active, since) VALUES "
-            f"{_placeholders(len(chunk), 5)} ON CONFLICT (fan, kind, target) DO NOTHING", *args)
-        wanted: list[Any] = []
-        for fan, kind, target in chunk:
-            wanted += [fan, kind, target]
-        lock = " FOR UPDATE" if LOCKING and not is_sqlite() else ""
+            f"INSERT INTO {table} (fan, kind, target, active, since) SELECT fan, kind, target, "
+            f"active, since FROM {source} AS n WHERE true "
+            f"ON CONFLICT (fan, kind, target) DO NOTHING", *args)
+        source, args = _rows_source(("fan:integer", "kind:text", "target:text"), chunk)
         rows = await FanRelation.raw(
             f"SELECT id, fan, kind, target, active FROM {table} WHERE (fan, kind, target) IN "
-            f"(VALUES {_placeholders(len(chunk), 3, ('INTEGER',))}) ORDER BY id{lock}", *wanted)
+            f"(SELECT fan, kind, target FROM {source} AS w) ORDER BY id{lock}", *args)
         for row in rows:
             key = (row["fan"], row["kind"], row["target"])
             state[key] = bool(row["active"])
@@ -316,13 +342,10 @@ async def _fact_counts(keys: Sequence[tuple[int, str, str]]) -> dict[tuple[int, 
     counts: dict[tuple[int, str, str], int] = {}
     table = FanAction._meta.tablename
     for chunk in _chunks(keys):
-        args: list[Any] = []
-        for fan, kind, target in chunk:
-            args += [fan, kind, target]
+        source, args = _rows_source(("fan:integer", "kind:text", "target:text"), chunk)
         rows = await FanAction.raw(
             f"SELECT fan, kind, target, count(*) AS n FROM {table} WHERE (fan, kind, target) IN "
-            f"(VALUES {_placeholders(len(chunk), 3, ('INTEGER',))}) GROUP BY fan, kind, target",
-            *args)
+            f"(SELECT fan, kind, target FROM {source} AS w) GROUP BY fan, kind, target", *args)
         for row in rows:
             counts[(row["fan"], row["kind"], row["target"])] = int(row["n"])
     return counts
@@ -337,8 +360,12 @@ def _event_of(row: dict[str, Any]) -> FanActionEvent:
 async def _facts_by_key(keys: Sequence[str]) -> dict[str, FanActionEvent]:
     found: dict[str, FanActionEvent] = {}
     unique = sorted(set(keys))
+    table = FanAction._meta.tablename
     for chunk in _chunks(unique):
-        rows = await FanAction.select().where(FanAction.idempotency_key.is_in(list(chunk)))
+        source, args = _rows_source(("k:text",), [(k,) for k in chunk])
+        rows = await FanAction.raw(
+            f"SELECT id, fan, kind, target, detail, at, idempotency_key FROM {table} "
+            f"WHERE idempotency_key IN (SELECT k FROM {source} AS w)", *args)
         for row in rows:
             found[row["idempotency_key"]] = _event_of(row)
     return found
@@ -349,13 +376,13 @@ async def _insert_facts(new: Sequence[tuple[int, NewAction, str]]) -> dict[str, 
     ids: dict[str, int] = {}
     table = FanAction._meta.tablename
     for chunk in _chunks(new):
-        args: list[Any] = []
-        for _index, action, key in chunk:
-            args += [action.fan_id, action.kind, action.target, action.detail, action.at, key]
+        source, args = _rows_source(
+            ("fan:integer", "kind:text", "target:text", "detail:text", "at:timestamptz", "k:text"),
+            [(a.fan_id, a.kind, a.target, a.detail, a.at, key) for _index, a, key in chunk])
         rows = await FanAction.raw(
-            f"INSERT INTO {table} (fan, kind, target, detail, at, idempotency_key) VALUES "
-            f"{_placeholders(len(chunk), 6)} ON CONFLICT (idempotency_key) DO NOTHING "
-            f"RETURNING id, idempotency_key", *args)
+            f"INSERT INTO {table} (fan, kind, target, detail, at, idempotency_key) "
+            f"SELECT fan, kind, target, detail, at, k FROM {source} AS n WHERE true "
+            f"ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key", *args)
         for row in rows:
             ids[row["idempotency_key"]] = row["id"]
     return ids
@@ -368,17 +395,11 @@ async def _update_relations(changes: dict[int, tuple[bool, datetime]]) -> None:
     table = FanRelation._meta.tablename
     items = sorted(changes.items())
     for chunk in _chunks(items):
-        args: list[Any] = []
-        for row_id, (active, since) in chunk:
-            args += [row_id, active, since]
-        if is_sqlite():
-            sql = (f"UPDATE {table} SET active = v.column2, since = v.column3 FROM "
-                   f"(VALUES {_placeholders(len(chunk), 3)}) AS v WHERE {table}.id = v.column1")
-        else:
-            sql = (f"UPDATE {table} AS r SET active = v.active, since = v.since FROM (VALUES "
-                   f"{_placeholders(len(chunk), 3, ('INTEGER', 'BOOLEAN', 'TIMESTAMPTZ'))}) "
-                   f"AS v(id, active, since) WHERE r.id = v.id")
-        await FanRelation.raw(sql, *args)
+        source, args = _rows_source(("id:integer", "active:boolean", "since:timestamptz"),
+                                    [(row_id, active, since) for row_id, (active, since) in chunk])
+        await FanRelation.raw(
+            f"UPDATE {table} SET active = v.active, since = v.since FROM {source} AS v "
+            f"WHERE {table}.id = v.id", *args)
 
 
 # -- queries -------------------------------------------------------------------------------

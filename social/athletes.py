@@ -8,6 +8,7 @@ code) so pages and the API refuse the same things with the same reasons. Verific
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from datetime import datetime, timezone
@@ -17,7 +18,7 @@ from urllib.parse import urlsplit
 from piccolo.columns.combination import Combinable, WhereRaw
 from piccolo.query import OrderByRaw
 
-from podium.core.accounts.service import CurrentUser
+from podium.core.accounts.service import CurrentUser, revoke_role
 from podium.core.accounts.tables import User
 from podium.core.database import atomic
 from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -161,11 +162,11 @@ def check_links(value: Any) -> list[str]:
     return links
 
 
-def _dict(row: dict[str, Any]) -> dict[str, Any]:
+def profile_dict(row: dict[str, Any]) -> dict[str, Any]:
+    """A profile row as the hub reads it: ``links`` as a list, ``verified``, the
+    discipline's label and the ledger's ``target`` (``athlete:<id>``)."""
     links = row.get("links")
     if isinstance(links, str):  # SQLite returns JSON as text
-        import json
-
         links = json.loads(links or "[]")
     out = {**row, "links": list(links or [])}
     out["verified"] = row.get("verified_at") is not None
@@ -218,8 +219,9 @@ async def create_profile(actor: CurrentUser, data: dict[str, Any], *, for_user_i
 
 async def update_profile(actor: CurrentUser, slug: str, data: dict[str, Any]) -> dict[str, Any]:
     """Edit a profile (its owner, or an admin). A profile refused by an admin goes back to
-    the queue when edited; one verified through a ``rel="me"`` link stays verified only
-    while that link is still listed."""
+    the queue when edited; a verified profile loses its verification (and its owner the
+    ``athlete`` role) when its name changes, or, verified through a ``rel="me"`` link,
+    when that link is no longer listed."""
     async with atomic():
         current = await get_by_slug(slug)
         if current["user"] != actor.id and not actor.is_admin:
@@ -232,12 +234,13 @@ async def update_profile(actor: CurrentUser, slug: str, data: dict[str, Any]) ->
         if current["refused_at"] is not None:
             fields["refused_at"] = None
         links = fields.get("links", current["links"])
-        if current["verified_via"] == "rel_me" and current["verification_note"] not in links:
-            # The page that linked back is no longer one of the profile's links.
+        renamed = current["verified"] and fields.get("name", current["name"]) != current["name"]
+        unlinked = current["verified_via"] == "rel_me" and current["verification_note"] not in links
+        if renamed or unlinked:
+            # A verified name changed (the badge vouched for the old one), or the page that
+            # linked back is no longer one of the profile's links: back to the queue.
             fields.update(verified_at=None, verified_by=None, verified_via="",
                           verification_note="")
-            from podium.core.accounts.service import revoke_role
-
             await revoke_role(current["user"], "athlete")
         if fields:
             await Athlete.update({getattr(Athlete, k): v for k, v in fields.items()}).where(
@@ -252,7 +255,7 @@ async def get_by_slug(slug: str) -> dict[str, Any]:
     row = await Athlete.select(*COLUMNS).where(Athlete.slug == slug).first()
     if row is None:
         raise NotFound(f"there is no athlete {slug!r}")
-    return _dict(row)
+    return profile_dict(row)
 
 
 async def get_by_id(athlete_id: int) -> dict[str, Any]:
@@ -260,13 +263,13 @@ async def get_by_id(athlete_id: int) -> dict[str, Any]:
     row = await Athlete.select(*COLUMNS).where(Athlete.id == athlete_id).first()
     if row is None:
         raise NotFound(f"there is no athlete {athlete_id}")
-    return _dict(row)
+    return profile_dict(row)
 
 
 async def profile_of(user_id: int) -> dict[str, Any] | None:
     """The user's own profile, if any."""
     row = await Athlete.select(*COLUMNS).where(Athlete.user == user_id).first()
-    return _dict(row) if row else None
+    return profile_dict(row) if row else None
 
 
 async def search(*, q: str = "", country: str = "", discipline: str = "", kind: str = "",
@@ -304,7 +307,7 @@ async def search(*, q: str = "", country: str = "", discipline: str = "", kind: 
     rows = await query.order_by(OrderByRaw("verified_at IS NULL")).order_by(
         Athlete.name).order_by(Athlete.id).limit(limit).offset(offset)
     total = await count
-    items = [_dict(r) for r in rows]
+    items = [profile_dict(r) for r in rows]
     await with_followers(items)
     return items, total
 

@@ -18,7 +18,7 @@ from podium.core.database import atomic, for_update
 from podium.core.errors import Conflict, Forbidden, InvalidInput
 from podium.core.validation import clean_text
 from podium.social import relme
-from podium.social.athletes import COLUMNS, _dict, get_by_id, get_by_slug, utc_now
+from podium.social.athletes import COLUMNS, get_by_id, get_by_slug, profile_dict, utc_now
 from podium.social.tables import Athlete
 
 ATHLETE_ROLE = "athlete"
@@ -31,7 +31,7 @@ async def _locked(slug: str) -> dict[str, Any]:
     await get_by_slug(slug)  # a clean NotFound for a bad slug
     row = await for_update(Athlete.select(*COLUMNS).where(Athlete.slug == slug)).first()
     assert row is not None
-    return _dict(row)
+    return profile_dict(row)
 
 
 def _require_admin(actor: CurrentUser) -> None:
@@ -95,7 +95,7 @@ async def queue(limit: int = QUEUE_SIZE) -> list[dict[str, Any]]:
     rows = await Athlete.select(*COLUMNS).where(
         Athlete.verified_at.is_null() & Athlete.refused_at.is_null()
     ).order_by(Athlete.created_at, ascending=False).order_by(Athlete.id, ascending=False).limit(limit)
-    return [_dict(r) for r in rows]
+    return [profile_dict(r) for r in rows]
 
 
 async def verify_by_rel_me(actor: CurrentUser, slug: str, url: Any, profile_url: str, *,

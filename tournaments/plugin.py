@@ -93,3 +93,16 @@ def podium_static_dirs() -> dict[str, Path]:
 def podium_live_messages(event: DomainEvent, render: Renderer | None) -> list[LiveMessage]:
     """Open tournament pages and players' "My matches" follow committed changes."""
     return live_messages(event)
+
+
+@hookimpl(specname="podium_page_slots")
+def athlete_record_slot(slot: str, context: dict[str, Any]) -> list[str]:
+    """The fan hub's athlete page (``athlete.record``, e-sport athletes): the player's
+    tournaments, placings, wins and losses and ratings, loaded by htmx."""
+    athlete = context.get("athlete")
+    if slot != "athlete.record" or not isinstance(athlete, dict) or not athlete.get("user"):
+        return []
+    user_id = int(athlete["user"])
+    return [f'<section class="card" id="athlete-record" hx-get="/players/by-user/{user_id}/record" '
+            'hx-trigger="load" hx-swap="outerHTML"><h2>Tournament record</h2>'
+            '<p class="muted">Loading…</p></section>']

@@ -236,3 +236,42 @@ async def profile(username: str) -> dict[str, Any]:
                 break
     return {"username": user["username"], "display_name": user["display_name"],
             "ratings": await user_ratings(user["id"]), "recent": recent}
+
+
+#: Tournaments shown on an athlete's record, most recent first.
+RECORD_TOURNAMENTS = 10
+
+
+async def athlete_record(host: Any, user_id: int) -> dict[str, Any]:
+    """A player's e-sport record for the fan hub's athlete page: the tournaments they
+    entered (solo, or in an accepted team) with their placing where the tournament has
+    started, matches won and lost, and their ratings per game."""
+    from podium.tournaments.kernel import STARTED
+    from podium.tournaments.matches import standings
+    from podium.tournaments.tables import Tournament
+
+    entrant_of: dict[int, int] = {r["tournament"]: r["id"] for r in await EntrantRow.select(
+        EntrantRow.id, EntrantRow.tournament).where(
+        (EntrantRow.user == user_id) & EntrantRow.status.is_in(["registered", "dropped"]))}
+    for r in await TeamMember.select(TeamMember.entrant, TeamMember.entrant.tournament.as_alias(
+            "tournament")).where((TeamMember.user == user_id) & (TeamMember.status == "accepted")):
+        entrant_of.setdefault(r["tournament"], r["entrant"])
+    rows = await Tournament.select(Tournament.id, Tournament.name, Tournament.game,
+                                   Tournament.status, Tournament.created_at).where(
+        Tournament.id.is_in(sorted(entrant_of) or [0])).order_by(Tournament.created_at,
+                                                                 ascending=False)
+    shown = []
+    for t in rows[:RECORD_TOURNAMENTS]:
+        placing = None
+        if t["status"] in STARTED:
+            try:
+                table = await standings(host, t["id"])
+            except Exception:  # a format no longer installed: the record shows no placing
+                table = []
+            for row in table:
+                if row.get("entrant_id") == entrant_of[t["id"]]:
+                    placing = row.get("rank")
+        shown.append({**t, "placing": placing})
+    rated = await user_ratings(user_id)
+    return {"tournaments": shown, "played": len(rows), "ratings": rated,
+            "wins": sum(r["wins"] for r in rated), "losses": sum(r["losses"] for r in rated)}

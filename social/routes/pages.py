@@ -43,8 +43,10 @@ async def directory(request: Request[Any, Any, Any]) -> Template:
     error = ""
     try:
         async with reading():
-            items, total = await athletes.search(**filters, limit=athletes.PAGE_SIZE,
-                                                 offset=(page - 1) * athletes.PAGE_SIZE)
+            items, total = await athletes.search(
+                q=filters["q"], country=filters["country"], discipline=filters["discipline"],
+                kind=filters["kind"], limit=athletes.PAGE_SIZE,
+                offset=(page - 1) * athletes.PAGE_SIZE)
             countries, disciplines = await athletes.countries_and_disciplines()
     except InvalidInput as exc:
         items, total, countries, disciplines, error = [], 0, [], [], exc.detail

@@ -43,6 +43,13 @@ async def test_an_admin_verifies_refuses_and_revokes_and_the_role_follows():
     # An edit by the owner puts a refused profile back in the queue.
     await athletes.update_profile(other_user, nina["slug"], {"club": "RV Zürich"})
     assert [a["id"] for a in await verification.queue()] == [nina["id"]]
+    # Renaming a verified profile drops the badge (it vouched for the old name).
+    await verification.verify(admin, nina["slug"], "seen")
+    renamed = await athletes.update_profile(other_user, nina["slug"], {"name": "Someone Famous"})
+    assert not renamed["verified"] and "athlete" not in (await get_user(other_user.id)).roles
+    assert [a["id"] for a in await verification.queue()] == [nina["id"]]
+    kept = await athletes.update_profile(user, tom["slug"], {"club": "Manchester"})
+    assert kept["verified"]
     revoked = await verification.revoke(admin, tom["slug"], "wrong person")
     assert not revoked["verified"] and revoked["verification_note"] == "revoked: wrong person"
     assert "athlete" not in (await get_user(user.id)).roles

@@ -202,6 +202,23 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/hub/admin/claims/{claim_id:int}/handed-over"): ADMIN,
     # the example third-party plugin
     ("POST", "/hello"): SIGNED_IN,
+    # fan hub, athletes: any signed-in person has a profile and follows; admins verify
+    ("POST", "/api/v1/athletes"): SIGNED_IN,
+    ("PATCH", "/api/v1/athletes/{slug:str}"): SIGNED_IN,
+    ("POST", "/api/v1/athletes/{slug:str}/follow"): SIGNED_IN,
+    ("DELETE", "/api/v1/athletes/{slug:str}/follow"): SIGNED_IN,
+    ("POST", "/api/v1/athletes/{slug:str}/verify-rel-me"): SIGNED_IN,
+    ("POST", "/api/v1/athletes/{slug:str}/verification"): ADMIN,
+    ("POST", "/athletes/{slug:str}/follow"): SIGNED_IN,
+    ("POST", "/athletes/{slug:str}/unfollow"): SIGNED_IN,
+    ("GET", "/me/athlete"): SIGNED_IN,
+    ("POST", "/me/athlete"): SIGNED_IN,
+    ("POST", "/me/athlete/verify-rel-me"): SIGNED_IN,
+    ("GET", "/admin/athletes"): ADMIN,
+    ("POST", "/admin/athletes"): ADMIN,
+    ("POST", "/admin/athletes/{slug:str}/verify"): ADMIN,
+    ("POST", "/admin/athletes/{slug:str}/refuse"): ADMIN,
+    ("POST", "/admin/athletes/{slug:str}/revoke"): ADMIN,
 }
 PARAM_RE = re.compile(r"\{(\w+)(?::(\w+))?\}")
 

@@ -444,5 +444,12 @@ class PlayerPages(Controller):
         return render(request, "tournaments/player.html",
                       await ratings.profile(check_player_name(username)))
 
+    @get("/by-user/{user_id:int}/record")
+    async def athlete_record(self, request: Request, user_id: FromPath[int]) -> Template:
+        """A player's e-sport record (tournaments and placings, wins and losses, ratings):
+        the fragment the fan hub's athlete page loads into its ``athlete.record`` slot."""
+        record = await ratings.athlete_record(request.app.state.plugin_host, user_id)
+        return render(request, "tournaments/athlete_record.html", record, partial=True)
+
 
 PAGE_CONTROLLERS = [TournamentPages, TeamPages, MatchPages, ScreenPages, PlayerPages]
