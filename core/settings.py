@@ -57,6 +57,14 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     # CSP frame-ancestors of the tournament big-screen view ("'none'": no embedding).
     screen_frame_ancestors: str = "'none'"
+    #: Where the local media storage keeps the fan hub's uploaded images and videos
+    #: (empty: ``media/`` next to the SQLite file, or ``./var/media`` on PostgreSQL).
+    media_dir: str = ""
+    #: The largest image or video a post may carry, in bytes.
+    media_max_bytes: int = 50 * 1024 * 1024
+    #: The media storage: ``local`` (a folder), or ``package.module:ClassName`` naming a
+    #: class that implements :class:`podium.social.storage.MediaStorage`.
+    media_storage: str = "local"
 
     @property
     def production(self) -> bool:
@@ -67,6 +75,16 @@ class Settings:
     def is_sqlite(self) -> bool:
         """True when the configured database is an SQLite file."""
         return self.database_url.startswith("sqlite")
+
+    @property
+    def media_path(self) -> Path:
+        """The local media folder: ``media_dir``, else ``media/`` beside the SQLite file,
+        else ``./var/media``."""
+        if self.media_dir:
+            return Path(self.media_dir)
+        if self.is_sqlite:
+            return Path(self.sqlite_path).resolve().parent / "media"
+        return Path("var") / "media"
 
     @property
     def sqlite_path(self) -> str:
@@ -172,6 +190,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
                                                  131_072),
         trusted_proxies=_networks(env.get("PODIUM_TRUSTED_PROXIES")),
         screen_frame_ancestors=_frame_ancestors(env.get("PODIUM_SCREEN_FRAME_ANCESTORS")),
+        media_dir=env.get("PODIUM_MEDIA_DIR", "").strip(),
+        media_max_bytes=_positive_int(env, "PODIUM_MEDIA_MAX_BYTES", 50 * 1024 * 1024),
+        media_storage=env.get("PODIUM_MEDIA_STORAGE", "").strip() or "local",
     )
 
 

@@ -78,6 +78,8 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ.pop("PODIUM_REDIS_URL", None)
     for key, value in TEST_ENV_DEFAULTS.items():
         os.environ.setdefault(key, value)
+    # Uploaded media of the fan hub go to a throw-away folder, never the working tree.
+    os.environ.setdefault("PODIUM_MEDIA_DIR", tempfile.mkdtemp(prefix="podium-media-"))
     os.environ.pop("PODIUM_DISABLE_PLUGINS", None)
     os.environ["PODIUM_TESTING_CONFIGURED"] = "1"
 

@@ -10,7 +10,11 @@ from podium.social.tables import (
     FanAction,
     FanRelation,
     FanScore,
+    MediaFile,
     PointsEntry,
+    Post,
+    Prize,
+    PrizeClaim,
     ScoreBucket,
 )
 
@@ -18,7 +22,7 @@ APP_CONFIG = AppConfig(
     app_name="social",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
     table_classes=[Athlete, FanAction, FanRelation, PointsEntry, FanScore, BoardScore,
-                   ScoreBucket],
+                   ScoreBucket, MediaFile, Post, Prize, PrizeClaim],
     migration_dependencies=["podium.core.accounts.piccolo_app"],
     commands=[],
 )

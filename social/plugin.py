@@ -73,6 +73,46 @@ async def podium_seed_demo(demo: DemoVenue) -> None:
     await seed_demo(demo)
 
 
+# -- exclusive content and prizes ---------------------------------------------------------
+
+
+@hookimpl(specname="podium_routes")
+def content_routes() -> list[Any]:
+    """Exclusive content, media and prizes: pages and the JSON API."""
+    from podium.social.routes.content import CONTENT_ROUTES  # routes import the services: load late
+    from podium.social.routes.prizes import PRIZE_ROUTES
+
+    return [*CONTENT_ROUTES, *PRIZE_ROUTES]
+
+
+@hookimpl(specname="podium_nav_items")
+def content_nav_items(user: CurrentUser | None) -> list[NavItem]:
+    """The hub feed and the prizes for everyone; prize stock for admins."""
+    return [NavItem("Hub feed", "/hub/feed", order=32), NavItem("Prizes", "/hub/prizes", order=33),
+            NavItem("Prize stock", "/hub/admin/prizes", roles=frozenset({"admin"}), order=61)]
+
+
+@hookimpl(specname="podium_page_slots")
+def content_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
+    """``athlete.posts`` on an athlete's profile: their posts; ``fan.prizes`` on the fan
+    page: the fan's claimed prizes (both loaded by htmx)."""
+    from podium.social.routes.content import athlete_posts_slot
+    from podium.social.routes.prizes import prize_page_slot
+
+    return [*athlete_posts_slot(slot, context), *prize_page_slot(slot, context)]
+
+
+# tryfirst: pluggy calls it first, and Podium awaits hook results in reverse of pluggy's
+# order (load order), so it runs after the athletes' part of the demo made the athletes.
+@hookimpl(specname="podium_seed_demo", tryfirst=True)
+async def content_seed_demo(demo: DemoVenue) -> None:
+    """Posts for each kind of audience (a followers-only video, a silver-and-up post) by the
+    demo athletes, and two prizes with stock."""
+    from podium.social.content_demo import seed_content_demo
+
+    await seed_content_demo(demo)
+
+
 # -- points (the engine applies the reward rules of the plugins enabled for the venue) --
 
 
@@ -110,3 +150,14 @@ async def podium_fan_actions_recorded(event: Any) -> None:
     from podium.social.points import on_fan_actions_recorded
 
     await on_fan_actions_recorded(event.actions, event.venue_id)
+
+
+@hookimpl(specname="podium_startup")
+def content_startup(app: Any) -> None:
+    """Build the media storage the settings name, so a wrong ``PODIUM_MEDIA_STORAGE``
+    stops start-up with its message instead of failing the first upload."""
+    from podium.social.storage import storage_for
+
+    settings = getattr(getattr(app, "state", None), "settings", None)
+    if settings is not None:
+        storage_for(settings)

@@ -167,3 +167,99 @@ class ScoreBucket(Table, tablename="social_score_bucket"):
     board = Varchar(length=120)
     points = Integer()
     fans = Integer(default=0)
+
+
+# -- exclusive content -------------------------------------------------------------------
+
+
+class MediaFile(Table, tablename="social_media_file"):
+    """An uploaded image or video, kept by the media storage under ``token``.
+
+    :param token: 32 random URL-safe characters (192 bits, never user-supplied): the stored
+        name and the id in ``/hub/media/<token>``.
+    :param content_type: what its bytes are (``video/mp4``...), found by reading them.
+    :param kind: ``image`` or ``video``.
+    """
+
+    id: Serial
+
+    token = Varchar(length=32, unique=True)
+    content_type = Varchar(length=40)
+    kind = Varchar(length=8)
+    size = Integer(default=0)
+    uploaded_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+
+
+class Post(Table, tablename="social_post"):
+    """A post on the hub: text and an optional image or video, by an athlete (``athlete``
+    set) or by the venue (``athlete`` null: an organiser or admin wrote it).
+
+    :param followers_of: ids of the athletes whose followers may see it (a JSON list; any
+        one is enough; empty: no follow condition).
+    :param min_medal_rank: the lowest medal that may see it (0 none, 1 bronze, 2 silver,
+        3 gold). Both conditions must hold when both are set.
+    :param removed_at: set when a moderator took it down (it is then shown to nobody).
+    """
+
+    id: Serial
+
+    author = ForeignKey(User, null=False, on_delete=OnDelete.cascade, index=True)
+    athlete = ForeignKey(Athlete, null=True, default=None, on_delete=OnDelete.cascade, index=True)
+    body = Text(default="")
+    media = ForeignKey(MediaFile, null=True, default=None, on_delete=OnDelete.set_null)
+    followers_of = JSON(default=[])
+    min_medal_rank = Integer(default=0)
+    created_at = Timestamptz(index=True)
+    removed_at = Timestamptz(null=True, default=None)
+    removed_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+
+
+# -- prizes ------------------------------------------------------------------------------
+
+
+class Prize(Table, tablename="social_prize"):
+    """A real prize an admin offers fans (a signed jersey...), with a stock.
+
+    :param stock: how many there are in all.
+    :param claimed: how many fans have claimed one; only changed under the prize row's
+        lock (:func:`podium.social.prizes.claim`), so it never passes ``stock``.
+    :param min_medal_rank: the lowest medal that may claim (0 any fan, 1 bronze, 2 silver,
+        3 gold).
+    :param top_rank: only fans ranked this or better on the leaderboard may claim
+        (``None``: no rank condition).
+    :param opens_at: claims open then (``None``: at once).
+    :param closes_at: claims close then (``None``: while stock lasts).
+    :param active: false once an admin withdraws it.
+    """
+
+    id: Serial
+
+    name = Varchar(length=120)
+    description = Text(default="")
+    stock = Integer(default=0)
+    claimed = Integer(default=0)
+    min_medal_rank = Integer(default=0)
+    top_rank = Integer(null=True, default=None)
+    opens_at = Timestamptz(null=True, default=None)
+    closes_at = Timestamptz(null=True, default=None)
+    active = Boolean(default=True)
+    created_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    created_at = Timestamptz()
+
+
+class PrizeClaim(Table, tablename="social_prize_claim"):
+    """A fan's claim of a prize: one per prize and fan (``claim_key`` is
+    ``<prize>:<fan>``, unique, so the database refuses a second one too).
+
+    :param handed_over_at: when staff gave the prize to the fan (``None``: not yet).
+    """
+
+    id: Serial
+
+    prize = ForeignKey(Prize, null=False, on_delete=OnDelete.cascade, index=True)
+    fan = ForeignKey(User, null=False, on_delete=OnDelete.cascade, index=True)
+    claim_key = Varchar(length=40, unique=True)
+    claimed_at = Timestamptz()
+    handed_over_at = Timestamptz(null=True, default=None)
+    handed_over_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)

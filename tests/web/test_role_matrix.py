@@ -179,6 +179,27 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/gate/checkin/batch"): STAFF,
     ("GET", "/gate/events/{event_id:int}/kit"): STAFF,
     ("GET", "/gate/events/{event_id:int}/conflicts"): STAFF,
+    # fan hub, exclusive content: athletes and the venue post, fans like and watch
+    ("POST", "/api/v1/hub/posts"): SIGNED_IN,
+    ("DELETE", "/api/v1/hub/posts/{post_id:int}"): SIGNED_IN,
+    ("POST", "/api/v1/hub/posts/{post_id:int}/like"): SIGNED_IN,
+    ("DELETE", "/api/v1/hub/posts/{post_id:int}/like"): SIGNED_IN,
+    ("POST", "/api/v1/hub/videos/{post_id:int}/watched"): SIGNED_IN,
+    ("POST", "/hub/posts"): SIGNED_IN,
+    ("POST", "/hub/posts/{post_id:int}/remove"): SIGNED_IN,
+    ("POST", "/hub/posts/{post_id:int}/like"): SIGNED_IN,
+    ("POST", "/hub/posts/{post_id:int}/unlike"): SIGNED_IN,
+    ("POST", "/hub/videos/{post_id:int}/watched"): SIGNED_IN,
+    # fan hub, prizes: admins offer and hand over, fans claim
+    ("POST", "/api/v1/hub/prizes"): ADMIN,
+    ("POST", "/api/v1/hub/prizes/{prize_id:int}/claim"): SIGNED_IN,
+    ("POST", "/hub/prizes/{prize_id:int}/claim"): SIGNED_IN,
+    ("GET", "/hub/admin/prizes"): ADMIN,
+    ("POST", "/hub/admin/prizes"): ADMIN,
+    ("GET", "/hub/admin/prizes/{prize_id:int}"): ADMIN,
+    ("POST", "/hub/admin/prizes/{prize_id:int}/stock"): ADMIN,
+    ("POST", "/hub/admin/prizes/{prize_id:int}/active"): ADMIN,
+    ("POST", "/hub/admin/claims/{claim_id:int}/handed-over"): ADMIN,
     # the example third-party plugin
     ("POST", "/hello"): SIGNED_IN,
     # fan hub, athletes: any signed-in person has a profile and follows; admins verify
