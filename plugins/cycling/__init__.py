@@ -7,7 +7,9 @@ programme (phases, heats, start lists) comes in a later issue.
 from __future__ import annotations
 
 from podium.core import PluginMeta, Registry, hookimpl
+from podium.core.venue.contracts import ProgrammeScheduler
 from podium.core.venue.kinds import EventKind
+from podium.plugins.cycling.scheduler import CpSatScheduler, GreedyScheduler
 
 PODIUM_PLUGIN = PluginMeta(
     name="cycling",
@@ -28,3 +30,10 @@ TRACK_MEET = EventKind(
 def podium_event_kinds(registry: Registry[EventKind]) -> None:
     """Register the ``track_meet`` kind."""
     registry.add(TRACK_MEET.name, TRACK_MEET)
+
+
+@hookimpl
+def podium_programme_schedulers(registry: Registry[ProgrammeScheduler]) -> None:
+    """Register the CP-SAT programme scheduler and its quick greedy counterpart."""
+    registry.add(CpSatScheduler.name, CpSatScheduler())
+    registry.add(GreedyScheduler.name, GreedyScheduler())
