@@ -20,8 +20,9 @@ from podium.core.events import DomainEvent
 from podium.core.live import LiveTopic, anyone
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
 from podium.core.plugins import NavItem, ScopeKind
-from podium.core.venue.contracts import DemoVenue
+from podium.core.venue.contracts import DemoVenue, ProgrammeScheduler
 from podium.core.venue.kinds import EventKind
+from podium.plugins.cycling.scheduler import CpSatScheduler, GreedyScheduler
 
 PODIUM_PLUGIN = PluginMeta(
     name="cycling",
@@ -129,3 +130,8 @@ async def podium_seed_demo(demo: DemoVenue) -> None:
     from podium.plugins.cycling.demo import seed_demo
 
     await seed_demo(demo)
+@hookimpl
+def podium_programme_schedulers(registry: Registry[ProgrammeScheduler]) -> None:
+    """Register the CP-SAT programme scheduler and its quick greedy counterpart."""
+    registry.add(CpSatScheduler.name, CpSatScheduler())
+    registry.add(GreedyScheduler.name, GreedyScheduler())

@@ -1,0 +1,246 @@
+"""The CP-SAT programme scheduler (OR-Tools): whole phases placed into sessions, their heats
+laid out inside (see :mod:`.model`).
+
+The model, in minutes from the first session:
+
+* per phase, a start variable whose domain is the union of the windows of the sessions it
+  may use, and one Boolean per such session (exactly one is true) tying the start to that
+  window;
+* the track: one interval per phase (racing, ceremony, changeover) and one fixed interval
+  per blocked period (with the changeover after it), all in one ``add_no_overlap``;
+* order: a phase starts after its sources' racing ends;
+* recovery: per maximal set of phases sharing a rider, an ``add_no_overlap`` of intervals
+  that run from ``start - recovery needed before the phase`` to the end of its racing (two
+  of them cannot overlap exactly when the later one starts at least its recovery after
+  the earlier one ends), so only phases that really share riders are constrained;
+* the objective: weighted soft penalties (:class:`~podium.core.venue.contracts.SoftWeights`).
+
+When no complete schedule is found, a second model makes every phase optional and
+maximises the number placed: the phases it leaves out are reported with the rule that
+blocks them, never dropped silently.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from datetime import date
+from typing import Literal
+
+from ortools.sat.python import cp_model
+
+from podium.core.venue.contracts import Explanation, ProgrammeProblem, Schedule
+
+from .greedy import greedy_slots
+from .model import (
+    Prepared,
+    Slot,
+    explain_wishes,
+    minutes_between,
+    prepare,
+    spread_targets,
+    unplaced_reason,
+)
+
+_STATUS: dict[cp_model.CpSolverStatus, Literal["optimal", "feasible", "infeasible", "unknown"]] = {
+    cp_model.OPTIMAL: "optimal",
+    cp_model.FEASIBLE: "feasible",
+    cp_model.INFEASIBLE: "infeasible",
+    cp_model.MODEL_INVALID: "unknown",
+    cp_model.UNKNOWN: "unknown",
+}
+
+
+class _Model:
+    """The CP-SAT variables of one problem; ``optional`` makes every phase optional."""
+
+    def __init__(self, prepared: Prepared, optional: bool) -> None:
+        self.prepared = prepared
+        self.model = cp_model.CpModel()
+        self.placed: dict[int, cp_model.IntVar] = {}
+        self.start: dict[int, cp_model.IntVar] = {}
+        self.chosen: dict[tuple[int, int], cp_model.IntVar] = {}
+        self._build(optional)
+
+    def _build(self, optional: bool) -> None:
+        pre, model = self.prepared, self.model
+        horizon = max(pre.session_end, default=0) + pre.changeover + 1
+        track, recovery = [], {}
+        for p, phase in enumerate(pre.phases):
+            if p in pre.impossible:
+                continue
+            occupancy = pre.occupancy(p)
+            windows = [[pre.session_start[s], pre.session_end[s] - occupancy]
+                       for s in pre.candidates[p]]
+            start = model.new_int_var_from_domain(
+                cp_model.Domain.from_intervals(windows), f"start_{phase.id}")
+            if p in pre.pinned_start:
+                model.add(start == pre.pinned_start[p])
+            self.start[p] = start
+            placed = model.new_bool_var(f"placed_{phase.id}") if optional else model.new_constant(1)
+            self.placed[p] = placed
+            choices = []
+            for s in pre.candidates[p]:
+                chosen = model.new_bool_var(f"in_{phase.id}_{s}")
+                model.add(start >= pre.session_start[s]).only_enforce_if(chosen)
+                model.add(start + occupancy <= pre.session_end[s]).only_enforce_if(chosen)
+                self.chosen[p, s] = chosen
+                choices.append(chosen)
+            model.add(sum(choices) == placed)
+            size = occupancy + pre.changeover
+            track.append(model.new_optional_interval_var(
+                start, size, start + size, placed, f"track_{phase.id}"))
+            recovery[p] = model.new_optional_interval_var(
+                start - pre.gap_before[p], pre.gap_before[p] + pre.duration[p],
+                start + pre.duration[p], placed, f"rest_{phase.id}")
+        for b_start, b_end, _ in pre.blocked:
+            if b_end + pre.changeover > 0 and b_start < horizon:
+                track.append(model.new_fixed_size_interval_var(
+                    b_start, b_end - b_start + pre.changeover, "blocked"))
+        model.add_no_overlap(track)
+        for p in self.start:
+            for a in pre.sources[p]:
+                if a in self.start:
+                    model.add(self.start[p] >= self.start[a] + pre.duration[a]).only_enforce_if(
+                        self.placed[p])
+                    model.add_implication(self.placed[p], self.placed[a])
+                else:
+                    model.add(self.placed[p] == 0)
+        for group in pre.rider_groups:
+            intervals = [recovery[p] for p in group if p in recovery]
+            if len(intervals) > 1:
+                model.add_no_overlap(intervals)
+
+    def soft_objective(self) -> cp_model.LinearExprT:
+        """The weighted soft penalties (see ``SoftWeights``)."""
+        pre, model, weights = self.prepared, self.model, self.prepared.problem.weights
+        terms: list[cp_model.LinearExprT] = []
+        for p, phase in enumerate(pre.phases):
+            if p not in self.start:
+                continue
+            if phase.wish_part:
+                met = [self.chosen[p, s] for s in pre.candidates[p]
+                       if pre.sessions[s].part == phase.wish_part]
+                terms.append(weights.wish_part * (1 - sum(met)))
+            if phase.wish_start is not None:
+                wish = minutes_between(pre.origin, phase.wish_start)
+                off = model.new_int_var(0, 100_000, f"off_{phase.id}")
+                model.add(off >= self.start[p] - wish - weights.wish_start_tolerance_minutes)
+                model.add(off >= wish - self.start[p] - weights.wish_start_tolerance_minutes)
+                terms.append(weights.wish_start_per_minute * off)
+        for category, finals, cap in spread_targets(pre):
+            per_day = defaultdict[date, list[cp_model.IntVar]](list)
+            for p in finals:
+                for s in pre.candidates[p]:
+                    if (p, s) in self.chosen:
+                        per_day[pre.session_day[s]].append(self.chosen[p, s])
+            for day, chosen in per_day.items():
+                if len(chosen) > cap:
+                    excess = model.new_int_var(0, len(chosen), f"excess_{category}_{day}")
+                    model.add(excess >= sum(chosen) - cap)
+                    terms.append(weights.spread * excess)
+        if weights.compact_per_minute:
+            for s in range(len(pre.sessions)):
+                end = model.new_int_var(pre.session_start[s], pre.session_end[s], f"end_{s}")
+                for p in self.start:
+                    if (p, s) in self.chosen:
+                        model.add(end >= self.start[p] + pre.occupancy(p)).only_enforce_if(
+                            self.chosen[p, s])
+                terms.append(weights.compact_per_minute * (end - pre.session_start[s]))
+        return sum(terms)
+
+    def hint(self, slots: dict[int, Slot]) -> None:
+        """Start the search from a known (partial) schedule, e.g. the greedy one."""
+        for p, (start, s) in slots.items():
+            if p not in self.start:
+                continue
+            self.model.add_hint(self.start[p], start)
+            for t in self.prepared.candidates[p]:
+                self.model.add_hint(self.chosen[p, t], int(t == s))
+
+    def solve(self, time_limit_s: float, workers: int,
+              seed: int) -> tuple[cp_model.CpSolverStatus, dict[int, Slot], float | None]:
+        """Solve; returns the status, the placed phases and the objective value."""
+        solver = cp_model.CpSolver()
+        solver.parameters.max_time_in_seconds = max(0.05, time_limit_s)
+        solver.parameters.num_workers = workers
+        solver.parameters.random_seed = seed
+        status = solver.solve(self.model)
+        slots: dict[int, Slot] = {}
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            for p, start in self.start.items():
+                if solver.value(self.placed[p]):
+                    session = next(s for s in self.prepared.candidates[p]
+                                   if solver.value(self.chosen[p, s]))
+                    slots[p] = (solver.value(start), session)
+            return status, slots, solver.objective_value
+        return status, slots, None
+
+
+class CpSatScheduler:
+    """Places a meet's phases with CP-SAT (OR-Tools), then their heats inside them.
+
+    :param workers: CP-SAT search workers (the venue's machines have 2 cores).
+    :param hint_with_greedy: start the search from the greedy schedule.
+    """
+
+    name = "cp_sat"
+    label = "Optimised (CP-SAT)"
+
+    def __init__(self, workers: int = 2, seed: int = 1, hint_with_greedy: bool = True) -> None:
+        self.workers = workers
+        self.seed = seed
+        self.hint_with_greedy = hint_with_greedy
+
+    def schedule(self, problem: ProgrammeProblem) -> Schedule:
+        """Every placement respects the hard rules; what cannot be placed or wished is
+        explained. Takes up to ``problem.time_limit_s`` (twice when no complete schedule is
+        found: the second search finds the most that fits)."""
+        began = time.perf_counter()
+        pre = prepare(problem)
+        greedy = greedy_slots(pre) if self.hint_with_greedy else {}
+        if not pre.impossible:
+            full = _Model(pre, optional=False)
+            full.model.minimize(full.soft_objective())
+            if greedy:
+                full.hint(greedy)
+            status, slots, objective = full.solve(problem.time_limit_s, self.workers, self.seed)
+            if slots:
+                return self._answer(pre, _STATUS[status], slots, objective,
+                                    f"CP-SAT {_STATUS[status]} in {time.perf_counter() - began:.2f} s")
+            proven = status == cp_model.INFEASIBLE
+        else:
+            proven = True  # a phase fits nowhere: no complete schedule exists
+        most = _Model(pre, optional=True)
+        most.model.maximize(sum(most.placed.values()))
+        if greedy:
+            most.hint(greedy)
+            for p in most.placed:
+                most.model.add_hint(most.placed[p], int(p in greedy))
+        status, slots, _ = most.solve(problem.time_limit_s, self.workers, self.seed)
+        if len(greedy) > len(slots):
+            slots = greedy
+        verdict: Literal["infeasible", "unknown", "feasible"] = "infeasible" if proven else "unknown"
+        if len(slots) == len(pre.phases):
+            verdict = "feasible"  # the time ran out on the optimisation, not on feasibility
+        return self._answer(pre, verdict, slots, None,
+                            f"CP-SAT {verdict} in {time.perf_counter() - began:.2f} s")
+
+    def _answer(self, pre: Prepared, status: Literal["optimal", "feasible", "infeasible", "unknown"],
+                slots: dict[int, Slot], objective: float | None, message: str) -> Schedule:
+        unplaced = [p for p in range(len(pre.phases)) if p not in slots]
+        explanations = [Explanation("unplaced", pre.phases[p].id, unplaced_reason(pre, p, slots))
+                        for p in unplaced]
+        wishes, total = explain_wishes(pre, slots)
+        unmet = len({(e.kind, e.subject) for e in wishes})
+        return Schedule(
+            status=status,
+            placements=tuple(pre.placement(p, start, s)
+                             for p, (start, s) in sorted(slots.items(), key=lambda i: i[1][0])),
+            unplaced=tuple(pre.phases[p].id for p in unplaced),
+            message=message,
+            explanations=tuple(explanations + wishes),
+            objective=objective,
+            wishes=total,
+            wishes_met=total - unmet,
+        )

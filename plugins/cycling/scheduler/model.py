@@ -1,0 +1,378 @@
+"""What every programme scheduler here shares: the problem in whole minutes, the heats laid
+out inside each phase, the sessions a phase may use, and plain-words reasons.
+
+Time is counted in whole minutes from the first session's start (``origin``). A phase
+occupies the track for its racing (``duration``) then its medal ceremony (``ceremony``);
+the changeover is kept after every use of the track, blocked intervals included.
+
+The heat layout inside a phase does not depend on when the phase starts, so it is done
+once, before any search: a solver then places whole phases (as the domain notes advise:
+phases first, heats inside them), and the heats follow. Recovery between phases is kept
+from the end of one phase's racing to the start of the next: an over-approximation of the
+per-heat rule, safe whatever the start lists turn out to be.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from podium.core.venue.contracts import (
+    Explanation,
+    HeatPlacement,
+    Phase,
+    Placement,
+    ProgrammeProblem,
+    SessionWindow,
+)
+
+#: One placed phase in minutes: (start, session index).
+Slot = tuple[int, int]
+
+
+def minutes_between(origin: datetime, at: datetime) -> int:
+    """Whole minutes from ``origin`` to ``at`` (rounded down)."""
+    return math.floor((at - origin).total_seconds() / 60)
+
+
+def hhmm(at: datetime) -> str:
+    """A time as organisers read it ("20:05")."""
+    return at.strftime("%H:%M")
+
+
+@dataclass(frozen=True)
+class HeatSlot:
+    """One heat laid out inside its phase: offsets in minutes from the phase's start."""
+
+    heat_id: str
+    start: int
+    end: int
+
+
+def lay_out_heats(phase: Phase, heat_recovery: int) -> tuple[list[HeatSlot], int]:
+    """Lay the heats of ``phase`` end to end: race 1 of every contest, then race 2, then
+    the deciders; a rider's next heat waits ``heat_recovery`` minutes after their last.
+
+    Returns the heat slots and the phase's racing duration (at least ``phase.minutes``).
+    """
+    ordered = sorted(enumerate(phase.heats), key=lambda item: (item[1].race, item[0]))
+    at, slots = 0, list[HeatSlot]()
+    free_at = dict[int, int]()  # rider -> earliest start of their next heat
+    for _, heat in ordered:
+        start = max([at, *(free_at.get(rider, 0) for rider in heat.riders)])
+        end = start + heat.minutes
+        slots.append(HeatSlot(heat.id, start, end))
+        for rider in heat.riders:
+            free_at[rider] = end + heat_recovery
+        at = end
+    return slots, max(phase.minutes, at)
+
+
+@dataclass
+class Prepared:
+    """A :class:`ProgrammeProblem` in minutes, with what every scheduler needs."""
+
+    problem: ProgrammeProblem
+    origin: datetime
+    phases: list[Phase]
+    index: dict[str, int]
+    sessions: list[SessionWindow]
+    session_start: list[int]
+    session_end: list[int]
+    session_day: list[date]
+    duration: list[int]
+    ceremony: list[int]
+    heat_slots: list[list[HeatSlot]]
+    #: recovery a rider needs before each phase (its discipline or category, the larger).
+    gap_before: list[int]
+    #: per phase, the sessions it may go in (windows long enough, pins kept).
+    candidates: list[list[int]]
+    #: per phase without candidates, why (plain words).
+    impossible: dict[int, str]
+    #: per phase, the indices of its known ``after`` phases.
+    sources: list[list[int]]
+    #: the blocked intervals in minutes: (start, end, reason).
+    blocked: list[tuple[int, int, str]]
+    #: maximal sets of phases sharing a rider (recovery applies inside each set).
+    rider_groups: list[list[int]]
+    #: pairs (p, q) sharing a rider, p < q.
+    shares_rider: set[tuple[int, int]] = field(default_factory=set)
+    pinned_start: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def changeover(self) -> int:
+        """Minutes kept free on the track after each use."""
+        return self.problem.changeover_minutes
+
+    def occupancy(self, p: int) -> int:
+        """Minutes phase ``p`` holds the track (racing and ceremony)."""
+        return self.duration[p] + self.ceremony[p]
+
+    def at(self, minute: int) -> datetime:
+        """The datetime of a minute count."""
+        return self.origin + timedelta(minutes=minute)
+
+    def share(self, p: int, q: int) -> bool:
+        """Whether phases ``p`` and ``q`` have a rider in common."""
+        return (min(p, q), max(p, q)) in self.shares_rider
+
+    def placement(self, p: int, start: int, s: int) -> Placement:
+        """The contract's placement of phase ``p`` starting at minute ``start`` in ``s``."""
+        racing_end = start + self.duration[p]
+        return Placement(
+            phase_id=self.phases[p].id,
+            session_id=self.sessions[s].id,
+            starts_at=self.at(start),
+            ends_at=self.at(racing_end),
+            ceremony_ends_at=(self.at(racing_end + self.ceremony[p])
+                              if self.ceremony[p] else None),
+            heats=tuple(HeatPlacement(h.heat_id, self.at(start + h.start), self.at(start + h.end))
+                        for h in self.heat_slots[p]),
+        )
+
+
+def prepare(problem: ProgrammeProblem) -> Prepared:
+    """Convert ``problem`` to minutes and work out what does not depend on the search."""
+    sessions = [s for s in problem.sessions if s.kind == "competition"]
+    origin = min((s.starts_at for s in sessions), default=datetime(2000, 1, 1))
+    phases = list(problem.phases)
+    index = {phase.id: i for i, phase in enumerate(phases)}
+    session_start = [math.ceil((s.starts_at - origin).total_seconds() / 60) for s in sessions]
+    session_end = [minutes_between(origin, s.ends_at) for s in sessions]
+    duration, ceremony, heat_slots, gap_before = [], [], [], []
+    for phase in phases:
+        slots, minutes = lay_out_heats(
+            phase, problem.heat_recovery_minutes.get(phase.discipline, 0))
+        heat_slots.append(slots)
+        duration.append(minutes)
+        ceremony.append(phase.ceremony_minutes)
+        gap_before.append(max(problem.recovery_minutes.get(phase.discipline, 0),
+                              problem.category_recovery_minutes.get(phase.category, 0)))
+    prepared = Prepared(
+        problem=problem, origin=origin, phases=phases, index=index, sessions=sessions,
+        session_start=session_start, session_end=session_end,
+        session_day=[s.starts_at.date() for s in sessions],
+        duration=duration, ceremony=ceremony, heat_slots=heat_slots, gap_before=gap_before,
+        candidates=[], impossible={}, sources=[], blocked=[], rider_groups=[])
+    prepared.blocked = [(minutes_between(origin, b.starts_at),
+                         math.ceil((b.ends_at - origin).total_seconds() / 60), b.reason)
+                        for b in problem.blocked if b.ends_at > b.starts_at]
+    for p, phase in enumerate(phases):
+        prepared.sources.append([index[a] for a in phase.after if a in index])
+        candidates, reason = _candidate_sessions(prepared, p)
+        prepared.candidates.append(candidates)
+        if reason:
+            prepared.impossible[p] = reason
+    prepared.rider_groups = _rider_groups(phases)
+    for group in prepared.rider_groups:
+        for i, p in enumerate(group):
+            for q in group[i + 1:]:
+                prepared.shares_rider.add((min(p, q), max(p, q)))
+    return prepared
+
+
+def _candidate_sessions(prepared: Prepared, p: int) -> tuple[list[int], str]:
+    phase, occupancy = prepared.phases[p], prepared.occupancy(p)
+    missing = [a for a in phase.after if a not in prepared.index]
+    if missing:
+        return [], f"waits for {', '.join(missing)}, which is not in the programme"
+    if phase.id in phase.after:
+        return [], "waits for itself"
+    if not prepared.sessions:
+        return [], "the meet has no competition session"
+    sessions = range(len(prepared.sessions))
+    if phase.pinned_session is not None:
+        sessions = range(0)
+        for s, session in enumerate(prepared.sessions):
+            if session.id == phase.pinned_session:
+                sessions = range(s, s + 1)
+        if not sessions:
+            return [], f"pinned to session {phase.pinned_session}, which is not a competition session"
+    fits = [s for s in sessions
+            if prepared.session_end[s] - prepared.session_start[s] >= occupancy]
+    if not fits:
+        longest = max(prepared.session_end[s] - prepared.session_start[s] for s in sessions)
+        return [], f"needs {occupancy} min on the track; the longest session it may use lasts {longest} min"
+    if phase.pinned_start is not None:
+        start = minutes_between(prepared.origin, phase.pinned_start)
+        prepared.pinned_start[p] = start
+        fits = [s for s in fits if prepared.session_start[s] <= start
+                and start + occupancy <= prepared.session_end[s]]
+        if not fits:
+            return [], (f"pinned at {phase.pinned_start:%a %H:%M}, where its {occupancy} min "
+                        f"do not fit inside a session it may use")
+    return fits, ""
+
+
+def _rider_groups(phases: list[Phase]) -> list[list[int]]:
+    """Maximal sets of phases a rider races in: recovery is kept inside each set."""
+    by_rider = defaultdict[int, set[int]](set)
+    for p, phase in enumerate(phases):
+        riders = set(phase.riders)
+        for heat in phase.heats:
+            riders |= heat.riders
+        for rider in riders:
+            by_rider[rider].add(p)
+    distinct = {frozenset(ps) for ps in by_rider.values() if len(ps) > 1}
+    ordered = sorted(distinct, key=len, reverse=True)
+    maximal: list[frozenset[int]] = []
+    for group in ordered:
+        if not any(group <= kept for kept in maximal):
+            maximal.append(group)
+    return [sorted(group) for group in maximal]
+
+
+def why_not(prepared: Prepared, p: int, start: int, s: int,
+            placed: dict[int, Slot]) -> str | None:
+    """Why phase ``p`` cannot start at minute ``start`` in session ``s`` given the other
+    placed phases (``placed``: phase -> (start, session)); ``None`` when it can.
+
+    The hard rules, in plain words: the window, the pin, the order, the track (phases,
+    ceremonies, blocked intervals, changeover) and the riders' recovery.
+    """
+    phase, end = prepared.phases[p], start + prepared.occupancy(p)
+    session = prepared.sessions[s]
+    if start < prepared.session_start[s] or end > prepared.session_end[s]:
+        return f"{session.name} runs {hhmm(session.starts_at)}–{hhmm(session.ends_at)}"
+    if p in prepared.pinned_start and prepared.pinned_start[p] != start:
+        return f"it is pinned at {hhmm(prepared.at(prepared.pinned_start[p]))}"
+    for a in prepared.sources[p]:
+        if a not in placed:
+            return f"it waits for {prepared.phases[a].name}, which is not placed"
+        if placed[a][0] + prepared.duration[a] > start:
+            return (f"it follows {prepared.phases[a].name}, which ends at "
+                    f"{hhmm(prepared.at(placed[a][0] + prepared.duration[a]))}")
+    changeover = prepared.changeover
+    for b_start, b_end, reason in prepared.blocked:
+        if start < b_end + changeover and b_start < end + changeover:
+            return (f"the track is taken by {reason} "
+                    f"{hhmm(prepared.at(b_start))}–{hhmm(prepared.at(b_end))}")
+    for q, (q_start, _) in placed.items():
+        if q == p:
+            continue
+        q_end = q_start + prepared.occupancy(q)
+        if start < q_end + changeover and q_start < end + changeover:
+            return (f"the track is taken by {prepared.phases[q].name} "
+                    f"{hhmm(prepared.at(q_start))}–{hhmm(prepared.at(q_end))}")
+        if p in prepared.sources[q] and q_start < start + prepared.duration[p]:
+            return f"{prepared.phases[q].name} must follow it"
+        if prepared.share(p, q):
+            q_racing_end = q_start + prepared.duration[q]
+            racing_end = start + prepared.duration[p]
+            if not (q_racing_end + prepared.gap_before[p] <= start
+                    or racing_end + prepared.gap_before[q] <= q_start):
+                return (f"its riders race in {prepared.phases[q].name} "
+                        f"{hhmm(prepared.at(q_start))}–{hhmm(prepared.at(q_racing_end))} "
+                        f"and need {max(prepared.gap_before[p], prepared.gap_before[q])} min recovery")
+    return None
+
+
+def _first_reasons(prepared: Prepared, p: int, sessions: Iterable[int],
+                   placed: dict[int, Slot]) -> list[str]:
+    """Per session, the most common reason phase ``p`` cannot start there."""
+    reasons = []
+    for s in sessions:
+        counts = defaultdict[str, int](int)
+        latest = prepared.session_end[s] - prepared.occupancy(p)
+        for start in range(prepared.session_start[s], latest + 1):
+            reason = why_not(prepared, p, start, s, placed)
+            if reason is None:
+                break
+            counts[_gist(reason)] += 1
+        else:
+            session = prepared.sessions[s]
+            if not counts:
+                reasons.append(f"{session.name} is too short")
+            else:
+                reasons.append(f"{session.name}: {max(counts, key=lambda r: counts[r])}")
+    return reasons
+
+
+def _gist(reason: str) -> str:
+    """A reason without its times, so that reasons at neighbouring minutes count as one."""
+    if reason.startswith("the track is taken"):
+        return "the session is full"
+    return reason
+
+
+def unplaced_reason(prepared: Prepared, p: int, placed: dict[int, Slot]) -> str:
+    """Why phase ``p`` is not in the schedule ``placed``, in plain words."""
+    name = prepared.phases[p].name
+    if p in prepared.impossible:
+        return f"{name} cannot be placed: {prepared.impossible[p]}"
+    for a in prepared.sources[p]:
+        if a not in placed:
+            return f"{name} cannot be placed: it waits for {prepared.phases[a].name}, which is not placed"
+    reasons = _first_reasons(prepared, p, prepared.candidates[p], placed)
+    if not reasons:  # a slot is free now: the search stopped before finding it
+        return f"{name} was not placed before the time limit (a slot is free: reschedule)"
+    shown = "; ".join(reasons[:3]) + (f"; and {len(reasons) - 3} more sessions"
+                                     if len(reasons) > 3 else "")
+    return f"{name} does not fit: {shown}"
+
+
+def explain_wishes(prepared: Prepared, placed: dict[int, Slot]) -> tuple[list[Explanation], int]:
+    """Every soft wish ``placed`` does not meet, with why; and how many wishes there are."""
+    explanations, wishes = [], 0
+    weights = prepared.problem.weights
+    for p, phase in enumerate(prepared.phases):
+        if phase.wish_part:
+            wishes += 1
+            if p in placed and prepared.sessions[placed[p][1]].part != phase.wish_part:
+                start, s = placed[p]
+                wished = [t for t in prepared.candidates[p]
+                          if prepared.sessions[t].part == phase.wish_part]
+                others = {q: slot for q, slot in placed.items() if q != p}
+                reasons = _first_reasons(prepared, p, wished, others)
+                why = ("; ".join(reasons[:2]) if reasons else
+                       "moving it there costs more elsewhere (other wishes, compactness)")
+                if not wished:
+                    why = f"no {phase.wish_part} session can take it"
+                explanations.append(Explanation(
+                    "wish_part", phase.id,
+                    f"{phase.name}: wanted in the {phase.wish_part}, placed in "
+                    f"{prepared.sessions[s].name} at {hhmm(prepared.at(start))} because {why}"))
+        if phase.wish_start is not None:
+            wishes += 1
+            wish = minutes_between(prepared.origin, phase.wish_start)
+            if p in placed and abs(placed[p][0] - wish) > weights.wish_start_tolerance_minutes:
+                start, s = placed[p]
+                others = {q: slot for q, slot in placed.items() if q != p}
+                sessions = [t for t in prepared.candidates[p]
+                            if prepared.session_start[t] <= wish <= prepared.session_end[t]]
+                why = "no session it may use is open then"
+                for t in sessions:
+                    why = (why_not(prepared, p, wish, t, others)
+                           or "placing it then costs more elsewhere (other wishes, compactness)")
+                explanations.append(Explanation(
+                    "wish_start", phase.id,
+                    f"{phase.name}: wanted {phase.wish_start:%a %H:%M}, placed "
+                    f"{prepared.at(start):%a %H:%M} because {why}"))
+    for category, finals, cap in spread_targets(prepared):
+        wishes += 1
+        per_day = defaultdict[date, list[int]](list)
+        for p in finals:
+            if p in placed:
+                per_day[prepared.session_day[placed[p][1]]].append(p)
+        crowded = {day: ps for day, ps in per_day.items() if len(ps) > cap}
+        if crowded:
+            days = ", ".join(f"{len(ps)} on {day:%a %d %b}" for day, ps in sorted(crowded.items()))
+            explanations.append(Explanation(
+                "spread", category,
+                f"{category}: finals not spread over the days ({days}; a fair share is {cap} "
+                f"a day) because the order, recovery and evening wishes left no better spread"))
+    return explanations, wishes
+
+
+def spread_targets(prepared: Prepared) -> list[tuple[str, list[int], int]]:
+    """Per category with finals: (category, its finals, the fair share of finals a day)."""
+    days = len(set(prepared.session_day))
+    by_category = defaultdict[str, list[int]](list)
+    for p, phase in enumerate(prepared.phases):
+        if phase.final and phase.category:
+            by_category[phase.category].append(p)
+    return [(category, finals, math.ceil(len(finals) / days))
+            for category, finals in sorted(by_category.items()) if days > 1]

@@ -1,0 +1,153 @@
+"""The programme schedulers on small, hand-made meets: each hard rule, pins, best-of-three
+interleaving, wishes and what is said when they cannot be met."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from podium.core.testing import plugin_host
+from podium.core.venue.contracts import (
+    PROGRAMME_SCHEDULERS,
+    BlockedInterval,
+    Heat,
+    Phase,
+    ProgrammeProblem,
+    ProgrammeScheduler,
+    Schedule,
+    SessionWindow,
+)
+from podium.plugins.cycling.scheduler import CpSatScheduler, GreedyScheduler
+
+from .schedule_rules import violations
+
+DAY = datetime(2026, 12, 5, tzinfo=timezone.utc)
+SCHEDULERS = [CpSatScheduler(), GreedyScheduler()]
+
+
+def at(hour: int, minute: int = 0, day: int = 0) -> datetime:
+    return DAY + timedelta(days=day, hours=hour, minutes=minute)
+
+
+def afternoon(day: int = 0) -> SessionWindow:
+    return SessionWindow(f"d{day}-pm", at(14, day=day), at(17, day=day),
+                         label=f"Day {day + 1} afternoon", part="afternoon")
+
+
+def evening(day: int = 0) -> SessionWindow:
+    return SessionWindow(f"d{day}-ev", at(19, day=day), at(22, day=day),
+                         label=f"Day {day + 1} evening", part="evening")
+
+
+def placed(schedule: Schedule) -> dict[str, tuple[str, datetime]]:
+    return {p.phase_id: (p.session_id, p.starts_at) for p in schedule.placements}
+
+
+def solve(scheduler: ProgrammeScheduler, problem: ProgrammeProblem) -> Schedule:
+    schedule = scheduler.schedule(problem)
+    assert violations(problem, schedule) == []
+    return schedule
+
+
+def test_the_cycling_plugin_registers_both_schedulers():
+    schedulers = plugin_host(["cycling"]).registry(PROGRAMME_SCHEDULERS)
+    assert schedulers.names() == ["cp_sat", "greedy"]
+    assert all(isinstance(s, ProgrammeScheduler) for _, s in schedulers.items())
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS, ids=lambda s: s.name)
+def test_order_recovery_changeover_and_a_blocked_track(scheduler: ProgrammeScheduler):
+    riders = frozenset(range(10))
+    problem = ProgrammeProblem(
+        phases=(Phase("q", "sprint", "sprint", 20, riders=riders),
+                Phase("r1", "sprint", "sprint", 30, after=("q",), riders=riders),
+                Phase("k", "keirin", "keirin", 25, riders=frozenset({3, 40})),
+                Phase("sc", "scratch", "scratch", 20, riders=frozenset({50}))),
+        sessions=(afternoon(),),
+        recovery_minutes={"sprint": 30, "keirin": 20},
+        changeover_minutes=5,
+        blocked=(BlockedInterval(at(15), at(15, 30), "a school visit"),),
+        time_limit_s=2)
+    schedule = solve(scheduler, problem)
+    assert schedule.status in ("optimal", "feasible") and not schedule.unplaced
+    when = placed(schedule)
+    assert when["r1"][1] >= when["q"][1] + timedelta(minutes=20 + 30)
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS, ids=lambda s: s.name)
+def test_pinned_phases_stay_where_pinned(scheduler: ProgrammeScheduler):
+    problem = ProgrammeProblem(
+        phases=(Phase("a", "sprint", "sprint", 30, pinned_start=at(15, 10), pinned_session="d0-pm"),
+                Phase("b", "keirin", "keirin", 30, pinned_session="d0-ev"),
+                Phase("c", "scratch", "scratch", 60)),
+        sessions=(afternoon(), evening()),
+        changeover_minutes=5, time_limit_s=2)
+    schedule = solve(scheduler, problem)
+    assert placed(schedule)["a"] == ("d0-pm", at(15, 10))
+    assert placed(schedule)["b"][0] == "d0-ev"
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS, ids=lambda s: s.name)
+def test_best_of_three_races_are_interleaved_across_contests(scheduler: ProgrammeScheduler):
+    contests = [(1, 8), (4, 5), (2, 7), (3, 6)]
+    heats = tuple(Heat(f"{a}v{b}-race{race}", 3, frozenset({a, b}), contest=f"{a} v {b}", race=race)
+                  for a, b in contests for race in (1, 2, 3))  # given contest by contest
+    problem = ProgrammeProblem(
+        phases=(Phase("qf", "sprint", "sprint", 0, heats=heats, riders=frozenset(range(1, 9))),),
+        sessions=(evening(),), heat_recovery_minutes={"sprint": 9}, time_limit_s=2)
+    schedule = solve(scheduler, problem)
+    running = [h.heat_id for h in schedule.placements[0].heats]
+    assert running == [f"{a}v{b}-race{race}" for race in (1, 2, 3) for a, b in contests]
+    # Four contests of 3 min: a rider's next race comes 9 min after their last one ends.
+    starts = [h.starts_at for h in schedule.placements[0].heats]
+    assert starts[4] - starts[0] == timedelta(minutes=12)
+
+
+def test_a_final_goes_in_the_evening_when_wished():
+    problem = ProgrammeProblem(
+        phases=(Phase("semi", "sprint", "sprint", 20, riders=frozenset({1, 2, 3, 4})),
+                Phase("final", "sprint", "sprint", 10, after=("semi",), riders=frozenset({1, 2, 3, 4}),
+                      final=True, ceremony_minutes=8, wish_part="evening", label="Sprint final"),
+                Phase("other", "scratch", "scratch", 30)),
+        sessions=(afternoon(), evening()), recovery_minutes={"sprint": 30}, time_limit_s=2)
+    schedule = solve(CpSatScheduler(), problem)
+    assert schedule.status == "optimal"
+    final = next(p for p in schedule.placements if p.phase_id == "final")
+    assert final.session_id == "d0-ev" and final.ceremony_ends_at == final.ends_at + timedelta(minutes=8)
+    assert schedule.wishes == schedule.wishes_met == 1
+    assert not schedule.explanations
+
+
+def test_an_unmet_wish_is_explained():
+    # The final wants 20:00, but a pinned madison holds the track then.
+    problem = ProgrammeProblem(
+        phases=(Phase("madison", "madison", "madison", 60, pinned_start=at(19, 30), label="Madison"),
+                Phase("final", "sprint", "sprint", 10, wish_start=at(20), wish_part="evening",
+                      label="Men's sprint final")),
+        sessions=(evening(),), changeover_minutes=5, time_limit_s=2)
+    schedule = solve(CpSatScheduler(), problem)
+    assert schedule.status == "optimal"
+    assert placed(schedule)["final"][1] == at(20, 35)
+    [explanation] = schedule.explanations
+    assert explanation.kind == "wish_start" and explanation.subject == "final"
+    assert explanation.text.startswith("Men's sprint final: wanted Sat 20:00, placed Sat 20:35 because")
+    assert "Madison" in explanation.text
+    assert schedule.wishes == 2 and schedule.wishes_met == 1
+
+
+def test_an_infeasible_programme_names_the_phases_that_do_not_fit():
+    riders = frozenset({1, 2})
+    problem = ProgrammeProblem(
+        phases=(Phase("r1", "keirin", "keirin", 60, riders=riders, label="Keirin round 1"),
+                Phase("r2", "keirin", "keirin", 60, after=("r1",), riders=riders, label="Keirin round 2"),
+                Phase("f", "keirin", "keirin", 20, after=("r2",), riders=riders, label="Keirin final"),
+                Phase("long", "points", "points", 500, label="Points race")),
+        sessions=(afternoon(),), recovery_minutes={"keirin": 30}, time_limit_s=2)
+    schedule = solve(CpSatScheduler(), problem)
+    assert schedule.status == "infeasible"
+    assert set(schedule.unplaced) == {"f", "long"}
+    reasons = {e.subject: e.text for e in schedule.explanations if e.kind == "unplaced"}
+    assert reasons["long"] == ("Points race cannot be placed: needs 500 min on the track; "
+                               "the longest session it may use lasts 180 min")
+    assert reasons["f"].startswith("Keirin final does not fit: Day 1 afternoon")
