@@ -17,6 +17,7 @@ from podium.plugins.cycling import programme, results, service, views
 from podium.plugins.cycling.schemas import (
     CompetitionCreate,
     EntriesIn,
+    EntriesOpenIn,
     HeatResultsIn,
     MeetCreate,
     Page,
@@ -122,6 +123,13 @@ class MeetAPI(Controller):
         values = {f: getattr(data, f) for f in SelfEntryIn.__struct_fields__} if data else {}
         return await service.self_enter(competition_id, request.user, values)
 
+    @put(COMP + "/entries-open", summary="Open or close self-entry", guards=ORGANISER)
+    async def api_entries_open(self, meet_id: Id, competition_id: Id,
+                               data: JSONBody[EntriesOpenIn]) -> dict[str, Any]:
+        """Open or close self-entry (riders with accounts) before the start."""
+        await own_competition(meet_id, competition_id)
+        return await service.set_entries_open(competition_id, data.open)
+
     @put(COMP + "/results", summary="Save a heat's results", guards=ORGANISER)
     async def api_save_heat(self, request: Request, meet_id: Id, competition_id: Id,
                             data: JSONBody[HeatResultsIn]) -> ResultsOut:
@@ -146,7 +154,8 @@ class MeetAPI(Controller):
           status_code=200)
     async def api_schedule(self, request: Request, meet_id: Id) -> dict[str, Any]:
         """Run the registered scheduler (pins kept); the result is the draft."""
-        return await programme.schedule_meet(request.app.state.plugin_host, meet_id)
+        return await programme.schedule_meet(request.app.state.plugin_host, meet_id,
+                                            (await venue_scope(request)).tz)
 
     @get(MEET + "/programme", summary="The programme")
     async def api_programme(self, request: Request, meet_id: Id,
@@ -180,7 +189,8 @@ class MeetAPI(Controller):
                       ) -> dict[str, Any]:
         """Pin a phase to a session (and start), then reschedule the rest."""
         return await programme.pin_phase(request.app.state.plugin_host, meet_id, data.phase,
-                                         data.session_id, data.starts_at)
+                                         data.session_id, data.starts_at,
+                                         (await venue_scope(request)).tz)
 
     @post(MEET + "/programme/publish", summary="Publish the draft", guards=ORGANISER,
           status_code=201)

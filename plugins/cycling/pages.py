@@ -307,8 +307,10 @@ class MeetConsole(Controller):
     @post("/schedule", summary="Schedule the programme")
     async def schedule(self, request: Request, meet_id: Id) -> Any:
         """Run the scheduler (pins kept)."""
+        tz = await _tz(request)
+
         async def act(form: FormMultiDict) -> str:
-            out = await programme.schedule_meet(request.app.state.plugin_host, meet_id)
+            out = await programme.schedule_meet(request.app.state.plugin_host, meet_id, tz)
             return f"Scheduled: {out['status']}."
         return await self._act(request, meet_id, act)
 
@@ -323,16 +325,18 @@ class MeetConsole(Controller):
             assert session_id is not None
             out = await programme.pin_phase(
                 request.app.state.plugin_host, meet_id, check_phase_key(form.get("phase")),
-                session_id, form_local_time(form, "starts_at", tz, required=False))
+                session_id, form_local_time(form, "starts_at", tz, required=False), tz)
             return f"Phase pinned; the rest rescheduled: {out['status']}."
         return await self._act(request, meet_id, act)
 
     @post("/unpin", summary="Unpin a phase")
     async def unpin(self, request: Request, meet_id: Id) -> Any:
         """Let the scheduler place a pinned phase again."""
+        tz = await _tz(request)
+
         async def act(form: FormMultiDict) -> str:
             out = await programme.unpin_phase(request.app.state.plugin_host, meet_id,
-                                              check_phase_key(form.get("phase")))
+                                              check_phase_key(form.get("phase")), tz)
             return f"Unpinned; rescheduled: {out['status']}."
         return await self._act(request, meet_id, act)
 

@@ -6,9 +6,10 @@ versions and the iCalendar feed.
   minutes from its heats and the typical durations (DOMAIN.md), the riders who may race in
   it (the whole field: any of them may qualify), the phases it follows; a competition
   without a table is one phase.
-* Sessions: the meet's competition sessions, minus the track's other occupancy in the
-  venue calendar (other events on the track space, with their set-up and tear-down
-  buffers): a session cut by such an event becomes several windows ``<session>.<k>``.
+* Sessions: the meet's competition sessions (their part of the day from the venue's wall
+  time); the track's other occupancy in the venue calendar (other events on the track
+  space, with their set-up and tear-down buffers) is handed over as blocked intervals.
+* Finals wish the evening (soft, per competition) and are followed by a medal ceremony.
 * Recovery: per discipline, the longest of its competitions' settings (a per-category
   setting on each competition).
 * A published version is never changed again; each phase keeps the number of the version
@@ -20,6 +21,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from zoneinfo import ZoneInfo
+
 import anyio.to_thread
 from icalendar import Calendar, Event as VEvent
 
@@ -29,8 +32,10 @@ from podium.core.errors import Conflict, InvalidInput, NotFound
 from podium.core.outbox import record
 from podium.core.plugins import PluginHost
 from podium.core.validation import check_instant
+from podium.core.venue.contracts import Heat as ContractHeat
 from podium.core.venue.contracts import (
     PROGRAMME_SCHEDULERS,
+    BlockedInterval,
     Phase,
     ProgrammeProblem,
     ProgrammeScheduler,
@@ -53,6 +58,9 @@ MINUTES_PER_KEIRIN_HEAT = 5
 BUNCH_RACE_MINUTES = {"scratch": 15, "points_race": 30, "tempo": 15, "elimination": 20,
                       "madison": 45, "omnium": 20, "keirin": 5}
 PHASE_KEY_MAX = 100
+CEREMONY_MINUTES = 10
+#: Between two races of one rider inside a best-of-three round.
+HEAT_RECOVERY_MINUTES = 10
 
 
 def phase_key(competition_id: int, phase_id: str) -> str:
@@ -60,43 +68,51 @@ def phase_key(competition_id: int, phase_id: str) -> str:
     return f"c{competition_id}:{phase_id}"
 
 
-def _phase_minutes(discipline: str, fmt: str, heats: list[Any], riders: int) -> int:
+def _heat_minutes(discipline: str, fmt: str, riders: int) -> int:
+    """Typical track minutes of one heat (DOMAIN.md), the changeover included."""
     if fmt == "timed":
-        slots = sum(len(h.riders) for h in heats) or riders
-        return max(5, slots * MINUTES_PER_TIMED_RIDER)
+        return max(1, riders) * MINUTES_PER_TIMED_RIDER
     if fmt == "match":
-        return max(3, len(heats) * MINUTES_PER_MATCH_RACE)
-    per_heat = MINUTES_PER_KEIRIN_HEAT if discipline == "keirin" else \
-        BUNCH_RACE_MINUTES.get(discipline, 15)
-    return max(3, len(heats) * per_heat)
+        return MINUTES_PER_MATCH_RACE
+    if discipline == "keirin":
+        return MINUTES_PER_KEIRIN_HEAT
+    return BUNCH_RACE_MINUTES.get(discipline, 15)
 
 
 async def meet_phases(meet_id: int) -> list[dict[str, Any]]:
     """Every phase of the meet to schedule: ``key``, ``competition_id``, ``competition``,
-    ``name``, ``discipline``, ``minutes``, ``after`` (keys), ``riders``, ``final``."""
+    ``name``, ``label``, ``discipline``, ``category``, ``minutes``, ``after`` (keys),
+    ``riders``, ``heats`` (contract heats), ``final``, ``evening``, ``recovery``."""
     out = []
     for comp in await service.list_competitions(meet_id):
         entries = await service.list_entries(comp["id"])
         riders = frozenset(e["rider"] for e in entries)
         progress = await competition_progress(comp)
+        last = progress.phases[-1]["id"] if progress.phases else None
         for phase in progress.phases:
             heats = [h for h in progress.heats if h.phase_id == phase["id"]]
+            contract_heats = tuple(ContractHeat(
+                id=h.heat_id,
+                minutes=_heat_minutes(comp["discipline"], phase["format"], len(h.riders)),
+                riders=frozenset(r for r in h.riders if r is not None),
+                contest=h.contest_id if phase["format"] == "match" else "", race=h.race_no)
+                for h in heats)
+            minutes = max(3, sum(h.minutes for h in contract_heats))
             out.append({
                 "key": phase_key(comp["id"], phase["id"]), "competition_id": comp["id"],
                 "competition": comp["name"], "name": phase["name"],
+                "label": f"{comp['name']} — {phase['name']}",
                 "discipline": comp["discipline"], "category": comp["category"],
-                "minutes": _phase_minutes(comp["discipline"], phase["format"], heats,
-                                          len(riders)),
+                "minutes": minutes, "heats": contract_heats,
                 "after": [phase_key(comp["id"], a) for a in phase["after"]],
-                "riders": riders, "final": phase["kind"] == "final"
-                or phase is progress.phases[-1], "evening": comp["evening_finals"],
-                "recovery": comp["recovery_minutes"],
+                "riders": riders, "final": phase["kind"] == "final" or phase["id"] == last,
+                "evening": comp["evening_finals"], "recovery": comp["recovery_minutes"],
             })
     return out
 
 
 async def track_busy(meet: dict[str, Any], start: datetime, end: datetime
-                     ) -> list[tuple[datetime, datetime, str]]:
+                     ) -> list[BlockedInterval]:
     """Other events on the meet's track in ``[start, end)``, widened by their buffers."""
     events = await events_between(meet["venue_id"], start - timedelta(hours=6),
                                   end + timedelta(hours=6), space_id=meet["track_space_id"],
@@ -108,42 +124,21 @@ async def track_busy(meet: dict[str, Any], start: datetime, end: datetime
         lo = event["starts_at"] - timedelta(minutes=event.get("setup_minutes") or 0)
         hi = event["ends_at"] + timedelta(minutes=event.get("teardown_minutes") or 0)
         if lo < end and start < hi:
-            busy.append((lo, hi, event["title"]))
+            busy.append(BlockedInterval(starts_at=lo, ends_at=hi, reason=event["title"]))
     return busy
 
 
-def free_windows(session: dict[str, Any], busy: list[tuple[datetime, datetime, str]]
-                 ) -> list[SessionWindow]:
-    """A session's windows once the track's other occupancy is cut out of it."""
-    pieces = [(session["starts_at"], session["ends_at"])]
-    for lo, hi, _title in busy:
-        cut = []
-        for a, b in pieces:
-            if hi <= a or b <= lo:
-                cut.append((a, b))
-                continue
-            if a < lo:
-                cut.append((a, lo))
-            if hi < b:
-                cut.append((hi, b))
-        pieces = cut
-    pieces = [(a, b) for a, b in pieces if b - a >= timedelta(minutes=5)]
-    if len(pieces) == 1 and pieces[0] == (session["starts_at"], session["ends_at"]):
-        return [SessionWindow(id=str(session["id"]), starts_at=pieces[0][0],
-                              ends_at=pieces[0][1], kind="competition")]
-    return [SessionWindow(id=f"{session['id']}.{k}", starts_at=a, ends_at=b,
-                          kind="competition") for k, (a, b) in enumerate(pieces, start=1)]
+def part_of_day(at: datetime, tz: str) -> str:
+    """``morning``, ``afternoon`` or ``evening`` for a session starting at ``at``."""
+    hour = at.astimezone(ZoneInfo(tz)).hour
+    return "morning" if hour < 12 else "afternoon" if hour < 17 else "evening"
 
 
-def session_of(window_id: str) -> int:
-    """The meet session a window belongs to (``"12.2"`` → 12)."""
-    return int(window_id.split(".", 1)[0])
-
-
-async def build_problem(meet_id: int, time_limit_s: float = 3.0
-                        ) -> tuple[ProgrammeProblem, list[dict[str, Any]], list[str]]:
-    """The :class:`ProgrammeProblem` of a meet, its phases (for labels) and notes on what
-    shaped it (track occupancy cut out of sessions)."""
+async def build_problem(meet_id: int, tz: str = "Europe/Paris", time_limit_s: float = 3.0
+                        ) -> tuple[ProgrammeProblem, list[dict[str, Any]]]:
+    """The :class:`ProgrammeProblem` of a meet and its phases (for labels): competition
+    sessions as windows, the track's other events as blocked intervals, pins, recovery per
+    discipline and per category, finals wished in the evening (with a medal ceremony)."""
     meet = await service.get_meet(meet_id)
     sessions = [s for s in await service.list_sessions(meet_id) if s["kind"] == "competition"]
     if not sessions:
@@ -151,34 +146,33 @@ async def build_problem(meet_id: int, time_limit_s: float = 3.0
     phases = await meet_phases(meet_id)
     if not phases:
         raise Conflict("add a competition with riders first", code="no_phases")
-    busy = await track_busy(meet, sessions[0]["starts_at"], sessions[-1]["ends_at"])
-    windows: list[SessionWindow] = []
-    notes = [f"The track is taken by {title} from {lo:%a %H:%M} to {hi:%H:%M} UTC "
-             "(with its buffers): no phase is placed then." for lo, hi, title in busy]
-    for session in sessions:
-        windows.extend(free_windows(session, busy))
+    blocked = await track_busy(meet, sessions[0]["starts_at"], sessions[-1]["ends_at"])
+    windows = tuple(SessionWindow(id=str(s["id"]), starts_at=s["starts_at"],
+                                  ends_at=s["ends_at"], kind="competition", label=s["name"],
+                                  part=part_of_day(s["starts_at"], tz)) for s in sessions)
     pins = {p["phase"]: p for p in await ProgrammePin.select().where(
         ProgrammePin.meet == meet_id)}
     recovery: dict[str, int] = {}
+    by_category: dict[str, int] = {}
     built = []
     for p in phases:
         recovery[p["discipline"]] = max(recovery.get(p["discipline"], 0), p["recovery"])
+        by_category[p["category"]] = max(by_category.get(p["category"], 0), p["recovery"])
         pin = pins.get(p["key"])
-        pinned_window = None
-        if pin is not None:
-            mine = [w for w in windows if session_of(w.id) == pin["session"]]
-            at = pin["starts_at"]
-            inside = [w for w in mine if at is not None and w.starts_at <= at < w.ends_at]
-            pinned_window = (inside or mine or [None])[0]
         built.append(Phase(
             id=p["key"], competition=str(p["competition_id"]), discipline=p["discipline"],
             minutes=p["minutes"], after=tuple(p["after"]), riders=p["riders"],
-            pinned_session=pinned_window.id if pinned_window else None,
-            pinned_start=pin["starts_at"] if pin is not None and pinned_window else None))
-    problem = ProgrammeProblem(phases=tuple(built), sessions=tuple(windows),
-                               recovery_minutes=recovery,
-                               changeover_minutes=CHANGEOVER_MINUTES, time_limit_s=time_limit_s)
-    return problem, phases, notes
+            pinned_session=str(pin["session"]) if pin else None,
+            pinned_start=pin["starts_at"] if pin else None,
+            label=p["label"], category=p["category"], heats=p["heats"], final=p["final"],
+            ceremony_minutes=CEREMONY_MINUTES if p["final"] else 0,
+            wish_part="evening" if p["final"] and p["evening"] else None))
+    problem = ProgrammeProblem(
+        phases=tuple(built), sessions=windows, recovery_minutes=recovery,
+        category_recovery_minutes=by_category, changeover_minutes=CHANGEOVER_MINUTES,
+        heat_recovery_minutes={"sprint": HEAT_RECOVERY_MINUTES},
+        blocked=tuple(blocked), time_limit_s=time_limit_s)
+    return problem, phases
 
 
 def pick_scheduler(host: PluginHost) -> ProgrammeScheduler:
@@ -194,38 +188,40 @@ def pick_scheduler(host: PluginHost) -> ProgrammeScheduler:
 
 
 def _explanations(schedule: Schedule, phases: dict[str, dict[str, Any]]) -> list[str]:
-    """What the organiser reads about the result: unplaced phases, the solver's message
-    and any explanations a richer scheduler returns."""
-    out = []
-    if schedule.message:
-        out.append(schedule.message)
+    """What the organiser reads about the result: the solver's message, then why phases
+    are unplaced and which soft wishes are unmet (the scheduler's explanations)."""
+    out = [schedule.message] if schedule.message else []
+    explained = {e.subject for e in schedule.explanations if e.kind == "unplaced"}
     for key in schedule.unplaced:
-        p = phases.get(key)
-        name = f"{p['competition']} — {p['name']}" if p else key
-        out.append(f"{name} does not fit in the sessions.")
-    for item in getattr(schedule, "explanations", ()) or ():
-        text = getattr(item, "message", None) or getattr(item, "text", None) or str(item)
-        out.append(str(text))
+        if key not in explained:
+            p = phases.get(key)
+            out.append(f"{p['label'] if p else key} does not fit in the sessions.")
+    out.extend(e.text for e in schedule.explanations)
     return out
 
 
-async def schedule_meet(host: PluginHost, meet_id: int, time_limit_s: float = 3.0
-                        ) -> dict[str, Any]:
+async def schedule_meet(host: PluginHost, meet_id: int, tz: str = "Europe/Paris",
+                        time_limit_s: float = 3.0) -> dict[str, Any]:
     """Schedule the meet (pins kept) and store the result as the draft."""
-    problem, phases, notes = await build_problem(meet_id, time_limit_s)
+    problem, phases = await build_problem(meet_id, tz, time_limit_s)
     scheduler = pick_scheduler(host)
     # CPU-bound (CP-SAT): run it in a worker thread, never on the event loop.
     schedule = await anyio.to_thread.run_sync(scheduler.schedule, problem)
     by_key = {p["key"]: p for p in phases}
     placements = [{
-        "phase": pl.phase_id, "session": session_of(pl.session_id),
+        "phase": pl.phase_id, "session": int(pl.session_id),
         "start": pl.starts_at.astimezone(timezone.utc).isoformat(),
         "end": pl.ends_at.astimezone(timezone.utc).isoformat(),
-        "label": f"{by_key[pl.phase_id]['competition']} — {by_key[pl.phase_id]['name']}"
-        if pl.phase_id in by_key else pl.phase_id,
+        "label": by_key[pl.phase_id]["label"] if pl.phase_id in by_key else pl.phase_id,
+        "ceremony_end": pl.ceremony_ends_at.astimezone(timezone.utc).isoformat()
+        if pl.ceremony_ends_at else None,
+        "heats": [{"heat": h.heat_id, "start": h.starts_at.astimezone(timezone.utc).isoformat()}
+                  for h in pl.heats],
         "competition_id": by_key.get(pl.phase_id, {}).get("competition_id"),
     } for pl in sorted(schedule.placements, key=lambda x: x.starts_at)]
-    explanations = notes + _explanations(schedule, by_key)
+    explanations = [f"The track is taken by {b.reason} from {b.starts_at:%a %H:%M} to "
+                    f"{b.ends_at:%H:%M} UTC (buffers included): no phase is placed then."
+                    for b in problem.blocked] + _explanations(schedule, by_key)
     async with atomic():
         meet = await for_update(Meet.select(Meet.id, Meet.venue_id).where(
             Meet.id == meet_id)).first()
@@ -276,7 +272,7 @@ async def versions(meet_id: int) -> list[dict[str, Any]]:
 
 
 async def pin_phase(host: PluginHost, meet_id: int, phase: str, session_id: int,
-                    starts_at: datetime | None) -> dict[str, Any]:
+                    starts_at: datetime | None, tz: str = "Europe/Paris") -> dict[str, Any]:
     """Pin a phase to a session (and a start time, if given), then reschedule the rest."""
     if not isinstance(phase, str) or not 0 < len(phase) <= PHASE_KEY_MAX:
         raise InvalidInput("no such phase", field="phase")
@@ -295,15 +291,16 @@ async def pin_phase(host: PluginHost, meet_id: int, phase: str, session_id: int,
                                           & (ProgrammePin.phase == phase))
         await ProgrammePin(meet=meet_id, phase=phase, session=session_id,
                            starts_at=starts_at).save()
-    return await schedule_meet(host, meet_id)
+    return await schedule_meet(host, meet_id, tz)
 
 
-async def unpin_phase(host: PluginHost, meet_id: int, phase: str) -> dict[str, Any]:
+async def unpin_phase(host: PluginHost, meet_id: int, phase: str, tz: str = "Europe/Paris"
+                      ) -> dict[str, Any]:
     """Let the scheduler place a pinned phase again, and reschedule."""
     async with atomic():
         await ProgrammePin.delete().where((ProgrammePin.meet == meet_id)
                                           & (ProgrammePin.phase == phase))
-    return await schedule_meet(host, meet_id)
+    return await schedule_meet(host, meet_id, tz)
 
 
 async def pins(meet_id: int) -> dict[str, dict[str, Any]]:
@@ -353,8 +350,6 @@ async def publish(meet_id: int, user: CurrentUser | None) -> dict[str, Any]:
 async def programme_ics(meet_id: int, tz: str) -> bytes:
     """The meet's programme as iCalendar: one ``VEVENT`` per phase of the latest published
     version, ``UID`` stable per phase, ``SEQUENCE`` = the version it last changed in."""
-    from zoneinfo import ZoneInfo
-
     meet = await service.get_meet(meet_id)
     version = await published(meet_id)
     cal = Calendar()

@@ -61,6 +61,12 @@ class EntriesIn(msgspec.Struct, forbid_unknown_fields=True):
     riders: list[RiderIn]
 
 
+class EntriesOpenIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Whether riders with accounts may enter themselves."""
+
+    open: bool
+
+
 class SelfEntryIn(msgspec.Struct, forbid_unknown_fields=True):
     """A signed-in rider's own entry (used when the account has no rider yet)."""
 
