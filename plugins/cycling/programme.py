@@ -18,6 +18,7 @@ versions and the iCalendar feed.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -239,6 +240,10 @@ async def schedule_meet(host: PluginHost, meet_id: int, tz: str = "Europe/Paris"
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
+    """A programme row with its JSON columns loaded and instants parsed."""
+    for name in ("placements", "unplaced", "explanations", "sequences"):
+        if isinstance(row[name], str):
+            row[name] = json.loads(row[name])
     for p in row["placements"]:
         p["starts_at"] = datetime.fromisoformat(p["start"])
         p["ends_at"] = datetime.fromisoformat(p["end"])
