@@ -56,7 +56,7 @@ MINUTES_PER_TIMED_RIDER = 1
 MINUTES_PER_MATCH_RACE = 3
 MINUTES_PER_KEIRIN_HEAT = 5
 #: A single bunch race (no table), by discipline.
-BUNCH_RACE_MINUTES = {"scratch": 15, "points_race": 30, "tempo": 15, "elimination": 20,
+BUNCH_RACE_MINUTES = {"scratch": 15, "points": 30, "tempo": 15, "elimination": 20,
                       "madison": 45, "omnium": 20, "keirin": 5}
 PHASE_KEY_MAX = 100
 CEREMONY_MINUTES = 10

@@ -28,7 +28,7 @@ SESSION_KINDS = ("competition", "warm-up", "training", "public")
 CATEGORIES = ("elite-men", "elite-women", "junior-men", "junior-women")
 #: Disciplines (DOMAIN.md); the progression tables are keyed by the same names.
 DISCIPLINES = ("sprint", "keirin", "team_sprint", "individual_pursuit", "team_pursuit",
-               "time_trial", "scratch", "points_race", "tempo", "elimination", "madison",
+               "time_trial", "scratch", "points", "tempo", "elimination", "madison",
                "omnium")
 COMPETITION_STATUSES = ("entries", "running", "finished")
 NAME_MAX = 120
