@@ -122,8 +122,8 @@ def check_heat_rows(heat: heats.Heat, rows: list[dict[str, Any]]) -> list[dict[s
     else:
         if seen != start_list:
             raise InvalidInput("enter a result for every rider of the heat", field="results")
-        places = [r["place"] for r in finishers]
-        if any(p is None for p in places):
+        places: list[int] = [r["place"] for r in finishers if r["place"] is not None]
+        if len(places) != len(finishers):
             raise InvalidInput("a place is needed for every rider who finished (or a status "
                                "such as DNF or DNS)", field="place")
         if sorted(places) != list(range(1, len(places) + 1)):

@@ -24,7 +24,8 @@ async def test_seed_demo_builds_a_week_at_the_velodrome(podium_db):
     assert result.created and not result.admin_password_generated
     assert len(steps) == 9
     # The domains added their part through podium_seed_demo, and said so.
-    assert set(result.made) == {"tournament", "team_tournament", "ticket_types", "ticketed_event"}
+    assert set(result.made) == {"tournament", "team_tournament", "ticket_types", "ticketed_event",
+                                "meet"}
     assert any(f"/tournaments/{result.made['tournament']}" in note for note in result.notes)
     venue = await service.get_venue(result.venue_id)
     assert "Saint-Quentin" in venue["name"] and venue["timezone"] == "Europe/Paris"
