@@ -111,7 +111,17 @@ def podium_live_messages(event: DomainEvent, render: Renderer | None) -> list[Li
 @hookimpl
 def podium_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
     """``athlete.results`` (context ``{"user_id": ...}``): the linked rider's results,
-    loaded with htmx."""
+    loaded with htmx. ``event.sidebar`` of a track-meet event: where its meet lives."""
+    if slot == "event.sidebar":
+        event = context.get("event")
+        if not isinstance(event, dict) or event.get("kind") != TRACK_MEET.name:
+            return []
+        event_id = event.get("id")
+        if isinstance(event_id, bool) or not isinstance(event_id, int):
+            return []
+        return [str(Markup(
+            f'<section class="card" hx-get="/meets/for-event/{event_id}" hx-trigger="load" '
+            f'hx-swap="outerHTML"><p class="muted">Loading the meet…</p></section>'))]
     if slot != ATHLETE_RESULTS_SLOT:
         return []
     user_id = context.get("user_id")

@@ -144,6 +144,13 @@ class MeetPages(Controller):
             return render(request, "cycling/meet.html", ctx, status_code=exc.status_code)
         return Redirect(f"/meets/{meet_id}?entered={competition_id}", status_code=303)
 
+    @get("/meets/for-event/{event_id:int}", summary="The meet of a venue event")
+    async def meet_of_event(self, request: Request, event_id: Id) -> Any:
+        """The ``event.sidebar`` fragment: links to the event's meet (empty when none)."""
+        meet = await service.meet_of_event(event_id)
+        return render(request, "cycling/partials/event_meet.html", {"meet": meet},
+                      partial=True)
+
     @get("/riders/{rider_id:int}", summary="A rider")
     async def rider_page(self, request: Request, rider_id: Id) -> Any:
         """A rider's profile: results across meets."""

@@ -95,7 +95,7 @@ def check_heat_rows(heat: heats.Heat, rows: list[dict[str, Any]]) -> list[dict[s
         raise InvalidInput("enter at least one rider's result", field="results")
     start_list = {r for r in heat.riders if r is not None}
     seen: set[int] = set()
-    out = []
+    out: list[dict[str, Any]] = []
     for line in rows:
         rider = whole_number(line.get("rider_id"), "rider_id", 1, 2**31 - 1)
         if rider not in start_list:

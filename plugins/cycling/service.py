@@ -123,6 +123,11 @@ async def get_meet(meet_id: int) -> dict[str, Any]:
     return row
 
 
+async def meet_of_event(event_id: int) -> dict[str, Any] | None:
+    """The meet run as venue event ``event_id``, if any."""
+    return await Meet.select(Meet.id, Meet.name).where(Meet.event_id == event_id).first()
+
+
 async def list_meets(venue_id: int | None, limit: int = 50, offset: int = 0
                      ) -> tuple[list[dict[str, Any]], int]:
     """The venue's meets, newest first, and how many there are."""

@@ -139,3 +139,13 @@ async def test_athlete_slot_shows_a_linked_riders_results(podium_client, console
     await service.self_enter(console["comp"]["id"], fan, {"nation": "FRA"})
     r = await c.get(f"/riders/by-user/{fan.id}")
     assert "Track results" in r.text and "Elite men sprint" in r.text
+
+
+async def test_the_meets_venue_event_page_links_to_it(console):
+    c = console["client"]
+    meet = await Meet.select().first()
+    page = await c.get(f"/events/{meet['event_id']}")
+    assert page.status_code == 200 and f"/meets/for-event/{meet['event_id']}" in page.text
+    fragment = await c.get(f"/meets/for-event/{meet['event_id']}")
+    assert f"/meets/{meet['id']}" in fragment.text and "Club evening" in fragment.text
+    assert "Track meet" not in (await c.get("/meets/for-event/99999")).text

@@ -65,8 +65,13 @@ async def test_without_the_version_check_saves_are_lost_silently(podium_client, 
 
     monkeypatch.setattr(results, "_lock", unchecked_lock)
     outcomes = await asyncio.gather(*[save(k) for k in range(CLIENTS)], return_exceptions=True)
-    assert all(isinstance(o, dict) for o in outcomes)  # nobody was told
-    assert await HeatResultRow.count() == len(riders)  # ...and 7 saves are gone
+    assert all(isinstance(o, dict) for o in outcomes)  # nobody was told...
+    stored = {(r["rider"], r["time_ms"]) for r in await HeatResultRow.select()}
+    intact = [k for k in range(CLIENTS) if stored == {
+        (line["rider_id"], results.parse_time(line["time"])) for line in _times(riders, k)}]
+    # ...yet at most one save survives as typed: the others were overwritten (SQLite) or
+    # mixed into one heat (PostgreSQL, where the unlocked deletes and inserts interleave).
+    assert len(intact) <= 1
     monkeypatch.undo()
     outcomes = await asyncio.gather(*[save(k) for k in range(CLIENTS)], return_exceptions=True)
     assert sum(isinstance(o, dict) for o in outcomes) == 0  # all typed against version 0
