@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from podium.core import PluginMeta, Registry, hookimpl
 from podium.core.accounts.service import CurrentUser
-from podium.core.events import DomainEvent
+from podium.core.events import DomainEvent, EventsChanged
 from podium.core.live import LiveTopic, anyone
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
 from podium.core.plugins import NavItem, ScopeKind
@@ -131,6 +131,18 @@ def podium_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
         f'<section class="card cyc-athlete-results" hx-get="/riders/by-user/{user_id}" '
         f'hx-trigger="load" hx-swap="outerHTML"><h2>Track results</h2>'
         f'<p class="muted">Loading…</p></section>'))]
+
+
+@hookimpl
+async def podium_events_changed(event: EventsChanged) -> None:
+    """Another event on a meet's track changed: flag the meet's draft programme (the
+    organiser reschedules; a published version never changes by itself)."""
+    from podium.plugins.cycling.programme import note_calendar_changes
+
+    changes = [(c.action, c.event.title, c.event.starts_at, c.event.ends_at,
+                c.event.space_ids) for c in event.changes if c.event.kind != TRACK_MEET.name]
+    if changes:
+        await note_calendar_changes(changes)
 
 
 @hookimpl

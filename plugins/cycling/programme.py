@@ -378,3 +378,44 @@ async def programme_ics(meet_id: int, tz: str) -> bytes:
     cal.add_missing_timezones()
     ical: bytes = cal.to_ical()
     return ical
+
+
+CALENDAR_NOTE = "The track's calendar changed since this draft was scheduled ({title}): " \
+    "reschedule to take it into account."
+
+
+async def note_calendar_changes(changes: list[tuple[str, str, datetime, datetime,
+                                                    tuple[int, ...]]]) -> list[int]:
+    """Flag the drafts a change of the track's calendar may invalidate.
+
+    :param changes: ``(action, title, starts_at, ends_at, space ids)`` of changed venue
+        events (not meets' own events).
+    :returns: the meets whose draft was flagged (a note in its explanations, once).
+    """
+    flagged = []
+    for meet in await Meet.select(Meet.id, Meet.venue_id, Meet.event_id, Meet.track_space_id):
+        sessions = await service.list_sessions(meet["id"])
+        if not sessions:
+            continue
+        start, end = sessions[0]["starts_at"], sessions[-1]["ends_at"]
+        hits = [title for _action, title, lo, hi, spaces in changes
+                if meet["track_space_id"] in spaces and lo < end + timedelta(hours=6)
+                and start - timedelta(hours=6) < hi]
+        if not hits:
+            continue
+        async with atomic():
+            row = await for_update(ProgrammeVersion.select().where(
+                (ProgrammeVersion.meet == meet["id"]) & (ProgrammeVersion.number == 0))).first()
+            if row is None:
+                continue
+            notes = _decode(row)["explanations"]
+            added = [CALENDAR_NOTE.format(title=t) for t in hits]
+            fresh = [n for n in added if n not in notes]
+            if not fresh:
+                continue
+            await ProgrammeVersion.update({ProgrammeVersion.explanations: fresh + notes}).where(
+                ProgrammeVersion.id == row["id"])
+            await record(ProgrammeChanged(venue_id=meet["venue_id"], meet_id=meet["id"],
+                                          status=row["status"]))
+        flagged.append(meet["id"])
+    return flagged

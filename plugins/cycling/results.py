@@ -57,11 +57,15 @@ def parse_time(text: str | None, name: str = "time") -> int | None:
 
 
 def format_time(ms: int | None) -> str:
-    """Thousandths of a second as ``10.123`` or ``1:02.345`` (empty for ``None``)."""
+    """Thousandths of a second as ``10.123``, ``1:02.345`` or ``1:00:02.345`` (empty for
+    ``None``); :func:`parse_time` reads every one back."""
     if ms is None:
         return ""
-    minutes, rest = divmod(ms, 60_000)
+    hours, rest = divmod(ms, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
     seconds, thousandths = divmod(rest, 1000)
+    if hours:
+        return f"{hours}:{minutes:02d}:{seconds:02d}.{thousandths:03d}"
     if minutes:
         return f"{minutes}:{seconds:02d}.{thousandths:03d}"
     return f"{seconds}.{thousandths:03d}"

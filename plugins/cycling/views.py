@@ -129,7 +129,9 @@ async def rider_view(rider_id: int) -> dict[str, Any]:
         meet = await Meet.select(Meet.id, Meet.name).where(Meet.id == comp["meet"]).first()
         progress = await results.competition_progress(comp)
         place = next((p for p, r in progress.classification if r == rider_id), None)
-        heats = [{**line, "time": results.format_time(line["time_ms"])}
+        labels = {h.heat_id: h.label for h in progress.heats}
+        heats = [{**line, "time": results.format_time(line["time_ms"]),
+                  "label": labels.get(line["heat_id"], line["heat_id"])}
                  for line in lines if line["competition"] == cid]
         out.append({"competition": comp, "meet": meet, "place": place, "heats": heats})
     return {"rider": rider, "competitions": out}

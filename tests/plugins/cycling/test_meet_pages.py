@@ -9,7 +9,7 @@ import re
 import pytest
 
 from podium.core.testing import DEFAULT_PASSWORD
-from podium.plugins.cycling.tables import Competition, HeatResultRow, Meet
+from podium.plugins.cycling.tables import Competition, Entry, HeatResultRow, Meet
 from podium.tests.core.test_venue_support import at, quick_user, seed_venue
 
 
@@ -47,6 +47,8 @@ async def console(podium_client):
     return {"client": c, "meet_id": meet_id, "base": base, "comp": comp}
 
 
+@pytest.mark.hooks("podium_routes", "podium_template_dirs", "podium_static_dirs",
+                   "podium_nav_items", "podium_live_messages")
 async def test_console_runs_a_meet_from_the_pages(console):
     c, base, meet_id = console["client"], console["base"], console["meet_id"]
     page = await c.get(base)
@@ -59,8 +61,8 @@ async def test_console_runs_a_meet_from_the_pages(console):
     assert r.status_code == 303
     # Enter the qualifying as typed times (htmx: the console body comes back).
     comp = console["comp"]
-    riders = sorted(r["rider"] for r in await HeatResultRow.raw(
-        "select rider as rider from cycling_entry where competition = {}", comp["id"]))
+    riders = sorted(r["rider"] for r in await Entry.select(Entry.rider).where(
+        Entry.competition == comp["id"]))
     form = {"competition_id": comp["id"], "heat_id": "Q", "version": "0"}
     for i, rider in enumerate(riders):
         form[f"time_{rider}"] = f"10.{i + 1}05"
@@ -100,8 +102,8 @@ async def test_console_refusals_show_the_reason_and_change_nothing(console):
         assert 'role="alert"' in r.text, url
         if words:
             assert words in r.text, (url, r.text[:500])
-    riders = [r["rider"] for r in await HeatResultRow.raw(
-        "select rider as rider from cycling_entry where competition = {}", comp["id"])]
+    riders = [r["rider"] for r in await Entry.select(Entry.rider).where(
+        Entry.competition == comp["id"])]
     r = await c.form_post(f"{base}/results", {"competition_id": comp["id"], "heat_id": "Q",
                                               "version": "0", f"time_{riders[0]}": "1:61.000"})
     assert r.status_code == 422 and "below 60" in r.text
@@ -121,6 +123,7 @@ async def test_visitors_see_pages_but_not_the_console(podium_client, console):
     assert (await c.get("/riders/999")).status_code == 404
 
 
+@pytest.mark.hooks("podium_page_slots")
 async def test_athlete_slot_shows_a_linked_riders_results(podium_client, console):
     c = console["client"]
     fan = await quick_user("ria", "fan")

@@ -5,6 +5,8 @@ input answered 4xx with nothing changed."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from podium.plugins.cycling.results import format_time, parse_time
 from podium.plugins.cycling.tables import Entry, HeatResultRow
@@ -24,6 +26,11 @@ async def world(podium_client):
                                        ("59", 59000), ("1:02:03.4", 3723400), ("4:05,5", 245500)])
 def test_times_are_parsed_to_the_thousandth(typed, ms):
     assert parse_time(typed) == ms
+    assert parse_time(format_time(ms)) == ms
+
+
+@given(st.integers(min_value=0, max_value=2 * 3600 * 1000))
+def test_any_time_survives_formatting_and_typing_back(ms):
     assert parse_time(format_time(ms)) == ms
 
 

@@ -127,3 +127,29 @@ async def test_programme_refusals(world):
     assert r.status_code == 422 and "within the session" in r.json()["detail"]
     assert (await c.post(f"/api/v1/meets/{meet_id}/programme/schedule",
                          headers=world["fan"])).status_code == 403
+
+
+@pytest.mark.hooks("podium_events_changed")
+async def test_a_change_on_the_track_flags_the_draft(podium_client):
+    c = podium_client
+    w = await meet_world(c)
+    ids, org = w["ids"], w["org"]
+    r = await c.post("/api/v1/meets", json={"name": "Infield meet", "starts_at": iso(4, 9),
+                                            "ends_at": iso(4, 23), "track_space_id": ids["infield"]},
+                     headers=org)
+    meet_id = r.json()["id"]
+    await c.post(f"/api/v1/meets/{meet_id}/sessions", json={
+        "name": "Afternoon", "starts_at": iso(4, 13), "ends_at": iso(4, 19)}, headers=org)
+    w["meet"] = {"id": meet_id}
+    await sprint(c, w, 8, discipline="scratch")
+    draft = (await c.post(f"/api/v1/meets/{meet_id}/programme/schedule", headers=org)).json()
+    assert not any("calendar changed" in e for e in draft["explanations"])
+    # An event elsewhere changes nothing; one on the meet's track flags the draft.
+    await c.post("/api/v1/events", json=event_body([ids["arena"]], day=4, title="Gaming"),
+                 headers=org)
+    await c.post("/api/v1/events", json=event_body([ids["infield"]], day=4, start=17, end=18,
+                                                   title="Photo shoot",
+                                                   acknowledge_conflicts=True), headers=org)
+    draft = (await c.get(f"/api/v1/meets/{meet_id}/programme?draft=true", headers=org)).json()
+    notes = [e for e in draft["explanations"] if "calendar changed" in e]
+    assert len(notes) == 1 and "Photo shoot" in notes[0]
