@@ -20,14 +20,16 @@ Implemented rules and the choices made where the regulation leaves room (DOMAIN.
 * **Scratch** (:func:`scratch`): riders who gained laps first (most laps), then the order
   across the line.
 * **Timed events** (:func:`rank_times`): pursuit, time trial, 200 m — fastest first, to
-  the thousandth; equal times by the last lap (or half-lap) time where given, else equal.
+  the thousandth; equal times by the last lap (or half-lap) time where every rider on that
+  time has one, else equal.
 * **Omnium** (:func:`omnium_standings`): places 1–20 in scratch, tempo and elimination
   earn 40, 38, 36 … 2, places below 20th earn 1; the points race then adds the points won
   in its sprints and ±20 per lap directly. Ties by the place in the points race's final
-  sprint. Status choice (documented because the regulation's text on it varies between
-  editions): a rider who is DNS, DSQ or DNF in any of the four races is *not classified*:
-  ranked after every classified rider (by points, then races completed); a relegated
-  (REL) rider keeps the points of the place entered after relegation.
+  sprint. A rider who abandons any race is placed after the last classified rider, as DNF
+  (the regulation's omnium article, 3.2.172 bis in one edition's numbering); this engine
+  treats DNS and DSQ the same way and ranks those riders among themselves by points,
+  then races completed (``classified`` is false for them). A relegated (REL) rider keeps
+  the points of the place entered after relegation.
 
 A rider's status in every engine is ``OK`` unless given; ``DNF``, ``DNS`` and ``DSQ``
 riders rank after every finisher (in that order), whatever their points.
@@ -36,11 +38,9 @@ riders rank after every finisher (in that order), whatever their points.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping, Sequence
-from typing import Literal, NamedTuple, TypeVar
+from typing import Literal, NamedTuple, Protocol, TypeVar
 
 import msgspec
-
-from podium.plugins.cycling.progression.model import RiderResult
 
 Status = Literal["OK", "DNF", "DNS", "DSQ", "REL"]
 _OUT_RANK = {"OK": 0, "REL": 0, "DNF": 1, "DSQ": 2, "DNS": 3}
@@ -81,6 +81,19 @@ class PointsStanding(msgspec.Struct, frozen=True):
     lap_points: int
     final_sprint_place: int | None
     status: Status
+
+
+def sprint_laps(laps: int, every: int = 10) -> list[int]:
+    """The laps (counted from the start, 1..``laps``) that end with a sprint: every
+    ``every`` laps (10 on a 250 m track), the last one at the finish."""
+    if laps < 1 or every < 1:
+        raise ValueError("laps and every must be positive")
+    return list(range(laps % every or every, laps + 1, every))
+
+
+def tempo_laps(laps: int, first: int = 5) -> list[int]:
+    """The laps of a tempo race that score a point: from lap ``first`` to the finish."""
+    return list(range(first, laps + 1))
 
 
 def sprint_award(order: Sequence[int], final: bool = False) -> dict[int, int]:
@@ -248,12 +261,16 @@ def rank_times(
     """Rank a timed event (pursuit, time trial, 200 m) to the thousandth.
 
     ``times``: rider → time in thousandths of a second (``None``: no time). Equal times
-    are separated by ``last_laps`` (the last lap or half-lap time) where both are given,
-    and share a place otherwise.
+    are separated by ``last_laps`` (the last lap or half-lap time) where every rider on
+    that time has one, and share a place otherwise.
     """
     last_laps = last_laps or {}
     status = status or {}
     inf = float("inf")
+    # The last lap decides between equal times only where every rider on that time has one.
+    laps_known: dict[int | None, bool] = {}
+    for rider, time in times.items():
+        laps_known[time] = laps_known.get(time, True) and last_laps.get(rider) is not None
 
     def key(r: int) -> tuple[float, ...]:
         time = times[r]
@@ -261,7 +278,7 @@ def rank_times(
         return (
             float(_OUT_RANK[status.get(r, "OK")]),
             inf if time is None else float(time),
-            inf if lap is None else float(lap),
+            float(lap) if lap is not None and laps_known[time] else 0.0,
         )
 
     return [
@@ -291,13 +308,31 @@ def countback(placings: Mapping[int, Sequence[int]]) -> list[int]:
 OmniumKind = Literal["scratch", "tempo", "elimination", "points"]
 
 
+class OmniumEntry(Protocol):
+    """What the omnium reads of one rider's result in one race (the progression's
+    ``RiderResult`` has these fields; a structural type keeps this module independent)."""
+
+    @property
+    def rider_id(self) -> int: ...
+    @property
+    def place(self) -> int | None: ...
+    @property
+    def points(self) -> int | None: ...
+    @property
+    def laps(self) -> int: ...
+    @property
+    def final_sprint_place(self) -> int | None: ...
+    @property
+    def status(self) -> Status: ...
+
+
 class OmniumRace(NamedTuple):
     """One race of an omnium: its kind and its results as entered (places for scratch,
     tempo and elimination; ``points``, ``laps`` and ``final_sprint_place`` for the points
     race)."""
 
     kind: OmniumKind
-    results: Sequence[RiderResult]
+    results: Sequence[OmniumEntry]
 
 
 class OmniumStanding(msgspec.Struct, frozen=True):

@@ -13,6 +13,9 @@ Public API (stable)::
     tables_for(discipline, riders) -> list[ProgressionTable]   # best first
     resolve(table, field, results) -> Progress
     heat_id(contest_id, race_no, best_of) -> str
+    exits(table, riders) -> dict[str, list[str]]       # where each position leads
+    verify_table(table, sizes=None) -> list[str]       # play a table through its field sizes
+    spread_teams(table, field) -> list[SeededRider]    # team-mates in different first heats
 
 The data types are described in :mod:`podium.plugins.cycling.progression.model`.
 """
@@ -45,7 +48,9 @@ from podium.plugins.cycling.progression.model import (
     RiderStatus,
     SeededRider,
 )
-from podium.plugins.cycling.progression.resolver import heat_id, order_heat, resolve
+from podium.plugins.cycling.progression.resolver import exits, heat_id, order_heat, resolve
+from podium.plugins.cycling.progression.seeding import spread_teams, team_clashes
+from podium.plugins.cycling.progression.verify import verify_table
 
 __all__ = [
     "Contest",
@@ -66,6 +71,7 @@ __all__ = [
     "SeededRider",
     "TableError",
     "all_tables",
+    "exits",
     "heat_id",
     "load_table",
     "load_table_file",
@@ -74,5 +80,8 @@ __all__ = [
     "parse_label",
     "parse_table",
     "resolve",
+    "spread_teams",
     "tables_for",
+    "team_clashes",
+    "verify_table",
 ]

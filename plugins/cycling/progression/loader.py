@@ -89,11 +89,11 @@ def load_table(table_id: str) -> ProgressionTable:
 def tables_for(discipline: str, riders: int) -> list[ProgressionTable]:
     """The shipped tables of ``discipline`` that cover ``riders`` riders, best first.
 
-    Best first: the narrowest field range (the table written for that size), then the
-    newest version, then by id.
+    Best first: the highest ``preference`` (the regulation's default table), then the
+    narrowest field range (the table written for that size), the newest version, the id.
     """
     found = [t for t in _shipped().values() if t.discipline == discipline and t.covers(riders)]
-    found.sort(key=lambda t: (t.riders.max - t.riders.min, -t.version, t.id))
+    found.sort(key=lambda t: (-t.preference, t.riders.max - t.riders.min, -t.version, t.id))
     return found
 
 

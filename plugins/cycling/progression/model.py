@@ -8,8 +8,9 @@ best-of-three; one heat for every other format).
 Table (decoded from a file, see ``docs/cycling.md`` for the file format):
 
 * :class:`ProgressionTable` — ``id``, ``version``, ``discipline``, ``riders`` (the field
-  sizes covered), ``source`` (regulation article), ``phases``, named ``groups`` and the
-  final ``classification`` (labels in place order).
+  sizes covered), ``source`` (regulation article), ``phases``, named ``groups``, the
+  final ``classification`` (labels in place order), ``notes`` and ``preference`` (where
+  several tables cover a field, the higher is offered first).
 * :class:`Phase` — ``id``, ``name``, ``kind`` (qualifying, round, repechage...), ``format``
   (``timed``: ranked by time; ``match``: best of ``best_of`` races between two riders;
   ``race``: one heat ranked by the places entered), ``after`` (source phases),
@@ -37,8 +38,9 @@ Facts (entered by the meet):
 Derived (returned by :func:`~podium.plugins.cycling.progression.resolver.resolve`):
 
 * :class:`Progress` — ``heats`` (:class:`HeatState` in table order), ``contests``
-  (:class:`ContestState`), ``phases`` (:class:`PhaseState`) and ``classification``
-  (:class:`Placing` ``(place, rider_id)`` as places become known).
+  (:class:`ContestState`), ``phases`` (:class:`PhaseState`), ``classification``
+  (:class:`Placing` ``(place, rider_id)`` as places become known), ``complete`` (every
+  contest decided) and ``unknown_results`` (result keys that name no heat).
 """
 
 from __future__ import annotations
@@ -123,6 +125,7 @@ class ProgressionTable(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     classification: list[str]
     groups: dict[str, Group] = {}
     notes: str = ""
+    preference: int = 0
 
     def covers(self, riders: int) -> bool:
         """Whether a field of ``riders`` riders (or teams) is within this table's range."""
@@ -255,6 +258,8 @@ class Progress(msgspec.Struct, frozen=True):
     phases: list[PhaseState]
     classification: list[Placing]
     complete: bool
+    #: Result keys that name no heat of the table (a typo, or a heat id of another table).
+    unknown_results: list[str] = []
 
     def heat(self, heat_id: str) -> HeatState:
         """The heat ``heat_id`` (``KeyError`` if none)."""

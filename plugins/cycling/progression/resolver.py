@@ -17,7 +17,7 @@ heat. Rules (documented here once, relied on by the tests):
 * **Match.** Best of ``best_of``: the first to ``best_of // 2 + 1`` race wins takes the
   contest; later races are ``unneeded`` (race 3 runs only at 1–1). Race *k* is ready only
   when races 1..*k*−1 are done. A match with one rider (the other slot empty) is a
-  walkover: decided at once, no heat to ride.
+  walkover: decided at once, no heat to ride; so is any contest with no rider at all.
 * **Applying a result.** A result applies when its riders are exactly the heat's start
   list; a result naming a subset of them is *in progress* (a qualifying entered rider by
   rider). A result naming someone outside the start list, for a heat whose riders are not
@@ -65,10 +65,10 @@ def order_heat(
     """The riders of one heat result, best first (see "Heat order" in the module docstring)."""
 
     # The last lap separates equal times only where every rider on that time has one.
-    lap_counts: dict[int | None, bool] = {}
+    laps_known: dict[int | None, bool] = {}
     for entry in entries:
         known = entry.last_lap_ms is not None
-        lap_counts[entry.time_ms] = lap_counts.get(entry.time_ms, True) and known
+        laps_known[entry.time_ms] = laps_known.get(entry.time_ms, True) and known
 
     def key(entry: RiderResult) -> tuple[float, ...]:
         status = _STATUS_RANK[entry.status]
@@ -76,7 +76,7 @@ def order_heat(
         place = inf if entry.place is None else float(entry.place)
         if format == "timed":
             time = inf if entry.time_ms is None else float(entry.time_ms)
-            lap = float(entry.last_lap_ms or 0) if lap_counts[entry.time_ms] else 0.0
+            lap = float(entry.last_lap_ms or 0) if laps_known[entry.time_ms] else 0.0
             return (status, time, lap, place, seed)
         return (status, place, seed)
 
@@ -99,6 +99,8 @@ class _Contest:
 
 @dataclass
 class _Group:
+    """A named group once resolved (or not yet: ``order`` is None)."""
+
     order: list[int] | None
     ranks: list[int]  # competition rank (1-based) of each position, for shared ties
     final: bool
@@ -290,6 +292,7 @@ class _Resolution:
             phases=[self.phase_state(p) for p in self.table.phases],
             classification=self.classification(),
             complete=all(c.order is not None for c in self.contests.values()),
+            unknown_results=sorted(set(self.results) - {h.heat_id for h in self.heats}),
         )
 
     def play(self, contest: _Contest) -> None:
@@ -304,7 +307,9 @@ class _Resolution:
         riders = [r for r in contest.riders if r is not None]
         labels = contest.labels
         best_of = phase.best_of
-        walkover = phase.format == "match" and known and len(riders) < 2
+        # Nothing to ride: a match with fewer than two riders, any other contest with none
+        # (its slots all past the end of a small field).
+        walkover = known and len(riders) < (2 if phase.format == "match" else 1)
         need = best_of // 2 + 1
         contest.wins = {r: 0 for r in riders}
         previous_done = True
@@ -365,8 +370,12 @@ class _Resolution:
             )
         if phase.format == "match" and known:
             leader = max(riders, key=lambda r: (contest.wins[r], -self.seed_of[r]), default=None)
-            if walkover or (leader is not None and contest.wins[leader] >= need):
-                order = [leader] + [r for r in riders if r != leader] if leader else []
+            if leader is None:
+                order = []
+            elif walkover or contest.wins[leader] >= need:
+                order = [leader] + [r for r in riders if r != leader]
+        elif walkover:
+            order = []
         if order is not None:
             contest.order = order
             contest.final = sources_final and heats_final
@@ -456,3 +465,54 @@ def resolve(
     if len(set(ids)) != len(ids):
         raise ValueError("a rider is listed twice in the field")
     return _Resolution(table, field, results).run()
+
+
+def exits(table: ProgressionTable, riders: int) -> dict[str, list[str]]:
+    """Where each position leads, for a field of ``riders``: how riders leave a contest.
+
+    Keys are single-position labels ("winner of 1/8-3", "loser of 1/8-3", "place 4 of
+    R1-2", "rank 29 of Q", "seed 3", "rank 1 of group R1-winners", "group R8-losers");
+    values are where that rider goes next: a contest id ("1/4-3"), a group ("group
+    R8-losers") or final places ("place 29", "places 9-16"). For pages that say "winners
+    go to the quarter-finals; losers are placed 9-16 by qualifying time".
+    """
+    state = _Resolution(table, [SeededRider(rider_id=i) for i in range(1, riders + 1)], {})
+    state.run()
+    single = {pid: ids[0] for pid, ids in state.phase_contests.items() if len(ids) == 1}
+    rank_of = {cid: pid for pid, cid in single.items()}
+
+    def key(ref: SourceRef) -> str:
+        position = ref.first
+        if ref.kind == "seed":
+            return f"seed {position}"
+        if ref.kind == "group":
+            return f"rank {position} of group {ref.target}"
+        contest_id = single[ref.target] if ref.kind == "rank" else ref.target
+        if contest_id in rank_of:
+            return f"rank {position} of {rank_of[contest_id]}"
+        if position == 1:
+            return f"winner of {contest_id}"
+        if position == 2 and len(state.contests[contest_id].refs) == 2:
+            return f"loser of {contest_id}"
+        return f"place {position} of {contest_id}"
+
+    out: dict[str, list[str]] = {}
+    for contest in state.contests.values():
+        for ref in contest.refs:
+            out.setdefault(key(ref), []).append(contest.contest_id)
+    for name, group in table.groups.items():
+        for ref in state.expand(group.of):
+            out.setdefault(key(ref), []).append(f"group {name}")
+    base = 1
+    for label in table.classification:
+        ref = parse_label(label)
+        refs = state.expand([label])
+        if ref.kind == "group" and refs:
+            # The whole group at once ("places 9-16"), and each of its ranks.
+            last = base + len(refs) - 1
+            span = f"place {base}" if last == base else f"places {base}-{last}"
+            out.setdefault(f"group {ref.target}", []).append(span)
+        for offset, one in enumerate(refs):
+            out.setdefault(key(one), []).append(f"place {base + offset}")
+        base += len(refs)
+    return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from podium.plugins.cycling.progression import (
     HeatResult,
@@ -19,6 +19,8 @@ from podium.plugins.cycling.progression import (
     parse_label,
     resolve,
 )
+from podium.plugins.cycling.progression.labels import OrderKey
+from podium.plugins.cycling.scoring import OmniumKind, OmniumRace, omnium_standings
 
 _STATUS_RANK = {"OK": 0, "REL": 1, "DNF": 2, "DSQ": 3, "DNS": 4}
 
@@ -137,22 +139,35 @@ def check_finished(
     places = [p.place for p in progress.classification]
     assert places == sorted(places) and places[0] == 1
     counts = Counter(places)
-    expected = 1
+    next_place = 1
     for place in sorted(counts):
-        assert place == expected, f"gap before place {place}"
-        expected += counts[place]
-    assert expected == len(seeded) + 1
+        assert place == next_place, f"gap before place {place}"
+        next_place += counts[place]
+    assert next_place == len(seeded) + 1
     if not any(g.ties == "shared" for g in table.groups.values()):
         assert places == list(range(1, len(seeded) + 1))
     # Every heat's riders are exactly what its sources name.
-    ranking = contest_rankings(table, progress, results, seed_of)
-    single = {p.id: p.contests[0].id for p in table.phases if len(p.contests) == 1}
+    oracle = Oracle(table, seeded, progress, results)
     for heat in progress.heats:
         assert len(heat.riders) == len(heat.sources)
         for rider, label in zip(heat.riders, heat.sources, strict=True):
             assert rider is not None
-            assert source_allows(table, label, rider, seeded, ranking, single, progress), (
-                heat.heat_id, label, rider)
+            assert oracle.at(label) == rider, (heat.heat_id, label, rider)
+    # The classification is its labels, in order (riders of a shared-ties group may
+    # share a place, never pass one another).
+    expected = [r for label in table.classification for r in oracle.expand(label)]
+    place_of = {p.rider_id: p.place for p in progress.classification}
+    assert sorted(expected) == sorted(place_of)
+    shown = [place_of[r] for r in expected]
+    assert shown == sorted(shown)
+    shared = {
+        r for label in table.classification if parse_label(label).kind == "group"
+        and table.groups[parse_label(label).target].ties == "shared"
+        for r in oracle.expand(label)
+    }
+    for i, rider in enumerate(expected):
+        if rider not in shared:
+            assert place_of[rider] == i + 1
     # Nobody rides two contests of one phase; a phase's riders are distinct.
     for phase in table.phases:
         seen: Counter[int] = Counter()
@@ -177,59 +192,102 @@ def check_finished(
     assert not any(h.stale for h in progress.heats)
 
 
-def source_allows(
-    table: ProgressionTable, label: str, rider: int, seeded: Sequence[SeededRider],
-    ranking: Mapping[str, list[int]], single: Mapping[str, str], progress: Progress,
-) -> bool:
-    """Whether ``rider`` is what ``label`` names, from the rankings read independently."""
-    ref = parse_label(label)
-    position = ref.first
-    if ref.kind == "seed":
-        return seeded[position - 1].rider_id == rider
-    if ref.kind == "rank":
-        return ranking[single[ref.target]][position - 1] == rider
-    if ref.kind == "place":
-        return ranking[ref.target][position - 1] == rider
-    # A group: the rider is one of its members, and the members before it sort before it.
-    group = table.groups[ref.target]
-    members: list[int] = []
-    for member_label in group.of:
-        member = parse_label(member_label)
-        for pos in range(member.first, (member.last or 999) + 1):
-            one = member.at(pos)
+class Oracle:
+    """Reads labels from the contest rankings read independently from the results."""
+
+    def __init__(
+        self, table: ProgressionTable, seeded: Sequence[SeededRider], progress: Progress,
+        results: Mapping[str, HeatResult],
+    ) -> None:
+        self.table = table
+        self.seeded = seeded
+        self.progress = progress
+        self.results = results
+        self.seed_of = {r.rider_id: i + 1 for i, r in enumerate(seeded)}
+        self.ranking = contest_rankings(table, progress, results, self.seed_of)
+        self.single = {p.id: p.contests[0].id for p in table.phases if len(p.contests) == 1}
+        self.groups: dict[str, list[int]] = {}
+
+    def at(self, label: str, position: int | None = None) -> int:
+        """The rider a label names (at ``position`` for a range); IndexError past its end."""
+        ref = parse_label(label)
+        position = ref.first if position is None else position
+        if ref.kind == "seed":
+            return self.seeded[position - 1].rider_id
+        if ref.kind == "rank":
+            return self.ranking[self.single[ref.target]][position - 1]
+        if ref.kind == "place":
+            return self.ranking[ref.target][position - 1]
+        return self.group_order(ref.target)[position - 1]
+
+    def expand(self, label: str) -> list[int]:
+        """Every rider a (range) label names, in order."""
+        ref = parse_label(label)
+        out: list[int] = []
+        for position in range(ref.first, (ref.last or 10_000) + 1):
             try:
-                rider_at = _lookup(one, seeded, ranking, single)
+                out.append(self.at(label, position))
             except IndexError:
                 break
-            members.append(rider_at)
-    if rider not in members:
-        return False
-    keys = [parse_key(k) for k in group.by]
-    seed_of = {r.rider_id: i + 1 for i, r in enumerate(seeded)}
+        return out
 
-    def sort_key(r: int) -> tuple[int, ...]:
-        out: tuple[int, ...] = ()
-        for key in keys:
-            if key.kind in ("rank", "place"):
-                phase = next(p for p in table.phases if p.id == key.phases[0])
-                for c in phase.contests:
-                    if r in ranking.get(c.id, []):
-                        out += (ranking[c.id].index(r),)
-            elif key.kind == "seed":
-                out += (seed_of[r],)
-        return out + (seed_of[r],)
-
-    if all(k.kind in ("rank", "place", "seed") for k in keys) and group.ties == "seed":
-        ordered = sorted(members, key=sort_key)
-        return ordered[position - 1] == rider
-    return True
+    def group_order(self, name: str) -> list[int]:
+        """A group's members sorted by its keys, then seed."""
+        if name in self.groups:
+            return self.groups[name]
+        group = self.table.groups[name]
+        members = [r for label in group.of for r in self.expand(label)]
+        keys = [parse_key(k) for k in group.by]
+        parts = [
+            _oracle_key(self.table, key, members, self.ranking, self.progress, self.results)
+            for key in keys
+        ]
+        ordered = sorted(members, key=lambda r: (tuple(part(r) for part in parts), self.seed_of[r]))
+        self.groups[name] = ordered
+        return ordered
 
 
-def _lookup(label: str, seeded: Sequence[SeededRider], ranking: Mapping[str, list[int]],
-            single: Mapping[str, str]) -> int:
-    ref = parse_label(label)
-    if ref.kind == "seed":
-        return seeded[ref.first - 1].rider_id
-    if ref.kind == "rank":
-        return ranking[single[ref.target]][ref.first - 1]
-    return ranking[ref.target][ref.first - 1]
+def _oracle_key(
+    table: ProgressionTable, key: OrderKey, members: Sequence[int],
+    ranking: Mapping[str, list[int]], progress: Progress, results: Mapping[str, HeatResult],
+) -> Callable[[int], tuple[float, ...]]:
+    """A group ordering key, computed from the results (not the resolver's own code)."""
+    inf = float("inf")
+    if key.kind == "seed":
+        return lambda r: (0.0,)  # the final seed order is added by the caller
+    phase = next((p for p in table.phases if p.id == key.phases[0]), None)
+    entries = [
+        e for h in progress.heats if h.done and phase is not None and h.phase_id == phase.id
+        for e in results[h.heat_id].riders
+    ]
+    if key.kind in ("rank", "place"):
+        assert phase is not None
+        where = {r: c.id for c in phase.contests for r in ranking.get(c.id, [])}
+        return lambda r: (float(ranking[where[r]].index(r)) if r in where else inf,)
+    if key.kind == "time":
+        best: dict[int, RiderResult] = {}
+        for e in entries:
+            if e.status == "OK" and e.time_ms is not None:
+                if e.rider_id not in best or e.time_ms < (best[e.rider_id].time_ms or 0):
+                    best[e.rider_id] = e
+
+        def time_of(r: int) -> tuple[float, ...]:
+            if r not in best:
+                return (inf, 0.0)
+            t = best[r].time_ms
+            tied = [best[m] for m in members if m in best and best[m].time_ms == t]
+            lap = best[r].last_lap_ms if all(x.last_lap_ms is not None for x in tied) else 0
+            return (float(t or 0), float(lap or 0))
+
+        return time_of
+    if key.kind == "final_sprint":
+        sprint = {e.rider_id: e.final_sprint_place for e in entries}
+        return lambda r: (float(sprint.get(r) or inf),)
+    kinds: tuple[OmniumKind, ...] = ("scratch", "tempo", "elimination", "points")
+    races = [
+        OmniumRace(kind, [e for h in progress.heats if h.done and h.phase_id == pid
+                          for e in results[h.heat_id].riders])
+        for kind, pid in zip(kinds, key.phases, strict=True)
+    ]
+    standing = {s.rider_id: float(s.place) for s in omnium_standings(races)}
+    return lambda r: (standing.get(r, inf),)

@@ -11,9 +11,11 @@ from podium.plugins.cycling.progression import (
     HeatResult,
     HeatStatus,
     LabelError,
+    ProgressionTable,
     RiderResult,
     TableError,
     all_tables,
+    exits,
     heat_id,
     load_table,
     load_table_file,
@@ -21,6 +23,7 @@ from podium.plugins.cycling.progression import (
     parse_table,
     resolve,
     tables_for,
+    verify_table,
 )
 from podium.tests.plugins.cycling.support import field
 
@@ -50,10 +53,13 @@ def test_every_shipped_file_loads_with_its_metadata() -> None:
 
 
 def test_tables_for_picks_by_discipline_and_field_size() -> None:
-    assert [t.id for t in tables_for("sprint", 28)] == ["uci-sprint-28"]
+    # The world-level table is the default (preference); the Olympic one is offered too.
+    assert [t.id for t in tables_for("sprint", 28)] == ["uci-sprint-28", "uci-sprint-olympic-24"]
+    assert [t.id for t in tables_for("sprint", 25)] == ["uci-sprint-olympic-24", "uci-sprint-8"]
     assert [t.id for t in tables_for("sprint", 12)] == ["uci-sprint-8"]
     assert [t.id for t in tables_for("keirin", 17)] == ["uci-keirin-15-20"]
-    assert tables_for("keirin", 3) == [] and tables_for("hammer throw", 8) == []
+    assert [t.id for t in tables_for("keirin", 3)] == ["uci-keirin-7"]
+    assert tables_for("keirin", 10) == [] and tables_for("hammer throw", 8) == []
     with pytest.raises(KeyError, match="uci-sprint-28"):
         load_table("no-such-table")
 
@@ -146,6 +152,44 @@ def test_a_file_is_named_after_its_id(tmp_path: Path) -> None:
     good = tmp_path / "t.yaml"
     good.write_text(MINIMAL)
     assert load_table_file(good).id == "t"
+
+
+def test_contests_past_the_end_of_a_small_field_are_not_ridden() -> None:
+    # A consolation race for qualifying ranks 5 and below: empty with 3 or 4 riders.
+    text = MINIMAL.replace(
+        "classification: [winner of F, loser of F, ranks 3-* of Q]",
+        """  - id: C
+    name: Consolation
+    kind: final
+    format: race
+    after: [Q]
+    contests: [{id: C, slots: ["ranks 5-* of Q"]}]
+classification: [winner of F, loser of F, ranks 3-4 of Q, places 1-* of C]""",
+    ).replace("{min: 2, max: 4}", "{min: 2, max: 6}")
+    table = parse_table(text, "t.yaml")
+    progress = resolve(table, field(4), {"Q": times([101, 102, 103, 104]), "F": places(102, 101)})
+    consolation = progress.heat("C")
+    assert consolation.riders == [] and consolation.status is HeatStatus.UNNEEDED
+    assert not consolation.ready and progress.complete
+    assert [r for _, r in progress.classification] == [102, 101, 103, 104]
+    assert verify_table(table) == []
+
+
+def test_verify_table_finds_riders_without_a_place() -> None:
+    table = parse_table(MINIMAL, "t.yaml")
+    assert verify_table(table) == []
+    broken = parse_table(MINIMAL.replace(", ranks 3-* of Q]", "]"), "t.yaml")
+    assert verify_table(broken, [3]) == [
+        "t, 3 riders, favourites winning: seeds [3] get no place",
+        "t, 3 riders, outsiders winning: seeds [1] get no place",
+    ]
+    doubled = parse_table(MINIMAL.replace("ranks 3-* of Q]", "ranks 2-* of Q]"), "t.yaml")
+    assert "seeds [2] get two places" in verify_table(doubled, [2])[0]
+
+
+@pytest.mark.parametrize("table", all_tables(), ids=lambda t: t.id)
+def test_shipped_tables_verify_at_both_ends_of_their_range(table: ProgressionTable) -> None:
+    assert verify_table(table, {table.riders.min, table.riders.max}) == []
 
 
 def test_resolve_refuses_a_field_the_table_does_not_cover() -> None:
@@ -306,6 +350,210 @@ def test_keirin_repechages_take_the_rest_and_the_best_go_on() -> None:
     assert second.riders[:3] == [r1["R1-1"][0], r1["R1-3"][0], r1["R1-2"][1]]
 
 
+def test_results_for_no_heat_are_reported() -> None:
+    progress = resolve(load_table("uci-sprint-8"), field(8), _qualify(8) | {"1/4-9#1": places(101, 108)})
+    assert progress.unknown_results == ["1/4-9#1"]
+
+
+def test_exits_say_where_each_position_leads() -> None:
+    sprint = exits(load_table("uci-sprint-28"), 30)
+    assert sprint["winner of 1/16-12"] == ["1/8-1"]
+    assert sprint["loser of 1/8-3"] == ["group R8-losers"]
+    assert sprint["group R8-losers"] == ["places 9-16"]
+    assert sprint["rank 1 of group R8-losers"] == ["place 9"]
+    assert sprint["rank 1 of Q"] == ["1/8-1"] and sprint["rank 29 of Q"] == ["place 29"]
+    assert sprint["loser of 1/2-1"] == ["final-3"] and sprint["winner of final-1"] == ["place 1"]
+    pursuit = exits(load_table("uci-team-pursuit-8"), 9)
+    assert pursuit["winner of R1-1"] == ["group R1-rest"]
+    assert pursuit["rank 1 of group R1-rest"] == ["final-3"]
+    assert pursuit["rank 3 of group R1-rest"] == ["place 5"]
+    keirin = exits(load_table("uci-keirin-15-20"), 16)
+    assert keirin["place 3 of R1-1"] == ["REP-1"] and keirin["place 2 of R1-1"] == ["R2-2"]
+    # Every position of every contest leads somewhere, in every shipped table.
+    for table in all_tables():
+        for n in {table.riders.min, table.riders.max}:
+            where = exits(table, n)
+            progress = resolve(table, field(n), {})
+            for contest in progress.contests:
+                count = len(contest.riders)
+                if table.discipline == "omnium":
+                    continue  # its races feed the omnium points, not a position
+                for position in range(1, count + 1):
+                    labels = [
+                        f"winner of {contest.contest_id}", f"loser of {contest.contest_id}",
+                        f"place {position} of {contest.contest_id}",
+                        f"rank {position} of {contest.phase_id}",
+                    ]
+                    mine = labels[0] if position == 1 else labels[1] if position == 2 and count == 2 else labels[2]
+                    if len(table.phase(contest.phase_id).contests) == 1:
+                        mine = labels[3]
+                    assert where.get(mine), (table.id, n, mine)
+
+
 def test_heat_ids() -> None:
     assert heat_id("1/8-3", 1, 1) == "1/8-3"
     assert heat_id("1/4-2", 3, 3) == "1/4-2#3"
+
+
+# ------------------------------------------------------- pursuit, team sprint, TT
+def _timed(times_by_rider: dict[int, int]) -> HeatResult:
+    return HeatResult([RiderResult(r, time_ms=t) for r, t in times_by_rider.items()])
+
+
+def test_team_sprint_the_two_fastest_winners_ride_for_gold() -> None:
+    table = load_table("uci-team-sprint-8")
+    results = _qualify(9)
+    progress = resolve(table, field(9), results)
+    assert [h.riders for h in progress.heats if h.phase_id == "R1"] == [
+        [101, 108], [102, 107], [103, 106], [104, 105],
+    ]  # fmt: skip
+    # Winners 101 (43.0), 107 (42.8), 103 (43.5), 105 (42.9): gold 107 v 105, bronze 101 v 103.
+    results |= {
+        "R1-1": _timed({101: 43_000, 108: 44_000}),
+        "R1-2": _timed({102: 43_100, 107: 42_800}),
+        "R1-3": _timed({103: 43_500, 106: 43_600}),
+        "R1-4": _timed({104: 43_050, 105: 42_900}),
+    }
+    progress = resolve(table, field(9), results)
+    assert progress.heat("final-1").riders == [107, 105]
+    assert progress.heat("final-3").riders == [101, 103]
+    results |= {"final-1": _timed({107: 42_700, 105: 42_600}), "final-3": _timed({101: 1, 103: 2})}
+    progress = resolve(table, field(9), results)
+    # Losers 5-8 by first-round time: 104 (43.05), 102 (43.1), 106 (43.6), 108 (44.0).
+    assert progress.classification == [
+        (1, 105), (2, 107), (3, 101), (4, 103), (5, 104), (6, 102), (7, 106), (8, 108), (9, 109),
+    ]  # fmt: skip
+
+
+def test_team_pursuit_last_two_heat_winners_for_gold_best_two_others_for_bronze() -> None:
+    table = load_table("uci-team-pursuit-8")
+    results = _qualify(8)
+    progress = resolve(table, field(8), results)
+    assert [h.riders for h in progress.heats if h.phase_id == "R1"] == [
+        [106, 107], [105, 108], [102, 103], [101, 104],
+    ]  # fmt: skip
+    results |= {
+        "R1-1": _timed({106: 230_000, 107: 231_000}),
+        "R1-2": _timed({105: 229_500, 108: 232_000}),
+        "R1-3": _timed({102: 229_000, 103: 229_800}),
+        # 104 is caught: no time, it loses its heat.
+        "R1-4": HeatResult([RiderResult(101, time_ms=228_000), RiderResult(104, place=2)]),
+    }
+    progress = resolve(table, field(8), results)
+    assert progress.heat("final-1").riders == [101, 102]
+    # The rest by time: 105 (229.5), 103 (229.8), 106, 107, 108, then 104 (no time).
+    assert progress.heat("final-3").riders == [105, 103]
+    results |= {"final-1": _timed({101: 1, 102: 2}), "final-3": _timed({105: 1, 103: 2})}
+    places_ = resolve(table, field(8), results).classification
+    assert [r for _, r in places_] == [101, 102, 105, 103, 106, 107, 108, 104]
+
+
+def test_individual_pursuit_finals_from_qualifying() -> None:
+    table = load_table("uci-individual-pursuit")
+    progress = resolve(table, field(6), _qualify(6))
+    assert progress.heat("final-1").riders == [101, 102]
+    assert progress.heat("final-3").riders == [103, 104]
+    assert progress.classification == [(5, 105), (6, 106)]
+
+
+def test_time_trial_equal_times_share_a_place() -> None:
+    table = load_table("uci-time-trial")
+    result = HeatResult(
+        [
+            RiderResult(101, time_ms=61_000),
+            RiderResult(102, time_ms=60_500),
+            RiderResult(103, time_ms=61_000),
+            RiderResult(104, status="DNF"),
+        ]
+    )
+    progress = resolve(table, field(4), {"TT": result})
+    assert progress.classification == [(1, 102), (2, 101), (2, 103), (4, 104)]
+
+
+def test_omnium_classification_is_the_scoring_engines() -> None:
+    from podium.plugins.cycling.scoring import OmniumKind, OmniumRace, omnium_standings
+
+    table = load_table("uci-omnium")
+    riders = [101, 102, 103]
+    results = {
+        "S": places(101, 102, 103),
+        "T": places(102, 101, 103),
+        "E": places(103, 101, 102),
+        "P": HeatResult(
+            [
+                RiderResult(101, place=3, points=5, final_sprint_place=2),
+                RiderResult(102, place=2, points=3, laps=1, final_sprint_place=3),
+                RiderResult(103, place=1, points=25, final_sprint_place=1),
+            ]
+        ),
+    }
+    progress = resolve(table, field(3), results)
+    kinds: tuple[OmniumKind, ...] = ("scratch", "tempo", "elimination", "points")
+    engine = omnium_standings(
+        [OmniumRace(k, results[p].riders) for k, p in zip(kinds, "STEP", strict=True)]
+    )
+    assert progress.classification == [(s.place, s.rider_id) for s in engine]
+    assert [r for _, r in progress.classification] == [103, 102, 101]
+    assert sorted(riders) == sorted(r for _, r in progress.classification)
+
+
+def test_bunch_heats_send_the_first_twelve_of_each_to_the_final() -> None:
+    table = load_table("uci-points-heats-48")
+    progress = resolve(table, field(30), {})
+    heat_sizes = [len(h.riders) for h in progress.heats if h.phase_id == "H"]
+    assert heat_sizes == [15, 15]
+    assert len(progress.heat("F").riders) == 24
+    assert tables_for("points", 24)[0].id == "uci-points-24"
+    assert tables_for("points", 25)[0].id == "uci-points-heats-48"
+
+
+def test_olympic_sprint_repechages_feed_the_next_round() -> None:
+    table = load_table("uci-sprint-olympic-24")
+    results = _qualify(30)
+    progress = resolve(table, field(30), results)
+    pairs = [h.riders for h in progress.heats if h.phase_id == "R32"]
+    assert pairs == [[100 + k, 125 - k] for k in range(1, 13)]  # 1 v 24 ... 12 v 13
+    assert progress.heat("rep32-1").sources == [
+        "loser of 1/32-1", "loser of 1/32-8", "loser of 1/32-9",
+    ]  # fmt: skip
+    assert progress.heat("1/16-1").sources == ["winner of 1/32-1", "winner of rep32-4"]
+    # The favourites win every 1/32 final: the repechages hold ranks 13-24.
+    for k in range(1, 13):
+        results[f"1/32-{k}"] = places(100 + k, 125 - k)
+    progress = resolve(table, field(30), results)
+    assert progress.heat("rep32-1").riders == [124, 117, 116]
+    assert progress.heat("1/16-5").riders == [105, 112]
+    assert progress.heat("final-5").sources[0] == "loser of 1/4-1"
+    assert progress.classification[0] == (25, 125)
+
+
+def _favourites_win(table_id: str, n: int) -> list[tuple[int, int]]:
+    """Play a table with the better qualifier (lower id) winning every heat."""
+    table = load_table(table_id)
+    results: dict[str, HeatResult] = {}
+    while True:
+        progress = resolve(table, field(n), results)
+        ready = [h for h in progress.heats if h.ready]
+        if not ready:
+            return list(progress.classification)
+        for heat in ready:
+            riders = sorted(r for r in heat.riders if r is not None)
+            fmt = table.phase(heat.phase_id).format
+            results[heat.heat_id] = times(riders) if fmt == "timed" else places(*riders)
+
+
+@pytest.mark.parametrize("table_id", ["uci-sprint-28", "uci-sprint-8", "uci-sprint-olympic-24"])
+def test_sprint_when_the_favourites_win_the_places_are_the_qualifying_order(table_id: str) -> None:
+    # The fold pairs fastest v slowest in every round and losers are placed by qualifying
+    # rank, so favourites winning every race end in qualifying order: 1 and 2 meet only in
+    # the final, 3 and 4 in the race for bronze.
+    table = load_table(table_id)
+    for n in {table.riders.min, table.riders.max}:
+        assert _favourites_win(table_id, n) == [(i, 100 + i) for i in range(1, n + 1)]
+
+
+@pytest.mark.parametrize("table", [t for t in all_tables() if t.discipline == "keirin"], ids=lambda t: t.id)
+def test_keirin_heats_hold_at_most_seven_riders(table: ProgressionTable) -> None:
+    for n in range(table.riders.min, table.riders.max + 1):
+        for heat in resolve(table, field(n), {}).heats:
+            assert 1 <= len(heat.riders) <= 7, (n, heat.heat_id, len(heat.riders))

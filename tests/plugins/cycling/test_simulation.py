@@ -27,7 +27,7 @@ from podium.plugins.cycling.progression import (
 from podium.tests.plugins.cycling.support import check_finished, field, play
 
 TABLES = all_tables()
-SIM = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SIM = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _ids(table: ProgressionTable) -> str:
