@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date
 from typing import Literal
 
@@ -42,6 +43,9 @@ from .model import (
     unplaced_reason,
 )
 
+#: A wished start missed by more than this costs the same as missing it by this much.
+WISH_START_CAP_MINUTES = 120
+
 _STATUS: dict[cp_model.CpSolverStatus, Literal["optimal", "feasible", "infeasible", "unknown"]] = {
     cp_model.OPTIMAL: "optimal",
     cp_model.FEASIBLE: "feasible",
@@ -49,6 +53,25 @@ _STATUS: dict[cp_model.CpSolverStatus, Literal["optimal", "feasible", "infeasibl
     cp_model.MODEL_INVALID: "unknown",
     cp_model.UNKNOWN: "unknown",
 }
+
+
+Valuation = Callable[[dict[int, Slot]], int]
+
+
+def _minutes_off(p: int, wish: int, tolerance: int, cap: int) -> Valuation:
+    """Minutes phase ``p`` starts off its wish beyond ``tolerance``, at most ``cap``."""
+    return lambda slots: min(cap, max(0, abs(slots[p][0] - wish) - tolerance))
+
+
+def _excess(pre: Prepared, finals: list[int], day: date, cap: int) -> Valuation:
+    """Finals of ``finals`` on ``day`` beyond ``cap``."""
+    return lambda slots: max(0, sum(1 for p in finals if pre.session_day[slots[p][1]] == day) - cap)
+
+
+def _session_end(pre: Prepared, s: int) -> Valuation:
+    """The end of session ``s``'s last track use (its start when empty)."""
+    return lambda slots: max([pre.session_start[s], *(
+        start + pre.occupancy(p) for p, (start, t) in slots.items() if t == s)])
 
 
 class _Model:
@@ -60,6 +83,8 @@ class _Model:
         self.placed: dict[int, cp_model.IntVar] = {}
         self.start: dict[int, cp_model.IntVar] = {}
         self.chosen: dict[tuple[int, int], cp_model.IntVar] = {}
+        #: the objective's helper variables, with their value for a given schedule (hints).
+        self.aux: list[tuple[cp_model.IntVar, Valuation]] = []
         self._build(optional)
 
     def _build(self, optional: bool) -> None:
@@ -70,7 +95,8 @@ class _Model:
             if p in pre.impossible:
                 continue
             occupancy = pre.occupancy(p)
-            windows = [[pre.session_start[s], pre.session_end[s] - occupancy]
+            earliest, latest = pre.earliest.get(p, 0), pre.latest.get(p, 10**9)
+            windows = [[max(pre.session_start[s], earliest), min(pre.session_end[s] - occupancy, latest)]
                        for s in pre.candidates[p]]
             start = model.new_int_var_from_domain(
                 cp_model.Domain.from_intervals(windows), f"start_{phase.id}")
@@ -115,6 +141,7 @@ class _Model:
         """The weighted soft penalties (see ``SoftWeights``)."""
         pre, model, weights = self.prepared, self.model, self.prepared.problem.weights
         terms: list[cp_model.LinearExprT] = []
+        tolerance = weights.wish_start_tolerance_minutes
         for p, phase in enumerate(pre.phases):
             if p not in self.start:
                 continue
@@ -124,20 +151,28 @@ class _Model:
                 terms.append(weights.wish_part * (1 - sum(met)))
             if phase.wish_start is not None:
                 wish = minutes_between(pre.origin, phase.wish_start)
-                off = model.new_int_var(0, 100_000, f"off_{phase.id}")
-                model.add(off >= self.start[p] - wish - weights.wish_start_tolerance_minutes)
-                model.add(off >= wish - self.start[p] - weights.wish_start_tolerance_minutes)
-                terms.append(weights.wish_start_per_minute * off)
+                # Minutes off the wish beyond the tolerance, capped: a day off is one
+                # missed wish, not 1,440 times a minute's.
+                off = model.new_int_var(0, 10**6, f"off_{phase.id}")
+                model.add(off >= self.start[p] - wish - tolerance)
+                model.add(off >= wish - self.start[p] - tolerance)
+                capped = model.new_int_var(0, WISH_START_CAP_MINUTES, f"capped_{phase.id}")
+                model.add_min_equality(capped, [off, WISH_START_CAP_MINUTES])
+                self.aux.append((off, _minutes_off(p, wish, tolerance, 10**6)))
+                self.aux.append((capped, _minutes_off(p, wish, tolerance, WISH_START_CAP_MINUTES)))
+                terms.append(weights.wish_start_per_minute * capped)
         for category, finals, cap in spread_targets(pre):
-            per_day = defaultdict[date, list[cp_model.IntVar]](list)
+            per_day = defaultdict[date, list[int]](list)
             for p in finals:
                 for s in pre.candidates[p]:
                     if (p, s) in self.chosen:
-                        per_day[pre.session_day[s]].append(self.chosen[p, s])
-            for day, chosen in per_day.items():
-                if len(chosen) > cap:
-                    excess = model.new_int_var(0, len(chosen), f"excess_{category}_{day}")
-                    model.add(excess >= sum(chosen) - cap)
+                        per_day[pre.session_day[s]].append(p)
+            for day, ps in per_day.items():
+                if len(ps) > cap:
+                    excess = model.new_int_var(0, len(ps), f"excess_{category}_{day}")
+                    model.add(excess >= sum(self.chosen[p, s] for p in ps for s in pre.candidates[p]
+                                            if pre.session_day[s] == day) - cap)
+                    self.aux.append((excess, _excess(pre, ps, day, cap)))
                     terms.append(weights.spread * excess)
         if weights.compact_per_minute:
             for s in range(len(pre.sessions)):
@@ -146,23 +181,31 @@ class _Model:
                     if (p, s) in self.chosen:
                         model.add(end >= self.start[p] + pre.occupancy(p)).only_enforce_if(
                             self.chosen[p, s])
+                self.aux.append((end, _session_end(pre, s)))
                 terms.append(weights.compact_per_minute * (end - pre.session_start[s]))
         return sum(terms)
 
     def hint(self, slots: dict[int, Slot]) -> None:
-        """Start the search from a known (partial) schedule, e.g. the greedy one."""
+        """Start the search from a known schedule, e.g. the greedy one. A complete hint
+        (every phase, and the objective's helper variables) lets CP-SAT take it as its
+        first solution at once."""
         for p, (start, s) in slots.items():
             if p not in self.start:
                 continue
             self.model.add_hint(self.start[p], start)
             for t in self.prepared.candidates[p]:
-                self.model.add_hint(self.chosen[p, t], int(t == s))
+                self.model.add_hint(self.chosen[p, t], t == s)
+        if len(slots) == len(self.start):
+            for var, value in self.aux:
+                self.model.add_hint(var, value(slots))
 
     def solve(self, time_limit_s: float, workers: int,
               seed: int) -> tuple[cp_model.CpSolverStatus, dict[int, Slot], float | None]:
         """Solve; returns the status, the placed phases and the objective value."""
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.05, time_limit_s)
+        # Probing (presolve) took seconds on a national championship for little gain.
+        solver.parameters.cp_model_probing_level = 0
         solver.parameters.num_workers = workers
         solver.parameters.random_seed = seed
         status = solver.solve(self.model)
@@ -204,7 +247,9 @@ class CpSatScheduler:
             full.model.minimize(full.soft_objective())
             if greedy:
                 full.hint(greedy)
-            status, slots, objective = full.solve(problem.time_limit_s, self.workers, self.seed)
+            # The time limit covers the whole call: what the preparation took is spent.
+            left = problem.time_limit_s - (time.perf_counter() - began)
+            status, slots, objective = full.solve(left, self.workers, self.seed)
             if slots:
                 return self._answer(pre, _STATUS[status], slots, objective,
                                     f"CP-SAT {_STATUS[status]} in {time.perf_counter() - began:.2f} s")
