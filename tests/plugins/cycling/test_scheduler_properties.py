@@ -36,7 +36,7 @@ def problems(draw: st.DrawFn, max_phases: int = 6, with_heats: bool = True) -> P
     """A small meet: 1-2 days of afternoon and evening sessions, phases in chains sharing
     riders, blocked track, pins. Every time is a multiple of 5 minutes (the exhaustive
     search steps by 5)."""
-    sessions = []
+    sessions: list[SessionWindow] = []
     for day in range(draw(st.integers(1, 2))):
         for part, hour in (("afternoon", 14), ("evening", 19)):
             if draw(st.booleans()) or not sessions:
