@@ -32,19 +32,18 @@ from ortools.sat.python import cp_model
 
 from podium.core.venue.contracts import Explanation, ProgrammeProblem, Schedule
 
-from .greedy import greedy_slots
+from .greedy import WISH_START_CAP_MINUTES, greedy_slots
 from .model import (
     Prepared,
     Slot,
     explain_wishes,
     minutes_between,
     prepare,
+    soft_cost,
     spread_targets,
     unplaced_reason,
 )
 
-#: A wished start missed by more than this costs the same as missing it by this much.
-WISH_START_CAP_MINUTES = 120
 
 _STATUS: dict[cp_model.CpSolverStatus, Literal["optimal", "feasible", "infeasible", "unknown"]] = {
     cp_model.OPTIMAL: "optimal",
@@ -163,10 +162,10 @@ class _Model:
                 terms.append(weights.wish_start_per_minute * capped)
         for category, finals, cap in spread_targets(pre):
             per_day = defaultdict[date, list[int]](list)
-            for p in finals:
-                for s in pre.candidates[p]:
-                    if (p, s) in self.chosen:
-                        per_day[pre.session_day[s]].append(p)
+            for p in finals:  # each final once a day, however many sessions that day has
+                for day in sorted({pre.session_day[s] for s in pre.candidates[p]
+                                   if (p, s) in self.chosen}):
+                    per_day[day].append(p)
             for day, ps in per_day.items():
                 if len(ps) > cap:
                     excess = model.new_int_var(0, len(ps), f"excess_{category}_{day}")
@@ -285,7 +284,8 @@ class CpSatScheduler:
             unplaced=tuple(pre.phases[p].id for p in unplaced),
             message=message,
             explanations=tuple(explanations + wishes),
-            objective=objective,
+            objective=objective if objective is not None else float(
+                soft_cost(pre, slots, WISH_START_CAP_MINUTES)),
             wishes=total,
             wishes_met=total - unmet,
         )

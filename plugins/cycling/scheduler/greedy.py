@@ -16,7 +16,18 @@ from typing import Any
 
 from podium.core.venue.contracts import Explanation, ProgrammeProblem, Schedule
 
-from .model import Prepared, Slot, explain_wishes, prepare, start_points, unplaced_reason
+from .model import (
+    Prepared,
+    Slot,
+    explain_wishes,
+    prepare,
+    soft_cost,
+    start_points,
+    unplaced_reason,
+)
+
+#: As the CP-SAT scheduler counts a missed wished start (see ``soft_cost``).
+WISH_START_CAP_MINUTES = 120
 
 
 def _order(pre: Prepared) -> list[int]:
@@ -136,6 +147,7 @@ class GreedyScheduler:
             explanations=tuple([Explanation("unplaced", pre.phases[p].id,
                                             unplaced_reason(pre, p, slots)) for p in unplaced]
                                + wishes),
+            objective=float(soft_cost(pre, slots, WISH_START_CAP_MINUTES)),
             wishes=total,
             wishes_met=total - len({(e.kind, e.subject) for e in wishes}),
         )

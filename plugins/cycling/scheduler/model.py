@@ -489,3 +489,30 @@ def spread_targets(prepared: Prepared) -> list[tuple[str, list[int], int]]:
             by_category[phase.category].append(p)
     return [(category, finals, math.ceil(len(finals) / days))
             for category, finals in sorted(by_category.items()) if days > 1]
+
+
+def soft_cost(prepared: Prepared, placed: dict[int, Slot], wish_start_cap: int) -> int:
+    """The weighted cost of ``placed``'s unmet wishes, as the CP-SAT objective counts it
+    (so a greedy schedule can be compared with it); unplaced phases cost nothing here."""
+    weights, cost = prepared.problem.weights, 0
+    for p, phase in enumerate(prepared.phases):
+        if p not in placed:
+            continue
+        start, s = placed[p]
+        if phase.wish_part and prepared.sessions[s].part != phase.wish_part:
+            cost += weights.wish_part
+        if phase.wish_start is not None:
+            off = abs(start - minutes_between(prepared.origin, phase.wish_start))
+            cost += weights.wish_start_per_minute * min(
+                wish_start_cap, max(0, off - weights.wish_start_tolerance_minutes))
+    for _, finals, cap in spread_targets(prepared):
+        per_day = defaultdict[date, int](int)
+        for p in finals:
+            if p in placed:
+                per_day[prepared.session_day[placed[p][1]]] += 1
+        cost += weights.spread * sum(max(0, n - cap) for n in per_day.values())
+    for s in range(len(prepared.sessions)):
+        ends = [start + prepared.occupancy(p) for p, (start, t) in placed.items() if t == s]
+        cost += weights.compact_per_minute * (max(ends, default=prepared.session_start[s])
+                                              - prepared.session_start[s])
+    return cost

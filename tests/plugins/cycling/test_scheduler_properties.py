@@ -101,6 +101,9 @@ def test_any_schedule_keeps_every_hard_rule(problem: ProgrammeProblem):
     # Differential: when the greedy order finds a complete schedule, one exists.
     if _complete(greedy):
         assert _complete(cp_sat), cp_sat.explanations
+        if cp_sat.status == "optimal":  # the same weighted wishes, counted for both
+            assert cp_sat.objective is not None and greedy.objective is not None
+            assert cp_sat.objective <= greedy.objective
     if cp_sat.status == "infeasible":
         assert cp_sat.unplaced and all(e.text for e in cp_sat.explanations)
 
