@@ -64,25 +64,27 @@ def _kahn(pre: Prepared, followers: dict[int, list[int]],
 def greedy_slots(pre: Prepared) -> dict[int, Slot]:
     """Place what fits, phase by phase; returns phase -> (start minute, session).
 
-    Two passes: one trying each phase's wished part of the day first, one ignoring
-    wishes (a wish can strand a chain of rounds late in the meet); the one placing more
-    phases, then meeting more wishes, wins.
+    Up to three passes, the best kept (most phases placed, then the lowest weighted cost
+    of unmet wishes): phases try their wished part of the day first while the others keep
+    out of the wished parts when they can (as printed programmes keep evenings for
+    finals); the same without keeping out; no wishes at all (a wish can strand a chain of
+    rounds late in the meet).
     """
     order = _order(pre)
     best: tuple[int, int, dict[int, Slot]] | None = None
-    for use_wishes in (True, False):
-        slots = _place(pre, order, use_wishes)
-        met = sum(1 for p, (_, s) in slots.items()
-                  if pre.phases[p].wish_part and pre.sessions[s].part == pre.phases[p].wish_part)
-        if best is None or (len(slots), met) > best[:2]:
-            best = (len(slots), met, slots)
-        if len(slots) == len(pre.phases):
+    for use_wishes, keep_out in ((True, True), (True, False), (False, False)):
+        slots = _place(pre, order, use_wishes, keep_out)
+        score = (len(slots), -soft_cost(pre, slots, WISH_START_CAP_MINUTES))
+        if best is None or score > best[:2]:
+            best = (*score, slots)
+        if len(slots) == len(pre.phases) and use_wishes:
             break
     return best[2] if best else {}
 
 
-def _place(pre: Prepared, order: list[int], use_wishes: bool) -> dict[int, Slot]:
+def _place(pre: Prepared, order: list[int], use_wishes: bool, keep_out: bool) -> dict[int, Slot]:
     placed: dict[int, Slot] = {}
+    wished_parts = {phase.wish_part for phase in pre.phases if phase.wish_part}
     in_session = defaultdict[int, list[int]](list)
     changeover = pre.changeover
 
@@ -110,9 +112,14 @@ def _place(pre: Prepared, order: list[int], use_wishes: bool) -> dict[int, Slot]
         if p in pre.impossible or any(a not in placed for a in pre.sources[p]):
             continue
         wish = pre.phases[p].wish_part if use_wishes else None
-        sessions = sorted(pre.candidates[p],
-                          key=lambda s: (bool(wish) and pre.sessions[s].part != wish,
-                                         pre.session_start[s]))
+        if wish:
+            sessions = sorted(pre.candidates[p],
+                              key=lambda s: (pre.sessions[s].part != wish, pre.session_start[s]))
+        elif keep_out:
+            sessions = sorted(pre.candidates[p],
+                              key=lambda s: (pre.sessions[s].part in wished_parts, pre.session_start[s]))
+        else:
+            sessions = pre.candidates[p]
         for s in sessions:
             start = next((t for t in start_points(pre, p, s, placed, in_session[s])
                           if fits(p, t, s)), None)
