@@ -15,6 +15,7 @@ per-heat rule, safe whatever the start lists turn out to be.
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -384,24 +385,51 @@ def start_points(prepared: Prepared, p: int, s: int, placed: dict[int, Slot],
     return sorted(t for t in points if first <= t <= last)
 
 
-def _first_reasons(prepared: Prepared, p: int, sessions: Iterable[int],
-                   placed: dict[int, Slot]) -> list[str]:
-    """Per session, the most common reason phase ``p`` cannot start there."""
-    reasons = []
+def _session_verdicts(prepared: Prepared, p: int, sessions: Iterable[int],
+                      placed: dict[int, Slot]) -> list[tuple[int, str | None, int | None]]:
+    """Per session: (session, the most common reason phase ``p`` cannot start there, or
+    ``None`` with the first minute it could start)."""
+    verdicts: list[tuple[int, str | None, int | None]] = []
     for s in sessions:
         counts = defaultdict[str, int](int)
+        free = None
         for start in start_points(prepared, p, s, placed):
             reason = why_not(prepared, p, start, s, placed)
             if reason is None:
+                free = start
                 break
             counts[_gist(reason)] += 1
+        if free is not None:
+            verdicts.append((s, None, free))
         else:
-            session = prepared.sessions[s]
-            if not counts:
-                reasons.append(f"{session.name} is too short")
-            else:
-                reasons.append(f"{session.name}: {max(counts, key=lambda r: counts[r])}")
-    return reasons
+            verdicts.append((s, max(counts, key=lambda r: counts[r]) if counts
+                             else "it is too short", None))
+    return verdicts
+
+
+def _first_reasons(prepared: Prepared, p: int, sessions: Iterable[int],
+                   placed: dict[int, Slot]) -> list[str]:
+    """Per session where phase ``p`` cannot start, the most common reason."""
+    return [f"{prepared.sessions[s].name}: {reason}"
+            for s, reason, _ in _session_verdicts(prepared, p, sessions, placed) if reason]
+
+
+def _why_not_wished(prepared: Prepared, p: int, wished: list[int],
+                    others: dict[int, Slot]) -> str:
+    """Why phase ``p`` is in none of the ``wished`` sessions, the rest staying put."""
+    verdicts = _session_verdicts(prepared, p, wished, others)
+    free = [(s, start) for s, reason, start in verdicts if reason is None and start is not None]
+    if free:
+        s, start = free[0]
+        return (f"the search ended before moving it to {prepared.sessions[s].name}, which has "
+                f"room at {hhmm(prepared.at(start))} (a longer time limit may find it)")
+    # Sessions before its previous round ends say little: name the others first.
+    telling = [(s, r) for s, r, _ in verdicts if r and not r.startswith("it follows")]
+    if not telling:
+        return f"every {prepared.phases[p].wish_part} session it may use comes too early: " + (
+            verdicts[-1][1] or "")
+    shown = "; ".join(f"{prepared.sessions[s].name}: {r}" for s, r in telling[:2])
+    return shown + (f"; and {len(telling) - 2} more" if len(telling) > 2 else "")
 
 
 def _gist(reason: str) -> str:
@@ -439,11 +467,8 @@ def explain_wishes(prepared: Prepared, placed: dict[int, Slot]) -> tuple[list[Ex
                 wished = [t for t in prepared.candidates[p]
                           if prepared.sessions[t].part == phase.wish_part]
                 others = {q: slot for q, slot in placed.items() if q != p}
-                reasons = _first_reasons(prepared, p, wished, others)
-                why = ("; ".join(reasons[:2]) if reasons else
-                       "moving it there costs more elsewhere (other wishes, compactness)")
-                if not wished:
-                    why = f"no {phase.wish_part} session can take it"
+                why = (_why_not_wished(prepared, p, wished, others) if wished
+                       else f"no {phase.wish_part} session can take it")
                 explanations.append(Explanation(
                     "wish_part", phase.id,
                     f"{phase.name}: wanted in the {phase.wish_part}, placed in "
@@ -516,3 +541,43 @@ def soft_cost(prepared: Prepared, placed: dict[int, Slot], wish_start_cap: int) 
         cost += weights.compact_per_minute * (max(ends, default=prepared.session_start[s])
                                               - prepared.session_start[s])
     return cost
+
+
+def improve_by_moves(prepared: Prepared, placed: dict[int, Slot], wish_start_cap: int,
+                     deadline: float) -> dict[int, Slot]:
+    """Polish a schedule: move one phase at a time to a legal start that meets one of its
+    wishes, when that lowers the weighted cost (``soft_cost``); until no move helps or
+    ``time.perf_counter()`` passes ``deadline``. Every move is checked against every hard
+    rule (``why_not``), so the schedule stays legal.
+
+    A time-limited search often leaves such single moves untried (a final that could go
+    in a free evening slot); this finds them in milliseconds.
+    """
+    slots = dict(placed)
+    cost = soft_cost(prepared, slots, wish_start_cap)
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        for p, phase in enumerate(prepared.phases):
+            if p not in slots or time.perf_counter() >= deadline:
+                continue
+            others = {q: slot for q, slot in slots.items() if q != p}
+            moves: list[Slot] = []
+            if phase.wish_part and prepared.sessions[slots[p][1]].part != phase.wish_part:
+                for s in prepared.candidates[p]:
+                    if prepared.sessions[s].part == phase.wish_part:
+                        moves += [(t, s) for t in start_points(prepared, p, s, others)]
+            if phase.wish_start is not None:
+                wish = minutes_between(prepared.origin, phase.wish_start)
+                for s in prepared.candidates[p]:
+                    if prepared.session_start[s] <= wish <= prepared.session_end[s]:
+                        moves += [(t, s) for t in [wish, *start_points(prepared, p, s, others)]]
+            for start, s in moves:
+                if (start, s) == slots[p] or why_not(prepared, p, start, s, others) is not None:
+                    continue
+                trial = {**others, p: (start, s)}
+                trial_cost = soft_cost(prepared, trial, wish_start_cap)
+                if trial_cost < cost:
+                    slots, cost, improved = trial, trial_cost, True
+                    others = {q: slot for q, slot in slots.items() if q != p}
+    return slots
