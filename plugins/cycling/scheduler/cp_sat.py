@@ -26,13 +26,14 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import date
-from typing import Literal
-
-from ortools.sat.python import cp_model
+from typing import TYPE_CHECKING, Literal
 
 from podium.core.venue.contracts import Explanation, ProgrammeProblem, Schedule
 
 from .greedy import WISH_START_CAP_MINUTES, greedy_slots
+
+if TYPE_CHECKING:
+    from ortools.sat.python import cp_model
 from .model import (
     Prepared,
     Slot,
@@ -49,13 +50,7 @@ from .model import (
 #: Seconds of the time limit kept to polish a schedule CP-SAT had no time to finish.
 POLISH_SECONDS = 0.15
 
-_STATUS: dict[cp_model.CpSolverStatus, Literal["optimal", "feasible", "infeasible", "unknown"]] = {
-    cp_model.OPTIMAL: "optimal",
-    cp_model.FEASIBLE: "feasible",
-    cp_model.INFEASIBLE: "infeasible",
-    cp_model.MODEL_INVALID: "unknown",
-    cp_model.UNKNOWN: "unknown",
-}
+Status = Literal["optimal", "feasible", "infeasible", "unknown"]
 
 
 Valuation = Callable[[dict[int, Slot]], int]
@@ -81,6 +76,8 @@ class _Model:
     """The CP-SAT variables of one problem; ``optional`` makes every phase optional."""
 
     def __init__(self, prepared: Prepared, optional: bool) -> None:
+        from ortools.sat.python import cp_model  # imported when first used: 1-2 s
+
         self.prepared = prepared
         self.model = cp_model.CpModel()
         self.placed: dict[int, cp_model.IntVar] = {}
@@ -91,6 +88,8 @@ class _Model:
         self._build(optional)
 
     def _build(self, optional: bool) -> None:
+        from ortools.sat.python import cp_model
+
         pre, model = self.prepared, self.model
         horizon = max(pre.session_end, default=0) + pre.changeover + 1
         track, recovery = [], {}
@@ -203,8 +202,10 @@ class _Model:
                 self.model.add_hint(var, value(slots))
 
     def solve(self, time_limit_s: float, workers: int,
-              seed: int) -> tuple[cp_model.CpSolverStatus, dict[int, Slot], float | None]:
+              seed: int) -> tuple[Status, dict[int, Slot], float | None]:
         """Solve; returns the status, the placed phases and the objective value."""
+        from ortools.sat.python import cp_model
+
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(0.05, time_limit_s)
         # Probing (presolve) took seconds on a national championship for little gain.
@@ -213,14 +214,15 @@ class _Model:
         solver.parameters.random_seed = seed
         status = solver.solve(self.model)
         slots: dict[int, Slot] = {}
-        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            for p, start in self.start.items():
-                if solver.value(self.placed[p]):
-                    session = next(s for s in self.prepared.candidates[p]
-                                   if solver.value(self.chosen[p, s]))
-                    slots[p] = (solver.value(start), session)
-            return status, slots, solver.objective_value
-        return status, slots, None
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return ("infeasible" if status == cp_model.INFEASIBLE else "unknown"), slots, None
+        for p, start in self.start.items():
+            if solver.value(self.placed[p]):
+                session = next(s for s in self.prepared.candidates[p]
+                               if solver.value(self.chosen[p, s]))
+                slots[p] = (solver.value(start), session)
+        found: Status = "optimal" if status == cp_model.OPTIMAL else "feasible"
+        return found, slots, solver.objective_value
 
 
 class CpSatScheduler:
@@ -260,14 +262,14 @@ class CpSatScheduler:
             left = deadline - time.perf_counter() - POLISH_SECONDS
             status, slots, objective = full.solve(left, self.workers, self.seed)
             if slots:
-                found = _STATUS[status]
+                found = status
                 if found == "feasible":
                     polished = improve_by_moves(pre, slots, WISH_START_CAP_MINUTES, deadline)
                     if polished != slots:
                         slots, objective = polished, None  # recounted by _answer
                 return self._answer(pre, found, slots, objective,
                                     f"CP-SAT {found} in {time.perf_counter() - began:.2f} s")
-            proven = status == cp_model.INFEASIBLE
+            proven = status == "infeasible"
         else:
             proven = True  # a phase fits nowhere: no complete schedule exists
         most = _Model(pre, optional=True)
@@ -285,7 +287,7 @@ class CpSatScheduler:
         return self._answer(pre, verdict, slots, None,
                             f"CP-SAT {verdict} in {time.perf_counter() - began:.2f} s")
 
-    def _answer(self, pre: Prepared, status: Literal["optimal", "feasible", "infeasible", "unknown"],
+    def _answer(self, pre: Prepared, status: Status,
                 slots: dict[int, Slot], objective: float | None, message: str) -> Schedule:
         unplaced = [p for p in range(len(pre.phases)) if p not in slots]
         explanations = [Explanation("unplaced", pre.phases[p].id, unplaced_reason(pre, p, slots))
