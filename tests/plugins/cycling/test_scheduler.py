@@ -167,3 +167,34 @@ def test_a_phase_that_finds_its_session_full_is_named_with_the_session():
     [explanation] = schedule.explanations
     assert explanation.text == "Keirin round 2 does not fit: Day 1 afternoon: the session is full"
     assert placed(schedule)["madison"] == ("d0-pm", at(14))
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS, ids=lambda s: s.name)
+def test_broken_orders_are_named_not_dropped(scheduler: ProgrammeScheduler):
+    problem = ProgrammeProblem(
+        phases=(Phase("a", "sprint", "sprint", 10, after=("b",)),
+                Phase("b", "sprint", "sprint", 10, after=("a",)),
+                Phase("c", "sprint", "sprint", 10, after=("missing",)),
+                Phase("d", "sprint", "sprint", 10, after=("c",)),
+                Phase("e", "keirin", "keirin", 10)),
+        sessions=(afternoon(), SessionWindow("warm", at(13), at(14), kind="warm-up")),
+        time_limit_s=1)
+    schedule = solve(scheduler, problem)
+    assert schedule.status in ("infeasible", "unknown")
+    assert set(schedule.unplaced) == {"a", "b", "c", "d"}
+    assert placed(schedule)["e"][0] == "d0-pm"  # never the warm-up session
+    reasons = {e.subject: e.text for e in schedule.explanations if e.kind == "unplaced"}
+    assert "waits for missing, which is not in the programme" in reasons["c"]
+    assert "waits for c, which is not placed" in reasons["d"]
+    assert "which is not placed" in reasons["a"] and "which is not placed" in reasons["b"]
+
+
+def test_cp_sat_says_infeasible_when_proven_and_greedy_only_unknown():
+    riders = frozenset({1})
+    problem = ProgrammeProblem(
+        phases=(Phase("x", "sprint", "sprint", 60, riders=riders),
+                Phase("y", "sprint", "sprint", 60, riders=riders)),
+        sessions=(SessionWindow("s", at(14), at(16, 30)),), recovery_minutes={"sprint": 40},
+        time_limit_s=1)
+    assert solve(CpSatScheduler(), problem).status == "infeasible"
+    assert solve(GreedyScheduler(), problem).status == "unknown"
