@@ -103,6 +103,11 @@ def main() -> None:
                         help="CP-SAT's limit per schedule, in seconds (default 3)")
     args = parser.parse_args()
     print(f"load average: {load()}; {os.cpu_count()} CPUs; CP-SAT with 2 workers")
+    start = time.perf_counter()
+    import ortools.sat.python.cp_model  # noqa: F401
+
+    print(f"importing OR-Tools (once per process, the first schedule pays it): "
+          f"{time.perf_counter() - start:.2f} s")
     bench("Worlds 2022 (22 events, men and women elite)", lambda t: worlds_2022(time_limit_s=t),
           args.time_limit, args.runs)
     bench("National championship (4 categories)", lambda t: national_championship(time_limit_s=t),

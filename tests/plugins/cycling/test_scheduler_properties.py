@@ -27,6 +27,8 @@ from .schedule_rules import violations
 
 BASE = datetime(2026, 12, 5, tzinfo=timezone.utc)
 CP_SAT, GREEDY = CpSatScheduler(), GreedyScheduler()
+#: The big-meet path (windows of days, the rest frozen) on small meets too.
+BY_WINDOWS = CpSatScheduler(decompose_above=0)
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.too_slow])
 
@@ -106,6 +108,11 @@ def test_any_schedule_keeps_every_hard_rule(problem: ProgrammeProblem):
             assert cp_sat.objective <= greedy.objective
     if cp_sat.status == "infeasible":
         assert cp_sat.unplaced and all(e.text for e in cp_sat.explanations)
+    windows = BY_WINDOWS.schedule(problem)
+    assert violations(problem, windows) == []
+    if _complete(greedy):  # it starts from the greedy schedule and only keeps improvements
+        assert _complete(windows) and windows.objective is not None
+        assert greedy.objective is not None and windows.objective <= greedy.objective
 
 
 def exists_complete_schedule(problem: ProgrammeProblem) -> bool:
