@@ -146,7 +146,7 @@ class ProgrammeProblem(msgspec.Struct, frozen=True):
     :param category_recovery_minutes: per category, the same; the larger of the two
         applies.
     :param heat_recovery_minutes: per discipline, the least time between two heats of the
-        same rider inside one phase (the races of a best of three).
+        same rider, or of the same contest (the races of a best of three), inside one phase.
     :param changeover_minutes: the gap between two uses of the track (phases, a ceremony
         counts with its phase, blocked intervals).
     :param blocked: the track's occupancy by other events (the venue calendar).

@@ -15,6 +15,7 @@ per-heat rule, safe whatever the start lists turn out to be.
 from __future__ import annotations
 
 import math
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -43,6 +44,11 @@ def hhmm(at: datetime) -> str:
     return at.strftime("%H:%M")
 
 
+def day_hhmm(at: datetime) -> str:
+    """A time and its day as organisers read them ("Sat 20:05")."""
+    return at.strftime("%a %H:%M")
+
+
 @dataclass(frozen=True)
 class HeatSlot:
     """One heat laid out inside its phase: offsets in minutes from the phase's start."""
@@ -54,18 +60,20 @@ class HeatSlot:
 
 def lay_out_heats(phase: Phase, heat_recovery: int) -> tuple[list[HeatSlot], int]:
     """Lay the heats of ``phase`` end to end: race 1 of every contest, then race 2, then
-    the deciders; a rider's next heat waits ``heat_recovery`` minutes after their last.
+    the deciders; a rider's (or a contest's: the same riders, even before they are known)
+    next heat waits ``heat_recovery`` minutes after their last.
 
     Returns the heat slots and the phase's racing duration (at least ``phase.minutes``).
     """
     ordered = sorted(enumerate(phase.heats), key=lambda item: (item[1].race, item[0]))
     at, slots = 0, list[HeatSlot]()
-    free_at = dict[int, int]()  # rider -> earliest start of their next heat
+    free_at = dict[int | str, int]()  # rider or contest -> earliest start of its next heat
     for _, heat in ordered:
-        start = max([at, *(free_at.get(rider, 0) for rider in heat.riders)])
+        riders: set[int | str] = set(heat.riders) | ({heat.contest} if heat.contest else set())
+        start = max([at, *(free_at.get(rider, 0) for rider in riders)])
         end = start + heat.minutes
         slots.append(HeatSlot(heat.id, start, end))
-        for rider in heat.riders:
+        for rider in riders:
             free_at[rider] = end + heat_recovery
         at = end
     return slots, max(phase.minutes, at)
@@ -100,6 +108,11 @@ class Prepared:
     rider_groups: list[list[int]]
     #: pairs (p, q) sharing a rider, p < q.
     shares_rider: set[tuple[int, int]] = field(default_factory=set)
+    #: per phase, bounds on its start from its chain of rounds (``_narrow_by_order``).
+    earliest: dict[int, int] = field(default_factory=dict)
+    latest: dict[int, int] = field(default_factory=dict)
+    #: per phase, the phases sharing a rider with it.
+    neighbours: dict[int, list[int]] = field(default_factory=lambda: defaultdict(list))
     pinned_start: dict[int, int] = field(default_factory=dict)
 
     @property
@@ -171,7 +184,85 @@ def prepare(problem: ProgrammeProblem) -> Prepared:
         for i, p in enumerate(group):
             for q in group[i + 1:]:
                 prepared.shares_rider.add((min(p, q), max(p, q)))
+    for p, q in prepared.shares_rider:
+        prepared.neighbours[p].append(q)
+        prepared.neighbours[q].append(p)
+    _narrow_by_order(prepared)
     return prepared
+
+
+def _topological(prepared: Prepared) -> list[int]:
+    """Phases sources first; phases on a cycle of ``after`` are left out."""
+    waiting = [len(set(sources)) for sources in prepared.sources]
+    followers = defaultdict[int, list[int]](list)
+    for p, sources in enumerate(prepared.sources):
+        for a in set(sources):
+            followers[a].append(p)
+    ready = [p for p in range(len(prepared.phases)) if not waiting[p]]
+    order = []
+    while ready:
+        p = ready.pop()
+        order.append(p)
+        for q in followers[p]:
+            waiting[q] -= 1
+            if not waiting[q]:
+                ready.append(q)
+    return order
+
+
+def _narrow_by_order(prepared: Prepared) -> None:
+    """Bound each phase's start by its chain of rounds: it cannot start before its sources
+    could have ended (their track time, changeover, the riders' recovery), nor so late
+    that the rounds after it no longer fit. Sessions outside the bounds are dropped from
+    its candidates; a solver gets smaller domains, and a chain too long for the meet is
+    explained before any search."""
+    pre, changeover = prepared, prepared.changeover
+    order = _topological(prepared)
+    followers = defaultdict[int, list[int]](list)
+    for p, sources in enumerate(pre.sources):
+        for a in sources:
+            followers[a].append(p)
+
+    def need_after(a: int, p: int) -> int:
+        """Least minutes from ``a``'s start to ``p``'s start when ``p`` follows ``a``."""
+        return max(pre.occupancy(a) + changeover,
+                   pre.duration[a] + (pre.gap_before[p] if pre.share(a, p) else 0))
+
+    for p in order:
+        if p in pre.impossible:
+            continue
+        bound, limiting = 0, -1
+        for a in pre.sources[p]:
+            if a not in pre.impossible and pre.earliest[a] + need_after(a, p) > bound:
+                bound, limiting = pre.earliest[a] + need_after(a, p), a
+        kept = [s for s in pre.candidates[p]
+                if max(pre.session_start[s], bound) + pre.occupancy(p) <= pre.session_end[s]]
+        if p in pre.pinned_start and pre.pinned_start[p] < bound:
+            kept = []
+        if not kept:
+            pre.impossible[p] = (f"after {pre.phases[limiting].name} (and its riders' recovery) "
+                                 f"it could start {pre.at(bound):%a %H:%M} at the earliest, "
+                                 f"and no session it may use has room for it after that")
+            continue
+        pre.candidates[p] = kept
+        pre.earliest[p] = max(pre.session_start[kept[0]], bound)
+        if p in pre.pinned_start:
+            pre.earliest[p] = pre.pinned_start[p]
+    for p in reversed(order):
+        if p in pre.impossible:
+            continue
+        bound = min((pre.latest.get(q, 10**9) - need_after(p, q) for q in followers[p]
+                     if q not in pre.impossible), default=10**9)
+        kept = [s for s in pre.candidates[p]
+                if max(pre.session_start[s], pre.earliest[p]) <= min(bound, pre.session_end[s] - pre.occupancy(p))]
+        if not kept:
+            pre.impossible[p] = ("the rounds after it leave no session early enough for it "
+                                 f"(it must start by {pre.at(bound):%a %H:%M})")
+            continue
+        pre.candidates[p] = kept
+        pre.latest[p] = min(bound, pre.session_end[kept[-1]] - pre.occupancy(p))
+        if p in pre.pinned_start:
+            pre.latest[p] = pre.pinned_start[p]
 
 
 def _candidate_sessions(prepared: Prepared, p: int) -> tuple[list[int], str]:
@@ -236,27 +327,28 @@ def why_not(prepared: Prepared, p: int, start: int, s: int,
     phase, end = prepared.phases[p], start + prepared.occupancy(p)
     session = prepared.sessions[s]
     if start < prepared.session_start[s] or end > prepared.session_end[s]:
-        return f"{session.name} runs {hhmm(session.starts_at)}–{hhmm(session.ends_at)}"
+        return (f"its {prepared.occupancy(p)} min from {hhmm(prepared.at(start))} do not fit in "
+                f"{session.name} ({hhmm(session.starts_at)}–{hhmm(session.ends_at)})")
     if p in prepared.pinned_start and prepared.pinned_start[p] != start:
         return f"it is pinned at {hhmm(prepared.at(prepared.pinned_start[p]))}"
     for a in prepared.sources[p]:
         if a not in placed:
             return f"it waits for {prepared.phases[a].name}, which is not placed"
         if placed[a][0] + prepared.duration[a] > start:
-            return (f"it follows {prepared.phases[a].name}, which ends at "
-                    f"{hhmm(prepared.at(placed[a][0] + prepared.duration[a]))}")
+            return (f"it follows {prepared.phases[a].name}, which ends "
+                    f"{day_hhmm(prepared.at(placed[a][0] + prepared.duration[a]))}")
     changeover = prepared.changeover
     for b_start, b_end, reason in prepared.blocked:
         if start < b_end + changeover and b_start < end + changeover:
             return (f"the track is taken by {reason} "
-                    f"{hhmm(prepared.at(b_start))}–{hhmm(prepared.at(b_end))}")
+                    f"{day_hhmm(prepared.at(b_start))}–{hhmm(prepared.at(b_end))}")
     for q, (q_start, _) in placed.items():
         if q == p:
             continue
         q_end = q_start + prepared.occupancy(q)
         if start < q_end + changeover and q_start < end + changeover:
             return (f"the track is taken by {prepared.phases[q].name} "
-                    f"{hhmm(prepared.at(q_start))}–{hhmm(prepared.at(q_end))}")
+                    f"{day_hhmm(prepared.at(q_start))}–{hhmm(prepared.at(q_end))}")
         if p in prepared.sources[q] and q_start < start + prepared.duration[p]:
             return f"{prepared.phases[q].name} must follow it"
         if prepared.share(p, q):
@@ -265,30 +357,79 @@ def why_not(prepared: Prepared, p: int, start: int, s: int,
             if not (q_racing_end + prepared.gap_before[p] <= start
                     or racing_end + prepared.gap_before[q] <= q_start):
                 return (f"its riders race in {prepared.phases[q].name} "
-                        f"{hhmm(prepared.at(q_start))}–{hhmm(prepared.at(q_racing_end))} "
+                        f"{day_hhmm(prepared.at(q_start))}–{hhmm(prepared.at(q_racing_end))} "
                         f"and need {max(prepared.gap_before[p], prepared.gap_before[q])} min recovery")
     return None
 
 
-def _first_reasons(prepared: Prepared, p: int, sessions: Iterable[int],
-                   placed: dict[int, Slot]) -> list[str]:
-    """Per session, the most common reason phase ``p`` cannot start there."""
-    reasons = []
+def start_points(prepared: Prepared, p: int, s: int, placed: dict[int, Slot],
+                 in_session: Iterable[int] | None = None) -> list[int]:
+    """The minutes of session ``s`` where phase ``p`` may first become startable: the
+    session's start and the ends of whatever holds it back (the track, its sources, its
+    riders' recovery). Its earliest legal start, if any, is one of them.
+
+    ``in_session``: the placed phases in ``s`` (all placed phases are looked at without it).
+    """
+    first = prepared.session_start[s]
+    last = prepared.session_end[s] - prepared.occupancy(p)
+    if p in prepared.pinned_start:
+        return [prepared.pinned_start[p]] if first <= prepared.pinned_start[p] <= last else []
+    changeover = prepared.changeover
+    points = {first}
+    points.update(placed[a][0] + prepared.duration[a] for a in prepared.sources[p] if a in placed)
+    points.update(b_end + changeover for _, b_end, _ in prepared.blocked)
+    others = in_session if in_session is not None else (q for q in placed if placed[q][1] == s)
+    points.update(placed[q][0] + prepared.occupancy(q) + changeover for q in others)
+    points.update(placed[q][0] + prepared.duration[q] + prepared.gap_before[p]
+                  for q in prepared.neighbours[p] if q in placed)
+    return sorted(t for t in points if first <= t <= last)
+
+
+def _session_verdicts(prepared: Prepared, p: int, sessions: Iterable[int],
+                      placed: dict[int, Slot]) -> list[tuple[int, str | None, int | None]]:
+    """Per session: (session, the most common reason phase ``p`` cannot start there, or
+    ``None`` with the first minute it could start)."""
+    verdicts: list[tuple[int, str | None, int | None]] = []
     for s in sessions:
         counts = defaultdict[str, int](int)
-        latest = prepared.session_end[s] - prepared.occupancy(p)
-        for start in range(prepared.session_start[s], latest + 1):
+        free = None
+        for start in start_points(prepared, p, s, placed):
             reason = why_not(prepared, p, start, s, placed)
             if reason is None:
+                free = start
                 break
             counts[_gist(reason)] += 1
+        if free is not None:
+            verdicts.append((s, None, free))
         else:
-            session = prepared.sessions[s]
-            if not counts:
-                reasons.append(f"{session.name} is too short")
-            else:
-                reasons.append(f"{session.name}: {max(counts, key=lambda r: counts[r])}")
-    return reasons
+            verdicts.append((s, max(counts, key=lambda r: counts[r]) if counts
+                             else "it is too short", None))
+    return verdicts
+
+
+def _first_reasons(prepared: Prepared, p: int, sessions: Iterable[int],
+                   placed: dict[int, Slot]) -> list[str]:
+    """Per session where phase ``p`` cannot start, the most common reason."""
+    return [f"{prepared.sessions[s].name}: {reason}"
+            for s, reason, _ in _session_verdicts(prepared, p, sessions, placed) if reason]
+
+
+def _why_not_wished(prepared: Prepared, p: int, wished: list[int],
+                    others: dict[int, Slot]) -> str:
+    """Why phase ``p`` is in none of the ``wished`` sessions, the rest staying put."""
+    verdicts = _session_verdicts(prepared, p, wished, others)
+    free = [(s, start) for s, reason, start in verdicts if reason is None and start is not None]
+    if free:
+        s, start = free[0]
+        return (f"the search ended before moving it to {prepared.sessions[s].name}, which has "
+                f"room at {hhmm(prepared.at(start))} (a longer time limit may find it)")
+    # Sessions before its previous round ends say little: name the others first.
+    telling = [(s, r) for s, r, _ in verdicts if r and not r.startswith("it follows")]
+    if not telling:
+        return f"every {prepared.phases[p].wish_part} session it may use comes too early: " + (
+            verdicts[-1][1] or "")
+    shown = "; ".join(f"{prepared.sessions[s].name}: {r}" for s, r in telling[:2])
+    return shown + (f"; and {len(telling) - 2} more" if len(telling) > 2 else "")
 
 
 def _gist(reason: str) -> str:
@@ -326,11 +467,8 @@ def explain_wishes(prepared: Prepared, placed: dict[int, Slot]) -> tuple[list[Ex
                 wished = [t for t in prepared.candidates[p]
                           if prepared.sessions[t].part == phase.wish_part]
                 others = {q: slot for q, slot in placed.items() if q != p}
-                reasons = _first_reasons(prepared, p, wished, others)
-                why = ("; ".join(reasons[:2]) if reasons else
-                       "moving it there costs more elsewhere (other wishes, compactness)")
-                if not wished:
-                    why = f"no {phase.wish_part} session can take it"
+                why = (_why_not_wished(prepared, p, wished, others) if wished
+                       else f"no {phase.wish_part} session can take it")
                 explanations.append(Explanation(
                     "wish_part", phase.id,
                     f"{phase.name}: wanted in the {phase.wish_part}, placed in "
@@ -344,8 +482,8 @@ def explain_wishes(prepared: Prepared, placed: dict[int, Slot]) -> tuple[list[Ex
                 sessions = [t for t in prepared.candidates[p]
                             if prepared.session_start[t] <= wish <= prepared.session_end[t]]
                 why = "no session it may use is open then"
-                for t in sessions:
-                    why = (why_not(prepared, p, wish, t, others)
+                if sessions:
+                    why = (why_not(prepared, p, wish, sessions[0], others)
                            or "placing it then costs more elsewhere (other wishes, compactness)")
                 explanations.append(Explanation(
                     "wish_start", phase.id,
@@ -376,3 +514,70 @@ def spread_targets(prepared: Prepared) -> list[tuple[str, list[int], int]]:
             by_category[phase.category].append(p)
     return [(category, finals, math.ceil(len(finals) / days))
             for category, finals in sorted(by_category.items()) if days > 1]
+
+
+def soft_cost(prepared: Prepared, placed: dict[int, Slot], wish_start_cap: int) -> int:
+    """The weighted cost of ``placed``'s unmet wishes, as the CP-SAT objective counts it
+    (so a greedy schedule can be compared with it); unplaced phases cost nothing here."""
+    weights, cost = prepared.problem.weights, 0
+    for p, phase in enumerate(prepared.phases):
+        if p not in placed:
+            continue
+        start, s = placed[p]
+        if phase.wish_part and prepared.sessions[s].part != phase.wish_part:
+            cost += weights.wish_part
+        if phase.wish_start is not None:
+            off = abs(start - minutes_between(prepared.origin, phase.wish_start))
+            cost += weights.wish_start_per_minute * min(
+                wish_start_cap, max(0, off - weights.wish_start_tolerance_minutes))
+    for _, finals, cap in spread_targets(prepared):
+        per_day = defaultdict[date, int](int)
+        for p in finals:
+            if p in placed:
+                per_day[prepared.session_day[placed[p][1]]] += 1
+        cost += weights.spread * sum(max(0, n - cap) for n in per_day.values())
+    for s in range(len(prepared.sessions)):
+        ends = [start + prepared.occupancy(p) for p, (start, t) in placed.items() if t == s]
+        cost += weights.compact_per_minute * (max(ends, default=prepared.session_start[s])
+                                              - prepared.session_start[s])
+    return cost
+
+
+def improve_by_moves(prepared: Prepared, placed: dict[int, Slot], wish_start_cap: int,
+                     deadline: float) -> dict[int, Slot]:
+    """Polish a schedule: move one phase at a time to a legal start that meets one of its
+    wishes, when that lowers the weighted cost (``soft_cost``); until no move helps or
+    ``time.perf_counter()`` passes ``deadline``. Every move is checked against every hard
+    rule (``why_not``), so the schedule stays legal.
+
+    A time-limited search often leaves such single moves untried (a final that could go
+    in a free evening slot); this finds them in milliseconds.
+    """
+    slots = dict(placed)
+    cost = soft_cost(prepared, slots, wish_start_cap)
+    improved = True
+    while improved and time.perf_counter() < deadline:
+        improved = False
+        for p, phase in enumerate(prepared.phases):
+            if p not in slots or time.perf_counter() >= deadline:
+                continue
+            others = {q: slot for q, slot in slots.items() if q != p}
+            moves: list[Slot] = []
+            if phase.wish_part and prepared.sessions[slots[p][1]].part != phase.wish_part:
+                for s in prepared.candidates[p]:
+                    if prepared.sessions[s].part == phase.wish_part:
+                        moves += [(t, s) for t in start_points(prepared, p, s, others)]
+            if phase.wish_start is not None:
+                wish = minutes_between(prepared.origin, phase.wish_start)
+                for s in prepared.candidates[p]:
+                    if prepared.session_start[s] <= wish <= prepared.session_end[s]:
+                        moves += [(t, s) for t in [wish, *start_points(prepared, p, s, others)]]
+            for start, s in moves:
+                if (start, s) == slots[p] or why_not(prepared, p, start, s, others) is not None:
+                    continue
+                trial = {**others, p: (start, s)}
+                trial_cost = soft_cost(prepared, trial, wish_start_cap)
+                if trial_cost < cost:
+                    slots, cost, improved = trial, trial_cost, True
+                    others = {q: slot for q, slot in slots.items() if q != p}
+    return slots

@@ -116,14 +116,15 @@ def _heat_violations(problem: ProgrammeProblem, phase: Phase, at: Placement) -> 
             broken.append(f"{phase.id}: {second.id} (race {second.race}) runs after {first.id} "
                           f"(race {first.race}): not interleaved")
     rest_needed = problem.heat_recovery_minutes.get(phase.discipline, 0)
-    last_end: dict[int, datetime] = {}
+    last_end: dict[object, datetime] = {}
     for slot in running:
         heat = heats[slot.heat_id]
         if _minutes(slot.ends_at - slot.starts_at) != heat.minutes:
             broken.append(f"{phase.id}: heat {heat.id} lasts {slot.ends_at - slot.starts_at}")
         if slot.starts_at < at.starts_at or slot.ends_at > at.ends_at:
             broken.append(f"{phase.id}: heat {heat.id} outside its phase")
-        for rider in heat.riders:
+        # A contest's races are ridden by the same riders, known or not yet.
+        for rider in [*heat.riders, *([("contest", heat.contest)] if heat.contest else [])]:
             if rider in last_end and _minutes(slot.starts_at - last_end[rider]) < rest_needed:
                 broken.append(f"{phase.id}: rider {rider} rests less than {rest_needed} min before {heat.id}")
             last_end[rider] = slot.ends_at

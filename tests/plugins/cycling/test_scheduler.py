@@ -150,4 +150,51 @@ def test_an_infeasible_programme_names_the_phases_that_do_not_fit():
     reasons = {e.subject: e.text for e in schedule.explanations if e.kind == "unplaced"}
     assert reasons["long"] == ("Points race cannot be placed: needs 500 min on the track; "
                                "the longest session it may use lasts 180 min")
-    assert reasons["f"].startswith("Keirin final does not fit: Day 1 afternoon")
+    assert reasons["f"] == ("Keirin final cannot be placed: after Keirin round 2 (and its riders' "
+                            "recovery) it could start Sat 17:00 at the earliest, and no session "
+                            "it may use has room for it after that")
+
+
+def test_a_phase_that_finds_its_session_full_is_named_with_the_session():
+    problem = ProgrammeProblem(
+        phases=(Phase("madison", "madison", "madison", 150, pinned_start=at(14), label="Madison"),
+                Phase("keirin-r2", "keirin", "keirin", 40, pinned_session="d0-pm",
+                      label="Keirin round 2"),
+                Phase("scratch", "scratch", "scratch", 20, label="Scratch")),
+        sessions=(afternoon(), evening()), changeover_minutes=5, time_limit_s=2)
+    schedule = solve(CpSatScheduler(), problem)
+    assert schedule.status == "infeasible" and schedule.unplaced == ("keirin-r2",)
+    [explanation] = schedule.explanations
+    assert explanation.text == "Keirin round 2 does not fit: Day 1 afternoon: the session is full"
+    assert placed(schedule)["madison"] == ("d0-pm", at(14))
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS, ids=lambda s: s.name)
+def test_broken_orders_are_named_not_dropped(scheduler: ProgrammeScheduler):
+    problem = ProgrammeProblem(
+        phases=(Phase("a", "sprint", "sprint", 10, after=("b",)),
+                Phase("b", "sprint", "sprint", 10, after=("a",)),
+                Phase("c", "sprint", "sprint", 10, after=("missing",)),
+                Phase("d", "sprint", "sprint", 10, after=("c",)),
+                Phase("e", "keirin", "keirin", 10)),
+        sessions=(afternoon(), SessionWindow("warm", at(13), at(14), kind="warm-up")),
+        time_limit_s=1)
+    schedule = solve(scheduler, problem)
+    assert schedule.status in ("infeasible", "unknown")
+    assert set(schedule.unplaced) == {"a", "b", "c", "d"}
+    assert placed(schedule)["e"][0] == "d0-pm"  # never the warm-up session
+    reasons = {e.subject: e.text for e in schedule.explanations if e.kind == "unplaced"}
+    assert "waits for missing, which is not in the programme" in reasons["c"]
+    assert "waits for c, which is not placed" in reasons["d"]
+    assert "which is not placed" in reasons["a"] and "which is not placed" in reasons["b"]
+
+
+def test_cp_sat_says_infeasible_when_proven_and_greedy_only_unknown():
+    riders = frozenset({1})
+    problem = ProgrammeProblem(
+        phases=(Phase("x", "sprint", "sprint", 60, riders=riders),
+                Phase("y", "sprint", "sprint", 60, riders=riders)),
+        sessions=(SessionWindow("s", at(14), at(16, 30)),), recovery_minutes={"sprint": 40},
+        time_limit_s=1)
+    assert solve(CpSatScheduler(), problem).status == "infeasible"
+    assert solve(GreedyScheduler(), problem).status == "unknown"
