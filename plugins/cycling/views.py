@@ -41,6 +41,12 @@ async def competition_view(comp: dict[str, Any]) -> dict[str, Any]:
     omnium = await results.omnium_table(comp, progress)
     for line in omnium:
         line["name"] = names.get(line["rider_id"], "")
+    if omnium:
+        # An omnium race's start order follows the current standing (leader first).
+        rank = {line["rider_id"]: i for i, line in enumerate(omnium)}
+        for h in heats:
+            if not h["entered"]:
+                h["riders"].sort(key=lambda r: rank.get(r["rider_id"], len(rank)))
     return {
         **comp, "entries": entries, "heats": heats, "phases": progress.phases,
         "table": progress.table.id if progress.table else "",

@@ -192,12 +192,19 @@ async def test_omnium_points_table(world):
         pytest.skip("no omnium progression table shipped yet")
     riders = [e["rider"] for e in comp["entries"]]
     race_heats = [h for h in comp["heats"] if h["ready"]]
-    for h in race_heats:
-        lines = [{"rider_id": r, "place": i + 1} for i, r in enumerate(riders)]
+    for k, h in enumerate(race_heats):
+        order = riders[k:] + riders[:k]  # a different winner each race
+        lines = [{"rider_id": r, "place": i + 1} for i, r in enumerate(order)]
         if "points" in h["phase"].lower():
-            lines = [{"rider_id": r, "place": i + 1, "points": 10 - i} for i, r in enumerate(riders)]
+            lines = [{"rider_id": r, "place": i + 1, "points": 10 - i} for i, r in enumerate(order)]
         r = await save(c, world, comp, h["heat_id"], lines)
         assert r.status_code == 200, r.text
         comp = await competition(c, world, comp["id"])
-    assert comp["omnium"] and comp["omnium"][0]["rider_id"] == riders[0]
+        waiting = [x for x in comp["heats"] if not x["entered"]]
+        if waiting:  # the next race's start order follows the current standing
+            standing = [o["rider_id"] for o in comp["omnium"]]
+            assert [x["rider_id"] for x in waiting[0]["riders"]] == standing
+    assert comp["omnium"] and len(comp["omnium"]) == len(riders)
+    assert comp["complete"]
+    assert [p["rider_id"] for p in comp["classification"]] == [o["rider_id"] for o in comp["omnium"]]
     assert comp["omnium"][0]["total"] == sum(comp["omnium"][0]["race_points"])
