@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, get, post, put
+from litestar import Controller, Request, delete, get, post, put
 from litestar.params import JSONBody, QueryParameter
 
 from podium.core.errors import InvalidInput, NotFound
@@ -23,6 +23,7 @@ from podium.plugins.cycling.schemas import (
     Page,
     PinIn,
     ResultsOut,
+    SeedingIn,
     SelfEntryIn,
     SessionCreate,
     VoidIn,
@@ -122,6 +123,22 @@ class MeetAPI(Controller):
         await own_competition(meet_id, competition_id)
         values = {f: getattr(data, f) for f in SelfEntryIn.__struct_fields__} if data else {}
         return await service.self_enter(competition_id, request.user, values)
+
+    @put(COMP + "/seeding", summary="Seed the start list", guards=ORGANISER)
+    async def api_seeding(self, meet_id: Id, competition_id: Id, data: JSONBody[SeedingIn]
+                          ) -> list[dict[str, Any]]:
+        """Order the start list, strongest first (every entered rider once), before the
+        start; 409 ``started``."""
+        await own_competition(meet_id, competition_id)
+        return await service.set_seeding(competition_id, data.rider_ids)
+
+    @delete(COMP + "/entries/{rider_id:int}", summary="Withdraw a rider", guards=ORGANISER,
+            status_code=200)
+    async def api_withdraw(self, meet_id: Id, competition_id: Id, rider_id: Id
+                           ) -> list[dict[str, Any]]:
+        """Take a rider off the start list before the start."""
+        await own_competition(meet_id, competition_id)
+        return await service.withdraw_entry(competition_id, rider_id)
 
     @put(COMP + "/entries-open", summary="Open or close self-entry", guards=ORGANISER)
     async def api_entries_open(self, meet_id: Id, competition_id: Id,

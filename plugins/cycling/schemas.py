@@ -61,6 +61,12 @@ class EntriesIn(msgspec.Struct, forbid_unknown_fields=True):
     riders: list[RiderIn]
 
 
+class SeedingIn(msgspec.Struct, forbid_unknown_fields=True):
+    """The start list's order: rider ids, strongest first."""
+
+    rider_ids: list[int]
+
+
 class EntriesOpenIn(msgspec.Struct, forbid_unknown_fields=True):
     """Whether riders with accounts may enter themselves."""
 

@@ -208,3 +208,22 @@ async def test_omnium_points_table(world):
     assert comp["complete"]
     assert [p["rider_id"] for p in comp["classification"]] == [o["rider_id"] for o in comp["omnium"]]
     assert comp["omnium"][0]["total"] == sum(comp["omnium"][0]["race_points"])
+
+
+async def test_seeding_and_withdrawal_before_the_start_only(world):
+    c, org, meet_id = world["client"], world["org"], world["meet"]["id"]
+    comp = await sprint(c, world, 9)
+    url = f"/api/v1/meets/{meet_id}/competitions/{comp['id']}"
+    ids = [e["rider"] for e in comp["entries"]]
+    r = await c.put(f"{url}/seeding", json={"rider_ids": ids[:3]}, headers=org)
+    assert r.status_code == 422
+    r = await c.put(f"{url}/seeding", json={"rider_ids": list(reversed(ids))}, headers=org)
+    assert r.status_code == 200 and [e["rider"] for e in r.json()] == list(reversed(ids))
+    r = await c.delete(f"{url}/entries/{ids[0]}", headers=org)
+    assert r.status_code == 200 and len(r.json()) == 8
+    comp = await competition(c, world, comp["id"])
+    assert (await save(c, world, comp, "Q", qualifying_times(comp))).status_code == 200
+    r = await c.delete(f"{url}/entries/{ids[1]}", headers=org)
+    assert r.status_code == 409 and r.json()["code"] == "started"
+    r = await c.put(f"{url}/seeding", json={"rider_ids": ids[1:]}, headers=org)
+    assert r.status_code == 409
