@@ -19,6 +19,7 @@ versions and the iCalendar feed.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -384,8 +385,8 @@ CALENDAR_NOTE = "The track's calendar changed since this draft was scheduled ({t
     "reschedule to take it into account."
 
 
-async def note_calendar_changes(changes: list[tuple[str, str, datetime, datetime,
-                                                    tuple[int, ...]]]) -> list[int]:
+async def note_calendar_changes(changes: Sequence[tuple[str, str, datetime, datetime,
+                                                        tuple[int, ...]]]) -> list[int]:
     """Flag the drafts a change of the track's calendar may invalidate.
 
     :param changes: ``(action, title, starts_at, ends_at, space ids)`` of changed venue
