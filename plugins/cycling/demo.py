@@ -41,23 +41,23 @@ def _uci(prefix: int, i: int) -> str:
 
 async def _two_days(demo: DemoVenue, scope: VenueScope, event: dict[str, Any]
                     ) -> tuple[datetime, datetime]:
-    """Stretch the demo's track event over two days where the calendar allows it; else keep
-    its one day (the sessions then fit inside it)."""
+    """Stretch the demo's track event to the next evening when the track is free then (the
+    public initiation rides on weekend mornings); else keep its one day, and the sessions
+    fit inside it. The start never moves: the rest of the demo week is laid out around it."""
     day = event["starts_at"].astimezone(ZoneInfo(demo.tz)).date()
-    for first in (day, day - timedelta(days=1)):
-        start = localize(datetime.combine(first, time(13, 0)), demo.tz)
-        end = localize(datetime.combine(first + timedelta(days=1), time(22, 30)), demo.tz)
-        try:
-            await update_event(scope, event["id"], {"starts_at": start, "ends_at": end},
-                               demo.organiser)
-            return start, end
-        except PodiumError as exc:
-            log.info("demo meet: cannot stretch the track event to %s: %s", first, exc)
-    return event["starts_at"], event["ends_at"]
+    end = localize(datetime.combine(day + timedelta(days=1), time(22, 30)), demo.tz)
+    try:
+        await update_event(scope, event["id"], {"ends_at": end}, demo.organiser)
+    except PodiumError as exc:
+        log.info("demo meet: one day only, the track is taken the next day: %s", exc.detail)
+        return event["starts_at"], event["ends_at"]
+    return event["starts_at"], end
 
 
 async def _sessions(meet_id: int, start: datetime, end: datetime, tz: str) -> None:
-    days = sorted({start.date(), (end - timedelta(hours=1)).date()})
+    """An afternoon and an evening session on each day of the meet."""
+    zone = ZoneInfo(tz)
+    days = sorted({start.astimezone(zone).date(), (end - timedelta(hours=1)).astimezone(zone).date()})
     if len(days) == 2:
         plan = [(days[0], "Day 1 afternoon", (14, 0), (17, 30)),
                 (days[0], "Day 1 evening", (18, 30), (22, 0)),
