@@ -215,6 +215,7 @@ async def schedule_meet(host: PluginHost, meet_id: int, tz: str = "Europe/Paris"
         "start": pl.starts_at.astimezone(timezone.utc).isoformat(),
         "end": pl.ends_at.astimezone(timezone.utc).isoformat(),
         "label": by_key[pl.phase_id]["label"] if pl.phase_id in by_key else pl.phase_id,
+        "phase_name": by_key[pl.phase_id]["name"] if pl.phase_id in by_key else pl.phase_id,
         "ceremony_end": pl.ceremony_ends_at.astimezone(timezone.utc).isoformat()
         if pl.ceremony_ends_at else None,
         "heats": [{"heat": h.heat_id, "start": h.starts_at.astimezone(timezone.utc).isoformat()}

@@ -19,7 +19,8 @@ def local(day: int, hour: int) -> str:
     return at(day, hour).strftime("%Y-%m-%dT%H:%M")
 
 
-async def test_organiser_runs_a_meet_from_the_pages(podium_live_server: Any, new_page: Any) -> None:
+async def test_organiser_runs_a_meet_from_the_pages(podium_live_server: Any, new_page: Any,
+                                                  screenshot_dir: Any) -> None:
     from podium.tests.core.test_venue_support import quick_user, seed_venue
 
     await seed_venue()
@@ -68,6 +69,7 @@ async def test_organiser_runs_a_meet_from_the_pages(podium_live_server: Any, new
     await expect(organiser.locator(".cyc-block.pinned")).to_have_count(1)
     await organiser.locator("#programme").get_by_role("button", name="Publish").click()
     await expect(organiser.locator("#meet-console")).to_contain_text("version 1 published")
+    await organiser.locator("#programme").screenshot(path=str(screenshot_dir / "cycling-timeline.png"))
 
     visitor = await new_page(width=390, height=844)
     await visitor.add_init_script(SSE_OPEN_PROBE)
@@ -85,4 +87,5 @@ async def test_organiser_runs_a_meet_from_the_pages(podium_live_server: Any, new
     # The visitor's page re-fetched itself over SSE: no reload.
     await expect(visitor.locator("#meet-body")).to_contain_text("10.105")
     await expect(visitor.locator("#meet-body")).to_contain_text("Rider 1")
+    await visitor.screenshot(path=str(screenshot_dir / "cycling-meet-phone.png"), full_page=True)
     assert not organiser.js_errors and not visitor.js_errors
