@@ -107,7 +107,6 @@ def _check(table: ProgressionTable) -> Iterable[str]:
         yield "no phases"
     phase_index: dict[str, int] = {}
     contest_phase: dict[str, int] = {}
-    contest_size: dict[str, int | None] = {}
     upstream: dict[str, set[str]] = {}
     for i, phase in enumerate(table.phases):
         where = f"phase {phase.id}"
@@ -133,7 +132,6 @@ def _check(table: ProgressionTable) -> Iterable[str]:
                 yield f"{cwhere}: duplicate contest id"
             if not contest.slots:
                 yield f"{cwhere}: no slots"
-            size: int | None = 0
             for label in contest.slots:
                 try:
                     ref = parse_label(label)
@@ -142,8 +140,6 @@ def _check(table: ProgressionTable) -> Iterable[str]:
                     continue
                 if phase.format == "match" and ref.is_range:
                     yield f"{cwhere}: a match slot names one rider, not {label!r}"
-                if size is not None:
-                    size = None if ref.last is None else size + ref.last - ref.first + 1
                 yield from (
                     f"{cwhere}: {problem}"
                     for problem in _check_source(
@@ -153,10 +149,19 @@ def _check(table: ProgressionTable) -> Iterable[str]:
             if phase.format == "match" and len(contest.slots) != 2:
                 yield f"{cwhere}: a match contest has exactly two slots"
             contest_phase[contest.id] = i
-            contest_size[contest.id] = size
         phase_index[phase.id] = i
     everything = set(phase_index)
+    used = {
+        parse_label(label).target
+        for label in _all_labels(table)
+        if _parses(label) and parse_label(label).kind == "group"
+    }
     for name, group in table.groups.items():
+        if name not in used:
+            yield f"group {name}: never used (no label reads it)"
+        for label in group.of:
+            if not _parses(label):
+                yield f"group {name}: label {label!r} does not parse"
         for key in group.by:
             try:
                 parsed = parse_key(key)
@@ -227,3 +232,18 @@ def _check_source(
             for pid in parsed.phases:
                 if pid in phase_index and pid not in allowed:
                     yield f"group {ref.target}: key {key!r} reads phase {pid!r}, not in after"
+
+
+def _all_labels(table: ProgressionTable) -> list[str]:
+    """Every label of a table: contest slots, group members, the classification."""
+    labels = [label for phase in table.phases for c in phase.contests for label in c.slots]
+    labels += [label for group in table.groups.values() for label in group.of]
+    return labels + list(table.classification)
+
+
+def _parses(label: str) -> bool:
+    try:
+        parse_label(label)
+    except LabelError:
+        return False
+    return True

@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from podium.plugins.cycling.progression import (
     HeatResult,
@@ -25,6 +27,7 @@ from podium.plugins.cycling.progression import (
     tables_for,
     verify_table,
 )
+from podium.plugins.cycling.progression.labels import SourceKind, SourceRef
 from podium.tests.plugins.cycling.support import field
 
 TABLES_DIR = Path(__file__).parents[3] / "plugins" / "cycling" / "progression" / "tables"
@@ -132,6 +135,8 @@ def test_the_minimal_table_is_valid_and_runs() -> None:
         (("loser of F,", "loser of G,"), "no earlier contest 'G'"),
         (("format: match", "format: match\n    best_of: 2"), "best_of must be odd"),
         (("{min: 2, max: 4}", "{min: 5, max: 4}"), "min <= max"),
+        (("classification:", "groups: {spare: {of: [seed 1]}}\nclassification:"), "group spare: never used"),
+        (("ranks 3-* of Q]", "ranks 3-* of group G]"), "no group 'G'"),
     ],
 )
 def test_bad_files_are_refused_with_the_file_and_the_problem(
@@ -557,3 +562,19 @@ def test_keirin_heats_hold_at_most_seven_riders(table: ProgressionTable) -> None
     for n in range(table.riders.min, table.riders.max + 1):
         for heat in resolve(table, field(n), {}).heats:
             assert 1 <= len(heat.riders) <= 7, (n, heat.heat_id, len(heat.riders))
+
+
+_KINDS: list[SourceKind] = ["seed", "rank", "place", "group"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.sampled_from(_KINDS),
+    st.from_regex(r"[A-Za-z0-9/\-]{1,8}", fullmatch=True),
+    st.integers(1, 99),
+)
+def test_a_position_label_reads_back_as_itself(kind: SourceKind, target: str, position: int) -> None:
+    ref = SourceRef(kind, "" if kind == "seed" else target, position, position)
+    again = parse_label(ref.at(position))
+    # "winner of" and "loser of" read back as places 1 and 2.
+    assert (again.kind, again.target, again.first, again.last) == (ref.kind, ref.target, position, position)
