@@ -30,11 +30,12 @@ from typing import TYPE_CHECKING, Literal
 
 from podium.core.venue.contracts import Explanation, ProgrammeProblem, Schedule
 
-from .greedy import WISH_START_CAP_MINUTES, greedy_slots
+from .greedy import greedy_slots
 
 if TYPE_CHECKING:
     from ortools.sat.python import cp_model
 from .model import (
+    WISH_START_CAP_MINUTES,
     Prepared,
     Slot,
     explain_wishes,
