@@ -177,6 +177,11 @@ def prepare(problem: ProgrammeProblem) -> Prepared:
     prepared.blocked = [(minutes_between(origin, b.starts_at),
                          math.ceil((b.ends_at - origin).total_seconds() / 60), b.reason)
                         for b in problem.blocked if b.ends_at > b.starts_at]
+    # Warm-up, training and public sessions take the track too.
+    prepared.blocked += [(minutes_between(origin, s.starts_at),
+                          math.ceil((s.ends_at - origin).total_seconds() / 60),
+                          f"{s.name} ({s.kind})")
+                         for s in problem.sessions if s.kind != "competition" and s.ends_at > s.starts_at]
     for p, phase in enumerate(phases):
         prepared.sources.append([index[a] for a in phase.after if a in index])
         candidates, reason = _candidate_sessions(prepared, p)

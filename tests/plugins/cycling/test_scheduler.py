@@ -198,3 +198,15 @@ def test_cp_sat_says_infeasible_when_proven_and_greedy_only_unknown():
         time_limit_s=1)
     assert solve(CpSatScheduler(), problem).status == "infeasible"
     assert solve(GreedyScheduler(), problem).status == "unknown"
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS, ids=lambda s: s.name)
+def test_a_warm_up_session_takes_the_track(scheduler: ProgrammeScheduler):
+    # The warm-up runs into the competition session's first ten minutes.
+    problem = ProgrammeProblem(
+        phases=(Phase("q", "sprint", "sprint", 30, label="Sprint qualifying"),),
+        sessions=(SessionWindow("warm", at(13), at(14, 10), kind="warm-up", label="Warm-up"),
+                  afternoon()),
+        changeover_minutes=5, time_limit_s=1)
+    schedule = solve(scheduler, problem)
+    assert placed(schedule)["q"] == ("d0-pm", at(14, 15))
