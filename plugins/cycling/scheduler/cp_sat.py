@@ -140,10 +140,17 @@ class _Model:
             recovery[p] = model.new_optional_interval_var(
                 start - pre.gap_before[p], pre.gap_before[p] + pre.duration[p],
                 start + pre.duration[p], placed, f"rest_{phase.id}")
-        for b_start, b_end, _ in pre.blocked:
-            if b_end + pre.changeover > 0 and b_start < horizon:
-                track.append(model.new_fixed_size_interval_var(
-                    b_start, b_end - b_start + pre.changeover, "blocked"))
+        # Blocked intervals may overlap one another (the calendar's business, not ours):
+        # merged first, or one no-overlap constraint would make every model infeasible.
+        merged: list[list[int]] = []
+        for b_start, b_end, _ in sorted(pre.blocked):
+            if merged and b_start < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b_end + pre.changeover)
+            else:
+                merged.append([b_start, b_end + pre.changeover])
+        for b_start, b_end in merged:
+            if b_end > 0 and b_start < horizon:
+                track.append(model.new_fixed_size_interval_var(b_start, b_end - b_start, "blocked"))
         model.add_no_overlap(track)
         for p in self.start:
             for a in pre.sources[p]:

@@ -210,3 +210,18 @@ def test_a_warm_up_session_takes_the_track(scheduler: ProgrammeScheduler):
         changeover_minutes=5, time_limit_s=1)
     schedule = solve(scheduler, problem)
     assert placed(schedule)["q"] == ("d0-pm", at(14, 15))
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS, ids=lambda s: s.name)
+def test_overlapping_blocked_intervals_leave_the_free_time_usable(scheduler: ProgrammeScheduler):
+    # The calendar double-books the track (found by hypothesis: once made every CP-SAT
+    # model infeasible).
+    problem = ProgrammeProblem(
+        phases=(Phase("q", "sprint", "sprint", 30),),
+        sessions=(afternoon(),),
+        blocked=(BlockedInterval(at(14), at(15), "a school visit"),
+                 BlockedInterval(at(14, 30), at(15, 30), "a press day")),
+        changeover_minutes=5, time_limit_s=1)
+    schedule = solve(scheduler, problem)
+    assert schedule.status in ("optimal", "feasible")
+    assert placed(schedule)["q"] == ("d0-pm", at(15, 35))
