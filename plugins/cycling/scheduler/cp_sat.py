@@ -7,13 +7,20 @@ The model, in minutes from the first session:
   may use, and one Boolean per such session (exactly one is true) tying the start to that
   window;
 * the track: one interval per phase (racing, ceremony, changeover) and one fixed interval
-  per blocked period (with the changeover after it), all in one ``add_no_overlap``;
+  per blocked period (merged, with the changeover after it), all in one
+  ``add_no_overlap``;
 * order: a phase starts after its sources' racing ends;
 * recovery: per maximal set of phases sharing a rider, an ``add_no_overlap`` of intervals
   that run from ``start - recovery needed before the phase`` to the end of its racing (two
   of them cannot overlap exactly when the later one starts at least its recovery after
   the earlier one ends), so only phases that really share riders are constrained;
 * the objective: weighted soft penalties (:class:`~podium.core.venue.contracts.SoftWeights`).
+
+The search starts from the greedy schedule (:mod:`.greedy`), polished by single moves
+that meet wishes, as a complete hint. Meets of more than ``decompose_above`` phases are
+then improved two days at a time with the rest frozen; smaller ones are solved whole
+(optimal when the search ends in time). A schedule the time limit stopped is polished
+again.
 
 When no complete schedule is found, a second model makes every phase optional and
 maximises the number placed: the phases it leaves out are reported with the rule that
@@ -31,9 +38,6 @@ from typing import TYPE_CHECKING, Literal
 from podium.core.venue.contracts import Explanation, ProgrammeProblem, Schedule
 
 from .greedy import greedy_slots
-
-if TYPE_CHECKING:
-    from ortools.sat.python import cp_model
 from .model import (
     WISH_START_CAP_MINUTES,
     Prepared,
@@ -47,6 +51,8 @@ from .model import (
     unplaced_reason,
 )
 
+if TYPE_CHECKING:  # imported at run time by the functions that use it (1-2 s)
+    from ortools.sat.python import cp_model
 
 #: Seconds of the time limit kept to polish a schedule CP-SAT had no time to finish.
 POLISH_SECONDS = 0.15
@@ -297,7 +303,7 @@ class CpSatScheduler:
                 if len(pre.phases) > self.decompose_above:
                     slots, windows = self._by_windows(pre, greedy, deadline - POLISH_SECONDS)
                     slots = improve_by_moves(pre, slots, WISH_START_CAP_MINUTES, deadline)
-                    return self._answer(pre, "feasible", slots, None, (
+                    return self._answer(pre, "feasible", slots, (
                         f"CP-SAT by windows of days ({windows} searches) in "
                         f"{time.perf_counter() - began:.2f} s"))
             full = _Model(pre, optional=False)
@@ -305,15 +311,12 @@ class CpSatScheduler:
             if greedy:
                 full.hint(greedy)
             left = deadline - time.perf_counter() - POLISH_SECONDS
-            status, slots, objective = full.solve(left, self.workers, self.seed)
+            status, slots, _ = full.solve(left, self.workers, self.seed)
             if slots:
-                found = status
-                if found == "feasible":
-                    polished = improve_by_moves(pre, slots, WISH_START_CAP_MINUTES, deadline)
-                    if polished != slots:
-                        slots, objective = polished, None  # recounted by _answer
-                return self._answer(pre, found, slots, objective,
-                                    f"CP-SAT {found} in {time.perf_counter() - began:.2f} s")
+                if status == "feasible":
+                    slots = improve_by_moves(pre, slots, WISH_START_CAP_MINUTES, deadline)
+                return self._answer(pre, status, slots,
+                                    f"CP-SAT {status} in {time.perf_counter() - began:.2f} s")
             proven = status == "infeasible"
         else:
             proven = True  # a phase fits nowhere: no complete schedule exists
@@ -329,7 +332,7 @@ class CpSatScheduler:
         verdict: Literal["infeasible", "unknown", "feasible"] = "infeasible" if proven else "unknown"
         if len(slots) == len(pre.phases):
             verdict = "feasible"  # the time ran out on the optimisation, not on feasibility
-        return self._answer(pre, verdict, slots, None,
+        return self._answer(pre, verdict, slots,
                             f"CP-SAT {verdict} in {time.perf_counter() - began:.2f} s")
 
     def _by_windows(self, pre: Prepared, slots: dict[int, Slot],
@@ -363,8 +366,8 @@ class CpSatScheduler:
                 break  # every window is as good as its search could make it
         return slots, searched
 
-    def _answer(self, pre: Prepared, status: Status,
-                slots: dict[int, Slot], objective: float | None, message: str) -> Schedule:
+    def _answer(self, pre: Prepared, status: Status, slots: dict[int, Slot],
+                message: str) -> Schedule:
         unplaced = [p for p in range(len(pre.phases)) if p not in slots]
         explanations = [Explanation("unplaced", pre.phases[p].id, unplaced_reason(pre, p, slots))
                         for p in unplaced]
