@@ -22,6 +22,9 @@ from podium.plugins.cycling.scheduler import CpSatScheduler, GreedyScheduler
 
 from .schedule_rules import violations
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 DAY = datetime(2026, 12, 5, tzinfo=timezone.utc)
 SCHEDULERS = [CpSatScheduler(), GreedyScheduler()]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +25,9 @@ from podium.core.venue.contracts import (
 from podium.plugins.cycling.scheduler import CpSatScheduler, GreedyScheduler
 
 from .schedule_rules import violations
+
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
 
 BASE = datetime(2026, 12, 5, tzinfo=timezone.utc)
 CP_SAT, GREEDY = CpSatScheduler(), GreedyScheduler()
