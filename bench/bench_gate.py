@@ -42,7 +42,13 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_pages import free_port, podium_command, stop_server, wait_until_up  # noqa: E402  (a sibling script)
+from bench_pages import (  # noqa: E402  (a sibling script)
+    free_port,
+    podium_command,
+    recreate_bench_database,
+    stop_server,
+    wait_until_up,
+)
 
 GATES = 4
 MAX_TICKETS = 20_000
@@ -189,26 +195,6 @@ def run_in(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def pg_database(admin_url: str, create: bool) -> bool:
-    """(Re)create or drop the bench's PostgreSQL database; False if none answers."""
-    async def go() -> bool:
-        import asyncpg
-
-        try:
-            conn = await asyncpg.connect(admin_url, timeout=3)
-        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
-            return False
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)')
-            if create:
-                await conn.execute(f'CREATE DATABASE "{PG_DATABASE}"')
-        finally:
-            await conn.close()
-        return True
-
-    return asyncio.run(go())
-
-
 class Gate:
     """One wrk process and a reader of its output: ``finished`` is set when its script
     has had an answer to every scan (wrk itself runs until its duration or SIGINT)."""
@@ -350,16 +336,16 @@ def main(argv: list[str] | None = None) -> int:
                                      connections, wrk, tmp, args.time_limit))
             report(results[-1])
         if args.db in ("postgres", "both"):
-            if pg_database(args.pg_admin_url, create=True):
-                base = args.pg_admin_url.rsplit("/", 1)[0]
+            pg_url = args.pg_admin_url.rsplit("/", 1)[0] + f"/{PG_DATABASE}"
+            if recreate_bench_database(pg_url):
                 try:
                     label = "postgres" + (f" ×{args.workers}" if args.workers > 1 else "")
-                    results.append(bench_one(label, f"{base}/{PG_DATABASE}", tickets,
+                    results.append(bench_one(label, pg_url, tickets,
                                              connections, wrk, tmp, args.time_limit,
                                              max(1, args.workers), args.redis_url))
                     report(results[-1])
                 finally:
-                    pg_database(args.pg_admin_url, create=False)
+                    recreate_bench_database(pg_url, drop_only=True)
             else:
                 print(f"[postgres] skipped: nothing answers at {args.pg_admin_url}")
     return 1 if any(r["doubles"] or r["other"] for r in results) else 0

@@ -16,6 +16,8 @@ import argparse
 import asyncio
 import json
 import os
+import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -117,6 +119,55 @@ def migrate_and_seed(env: dict[str, str], script: str, *seed_args: str) -> dict[
         raise SystemExit(f"seeding failed:\n{done.stdout}\n{done.stderr}")
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def ensure_ab() -> str:
+    """The ``ab`` binary (ApacheBench), installed from Debian's ``apache2-utils`` if missing,
+    as ``.ci/run`` installs Chromium."""
+    found = shutil.which("ab")
+    if found:
+        return found
+    sudo = [] if os.geteuid() == 0 else ["sudo"]
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    print("installing ab (apache2-utils) ...", flush=True)
+    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "apache2-utils"], check=True,
+                   env=env, stdout=subprocess.DEVNULL)
+    found = shutil.which("ab")
+    if not found:
+        raise SystemExit("ab is still missing after installing apache2-utils")
+    return found
+
+
+#: A bench only ever drops a database whose name says it is a bench's.
+BENCH_DATABASE_NAME = re.compile(r"(podium_)?bench[a-z0-9_]*")
+
+
+def recreate_bench_database(url: str, *, drop_only: bool = False) -> bool:
+    """Drop the PostgreSQL database ``url`` names and create it empty (or, with
+    ``drop_only``, just drop it); False when no server answers. Refuses a database whose
+    name does not start with ``bench`` (never the suite's or the app's)."""
+    base, _, name = url.rpartition("/")
+    if not BENCH_DATABASE_NAME.fullmatch(name):
+        raise SystemExit(f"refusing to recreate PostgreSQL database {name!r}: a bench only "
+                         "uses a database whose name starts with 'bench'")
+
+    async def run() -> bool:
+        import asyncpg
+
+        try:
+            conn = await asyncpg.connect(f"{base}/postgres", timeout=3)
+        except (OSError, asyncpg.PostgresError, asyncio.TimeoutError):
+            return False
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            if not drop_only:
+                await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        return True
+
+    return asyncio.run(run())
 
 
 def wait_until_up(url: str, process: subprocess.Popen, log_path: Path) -> None:

@@ -25,7 +25,6 @@ import asyncio
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,66 +33,17 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bench_pages import free_port, podium_command, stop_server, wait_until_up  # noqa: E402  (a sibling script)
+from bench_pages import (  # noqa: E402  (a sibling script)
+    ensure_ab,
+    free_port,
+    podium_command,
+    recreate_bench_database,
+    stop_server,
+    wait_until_up,
+)
 
 PG_URL = os.environ.get("PODIUM_BENCH_PG_URL",
                         "postgresql://postgres@127.0.0.1:5432/bench_tickets")
-
-
-def ensure_ab() -> str:
-    """The ``ab`` binary, installed from Debian's ``apache2-utils`` if missing."""
-    found = shutil.which("ab")
-    if found:
-        return found
-    sudo = [] if os.geteuid() == 0 else ["sudo"]
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    print("installing ab (apache2-utils) ...", flush=True)
-    subprocess.run([*sudo, "apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run([*sudo, "apt-get", "install", "-y", "-qq", "apache2-utils"], check=True,
-                   env=env, stdout=subprocess.DEVNULL)
-    found = shutil.which("ab")
-    if not found:
-        raise SystemExit("ab is still missing after installing apache2-utils")
-    return found
-
-
-def postgres_reachable(url: str) -> bool:
-    """Whether the PostgreSQL server of ``url`` answers."""
-    async def probe() -> bool:
-        import asyncpg
-
-        try:
-            conn = await asyncpg.connect(_admin_url(url), timeout=3)
-        except Exception:
-            return False
-        await conn.close()
-        return True
-
-    return asyncio.run(probe())
-
-
-def _admin_url(url: str) -> str:
-    return url.rsplit("/", 1)[0] + "/postgres"
-
-
-def recreate_postgres(url: str) -> None:
-    """Drop and create the bench database (never the suite's or the app's)."""
-    name = url.rsplit("/", 1)[1]
-    if not re.fullmatch(r"bench_[a-z0-9_]+", name):
-        raise SystemExit(f"refusing to recreate {name!r}: the bench database's name must "
-                         "start with bench_")
-
-    async def run() -> None:
-        import asyncpg
-
-        conn = await asyncpg.connect(_admin_url(url))
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            await conn.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
 
 
 # -- the seeding and counting steps (run in a child process: one database per process) ---
@@ -287,8 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     ab = ensure_ab()
     runs: list[tuple[str, str]] = []
     if args.database in ("postgres", "both"):
-        if postgres_reachable(args.pg_url):
-            recreate_postgres(args.pg_url)
+        if recreate_bench_database(args.pg_url):
             runs.append(("PostgreSQL", args.pg_url))
         else:
             print(f"PostgreSQL not reachable at {args.pg_url}: skipped", flush=True)

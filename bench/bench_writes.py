@@ -36,7 +36,6 @@ import asyncio
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -44,7 +43,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import httpx
 
@@ -52,6 +50,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_pages import (  # noqa: E402  (a sibling script)
     free_port,
     migrate_and_seed,
+    recreate_bench_database,
     start_server,
     stop_server,
     wait_until_up,
@@ -242,22 +241,6 @@ def percentile(values: list[float], share: float) -> float:
 # --------------------------------------------------------------------------------------
 
 
-def reset_postgres(url: str, env: dict[str, str]) -> None:
-    """Drop and recreate the bench database's ``public`` schema (its name says bench)."""
-    name = (urlparse(url).path or "/").lstrip("/")
-    if not name.startswith("bench"):
-        raise SystemExit(f"refusing to wipe PostgreSQL database {name!r}: the bench only "
-                         "uses a database whose name starts with 'bench'")
-    code = ("import asyncio, asyncpg, sys\n"
-            "async def main():\n"
-            "    c = await asyncpg.connect(sys.argv[1])\n"
-            "    await c.execute('DROP SCHEMA public CASCADE')\n"
-            "    await c.execute('CREATE SCHEMA public')\n"
-            "    await c.close()\n"
-            "asyncio.run(main())\n")
-    subprocess.run([sys.executable, "-c", code, url], env=env, check=True, timeout=120)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Seed, serve, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -284,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
         })
         if database.startswith("postgres"):
             env["PODIUM_DATABASE_URL"] = database
-            reset_postgres(database, env)
+            if not recreate_bench_database(database):
+                raise SystemExit(f"no PostgreSQL server answers at {database}")
             kind = "PostgreSQL"
         else:
             env["PODIUM_DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"

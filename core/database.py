@@ -221,6 +221,21 @@ def for_update(query: Q) -> Q:
     return query.lock_rows("UPDATE")
 
 
+def is_unique_violation(exc: BaseException) -> bool:
+    """True when ``exc`` is a unique constraint refusing a write, on either database: the
+    loser of a race on a unique key gets this, and the caller turns it into a
+    :class:`~podium.core.errors.Conflict`."""
+    import sqlite3
+
+    if isinstance(exc, sqlite3.IntegrityError):
+        return "UNIQUE" in str(exc)
+    try:
+        from asyncpg.exceptions import UniqueViolationError
+    except ImportError:  # pragma: no cover - asyncpg is a dependency
+        return False
+    return isinstance(exc, UniqueViolationError)
+
+
 async def _keep_session(connection: Any) -> None:
     """What a pooled PostgreSQL connection needs on its way back to the pool: nothing more
     than asyncpg's own roll-back of an open transaction, which runs before this. Podium

@@ -82,6 +82,16 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["PODIUM_TESTING_CONFIGURED"] = "1"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test marked ``pure`` (skipped by the PostgreSQL pass) must not use the database:
+    one that does would silently lose its PostgreSQL run, so collection stops."""
+    wrong = [item.nodeid for item in items
+             if item.get_closest_marker("pure") is not None
+             and "podium_migrated" in getattr(item, "fixturenames", ())]
+    if wrong:
+        raise pytest.UsageError("marked pure but using the database: " + ", ".join(wrong[:5]))
+
+
 def test_settings(**overrides: Any) -> Settings:
     """Settings for a test app (the test database, a fixed secret), with overrides."""
     from podium.core.settings import load_settings

@@ -140,6 +140,7 @@ async def seed_demo(
         parse_roles,
         set_password,
     )
+    from podium.core.accounts.rules import display_name_key
     from podium.core.accounts.tables import User
     from podium.core.activation.service import enabled_plugins
     from podium.core.venue import service
@@ -193,7 +194,8 @@ async def seed_demo(
             shared_hash = row["password_hash"]
         else:
             await User.insert(User(
-                username=username, display_name=display, password_hash=shared_hash,
+                username=username, display_name=display, display_key=display_name_key(display),
+                password_hash=shared_hash,
                 roles=",".join(sorted(parse_roles(roles))), created_at=datetime.now(timezone.utc),
             ))
         result.users.append(username)

@@ -21,9 +21,11 @@ from podium.core.accounts.sessions import rotate_session
 SESSION_USER_KEY = "user_id"
 # The roles the session was last seen with: a change gives the session a fresh id.
 SESSION_ROLES_KEY = "roles"
+# The user's credential mark at sign-in: once the password changes, the session is over.
+SESSION_MARK_KEY = "mark"
 # Keys that say who the session belongs to; everything else in a session is carried over
 # when a visitor signs in (what an anonymous visitor chose stays theirs).
-AUTH_KEYS = frozenset({SESSION_USER_KEY, SESSION_ROLES_KEY})
+AUTH_KEYS = frozenset({SESSION_USER_KEY, SESSION_ROLES_KEY, SESSION_MARK_KEY})
 
 
 def roles_mark(user: CurrentUser) -> str:
@@ -38,7 +40,8 @@ def sign_in(connection: ASGIConnection[Any, Any, Any, Any], user: CurrentUser) -
     session = connection.scope.get("session")
     kept = {k: v for k, v in session.items() if k not in AUTH_KEYS} if isinstance(session, dict) else {}
     rotate_session(connection)
-    connection.scope["session"] = {**kept, SESSION_USER_KEY: user.id, SESSION_ROLES_KEY: roles_mark(user)}
+    connection.scope["session"] = {**kept, SESSION_USER_KEY: user.id, SESSION_ROLES_KEY: roles_mark(user),
+                                   SESSION_MARK_KEY: user.credential_mark}
 
 
 def sign_out(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
@@ -66,6 +69,15 @@ class PodiumAuthMiddleware(AbstractAuthenticationMiddleware):
         session = connection.scope.get("session") or {}
         user_id = session.get(SESSION_USER_KEY) if isinstance(session, dict) else None
         user = await get_user(int(user_id)) if isinstance(user_id, int) else None
+        if user is not None and isinstance(session, dict):
+            mark = session.get(SESSION_MARK_KEY)
+            if mark and mark != user.credential_mark:
+                # The password changed since this session signed in (elsewhere, or an
+                # admin reset it): the session is over, its row deleted.
+                connection.clear_session()
+                return AuthenticationResult(user=None, auth=None)
+            if not mark:  # signed in before sessions carried the mark
+                session[SESSION_MARK_KEY] = user.credential_mark
         if user is not None and isinstance(session, dict) and session.get(SESSION_ROLES_KEY) != roles_mark(user):
             # A role change (by an admin, the CLI...) takes effect under a fresh session id:
             # whoever held a copy of the old cookie does not inherit the new privileges.

@@ -283,6 +283,11 @@ async def password_submit(request: Request[CurrentUser, Any, Any]) -> Template:
     if errors:
         return render(request, "accounts/password.html", {"errors": errors, "done": None},
                       status_code=422)
+    # Every other session of the user ends (their credential mark no longer matches);
+    # this one goes on, signed in again under a fresh id with the new mark.
+    user = await service.get_user(request.user.id)
+    if user is not None:
+        sign_in(request, user)
     return render(request, "accounts/password.html", {"errors": [], "done": revoked})
 
 

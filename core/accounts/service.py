@@ -16,7 +16,7 @@ import logging
 import re
 import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, TypeAlias
 
@@ -27,7 +27,7 @@ from piccolo.query import WhereRaw
 
 from podium.core.accounts import rules
 from podium.core.accounts.tables import ApiToken, User
-from podium.core.database import atomic
+from podium.core.database import atomic, is_unique_violation
 from podium.core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 
 log = logging.getLogger("podium.accounts")
@@ -59,6 +59,10 @@ class CurrentUser:
     username: str
     display_name: str
     roles: frozenset[str]
+    #: Changes whenever the password does (a digest of its hash): a session remembers the
+    #: mark it was signed in with, so a password change ends every other session. Empty
+    #: where the password hash was not read (tokens).
+    credential_mark: str = field(default="", compare=False, repr=False)
 
     def has_role(self, *roles: str) -> bool:
         """True if the user holds any of ``roles``; an admin holds every role."""
@@ -88,7 +92,14 @@ def parse_roles(value: Roles) -> frozenset[str]:
     return roles
 
 
+def credential_mark(password_hash: str) -> str:
+    """A short digest of a password hash that changes with the password (what Django calls
+    the session auth hash): kept in the server-side session, never sent to the browser."""
+    return hashlib.sha256(b"podium-session|" + password_hash.encode()).hexdigest()[:32]
+
+
 def _row_to_user(row: Mapping[str, Any]) -> CurrentUser:
+    password_hash = row.get("password_hash")
     return CurrentUser(
         id=row["id"],
         username=row["username"],
@@ -97,6 +108,7 @@ def _row_to_user(row: Mapping[str, Any]) -> CurrentUser:
         # refuses control characters in entrant names).
         display_name=rules.clean_display_name(row["display_name"]) or row["username"],
         roles=frozenset(r for r in row["roles"].split(",") if r),
+        credential_mark=credential_mark(password_hash) if password_hash else "",
     )
 
 
@@ -137,17 +149,23 @@ async def check_display_name(display_name: str, *, other_than: int | None = None
     key = rules.display_name_key(cleaned)
     if not key:
         raise InvalidInput("display name needs at least one letter or digit", field="display_name")
-    # Every display name is compared in Python: the key (NFKC, case folding) is not
-    # something SQLite and PostgreSQL compute alike, and names are set rarely.
-    rows = await User.select(User.id, User.display_name)
-    for row in rows:
-        if row["id"] != other_than and rules.display_name_key(row["display_name"]) == key:
-            raise Conflict(
-                f"another user is already called {cleaned!r}; choose another display name",
-                code="display_name_taken",
-                field="display_name",
-            )
+    # The key (NFKC, case folding) is computed here, not by SQLite or PostgreSQL (they do
+    # not compute it alike), and stored in ``User.display_key`` under a unique index: this
+    # check gives the reason; the index settles a race between two sign-ups.
+    taken = User.exists().where(User.display_key == key)
+    if other_than is not None:
+        taken = taken.where(User.id != other_than)
+    if await taken:
+        raise _display_name_taken(cleaned)
     return cleaned
+
+
+def _display_name_taken(name: str) -> Conflict:
+    return Conflict(
+        f"another user is already called {name!r}; choose another display name",
+        code="display_name_taken",
+        field="display_name",
+    )
 
 
 async def create_user(
@@ -164,22 +182,40 @@ async def create_user(
     if email and "\x00" in email:
         raise InvalidInput("text must not contain NUL characters", field="email")
     password_hash = _hasher.hash(password)  # slow on purpose: outside the transaction
-    async with atomic():
-        if await User.exists().where(WhereRaw("lower(username) = {}", username.lower())):
-            raise Conflict(f"the username {username!r} is taken", code="username_taken")
-        display = await check_display_name(
-            display_name if display_name and display_name.strip() else username
-        )
-        user = User(
-            username=username,
-            display_name=display,
-            email=email or None,
-            password_hash=password_hash,
-            roles=",".join(sorted(role_set)),
-            created_at=now(),
-        )
-        await user.save()
-    return CurrentUser(user.id, user.username, user.display_name, role_set)
+    wanted = display_name if display_name and display_name.strip() else username
+    try:
+        async with atomic():
+            if await _username_taken(username):
+                raise _username_conflict(username)
+            display = await check_display_name(wanted)
+            user = User(
+                username=username,
+                display_name=display,
+                display_key=rules.display_name_key(display),
+                email=email or None,
+                password_hash=password_hash,
+                roles=",".join(sorted(role_set)),
+                created_at=now(),
+            )
+            await user.save()
+    except Exception as exc:
+        # PostgreSQL: two sign-ups passed the checks at once; the unique index refused the
+        # second. Say which name was taken, as the checks would have.
+        if not is_unique_violation(exc):
+            raise
+        if await _username_taken(username):
+            raise _username_conflict(username) from None
+        raise _display_name_taken(rules.clean_display_name(wanted)) from None
+    return CurrentUser(user.id, user.username, user.display_name, role_set,
+                       credential_mark=credential_mark(password_hash))
+
+
+async def _username_taken(username: str) -> bool:
+    return await User.exists().where(WhereRaw("lower(username) = {}", username.lower()))
+
+
+def _username_conflict(username: str) -> Conflict:
+    return Conflict(f"the username {username!r} is taken", code="username_taken")
 
 
 async def set_password(username: str, password: str) -> int:
@@ -237,9 +273,10 @@ async def authenticate(username: str, password: str) -> CurrentUser | None:
 
 
 async def get_user(user_id: int) -> CurrentUser | None:
-    """The active user with this id, or ``None``."""
+    """The active user with this id (with its ``credential_mark``), or ``None``."""
     row = (
-        await User.select(User.id, User.username, User.display_name, User.roles)
+        await User.select(User.id, User.username, User.display_name, User.roles,
+                          User.password_hash)
         .where((User.id == user_id) & (User.active == True))  # noqa: E712
         .first()
     )

@@ -24,6 +24,10 @@ class User(Table, tablename="podium_user"):
 
     username = Varchar(length=40, unique=True, index=True)
     display_name = Varchar(length=80)
+    #: ``rules.display_name_key(display_name)``: unique (an index the migration creates), so
+    #: two sign-ups cannot take names that copy each other, even at the same moment. Null
+    #: for a name that copied an older one before the rule existed (kept, not refused).
+    display_key = Text(null=True, default=None)
     email = Varchar(length=254, null=True, default=None)
     password_hash = Text()
     roles = Varchar(length=200, default="fan")

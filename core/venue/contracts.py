@@ -88,8 +88,9 @@ class Phase(msgspec.Struct, frozen=True):
 
 
 class SessionWindow(msgspec.Struct, frozen=True):
-    """A session of the meet phases can be placed in (only ``competition`` sessions
-    receive phases).
+    """A session of the meet. Only ``competition`` sessions receive phases; the others
+    (warm-up, training, public) take the track, so no phase overlaps them (the changeover
+    kept), like a blocked interval.
 
     :param label: what organisers read ("Day 2 evening"); the id when empty.
     :param part: the part of the day ("morning", "afternoon", "evening"), matched by
@@ -138,7 +139,8 @@ class SoftWeights(msgspec.Struct, frozen=True):
 
 
 class ProgrammeProblem(msgspec.Struct, frozen=True):
-    """Everything a scheduler needs.
+    """Everything a scheduler needs. Times count in whole minutes: a window shrinks to
+    whole minutes, a pin is rounded down to its minute.
 
     :param recovery_minutes: per discipline, the least time between two phases of the
         same rider (from the end of one's racing to the start of the next, the later
@@ -243,7 +245,9 @@ class ProgrammeScheduler(Protocol):
 
     def schedule(self, problem: ProgrammeProblem) -> Schedule:
         """Every placement respects the hard rules (windows, order, recovery, one phase
-        on the track at a time); pinned phases stay where they are pinned."""
+        on the track at a time, blocked intervals, changeover); pinned phases stay where
+        they are pinned; a phase that cannot be placed is in ``unplaced`` with an
+        explanation, never silently dropped."""
         ...
 
 

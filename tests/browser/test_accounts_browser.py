@@ -61,6 +61,14 @@ async def test_log_in_and_out(page: Any, existing_user: str) -> None:
     await expect(page).to_have_url(re.compile(r"/calendar"))
     await expect(page.get_by_test_id("whoami")).to_have_text("Marie Sprint")
 
+    # The account menu under the name leads to the password and API-token pages.
+    await page.get_by_test_id("whoami").click()
+    await page.get_by_role("link", name="API tokens").click()
+    await expect(page).to_have_url(re.compile(r"/me/tokens$"))
+    await page.get_by_test_id("whoami").click()
+    await page.get_by_role("link", name="Change password").click()
+    await expect(page).to_have_url(re.compile(r"/me/password$"))
+
     await page.get_by_role("button", name="Log out").click()
     await expect(page).to_have_url(re.compile(r"/$"))
     await expect(page.get_by_test_id("whoami")).to_have_count(0)

@@ -35,6 +35,9 @@ from podium.ticketing.contracts import (
 )
 from podium.tournaments.engine.base import BracketFormat
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 
 class FreeEntry:
     """Pays orders of 0 at once (a third party's name: the box office owns ``free``)."""

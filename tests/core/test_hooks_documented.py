@@ -24,6 +24,9 @@ import pytest
 
 from podium.core import hookspecs
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 ROOT = Path(__file__).resolve().parents[2]
 TESTS = ROOT / "tests"
 DOCS = ROOT / "docs"

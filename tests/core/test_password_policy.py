@@ -167,3 +167,50 @@ async def test_a_name_accepted_before_the_rules_still_registers_cleaned(podium_c
     assert r.status_code == 201, r.text
     assert r.json()["name"] == "OldName"
 
+
+
+async def test_concurrent_sign_ups_never_both_take_copies_of_one_name(podium_app, podium_client_factory):
+    """Real concurrent sign-ups: names that copy each other (or one username) are taken by
+    exactly one; the other gets the form's message, never a 500. On PostgreSQL the checks
+    of both can pass at once: the unique ``display_key`` index settles it."""
+    import asyncio
+
+    from podium.core.accounts.tables import User
+
+    for round_no in range(4):
+        clients = [await podium_client_factory(podium_app) for _ in range(3)]
+        forms = [_signup(f"racer{round_no}a", DEFAULT_PASSWORD, f"Copy Cat {round_no}"),
+                 _signup(f"racer{round_no}b", DEFAULT_PASSWORD, f"copy-cat {round_no}"),
+                 _signup(f"racer{round_no}a", DEFAULT_PASSWORD, f"Other {round_no}")]
+        answers = await asyncio.gather(*(c.form_post("/signup", f) for c, f in zip(clients, forms)))
+        codes = sorted(a.status_code for a in answers)
+        assert 500 not in codes, [a.text[:300] for a in answers]
+        taken = await User.select(User.display_key).where(User.username.like(f"racer{round_no}%"))
+        keys = [row["display_key"] for row in taken]
+        assert len(keys) == len(set(keys))
+        # "Copy Cat" and "copy-cat" share a key: one of those two sign-ups won at most;
+        # racer{n}a was asked for twice: one of those won at most.
+        assert sum(1 for k in keys if k == f"copycat{round_no}") <= 1
+        assert len(keys) <= 2 and codes.count(303) == len(keys)
+        assert all(a.status_code in (303, 409, 422) for a in answers)
+
+
+async def test_the_unique_key_refuses_a_copy_the_check_did_not_see(podium_client, monkeypatch):
+    """Where the check passes for both racers (PostgreSQL, both checks before either
+    insert), the unique index refuses the second insert: shown here by skipping the
+    check. The refusal is the same 409 with its reason, not a 500."""
+    async def unchecked(display_name: str, *, other_than: int | None = None) -> str:
+        return rules.clean_display_name(display_name)
+
+    monkeypatch.setattr(service, "check_display_name", unchecked)
+    await service.create_user("first", DEFAULT_PASSWORD, display_name="Velodrome Star")
+    try:
+        await service.create_user("second", DEFAULT_PASSWORD, display_name="velodrome-STAR")
+    except service.Conflict as exc:
+        assert exc.code == "display_name_taken"
+    else:
+        raise AssertionError("the unique index let a copied display name in")
+    answer = await podium_client.form_post("/signup", _signup("third", DEFAULT_PASSWORD, "VELODROME star"))
+    assert answer.status_code == 409 or answer.status_code == 422
+    assert "already called" in answer.text
+    assert await service.get_user_by_name("second") is None

@@ -24,6 +24,9 @@ from podium.core.events import (
 )
 from podium.core.testing import make_plugin, plugin_host
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 DOMAINS = {"venue", "tournaments", "ticketing", "ledger"}  # built-in global plugins: loaded whatever `only` says
 
 

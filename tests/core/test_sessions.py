@@ -115,6 +115,30 @@ async def test_a_role_change_gives_the_session_a_fresh_id(podium_app, podium_cli
     assert r.status_code == 303
 
 
+async def test_a_password_change_ends_every_other_session(podium_app, podium_client_factory, podium_users):
+    """Changing the password (from the page, or by an admin) signs out the user's other
+    browsers; the browser that changed it stays signed in under a fresh id."""
+    await podium_users("mover")
+    laptop = await browser(podium_client_factory, podium_app)
+    phone = await browser(podium_client_factory, podium_app)
+    await laptop.login("mover", DEFAULT_PASSWORD)
+    await phone.login("mover", DEFAULT_PASSWORD)
+    phones_session = phone.client.cookies[SESSION]
+    laptops_session = laptop.client.cookies[SESSION]
+    assert await signed_in_as(podium_app, phones_session) == "mover"
+    new_password = "a-much-longer-new-passphrase"
+    done = await laptop.form_post("/me/password", {
+        "current_password": DEFAULT_PASSWORD, "password": new_password, "password2": new_password})
+    assert done.status_code == 200 and "other sessions are signed out" in done.text
+    assert await signed_in_as(podium_app, phones_session) is None
+    assert laptop.client.cookies[SESSION] != laptops_session
+    assert await signed_in_as(podium_app, laptops_session) is None
+    assert await signed_in_as(podium_app, laptop.client.cookies[SESSION]) == "mover"
+    # An admin's reset (the CLI's set_password) ends the remaining session too.
+    await service.set_password("mover", "another-long-passphrase")
+    assert await signed_in_as(podium_app, laptop.client.cookies[SESSION]) is None
+
+
 async def test_log_in_carries_over_what_is_not_about_who_is_signed_in(podium_app, podium_client_factory, podium_users):
     """Session data of the anonymous visit (not the identity) moves to the new id."""
     await podium_users("shopper")

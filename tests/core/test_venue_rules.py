@@ -11,6 +11,9 @@ from hypothesis import strategies as st
 from podium.core.venue import rules
 from podium.core.venue.rules import Occupancy
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 TZ = "Europe/Paris"
 UTC = timezone.utc
 BASE = datetime(2026, 1, 1, tzinfo=UTC)

@@ -42,6 +42,7 @@ async def seed_venue() -> dict[str, int]:
 
 async def many_users(prefix: str, count: int, roles: str = "fan") -> list[Any]:
     """``count`` users quickly: one argon2 hash shared by all (tests only)."""
+    from podium.core.accounts.rules import display_name_key
     from podium.core.accounts.service import create_user, get_user
     from podium.core.accounts.tables import User
     from podium.core.testing import DEFAULT_PASSWORD
@@ -53,6 +54,7 @@ async def many_users(prefix: str, count: int, roles: str = "fan") -> list[Any]:
     stamp = datetime.now(timezone.utc)
     await User.insert(*[
         User(username=f"{prefix}{i}", display_name=f"{prefix}{i}", password_hash=digest,
+             display_key=display_name_key(f"{prefix}{i}"),
              roles=roles, created_at=stamp)
         for i in range(1, count)
     ])
@@ -76,6 +78,7 @@ async def quick_user(username: str, *roles: str) -> Any:
     fresh argon2 hash each time (one hash per test session)."""
     from argon2 import PasswordHasher
 
+    from podium.core.accounts.rules import display_name_key
     from podium.core.accounts.service import get_user, parse_roles
     from podium.core.accounts.tables import User
     from podium.core.testing import DEFAULT_PASSWORD
@@ -83,6 +86,7 @@ async def quick_user(username: str, *roles: str) -> Any:
     if not _SHARED_HASH:
         _SHARED_HASH.append(PasswordHasher().hash(DEFAULT_PASSWORD))
     user = User(username=username, display_name=username.capitalize(), password_hash=_SHARED_HASH[0],
+                display_key=display_name_key(username.capitalize()),
                 roles=",".join(sorted(parse_roles(roles or ("fan",)))), created_at=datetime.now(timezone.utc))
     await user.save()
     return await get_user(user.id)

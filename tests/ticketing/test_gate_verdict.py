@@ -6,11 +6,15 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from podium.ticketing.secrets import TicketClaims
 from podium.ticketing.verdict import REASONS, TicketState, decide
+
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
 
 T0 = datetime(2026, 12, 3, 18, 0, tzinfo=timezone.utc)
 CLAIMS = TicketClaims("abc", 2, 7, 11, T0 - timedelta(hours=2), T0 + timedelta(hours=4))

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from podium.ticketing import rules
+
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
 
 START = datetime(2026, 12, 20, 18, 0, tzinfo=timezone.utc)
 

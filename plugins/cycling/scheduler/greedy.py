@@ -17,6 +17,7 @@ from typing import Any
 from podium.core.venue.contracts import Explanation, ProgrammeProblem, Schedule
 
 from .model import (
+    WISH_START_CAP_MINUTES,
     Prepared,
     Slot,
     explain_wishes,
@@ -25,9 +26,6 @@ from .model import (
     start_points,
     unplaced_reason,
 )
-
-#: As the CP-SAT scheduler counts a missed wished start (see ``soft_cost``).
-WISH_START_CAP_MINUTES = 120
 
 
 def _order(pre: Prepared) -> list[int]:

@@ -33,6 +33,10 @@ from podium.core.venue.contracts import (
 #: One placed phase in minutes: (start, session index).
 Slot = tuple[int, int]
 
+#: A wished start missed by more than this costs as much as missing it by this much: a
+#: day off is one missed wish, not 1,440 times a minute's.
+WISH_START_CAP_MINUTES = 120
+
 
 def minutes_between(origin: datetime, at: datetime) -> int:
     """Whole minutes from ``origin`` to ``at`` (rounded down)."""
@@ -173,6 +177,11 @@ def prepare(problem: ProgrammeProblem) -> Prepared:
     prepared.blocked = [(minutes_between(origin, b.starts_at),
                          math.ceil((b.ends_at - origin).total_seconds() / 60), b.reason)
                         for b in problem.blocked if b.ends_at > b.starts_at]
+    # Warm-up, training and public sessions take the track too.
+    prepared.blocked += [(minutes_between(origin, s.starts_at),
+                          math.ceil((s.ends_at - origin).total_seconds() / 60),
+                          f"{s.name} ({s.kind})")
+                         for s in problem.sessions if s.kind != "competition" and s.ends_at > s.starts_at]
     for p, phase in enumerate(phases):
         prepared.sources.append([index[a] for a in phase.after if a in index])
         candidates, reason = _candidate_sessions(prepared, p)
@@ -414,15 +423,21 @@ def _first_reasons(prepared: Prepared, p: int, sessions: Iterable[int],
             for s, reason, _ in _session_verdicts(prepared, p, sessions, placed) if reason]
 
 
-def _why_not_wished(prepared: Prepared, p: int, wished: list[int],
+def _why_not_wished(prepared: Prepared, p: int, current: Slot, wished: list[int],
                     others: dict[int, Slot]) -> str:
-    """Why phase ``p`` is in none of the ``wished`` sessions, the rest staying put."""
+    """Why phase ``p`` (at ``current``) is in none of the ``wished`` sessions, the rest
+    staying put."""
     verdicts = _session_verdicts(prepared, p, wished, others)
     free = [(s, start) for s, reason, start in verdicts if reason is None and start is not None]
     if free:
         s, start = free[0]
-        return (f"the search ended before moving it to {prepared.sessions[s].name}, which has "
-                f"room at {hhmm(prepared.at(start))} (a longer time limit may find it)")
+        now = soft_cost(prepared, {**others, p: current})
+        moved = soft_cost(prepared, {**others, p: (start, s)})
+        if moved < now:
+            return (f"the search ended before moving it to {prepared.sessions[s].name}, which has "
+                    f"room at {hhmm(prepared.at(start))} (a longer time limit may find it)")
+        return (f"moving it to {prepared.sessions[s].name} at {hhmm(prepared.at(start))} costs "
+                f"more elsewhere (finals spread over the days, sessions' length)")
     # Sessions before its previous round ends say little: name the others first.
     telling = [(s, r) for s, r, _ in verdicts if r and not r.startswith("it follows")]
     if not telling:
@@ -467,7 +482,7 @@ def explain_wishes(prepared: Prepared, placed: dict[int, Slot]) -> tuple[list[Ex
                 wished = [t for t in prepared.candidates[p]
                           if prepared.sessions[t].part == phase.wish_part]
                 others = {q: slot for q, slot in placed.items() if q != p}
-                why = (_why_not_wished(prepared, p, wished, others) if wished
+                why = (_why_not_wished(prepared, p, placed[p], wished, others) if wished
                        else f"no {phase.wish_part} session can take it")
                 explanations.append(Explanation(
                     "wish_part", phase.id,
@@ -501,7 +516,7 @@ def explain_wishes(prepared: Prepared, placed: dict[int, Slot]) -> tuple[list[Ex
             explanations.append(Explanation(
                 "spread", category,
                 f"{category}: finals not spread over the days ({days}; a fair share is {cap} "
-                f"a day) because the order, recovery and evening wishes left no better spread"))
+                f"a day): the search found no better spread within the rules and the other wishes"))
     return explanations, wishes
 
 
@@ -516,7 +531,8 @@ def spread_targets(prepared: Prepared) -> list[tuple[str, list[int], int]]:
             for category, finals in sorted(by_category.items()) if days > 1]
 
 
-def soft_cost(prepared: Prepared, placed: dict[int, Slot], wish_start_cap: int) -> int:
+def soft_cost(prepared: Prepared, placed: dict[int, Slot],
+              wish_start_cap: int = WISH_START_CAP_MINUTES) -> int:
     """The weighted cost of ``placed``'s unmet wishes, as the CP-SAT objective counts it
     (so a greedy schedule can be compared with it); unplaced phases cost nothing here."""
     weights, cost = prepared.problem.weights, 0

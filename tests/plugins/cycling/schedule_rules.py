@@ -74,6 +74,8 @@ def violations(problem: ProgrammeProblem, schedule: Schedule) -> list[str]:
         (at.starts_at, at.track_until, at.phase_id) for at in placed.values()]
     uses += [(b.starts_at, b.ends_at, f"blocked {b.reason}") for b in problem.blocked
              if b.ends_at > b.starts_at]
+    uses += [(s.starts_at, s.ends_at, f"blocked {s.kind} session {s.id}") for s in problem.sessions
+             if s.kind != "competition" and s.ends_at > s.starts_at]
     uses.sort()
     changeover = timedelta(minutes=problem.changeover_minutes)
     for i, (start, end, what) in enumerate(uses):

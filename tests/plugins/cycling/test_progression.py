@@ -30,6 +30,9 @@ from podium.plugins.cycling.progression import (
 from podium.plugins.cycling.progression.labels import SourceKind, SourceRef
 from podium.tests.plugins.cycling.support import field
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 TABLES_DIR = Path(__file__).parents[3] / "plugins" / "cycling" / "progression" / "tables"
 
 

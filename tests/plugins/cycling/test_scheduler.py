@@ -22,6 +22,9 @@ from podium.plugins.cycling.scheduler import CpSatScheduler, GreedyScheduler
 
 from .schedule_rules import violations
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 DAY = datetime(2026, 12, 5, tzinfo=timezone.utc)
 SCHEDULERS = [CpSatScheduler(), GreedyScheduler()]
 
@@ -198,3 +201,30 @@ def test_cp_sat_says_infeasible_when_proven_and_greedy_only_unknown():
         time_limit_s=1)
     assert solve(CpSatScheduler(), problem).status == "infeasible"
     assert solve(GreedyScheduler(), problem).status == "unknown"
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS, ids=lambda s: s.name)
+def test_a_warm_up_session_takes_the_track(scheduler: ProgrammeScheduler):
+    # The warm-up runs into the competition session's first ten minutes.
+    problem = ProgrammeProblem(
+        phases=(Phase("q", "sprint", "sprint", 30, label="Sprint qualifying"),),
+        sessions=(SessionWindow("warm", at(13), at(14, 10), kind="warm-up", label="Warm-up"),
+                  afternoon()),
+        changeover_minutes=5, time_limit_s=1)
+    schedule = solve(scheduler, problem)
+    assert placed(schedule)["q"] == ("d0-pm", at(14, 15))
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS, ids=lambda s: s.name)
+def test_overlapping_blocked_intervals_leave_the_free_time_usable(scheduler: ProgrammeScheduler):
+    # The calendar double-books the track (found by hypothesis: once made every CP-SAT
+    # model infeasible).
+    problem = ProgrammeProblem(
+        phases=(Phase("q", "sprint", "sprint", 30),),
+        sessions=(afternoon(),),
+        blocked=(BlockedInterval(at(14), at(15), "a school visit"),
+                 BlockedInterval(at(14, 30), at(15, 30), "a press day")),
+        changeover_minutes=5, time_limit_s=1)
+    schedule = solve(scheduler, problem)
+    assert schedule.status in ("optimal", "feasible")
+    assert placed(schedule)["q"] == ("d0-pm", at(15, 35))

@@ -13,6 +13,9 @@ from podium.plugins.cycling.scheduler.programmes import national_championship, w
 
 from .schedule_rules import violations
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 
 def test_the_worlds_have_22_events_over_10_sessions_in_5_days():
     problem = worlds_2022()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -24,6 +25,9 @@ from podium.core.venue.contracts import (
 from podium.plugins.cycling.scheduler import CpSatScheduler, GreedyScheduler
 
 from .schedule_rules import violations
+
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
 
 BASE = datetime(2026, 12, 5, tzinfo=timezone.utc)
 CP_SAT, GREEDY = CpSatScheduler(), GreedyScheduler()
@@ -46,6 +50,12 @@ def problems(draw: st.DrawFn, max_phases: int = 6, with_heats: bool = True) -> P
                 length = draw(st.sampled_from([30, 60, 90, 120]))
                 sessions.append(SessionWindow(f"d{day}-{part}", start, start + timedelta(minutes=length),
                                               label=f"Day {day + 1} {part}", part=part))
+    if draw(st.booleans()):  # a warm-up on the track, running into the first session
+        first = sessions[0].starts_at
+        sessions.append(SessionWindow("warm-up", first - timedelta(minutes=30),
+                                      first + timedelta(minutes=5 * draw(st.integers(0, 4))),
+                                      kind="warm-up"))
+    competition = [s for s in sessions if s.kind == "competition"]
     phases: list[Phase] = []
     for i in range(draw(st.integers(1, max_phases))):
         earlier = [p.id for p in phases]
@@ -61,7 +71,7 @@ def problems(draw: st.DrawFn, max_phases: int = 6, with_heats: bool = True) -> P
         pinned_session = pinned_start = None
         pin = draw(st.sampled_from(["none", "none", "none", "session", "start"]))
         if pin != "none":
-            session = draw(st.sampled_from(sessions))
+            session = draw(st.sampled_from(competition))
             pinned_session = session.id
             if pin == "start":
                 pinned_start = session.starts_at + timedelta(minutes=5 * draw(st.integers(0, 12)))
@@ -76,7 +86,7 @@ def problems(draw: st.DrawFn, max_phases: int = 6, with_heats: bool = True) -> P
             wish_start=draw(st.sampled_from([None, BASE + timedelta(hours=20)]))))
     blocked = []
     for _ in range(draw(st.integers(0, 2))):
-        session = draw(st.sampled_from(sessions))
+        session = draw(st.sampled_from(competition))
         start = session.starts_at + timedelta(minutes=5 * draw(st.integers(-2, 20)))
         blocked.append(BlockedInterval(start, start + timedelta(minutes=draw(st.sampled_from([10, 30, 60]))),
                                        "a venue event"))
@@ -128,6 +138,8 @@ def exists_complete_schedule(problem: ProgrammeProblem) -> bool:
     index = {p.id: i for i, p in enumerate(phases)}
     change = problem.changeover_minutes
     blocked = [(minute(b.starts_at), minute(b.ends_at)) for b in problem.blocked]
+    blocked += [(minute(s.starts_at), minute(s.ends_at)) for s in problem.sessions
+                if s.kind != "competition"]  # a warm-up takes the track
     need = [max(problem.recovery_minutes.get(p.discipline, 0),
                 problem.category_recovery_minutes.get(p.category, 0)) for p in phases]
     options: list[list[int]] = []
@@ -135,7 +147,7 @@ def exists_complete_schedule(problem: ProgrammeProblem) -> bool:
         span = phase.minutes + phase.ceremony_minutes
         starts = []
         for session in problem.sessions:
-            if phase.pinned_session not in (None, session.id):
+            if session.kind != "competition" or phase.pinned_session not in (None, session.id):
                 continue
             for t in range(minute(session.starts_at), minute(session.ends_at) - span + 1, 5):
                 if phase.pinned_start is not None and t != minute(phase.pinned_start):

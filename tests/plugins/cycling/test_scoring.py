@@ -34,6 +34,9 @@ from podium.plugins.cycling.scoring import (
     tempo_laps,
 )
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 FAST = settings(max_examples=60, deadline=None)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +13,9 @@ from podium.plugins.cycling.progression import (
     spread_teams,
     team_clashes,
 )
+
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
 
 KEIRIN = load_table("uci-keirin-15-20")
 

@@ -26,6 +26,9 @@ from podium.plugins.cycling.progression import (
 )
 from podium.tests.plugins.cycling.support import check_finished, field, play
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 TABLES = all_tables()
 SIM = settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -26,6 +26,9 @@ from podium.tournaments.engine import (
 )
 from podium.tournaments.engine.model import Match
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 ALL = {f.name: f for f in esport.FORMATS}
 DOCS = Path(__file__).resolve().parents[3] / "docs" / "formats.md"
 

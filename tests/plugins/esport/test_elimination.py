@@ -34,6 +34,9 @@ from podium.tournaments.engine import (
     next_power_of_two,
 )
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 FAST = settings(max_examples=40, deadline=None)
 sizes = st.integers(min_value=2, max_value=70)
 

@@ -20,6 +20,9 @@ from podium.tests.plugins.esport.support import (
 )
 from podium.tournaments.engine import BracketState, Match, MatchStatus, ResultError, ResultFact
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 
 def shuffled(salt: int) -> Oracle:
     """A deterministic pseudo-random finishing order per lobby and game."""

@@ -25,6 +25,9 @@ from podium.tests.plugins.esport.support import (
 )
 from podium.tournaments.engine import EntrantId, MatchStatus, ResultFact, first_round, snake
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 FAST = settings(max_examples=30, deadline=None)
 
 

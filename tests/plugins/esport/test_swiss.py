@@ -38,6 +38,9 @@ from podium.tournaments.engine import (
     Table,
 )
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 
 def seed_no(x: EntrantId | None) -> int:
     """The seed of an entrant id of :func:`field` (seed + 1000); fails on a bye's None."""

@@ -40,6 +40,9 @@ from podium.plugins.esport.formats.swiss import (
 from podium.tests.plugins.esport.support import field, pair
 from podium.tournaments.engine import ResultFact
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 WHITE, BLACK, NONE = ColorToken.WHITE, ColorToken.BLACK, ColorToken.BYE_OR_NOT_PAIRED
 # Played and forfeited results as (white's token, black's token), with their odds.
 GAMES = (("1", "0"), ("0", "1"), ("=", "="), ("+", "-"), ("-", "+"), ("-", "-"))

@@ -18,6 +18,9 @@ from podium.plugins.ledger.merkle import (
     verify_inclusion,
 )
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 # The Certificate Transparency test data (RFC 6962 reference implementation), as published
 # by transparency-dev/merkle (proof/verify_test.go): 8 leaves, the root of every prefix.
 LEAVES = [bytes.fromhex(h) for h in [

@@ -23,6 +23,9 @@ from podium.plugins.ledger.note import (
     sign_note,
 )
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 # golang.org/x/mod/sumdb/note's documented example key pair and signed note.
 GO_SKEY = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
 GO_VKEY = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"

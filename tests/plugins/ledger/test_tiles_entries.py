@@ -24,6 +24,9 @@ from podium.core.events import (
 from podium.plugins.ledger import entries, tiles
 from podium.plugins.ledger.tiles import TilePathError, TileRef, parse_tile_path, tile_path
 
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
+
 AT = datetime(2026, 12, 3, 18, 0, tzinfo=timezone.utc)
 
 
