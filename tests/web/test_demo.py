@@ -26,7 +26,7 @@ async def test_seed_demo_builds_a_week_at_the_velodrome(podium_db):
     # The domains added their part through podium_seed_demo, and said so.
     assert {"tournament", "team_tournament", "ticket_types", "ticketed_event", "athletes",
             "athlete_waiting", "hub_public_post", "hub_followers_video", "hub_silver_post",
-            "hub_venue_post", "hub_prize_jersey", "hub_prize_lanyard"} <= set(result.made)
+            "hub_venue_post", "hub_prize_jersey", "hub_prize_lanyard", "meet"} <= set(result.made)
     assert any(f"/tournaments/{result.made['tournament']}" in note for note in result.notes)
     venue = await service.get_venue(result.venue_id)
     assert "Saint-Quentin" in venue["name"] and venue["timezone"] == "Europe/Paris"

@@ -1,0 +1,356 @@
+"""The meet's pages: the list (and the organiser's "new meet" form), the meet page, the
+organiser's console and its actions, the screen view, rider profiles and the programme's
+iCalendar feed.
+
+The console is one page whose body (``#meet-console``) every action replaces over htmx
+and which re-fetches itself when the meet's SSE topic says something changed; without
+JavaScript the forms post and redirect back. A refusal re-renders the console with the
+reason and the error's status code; nothing is changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import FormMultiDict
+from litestar.response import Redirect
+
+from podium.core.database import reading
+from podium.core.errors import InvalidInput, NotFound, PodiumError
+from podium.core.pages import is_partial_request, render
+from podium.core.venue.context import current_venue_id, venue_scope
+from podium.plugins.cycling import programme, results, service, views
+from podium.plugins.cycling.api import check_phase_key, own_competition
+from podium.plugins.cycling.common import (
+    ORGANISER,
+    SIGNED_IN,
+    Id,
+    form_int,
+    form_local_time,
+    form_text,
+    is_organiser,
+)
+from podium.plugins.cycling.events import topic
+
+async def _tz(request: Request[Any, Any, Any]) -> str:
+    return (await venue_scope(request)).tz
+
+
+def _hhmm(tz: str) -> Callable[[Any], str]:
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(tz)
+    return lambda value: value.astimezone(zone).strftime("%a %d %b %H:%M") if value else ""
+
+
+async def _meet_context(request: Request[Any, Any, Any], meet_id: int, *, console: bool
+                        ) -> dict[str, Any]:
+    tz = await _tz(request)
+    async with reading():
+        view = await views.meet_view(meet_id, with_draft=console)
+    view.update(topic=topic(meet_id), when=_hhmm(tz), tz=tz, organiser=is_organiser(request),
+                fmt_time=results.format_time, statuses=results.STATUSES,
+                categories=service.CATEGORIES, disciplines=service.DISCIPLINES,
+                session_kinds=service.SESSION_KINDS)
+    return view
+
+
+class MeetPages(Controller):
+    """Public pages of meets and riders."""
+
+    path = "/"
+    include_in_schema = False
+
+    @get("/meets", summary="Track meets")
+    async def meets_page(self, request: Request) -> Any:
+        """The venue's meets; organisers get the "new meet" form."""
+        rows, _ = await service.list_meets(await current_venue_id(request), 100, 0)
+        tz = await _tz(request) if rows or is_organiser(request) else "UTC"
+        return render(request, "cycling/meets.html", {
+            "meets": rows, "organiser": is_organiser(request), "when": _hhmm(tz),
+            "levels": service.LEVELS})
+
+    @post("/meets", summary="Create a meet", guards=ORGANISER)
+    async def create_meet_page(self, request: Request) -> Any:
+        """Create a meet from the form (a new event on the track) and open its console."""
+        form = await request.form()
+        try:
+            scope = await venue_scope(request)
+            meet = await service.create_meet(scope, {
+                "name": form_text(form, "name"), "level": form_text(form, "level") or "club",
+                "starts_at": form_local_time(form, "starts_at", scope.tz),
+                "ends_at": form_local_time(form, "ends_at", scope.tz),
+            }, request.user)
+        except PodiumError as exc:
+            rows, _ = await service.list_meets(await current_venue_id(request), 100, 0)
+            return render(request, "cycling/meets.html", {
+                "meets": rows, "organiser": True, "error": exc.detail, "form": dict(form),
+                "when": _hhmm(await _tz(request)), "levels": service.LEVELS},
+                status_code=exc.status_code)
+        return Redirect(f"/meets/{meet['id']}/console", status_code=303)
+
+    @get("/meets/{meet_id:int}", summary="A meet")
+    async def meet_page(self, request: Request, meet_id: Id) -> Any:
+        """Programme by session, live results, standings per competition."""
+        ctx = await _meet_context(request, meet_id, console=False)
+        return render(request, "cycling/meet.html", ctx)
+
+    @get("/meets/{meet_id:int}/body", summary="A meet's live part")
+    async def meet_body(self, request: Request, meet_id: Id) -> Any:
+        """The meet page's body (re-fetched on the meet's live events)."""
+        ctx = await _meet_context(request, meet_id, console=False)
+        return render(request, "cycling/meet_body.html", ctx, partial=True)
+
+    @get("/meets/{meet_id:int}/screen", summary="A meet's screen view")
+    async def screen_page(self, request: Request, meet_id: Id) -> Any:
+        """The big screen: the heat on track, its start list, results as they land, the
+        next heats."""
+        ctx = await _meet_context(request, meet_id, console=False)
+        ctx.update(await views.next_heats(ctx))
+        return render(request, "cycling/screen.html", ctx)
+
+    @get("/meets/{meet_id:int}/screen/body", summary="A meet's screen body")
+    async def screen_body(self, request: Request, meet_id: Id) -> Any:
+        """The screen's body (re-fetched on the meet's live events)."""
+        ctx = await _meet_context(request, meet_id, console=False)
+        ctx.update(await views.next_heats(ctx))
+        return render(request, "cycling/screen_body.html", ctx, partial=True)
+
+    @get("/meets/{meet_id:int}/programme.ics", summary="The meet's programme (iCalendar)",
+         media_type="text/calendar")
+    async def programme_feed(self, request: Request, meet_id: Id) -> Response[Any]:
+        """The latest published programme: one event per phase, stable UIDs, ``SEQUENCE``
+        the version the phase last changed in."""
+        body = await programme.programme_ics(meet_id, await _tz(request))
+        return Response(content=body, media_type="text/calendar", headers={
+            "content-disposition": f'inline; filename="meet-{meet_id}-programme.ics"'})
+
+    @post("/meets/{meet_id:int}/competitions/{competition_id:int}/enter",
+          summary="Enter myself", guards=SIGNED_IN)
+    async def self_entry_page(self, request: Request, meet_id: Id, competition_id: Id) -> Any:
+        """A signed-in rider enters a competition from the meet page."""
+        form = await request.form()
+        try:
+            await own_competition(meet_id, competition_id)
+            await service.self_enter(competition_id, request.user, {
+                "uci_id": form_text(form, "uci_id"), "nation": form_text(form, "nation"),
+                "team": form_text(form, "team")})
+        except PodiumError as exc:
+            ctx = await _meet_context(request, meet_id, console=False)
+            ctx["error"] = exc.detail
+            return render(request, "cycling/meet.html", ctx, status_code=exc.status_code)
+        return Redirect(f"/meets/{meet_id}?entered={competition_id}", status_code=303)
+
+    @get("/meets/for-event/{event_id:int}", summary="The meet of a venue event")
+    async def meet_of_event(self, request: Request, event_id: Id) -> Any:
+        """The ``event.sidebar`` fragment: links to the event's meet (empty when none)."""
+        meet = await service.meet_of_event(event_id)
+        return render(request, "cycling/partials/event_meet.html", {"meet": meet},
+                      partial=True)
+
+    @get("/riders/{rider_id:int}", summary="A rider")
+    async def rider_page(self, request: Request, rider_id: Id) -> Any:
+        """A rider's profile: results across meets."""
+        return render(request, "cycling/rider.html", await views.rider_view(rider_id))
+
+    @get("/riders/by-user/{user_id:int}", summary="A user's track results")
+    async def athlete_results(self, request: Request, user_id: Id) -> Any:
+        """The ``athlete.results`` fragment: the linked rider's results (empty when none)."""
+        rider_id = await views.rider_of_user(user_id)
+        ctx = await views.rider_view(rider_id) if rider_id else {"rider": None,
+                                                                 "competitions": []}
+        return render(request, "cycling/partials/athlete_results.html", ctx, partial=True)
+
+
+def _result_lines(form: FormMultiDict, riders: list[int]) -> list[dict[str, Any]]:
+    """One heat's lines from the console's results form (``place_<rider>``,
+    ``time_<rider>``, ``points_<rider>``, ``laps_<rider>``, ``status_<rider>``); a rider
+    with every field empty is left out (a qualifying entered rider by rider)."""
+    lines = []
+    for rider in riders:
+        place = form_int(form, f"place_{rider}", required=False, low=1, high=500)
+        time_ms = results.parse_time(form_text(form, f"time_{rider}"), f"time_{rider}")
+        points = form_int(form, f"points_{rider}", required=False, low=-999, high=999)
+        laps = form_int(form, f"laps_{rider}", required=False, low=-50, high=50)
+        status = form_text(form, f"status_{rider}") or "OK"
+        if status not in results.STATUSES:
+            raise InvalidInput(f"status must be one of {', '.join(results.STATUSES)}",
+                               field=f"status_{rider}")
+        if place is None and time_ms is None and points is None and not laps and status == "OK":
+            continue
+        lines.append({"rider_id": rider, "place": place, "time_ms": time_ms,
+                      "points": points, "laps": laps or 0, "status": status})
+    return lines
+
+
+class MeetConsole(Controller):
+    """The organiser's console of one meet: the page, its body, and its actions."""
+
+    path = "/meets/{meet_id:int}/console"
+    guards = ORGANISER
+    include_in_schema = False
+
+    @get("/", summary="Meet console")
+    async def console_page(self, request: Request, meet_id: Id) -> Any:
+        """Sessions, competitions, start lists, results entry and the programme editor."""
+        ctx = await _meet_context(request, meet_id, console=True)
+        ctx["notice"] = str(request.query_params.get("notice") or "")[:200]
+        return render(request, "cycling/console.html", ctx)
+
+    @get("/body", summary="Meet console body")
+    async def console_body(self, request: Request, meet_id: Id) -> Any:
+        """The console's body (re-fetched on the meet's live events)."""
+        ctx = await _meet_context(request, meet_id, console=True)
+        return render(request, "cycling/console_body.html", ctx, partial=True)
+
+    async def _act(self, request: Request, meet_id: int,
+                   action: Callable[[FormMultiDict], Awaitable[str | None]]) -> Any:
+        form = await request.form()
+        try:
+            await service.get_meet(meet_id)
+            notice = await action(form)
+        except PodiumError as exc:
+            ctx = await _meet_context(request, meet_id, console=True)
+            ctx["error"] = exc.detail
+            name = "cycling/console_body.html" if is_partial_request(request) \
+                else "cycling/console.html"
+            return render(request, name, ctx, status_code=exc.status_code,
+                          partial=is_partial_request(request) or None)
+        if is_partial_request(request):
+            ctx = await _meet_context(request, meet_id, console=True)
+            ctx["notice"] = notice or ""
+            return render(request, "cycling/console_body.html", ctx, partial=True)
+        suffix = f"?notice={quote(notice)}" if notice else ""
+        return Redirect(f"/meets/{meet_id}/console{suffix}", status_code=303)
+
+    @post("/sessions", summary="Add a session")
+    async def add_session(self, request: Request, meet_id: Id) -> Any:
+        """Add a session (the venue's wall times)."""
+        tz = await _tz(request)
+
+        async def act(form: FormMultiDict) -> str:
+            await service.add_session(meet_id, {
+                "name": form_text(form, "name"), "kind": form_text(form, "kind"),
+                "starts_at": form_local_time(form, "starts_at", tz),
+                "ends_at": form_local_time(form, "ends_at", tz)})
+            return "Session added."
+        return await self._act(request, meet_id, act)
+
+    @post("/competitions", summary="Add a competition")
+    async def add_competition(self, request: Request, meet_id: Id) -> Any:
+        """Add a competition."""
+        async def act(form: FormMultiDict) -> str:
+            await service.add_competition(meet_id, {
+                "category": form_text(form, "category"),
+                "discipline": form_text(form, "discipline"),
+                "name": form_text(form, "name") or None,
+                "table_id": form_text(form, "table_id"),
+                "recovery_minutes": form_int(form, "recovery_minutes", required=False,
+                                             low=0, high=240) or 30,
+                "evening_finals": bool(form_text(form, "evening_finals"))})
+            return "Competition added."
+        return await self._act(request, meet_id, act)
+
+    @post("/riders", summary="Enter riders")
+    async def enter_riders(self, request: Request, meet_id: Id) -> Any:
+        """Enter pasted riders (one a line: name, nation, UCI ID, team)."""
+        async def act(form: FormMultiDict) -> str:
+            competition_id = form_int(form, "competition_id", low=1, high=2**31 - 1)
+            assert competition_id is not None
+            await own_competition(meet_id, competition_id)
+            riders = service.parse_pasted_riders(str(form.get("riders", "") or ""))
+            await service.enter_riders(competition_id, riders)
+            return f"{len(riders)} rider{'s' if len(riders) != 1 else ''} entered."
+        return await self._act(request, meet_id, act)
+
+    @post("/withdraw", summary="Withdraw a rider")
+    async def withdraw(self, request: Request, meet_id: Id) -> Any:
+        """Take a rider off a start list before the start."""
+        async def act(form: FormMultiDict) -> str:
+            competition_id = form_int(form, "competition_id", low=1, high=2**31 - 1)
+            rider_id = form_int(form, "rider_id", low=1, high=2**31 - 1)
+            assert competition_id is not None and rider_id is not None
+            await own_competition(meet_id, competition_id)
+            await service.withdraw_entry(competition_id, rider_id)
+            return "Rider withdrawn."
+        return await self._act(request, meet_id, act)
+
+    @post("/results", summary="Save a heat's results")
+    async def save_results(self, request: Request, meet_id: Id) -> Any:
+        """Save or correct one heat's results; later heats re-flow."""
+        async def act(form: FormMultiDict) -> str:
+            competition_id = form_int(form, "competition_id", low=1, high=2**31 - 1)
+            assert competition_id is not None
+            comp = await own_competition(meet_id, competition_id)
+            heat_id = form_text(form, "heat_id")
+            progress = await results.competition_progress(comp)
+            heat = progress.heat(heat_id)
+            if heat is None:
+                raise NotFound(f"there is no heat {heat_id!r} in this competition")
+            lines = _result_lines(form, [r for r in heat.riders if r is not None])
+            out = await results.save_heat(competition_id, heat_id, lines,
+                                          form_int(form, "version", low=0, high=2**31 - 1),
+                                          request.user)
+            stale = out["stale"]
+            return f"{heat.label} saved." + (f" Stale after this correction: "
+                                             f"{', '.join(stale)}." if stale else "")
+        return await self._act(request, meet_id, act)
+
+    @post("/void", summary="Void a heat's results")
+    async def void(self, request: Request, meet_id: Id) -> Any:
+        """Void one heat's results."""
+        async def act(form: FormMultiDict) -> str:
+            competition_id = form_int(form, "competition_id", low=1, high=2**31 - 1)
+            assert competition_id is not None
+            await own_competition(meet_id, competition_id)
+            await results.void_heat(competition_id, form_text(form, "heat_id"),
+                                    form_int(form, "version", low=0, high=2**31 - 1))
+            return "Heat voided."
+        return await self._act(request, meet_id, act)
+
+    @post("/schedule", summary="Schedule the programme")
+    async def schedule(self, request: Request, meet_id: Id) -> Any:
+        """Run the scheduler (pins kept)."""
+        tz = await _tz(request)
+
+        async def act(form: FormMultiDict) -> str:
+            out = await programme.schedule_meet(request.app.state.plugin_host, meet_id, tz)
+            return f"Scheduled: {out['status']}."
+        return await self._act(request, meet_id, act)
+
+    @post("/move", summary="Move and pin a phase")
+    async def move(self, request: Request, meet_id: Id) -> Any:
+        """Move a phase to a session (and a start time), pin it there, reschedule the rest
+        (the timeline's drag-and-drop posts here; the form is the no-JS way)."""
+        tz = await _tz(request)
+
+        async def act(form: FormMultiDict) -> str:
+            session_id = form_int(form, "session_id", low=1, high=2**31 - 1)
+            assert session_id is not None
+            out = await programme.pin_phase(
+                request.app.state.plugin_host, meet_id, check_phase_key(form.get("phase")),
+                session_id, form_local_time(form, "starts_at", tz, required=False), tz)
+            return f"Phase pinned; the rest rescheduled: {out['status']}."
+        return await self._act(request, meet_id, act)
+
+    @post("/unpin", summary="Unpin a phase")
+    async def unpin(self, request: Request, meet_id: Id) -> Any:
+        """Let the scheduler place a pinned phase again."""
+        tz = await _tz(request)
+
+        async def act(form: FormMultiDict) -> str:
+            out = await programme.unpin_phase(request.app.state.plugin_host, meet_id,
+                                              check_phase_key(form.get("phase")), tz)
+            return f"Unpinned; rescheduled: {out['status']}."
+        return await self._act(request, meet_id, act)
+
+    @post("/publish", summary="Publish the programme")
+    async def publish(self, request: Request, meet_id: Id) -> Any:
+        """Publish the draft as the next version."""
+        async def act(form: FormMultiDict) -> str:
+            out = await programme.publish(meet_id, request.user)
+            return f"Programme version {out['number']} published."
+        return await self._act(request, meet_id, act)

@@ -1,0 +1,25 @@
+"""Piccolo app of track meets."""
+
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from podium.plugins.cycling.tables import (
+    Competition,
+    Entry,
+    HeatResultRow,
+    Meet,
+    MeetSession,
+    ProgrammePin,
+    ProgrammeVersion,
+    Rider,
+)
+
+APP_CONFIG = AppConfig(
+    app_name="cycling",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[Meet, MeetSession, Competition, Rider, Entry, HeatResultRow,
+                   ProgrammeVersion, ProgrammePin],
+    migration_dependencies=["podium.core.venue.piccolo_app"],
+    commands=[],
+)
