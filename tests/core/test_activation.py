@@ -36,7 +36,7 @@ def scoped_host():
     )
 
 
-DOMAINS = {"venue", "tournaments", "ticketing", "ledger"}  # built-in global plugins, always loaded and on
+DOMAINS = {"venue", "tournaments", "ticketing", "social", "ledger"}  # built-in global plugins, always loaded and on
 
 
 async def test_defaults_and_global_plugins(podium_db):
