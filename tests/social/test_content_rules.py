@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from podium.social.audience import AthleteRef, PostRules, Viewer, audience_label, visible
 from podium.social.prize_rules import FanStanding, PrizeRules, claim_refusal, condition_label
+
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
 
 athlete_ids = st.integers(1, 8)
 athletes = st.lists(athlete_ids, max_size=4, unique=True).map(

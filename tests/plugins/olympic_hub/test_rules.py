@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from podium.core.events import FanAction
@@ -12,6 +13,9 @@ from podium.plugins.olympic_hub.rules import (
     OncePerTargetRule, PredictionRule, RelationRule, hub_rules, hub_tiers,
 )
 from podium.plugins.olympic_hub.settings import HubSettings, load_hub_settings
+
+# Pure code: the PostgreSQL pass of the suite skips it (``-m 'not pure'``).
+pytestmark = pytest.mark.pure
 
 T0 = datetime(2026, 12, 1, 8, tzinfo=timezone.utc)
 FOLLOWS = RelationRule("follow", "", FOLLOW, UNFOLLOW, 1, None)
