@@ -17,11 +17,12 @@ import hmac
 import os
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from podium.core.database import atomic, for_update
+from podium.core.database import atomic, for_update, run_apart
 from podium.ticketing.tables import EventKey
 
 
@@ -54,10 +55,20 @@ def _load(row: dict[str, object]) -> EventKeys:
 
 
 async def event_keys(event_id: int) -> EventKeys:
-    """The keys of ``event_id``, made (once, under a lock) if it has none yet."""
+    """The keys of ``event_id``, made (once, under a lock) if it has none yet.
+
+    Making them is a write: from a page's read transaction (a GET such as the gate kit)
+    it runs apart, on a connection of its own; inside it, SQLite would refuse the write at
+    once whenever another writer holds the lock (``database is locked``)."""
     row = await EventKey.select().where(EventKey.event == event_id).first()
     if row is None:
-        async with atomic():
+        row = await run_apart(_made_keys(event_id))
+    return _load(row)
+
+
+async def _made_keys(event_id: int) -> dict[str, Any]:
+    """Create the event's keys unless a rival did; the stored row either way."""
+    async with atomic():
             row = await for_update(EventKey.select().where(EventKey.event == event_id)).first()
             if row is None:
                 private = Ed25519PrivateKey.generate()
@@ -77,7 +88,7 @@ async def event_keys(event_id: int) -> EventKeys:
                 await made.save()
                 row = await EventKey.select().where(EventKey.event == event_id).first()
     assert row is not None
-    return _load(row)
+    return dict(row)
 
 
 async def forget_holders(event_id: int) -> bool:

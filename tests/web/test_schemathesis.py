@@ -88,8 +88,29 @@ def _httpx_kwargs(case: Any, headers: dict[str, str]) -> dict[str, Any]:
     if "data" in kwargs:
         data = kwargs["data"]
         out["content" if isinstance(data, (bytes, str)) else "data"] = data
-    if "files" in kwargs:
-        out["files"] = kwargs["files"]
+    if kwargs.get("files") is not None:
+        out["files"] = _renderable_files(kwargs["files"])
+    return out
+
+
+def _as_bytes(value: Any) -> Any:
+    """A multipart part's content as httpx can send it: a negative case may put a number
+    or a list where a file goes; what a client would send then is its text."""
+    if isinstance(value, (bytes, str)) or hasattr(value, "read"):
+        return value
+    return json.dumps(value).encode()
+
+
+def _renderable_files(files: Any) -> Any:
+    """``files`` with every part's content made sendable (see :func:`_as_bytes`)."""
+    items = files.items() if isinstance(files, dict) else files
+    out = []
+    for name, part in items:
+        if isinstance(part, tuple):
+            part = (part[0], _as_bytes(part[1]), *part[2:])
+        else:
+            part = _as_bytes(part)
+        out.append((name, part))
     return out
 
 
@@ -137,6 +158,10 @@ async def _run(client: PodiumClient, document: dict[str, Any], headers: dict[str
             kwargs = _httpx_kwargs(case, headers)
             response = await client.request(kwargs.pop("method"), kwargs.pop("url"), **kwargs)
             sent += 1
+            # A multipart body is sent as a stream; schemathesis reads the request's bytes
+            # to report a case, so read them (a multipart stream can be read again).
+            if not hasattr(response.request, "_content"):
+                response.request.read()
             try:
                 case.validate_response(response, checks=CHECKS)
             except FailureGroup as exc:  # every failed check of one case
