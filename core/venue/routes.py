@@ -262,7 +262,9 @@ async def my_bookings(request: Request[Any, Any, Any]) -> Template:
 # --------------------------------------------------------------------------------------
 
 
-def _parse_local(raw: str, name: str, tz: str) -> datetime | None:
+def parse_local(raw: str, name: str, tz: str) -> datetime | None:
+    """A ``datetime-local`` form value in the venue's time zone (empty: ``None``); a value
+    that is not a date and time, or outside 1970–2199, is :class:`InvalidInput`."""
     raw = (raw or "").strip()
     if not raw:
         return None
@@ -285,8 +287,8 @@ def _form_values(form: FormMultiDict, tz: str) -> dict[str, Any]:
             spaces.append(int(raw))
         except (TypeError, ValueError) as exc:
             raise InvalidInput("unknown space", field="spaces") from exc
-    starts_at = _parse_local(str(form.get("starts_at", "")), "start", tz)
-    ends_at = _parse_local(str(form.get("ends_at", "")), "end", tz)
+    starts_at = parse_local(str(form.get("starts_at", "")), "start", tz)
+    ends_at = parse_local(str(form.get("ends_at", "")), "end", tz)
     if starts_at is None:
         raise InvalidInput("start is required", field="starts_at")
     if ends_at is None:

@@ -20,11 +20,9 @@ from podium.core.accounts.auth import requires_role
 from podium.core.database import reading
 from podium.core.errors import InvalidInput, NotFound, PodiumError
 from podium.core.pages import render
-from podium.core.validation import EARLIEST, LATEST
-from podium.core.venue import rules
 from podium.core.venue.api import Id
 from podium.core.venue.context import current_venue_id
-from podium.core.venue.routes import Clock
+from podium.core.venue.routes import Clock, parse_local
 from podium.core.venue.tables import Venue
 from podium.social import prizes
 
@@ -205,20 +203,6 @@ async def _prizes_page_with(request: Request[Any, Any, Any], *, error: str, stat
                                                           "error": error}, status_code=status)
 
 
-def _parse_local(raw: str, name: str, tz: str) -> datetime | None:
-    """A ``datetime-local`` form value in the venue's time zone (empty: ``None``)."""
-    raw = (raw or "").strip()
-    if not raw:
-        return None
-    try:
-        wall = datetime.fromisoformat(raw)
-    except ValueError as exc:
-        raise InvalidInput(f"{name} is not a date and time", field=name) from exc
-    if wall.tzinfo is not None:
-        return wall
-    if not EARLIEST.year <= wall.year < LATEST.year:
-        raise InvalidInput(f"{name} must be between 1970 and 2200", field=name)
-    return rules.localize(wall, tz)
 
 
 def _whole(raw: Any, name: str, *, optional: bool = False) -> int | None:
@@ -262,8 +246,8 @@ async def admin_create_prize(request: Request[Any, Any, Any]) -> Any:
             "stock": _whole(echo["stock"], "stock"),
             "min_medal_rank": _whole(echo["min_medal_rank"] or "0", "min_medal_rank"),
             "top_rank": _whole(echo["top_rank"], "top_rank", optional=True),
-            "opens_at": _parse_local(echo["opens_at"], "opens_at", tz),
-            "closes_at": _parse_local(echo["closes_at"], "closes_at", tz),
+            "opens_at": parse_local(echo["opens_at"], "opens_at", tz),
+            "closes_at": parse_local(echo["closes_at"], "closes_at", tz),
         }, request.user)
     except PodiumError as exc:
         return await _admin_page(request, form=echo, error=exc.detail, status=exc.status_code)
