@@ -4,6 +4,7 @@ the fan's own row."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -33,6 +34,16 @@ async def _login(page: Any, username: str, next_path: str) -> None:
     await expect(page).to_have_url(re.compile(re.escape(next_path) + r"(\?.*)?$"))
 
 
+async def _wait_for_points(fan_id: int, points: int, *, seconds: float = 30.0) -> None:
+    from podium.social.points import standing
+
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while (await standing(fan_id)).points_all_time < points:
+        assert loop.time() < deadline, f"fan {fan_id} never reached {points} points"
+        await asyncio.sleep(0.2)
+
+
 async def test_a_medal_shows_up_live_and_the_leaderboard(fans: dict[str, Any], new_page: Any,
                                                          screenshot_dir: Any) -> None:
     from podium.social.actions import FOLLOW, NewAction, record_many
@@ -51,6 +62,9 @@ async def test_a_medal_shows_up_live_and_the_leaderboard(fans: dict[str, Any], n
     await phone.screenshot(path=str(screenshot_dir / "fan-hub-phone.png"), full_page=True)
 
     await record_many([NewAction(rival.id, FOLLOW, f"athlete:{a['id']}") for a in fans["athletes"]])
+    # The board is not a live page: wait until the server's outbox has scored the rival's
+    # follows before opening it (under load that takes a while after the write commits).
+    await _wait_for_points(rival.id, len(fans["athletes"]))
     screen = await new_page(width=1920, height=1080)
     await _login(screen, "fanny", "/hub/leaderboard")
     await expect(screen.locator(".hub-board h2")).to_contain_text("This week")
