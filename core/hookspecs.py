@@ -258,6 +258,30 @@ def podium_live_messages(event: DomainEvent, render: Renderer | None) -> list[Li
 
 
 @hookspec
+def podium_outbox_batch(events: list[DomainEvent]) -> Awaitable[None] | None:
+    """Be told, in one call, of all the events of one outbox round meant for you.
+
+    Optional, for plugins whose work per event has a fixed cost worth sharing (the ticket
+    ledger signs one checkpoint per call: one per round instead of one per event). You
+    still declare which events you want with their own hooks (``podium_tickets_issued``...):
+    the dispatcher works out the recipients from those. When you also implement this hook,
+    it hands you the round's events for you here, in outbox order, instead of calling the
+    per-event hooks one by one.
+
+    Delivered after commit, at least once: a call that raises (or overruns the hook
+    timeout) leaves you pending on every event of it, and they all come again later
+    (``event.event_id`` tells a repeat), alone or with others.
+
+    :param events: :class:`podium.core.events.DomainEvent` objects, oldest first, each of
+        a class whose hook you implement and from a scope you are enabled in.
+    :returns: nothing, or an awaitable.
+
+    Results: collected (every plugin that implements it is told apart).
+    Scope: each event's (only events of scopes you are enabled in are in the list).
+    """
+
+
+@hookspec
 def podium_live_topics(registry: Registry[LiveTopic]) -> None:
     """Declare the live topics you publish on (``<kind>-<key>``) and who may read them.
 

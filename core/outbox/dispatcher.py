@@ -11,7 +11,9 @@ For each event it works out the recipients once, when it first sees the row:
   Channels (memory, or Redis across workers);
 * every plugin enabled in the event's scope that implements the event's hook.
 
-Each recipient is told separately. A recipient that raises (or overruns
+Each recipient is told separately. The live pages hear of every event of a round first;
+then a plugin that implements ``podium_outbox_batch`` gets all the round's events for it
+in one call; then the others are told event by event. A recipient that raises (or overruns
 :attr:`Dispatcher.hook_timeout`) is logged with its name and stays pending, to be tried
 again with backoff; the others are not told twice. Delivery is at least once: a plugin
 sees the same ``event_id`` if a crash or a retry repeats a call.
@@ -23,7 +25,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from podium.core.activation.service import enabled_plugins
@@ -37,6 +39,7 @@ log = logging.getLogger("podium.outbox")
 #: The recipient name of the live pages (not a valid plugin name, so it cannot clash).
 LIVE = ":live"
 LIVE_HOOK = "podium_live_messages"
+BATCH_HOOK = "podium_outbox_batch"
 
 
 @dataclass(frozen=True)
@@ -156,39 +159,59 @@ class Dispatcher:
                 return 0
             # One activation query per scope in the batch, not one per event.
             scopes: dict[tuple[int | None, ScopeRef | None], set[str]] = {}
-            outcomes = [await self._deliver(row, scopes) for row in claimed]
-            await service.settle(outcomes, self.clock())
+            rounds = [await self._prepare(row, scopes) for row in claimed]
+            for work in rounds:
+                if LIVE in work.pending:
+                    await self._tell(work, LIVE)
+            await self._tell_batches(rounds)
+            for work in rounds:
+                for recipient in list(work.pending):
+                    await self._tell(work, recipient)
+            await service.settle([w.outcome() for w in rounds], self.clock())
             return len(claimed)
 
     # -- delivering ------------------------------------------------------------------
 
-    async def _deliver(self, row: Claimed,
-                       scopes: dict[tuple[int | None, ScopeRef | None], set[str]]) -> Outcome:
+    async def _prepare(self, row: Claimed,
+                       scopes: dict[tuple[int | None, ScopeRef | None], set[str]]) -> _Work:
         try:
             event = decode(row.type, row.payload)
         except Exception as exc:  # its class is gone (a plugin uninstalled) or bad JSON
             log.error("outbox event %s: cannot decode %s: %s", row.event_id, row.type, exc)
-            return Outcome(row, [], [])
+            return _Work(row, None, set(), [])
         where = (row.venue_id, event.scope())
         if where not in scopes:
             scopes[where] = await enabled_plugins(self.host, row.venue_id, event.scope())
         enabled = scopes[where]
         pending = row.pending if row.pending is not None else self._recipients(event, enabled)
-        left: list[str] = []
-        errors: list[str] = []
-        for recipient in pending:
+        return _Work(row, event, enabled, list(pending))
+
+    async def _tell(self, work: _Work, recipient: str) -> None:
+        """Tell one recipient of one event; a failure leaves it pending on that event."""
+        assert work.event is not None
+        work.pending.remove(recipient)
+        try:
+            if recipient == LIVE:
+                await self._tell_live(work.event, work.enabled)
+            else:
+                await self._tell_plugin(recipient, work.event)
+        except Exception as exc:
+            work.failed(recipient, exc)
+
+    async def _tell_batches(self, rounds: list[_Work]) -> None:
+        """Hand each batch-taking plugin the round's events for it, in one call."""
+        for plugin in self.host.implementers(BATCH_HOOK):
+            mine = [w for w in rounds if plugin in w.pending]
+            if not mine:
+                continue
+            for work in mine:
+                work.pending.remove(plugin)
             try:
-                if recipient == LIVE:
-                    await self._tell_live(event, enabled)
-                else:
-                    await self._tell_plugin(recipient, event)
+                await asyncio.wait_for(self.host.acall_one(
+                    plugin, BATCH_HOOK, events=[w.event for w in mine]), self.hook_timeout)
             except Exception as exc:
-                log.warning("outbox event %s (%s): %s failed: %r", event.event_id,
-                            type(event).__name__, _who(recipient), exc,
-                            exc_info=not isinstance(exc, asyncio.TimeoutError))
-                left.append(recipient)
-                errors.append(f"{_who(recipient)}: {exc!r}"[:500])
-        return Outcome(row, left, errors)
+                for work in mine:
+                    work.failed(plugin, exc)
 
     def _recipients(self, event: DomainEvent, enabled: set[str]) -> list[str]:
         out = []
@@ -227,4 +250,29 @@ def _who(recipient: str) -> str:
     return "the live pages" if recipient == LIVE else f"plugin {recipient!r}"
 
 
-__all__ = ["LIVE", "Dispatcher", "LiveMessage", "Publisher", "Renderer", "ScopeRef"]
+@dataclass
+class _Work:
+    """One claimed row during a round: its event, who is still to be told, who failed."""
+
+    row: Claimed
+    event: DomainEvent | None  # None: it could not be decoded; nobody is told
+    enabled: set[str]
+    pending: list[str]
+    left: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def failed(self, recipient: str, exc: BaseException) -> None:
+        """Keep ``recipient`` pending on this event, with the reason, and log it."""
+        assert self.event is not None
+        log.warning("outbox event %s (%s): %s failed: %r", self.event.event_id,
+                    type(self.event).__name__, _who(recipient), exc,
+                    exc_info=not isinstance(exc, asyncio.TimeoutError))
+        self.left.append(recipient)
+        self.errors.append(f"{_who(recipient)}: {exc!r}"[:500])
+
+    def outcome(self) -> Outcome:
+        """What to settle: the recipients that failed stay pending, with their errors."""
+        return Outcome(self.row, self.left, self.errors)
+
+
+__all__ = ["BATCH_HOOK", "LIVE", "Dispatcher", "LiveMessage", "Publisher", "Renderer", "ScopeRef"]

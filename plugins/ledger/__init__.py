@@ -24,6 +24,7 @@ from markupsafe import Markup, escape
 from podium.core import PluginMeta, hookimpl
 from podium.core.accounts.service import CurrentUser
 from podium.core.events import (
+    DomainEvent,
     OrdersPaid,
     TicketsCheckedIn,
     TicketsIssued,
@@ -85,6 +86,15 @@ async def podium_tickets_checked_in(event: TicketsCheckedIn) -> None:
     """Append a ``checked_in`` or ``checked_out`` entry per scan (the first check-in of a
     venue event also marks its checkpoint "doors open")."""
     await _record(event)
+
+
+@hookimpl
+async def podium_outbox_batch(events: list[DomainEvent]) -> None:
+    """Append a round's ticket events in one go: one transaction, one checkpoint (the
+    per-event hooks above say which events the ledger wants; this takes them together)."""
+    from podium.plugins.ledger.service import record_events
+
+    await record_events(events)
 
 
 @hookimpl

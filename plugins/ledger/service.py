@@ -419,16 +419,22 @@ async def append(entries: Sequence[PendingEntry], *, reason: str = "batch",
 
 
 async def record_event(event: DomainEvent) -> Appended:
-    """Append the entries of one ticket domain event (the hooks' body)."""
-    entries = entries_of(event)
+    """Append the entries of one ticket domain event (the per-event hooks' body)."""
+    return await record_events([event])
+
+
+async def record_events(events: Sequence[DomainEvent]) -> Appended:
+    """Append the entries of ticket domain events, in their order, in one transaction
+    with one checkpoint (the outbox's batch hook: a checkout rush's round of events costs
+    one head lock, one tile write and one signature instead of one per event)."""
+    entries = [entry for event in events for entry in entries_of(event)]
     if not entries:
         return Appended(0, 0, None)
     done = await append(entries)
     if done.count:
         # Debug, not info: one line per ticket event costs ~2% of a checkout rush's CPU.
-        log.debug("ledger: %d entr%s from %s %s, size %d", done.count,
-                 "y" if done.count == 1 else "ies", type(event).__name__, event.event_id,
-                 done.size)
+        log.debug("ledger: %d entr%s from %d event(s), size %d", done.count,
+                  "y" if done.count == 1 else "ies", len(events), done.size)
     return done
 
 

@@ -192,6 +192,51 @@ async def test_concurrent_dispatchers_deliver_each_event_once(podium_db):
     assert await OutboxEvent.count().where(OutboxEvent.status == "delivered") == 60
 
 
+@pytest.mark.hooks("podium_outbox_batch", "podium_tickets_issued", "podium_orders_paid")
+async def test_a_batch_taking_plugin_gets_a_round_in_one_call_and_retries_it_whole(podium_db):
+    calls: list[list[str]] = []
+    one_by_one: list[str] = []
+    failures = {"left": 1}
+
+    async def batch(events):
+        if failures["left"]:
+            failures["left"] -= 1
+            raise RuntimeError("disk full")
+        calls.append([e.event_id for e in events])
+
+    async def never(event):  # a batch taker's per-event hooks only declare its interest
+        raise AssertionError("told one by one")
+
+    async def each(event):
+        one_by_one.append(event.event_id)
+
+    host = plugin_host(extra=[
+        make_plugin("batches", podium_outbox_batch=batch, podium_tickets_issued=never,
+                    podium_orders_paid=never),
+        make_plugin("single", podium_tickets_issued=each),
+    ])
+    issued = [TicketsIssued(venue_id=VENUE, tickets=(IssuedTicket(f"tk_{i}", 1, 1),))
+              for i in range(5)]
+    other = TournamentStarted(venue_id=VENUE, tournament_id=9, version=2, format="swiss",
+                              entrant_ids=(1, 2))
+    events = [*issued[:2], NOTIFIED[4], other, *issued[2:]]
+    await record(*events)
+    clock = Clock()  # after the writes: rows recorded after "now" are not due yet
+    dispatcher = Dispatcher(host, clock=clock)
+    await dispatcher.drain()
+    # The failed call leaves the plugin pending on every event of it; the others went on.
+    assert calls == [] and one_by_one == [e.event_id for e in issued]
+    rows = await OutboxEvent.select().order_by(OutboxEvent.id)
+    assert [json.loads(r["pending"]) for r in rows] == [
+        [] if e is other else ["batches"] for e in events]
+    clock.advance(2.1)
+    await dispatcher.drain()
+    wanted = [e.event_id for e in events if e is not other]
+    assert calls == [wanted]  # one call, in outbox order, only the events it wants
+    assert one_by_one == [e.event_id for e in issued]  # never told twice
+    assert await OutboxEvent.count().where(OutboxEvent.status == "delivered") == len(events)
+
+
 @pytest.mark.hooks("podium_live_messages")
 async def test_live_messages_go_out_through_the_same_path(podium_db):
     published: list[LiveMessage] = []
