@@ -277,7 +277,8 @@ def podium_outbox_batch(events: list[DomainEvent]) -> Awaitable[None] | None:
     :returns: nothing, or an awaitable.
 
     Results: collected (every plugin that implements it is told apart).
-    Scope: each event's (only events of scopes you are enabled in are in the list).
+    Scope: venue or tournament, each event's own (only events of scopes you are enabled in
+    are in the list).
     """
 
 
