@@ -27,7 +27,7 @@ import contextvars
 import weakref
 import functools
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Hashable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Hashable
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlparse
 
@@ -84,6 +84,13 @@ _AFTER_COMMIT: contextvars.ContextVar[list[Callable[[], None]] | None] = context
     "podium_after_commit", default=None)
 
 
+# Items gathered per key, each key's flush awaited with them just before the outermost
+# atomic() block of this task commits.
+_Gathered = dict[Hashable, tuple[Callable[[list[Any]], Awaitable[None]], list[Any]]]
+_BEFORE_COMMIT: contextvars.ContextVar[_Gathered | None] = contextvars.ContextVar(
+    "podium_before_commit", default=None)
+
+
 @contextlib.asynccontextmanager
 async def atomic() -> AsyncIterator[None]:
     """A transaction for a write that competes for something scarce.
@@ -94,11 +101,13 @@ async def atomic() -> AsyncIterator[None]:
     scarce resource. Re-check the rule inside the block. A nested block joins the outer
     transaction (and its turn).
     Callbacks registered with :func:`after_commit` inside it run once the outermost block
-    has committed (never after a rollback).
+    has committed (never after a rollback); what :func:`gather_before_commit` gathered is
+    written inside the transaction, just before it commits.
     """
     db = engine()
     outermost = _AFTER_COMMIT.get() is None
     token = _AFTER_COMMIT.set([]) if outermost else None
+    before_token = _BEFORE_COMMIT.set({}) if outermost else None
     callbacks: list[Callable[[], None]] = []
     try:
         if isinstance(db, SQLiteEngine):  # engine_type "sqlite"
@@ -107,11 +116,16 @@ async def atomic() -> AsyncIterator[None]:
             transaction = db.transaction()
         async with transaction:
             yield
+            if outermost:
+                for flush, items in (_BEFORE_COMMIT.get() or {}).values():
+                    await flush(items)
         if outermost:
             callbacks = _AFTER_COMMIT.get() or []
     finally:
         if token is not None:
             _AFTER_COMMIT.reset(token)
+        if before_token is not None:
+            _BEFORE_COMMIT.reset(before_token)
     for callback in callbacks:
         try:
             callback()
@@ -137,6 +151,22 @@ def after_commit(callback: Callable[[], None]) -> None:
     pending = _AFTER_COMMIT.get()
     if pending is not None and callback not in pending:
         pending.append(callback)
+
+
+def gather_before_commit(key: Hashable, item: Any,
+                         flush: Callable[[list[Any]], Awaitable[None]]) -> bool:
+    """Add ``item`` to what the enclosing :func:`atomic` block gathers under ``key``; just
+    before it commits (never when it rolls back), ``flush(items)`` is awaited once with
+    everything gathered under ``key``, in order: for rows cheaper written in one statement
+    at the end than one by one (the outbox's).
+
+    :returns: ``False`` outside an ``atomic`` block (nothing gathered: write it now).
+    """
+    gathered = _BEFORE_COMMIT.get()
+    if gathered is None:
+        return False
+    gathered.setdefault(key, (flush, []))[1].append(item)
+    return True
 
 
 def in_transaction() -> bool:

@@ -23,7 +23,13 @@ from typing import Any, Protocol
 
 from piccolo.columns.combination import Combinable
 
-from podium.core.database import after_commit, atomic, in_transaction, is_sqlite
+from podium.core.database import (
+    after_commit,
+    atomic,
+    gather_before_commit,
+    in_transaction,
+    is_sqlite,
+)
 from podium.core.events import DomainEvent, encode
 from podium.core.outbox.tables import OutboxEvent
 
@@ -81,13 +87,15 @@ async def record(*events: DomainEvent | None) -> None:
     real = [e for e in events if e is not None]
     if not real:
         return
-    if in_transaction():
-        await _insert(real)
-        after_commit(wake_dispatchers)
-    else:
+    if not in_transaction():
         async with atomic():
-            await _insert(real)
-            after_commit(wake_dispatchers)
+            await record(*real)
+        return
+    # Inside atomic(): the write's events (a checkout records three) become one INSERT
+    # just before it commits. In a bare transaction of the caller's, inserted now.
+    if not gather_before_commit(_insert, real, _insert_gathered):
+        await _insert(real)
+    after_commit(wake_dispatchers)
 
 
 # One statement, built once: Piccolo's query builder and a Table instance per row cost
@@ -95,18 +103,27 @@ async def record(*events: DomainEvent | None) -> None:
 _INSERT = (
     f"INSERT INTO {OutboxEvent._meta.tablename} (event_id, type, payload, venue_id, scope_kind,"
     " scope_id, created_at, status, pending, attempts, next_attempt_at, claimed_until,"
-    " delivered_at, last_error) VALUES ({}, {}, {}, {}, {}, {}, {}, 'pending', NULL, 0, {},"
-    " NULL, NULL, '')"
+    " delivered_at, last_error) VALUES "
 )
+_ROW = "({}, {}, {}, {}, {}, {}, {}, 'pending', NULL, 0, {}, NULL, NULL, '')"
+#: Rows per INSERT: 8 parameters each stays under SQLite's 999 (old builds) and PG's 32767.
+_ROWS_PER_INSERT = 100
 
 
 async def _insert(events: Sequence[DomainEvent]) -> None:
-    for event in events:
-        scope = event.scope()
-        await OutboxEvent.raw(
-            _INSERT, event.event_id, type(event).__name__, encode(event), event.venue_id,
-            scope.kind if scope else None, scope.id if scope else None, event.occurred_at,
-            event.occurred_at)
+    for start in range(0, len(events), _ROWS_PER_INSERT):
+        chunk = events[start:start + _ROWS_PER_INSERT]
+        values: list[Any] = []
+        for event in chunk:
+            scope = event.scope()
+            values += [event.event_id, type(event).__name__, encode(event), event.venue_id,
+                       scope.kind if scope else None, scope.id if scope else None,
+                       event.occurred_at, event.occurred_at]
+        await OutboxEvent.raw(_INSERT + ", ".join([_ROW] * len(chunk)), *values)
+
+
+async def _insert_gathered(batches: list[list[DomainEvent]]) -> None:
+    await _insert([event for batch in batches for event in batch])
 
 
 @dataclass
@@ -172,23 +189,29 @@ class Outcome:
 
 async def settle(outcomes: Iterable[Outcome], now: datetime) -> None:
     """Write back a delivery round: delivered rows, rows to retry later, rows given up."""
+    outcomes = list(outcomes)
+    delivered = [out.row.id for out in outcomes if not out.pending]
     async with atomic():
+        # A round's delivered rows in one statement (a rush delivers a hundred per round).
+        for start in range(0, len(delivered), 500):
+            await OutboxEvent.update({
+                OutboxEvent.claimed_until: None, OutboxEvent.pending: "[]",
+                OutboxEvent.status: "delivered", OutboxEvent.delivered_at: now,
+            }).where(OutboxEvent.id.is_in(delivered[start:start + 500]))
         for out in outcomes:
-            values: dict[Any, Any] = {OutboxEvent.claimed_until: None,
-                                      OutboxEvent.pending: json.dumps(out.pending)}
             if not out.pending:
-                values[OutboxEvent.status] = "delivered"
-                values[OutboxEvent.delivered_at] = now
-            else:
-                attempts = out.row.attempts + 1
-                values[OutboxEvent.attempts] = attempts
-                values[OutboxEvent.last_error] = "; ".join(out.errors)[:4000]
-                values[OutboxEvent.next_attempt_at] = now + backoff(attempts)
-                if attempts >= MAX_ATTEMPTS:
-                    values[OutboxEvent.status] = "failed"
-                    log.error("outbox event %s (%s) given up after %d attempts; still to "
-                              "tell: %s", out.row.event_id, out.row.type, attempts,
-                              ", ".join(out.pending))
+                continue
+            attempts = out.row.attempts + 1
+            values: dict[Any, Any] = {
+                OutboxEvent.claimed_until: None, OutboxEvent.pending: json.dumps(out.pending),
+                OutboxEvent.attempts: attempts,
+                OutboxEvent.last_error: "; ".join(out.errors)[:4000],
+                OutboxEvent.next_attempt_at: now + backoff(attempts)}
+            if attempts >= MAX_ATTEMPTS:
+                values[OutboxEvent.status] = "failed"
+                log.error("outbox event %s (%s) given up after %d attempts; still to "
+                          "tell: %s", out.row.event_id, out.row.type, attempts,
+                          ", ".join(out.pending))
             await OutboxEvent.update(values).where(OutboxEvent.id == out.row.id)
 
 

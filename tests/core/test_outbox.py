@@ -342,3 +342,38 @@ async def test_the_outbox_command_shows_failures_and_retries_them(podium_db, mon
     again = run_podium("outbox", "retry", NOTIFIED[3].event_id)
     assert again.returncode == 0 and "1 failed event queued again" in again.stdout
     assert (await OutboxEvent.select().first())["status"] == "pending"
+
+
+async def test_a_writes_events_are_gathered_into_one_insert_at_commit(podium_db, monkeypatch):
+    from podium.core.database import gather_before_commit
+
+    statements: list[int] = []
+    real_insert = outbox._insert
+
+    async def counting(events):
+        statements.append(len(events))
+        await real_insert(events)
+
+    monkeypatch.setattr(outbox, "_insert", counting)
+    flushed: list[list[str]] = []
+
+    async def flush(items):
+        flushed.append(list(items))
+
+    async with atomic():
+        await record(NOTIFIED[3])
+        async with atomic():  # a nested block joins the outer transaction
+            await record(NOTIFIED[4], None, NOTIFIED[5])
+            assert gather_before_commit("spy", "a", flush)
+        assert gather_before_commit("spy", "b", flush)
+        assert await OutboxEvent.count() == 0  # not yet written: gathered
+    assert statements == [3] and flushed == [["a", "b"]]
+    rows = await OutboxEvent.select(OutboxEvent.event_id).order_by(OutboxEvent.id)
+    assert [r["event_id"] for r in rows] == [e.event_id for e in NOTIFIED[3:6]]
+    assert not gather_before_commit("spy", "c", flush)  # outside atomic(): nothing gathered
+
+    with pytest.raises(RuntimeError):
+        async with atomic():
+            await record(NOTIFIED[6])
+            raise RuntimeError("the write failed")
+    assert statements == [3] and await OutboxEvent.count() == 3
