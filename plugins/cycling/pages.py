@@ -22,7 +22,7 @@ from podium.core.database import reading
 from podium.core.errors import InvalidInput, NotFound, PodiumError
 from podium.core.pages import is_partial_request, render
 from podium.core.venue.context import current_venue_id, venue_scope
-from podium.plugins.cycling import programme, results, service, views
+from podium.plugins.cycling import programme, results, service, teams, views
 from podium.plugins.cycling.api import check_phase_key, own_competition
 from podium.plugins.cycling.common import (
     ORGANISER,
@@ -165,6 +165,15 @@ class MeetPages(Controller):
         return render(request, "cycling/partials/athlete_results.html", ctx, partial=True)
 
 
+async def _competition_of(form: FormMultiDict, meet_id: int) -> dict[str, Any]:
+    """The competition a console form names (``competition_id``), if it is one of the
+    meet's (a 422 for a missing or bad id, a 404 for another meet's)."""
+    competition_id = form_int(form, "competition_id", low=1, high=2**31 - 1)
+    if competition_id is None:  # form_int refuses an empty required field; mypy can't know
+        raise InvalidInput("competition_id is required", field="competition_id")
+    return await own_competition(meet_id, competition_id)
+
+
 def _result_lines(form: FormMultiDict, riders: list[int]) -> list[dict[str, Any]]:
     """One heat's lines from the console's results form (``place_<rider>``,
     ``time_<rider>``, ``points_<rider>``, ``laps_<rider>``, ``status_<rider>``); a rider
@@ -258,23 +267,84 @@ class MeetConsole(Controller):
     async def enter_riders(self, request: Request, meet_id: Id) -> Any:
         """Enter pasted riders (one a line: name, nation, UCI ID, team)."""
         async def act(form: FormMultiDict) -> str:
-            competition_id = form_int(form, "competition_id", low=1, high=2**31 - 1)
-            assert competition_id is not None
-            await own_competition(meet_id, competition_id)
+            comp = await _competition_of(form, meet_id)
             riders = service.parse_pasted_riders(str(form.get("riders", "") or ""))
-            await service.enter_riders(competition_id, riders)
+            await service.enter_riders(comp["id"], riders)
             return f"{len(riders)} rider{'s' if len(riders) != 1 else ''} entered."
+        return await self._act(request, meet_id, act)
+
+    @post("/teams", summary="Enter a team")
+    async def enter_team(self, request: Request, meet_id: Id) -> Any:
+        """Enter a team of a team event: its name, nation, club, ranking points, members
+        and reserves (pasted one a line: name, nation, UCI ID)."""
+        async def act(form: FormMultiDict) -> str:
+            comp = await _competition_of(form, meet_id)
+            lists = {}
+            for key in ("members", "reserves"):
+                text = str(form.get(key, "") or "")
+                try:
+                    lists[key] = service.parse_pasted_riders(text) if text.strip() else []
+                except InvalidInput as exc:
+                    raise InvalidInput(f"{key}: {exc.detail}", field=key) from exc
+            team = await teams.enter_team(comp["id"], {
+                "name": form_text(form, "name"), "nation": form_text(form, "nation"),
+                "club": form_text(form, "club"),
+                "ranking_points": form_int(form, "ranking_points", required=False, low=0,
+                                           high=10**6), **lists})
+            return f"{team['name']} entered."
+        return await self._act(request, meet_id, act)
+
+    @post("/teams/withdraw", summary="Withdraw a team")
+    async def withdraw_team(self, request: Request, meet_id: Id) -> Any:
+        """Take a team off a team event's start list before the start."""
+        async def act(form: FormMultiDict) -> str:
+            comp = await _competition_of(form, meet_id)
+            team_id = form_int(form, "team_id", low=1, high=2**31 - 1)
+            assert team_id is not None
+            await teams.withdraw_team(comp["id"], team_id)
+            return "Team withdrawn."
+        return await self._act(request, meet_id, act)
+
+    @post("/seeding", summary="Seed a start list")
+    async def seed(self, request: Request, meet_id: Id) -> Any:
+        """Seed a competition's start list before the start: by ranking points (most
+        first) or by the positions typed (``position_<id>``); keirin riders of one team
+        can be spread over the first-round heats (DOMAIN.md)."""
+        async def act(form: FormMultiDict) -> str:
+            comp = await _competition_of(form, meet_id)
+            is_team = comp["discipline"] in service.TEAM_EVENTS
+            entries = await teams.list_teams(comp["id"]) if is_team \
+                else await service.list_entries(comp["id"])
+            key = "id" if is_team else "rider"
+            ids = [e[key] for e in entries]
+            points = {i: form_int(form, f"points_{i}", required=False, low=0, high=10**6)
+                      for i in ids}
+            how = form_text(form, "order") or "positions"
+            if how == "points":
+                order = service.order_by_points(entries, points, key)
+            elif how == "positions":
+                positions = {i: form_int(form, f"position_{i}", required=False, low=1,
+                                         high=999) for i in ids}
+                order = service.order_by_positions(entries, positions, key)
+            else:
+                raise InvalidInput("order by points or by positions", field="order")
+            spread = bool(form_text(form, "spread")) and comp["discipline"] == "keirin"
+            if spread:
+                order = service.spread_by_team(comp["table_id"], comp["discipline"], entries,
+                                               order)
+            await service.set_seeding(comp["id"], order, points)
+            return "Start list seeded" + (", team-mates spread over the heats." if spread
+                                          else ".")
         return await self._act(request, meet_id, act)
 
     @post("/withdraw", summary="Withdraw a rider")
     async def withdraw(self, request: Request, meet_id: Id) -> Any:
         """Take a rider off a start list before the start."""
         async def act(form: FormMultiDict) -> str:
-            competition_id = form_int(form, "competition_id", low=1, high=2**31 - 1)
+            comp = await _competition_of(form, meet_id)
             rider_id = form_int(form, "rider_id", low=1, high=2**31 - 1)
-            assert competition_id is not None and rider_id is not None
-            await own_competition(meet_id, competition_id)
-            await service.withdraw_entry(competition_id, rider_id)
+            assert rider_id is not None
+            await service.withdraw_entry(comp["id"], rider_id)
             return "Rider withdrawn."
         return await self._act(request, meet_id, act)
 
@@ -282,16 +352,14 @@ class MeetConsole(Controller):
     async def save_results(self, request: Request, meet_id: Id) -> Any:
         """Save or correct one heat's results; later heats re-flow."""
         async def act(form: FormMultiDict) -> str:
-            competition_id = form_int(form, "competition_id", low=1, high=2**31 - 1)
-            assert competition_id is not None
-            comp = await own_competition(meet_id, competition_id)
+            comp = await _competition_of(form, meet_id)
             heat_id = form_text(form, "heat_id")
             progress = await results.competition_progress(comp)
             heat = progress.heat(heat_id)
             if heat is None:
                 raise NotFound(f"there is no heat {heat_id!r} in this competition")
             lines = _result_lines(form, [r for r in heat.riders if r is not None])
-            out = await results.save_heat(competition_id, heat_id, lines,
+            out = await results.save_heat(comp["id"], heat_id, lines,
                                           form_int(form, "version", low=0, high=2**31 - 1),
                                           request.user)
             stale = out["stale"]
@@ -303,10 +371,8 @@ class MeetConsole(Controller):
     async def void(self, request: Request, meet_id: Id) -> Any:
         """Void one heat's results."""
         async def act(form: FormMultiDict) -> str:
-            competition_id = form_int(form, "competition_id", low=1, high=2**31 - 1)
-            assert competition_id is not None
-            await own_competition(meet_id, competition_id)
-            await results.void_heat(competition_id, form_text(form, "heat_id"),
+            comp = await _competition_of(form, meet_id)
+            await results.void_heat(comp["id"], form_text(form, "heat_id"),
                                     form_int(form, "version", low=0, high=2**31 - 1))
             return "Heat voided."
         return await self._act(request, meet_id, act)

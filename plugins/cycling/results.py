@@ -21,8 +21,15 @@ from podium.core.outbox import record
 from podium.core.validation import whole_number
 from podium.plugins.cycling import heats
 from podium.plugins.cycling.events import MeetResultsChanged
-from podium.plugins.cycling.service import utc_now
-from podium.plugins.cycling.tables import Competition, Entry, HeatResultRow, Meet
+from podium.plugins.cycling.service import TEAM_EVENTS, utc_now
+from podium.plugins.cycling.tables import (
+    Competition,
+    Entry,
+    HeatResultRow,
+    Meet,
+    Team,
+    TeamResultRow,
+)
 
 STATUSES = ("OK", "DNF", "DNS", "DSQ", "REL")
 #: Display order of statuses (finishers first, relegated behind them).
@@ -71,13 +78,30 @@ def format_time(ms: int | None) -> str:
     return f"{seconds}.{thousandths:03d}"
 
 
+async def _result_rows(competition: dict[str, Any]) -> list[dict[str, Any]]:
+    """The competition's result rows, each with ``rider``: the competitor (the team's id
+    in a team event, whose results are by team)."""
+    if competition["discipline"] in TEAM_EVENTS:
+        rows = await TeamResultRow.select().where(
+            TeamResultRow.competition == competition["id"]).order_by(TeamResultRow.id)
+        for row in rows:
+            row["rider"] = row["team"]
+        return rows
+    return await HeatResultRow.select().where(
+        HeatResultRow.competition == competition["id"]).order_by(HeatResultRow.id)
+
+
 async def competition_progress(competition: dict[str, Any]) -> heats.CompetitionProgress:
-    """The competition's heats and classification, derived from its facts now."""
-    field_rows = await Entry.select(Entry.rider).where(
-        Entry.competition == competition["id"]).order_by(Entry.seed).order_by(Entry.id)
+    """The competition's heats and classification, derived from its facts now (in a team
+    event the competitors are its teams)."""
+    if competition["discipline"] in TEAM_EVENTS:
+        field_rows = await Team.select(Team.id.as_alias("rider")).where(
+            Team.competition == competition["id"]).order_by(Team.seed).order_by(Team.id)
+    else:
+        field_rows = await Entry.select(Entry.rider).where(
+            Entry.competition == competition["id"]).order_by(Entry.seed).order_by(Entry.id)
     field_ids = [r["rider"] for r in field_rows]
-    rows = await HeatResultRow.select().where(HeatResultRow.competition == competition["id"]) \
-        .order_by(HeatResultRow.id)
+    rows = await _result_rows(competition)
     try:
         table = heats.table_for(competition["table_id"], competition["discipline"],
                                 len(field_ids))
@@ -193,13 +217,22 @@ async def save_heat(competition_id: int, heat_id: str, lines: list[dict[str, Any
             raise Conflict("this race is not needed (the match is decided)", code="unneeded")
         checked = check_heat_rows(heat, lines)
         stamp = utc_now()
-        await HeatResultRow.delete().where((HeatResultRow.competition == competition_id)
-                                           & (HeatResultRow.heat_id == heat_id))
-        await HeatResultRow.insert(*[HeatResultRow(
-            competition=competition_id, heat_id=heat_id, rider=r["rider_id"],
-            place=r["place"], time_ms=r["time_ms"], points=r["points"], laps=r["laps"],
-            status=r["status"], final=final, entered_by=user.id if user else None,
-            entered_at=stamp) for r in checked])
+        if comp["discipline"] in TEAM_EVENTS:
+            await TeamResultRow.delete().where((TeamResultRow.competition == competition_id)
+                                               & (TeamResultRow.heat_id == heat_id))
+            await TeamResultRow.insert(*[TeamResultRow(
+                competition=competition_id, heat_id=heat_id, team=r["rider_id"],
+                place=r["place"], time_ms=r["time_ms"], points=r["points"], laps=r["laps"],
+                status=r["status"], final=final, entered_by=user.id if user else None,
+                entered_at=stamp) for r in checked])
+        else:
+            await HeatResultRow.delete().where((HeatResultRow.competition == competition_id)
+                                               & (HeatResultRow.heat_id == heat_id))
+            await HeatResultRow.insert(*[HeatResultRow(
+                competition=competition_id, heat_id=heat_id, rider=r["rider_id"],
+                place=r["place"], time_ms=r["time_ms"], points=r["points"], laps=r["laps"],
+                status=r["status"], final=final, entered_by=user.id if user else None,
+                entered_at=stamp) for r in checked])
         after = await competition_progress(comp)
         version = await _announce(comp, heat_id, after)
     return {"version": version, "stale": [h.heat_id for h in after.heats if h.stale],
@@ -210,22 +243,23 @@ async def void_heat(competition_id: int, heat_id: str, expected_version: Any) ->
     """Void a heat's results (a stale one after a correction, or a false start)."""
     async with atomic():
         comp = await _lock(competition_id, expected_version)
-        gone = await HeatResultRow.count().where((HeatResultRow.competition == competition_id)
-                                                 & (HeatResultRow.heat_id == heat_id))
+        rows: Any = TeamResultRow if comp["discipline"] in TEAM_EVENTS else HeatResultRow
+        gone = await rows.count().where((rows.competition == competition_id)
+                                        & (rows.heat_id == heat_id))
         if not gone:
             raise NotFound(f"heat {heat_id!r} has no results to void")
-        await HeatResultRow.delete().where((HeatResultRow.competition == competition_id)
-                                           & (HeatResultRow.heat_id == heat_id))
+        await rows.delete().where((rows.competition == competition_id)
+                                  & (rows.heat_id == heat_id))
         after = await competition_progress(comp)
         version = await _announce(comp, heat_id, after)
     return {"version": version, "stale": [h.heat_id for h in after.heats if h.stale],
             "progress": after}
 
 
-async def heat_results(competition_id: int) -> dict[str, list[dict[str, Any]]]:
-    """Every entered result line, by heat id (rider order: as entered)."""
-    rows = await HeatResultRow.select().where(HeatResultRow.competition == competition_id) \
-        .order_by(HeatResultRow.id)
+async def heat_results(competition: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Every entered result line, by heat id (rider order: as entered; ``rider`` is the
+    team in a team event)."""
+    rows = await _result_rows(competition)
     out: dict[str, list[dict[str, Any]]] = {}
     for row in rows:
         row["time"] = format_time(row["time_ms"])

@@ -20,7 +20,7 @@ from podium.core.outbox import record
 from podium.core.validation import check_instant, clean_text, is_id, whole_number
 from podium.core.venue.service import VenueScope, create_event, get_event, list_spaces
 from podium.plugins.cycling.events import MeetChanged
-from podium.plugins.cycling.tables import Competition, Entry, Meet, MeetSession, Rider
+from podium.plugins.cycling.tables import Competition, Entry, Meet, MeetSession, Rider, Team
 
 TRACK_MEET_KIND = "track_meet"
 LEVELS = ("club", "regional", "national", "continental", "world")
@@ -31,6 +31,8 @@ DISCIPLINES = ("sprint", "keirin", "team_sprint", "individual_pursuit", "team_pu
                "time_trial", "scratch", "points", "tempo", "elimination", "madison",
                "omnium")
 COMPETITION_STATUSES = ("entries", "running", "finished")
+#: Disciplines whose start-list entries are teams (:mod:`podium.plugins.cycling.teams`).
+TEAM_EVENTS = ("team_sprint", "team_pursuit", "madison")
 NAME_MAX = 120
 RIDER_NAME_MAX = 80
 TEAM_MAX = 80
@@ -371,6 +373,9 @@ async def _lock_open_competition(competition_id: int) -> dict[str, Any]:
 
 async def _enter(comp: dict[str, Any], rider_ids: list[int], seeds: list[int | None],
                  bibs: list[int | None]) -> None:
+    if comp["discipline"] in TEAM_EVENTS:
+        raise InvalidInput("this is a team event: enter a team (its riders are its members)",
+                           field="riders")
     current = await Entry.select(Entry.rider, Entry.seed).where(
         Entry.competition == comp["id"])
     entered = {e["rider"] for e in current}
@@ -450,19 +455,98 @@ async def withdraw_entry(competition_id: int, rider_id: int) -> list[dict[str, A
     return await list_entries(competition_id)
 
 
-async def set_seeding(competition_id: int, rider_ids: list[int]) -> list[dict[str, Any]]:
-    """Order the start list (strongest first) before the start: every entered rider once."""
+async def set_seeding(competition_id: int, rider_ids: list[int],
+                      points: dict[int, int | None] | None = None) -> list[dict[str, Any]]:
+    """Order the start list (strongest first) before the start: every entry once (rider
+    ids; team ids in a team event). ``points``, when given, stores each entry's ranking
+    points with the order."""
     async with atomic():
         comp = await _lock_open_competition(competition_id)
-        current = await Entry.select(Entry.id, Entry.rider).where(
-            Entry.competition == competition_id)
-        if sorted(rider_ids) != sorted(e["rider"] for e in current):
-            raise InvalidInput("list every entered rider exactly once", field="rider_ids")
-        by_rider = {e["rider"]: e["id"] for e in current}
-        for seed, rider_id in enumerate(rider_ids, start=1):
-            await Entry.update({Entry.seed: seed}).where(Entry.id == by_rider[rider_id])
+        table: Any = Team if comp["discipline"] in TEAM_EVENTS else Entry
+        key = table.id if table is Team else Entry.rider
+        current = await table.select(table.id, key.as_alias("key")).where(
+            table.competition == competition_id)
+        if len(rider_ids) != len(current) or sorted(rider_ids) != sorted(
+                e["key"] for e in current):
+            raise InvalidInput("list every entry exactly once", field="rider_ids")
+        row_of = {e["key"]: e["id"] for e in current}
+        for seed, entry_id in enumerate(rider_ids, start=1):
+            changes: dict[Any, Any] = {table.seed: seed}
+            if points is not None:
+                changes[table.ranking_points] = points.get(entry_id)
+            await table.update(changes).where(table.id == row_of[entry_id])
         await _record_meet(comp["meet"], "entries")
+    if table is Team:
+        from podium.plugins.cycling.teams import list_teams
+
+        return await list_teams(competition_id)
     return await list_entries(competition_id)
+
+
+async def seed_by_points(comp: dict[str, Any], points: dict[int, int | None], *,
+                         spread: bool = False) -> list[dict[str, Any]]:
+    """Store ranking points and order the start list by them (:func:`order_by_points`);
+    with ``spread`` (keirin only) riders of one team then ride different first heats.
+
+    :raises InvalidInput: points for an id that is not entered, or out of range."""
+    is_team = comp["discipline"] in TEAM_EVENTS
+    if is_team:
+        from podium.plugins.cycling.teams import list_teams
+
+        entries = await list_teams(comp["id"])
+    else:
+        entries = await list_entries(comp["id"])
+    key = "id" if is_team else "rider"
+    ids = {e[key] for e in entries}
+    if set(points) - ids:
+        raise InvalidInput("points name an entry that is not on the start list",
+                           field="points")
+    for value in points.values():
+        whole_number(value, "points", 0, 10**6, nullable=True)
+    order = order_by_points(entries, points, key)
+    if spread and comp["discipline"] == "keirin":
+        order = spread_by_team(comp["table_id"], comp["discipline"], entries, order)
+    return await set_seeding(comp["id"], order, {i: points.get(i) for i in ids})
+
+
+def order_by_positions(entries: list[dict[str, Any]], positions: dict[int, int | None],
+                       key: str = "rider") -> list[int]:
+    """Entry ids ordered by the positions the organiser typed (1 = strongest); an entry
+    without a position keeps its place after the ones typed before it, ties keep the
+    current order (a stable sort)."""
+    def where(ie: tuple[int, dict[str, Any]]) -> tuple[float, int]:
+        typed = positions.get(ie[1][key])
+        return (typed if typed is not None else ie[0] + 1.5, ie[0])
+    return [e[key] for _, e in sorted(enumerate(entries), key=where)]
+
+
+def spread_by_team(table_id: str, discipline: str, entries: list[dict[str, Any]],
+                   order: list[int]) -> list[int]:
+    """``order`` (rider ids) changed so riders of one team (their team, else their nation)
+    ride different first-round heats where the progression table allows it (keirin,
+    DOMAIN.md); unchanged when no table covers the field."""
+    from podium.plugins.cycling.heats import table_for
+    from podium.plugins.cycling.progression import SeededRider, spread_teams
+
+    try:
+        table = table_for(table_id, discipline, len(order))
+    except (KeyError, ValueError):
+        return order
+    if table is None or not table.covers(len(order)):
+        return order
+    team_of = {e["rider"]: (e.get("team") or e.get("nation") or None) for e in entries}
+    field = [SeededRider(rider_id=r, team=team_of.get(r)) for r in order]
+    return [r.rider_id for r in spread_teams(table, field)]
+
+
+def order_by_points(entries: list[dict[str, Any]], points: dict[int, int | None],
+                    key: str = "rider") -> list[int]:
+    """Entry ids (``entries[i][key]``, in their current seed order) strongest first by
+    ranking points: most points first, entries without points after those with points,
+    ties keep the current order (a stable sort)."""
+    ranked = sorted(enumerate(entries), key=lambda ie: (
+        points.get(ie[1][key]) is None, -(points.get(ie[1][key]) or 0), ie[0]))
+    return [e[key] for _, e in ranked]
 
 
 async def list_entries(competition_id: int) -> list[dict[str, Any]]:
@@ -471,6 +555,6 @@ async def list_entries(competition_id: int) -> list[dict[str, Any]]:
         Entry.id, Entry.seed, Entry.bib, Entry.rider,
         Entry.rider.name.as_alias("name"), Entry.rider.nation.as_alias("nation"),
         Entry.rider.team.as_alias("team"), Entry.rider.uci_id.as_alias("uci_id"),
-        Entry.rider.user_id.as_alias("user_id"),
+        Entry.rider.user_id.as_alias("user_id"), Entry.ranking_points,
     ).where(Entry.competition == competition_id).order_by(Entry.seed).order_by(Entry.id)
     return rows
