@@ -23,6 +23,8 @@ I18N_LANGS := fr
 I18N_ROOMS := $(patsubst %/locale,%,$(shell find . -path ./.venv -prune -o -path ./build -prune -o -type d -name locale -print | sed 's#^\./##' | sort))
 PO_FILES   := $(foreach r,$(I18N_ROOMS),$(wildcard $(r)/locale/*/LC_MESSAGES/messages.po))
 MO_FILES   := $(PO_FILES:.po=.mo)
+# ROOM=<folder> limits extract/update to one room (each engineer updates only their own).
+I18N_TARGET_ROOMS = $(if $(ROOM),$(ROOM),$(I18N_ROOMS))
 # What each room's extraction reads: the room's folder (web also reads core's own modules:
 # errors, pages, validation...).
 i18n_sources = $(if $(filter web,$(1)),web $(wildcard core/*.py),$(1))
@@ -53,15 +55,17 @@ install-test: $(VENV)/.installed-test mypy-path $(MO_FILES)
 ## Compile every room's catalogues (.po -> .mo).
 i18n-compile: $(MO_FILES)
 
-## Extract every room's marked strings into its template: <room>/locale/messages.pot.
+## Extract every room's marked strings into its template: <room>/locale/messages.pot
+## (ROOM=<folder>: that room only).
 i18n-extract: $(VENV)/.installed
-	$(foreach r,$(I18N_ROOMS),$(PYBABEL) -q extract $(EXTRACT_FLAGS) -o $(r)/locale/messages.pot $(call i18n_sources,$(r)) &&) true
+	$(foreach r,$(I18N_TARGET_ROOMS),$(PYBABEL) -q extract $(EXTRACT_FLAGS) -o $(r)/locale/messages.pot $(call i18n_sources,$(r)) &&) true
 
-## Merge each room's .pot into its .po files (new strings appear untranslated).
+## Merge each room's .pot into its .po files (new strings appear untranslated;
+## ROOM=<folder>: that room only).
 i18n-update: i18n-extract
-	@for r in $(I18N_ROOMS); do for l in $(I18N_LANGS); do \
+	@for r in $(I18N_TARGET_ROOMS); do for l in $(I18N_LANGS); do \
 	  if [ -f $$r/locale/$$l/LC_MESSAGES/messages.po ]; then \
-	    $(PYBABEL) -q update --no-fuzzy-matching --ignore-obsolete -i $$r/locale/messages.pot -d $$r/locale -l $$l || exit 1; \
+	    $(PYBABEL) -q update --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date -i $$r/locale/messages.pot -d $$r/locale -l $$l || exit 1; \
 	  else $(PYBABEL) -q init -i $$r/locale/messages.pot -d $$r/locale -l $$l || exit 1; fi; \
 	done; done
 
