@@ -20,6 +20,7 @@ from litestar.response import Redirect
 
 from podium.core.database import reading
 from podium.core.errors import InvalidInput, NotFound, PodiumError
+from podium.core.i18n import _, ngettext
 from podium.core.pages import is_partial_request, render
 from podium.core.venue.context import current_venue_id, venue_scope
 from podium.plugins.cycling import programme, results, service, teams, views
@@ -34,6 +35,13 @@ from podium.plugins.cycling.common import (
     is_organiser,
 )
 from podium.plugins.cycling.events import topic
+from podium.plugins.cycling.terms import TEMPLATE_HELPERS, heat_label, term
+
+def _page(request: Request[Any, Any, Any], name: str, ctx: dict[str, Any], **kwargs: Any
+          ) -> Any:
+    """Render a cycling template with the helpers that show stored words translated."""
+    return render(request, name, {**TEMPLATE_HELPERS, **ctx}, **kwargs)
+
 
 async def _tz(request: Request[Any, Any, Any]) -> str:
     return (await venue_scope(request)).tz
@@ -69,7 +77,7 @@ class MeetPages(Controller):
         """The venue's meets; organisers get the "new meet" form."""
         rows, _ = await service.list_meets(await current_venue_id(request), 100, 0)
         tz = await _tz(request) if rows or is_organiser(request) else "UTC"
-        return render(request, "cycling/meets.html", {
+        return _page(request, "cycling/meets.html", {
             "meets": rows, "organiser": is_organiser(request), "when": _hhmm(tz),
             "levels": service.LEVELS})
 
@@ -86,7 +94,7 @@ class MeetPages(Controller):
             }, request.user)
         except PodiumError as exc:
             rows, _ = await service.list_meets(await current_venue_id(request), 100, 0)
-            return render(request, "cycling/meets.html", {
+            return _page(request, "cycling/meets.html", {
                 "meets": rows, "organiser": True, "error": exc.detail, "form": dict(form),
                 "when": _hhmm(await _tz(request)), "levels": service.LEVELS},
                 status_code=exc.status_code)
@@ -96,13 +104,13 @@ class MeetPages(Controller):
     async def meet_page(self, request: Request, meet_id: Id) -> Any:
         """Programme by session, live results, standings per competition."""
         ctx = await _meet_context(request, meet_id, console=False)
-        return render(request, "cycling/meet.html", ctx)
+        return _page(request, "cycling/meet.html", ctx)
 
     @get("/meets/{meet_id:int}/body", summary="A meet's live part")
     async def meet_body(self, request: Request, meet_id: Id) -> Any:
         """The meet page's body (re-fetched on the meet's live events)."""
         ctx = await _meet_context(request, meet_id, console=False)
-        return render(request, "cycling/meet_body.html", ctx, partial=True)
+        return _page(request, "cycling/meet_body.html", ctx, partial=True)
 
     @get("/meets/{meet_id:int}/screen", summary="A meet's screen view")
     async def screen_page(self, request: Request, meet_id: Id) -> Any:
@@ -110,14 +118,14 @@ class MeetPages(Controller):
         next heats."""
         ctx = await _meet_context(request, meet_id, console=False)
         ctx.update(await views.next_heats(ctx))
-        return render(request, "cycling/screen.html", ctx)
+        return _page(request, "cycling/screen.html", ctx)
 
     @get("/meets/{meet_id:int}/screen/body", summary="A meet's screen body")
     async def screen_body(self, request: Request, meet_id: Id) -> Any:
         """The screen's body (re-fetched on the meet's live events)."""
         ctx = await _meet_context(request, meet_id, console=False)
         ctx.update(await views.next_heats(ctx))
-        return render(request, "cycling/screen_body.html", ctx, partial=True)
+        return _page(request, "cycling/screen_body.html", ctx, partial=True)
 
     @get("/meets/{meet_id:int}/programme.ics", summary="The meet's programme (iCalendar)",
          media_type="text/calendar")
@@ -141,20 +149,20 @@ class MeetPages(Controller):
         except PodiumError as exc:
             ctx = await _meet_context(request, meet_id, console=False)
             ctx["error"] = exc.detail
-            return render(request, "cycling/meet.html", ctx, status_code=exc.status_code)
+            return _page(request, "cycling/meet.html", ctx, status_code=exc.status_code)
         return Redirect(f"/meets/{meet_id}?entered={competition_id}", status_code=303)
 
     @get("/meets/for-event/{event_id:int}", summary="The meet of a venue event")
     async def meet_of_event(self, request: Request, event_id: Id) -> Any:
         """The ``event.sidebar`` fragment: links to the event's meet (empty when none)."""
         meet = await service.meet_of_event(event_id)
-        return render(request, "cycling/partials/event_meet.html", {"meet": meet},
+        return _page(request, "cycling/partials/event_meet.html", {"meet": meet},
                       partial=True)
 
     @get("/riders/{rider_id:int}", summary="A rider")
     async def rider_page(self, request: Request, rider_id: Id) -> Any:
         """A rider's profile: results across meets."""
-        return render(request, "cycling/rider.html", await views.rider_view(rider_id))
+        return _page(request, "cycling/rider.html", await views.rider_view(rider_id))
 
     @get("/riders/by-user/{user_id:int}", summary="A user's track results")
     async def athlete_results(self, request: Request, user_id: Id) -> Any:
@@ -162,7 +170,7 @@ class MeetPages(Controller):
         rider_id = await views.rider_of_user(user_id)
         ctx = await views.rider_view(rider_id) if rider_id else {"rider": None,
                                                                  "competitions": []}
-        return render(request, "cycling/partials/athlete_results.html", ctx, partial=True)
+        return _page(request, "cycling/partials/athlete_results.html", ctx, partial=True)
 
 
 async def _competition_of(form: FormMultiDict, meet_id: int) -> dict[str, Any]:
@@ -207,13 +215,13 @@ class MeetConsole(Controller):
         """Sessions, competitions, start lists, results entry and the programme editor."""
         ctx = await _meet_context(request, meet_id, console=True)
         ctx["notice"] = str(request.query_params.get("notice") or "")[:200]
-        return render(request, "cycling/console.html", ctx)
+        return _page(request, "cycling/console.html", ctx)
 
     @get("/body", summary="Meet console body")
     async def console_body(self, request: Request, meet_id: Id) -> Any:
         """The console's body (re-fetched on the meet's live events)."""
         ctx = await _meet_context(request, meet_id, console=True)
-        return render(request, "cycling/console_body.html", ctx, partial=True)
+        return _page(request, "cycling/console_body.html", ctx, partial=True)
 
     async def _act(self, request: Request, meet_id: int,
                    action: Callable[[FormMultiDict], Awaitable[str | None]]) -> Any:
@@ -226,12 +234,12 @@ class MeetConsole(Controller):
             ctx["error"] = exc.detail
             name = "cycling/console_body.html" if is_partial_request(request) \
                 else "cycling/console.html"
-            return render(request, name, ctx, status_code=exc.status_code,
+            return _page(request, name, ctx, status_code=exc.status_code,
                           partial=is_partial_request(request) or None)
         if is_partial_request(request):
             ctx = await _meet_context(request, meet_id, console=True)
             ctx["notice"] = notice or ""
-            return render(request, "cycling/console_body.html", ctx, partial=True)
+            return _page(request, "cycling/console_body.html", ctx, partial=True)
         suffix = f"?notice={quote(notice)}" if notice else ""
         return Redirect(f"/meets/{meet_id}/console{suffix}", status_code=303)
 
@@ -245,7 +253,7 @@ class MeetConsole(Controller):
                 "name": form_text(form, "name"), "kind": form_text(form, "kind"),
                 "starts_at": form_local_time(form, "starts_at", tz),
                 "ends_at": form_local_time(form, "ends_at", tz)})
-            return "Session added."
+            return _("Session added.")
         return await self._act(request, meet_id, act)
 
     @post("/competitions", summary="Add a competition")
@@ -260,7 +268,7 @@ class MeetConsole(Controller):
                 "recovery_minutes": form_int(form, "recovery_minutes", required=False,
                                              low=0, high=240) or 30,
                 "evening_finals": bool(form_text(form, "evening_finals"))})
-            return "Competition added."
+            return _("Competition added.")
         return await self._act(request, meet_id, act)
 
     @post("/riders", summary="Enter riders")
@@ -270,7 +278,7 @@ class MeetConsole(Controller):
             comp = await _competition_of(form, meet_id)
             riders = service.parse_pasted_riders(str(form.get("riders", "") or ""))
             await service.enter_riders(comp["id"], riders)
-            return f"{len(riders)} rider{'s' if len(riders) != 1 else ''} entered."
+            return ngettext("%(num)s rider entered.", "%(num)s riders entered.", len(riders))
         return await self._act(request, meet_id, act)
 
     @post("/teams", summary="Enter a team")
@@ -291,7 +299,7 @@ class MeetConsole(Controller):
                 "club": form_text(form, "club"),
                 "ranking_points": form_int(form, "ranking_points", required=False, low=0,
                                            high=10**6), **lists})
-            return f"{team['name']} entered."
+            return _("%(team)s entered.", team=team["name"])
         return await self._act(request, meet_id, act)
 
     @post("/teams/withdraw", summary="Withdraw a team")
@@ -302,7 +310,7 @@ class MeetConsole(Controller):
             team_id = form_int(form, "team_id", low=1, high=2**31 - 1)
             assert team_id is not None
             await teams.withdraw_team(comp["id"], team_id)
-            return "Team withdrawn."
+            return _("Team withdrawn.")
         return await self._act(request, meet_id, act)
 
     @post("/seeding", summary="Seed a start list")
@@ -333,8 +341,8 @@ class MeetConsole(Controller):
                 order = service.spread_by_team(comp["table_id"], comp["discipline"], entries,
                                                order)
             await service.set_seeding(comp["id"], order, points)
-            return "Start list seeded" + (", team-mates spread over the heats." if spread
-                                          else ".")
+            return _("Start list seeded, team-mates spread over the heats.") if spread \
+                else _("Start list seeded.")
         return await self._act(request, meet_id, act)
 
     @post("/withdraw", summary="Withdraw a rider")
@@ -345,7 +353,7 @@ class MeetConsole(Controller):
             rider_id = form_int(form, "rider_id", low=1, high=2**31 - 1)
             assert rider_id is not None
             await service.withdraw_entry(comp["id"], rider_id)
-            return "Rider withdrawn."
+            return _("Rider withdrawn.")
         return await self._act(request, meet_id, act)
 
     @post("/results", summary="Save a heat's results")
@@ -363,8 +371,9 @@ class MeetConsole(Controller):
                                           form_int(form, "version", low=0, high=2**31 - 1),
                                           request.user)
             stale = out["stale"]
-            return f"{heat.label} saved." + (f" Stale after this correction: "
-                                             f"{', '.join(stale)}." if stale else "")
+            saved = _("%(heat)s saved.", heat=heat_label(heat.label))
+            return saved + (" " + _("Stale after this correction: %(heats)s.",
+                                    heats=", ".join(stale)) if stale else "")
         return await self._act(request, meet_id, act)
 
     @post("/void", summary="Void a heat's results")
@@ -374,7 +383,7 @@ class MeetConsole(Controller):
             comp = await _competition_of(form, meet_id)
             await results.void_heat(comp["id"], form_text(form, "heat_id"),
                                     form_int(form, "version", low=0, high=2**31 - 1))
-            return "Heat voided."
+            return _("Heat voided.")
         return await self._act(request, meet_id, act)
 
     @post("/schedule", summary="Schedule the programme")
@@ -384,7 +393,7 @@ class MeetConsole(Controller):
 
         async def act(form: FormMultiDict) -> str:
             out = await programme.schedule_meet(request.app.state.plugin_host, meet_id, tz)
-            return f"Scheduled: {out['status']}."
+            return _("Scheduled: %(status)s.", status=term(out["status"]))
         return await self._act(request, meet_id, act)
 
     @post("/move", summary="Move and pin a phase")
@@ -399,7 +408,7 @@ class MeetConsole(Controller):
             out = await programme.pin_phase(
                 request.app.state.plugin_host, meet_id, check_phase_key(form.get("phase")),
                 session_id, form_local_time(form, "starts_at", tz, required=False), tz)
-            return f"Phase pinned; the rest rescheduled: {out['status']}."
+            return _("Phase pinned; the rest rescheduled: %(status)s.", status=term(out["status"]))
         return await self._act(request, meet_id, act)
 
     @post("/unpin", summary="Unpin a phase")
@@ -410,7 +419,7 @@ class MeetConsole(Controller):
         async def act(form: FormMultiDict) -> str:
             out = await programme.unpin_phase(request.app.state.plugin_host, meet_id,
                                               check_phase_key(form.get("phase")), tz)
-            return f"Unpinned; rescheduled: {out['status']}."
+            return _("Unpinned; rescheduled: %(status)s.", status=term(out["status"]))
         return await self._act(request, meet_id, act)
 
     @post("/publish", summary="Publish the programme")
@@ -418,5 +427,5 @@ class MeetConsole(Controller):
         """Publish the draft as the next version."""
         async def act(form: FormMultiDict) -> str:
             out = await programme.publish(meet_id, request.user)
-            return f"Programme version {out['number']} published."
+            return _("Programme version %(n)s published.", n=out["number"])
         return await self._act(request, meet_id, act)

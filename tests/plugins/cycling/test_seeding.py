@@ -69,8 +69,8 @@ def test_order_by_points_is_a_stable_sort_by_points(ids: list[int], data: st.Dat
     assert sorted(order) == sorted(ids)  # every entry once
     with_points = [i for i in order if points[i] is not None]
     assert order[:len(with_points)] == with_points  # entries without points come last
-    assert [points[i] for i in with_points] == sorted((points[i] for i in with_points),
-                                                      reverse=True)
+    values = [points[i] or 0 for i in with_points]
+    assert values == sorted(values, reverse=True)
     position = {i: k for k, i in enumerate(ids)}
     for a, b in zip(order, order[1:]):  # ties keep the current order
         if points[a] == points[b]:

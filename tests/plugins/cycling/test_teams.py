@@ -267,3 +267,23 @@ def test_team_sizes_follow_the_discipline(discipline):
         teams.check_team(discipline, team_body(0, size, reserves=3))
     with pytest.raises(InvalidInput):
         teams.check_team("keirin", team_body(0, size))
+
+
+async def test_the_meet_pages_speak_french(podium_client):
+    """The venue is a French velodrome: ?lang=fr shows the cycling words in French."""
+    from .meet_support import sprint
+
+    world = await meet_world(podium_client)
+    await sprint(podium_client, world, 8, discipline="keirin")
+    await team_event(podium_client, world, "team_pursuit", count=2, size=4)
+    page = await podium_client.get(f"/meets/{world['meet']['id']}?lang=fr")
+    assert page.status_code == 200
+    text = page.text
+    assert "inscriptions" in text and "Équipes (2)" in text and "Liste de départ (8)" in text
+    assert "Le programme n'est pas encore publié." in text or "Le programme n&#39;est pas" in text
+    await podium_client.login("olga", DEFAULT_PASSWORD)
+    console = (await podium_client.get(f"/meets/{world['meet']['id']}/console?lang=fr")).text
+    assert "poursuite par équipes" in console and "Ordre des têtes de série" in console
+    assert "Série 1" in console or "Finale" in console
+    english = (await podium_client.get(f"/meets/{world['meet']['id']}/console?lang=en")).text
+    assert "Seeding" in english and "team pursuit" in english
