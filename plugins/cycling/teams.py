@@ -14,9 +14,11 @@ from typing import Any
 
 from podium.core.database import atomic
 from podium.core.errors import Conflict, InvalidInput, NotFound
+from podium.core.i18n import _
 from podium.core.validation import clean_text, whole_number
 from podium.plugins.cycling import service
 from podium.plugins.cycling.tables import Competition, Team, TeamMember
+from podium.plugins.cycling.terms import term
 
 #: The team events and how many riders ride for a team (UCI Part 3: three in a team
 #: sprint, four in a team pursuit, two in a madison); up to two reserves each.
@@ -41,11 +43,11 @@ def check_team(discipline: str, values: dict[str, Any]) -> dict[str, Any]:
         line number)."""
     size = TEAM_SIZES.get(discipline)
     if size is None:
-        raise InvalidInput("this is not a team event: enter riders", field="discipline")
+        raise InvalidInput(_("this is not a team event: enter riders"), field="discipline")
     name = clean_text(values.get("name"), "name", TEAM_NAME_MAX)
     nation = clean_text(values.get("nation") or "", "nation", 3, required=False).upper()
     if nation and not service.NATION.fullmatch(nation):
-        raise InvalidInput("nation is a 3-letter code, e.g. FRA", field="nation")
+        raise InvalidInput(_("nation is a 3-letter code, e.g. FRA"), field="nation")
     club = clean_text(values.get("club") or "", "club", service.TEAM_MAX, required=False)
     points = whole_number(values.get("ranking_points"), "ranking_points", 0, 10**6,
                           nullable=True)
@@ -54,15 +56,18 @@ def check_team(discipline: str, values: dict[str, Any]) -> dict[str, Any]:
     for key, low, high in (("members", size, size), ("reserves", 0, MAX_RESERVES)):
         riders = values.get(key) or []
         if not isinstance(riders, list):
-            raise InvalidInput(f"{key} must be a list of riders", field=key)
+            raise InvalidInput(_("%(field)s must be a list of riders", field=key), field=key)
         if not low <= len(riders) <= high:
-            want = f"exactly {size}" if key == "members" else f"at most {MAX_RESERVES}"
-            raise InvalidInput(f"a {discipline.replace('_', ' ')} team has {want} {key}",
+            message = _("a %(discipline)s team has exactly %(n)s members",
+                        discipline=term(discipline), n=size) if key == "members" else \
+                _("a team has at most %(n)s reserves", n=MAX_RESERVES)
+            raise InvalidInput(message,
                                field=key)
         checked = []
         for number, rider in enumerate(riders, start=1):
             if not isinstance(rider, dict):
-                raise InvalidInput(f"{key} {number}: a rider is an object", field=key)
+                raise InvalidInput(_("%(field)s %(n)s: a rider is an object", field=key, n=number),
+                                   field=key)
             try:
                 fields = service.check_rider({**rider, "team": rider.get("team") or name})
             except InvalidInput as exc:
@@ -85,15 +90,16 @@ async def enter_team(competition_id: int, values: dict[str, Any]) -> dict[str, A
         current = await Team.select(Team.id, Team.name, Team.seed).where(
             Team.competition == competition_id)
         if len(current) >= MAX_TEAMS:
-            raise Conflict(f"a competition takes at most {MAX_TEAMS} teams", code="full")
+            raise Conflict(_("a competition takes at most %(n)s teams", n=MAX_TEAMS), code="full")
         if any(t["name"].casefold() == fields["name"].casefold() for t in current):
-            raise Conflict(f"{fields['name']} is already entered", code="already_entered")
+            raise Conflict(_("%(name)s is already entered", name=fields["name"]),
+                           code="already_entered")
         riders = [await service._rider_for(r) for r in fields["members"] + fields["reserves"]]
         if len(set(riders)) != len(riders):
-            raise InvalidInput("a rider is listed twice in the team", field="members")
+            raise InvalidInput(_("a rider is listed twice in the team"), field="members")
         taken = await _rider_taken([t["id"] for t in current], riders)
         if taken is not None:
-            raise Conflict(f"{taken['name']} already rides for another team here",
+            raise Conflict(_("%(name)s already rides for another team here", name=taken["name"]),
                            code="already_entered")
         team = Team(competition=competition_id, name=fields["name"], nation=fields["nation"],
                     club=fields["club"], ranking_points=fields["ranking_points"],
@@ -122,7 +128,7 @@ async def withdraw_team(competition_id: int, team_id: int) -> list[dict[str, Any
         gone = await Team.select(Team.id).where((Team.id == team_id)
                                                 & (Team.competition == competition_id)).first()
         if gone is None:
-            raise NotFound("that team is not entered")
+            raise NotFound(_("that team is not entered"))
         await Team.delete().where(Team.id == team_id)
         await service._record_meet(comp["meet"], "entries")
     return await list_teams(competition_id)
@@ -151,7 +157,7 @@ async def get_team(competition_id: int, team_id: int) -> dict[str, Any]:
     for team in await list_teams(competition_id):
         if team["id"] == team_id:
             return team
-    raise NotFound(f"there is no team {team_id} in this competition")
+    raise NotFound(_("there is no team %(id)s in this competition", id=team_id))
 
 
 async def team_field(competition_id: int) -> list[int]:
