@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, delete, get, post, put
 from litestar.params import JSONBody, QueryParameter
 
+from podium.core.i18n import _
 from podium.core.errors import InvalidInput, NotFound
 from podium.core.venue.context import current_venue_id, venue_scope
 from podium.plugins.cycling import programme, results, service, teams, views
@@ -49,7 +50,7 @@ async def own_competition(meet_id: int, competition_id: int) -> dict[str, Any]:
     """The competition, if it belongs to the meet (404 otherwise)."""
     comp = await service.get_competition(competition_id)
     if comp["meet"] != meet_id:
-        raise NotFound(f"there is no competition {competition_id} in meet {meet_id}")
+        raise NotFound(_("there is no competition %(competition_id)s in meet %(meet_id)s", competition_id=competition_id, meet_id=meet_id))
     return comp
 
 
@@ -225,12 +226,12 @@ class MeetAPI(Controller):
         await service.get_meet(meet_id)
         if draft:
             if not is_organiser(request):
-                raise NotFound("the draft is shown to organisers only")
+                raise NotFound(_("the draft is shown to organisers only"))
             found = await programme.draft(meet_id)
         else:
             found = await programme.published(meet_id)
         if found is None:
-            raise NotFound("no programme yet")
+            raise NotFound(_("no programme yet"))
         return to_out(found, ProgrammeOut)
 
     @get(MEET + "/programme/versions/{number:int}", summary="A published version")
@@ -238,7 +239,7 @@ class MeetAPI(Controller):
         """Published version ``number``, as it was published."""
         found = await programme.published(meet_id, number)
         if found is None:
-            raise NotFound(f"there is no published version {number}")
+            raise NotFound(_("there is no published version %(number)s", number=number))
         return to_out(found, ProgrammeOut)
 
     @post(MEET + "/programme/pins", summary="Pin a phase and reschedule", guards=ORGANISER,
@@ -279,5 +280,5 @@ class RiderAPI(Controller):
 def check_phase_key(value: Any) -> str:
     """A phase key from a form."""
     if not isinstance(value, str) or not 0 < len(value) <= programme.PHASE_KEY_MAX:
-        raise InvalidInput("no such phase", field="phase")
+        raise InvalidInput(_("no such phase"), field="phase")
     return value

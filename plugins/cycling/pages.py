@@ -75,7 +75,7 @@ class MeetPages(Controller):
     @get("/meets", summary="Track meets")
     async def meets_page(self, request: Request) -> Any:
         """The venue's meets; organisers get the "new meet" form."""
-        rows, _ = await service.list_meets(await current_venue_id(request), 100, 0)
+        rows, _total = await service.list_meets(await current_venue_id(request), 100, 0)
         tz = await _tz(request) if rows or is_organiser(request) else "UTC"
         return _page(request, "cycling/meets.html", {
             "meets": rows, "organiser": is_organiser(request), "when": _hhmm(tz),
@@ -93,7 +93,7 @@ class MeetPages(Controller):
                 "ends_at": form_local_time(form, "ends_at", scope.tz),
             }, request.user)
         except PodiumError as exc:
-            rows, _ = await service.list_meets(await current_venue_id(request), 100, 0)
+            rows, _total = await service.list_meets(await current_venue_id(request), 100, 0)
             return _page(request, "cycling/meets.html", {
                 "meets": rows, "organiser": True, "error": exc.detail, "form": dict(form),
                 "when": _hhmm(await _tz(request)), "levels": service.LEVELS},
@@ -178,7 +178,7 @@ async def _competition_of(form: FormMultiDict, meet_id: int) -> dict[str, Any]:
     meet's (a 422 for a missing or bad id, a 404 for another meet's)."""
     competition_id = form_int(form, "competition_id", low=1, high=2**31 - 1)
     if competition_id is None:  # form_int refuses an empty required field; mypy can't know
-        raise InvalidInput("competition_id is required", field="competition_id")
+        raise InvalidInput(_("competition_id is required"), field="competition_id")
     return await own_competition(meet_id, competition_id)
 
 
@@ -194,7 +194,7 @@ def _result_lines(form: FormMultiDict, riders: list[int]) -> list[dict[str, Any]
         laps = form_int(form, f"laps_{rider}", required=False, low=-50, high=50)
         status = form_text(form, f"status_{rider}") or "OK"
         if status not in results.STATUSES:
-            raise InvalidInput(f"status must be one of {', '.join(results.STATUSES)}",
+            raise InvalidInput(_("status must be one of %(choices)s", choices=', '.join(results.STATUSES)),
                                field=f"status_{rider}")
         if place is None and time_ms is None and points is None and not laps and status == "OK":
             continue
@@ -293,7 +293,7 @@ class MeetConsole(Controller):
                 try:
                     lists[key] = service.parse_pasted_riders(text) if text.strip() else []
                 except InvalidInput as exc:
-                    raise InvalidInput(f"{key}: {exc.detail}", field=key) from exc
+                    raise InvalidInput(_("%(key)s: %(detail)s", key=key, detail=exc.detail), field=key) from exc
             team = await teams.enter_team(comp["id"], {
                 "name": form_text(form, "name"), "nation": form_text(form, "nation"),
                 "club": form_text(form, "club"),
@@ -335,7 +335,7 @@ class MeetConsole(Controller):
                                          high=999) for i in ids}
                 order = service.order_by_positions(entries, positions, key)
             else:
-                raise InvalidInput("order by points or by positions", field="order")
+                raise InvalidInput(_("order by points or by positions"), field="order")
             spread = bool(form_text(form, "spread")) and comp["discipline"] == "keirin"
             if spread:
                 order = service.spread_by_team(comp["table_id"], comp["discipline"], entries,
@@ -365,7 +365,7 @@ class MeetConsole(Controller):
             progress = await results.competition_progress(comp)
             heat = progress.heat(heat_id)
             if heat is None:
-                raise NotFound(f"there is no heat {heat_id!r} in this competition")
+                raise NotFound(_("there is no heat %(heat_id)s in this competition", heat_id=repr(heat_id)))
             lines = _result_lines(form, [r for r in heat.riders if r is not None])
             out = await results.save_heat(comp["id"], heat_id, lines,
                                           form_int(form, "version", low=0, high=2**31 - 1),

@@ -71,7 +71,7 @@ def check_team(discipline: str, values: dict[str, Any]) -> dict[str, Any]:
             try:
                 fields = service.check_rider({**rider, "team": rider.get("team") or name})
             except InvalidInput as exc:
-                raise InvalidInput(f"{key} {number}: {exc.detail}", field=key) from exc
+                raise InvalidInput(_("%(key)s %(number)s: %(detail)s", key=key, number=number, detail=exc.detail), field=key) from exc
             checked.append(fields)
         out[key] = checked
     return out
