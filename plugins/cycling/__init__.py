@@ -17,6 +17,7 @@ from markupsafe import Markup
 from podium.core import PluginMeta, Registry, hookimpl
 from podium.core.accounts.service import CurrentUser
 from podium.core.events import DomainEvent, EventsChanged
+from podium.core.i18n import N_
 from podium.core.live import LiveTopic, anyone
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
 from podium.core.plugins import NavItem, ScopeKind
@@ -49,9 +50,15 @@ def podium_event_kinds(registry: Registry[EventKind]) -> None:
 
 HERE = Path(__file__).parent
 #: The scope kind of a meet: plugins can be switched per meet.
-MEET_SCOPE = ScopeKind(name="meet", label="Track meet", path_param="meet_id")
+MEET_SCOPE = ScopeKind(name="meet", label=N_("Track meet"), path_param="meet_id")
 #: The social domain's slot on an athlete's profile (context ``{"user_id": ...}``).
 ATHLETE_RESULTS_SLOT = "athlete.results"
+
+
+@hookimpl
+def podium_translation_dirs() -> list[Path]:
+    """The plugin's catalogues: ``plugins/cycling/locale/<lang>/LC_MESSAGES/messages.po``."""
+    return [HERE / "locale"]
 
 
 @hookimpl
@@ -89,7 +96,7 @@ def podium_static_dirs() -> dict[str, Path]:
 @hookimpl
 def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
     """Track meets, for everyone."""
-    return [NavItem("Track meets", "/meets", order=18)]
+    return [NavItem(N_("Track meets"), "/meets", order=18)]
 
 
 @hookimpl

@@ -11,22 +11,32 @@ from typing import Annotated, Any
 from litestar import Controller, Request, delete, get, post, put
 from litestar.params import JSONBody, QueryParameter
 
+from podium.core.i18n import _
 from podium.core.errors import InvalidInput, NotFound
 from podium.core.venue.context import current_venue_id, venue_scope
-from podium.plugins.cycling import programme, results, service, views
+from podium.plugins.cycling import programme, results, service, teams, views
 from podium.plugins.cycling.schemas import (
     CompetitionCreate,
+    CompetitionOut,
     EntriesIn,
     EntriesOpenIn,
+    EntryOut,
     HeatResultsIn,
     MeetCreate,
-    Page,
+    MeetPage,
+    MeetViewOut,
     PinIn,
+    ProgrammeOut,
     ResultsOut,
+    RiderViewOut,
     SeedingIn,
+    SeedingPointsIn,
     SelfEntryIn,
     SessionCreate,
+    TeamIn,
+    TeamOut,
     VoidIn,
+    to_out,
 )
 from podium.plugins.cycling.common import ORGANISER, SIGNED_IN, Id, is_organiser
 
@@ -40,7 +50,7 @@ async def own_competition(meet_id: int, competition_id: int) -> dict[str, Any]:
     """The competition, if it belongs to the meet (404 otherwise)."""
     comp = await service.get_competition(competition_id)
     if comp["meet"] != meet_id:
-        raise NotFound(f"there is no competition {competition_id} in meet {meet_id}")
+        raise NotFound(_("there is no competition %(competition_id)s in meet %(meet_id)s", competition_id=competition_id, meet_id=meet_id))
     return comp
 
 
@@ -70,20 +80,18 @@ class MeetAPI(Controller):
         return await service.create_meet(scope, values, request.user)
 
     @get("/", summary="List meets")
-    async def api_meets(self, request: Request, limit: Limit = 50, offset: Offset = 0) -> Page:
+    async def api_meets(self, request: Request, limit: Limit = 50, offset: Offset = 0
+                        ) -> MeetPage:
         """The venue's meets, newest first."""
         rows, total = await service.list_meets(await current_venue_id(request), limit, offset)
-        return Page(items=rows, total=total, limit=limit, offset=offset)
+        return to_out({"items": rows, "total": total, "limit": limit, "offset": offset},
+                      MeetPage)
 
     @get(MEET, summary="A meet")
-    async def api_meet(self, meet_id: Id) -> dict[str, Any]:
+    async def api_meet(self, meet_id: Id) -> MeetViewOut:
         """A meet with its sessions, competitions (start lists, heats, classification) and
         the latest published programme."""
-        view = await views.meet_view(meet_id)
-        view.pop("by_session")
-        view.pop("published_by_session")
-        view.pop("pins")
-        return view
+        return to_out(await views.meet_view(meet_id), MeetViewOut)
 
     @post(MEET + "/sessions", summary="Add a session", guards=ORGANISER, status_code=201)
     async def api_add_session(self, meet_id: Id, data: JSONBody[SessionCreate]) -> dict[str, Any]:
@@ -100,21 +108,46 @@ class MeetAPI(Controller):
             meet_id, {f: getattr(data, f) for f in CompetitionCreate.__struct_fields__})
 
     @get(COMP, summary="A competition")
-    async def api_competition(self, meet_id: Id, competition_id: Id) -> dict[str, Any]:
-        """Start list, heats with their riders and results, classification, omnium table,
-        and the ``version`` to send with results."""
+    async def api_competition(self, meet_id: Id, competition_id: Id) -> CompetitionOut:
+        """Start list (riders, or teams in a team event), heats with their riders and
+        results, classification, omnium table, and the ``version`` to send with results."""
         view = await views.competition_view(await own_competition(meet_id, competition_id))
-        view.pop("ready")
-        view.pop("stale")
-        return view
+        return to_out(view, CompetitionOut)
+
+    @get(COMP + "/teams", summary="A team event's teams")
+    async def api_teams(self, meet_id: Id, competition_id: Id) -> list[TeamOut]:
+        """The teams of a team event in seed order, with members and reserves."""
+        await own_competition(meet_id, competition_id)
+        return to_out(await teams.list_teams(competition_id), list[TeamOut])
+
+    @post(COMP + "/teams", summary="Enter a team", guards=ORGANISER, status_code=201)
+    async def api_enter_team(self, meet_id: Id, competition_id: Id, data: JSONBody[TeamIn]
+                             ) -> TeamOut:
+        """Enter a team of a team event (team sprint, team pursuit, madison): one
+        start-list entry with its registered riders; 409 ``started``,
+        ``already_entered``, ``full``; 422 when the team's size is wrong."""
+        await own_competition(meet_id, competition_id)
+        values = {f: getattr(data, f) for f in TeamIn.__struct_fields__}
+        for key in ("members", "reserves"):
+            values[key] = [{f: getattr(r, f) for f in r.__struct_fields__}
+                           for r in values[key]]
+        return to_out(await teams.enter_team(competition_id, values), TeamOut)
+
+    @delete(COMP + "/teams/{team_id:int}", summary="Withdraw a team", guards=ORGANISER,
+            status_code=200)
+    async def api_withdraw_team(self, meet_id: Id, competition_id: Id, team_id: Id
+                                ) -> list[TeamOut]:
+        """Take a team off the start list before the start."""
+        await own_competition(meet_id, competition_id)
+        return to_out(await teams.withdraw_team(competition_id, team_id), list[TeamOut])
 
     @post(COMP + "/entries", summary="Enter riders", guards=ORGANISER, status_code=201)
     async def api_enter_riders(self, meet_id: Id, competition_id: Id,
-                               data: JSONBody[EntriesIn]) -> list[dict[str, Any]]:
+                               data: JSONBody[EntriesIn]) -> list[EntryOut]:
         """Enter riders (organiser), all or nothing; 409 ``started``, ``already_entered``."""
         await own_competition(meet_id, competition_id)
         riders = [{f: getattr(r, f) for f in r.__struct_fields__} for r in data.riders]
-        return await service.enter_riders(competition_id, riders)
+        return to_out(await service.enter_riders(competition_id, riders), list[EntryOut])
 
     @post(COMP + "/self-entry", summary="Enter myself", guards=SIGNED_IN, status_code=201)
     async def api_self_entry(self, request: Request, meet_id: Id, competition_id: Id,
@@ -127,10 +160,19 @@ class MeetAPI(Controller):
     @put(COMP + "/seeding", summary="Seed the start list", guards=ORGANISER)
     async def api_seeding(self, meet_id: Id, competition_id: Id, data: JSONBody[SeedingIn]
                           ) -> list[dict[str, Any]]:
-        """Order the start list, strongest first (every entered rider once), before the
-        start; 409 ``started``."""
+        """Order the start list, strongest first (every entry once: rider ids, or team ids
+        in a team event), before the start; 409 ``started``."""
         await own_competition(meet_id, competition_id)
         return await service.set_seeding(competition_id, data.rider_ids)
+
+    @put(COMP + "/seeding/points", summary="Seed by ranking points", guards=ORGANISER)
+    async def api_seeding_points(self, meet_id: Id, competition_id: Id,
+                                 data: JSONBody[SeedingPointsIn]) -> list[dict[str, Any]]:
+        """Store each entry's ranking points and order the start list by them (most
+        first, entries without points after, ties keep their order); ``spread`` (keirin)
+        puts riders of one team in different first-round heats. 409 ``started``."""
+        comp = await own_competition(meet_id, competition_id)
+        return await service.seed_by_points(comp, data.points, spread=data.spread)
 
     @delete(COMP + "/entries/{rider_id:int}", summary="Withdraw a rider", guards=ORGANISER,
             status_code=200)
@@ -179,26 +221,26 @@ class MeetAPI(Controller):
                             draft: Annotated[bool, QueryParameter(
                                 description="The draft (organisers) instead of the latest "
                                             "published version.")] = False
-                            ) -> dict[str, Any]:
+                            ) -> ProgrammeOut:
         """The latest published version (or ``?draft=true``, organisers)."""
         await service.get_meet(meet_id)
         if draft:
             if not is_organiser(request):
-                raise NotFound("the draft is shown to organisers only")
+                raise NotFound(_("the draft is shown to organisers only"))
             found = await programme.draft(meet_id)
         else:
             found = await programme.published(meet_id)
         if found is None:
-            raise NotFound("no programme yet")
-        return found
+            raise NotFound(_("no programme yet"))
+        return to_out(found, ProgrammeOut)
 
     @get(MEET + "/programme/versions/{number:int}", summary="A published version")
-    async def api_programme_version(self, meet_id: Id, number: Id) -> dict[str, Any]:
+    async def api_programme_version(self, meet_id: Id, number: Id) -> ProgrammeOut:
         """Published version ``number``, as it was published."""
         found = await programme.published(meet_id, number)
         if found is None:
-            raise NotFound(f"there is no published version {number}")
-        return found
+            raise NotFound(_("there is no published version %(number)s", number=number))
+        return to_out(found, ProgrammeOut)
 
     @post(MEET + "/programme/pins", summary="Pin a phase and reschedule", guards=ORGANISER,
           status_code=200)
@@ -223,13 +265,20 @@ class RiderAPI(Controller):
     tags = ["track meets"]
 
     @get("/{rider_id:int}", summary="A rider")
-    async def api_rider(self, rider_id: Id) -> dict[str, Any]:
-        """A rider with their results across meets."""
-        return await views.rider_view(rider_id)
+    async def api_rider(self, rider_id: Id) -> RiderViewOut:
+        """A rider with their results across meets (and the teams they rode in)."""
+        view = await views.rider_view(rider_id)
+        return to_out({"rider": view["rider"], "competitions": [{
+            **item, "competition": item["competition"]["id"],
+            "competition_name": item["competition"]["name"],
+            "discipline": item["competition"]["discipline"],
+            "meet": item["meet"]["id"] if item["meet"] else 0,
+            "meet_name": item["meet"]["name"] if item["meet"] else ""}
+            for item in view["competitions"]]}, RiderViewOut)
 
 
 def check_phase_key(value: Any) -> str:
     """A phase key from a form."""
     if not isinstance(value, str) or not 0 < len(value) <= programme.PHASE_KEY_MAX:
-        raise InvalidInput("no such phase", field="phase")
+        raise InvalidInput(_("no such phase"), field="phase")
     return value

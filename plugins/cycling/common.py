@@ -10,6 +10,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.params import PathParameter
 
 from podium.core.accounts.auth import requires_role
+from podium.core.i18n import _
 from podium.core.errors import InvalidInput
 from podium.core.validation import MAX_ID
 from podium.core.venue.rules import localize
@@ -36,15 +37,15 @@ def form_int(form: FormMultiDict, name: str, *, required: bool = True,
     raw = form_text(form, name)
     if not raw:
         if required:
-            raise InvalidInput(f"{name.replace('_', ' ')} is required", field=name)
+            raise InvalidInput(_("%(field)s is required", field=name.replace('_', ' ')), field=name)
         return None
     sign = -1 if raw.startswith("-") else 1
     digits = raw.lstrip("+-")
     if not digits.isdigit() or len(digits) > 9:
-        raise InvalidInput(f"{name.replace('_', ' ')} must be a whole number", field=name)
+        raise InvalidInput(_("%(field)s must be a whole number", field=name.replace('_', ' ')), field=name)
     value = sign * int(digits)
     if not low <= value <= high:
-        raise InvalidInput(f"{name.replace('_', ' ')} must be between {low} and {high}",
+        raise InvalidInput(_("%(field)s must be between %(low)s and %(high)s", field=name.replace('_', ' '), low=low, high=high),
                            field=name)
     return value
 
@@ -55,15 +56,14 @@ def form_local_time(form: FormMultiDict, name: str, tz: str, *, required: bool =
     raw = form_text(form, name)
     if not raw:
         if required:
-            raise InvalidInput(f"{name.replace('_', ' ')} is required", field=name)
+            raise InvalidInput(_("%(field)s is required", field=name.replace('_', ' ')), field=name)
         return None
     try:
         wall = datetime.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(f"{name.replace('_', ' ')}: write a date and time like "
-                           "2026-12-10T18:30", field=name) from None
+        raise InvalidInput(_("%(field)s: write a date and time like 2026-12-10T18:30", field=name.replace('_', ' ')), field=name) from None
     if wall.tzinfo is not None:
         return wall
     if not 1970 <= wall.year < 2200:
-        raise InvalidInput(f"{name.replace('_', ' ')} must be between 1970 and 2200", field=name)
+        raise InvalidInput(_("%(field)s must be between 1970 and 2200", field=name.replace('_', ' ')), field=name)
     return localize(wall, tz)

@@ -20,9 +20,10 @@ from litestar.response import Redirect
 
 from podium.core.database import reading
 from podium.core.errors import InvalidInput, NotFound, PodiumError
+from podium.core.i18n import _, ngettext
 from podium.core.pages import is_partial_request, render
 from podium.core.venue.context import current_venue_id, venue_scope
-from podium.plugins.cycling import programme, results, service, views
+from podium.plugins.cycling import programme, results, service, teams, views
 from podium.plugins.cycling.api import check_phase_key, own_competition
 from podium.plugins.cycling.common import (
     ORGANISER,
@@ -34,6 +35,13 @@ from podium.plugins.cycling.common import (
     is_organiser,
 )
 from podium.plugins.cycling.events import topic
+from podium.plugins.cycling.terms import TEMPLATE_HELPERS, heat_label, term
+
+def _page(request: Request[Any, Any, Any], name: str, ctx: dict[str, Any], **kwargs: Any
+          ) -> Any:
+    """Render a cycling template with the helpers that show stored words translated."""
+    return render(request, name, {**TEMPLATE_HELPERS, **ctx}, **kwargs)
+
 
 async def _tz(request: Request[Any, Any, Any]) -> str:
     return (await venue_scope(request)).tz
@@ -67,9 +75,9 @@ class MeetPages(Controller):
     @get("/meets", summary="Track meets")
     async def meets_page(self, request: Request) -> Any:
         """The venue's meets; organisers get the "new meet" form."""
-        rows, _ = await service.list_meets(await current_venue_id(request), 100, 0)
+        rows, _total = await service.list_meets(await current_venue_id(request), 100, 0)
         tz = await _tz(request) if rows or is_organiser(request) else "UTC"
-        return render(request, "cycling/meets.html", {
+        return _page(request, "cycling/meets.html", {
             "meets": rows, "organiser": is_organiser(request), "when": _hhmm(tz),
             "levels": service.LEVELS})
 
@@ -85,8 +93,8 @@ class MeetPages(Controller):
                 "ends_at": form_local_time(form, "ends_at", scope.tz),
             }, request.user)
         except PodiumError as exc:
-            rows, _ = await service.list_meets(await current_venue_id(request), 100, 0)
-            return render(request, "cycling/meets.html", {
+            rows, _total = await service.list_meets(await current_venue_id(request), 100, 0)
+            return _page(request, "cycling/meets.html", {
                 "meets": rows, "organiser": True, "error": exc.detail, "form": dict(form),
                 "when": _hhmm(await _tz(request)), "levels": service.LEVELS},
                 status_code=exc.status_code)
@@ -96,13 +104,13 @@ class MeetPages(Controller):
     async def meet_page(self, request: Request, meet_id: Id) -> Any:
         """Programme by session, live results, standings per competition."""
         ctx = await _meet_context(request, meet_id, console=False)
-        return render(request, "cycling/meet.html", ctx)
+        return _page(request, "cycling/meet.html", ctx)
 
     @get("/meets/{meet_id:int}/body", summary="A meet's live part")
     async def meet_body(self, request: Request, meet_id: Id) -> Any:
         """The meet page's body (re-fetched on the meet's live events)."""
         ctx = await _meet_context(request, meet_id, console=False)
-        return render(request, "cycling/meet_body.html", ctx, partial=True)
+        return _page(request, "cycling/meet_body.html", ctx, partial=True)
 
     @get("/meets/{meet_id:int}/screen", summary="A meet's screen view")
     async def screen_page(self, request: Request, meet_id: Id) -> Any:
@@ -110,14 +118,14 @@ class MeetPages(Controller):
         next heats."""
         ctx = await _meet_context(request, meet_id, console=False)
         ctx.update(await views.next_heats(ctx))
-        return render(request, "cycling/screen.html", ctx)
+        return _page(request, "cycling/screen.html", ctx)
 
     @get("/meets/{meet_id:int}/screen/body", summary="A meet's screen body")
     async def screen_body(self, request: Request, meet_id: Id) -> Any:
         """The screen's body (re-fetched on the meet's live events)."""
         ctx = await _meet_context(request, meet_id, console=False)
         ctx.update(await views.next_heats(ctx))
-        return render(request, "cycling/screen_body.html", ctx, partial=True)
+        return _page(request, "cycling/screen_body.html", ctx, partial=True)
 
     @get("/meets/{meet_id:int}/programme.ics", summary="The meet's programme (iCalendar)",
          media_type="text/calendar")
@@ -141,20 +149,20 @@ class MeetPages(Controller):
         except PodiumError as exc:
             ctx = await _meet_context(request, meet_id, console=False)
             ctx["error"] = exc.detail
-            return render(request, "cycling/meet.html", ctx, status_code=exc.status_code)
+            return _page(request, "cycling/meet.html", ctx, status_code=exc.status_code)
         return Redirect(f"/meets/{meet_id}?entered={competition_id}", status_code=303)
 
     @get("/meets/for-event/{event_id:int}", summary="The meet of a venue event")
     async def meet_of_event(self, request: Request, event_id: Id) -> Any:
         """The ``event.sidebar`` fragment: links to the event's meet (empty when none)."""
         meet = await service.meet_of_event(event_id)
-        return render(request, "cycling/partials/event_meet.html", {"meet": meet},
+        return _page(request, "cycling/partials/event_meet.html", {"meet": meet},
                       partial=True)
 
     @get("/riders/{rider_id:int}", summary="A rider")
     async def rider_page(self, request: Request, rider_id: Id) -> Any:
         """A rider's profile: results across meets."""
-        return render(request, "cycling/rider.html", await views.rider_view(rider_id))
+        return _page(request, "cycling/rider.html", await views.rider_view(rider_id))
 
     @get("/riders/by-user/{user_id:int}", summary="A user's track results")
     async def athlete_results(self, request: Request, user_id: Id) -> Any:
@@ -162,7 +170,16 @@ class MeetPages(Controller):
         rider_id = await views.rider_of_user(user_id)
         ctx = await views.rider_view(rider_id) if rider_id else {"rider": None,
                                                                  "competitions": []}
-        return render(request, "cycling/partials/athlete_results.html", ctx, partial=True)
+        return _page(request, "cycling/partials/athlete_results.html", ctx, partial=True)
+
+
+async def _competition_of(form: FormMultiDict, meet_id: int) -> dict[str, Any]:
+    """The competition a console form names (``competition_id``), if it is one of the
+    meet's (a 422 for a missing or bad id, a 404 for another meet's)."""
+    competition_id = form_int(form, "competition_id", low=1, high=2**31 - 1)
+    if competition_id is None:  # form_int refuses an empty required field; mypy can't know
+        raise InvalidInput(_("competition_id is required"), field="competition_id")
+    return await own_competition(meet_id, competition_id)
 
 
 def _result_lines(form: FormMultiDict, riders: list[int]) -> list[dict[str, Any]]:
@@ -177,7 +194,7 @@ def _result_lines(form: FormMultiDict, riders: list[int]) -> list[dict[str, Any]
         laps = form_int(form, f"laps_{rider}", required=False, low=-50, high=50)
         status = form_text(form, f"status_{rider}") or "OK"
         if status not in results.STATUSES:
-            raise InvalidInput(f"status must be one of {', '.join(results.STATUSES)}",
+            raise InvalidInput(_("status must be one of %(choices)s", choices=', '.join(results.STATUSES)),
                                field=f"status_{rider}")
         if place is None and time_ms is None and points is None and not laps and status == "OK":
             continue
@@ -198,13 +215,13 @@ class MeetConsole(Controller):
         """Sessions, competitions, start lists, results entry and the programme editor."""
         ctx = await _meet_context(request, meet_id, console=True)
         ctx["notice"] = str(request.query_params.get("notice") or "")[:200]
-        return render(request, "cycling/console.html", ctx)
+        return _page(request, "cycling/console.html", ctx)
 
     @get("/body", summary="Meet console body")
     async def console_body(self, request: Request, meet_id: Id) -> Any:
         """The console's body (re-fetched on the meet's live events)."""
         ctx = await _meet_context(request, meet_id, console=True)
-        return render(request, "cycling/console_body.html", ctx, partial=True)
+        return _page(request, "cycling/console_body.html", ctx, partial=True)
 
     async def _act(self, request: Request, meet_id: int,
                    action: Callable[[FormMultiDict], Awaitable[str | None]]) -> Any:
@@ -217,12 +234,12 @@ class MeetConsole(Controller):
             ctx["error"] = exc.detail
             name = "cycling/console_body.html" if is_partial_request(request) \
                 else "cycling/console.html"
-            return render(request, name, ctx, status_code=exc.status_code,
+            return _page(request, name, ctx, status_code=exc.status_code,
                           partial=is_partial_request(request) or None)
         if is_partial_request(request):
             ctx = await _meet_context(request, meet_id, console=True)
             ctx["notice"] = notice or ""
-            return render(request, "cycling/console_body.html", ctx, partial=True)
+            return _page(request, "cycling/console_body.html", ctx, partial=True)
         suffix = f"?notice={quote(notice)}" if notice else ""
         return Redirect(f"/meets/{meet_id}/console{suffix}", status_code=303)
 
@@ -236,7 +253,7 @@ class MeetConsole(Controller):
                 "name": form_text(form, "name"), "kind": form_text(form, "kind"),
                 "starts_at": form_local_time(form, "starts_at", tz),
                 "ends_at": form_local_time(form, "ends_at", tz)})
-            return "Session added."
+            return _("Session added.")
         return await self._act(request, meet_id, act)
 
     @post("/competitions", summary="Add a competition")
@@ -251,64 +268,122 @@ class MeetConsole(Controller):
                 "recovery_minutes": form_int(form, "recovery_minutes", required=False,
                                              low=0, high=240) or 30,
                 "evening_finals": bool(form_text(form, "evening_finals"))})
-            return "Competition added."
+            return _("Competition added.")
         return await self._act(request, meet_id, act)
 
     @post("/riders", summary="Enter riders")
     async def enter_riders(self, request: Request, meet_id: Id) -> Any:
         """Enter pasted riders (one a line: name, nation, UCI ID, team)."""
         async def act(form: FormMultiDict) -> str:
-            competition_id = form_int(form, "competition_id", low=1, high=2**31 - 1)
-            assert competition_id is not None
-            await own_competition(meet_id, competition_id)
+            comp = await _competition_of(form, meet_id)
             riders = service.parse_pasted_riders(str(form.get("riders", "") or ""))
-            await service.enter_riders(competition_id, riders)
-            return f"{len(riders)} rider{'s' if len(riders) != 1 else ''} entered."
+            await service.enter_riders(comp["id"], riders)
+            return ngettext("%(num)s rider entered.", "%(num)s riders entered.", len(riders))
+        return await self._act(request, meet_id, act)
+
+    @post("/teams", summary="Enter a team")
+    async def enter_team(self, request: Request, meet_id: Id) -> Any:
+        """Enter a team of a team event: its name, nation, club, ranking points, members
+        and reserves (pasted one a line: name, nation, UCI ID)."""
+        async def act(form: FormMultiDict) -> str:
+            comp = await _competition_of(form, meet_id)
+            lists = {}
+            for key in ("members", "reserves"):
+                text = str(form.get(key, "") or "")
+                try:
+                    lists[key] = service.parse_pasted_riders(text) if text.strip() else []
+                except InvalidInput as exc:
+                    raise InvalidInput(_("%(key)s: %(detail)s", key=key, detail=exc.detail), field=key) from exc
+            team = await teams.enter_team(comp["id"], {
+                "name": form_text(form, "name"), "nation": form_text(form, "nation"),
+                "club": form_text(form, "club"),
+                "ranking_points": form_int(form, "ranking_points", required=False, low=0,
+                                           high=10**6), **lists})
+            return _("%(team)s entered.", team=team["name"])
+        return await self._act(request, meet_id, act)
+
+    @post("/teams/withdraw", summary="Withdraw a team")
+    async def withdraw_team(self, request: Request, meet_id: Id) -> Any:
+        """Take a team off a team event's start list before the start."""
+        async def act(form: FormMultiDict) -> str:
+            comp = await _competition_of(form, meet_id)
+            team_id = form_int(form, "team_id", low=1, high=2**31 - 1)
+            assert team_id is not None
+            await teams.withdraw_team(comp["id"], team_id)
+            return _("Team withdrawn.")
+        return await self._act(request, meet_id, act)
+
+    @post("/seeding", summary="Seed a start list")
+    async def seed(self, request: Request, meet_id: Id) -> Any:
+        """Seed a competition's start list before the start: by ranking points (most
+        first) or by the positions typed (``position_<id>``); keirin riders of one team
+        can be spread over the first-round heats (DOMAIN.md)."""
+        async def act(form: FormMultiDict) -> str:
+            comp = await _competition_of(form, meet_id)
+            is_team = comp["discipline"] in service.TEAM_EVENTS
+            entries = await teams.list_teams(comp["id"]) if is_team \
+                else await service.list_entries(comp["id"])
+            key = "id" if is_team else "rider"
+            ids = [e[key] for e in entries]
+            points = {i: form_int(form, f"points_{i}", required=False, low=0, high=10**6)
+                      for i in ids}
+            how = form_text(form, "order") or "positions"
+            if how == "points":
+                order = service.order_by_points(entries, points, key)
+            elif how == "positions":
+                positions = {i: form_int(form, f"position_{i}", required=False, low=1,
+                                         high=999) for i in ids}
+                order = service.order_by_positions(entries, positions, key)
+            else:
+                raise InvalidInput(_("order by points or by positions"), field="order")
+            spread = bool(form_text(form, "spread")) and comp["discipline"] == "keirin"
+            if spread:
+                order = service.spread_by_team(comp["table_id"], comp["discipline"], entries,
+                                               order)
+            await service.set_seeding(comp["id"], order, points)
+            return _("Start list seeded, team-mates spread over the heats.") if spread \
+                else _("Start list seeded.")
         return await self._act(request, meet_id, act)
 
     @post("/withdraw", summary="Withdraw a rider")
     async def withdraw(self, request: Request, meet_id: Id) -> Any:
         """Take a rider off a start list before the start."""
         async def act(form: FormMultiDict) -> str:
-            competition_id = form_int(form, "competition_id", low=1, high=2**31 - 1)
+            comp = await _competition_of(form, meet_id)
             rider_id = form_int(form, "rider_id", low=1, high=2**31 - 1)
-            assert competition_id is not None and rider_id is not None
-            await own_competition(meet_id, competition_id)
-            await service.withdraw_entry(competition_id, rider_id)
-            return "Rider withdrawn."
+            assert rider_id is not None
+            await service.withdraw_entry(comp["id"], rider_id)
+            return _("Rider withdrawn.")
         return await self._act(request, meet_id, act)
 
     @post("/results", summary="Save a heat's results")
     async def save_results(self, request: Request, meet_id: Id) -> Any:
         """Save or correct one heat's results; later heats re-flow."""
         async def act(form: FormMultiDict) -> str:
-            competition_id = form_int(form, "competition_id", low=1, high=2**31 - 1)
-            assert competition_id is not None
-            comp = await own_competition(meet_id, competition_id)
+            comp = await _competition_of(form, meet_id)
             heat_id = form_text(form, "heat_id")
             progress = await results.competition_progress(comp)
             heat = progress.heat(heat_id)
             if heat is None:
-                raise NotFound(f"there is no heat {heat_id!r} in this competition")
+                raise NotFound(_("there is no heat %(heat_id)s in this competition", heat_id=repr(heat_id)))
             lines = _result_lines(form, [r for r in heat.riders if r is not None])
-            out = await results.save_heat(competition_id, heat_id, lines,
+            out = await results.save_heat(comp["id"], heat_id, lines,
                                           form_int(form, "version", low=0, high=2**31 - 1),
                                           request.user)
             stale = out["stale"]
-            return f"{heat.label} saved." + (f" Stale after this correction: "
-                                             f"{', '.join(stale)}." if stale else "")
+            saved = _("%(heat)s saved.", heat=heat_label(heat.label))
+            return saved + (" " + _("Stale after this correction: %(heats)s.",
+                                    heats=", ".join(stale)) if stale else "")
         return await self._act(request, meet_id, act)
 
     @post("/void", summary="Void a heat's results")
     async def void(self, request: Request, meet_id: Id) -> Any:
         """Void one heat's results."""
         async def act(form: FormMultiDict) -> str:
-            competition_id = form_int(form, "competition_id", low=1, high=2**31 - 1)
-            assert competition_id is not None
-            await own_competition(meet_id, competition_id)
-            await results.void_heat(competition_id, form_text(form, "heat_id"),
+            comp = await _competition_of(form, meet_id)
+            await results.void_heat(comp["id"], form_text(form, "heat_id"),
                                     form_int(form, "version", low=0, high=2**31 - 1))
-            return "Heat voided."
+            return _("Heat voided.")
         return await self._act(request, meet_id, act)
 
     @post("/schedule", summary="Schedule the programme")
@@ -318,7 +393,7 @@ class MeetConsole(Controller):
 
         async def act(form: FormMultiDict) -> str:
             out = await programme.schedule_meet(request.app.state.plugin_host, meet_id, tz)
-            return f"Scheduled: {out['status']}."
+            return _("Scheduled: %(status)s.", status=term(out["status"]))
         return await self._act(request, meet_id, act)
 
     @post("/move", summary="Move and pin a phase")
@@ -333,7 +408,7 @@ class MeetConsole(Controller):
             out = await programme.pin_phase(
                 request.app.state.plugin_host, meet_id, check_phase_key(form.get("phase")),
                 session_id, form_local_time(form, "starts_at", tz, required=False), tz)
-            return f"Phase pinned; the rest rescheduled: {out['status']}."
+            return _("Phase pinned; the rest rescheduled: %(status)s.", status=term(out["status"]))
         return await self._act(request, meet_id, act)
 
     @post("/unpin", summary="Unpin a phase")
@@ -344,7 +419,7 @@ class MeetConsole(Controller):
         async def act(form: FormMultiDict) -> str:
             out = await programme.unpin_phase(request.app.state.plugin_host, meet_id,
                                               check_phase_key(form.get("phase")), tz)
-            return f"Unpinned; rescheduled: {out['status']}."
+            return _("Unpinned; rescheduled: %(status)s.", status=term(out["status"]))
         return await self._act(request, meet_id, act)
 
     @post("/publish", summary="Publish the programme")
@@ -352,5 +427,5 @@ class MeetConsole(Controller):
         """Publish the draft as the next version."""
         async def act(form: FormMultiDict) -> str:
             out = await programme.publish(meet_id, request.user)
-            return f"Programme version {out['number']} published."
+            return _("Programme version %(n)s published.", n=out["number"])
         return await self._act(request, meet_id, act)

@@ -13,13 +13,16 @@ from podium.plugins.cycling.tables import (
     ProgrammePin,
     ProgrammeVersion,
     Rider,
+    Team,
+    TeamMember,
+    TeamResultRow,
 )
 
 APP_CONFIG = AppConfig(
     app_name="cycling",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
     table_classes=[Meet, MeetSession, Competition, Rider, Entry, HeatResultRow,
-                   ProgrammeVersion, ProgrammePin],
+                   ProgrammeVersion, ProgrammePin, Team, TeamMember, TeamResultRow],
     migration_dependencies=["podium.core.venue.piccolo_app"],
     commands=[],
 )

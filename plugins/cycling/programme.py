@@ -30,6 +30,7 @@ from icalendar import Calendar, Event as VEvent
 
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic, for_update
+from podium.core.i18n import _
 from podium.core.errors import Conflict, InvalidInput, NotFound
 from podium.core.outbox import record
 from podium.core.plugins import PluginHost
@@ -144,10 +145,10 @@ async def build_problem(meet_id: int, tz: str = "Europe/Paris", time_limit_s: fl
     meet = await service.get_meet(meet_id)
     sessions = [s for s in await service.list_sessions(meet_id) if s["kind"] == "competition"]
     if not sessions:
-        raise Conflict("add at least one competition session first", code="no_sessions")
+        raise Conflict(_("add at least one competition session first"), code="no_sessions")
     phases = await meet_phases(meet_id)
     if not phases:
-        raise Conflict("add a competition with riders first", code="no_phases")
+        raise Conflict(_("add a competition with riders first"), code="no_phases")
     blocked = await track_busy(meet, sessions[0]["starts_at"], sessions[-1]["ends_at"])
     windows = tuple(SessionWindow(id=str(s["id"]), starts_at=s["starts_at"],
                                   ends_at=s["ends_at"], kind="competition", label=s["name"],
@@ -184,7 +185,7 @@ def pick_scheduler(host: PluginHost) -> ProgrammeScheduler:
     if chosen is None:
         names = registry.names()
         if not names:
-            raise Conflict("no programme scheduler is installed", code="no_scheduler")
+            raise Conflict(_("no programme scheduler is installed"), code="no_scheduler")
         chosen = registry[names[0]]
     return chosen
 
@@ -229,7 +230,7 @@ async def schedule_meet(host: PluginHost, meet_id: int, tz: str = "Europe/Paris"
         meet = await for_update(Meet.select(Meet.id, Meet.venue_id).where(
             Meet.id == meet_id)).first()
         if meet is None:
-            raise NotFound(f"there is no meet {meet_id}")
+            raise NotFound(_("there is no meet %(meet_id)s", meet_id=meet_id))
         await ProgrammeVersion.delete().where((ProgrammeVersion.meet == meet_id)
                                               & (ProgrammeVersion.number == 0))
         await ProgrammeVersion(
@@ -282,18 +283,18 @@ async def pin_phase(host: PluginHost, meet_id: int, phase: str, session_id: int,
                     starts_at: datetime | None, tz: str = "Europe/Paris") -> dict[str, Any]:
     """Pin a phase to a session (and a start time, if given), then reschedule the rest."""
     if not isinstance(phase, str) or not 0 < len(phase) <= PHASE_KEY_MAX:
-        raise InvalidInput("no such phase", field="phase")
+        raise InvalidInput(_("no such phase"), field="phase")
     if phase not in {p["key"] for p in await meet_phases(meet_id)}:
-        raise NotFound(f"there is no phase {phase!r} in this meet")
+        raise NotFound(_("there is no phase %(phase)s in this meet", phase=repr(phase)))
     if starts_at is not None:
         starts_at = check_instant(starts_at, "starts_at")
     async with atomic():
         session = await MeetSession.select().where((MeetSession.id == session_id)
                                                    & (MeetSession.meet == meet_id)).first()
         if session is None:
-            raise InvalidInput("that session is not in this meet", field="session_id")
+            raise InvalidInput(_("that session is not in this meet"), field="session_id")
         if starts_at is not None and not session["starts_at"] <= starts_at < session["ends_at"]:
-            raise InvalidInput("the start must lie within the session", field="starts_at")
+            raise InvalidInput(_("the start must lie within the session"), field="starts_at")
         await ProgrammePin.delete().where((ProgrammePin.meet == meet_id)
                                           & (ProgrammePin.phase == phase))
         await ProgrammePin(meet=meet_id, phase=phase, session=session_id,
@@ -325,12 +326,12 @@ async def publish(meet_id: int, user: CurrentUser | None) -> dict[str, Any]:
         meet = await for_update(Meet.select(Meet.id, Meet.venue_id).where(
             Meet.id == meet_id)).first()
         if meet is None:
-            raise NotFound(f"there is no meet {meet_id}")
+            raise NotFound(_("there is no meet %(meet_id)s", meet_id=meet_id))
         current = await draft(meet_id)
         if current is None:
-            raise Conflict("schedule the programme before publishing it", code="no_draft")
+            raise Conflict(_("schedule the programme before publishing it"), code="no_draft")
         if not current["placements"]:
-            raise Conflict("the draft places no phase: nothing to publish", code="infeasible")
+            raise Conflict(_("the draft places no phase: nothing to publish"), code="infeasible")
         last = await published(meet_id)
         number = (last["number"] if last else 0) + 1
         before = {p["phase"]: p for p in last["placements"]} if last else {}

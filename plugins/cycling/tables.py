@@ -93,6 +93,8 @@ class Entry(Table, tablename="cycling_entry"):
     seed = Integer()
     bib = Integer(null=True, default=None)
     created_at = Timestamptz()
+    #: Ranking points (UCI or the federation's) the organiser seeds by; none when unknown.
+    ranking_points = Integer(null=True, default=None)
 
 
 class HeatResultRow(Table, tablename="cycling_heat_result"):
@@ -147,3 +149,48 @@ class ProgrammePin(Table, tablename="cycling_pin"):
     session = ForeignKey(MeetSession, on_delete=OnDelete.cascade)
     starts_at = Timestamptz(null=True, default=None)
     note = Text(default="")
+
+
+class Team(Table, tablename="cycling_team"):
+    """A team entered in a team event (team sprint, team pursuit, madison): one start-list
+    entry of its competition, for a nation or a club, with its riders (members and
+    reserves, in :class:`TeamMember`). Results and scoring are by team."""
+
+    id: Serial
+
+    competition = ForeignKey(Competition, on_delete=OnDelete.cascade, index=True)
+    name = Varchar(length=80)
+    nation = Varchar(length=3, default="")
+    club = Varchar(length=80, default="")
+    seed = Integer()
+    ranking_points = Integer(null=True, default=None)
+    created_at = Timestamptz()
+
+
+class TeamMember(Table, tablename="cycling_team_member"):
+    """A registered rider of a team: a member who may ride, or a reserve."""
+
+    id: Serial
+
+    team = ForeignKey(Team, on_delete=OnDelete.cascade, index=True)
+    rider = ForeignKey(Rider, on_delete=OnDelete.cascade, index=True)
+    reserve = Boolean(default=False)
+    position = Integer(default=0)
+
+
+class TeamResultRow(Table, tablename="cycling_team_result"):
+    """One team's result in one heat of a team event (the teams' :class:`HeatResultRow`)."""
+
+    id: Serial
+
+    competition = ForeignKey(Competition, on_delete=OnDelete.cascade, index=True)
+    heat_id = Varchar(length=60, index=True)
+    team = ForeignKey(Team, on_delete=OnDelete.cascade)
+    place = Integer(null=True, default=None)
+    time_ms = Integer(null=True, default=None)
+    points = Integer(null=True, default=None)
+    laps = Integer(default=0)
+    status = Varchar(length=3, default="OK")
+    final = Boolean(default=True)
+    entered_by = Integer(null=True, default=None)
+    entered_at = Timestamptz()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from podium.plugins.cycling import programme, results, service
+from podium.plugins.cycling import programme, results, service, teams
 from podium.plugins.cycling.tables import Competition, HeatResultRow, Meet, Rider
 
 
@@ -33,10 +33,15 @@ def _jsonable_heat(heat: Any, names: dict[int, str], lines: list[dict[str, Any]]
 async def competition_view(comp: dict[str, Any]) -> dict[str, Any]:
     """A competition with its start list, heats (riders named, results entered), the
     classification and, for an omnium, the running points table."""
-    entries = await service.list_entries(comp["id"])
-    names = {e["rider"]: e["name"] for e in entries}
+    is_team = comp["discipline"] in service.TEAM_EVENTS
+    # A team event's start list is its teams (members and reserves); its heats, results
+    # and classification name teams.
+    team_list = await teams.list_teams(comp["id"]) if is_team else []
+    entries = [] if is_team else await service.list_entries(comp["id"])
+    names = {t["id"]: t["name"] for t in team_list} if is_team else \
+        {e["rider"]: e["name"] for e in entries}
     progress = await results.competition_progress(comp)
-    entered = await results.heat_results(comp["id"])
+    entered = await results.heat_results(comp)
     heats = [_jsonable_heat(h, names, entered.get(h.heat_id, [])) for h in progress.heats]
     omnium = await results.omnium_table(comp, progress)
     for line in omnium:
@@ -48,7 +53,8 @@ async def competition_view(comp: dict[str, Any]) -> dict[str, Any]:
             if not h["entered"]:
                 h["riders"].sort(key=lambda r: rank.get(r["rider_id"], len(rank)))
     return {
-        **comp, "entries": entries, "heats": heats, "phases": progress.phases,
+        **comp, "entries": entries, "teams": team_list, "is_team": is_team,
+        "team_size": teams.TEAM_SIZES.get(comp["discipline"], 0), "heats": heats, "phases": progress.phases,
         "table": progress.table.id if progress.table else "",
         "table_title": progress.table.title if progress.table else "One race",
         "classification": [{"place": p, "rider_id": r, "name": names.get(r, "")}
@@ -140,6 +146,18 @@ async def rider_view(rider_id: int) -> dict[str, Any]:
                   "label": labels.get(line["heat_id"], line["heat_id"])}
                  for line in lines if line["competition"] == cid]
         out.append({"competition": comp, "meet": meet, "place": place, "heats": heats})
+    # Team events: the rider's teams and the place each team got.
+    for membership in await teams.teams_of_rider(rider_id):
+        comp = await Competition.select().where(
+            Competition.id == membership["competition"]).first()
+        if comp is None:
+            continue
+        meet = await Meet.select(Meet.id, Meet.name).where(Meet.id == comp["meet"]).first()
+        progress = await results.competition_progress(comp)
+        place = next((p for p, t in progress.classification if t == membership["team_id"]),
+                     None)
+        out.append({"competition": comp, "meet": meet, "place": place, "heats": [],
+                    "team": membership["name"], "reserve": membership["reserve"]})
     return {"rider": rider, "competitions": out}
 
 

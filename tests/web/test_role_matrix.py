@@ -238,6 +238,13 @@ EXPECTED_ROLES: dict[tuple[str, str], frozenset[str]] = {
     ("POST", "/api/v1/meets/{meet_id:int}/competitions/{competition_id:int}/self-entry"): SIGNED_IN,
     ("POST", "/api/v1/meets/{meet_id:int}/competitions/{competition_id:int}/results/void"): ORGANISER,
     ("DELETE", "/api/v1/meets/{meet_id:int}/competitions/{competition_id:int}/entries/{rider_id:int}"): ORGANISER,
+    # track meets: teams of the team events, seeding by ranking points
+    ("POST", "/meets/{meet_id:int}/console/teams"): ORGANISER,
+    ("POST", "/meets/{meet_id:int}/console/teams/withdraw"): ORGANISER,
+    ("POST", "/meets/{meet_id:int}/console/seeding"): ORGANISER,
+    ("POST", "/api/v1/meets/{meet_id:int}/competitions/{competition_id:int}/teams"): ORGANISER,
+    ("DELETE", "/api/v1/meets/{meet_id:int}/competitions/{competition_id:int}/teams/{team_id:int}"): ORGANISER,
+    ("PUT", "/api/v1/meets/{meet_id:int}/competitions/{competition_id:int}/seeding/points"): ORGANISER,
     # fan hub, athletes: any signed-in person has a profile and follows; admins verify
     ("POST", "/api/v1/athletes"): SIGNED_IN,
     ("PATCH", "/api/v1/athletes/{slug:str}"): SIGNED_IN,

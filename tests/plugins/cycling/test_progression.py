@@ -65,7 +65,8 @@ def test_tables_for_picks_by_discipline_and_field_size() -> None:
     assert [t.id for t in tables_for("sprint", 12)] == ["uci-sprint-8"]
     assert [t.id for t in tables_for("keirin", 17)] == ["uci-keirin-15-20"]
     assert [t.id for t in tables_for("keirin", 3)] == ["uci-keirin-7"]
-    assert tables_for("keirin", 10) == [] and tables_for("hammer throw", 8) == []
+    assert [t.id for t in tables_for("keirin", 10)] == ["venue-keirin-8-11"]
+    assert tables_for("keirin", 50) == [] and tables_for("hammer throw", 8) == []
     with pytest.raises(KeyError, match="uci-sprint-28"):
         load_table("no-such-table")
 
@@ -351,11 +352,62 @@ def test_keirin_repechages_take_the_rest_and_the_best_go_on() -> None:
     progress = resolve(table, field(16), results)
     reps = {h.heat_id: h for h in progress.heats if h.phase_id == "REP"}
     assert sum(len(h.riders) for h in reps.values()) == 16 - 6
-    assert reps["REP-1"].sources == ["place 3 of R1-1", "place 4 of R1-2", "place 5 of R1-3"]
+    # The UCI table's two repechages: places 3-7, riders of one heat spread over both.
+    assert reps["REP-1"].sources[:4] == [
+        "place 3 of R1-1", "place 4 of R1-1", "place 4 of R1-2", "place 5 of R1-2"]
     assert all(h.ready for h in reps.values())
     second = progress.heat("R2-1")
     assert second.status is HeatStatus.VIRTUAL
     assert second.riders[:3] == [r1["R1-1"][0], r1["R1-3"][0], r1["R1-2"][1]]
+
+
+def test_keirin_covers_every_field_from_2_to_49_with_one_table() -> None:
+    """DOMAIN.md's field sizes (12-14, 15-20, 21, 22-28, 29-42, 43-49), the venue's own
+    8-11 and the single final up to 7: exactly one table for each size."""
+    expected = {**{n: "uci-keirin-7" for n in range(2, 8)},
+                **{n: "venue-keirin-8-11" for n in range(8, 12)},
+                **{n: "uci-keirin-12-14" for n in range(12, 15)},
+                **{n: "uci-keirin-15-20" for n in range(15, 21)}, 21: "uci-keirin-21",
+                **{n: "uci-keirin-22-28" for n in range(22, 29)},
+                **{n: "uci-keirin-29-42" for n in range(29, 43)},
+                **{n: "uci-keirin-43-49" for n in range(43, 50)}}
+    for n, table_id in expected.items():
+        assert [t.id for t in tables_for("keirin", n)] == [table_id], n
+    # Only the venue's file says it is not the UCI's.
+    assert "VENUE'S OWN CHOICE" in (TABLES_DIR / "venue-keirin-8-11.yaml").read_text()
+
+
+@pytest.mark.parametrize(("table_id", "n", "heats"), [
+    ("uci-keirin-12-14", 14, [[1, 4, 5, 8, 9, 12, 13], [2, 3, 6, 7, 10, 11, 14]]),
+    ("uci-keirin-21", 21, [[1, 6, 7, 12, 13, 18, 19], [2, 5, 8, 11, 14, 17, 20],
+                           [3, 4, 9, 10, 15, 16, 21]]),
+    ("uci-keirin-29-42", 30, [[1, 12, 13, 24, 25], [2, 11, 14, 23, 26], [3, 10, 15, 22, 27],
+                              [4, 9, 16, 21, 28], [5, 8, 17, 20, 29], [6, 7, 18, 19, 30]]),
+    ("uci-keirin-43-49", 49, [[k, 15 - k, 14 + k, 29 - k, 28 + k, 43 - k, 42 + k]
+                              for k in range(1, 8)]),
+])
+def test_keirin_first_rounds_are_serpentine(table_id: str, n: int, heats: list[list[int]]) -> None:
+    progress = resolve(load_table(table_id), field(n), {})
+    got = [[r - 100 for r in h.riders if r] for h in progress.heats if h.phase_id == "R1"]
+    assert got == heats
+
+
+def test_keirin_43_49_winners_and_repechage_riders_make_the_second_round() -> None:
+    table = load_table("uci-keirin-43-49")
+    progress = resolve(table, field(49), {})
+    r1 = {h.heat_id: [r for r in h.riders if r] for h in progress.heats if h.phase_id == "R1"}
+    results = {hid: places(*riders) for hid, riders in r1.items()}
+    progress = resolve(table, field(49), results)
+    reps = [h for h in progress.heats if h.phase_id == "REP"]
+    # Places 2-7 of the 7 heats: 42 riders over 6 repechages of 7, one per first heat.
+    assert [len(h.riders) for h in reps] == [7] * 6
+    assert all(len({s.split(" of ")[1] for s in h.sources}) == 7 for h in reps)
+    results |= {h.heat_id: places(*[r for r in h.riders if r]) for h in reps}
+    progress = resolve(table, field(49), results)
+    second = [h for h in progress.heats if h.phase_id == "R2"]
+    assert [len([r for r in h.riders if r]) for h in second] == [6, 6, 7]
+    winners = {r1[f"R1-{k}"][0] for k in range(1, 8)}
+    assert winners <= {r for h in second for r in h.riders}
 
 
 def test_results_for_no_heat_are_reported() -> None:
@@ -377,6 +429,7 @@ def test_exits_say_where_each_position_leads() -> None:
     assert pursuit["rank 3 of group R1-rest"] == ["place 5"]
     keirin = exits(load_table("uci-keirin-15-20"), 16)
     assert keirin["place 3 of R1-1"] == ["REP-1"] and keirin["place 2 of R1-1"] == ["R2-2"]
+    assert keirin["place 3 of R1-2"] == ["REP-2"] and keirin["winner of REP-2"] == ["R2-2"]
     # Every position of every contest leads somewhere, in every shipped table.
     for table in all_tables():
         for n in {table.riders.min, table.riders.max}:

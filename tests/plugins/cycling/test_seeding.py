@@ -52,3 +52,42 @@ def test_spreading_never_adds_clashes_and_keeps_the_field(teams: list[str | None
     for team in {t for t in teams if t is not None}:
         first = next(r for r in field if r.team == team)
         assert spread.index(first) <= field.index(first)
+
+
+# ------------------------------------------------- the console's seeding orders (pure)
+entries_st = st.lists(st.integers(1, 10_000), min_size=0, max_size=30, unique=True)
+
+
+@settings(max_examples=200, deadline=None)
+@given(ids=entries_st, data=st.data())
+def test_order_by_points_is_a_stable_sort_by_points(ids: list[int], data: st.DataObject) -> None:
+    from podium.plugins.cycling.service import order_by_points
+
+    entries = [{"rider": i} for i in ids]
+    points = {i: data.draw(st.none() | st.integers(0, 50)) for i in ids}
+    order = order_by_points(entries, points)
+    assert sorted(order) == sorted(ids)  # every entry once
+    with_points = [i for i in order if points[i] is not None]
+    assert order[:len(with_points)] == with_points  # entries without points come last
+    values = [points[i] or 0 for i in with_points]
+    assert values == sorted(values, reverse=True)
+    position = {i: k for k, i in enumerate(ids)}
+    for a, b in zip(order, order[1:]):  # ties keep the current order
+        if points[a] == points[b]:
+            assert position[a] < position[b]
+
+
+@settings(max_examples=200, deadline=None)
+@given(ids=entries_st, data=st.data())
+def test_order_by_positions_puts_typed_positions_first(ids: list[int], data: st.DataObject) -> None:
+    from podium.plugins.cycling.service import order_by_positions
+
+    entries = [{"rider": i} for i in ids]
+    positions = {i: data.draw(st.none() | st.integers(1, 40)) for i in ids}
+    order = order_by_positions(entries, positions)
+    assert sorted(order) == sorted(ids)
+    # Typing every position as the current one changes nothing.
+    assert order_by_positions(entries, {i: k + 1 for k, i in enumerate(ids)}) == ids
+    # A rider typed at 1 comes before every rider typed later or left where it was (2+).
+    firsts = [i for i in ids if positions[i] == 1]
+    assert order[:len(firsts)] == firsts
