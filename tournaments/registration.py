@@ -314,3 +314,108 @@ async def _write_seeding(t: Mapping[str, Any], entrant_ids: Sequence[int]) -> No
     for seed, eid in enumerate(entrant_ids, start=1):
         await EntrantRow.update({EntrantRow.seed: seed}).where(EntrantRow.id == eid)
     await touch(t)
+
+
+# --------------------------------------------------------------------------------------
+# Many entrants at once (the console's pasted list)
+# --------------------------------------------------------------------------------------
+
+# The most lines one paste may hold (a 4,096-entrant field fits).
+MAX_PASTED_LINES = 4096
+
+
+def parse_entrant_lines(text: str) -> tuple[list[tuple[str, int | None]], list[str]]:
+    """A pasted list of entrants, one per line: ``Name`` or ``Name, seed`` (a tab works
+    too, as a spreadsheet column pastes). Blank lines are skipped.
+
+    Pure (no database): returns ``(entrants, errors)`` where ``entrants`` are ``(name,
+    seed or None)`` in order and ``errors`` says, per bad line, what is wrong ("line 3: the
+    seed must be a whole number from 1"); a duplicate name or seed in the list is an error
+    on its second line. The caller adds nothing when ``errors`` is not empty.
+    """
+    entrants: list[tuple[str, int | None]] = []
+    errors: list[str] = []
+    names: dict[str, int] = {}
+    seeds: dict[int, int] = {}
+    lines = text.splitlines()
+    if len(lines) > MAX_PASTED_LINES:
+        return [], [f"at most {MAX_PASTED_LINES} lines at once"]
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        name, seed_text = line, ""
+        for sep in ("\t", ","):
+            if sep in line:
+                name, seed_text = (part.strip() for part in line.rsplit(sep, 1))
+                break
+        seed: int | None = None
+        if seed_text:
+            if not seed_text.isdecimal() or not 1 <= int(seed_text) <= MAX_CAPACITY:
+                errors.append(f"line {number}: the seed must be a whole number from 1 "
+                              f"to {MAX_CAPACITY} (got {seed_text[:12]!r})")
+                continue
+            seed = int(seed_text)
+        try:
+            name = clean_text(name, "name", ENTRANT_NAME_MAX)
+        except InvalidInput as exc:
+            errors.append(f"line {number}: {exc.detail}")
+            continue
+        if name.casefold() in names:
+            errors.append(f"line {number}: {name} is already on line {names[name.casefold()]}")
+            continue
+        if seed is not None and seed in seeds:
+            errors.append(f"line {number}: seed {seed} is already on line {seeds[seed]}")
+            continue
+        names[name.casefold()] = number
+        if seed is not None:
+            seeds[seed] = number
+        entrants.append((name, seed))
+    return entrants, errors
+
+
+async def add_entrants(tournament_id: int, text: str) -> list[dict[str, Any]]:
+    """The organiser adds many entrants by name from a pasted list
+    (:func:`parse_entrant_lines`): all of them, or none when any line is wrong, a name is
+    already in the field, or the list does not fit in the places left (checked under the
+    tournament's lock, like a single addition). Returns the entrants added.
+
+    :raises InvalidInput: ``bad_lines`` with ``errors`` (one message per bad line).
+    :raises Conflict: ``full`` (with ``places_left``), ``started``.
+    """
+    if not isinstance(text, str) or len(text) > MAX_PASTED_LINES * (ENTRANT_NAME_MAX + 10):
+        raise InvalidInput("the list is too long", field="entrants")
+    entrants, errors = parse_entrant_lines(text)
+    if not entrants and not errors:
+        raise InvalidInput("write one entrant per line", field="entrants")
+    async with atomic():
+        t = await lock_tournament(tournament_id)
+        require_not_started(t)
+        present = {r["name"].casefold() for r in await EntrantRow.select(EntrantRow.name).where(
+            (EntrantRow.tournament == tournament_id)
+            & EntrantRow.status.is_in(["registered", "waitlisted"]))}
+        errors += [f"{name} is already in the field" for name, _seed in entrants
+                   if name.casefold() in present]
+        if errors:
+            raise InvalidInput(f"nothing was added: {'; '.join(errors[:20])}"
+                               + (f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""),
+                               field="entrants", code="bad_lines", errors=errors)
+        count = await _registered_count(tournament_id)
+        if t["capacity"] is not None and count + len(entrants) > t["capacity"]:
+            left = max(0, t["capacity"] - count)
+            raise Conflict(f"nothing was added: {len(entrants)} entrants do not fit in the "
+                           f"{left} place{'s' if left != 1 else ''} left", code="full",
+                           places_left=left)
+        stamp = now()
+        rows = [EntrantRow(tournament=tournament_id, name=name,
+                           seed=seed if seed is not None else count + i,
+                           status="registered", created_at=stamp, status_changed_at=stamp)
+                for i, (name, seed) in enumerate(entrants, start=1)]
+        await EntrantRow.insert(*rows)
+        await touch(t)
+        # The names are new to the field (checked above): they find the rows just added.
+        added = await EntrantRow.select().where(
+            (EntrantRow.tournament == tournament_id) & EntrantRow.user.is_null()
+            & (EntrantRow.status == "registered")
+            & EntrantRow.name.is_in([name for name, _seed in entrants])).order_by(EntrantRow.id)
+    return [entrant_dict(r) for r in added]
