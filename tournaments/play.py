@@ -719,8 +719,9 @@ async def reset(host: PluginHost, tournament_id: int, user: CurrentUser | None) 
         t = await lock_tournament(tournament_id)
         if t["status"] not in STARTED:
             raise Conflict("the tournament has not started", code="not_running")
+        # A fact in force (not replaced, not retracted by a re-open) is a result.
         if await ResultLog.exists().where((ResultLog.tournament == tournament_id)
-                                          & (ResultLog.superseded_by != RETRACTED)):
+                                          & ResultLog.superseded_by.is_null()):
             raise Conflict("results were recorded: a tournament resets only before its "
                            "first result", code="has_results")
         await ResultLog.delete().where(ResultLog.tournament == tournament_id)

@@ -412,10 +412,21 @@ async def add_entrants(tournament_id: int, text: str) -> list[dict[str, Any]]:
                            status="registered", created_at=stamp, status_changed_at=stamp)
                 for i, (name, seed) in enumerate(entrants, start=1)]
         await EntrantRow.insert(*rows)
-        await touch(t)
         # The names are new to the field (checked above): they find the rows just added.
         added = await EntrantRow.select().where(
             (EntrantRow.tournament == tournament_id) & EntrantRow.user.is_null()
             & (EntrantRow.status == "registered")
             & EntrantRow.name.is_in([name for name, _seed in entrants])).order_by(EntrantRow.id)
+        requested = {r["id"]: seed for r in added for name, seed in entrants
+                     if r["name"] == name and seed is not None}
+        if requested:
+            # A requested seed is a place in the field: the others keep their order around it.
+            order = [eid for eid in await _seeded_field(tournament_id) if eid not in requested]
+            for eid, seed in sorted(requested.items(), key=lambda kv: kv[1]):
+                order.insert(min(seed - 1, len(order)), eid)
+            await _write_seeding(t, order)
+        else:
+            await touch(t)
+        added = await EntrantRow.select().where(
+            EntrantRow.id.is_in([r["id"] for r in added])).order_by(EntrantRow.id)
     return [entrant_dict(r) for r in added]
