@@ -14,6 +14,7 @@ from piccolo.query.functions.aggregate import Count
 from podium.core.accounts.service import CurrentUser
 from podium.core.activation.service import enabled_plugins, scope_switches, switch
 from podium.core.database import atomic
+from podium.core.i18n import _
 from podium.core.errors import Conflict, InvalidInput, NotFound
 from podium.core.plugins import PluginHost
 from podium.core.validation import check_page, whole_number
@@ -169,7 +170,8 @@ async def update_tournament(host: PluginHost, tournament_id: int, values: Mappin
     """
     unknown = sorted(set(values) - set(EDITABLE))
     if unknown:
-        raise InvalidInput(f"{unknown[0]} cannot be changed here", field=unknown[0])
+        raise InvalidInput(_("%(field)s cannot be changed here", field=unknown[0]),
+                           field=unknown[0])
     async with atomic():
         t = await lock_tournament(tournament_id)
         current = tournament_dict(t)
@@ -182,21 +184,23 @@ async def update_tournament(host: PluginHost, tournament_id: int, values: Mappin
         if t["status"] in STARTED:
             frozen = [k for k in FROZEN_AT_START if k in changed]
             if frozen:
-                raise Conflict(f"this tournament has started: its {frozen[0].replace('_', ' ')}"
-                               " can no longer change", code="started", field=frozen[0])
+                raise Conflict(_("this tournament has started: its %(field)s can no longer change",
+                                 field=frozen[0].replace("_", " ")), code="started",
+                               field=frozen[0])
         if "status" in values and values["status"] != t["status"]:
             if t["status"] not in ("draft", "registration") or \
                     values["status"] not in ("draft", "registration"):
-                raise InvalidInput("status moves between draft and registration before the "
-                                   "start (start the tournament from its console)",
+                raise InvalidInput(_("status moves between draft and registration before the "
+                                     "start (start the tournament from its console)"),
                                    field="status")
             changed["status"] = values["status"]
         if changed.get("capacity") is not None:
             count = await EntrantRow.count().where(
                 (EntrantRow.tournament == tournament_id) & (EntrantRow.status == "registered"))
             if count > changed["capacity"]:
-                raise Conflict(f"{count} entrants hold a place: the capacity cannot go below "
-                               "that (remove entrants first)", code="capacity_below_field",
+                raise Conflict(_("%(n)s entrants hold a place: the capacity cannot go below "
+                                 "that (remove entrants first)", n=count),
+                               code="capacity_below_field",
                                field="capacity")
         if changed:
             await Tournament.update({getattr(Tournament, _COLUMNS.get(k, k)): v

@@ -29,6 +29,7 @@ from typing import Any
 
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic, is_sqlite, row_queue
+from podium.core.i18n import _
 from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from podium.core.events import TournamentStarted
 from podium.core.outbox import record
@@ -604,10 +605,11 @@ async def _report_to_accept(match_id: int, report_id: int) -> dict[str, Any]:
     row = await MatchReport.select().where((MatchReport.id == report_id)
                                            & (MatchReport.match == match_id)).first()
     if row is None:
-        raise NotFound(f"match {match_id} has no report {report_id}")
+        raise NotFound(_("match %(match)s has no report %(report)s", match=match_id,
+                         report=report_id))
     if row["state"] not in OPEN_REPORTS:
-        raise Conflict("this report was answered already (the match shows the result in "
-                       "force)", code="already_answered")
+        raise Conflict(_("this report was answered already (the match shows the result in "
+                         "force)"), code="already_answered")
     return row
 
 
@@ -678,14 +680,16 @@ async def reopen_match(host: PluginHost, match_id: int, user: CurrentUser | None
             (ResultLog.tournament == ctx.t["id"]) & (ResultLog.match_key == ctx.row["key"])
             & ResultLog.superseded_by.is_null())
         if not facts:
-            raise Conflict(f"match {ctx.row['key']} has no result to undo", code="no_result")
+            raise Conflict(_("match %(key)s has no result to undo", key=ctx.row["key"]),
+                           code="no_result")
         if ctx.fmt.dynamic:
             last = await PairingLog.select(PairingLog.round).where(
                 PairingLog.tournament == ctx.t["id"]).order_by(
                 PairingLog.round, ascending=False).first()
             if last is not None and ctx.row["round"] < last["round"]:
-                raise Conflict(f"round {last['round']} was paired from this result: it can "
-                               "be corrected, not re-opened", code="later_round_paired")
+                raise Conflict(_("round %(round)s was paired from this result: it can be "
+                                 "corrected, not re-opened", round=last["round"]),
+                               code="later_round_paired")
         await ResultLog.update({ResultLog.superseded_by: RETRACTED}).where(
             ResultLog.id.is_in([f["id"] for f in facts]))
         before = await asyncio.to_thread(_snapshots, ctx.state)
@@ -718,12 +722,12 @@ async def reset(host: PluginHost, tournament_id: int, user: CurrentUser | None) 
     async with atomic():
         t = await lock_tournament(tournament_id)
         if t["status"] not in STARTED:
-            raise Conflict("the tournament has not started", code="not_running")
+            raise Conflict(_("the tournament has not started"), code="not_running")
         # A fact in force (not replaced, not retracted by a re-open) is a result.
         if await ResultLog.exists().where((ResultLog.tournament == tournament_id)
                                           & ResultLog.superseded_by.is_null()):
-            raise Conflict("results were recorded: a tournament resets only before its "
-                           "first result", code="has_results")
+            raise Conflict(_("results were recorded: a tournament resets only before its "
+                             "first result"), code="has_results")
         await ResultLog.delete().where(ResultLog.tournament == tournament_id)
         await MatchReport.delete().where(MatchReport.tournament == tournament_id)
         await Station.update({Station.current_match: None}).where(

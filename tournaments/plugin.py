@@ -106,3 +106,9 @@ def athlete_record_slot(slot: str, context: dict[str, Any]) -> list[str]:
     return [f'<section class="card" id="athlete-record" hx-get="/players/by-user/{user_id}/record" '
             'hx-trigger="load" hx-swap="outerHTML"><h2>Tournament record</h2>'
             '<p class="muted">Loading…</p></section>']
+
+
+@hookimpl
+def podium_translation_dirs() -> list[Path]:
+    """The tournaments' catalogues: ``tournaments/locale/<lang>/LC_MESSAGES/messages.po``."""
+    return [Path(__file__).parent / "locale"]

@@ -17,6 +17,7 @@ from piccolo.columns.combination import Combinable
 
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic
+from podium.core.i18n import _
 from podium.core.errors import Conflict, InvalidInput, NotFound
 from podium.core.validation import whole_number
 from podium.core.venue.service import clean_text
@@ -339,7 +340,7 @@ def parse_entrant_lines(text: str) -> tuple[list[tuple[str, int | None]], list[s
     seeds: dict[int, int] = {}
     lines = text.splitlines()
     if len(lines) > MAX_PASTED_LINES:
-        return [], [f"at most {MAX_PASTED_LINES} lines at once"]
+        return [], [_("at most %(n)s lines at once", n=MAX_PASTED_LINES)]
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
         if not line:
@@ -352,20 +353,23 @@ def parse_entrant_lines(text: str) -> tuple[list[tuple[str, int | None]], list[s
         seed: int | None = None
         if seed_text:
             if not seed_text.isdecimal() or not 1 <= int(seed_text) <= MAX_CAPACITY:
-                errors.append(f"line {number}: the seed must be a whole number from 1 "
-                              f"to {MAX_CAPACITY} (got {seed_text[:12]!r})")
+                errors.append(_("line %(line)s: the seed must be a whole number from 1 to "
+                                "%(max)s (got %(got)s)", line=number, max=MAX_CAPACITY,
+                                got=repr(seed_text[:12])))
                 continue
             seed = int(seed_text)
         try:
             name = clean_text(name, "name", ENTRANT_NAME_MAX)
         except InvalidInput as exc:
-            errors.append(f"line {number}: {exc.detail}")
+            errors.append(_("line %(line)s: %(problem)s", line=number, problem=exc.detail))
             continue
         if name.casefold() in names:
-            errors.append(f"line {number}: {name} is already on line {names[name.casefold()]}")
+            errors.append(_("line %(line)s: %(name)s is already on line %(other)s", line=number,
+                            name=name, other=names[name.casefold()]))
             continue
         if seed is not None and seed in seeds:
-            errors.append(f"line {number}: seed {seed} is already on line {seeds[seed]}")
+            errors.append(_("line %(line)s: seed %(seed)s is already on line %(other)s",
+                            line=number, seed=seed, other=seeds[seed]))
             continue
         names[name.casefold()] = number
         if seed is not None:
@@ -384,27 +388,28 @@ async def add_entrants(tournament_id: int, text: str) -> list[dict[str, Any]]:
     :raises Conflict: ``full`` (with ``places_left``), ``started``.
     """
     if not isinstance(text, str) or len(text) > MAX_PASTED_LINES * (ENTRANT_NAME_MAX + 10):
-        raise InvalidInput("the list is too long", field="entrants")
+        raise InvalidInput(_("the list is too long"), field="entrants")
     entrants, errors = parse_entrant_lines(text)
     if not entrants and not errors:
-        raise InvalidInput("write one entrant per line", field="entrants")
+        raise InvalidInput(_("write one entrant per line"), field="entrants")
     async with atomic():
         t = await lock_tournament(tournament_id)
         require_not_started(t)
         present = {r["name"].casefold() for r in await EntrantRow.select(EntrantRow.name).where(
             (EntrantRow.tournament == tournament_id)
             & EntrantRow.status.is_in(["registered", "waitlisted"]))}
-        errors += [f"{name} is already in the field" for name, _seed in entrants
+        errors += [_("%(name)s is already in the field", name=name) for name, _seed in entrants
                    if name.casefold() in present]
         if errors:
-            raise InvalidInput(f"nothing was added: {'; '.join(errors[:20])}"
-                               + (f" (and {len(errors) - 20} more)" if len(errors) > 20 else ""),
+            raise InvalidInput(_("nothing was added: %(errors)s", errors="; ".join(errors[:20]))
+                               + (_(" (and %(n)s more)", n=len(errors) - 20)
+                                  if len(errors) > 20 else ""),
                                field="entrants", code="bad_lines", errors=errors)
         count = await _registered_count(tournament_id)
         if t["capacity"] is not None and count + len(entrants) > t["capacity"]:
             left = max(0, t["capacity"] - count)
-            raise Conflict(f"nothing was added: {len(entrants)} entrants do not fit in the "
-                           f"{left} place{'s' if left != 1 else ''} left", code="full",
+            raise Conflict(_("nothing was added: %(n)s entrants do not fit in the %(left)s "
+                             "places left", n=len(entrants), left=left), code="full",
                            places_left=left)
         stamp = now()
         rows = [EntrantRow(tournament=tournament_id, name=name,

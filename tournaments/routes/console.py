@@ -28,6 +28,7 @@ from litestar.response import Redirect, Template
 
 from podium.core.activation.service import parse_switch
 from podium.core.database import reading
+from podium.core.i18n import _
 from podium.core.errors import Conflict, InvalidInput, PodiumError
 from podium.core.pages import is_partial_request, render
 from podium.core.venue.context import current_venue_id
@@ -203,7 +204,7 @@ def _winner_choice(form: FormMultiDict) -> tuple[int | None, bool]:
     if raw == "none":
         return None, True
     if not raw:
-        raise InvalidInput("choose the winner (or nobody, a double forfeit)", field="winner_id")
+        raise InvalidInput(_("choose the winner (or nobody, a double forfeit)"), field="winner_id")
     return _form_int(form, "winner_id"), form_flag(form, "forfeit")
 
 
@@ -367,17 +368,19 @@ class ConsolePages(Controller):
             m = await matches.get_match(match_id)
             if m["status"] == "completed" and not _confirmed(form):
                 names = _names(m)
-                was = names.get(m["winner_id"], "nobody")
-                now_ = names.get(winner, "nobody")
+                was = names.get(m["winner_id"], _("nobody"))
+                now_ = names.get(winner, _("nobody"))
                 score = ", ".join(f"{a}-{b}" for a, b in games)
+                question = _("Correct %(key)s: winner %(was)s → %(now)s?", key=m["key"], was=was,
+                             now=now_) if not score else _(
+                    "Correct %(key)s: winner %(was)s → %(now)s (%(score)s)?", key=m["key"],
+                    was=was, now=now_, score=score)
                 raise NeedsConfirmation(
-                    f"Correct {m['key']}: winner {was} → {now_}"
-                    + (f" ({score})" if score else "")
-                    + "? Later matches that depended on it are re-flowed.",
+                    question + " " + _("Later matches that depended on it are re-flowed."),
                     f"/tournaments/{tournament_id}/console/result",
                     {"match_id": match_id, "winner_id": form.get("winner_id"),
                      "games": form.get("games", ""), "forfeit": "1" if forfeit else "",
-                     "reflow": "1"}, "Yes, correct it")
+                     "reflow": "1"}, _("Yes, correct it"))
             return await play.organiser_result(
                 request.app.state.plugin_host, match_id, request.user, winner, games, forfeit)
         return await _console_act(request, tournament_id, action)
@@ -390,11 +393,12 @@ class ConsolePages(Controller):
             if not _confirmed(form):
                 m = await matches.get_match(match_id)
                 raise NeedsConfirmation(
-                    f"Re-open {m['key']} ({' vs '.join(_names(m).values())})? Its result is "
-                    "undone and later matches that depended on it are re-flowed.",
+                    _("Re-open %(key)s (%(who)s)? Its result is undone and later matches that "
+                      "depended on it are re-flowed.", key=m["key"],
+                      who=" – ".join(_names(m).values())),
                     f"/tournaments/{tournament_id}/console/reopen", {"match_id": match_id,
                                                                       "reflow": "1"},
-                    "Yes, re-open it")
+                    _("Yes, re-open it"))
             return await play.reopen_match(request.app.state.plugin_host, match_id,
                                            request.user)
         return await _console_act(request, tournament_id, action)
@@ -405,9 +409,9 @@ class ConsolePages(Controller):
         async def action(form: FormMultiDict) -> Any:
             if not _confirmed(form):
                 raise NeedsConfirmation(
-                    "Reset the tournament? The bracket goes, entrants dropped at the start get "
-                    "their place back and you can seed and start again.",
-                    f"/tournaments/{tournament_id}/console/reset", {}, "Yes, reset it")
+                    _("Reset the tournament? The bracket goes, entrants dropped at the start get "
+                      "their place back and you can seed and start again."),
+                    f"/tournaments/{tournament_id}/console/reset", {}, _("Yes, reset it"))
             return await play.reset(request.app.state.plugin_host, tournament_id, request.user)
         return await _console_act(request, tournament_id, action)
 
@@ -450,7 +454,8 @@ class ConsolePages(Controller):
             if t["status"] in STARTED:
                 status = (await _standing_status(request, t)).get(entrant_id)
                 if status not in IN_PLAY:
-                    raise Conflict(f"this entrant is no longer in play ({status or 'out'})",
+                    raise Conflict(_("this entrant is no longer in play (%(status)s)",
+                                     status=status or _("out")),
                                    code="not_in_play")
             return await play.disqualify(request.app.state.plugin_host, tournament_id,
                                          entrant_id, request.user)

@@ -19,6 +19,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from podium.core.database import reading
+from podium.core.i18n import _
 from podium.core.errors import InvalidInput, PodiumError
 from podium.core.pages import render
 from podium.core.venue.context import current_venue_id
@@ -73,14 +74,14 @@ def _parse_options(fmt: BracketFormat, form: FormMultiDict) -> dict[str, Any]:
             continue
         if spec.kind == "int":
             if not raw.lstrip("-").isdigit() or len(raw) > 9:
-                raise InvalidInput(f"{spec.label or spec.name} must be a whole number",
+                raise InvalidInput(_("%(name)s must be a whole number", name=spec.label or spec.name),
                                    field=key)
             options[spec.name] = int(raw)
         elif spec.kind == "int_list":
             bits = [b.strip() for b in raw.split(",") if b.strip()]
             if not all(b.isdigit() and len(b) < 10 for b in bits):
-                raise InvalidInput(f"{spec.label or spec.name}: whole numbers separated by "
-                                   "commas", field=key)
+                raise InvalidInput(_("%(name)s: whole numbers separated by commas",
+                                     name=spec.label or spec.name), field=key)
             options[spec.name] = [int(b) for b in bits]
         elif spec.kind == "choice_list":
             options[spec.name] = [b.strip() for b in raw.split(",") if b.strip()]
@@ -96,7 +97,7 @@ def _optional_int(form: FormMultiDict, name: str, label: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or len(raw) > 9:
-        raise InvalidInput(f"{label} must be a whole number", field=name)
+        raise InvalidInput(_("%(name)s must be a whole number", name=label), field=name)
     return int(raw)
 
 
@@ -107,11 +108,11 @@ async def _form_values(form: FormMultiDict, formats: dict[str, BracketFormat], t
     values["format"] = format_name = str(form.get("format", "") or "")
     fmt = formats.get(format_name)
     if fmt is None:
-        raise InvalidInput("choose a format", field="format")
+        raise InvalidInput(_("choose a format"), field="format")
     values["options"] = _parse_options(fmt, form)
-    values["capacity"] = _optional_int(form, "capacity", "capacity")
-    values["team_size"] = _optional_int(form, "team_size", "players per entrant") or 1
-    values["event_id"] = _optional_int(form, "event_id", "event")
+    values["capacity"] = _optional_int(form, "capacity", _("capacity"))
+    values["team_size"] = _optional_int(form, "team_size", _("players per entrant")) or 1
+    values["event_id"] = _optional_int(form, "event_id", _("event"))
     values["auto_call"] = form_flag(form, "auto_call")
     for window in catalogue.WINDOWS:
         values[window] = parse_local(str(form.get(window, "") or ""), window.replace("_", " "),
@@ -191,10 +192,10 @@ class OrganiserPages(Controller):
         try:
             formats = await available_formats(host, venue_id)
             values = await _form_values(form, formats, (await venue_clock(venue_id)).tz)
-            count = _optional_int(form, "stations", "stations") or 0
+            count = _optional_int(form, "stations", _("stations")) or 0
             if count > MAX_FORM_STATIONS:
-                raise InvalidInput(f"at most {MAX_FORM_STATIONS} stations here (the console "
-                                   "adds more)", field="stations")
+                raise InvalidInput(_("at most %(n)s stations here (the console adds more)",
+                                     n=MAX_FORM_STATIONS), field="stations")
             t = await catalogue.create_tournament(host, venue_id, values, request.user)
             if count:
                 await stations.add_stations(t["id"], {"count": count})
