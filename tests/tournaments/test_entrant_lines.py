@@ -11,8 +11,9 @@ from podium.tournaments.registration import ENTRANT_NAME_MAX, parse_entrant_line
 
 pytestmark = pytest.mark.pure
 
-NAMES = st.text(alphabet=st.characters(whitelist_categories=("L", "N"), max_codepoint=0x24F),
-                min_size=1, max_size=20)
+# Letters (accented ones and one whose case folds to two), digits: what names are made of.
+NAMES = st.text(alphabet="abcxyzABCXYZéÉßœ0129-", min_size=1, max_size=20).filter(
+    lambda n: n.strip(" -") == n)
 
 
 def test_lines_with_and_without_seeds():
