@@ -62,7 +62,19 @@ def tournament_dict(row: Mapping[str, Any]) -> dict[str, Any]:
         "status": row["status"], "version": row["log_version"], "auto_call": row["auto_call"],
         "created_at": row["created_at"], "started_at": row["started_at"],
         "finished_at": row["finished_at"], "archived_at": row.get("archived_at"),
+        "checkin_state": checkin_state(row["checkin_opens"], row["checkin_closes"]),
     }
+
+
+def checkin_state(opens: datetime | None, closes: datetime | None) -> str:
+    """Where a check-in window stands now: ``none`` (no check-in), ``before``, ``open``,
+    ``closed`` (pages show the check-in button only while ``open``)."""
+    if opens is None:
+        return "none"
+    at = now()
+    if at < opens:
+        return "before"
+    return "closed" if closes is not None and at >= closes else "open"
 
 
 def _windows(values: Mapping[str, Any]) -> dict[str, datetime | None]:

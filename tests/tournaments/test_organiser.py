@@ -171,6 +171,18 @@ async def test_check_in_buttons_only_while_check_in_is_open(console):
     await field_of(api, org, t["id"], 2)
     r = await page.get(f"/tournaments/{t['id']}/console")
     assert "Check-in opens" in r.text and ">Check in<" not in r.text
+    # The player's own entry says when, instead of a button that would be refused.
+    [(user, headers)] = await players(1, prefix="ci")
+    assert (await api.post(f"/api/v1/tournaments/{t['id']}/registrations",
+                           headers=headers)).status_code == 201
+    from podium.core.testing import DEFAULT_PASSWORD
+    await page.logout()
+    await page.login(user.username, DEFAULT_PASSWORD)
+    r = await page.get(f"/tournaments/{t['id']}/my-entry")
+    assert 'id="checkin-when"' in r.text and "Check-in opens" in r.text
+    assert ">Check in<" not in r.text
+    await page.logout()
+    await page.login("conny", DEFAULT_PASSWORD)
     r = await api.patch(f"/api/v1/tournaments/{t['id']}", headers=org, json={
         "checkin_opens": (datetime.now(timezone.utc) - timedelta(minutes=1)).isoformat()})
     assert r.status_code == 200

@@ -36,7 +36,7 @@ from podium.core.venue.service import list_spaces
 from podium.tournaments import catalogue, matches, play, ratings, registration, stations, teams
 from podium.tournaments.formats import formats
 from podium.tournaments.routes.organiser import venue_clock
-from podium.tournaments.kernel import STARTED, Change, now
+from podium.tournaments.kernel import STARTED, Change
 from podium.tournaments.tables import ResultLog
 from podium.tournaments.live import topic
 from podium.tournaments.matches import LIVE, MAX_MATCH_LIMIT
@@ -95,17 +95,10 @@ async def _console_context(request: Request, tournament_id: int) -> dict[str, An
 
 
 def _checkin_state(t: dict[str, Any]) -> dict[str, Any]:
-    """Where the check-in window stands: ``none`` (no check-in), ``before`` (with
-    ``opens``), ``open``, ``closed``."""
-    opens, closes = t["checkin_opens"], t["checkin_closes"]
-    if opens is None:
-        return {"state": "none"}
-    at = now()
-    if at < opens:
-        return {"state": "before", "opens": opens, "closes": closes}
-    if closes is not None and at >= closes:
-        return {"state": "closed", "closes": closes}
-    return {"state": "open", "closes": closes}
+    """Where the check-in window stands (:func:`~podium.tournaments.catalogue.checkin_state`)
+    with its times, for the console's buttons and its "check-in opens at" line."""
+    return {"state": catalogue.checkin_state(t["checkin_opens"], t["checkin_closes"]),
+            "opens": t["checkin_opens"], "closes": t["checkin_closes"]}
 
 
 # Standing statuses of an entrant still in play (who may still be disqualified).
