@@ -28,6 +28,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from podium.core.database import after_commit, for_update
+from podium.core.i18n import _
 from podium.core.errors import Conflict, NotFound
 from podium.core.events import (
     CompletedMatch,
@@ -77,10 +78,14 @@ async def lock_tournament(tournament_id: int) -> dict[str, Any]:
     :func:`~podium.core.database.atomic`).
 
     :raises NotFound: no such tournament.
+    :raises Conflict: ``archived``: an archived tournament takes no more writes.
     """
     row = await for_update(Tournament.select().where(Tournament.id == tournament_id)).first()
     if row is None:
         raise NotFound(f"there is no tournament {tournament_id}")
+    if row["archived_at"] is not None:
+        raise Conflict(_("this tournament is archived: it takes no more changes"),
+                       code="archived")
     return row
 
 

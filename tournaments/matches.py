@@ -95,14 +95,23 @@ async def standings(host: PluginHost, tournament_id: int) -> list[dict[str, Any]
         raise Conflict(f"the format {t['format']!r} is no longer installed", code="format_missing")
     state = await derive_state(fmt, t)
     names = await entrant_names(tournament_id)
-    rows = []
+    rows, disqualified = [], []
+    out = {e.id for e in state.entrants if not e.active}
     # Ranking reads every match (32,640 in a 256-entrant round robin): off the loop too.
     for row in await asyncio.to_thread(fmt.standings, state):
         data = row.to_dict()
         known = names.get(row.entrant_id) if isinstance(row.entrant_id, int) else None
         data["name"] = known or str(row.entrant_id)
-        rows.append(data)
-    return rows
+        if row.entrant_id in out:
+            disqualified.append(data)
+        else:
+            rows.append(data)
+    # A disqualified entrant ranks below everyone who stayed in (tied last), whatever it
+    # won before: the format's ranking does not know of disqualification.
+    for data in disqualified:
+        data["rank"] = len(rows) + 1
+        data["status"] = "disqualified"
+    return rows + disqualified
 
 
 async def my_matches(user: CurrentUser, tournament_id: int | None = None) -> list[dict[str, Any]]:

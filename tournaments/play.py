@@ -29,6 +29,7 @@ from typing import Any
 
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic, is_sqlite, row_queue
+from podium.core.i18n import _
 from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from podium.core.events import TournamentStarted
 from podium.core.outbox import record
@@ -79,6 +80,7 @@ from podium.tournaments.tables import (
     PairingLog,
     ResultLog,
     SeedFact,
+    Station,
     Tournament,
 )
 
@@ -585,3 +587,160 @@ async def disqualify(host: PluginHost, tournament_id: int, entrant_id: int,
         change = await announce(t, merge_changes(changes))
         keep_state(t, fmt, state, change.version)
         return change
+
+
+# --------------------------------------------------------------------------------------
+# The organiser's queue of reports, undo (re-open a match) and reset before any result
+# --------------------------------------------------------------------------------------
+
+# ``superseded_by`` of a fact an organiser withdrew (re-opened its match): no fact
+# replaces it, and the log keeps it.
+RETRACTED = 0
+
+
+async def _report_to_accept(match_id: int, report_id: int) -> dict[str, Any]:
+    """The report ``report_id`` of the match, re-read under the lock: still open
+    (``pending`` or ``disputed``), else 409 ``already_answered`` (another organiser, the
+    opponent or a result got there first)."""
+    row = await MatchReport.select().where((MatchReport.id == report_id)
+                                           & (MatchReport.match == match_id)).first()
+    if row is None:
+        raise NotFound(_("match %(match)s has no report %(report)s", match=match_id,
+                         report=report_id))
+    if row["state"] not in OPEN_REPORTS:
+        raise Conflict(_("this report was answered already (the match shows the result in "
+                         "force)"), code="already_answered")
+    return row
+
+
+async def accept_report(host: PluginHost, match_id: int, report_id: int,
+                        user: CurrentUser | None) -> dict[str, Any]:
+    """The organiser accepts a player's report as the result (the queue's one-click accept:
+    for reports nobody can confirm, an opponent added by name without an account, or when
+    the opponent is away). The report is re-read under the tournament's lock, so of two
+    organisers accepting it at once one records the result and the other is told it was
+    answered. Returns ``{"match", "change"}``.
+
+    :raises Conflict: ``already_answered``, or the match no longer takes this result.
+    """
+    async with await _match_queue(match_id), atomic():
+        ctx = await _match_context(host, match_id)
+        pending = await _report_to_accept(match_id, report_id)
+        fact = _build_fact(ctx, pending["winner"], load_json(pending["games"]))
+        await MatchReport.update({MatchReport.state: "accepted",
+                                  MatchReport.answered_by: user.id if user else None,
+                                  MatchReport.answered_at: now()}).where(
+            MatchReport.id == report_id)
+        change = await _append_fact(ctx, fact, "organiser", user)
+    return {"match": await get_match(match_id), "change": change}
+
+
+async def report_queue(tournament_id: int) -> list[dict[str, Any]]:
+    """Open reports of a tournament, oldest first, each with its match row (status, slots):
+    what the console's queue lists for the organiser to accept or edit."""
+    reports = await MatchReport.select().where(
+        (MatchReport.tournament == tournament_id)
+        & MatchReport.state.is_in(list(OPEN_REPORTS))).order_by(MatchReport.id)
+    if not reports:
+        return []
+    rows = {r["id"]: r for r in await MatchRow.select().where(
+        MatchRow.id.is_in(list({r["match"] for r in reports})))}
+    users = {e["id"]: e["user"] for e in await EntrantRow.select(
+        EntrantRow.id, EntrantRow.user).where(EntrantRow.tournament == tournament_id)}
+    out = []
+    for r in reports:
+        match = rows.get(r["match"])
+        if match is None:
+            continue
+        slots = load_json(match["slots"])
+        # Nobody can confirm for an opponent without an account: only the organiser can.
+        opponents = [s.get("entrant_id") for s in slots
+                     if s.get("entrant_id") not in (None, r["entrant"])]
+        out.append({"id": r["id"], "match_id": match["id"], "key": match["key"],
+                    "round": match["round"], "status": match["status"], "slots": slots,
+                    "winner_id": r["winner"], "games": load_json(r["games"]),
+                    "state": r["state"], "created_at": r["created_at"],
+                    "entrant_id": r["entrant"],
+                    "unconfirmable": any(users.get(o) is None for o in opponents)})
+    return out
+
+
+async def reopen_match(host: PluginHost, match_id: int, user: CurrentUser | None) -> Change:
+    """Undo a match's result (organiser): its fact is withdrawn from the log (kept, marked
+    :data:`RETRACTED`), the bracket is derived again and the match can be played and
+    reported anew. Later matches that were played with its winner are re-flowed like after
+    a correction. In a round-by-round format only a match of the last paired round re-opens
+    (the next pairing was made from its result).
+
+    :raises Conflict: ``no_result`` (nothing recorded to undo), ``later_round_paired``.
+    """
+    async with await _match_queue(match_id), atomic():
+        ctx = await _match_context(host, match_id)
+        facts = await ResultLog.select().where(
+            (ResultLog.tournament == ctx.t["id"]) & (ResultLog.match_key == ctx.row["key"])
+            & ResultLog.superseded_by.is_null())
+        if not facts:
+            raise Conflict(_("match %(key)s has no result to undo", key=ctx.row["key"]),
+                           code="no_result")
+        if ctx.fmt.dynamic:
+            last = await PairingLog.select(PairingLog.round).where(
+                PairingLog.tournament == ctx.t["id"]).order_by(
+                PairingLog.round, ascending=False).first()
+            if last is not None and ctx.row["round"] < last["round"]:
+                raise Conflict(_("round %(round)s was paired from this result: it can be "
+                                 "corrected, not re-opened", round=last["round"]),
+                               code="later_round_paired")
+        await ResultLog.update({ResultLog.superseded_by: RETRACTED}).where(
+            ResultLog.id.is_in([f["id"] for f in facts]))
+        before = await asyncio.to_thread(_snapshots, ctx.state)
+        state = await derive_state(ctx.fmt, ctx.t)
+        changed = [k for k, snap in (await asyncio.to_thread(_snapshots, state)).items()
+                   if before.get(k) != snap]
+        if ctx.row["key"] not in changed:
+            changed.insert(0, ctx.row["key"])
+        await update_projection(ctx.t["id"], state, changed, await entrant_names(ctx.t["id"]))
+        called = await stations.after_change({**ctx.t, "status": "running"})
+        changed += [c["key"] for c in called if c["key"] not in changed]
+        version = await _count_fact(ctx.t, state)
+        keep_state(ctx.t, ctx.fmt, state, version)
+        return await announce(ctx.t, Change(ctx.t["id"], version, changed, [],
+                                            "finished" if state.complete else "running",
+                                            called))
+
+
+async def reset(host: PluginHost, tournament_id: int, user: CurrentUser | None) -> Change:
+    """Undo the start (organiser), before any result: the bracket, the seeding snapshot,
+    the pairings, reports, calls and the stream queue go; the entrants the start dropped
+    (no-shows, short rosters) get their place back; the tournament takes registrations
+    again. The check and the reset happen under the tournament's lock, so a result
+    recorded meanwhile makes the reset refuse (and a reset first makes the result
+    refuse).
+
+    :raises Conflict: ``not_running``, ``has_results`` (undo results first, or correct
+        them).
+    """
+    async with atomic():
+        t = await lock_tournament(tournament_id)
+        if t["status"] not in STARTED:
+            raise Conflict(_("the tournament has not started"), code="not_running")
+        # A fact in force (not replaced, not retracted by a re-open) is a result.
+        if await ResultLog.exists().where((ResultLog.tournament == tournament_id)
+                                          & ResultLog.superseded_by.is_null()):
+            raise Conflict(_("results were recorded: a tournament resets only before its "
+                             "first result"), code="has_results")
+        await ResultLog.delete().where(ResultLog.tournament == tournament_id)
+        await MatchReport.delete().where(MatchReport.tournament == tournament_id)
+        await Station.update({Station.current_match: None}).where(
+            Station.tournament == tournament_id)
+        await MatchRow.delete().where(MatchRow.tournament == tournament_id)
+        await PairingLog.delete().where(PairingLog.tournament == tournament_id)
+        await SeedFact.delete().where(SeedFact.tournament == tournament_id)
+        if t["started_at"] is not None:
+            await EntrantRow.update({EntrantRow.status: "registered",
+                                     EntrantRow.status_changed_at: now()}).where(
+                (EntrantRow.tournament == tournament_id) & (EntrantRow.status == "dropped")
+                & (EntrantRow.status_changed_at == t["started_at"]))
+        version = await bump_version(tournament_id, {
+            Tournament.status: "registration", Tournament.started_at: None,
+            Tournament.finished_at: None})
+        return await announce(t, Change(tournament_id, version, [], [], "registration"))

@@ -14,6 +14,7 @@ from typing import Any
 
 from podium.core import PluginMeta, Registry, hookimpl
 from podium.core.accounts.service import CurrentUser
+from podium.core.i18n import N_
 from podium.core.events import DomainEvent
 from podium.core.live import LiveTopic, anyone
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
@@ -76,10 +77,13 @@ def podium_piccolo_apps() -> list[str]:
 
 @hookimpl
 def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
-    """Tournaments for everyone; My matches when signed in."""
+    """Tournaments for everyone; My matches when signed in; New tournament for organisers."""
     items = [NavItem("Tournaments", "/tournaments", order=15)]
     if user is not None:
         items.append(NavItem("My matches", "/me/matches", order=25))
+    # The organiser's way in to the tournament form (the console is reached from there).
+    items.append(NavItem(N_("New tournament"), "/tournaments/new",
+                         roles=frozenset({"organiser"}), order=31))
     return items
 
 
@@ -106,3 +110,9 @@ def athlete_record_slot(slot: str, context: dict[str, Any]) -> list[str]:
     return [f'<section class="card" id="athlete-record" hx-get="/players/by-user/{user_id}/record" '
             'hx-trigger="load" hx-swap="outerHTML"><h2>Tournament record</h2>'
             '<p class="muted">Loading…</p></section>']
+
+
+@hookimpl
+def podium_translation_dirs() -> list[Path]:
+    """The tournaments' catalogues: ``tournaments/locale/<lang>/LC_MESSAGES/messages.po``."""
+    return [Path(__file__).parent / "locale"]

@@ -17,6 +17,7 @@ from piccolo.columns.combination import Combinable
 
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic
+from podium.core.i18n import _
 from podium.core.errors import Conflict, InvalidInput, NotFound
 from podium.core.validation import whole_number
 from podium.core.venue.service import clean_text
@@ -314,3 +315,123 @@ async def _write_seeding(t: Mapping[str, Any], entrant_ids: Sequence[int]) -> No
     for seed, eid in enumerate(entrant_ids, start=1):
         await EntrantRow.update({EntrantRow.seed: seed}).where(EntrantRow.id == eid)
     await touch(t)
+
+
+# --------------------------------------------------------------------------------------
+# Many entrants at once (the console's pasted list)
+# --------------------------------------------------------------------------------------
+
+# The most lines one paste may hold (a 4,096-entrant field fits).
+MAX_PASTED_LINES = 4096
+
+
+def parse_entrant_lines(text: str) -> tuple[list[tuple[str, int | None]], list[str]]:
+    """A pasted list of entrants, one per line: ``Name`` or ``Name, seed`` (a tab works
+    too, as a spreadsheet column pastes). Blank lines are skipped.
+
+    Pure (no database): returns ``(entrants, errors)`` where ``entrants`` are ``(name,
+    seed or None)`` in order and ``errors`` says, per bad line, what is wrong ("line 3: the
+    seed must be a whole number from 1"); a duplicate name or seed in the list is an error
+    on its second line. The caller adds nothing when ``errors`` is not empty.
+    """
+    entrants: list[tuple[str, int | None]] = []
+    errors: list[str] = []
+    names: dict[str, int] = {}
+    seeds: dict[int, int] = {}
+    lines = text.splitlines()
+    if len(lines) > MAX_PASTED_LINES:
+        return [], [_("at most %(n)s lines at once", n=MAX_PASTED_LINES)]
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        name, seed_text = line, ""
+        for sep in ("\t", ","):
+            if sep in line:
+                name, seed_text = (part.strip() for part in line.rsplit(sep, 1))
+                break
+        seed: int | None = None
+        if seed_text:
+            if not seed_text.isdecimal() or not 1 <= int(seed_text) <= MAX_CAPACITY:
+                errors.append(_("line %(line)s: the seed must be a whole number from 1 to "
+                                "%(max)s (got %(got)s)", line=number, max=MAX_CAPACITY,
+                                got=repr(seed_text[:12])))
+                continue
+            seed = int(seed_text)
+        try:
+            name = clean_text(name, "name", ENTRANT_NAME_MAX)
+        except InvalidInput as exc:
+            errors.append(_("line %(line)s: %(problem)s", line=number, problem=exc.detail))
+            continue
+        if name.casefold() in names:
+            errors.append(_("line %(line)s: %(name)s is already on line %(other)s", line=number,
+                            name=name, other=names[name.casefold()]))
+            continue
+        if seed is not None and seed in seeds:
+            errors.append(_("line %(line)s: seed %(seed)s is already on line %(other)s",
+                            line=number, seed=seed, other=seeds[seed]))
+            continue
+        names[name.casefold()] = number
+        if seed is not None:
+            seeds[seed] = number
+        entrants.append((name, seed))
+    return entrants, errors
+
+
+async def add_entrants(tournament_id: int, text: str) -> list[dict[str, Any]]:
+    """The organiser adds many entrants by name from a pasted list
+    (:func:`parse_entrant_lines`): all of them, or none when any line is wrong, a name is
+    already in the field, or the list does not fit in the places left (checked under the
+    tournament's lock, like a single addition). Returns the entrants added.
+
+    :raises InvalidInput: ``bad_lines`` with ``errors`` (one message per bad line).
+    :raises Conflict: ``full`` (with ``places_left``), ``started``.
+    """
+    if not isinstance(text, str) or len(text) > MAX_PASTED_LINES * (ENTRANT_NAME_MAX + 10):
+        raise InvalidInput(_("the list is too long"), field="entrants")
+    entrants, errors = parse_entrant_lines(text)
+    if not entrants and not errors:
+        raise InvalidInput(_("write one entrant per line"), field="entrants")
+    async with atomic():
+        t = await lock_tournament(tournament_id)
+        require_not_started(t)
+        present = {r["name"].casefold() for r in await EntrantRow.select(EntrantRow.name).where(
+            (EntrantRow.tournament == tournament_id)
+            & EntrantRow.status.is_in(["registered", "waitlisted"]))}
+        errors += [_("%(name)s is already in the field", name=name) for name, _seed in entrants
+                   if name.casefold() in present]
+        if errors:
+            raise InvalidInput(_("nothing was added: %(errors)s", errors="; ".join(errors[:20]))
+                               + (_(" (and %(n)s more)", n=len(errors) - 20)
+                                  if len(errors) > 20 else ""),
+                               field="entrants", code="bad_lines", errors=errors)
+        count = await _registered_count(tournament_id)
+        if t["capacity"] is not None and count + len(entrants) > t["capacity"]:
+            left = max(0, t["capacity"] - count)
+            raise Conflict(_("nothing was added: %(n)s entrants do not fit in the %(left)s "
+                             "places left", n=len(entrants), left=left), code="full",
+                           places_left=left)
+        stamp = now()
+        rows = [EntrantRow(tournament=tournament_id, name=name,
+                           seed=seed if seed is not None else count + i,
+                           status="registered", created_at=stamp, status_changed_at=stamp)
+                for i, (name, seed) in enumerate(entrants, start=1)]
+        await EntrantRow.insert(*rows)
+        # The names are new to the field (checked above): they find the rows just added.
+        added = await EntrantRow.select().where(
+            (EntrantRow.tournament == tournament_id) & EntrantRow.user.is_null()
+            & (EntrantRow.status == "registered")
+            & EntrantRow.name.is_in([name for name, _seed in entrants])).order_by(EntrantRow.id)
+        requested = {r["id"]: seed for r in added for name, seed in entrants
+                     if r["name"] == name and seed is not None}
+        if requested:
+            # A requested seed is a place in the field: the others keep their order around it.
+            order = [eid for eid in await _seeded_field(tournament_id) if eid not in requested]
+            for eid, seed in sorted(requested.items(), key=lambda kv: kv[1]):
+                order.insert(min(seed - 1, len(order)), eid)
+            await _write_seeding(t, order)
+        else:
+            await touch(t)
+        added = await EntrantRow.select().where(
+            EntrantRow.id.is_in([r["id"] for r in added])).order_by(EntrantRow.id)
+    return [entrant_dict(r) for r in added]

@@ -67,6 +67,36 @@ class TournamentCreate(msgspec.Struct, forbid_unknown_fields=True):
     auto_call: bool = True
 
 
+class TournamentPatch(msgspec.Struct, forbid_unknown_fields=True):
+    """Changes to a tournament: only the fields sent change (``null`` clears an optional
+    one). Until the start anything may change (``status`` between ``draft`` and
+    ``registration``); once started the format, its options, the capacity, the team size
+    and the seeding method are frozen (409 ``started``)."""
+
+    name: TournamentName | msgspec.UnsetType = msgspec.UNSET
+    game: Game | msgspec.UnsetType = msgspec.UNSET
+    format: FormatName | msgspec.UnsetType = msgspec.UNSET
+    options: dict[str, Any] | msgspec.UnsetType = msgspec.UNSET
+    description: Description | msgspec.UnsetType = msgspec.UNSET
+    capacity: Capacity | None | msgspec.UnsetType = msgspec.UNSET
+    team_size: TeamSize | msgspec.UnsetType = msgspec.UNSET
+    seeding: Seeding | msgspec.UnsetType = msgspec.UNSET
+    registration_opens: datetime | None | msgspec.UnsetType = msgspec.UNSET
+    registration_closes: datetime | None | msgspec.UnsetType = msgspec.UNSET
+    checkin_opens: datetime | None | msgspec.UnsetType = msgspec.UNSET
+    checkin_closes: datetime | None | msgspec.UnsetType = msgspec.UNSET
+    event_id: RowId | None | msgspec.UnsetType = msgspec.UNSET
+    status: NewStatus | msgspec.UnsetType = msgspec.UNSET
+    auto_call: bool | msgspec.UnsetType = msgspec.UNSET
+
+
+class TournamentRemoval(msgspec.Struct):
+    """What ``DELETE`` did: ``deleted`` (before the start) or ``archived`` (after)."""
+
+    id: int
+    outcome: Literal["deleted", "archived"]
+
+
 class TournamentOut(msgspec.Struct):
     """A tournament."""
 
@@ -93,6 +123,7 @@ class TournamentOut(msgspec.Struct):
     finished_at: datetime | None
     entrant_counts: dict[str, int]
     url: str
+    archived_at: datetime | None = None
 
 
 class TournamentPage(msgspec.Struct):

@@ -74,6 +74,9 @@ class Tournament(Table, tablename="podium_tournament"):
     created_at = Timestamptz()
     started_at = Timestamptz(null=True, default=None)
     finished_at = Timestamptz(null=True, default=None)
+    # Set when the organiser deletes a tournament that had started: its facts stay (results
+    # and ratings keep their history), it leaves the lists and takes no more writes.
+    archived_at = Timestamptz(null=True, default=None)
 
 
 class Entrant(Table, tablename="podium_entrant"):

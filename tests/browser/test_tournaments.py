@@ -91,7 +91,9 @@ async def test_register_check_in_start_report_and_screen_updates_live(
         row = results.locator("> div").filter(has=organiser.locator(".result-form")).first
         key = (await row.locator("strong").first.inner_text()).strip()
         version = await screen.locator(".sc").get_attribute("data-version")
-        await row.get_by_label("Games").fill("2-0")  # the first side (selected) wins
+        # No default winner: the organiser chooses the first side.
+        await row.get_by_label("Winner").select_option(index=1)
+        await row.get_by_label("Games").fill("2-0")
         await row.get_by_role("button", name="Set result").click()
         await expect(results.locator("> div strong", has_text=re.compile(f"^{key}$"))
                      ).to_have_count(0)
@@ -104,9 +106,11 @@ async def test_register_check_in_start_report_and_screen_updates_live(
     await results.locator("summary").click()
     fix = results.locator("details > div").filter(
         has=organiser.locator("strong", has_text=re.compile(f"^{decided[0]}$")))
-    await fix.get_by_label("Winner").select_option(index=1)
+    await fix.get_by_label("Winner").select_option(index=2)  # 0 is "— choose —"
     await fix.get_by_label("Games").fill("0-2")
     await fix.get_by_role("button", name="Correct").click()
+    # A correction is asked about first.
+    await organiser.locator("#confirm-panel").get_by_role("button", name="Yes, correct it").click()
     await expect(organiser.locator("#console-body .notice")).to_contain_text("Re-flowed")
     corrected = screen.locator(f'.sc-m[data-key="{decided[0]}"]').first
     await expect(corrected.locator(".sc-s.win")).to_have_count(1)

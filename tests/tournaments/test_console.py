@@ -136,8 +136,13 @@ async def test_console_stations_calls_stream_results(console):
            and m["status"] in ("ready", "in_progress")][0]
     await page.htmx("POST", f"{url}/result", data={"match_id": nxt["id"], "winner_id": a,
                                                   "games": ""})
+    # A correction is asked about first: nothing changes until the organiser says yes.
     r = await page.htmx("POST", f"{url}/result", data={
         "match_id": first["id"], "winner_id": b, "games": "0-2", "reflow": 1})
+    assert r.status_code == 200 and 'id="confirm-panel"' in r.text and "Yes, correct it" in r.text
+    assert by_key(await matches(api, t["id"]))[first["key"]]["winner_id"] == a
+    r = await page.htmx("POST", f"{url}/result", data={
+        "match_id": first["id"], "winner_id": b, "games": "0-2", "reflow": 1, "confirm": 1})
     assert r.status_code == 200 and "Re-flowed:" in r.text
     assert "need" in r.text and 'class="replay' in r.text
     assert by_key(await matches(api, t["id"]))[nxt["key"]]["status"] == "needs_replay"
@@ -161,10 +166,10 @@ async def test_console_settles_a_dispute(console):
                    json={"winner_id": a, "games": win_games(m, a)}, headers=head[a])
     await api.post(f"/api/v1/matches/{m['id']}/dispute", headers=head[b])
     r = await page.get(f"/tournaments/{t['id']}/console")
-    assert "Disputes to settle" in r.text and "the opponent disagrees" in r.text
+    assert "Reported scores to confirm" in r.text and ">disputed<" in r.text
     r = await page.htmx("POST", f"/tournaments/{t['id']}/console/result",
                         data={"match_id": m["id"], "winner_id": b, "games": "0-1"})
-    assert r.status_code == 200 and "Disputes to settle" not in r.text
+    assert r.status_code == 200 and "Reported scores to confirm" not in r.text
     assert (await api.get(f"/api/v1/matches/{m['id']}")).json()["winner_id"] == b
 
 
@@ -175,7 +180,7 @@ async def test_disqualify_forfeits_every_remaining_match(console):
     await api.post(f"/api/v1/tournaments/{t['id']}/start", headers=org)
     url = f"/tournaments/{t['id']}/console"
     r = await page.htmx("POST", f"{url}/disqualify", data={"entrant_id": ids[0]})
-    assert r.status_code == 200 and "Team 1 — dropped" in r.text
+    assert r.status_code == 200 and "Team 1 — disqualified" in r.text
     ms = await matches(api, t["id"])
     theirs = [m for m in ms if ids[0] in participants(m)]
     assert [m["status"] for m in theirs] == ["completed", "pending"]  # W1 lost, L1 waits

@@ -1,6 +1,7 @@
 """The tournament domain's HTTP side, as Litestar controllers: the JSON API
 (:mod:`~podium.tournaments.routes.api`), the pages (:mod:`~podium.tournaments.routes.pages`)
-and the organiser's console (:mod:`~podium.tournaments.routes.console`).
+the organiser's console (:mod:`~podium.tournaments.routes.console`) and tournament form
+(:mod:`~podium.tournaments.routes.organiser`).
 
 :data:`ROUTES` is the one list of everything the domain serves; the app mounts it.
 """
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from podium.tournaments.routes.api import API_CONTROLLERS
 from podium.tournaments.routes.console import ConsolePages
+from podium.tournaments.routes.organiser import OrganiserPages
 from podium.tournaments.routes.pages import PAGE_CONTROLLERS
 
-ROUTES = [*PAGE_CONTROLLERS, ConsolePages, *API_CONTROLLERS]
+ROUTES = [*PAGE_CONTROLLERS, OrganiserPages, ConsolePages, *API_CONTROLLERS]

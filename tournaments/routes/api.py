@@ -59,6 +59,8 @@ from podium.tournaments.schemas import (
     TournamentCreate,
     TournamentOut,
     TournamentPage,
+    TournamentPatch,
+    TournamentRemoval,
     Withdrawal,
     entrant_out,
     invitation_list,
@@ -115,6 +117,25 @@ class TournamentAPI(Controller):
         """One tournament with its entrant counts."""
         return tournament_out(await catalogue.get_tournament(tournament_id))
 
+    @patch(TOURNAMENT, summary="Change a tournament", guards=ORGANISER)
+    async def api_update_tournament(self, request: Request, tournament_id: Id,
+                                    data: JSONBody[TournamentPatch]) -> TournamentOut:
+        """Change a tournament (organiser): only the fields sent. 409 ``started`` for a field
+        frozen by the start, ``capacity_below_field``, ``archived``; 422 names a bad field."""
+        values = {f: getattr(data, f) for f in TournamentPatch.__struct_fields__
+                  if getattr(data, f) is not msgspec.UNSET}
+        return tournament_out(await catalogue.update_tournament(
+            request.app.state.plugin_host, tournament_id, values, request.user))
+
+    @delete(TOURNAMENT, summary="Delete or archive a tournament", guards=ORGANISER,
+            status_code=200)
+    async def api_delete_tournament(self, request: Request, tournament_id: Id
+                                    ) -> TournamentRemoval:
+        """Delete a tournament before its start; archive it once started (its results stay,
+        it leaves the lists and takes no more changes: 409 ``archived``)."""
+        outcome = await catalogue.delete_tournament(tournament_id, request.user)
+        return TournamentRemoval(id=tournament_id, outcome=outcome)  # type: ignore[arg-type]
+
     @get(TOURNAMENT + "/entrants", summary="Entrants of a tournament")
     async def api_entrants(self, tournament_id: Id) -> EntrantList:
         """Every entrant: registered (by seed), waitlisted (in promotion order), withdrawn..."""
@@ -167,6 +188,14 @@ class TournamentAPI(Controller):
         """Start (organiser): drop no-shows when there is a check-in window, seed (by hand, by
         rating or at random), freeze the seeding and build the bracket."""
         await play.start(request.app.state.plugin_host, tournament_id, request.user)
+        return tournament_out(await catalogue.get_tournament(tournament_id))
+
+    @post(TOURNAMENT + "/reset", summary="Reset (undo the start)", guards=ORGANISER,
+          status_code=200)
+    async def api_reset(self, request: Request, tournament_id: Id) -> TournamentOut:
+        """Undo the start before any result (organiser): the bracket goes, entrants dropped
+        at the start get their place back. 409 ``has_results``, ``not_running``."""
+        await play.reset(request.app.state.plugin_host, tournament_id, request.user)
         return tournament_out(await catalogue.get_tournament(tournament_id))
 
     @post(TOURNAMENT + "/rounds", summary="Pair the next round", guards=ORGANISER,
@@ -301,6 +330,24 @@ class MatchAPI(Controller):
     @get("/{match_id:int}", summary="A match")
     async def api_match(self, match_id: Id) -> MatchDetail:
         """One match with its open report."""
+        return match_detail(await matches.get_match(match_id))
+
+    @post("/{match_id:int}/reports/{report_id:int}/accept", summary="Accept a reported score",
+          guards=ORGANISER, status_code=200)
+    async def api_accept_report(self, request: Request, match_id: Id, report_id: Id
+                                ) -> MatchDetail:
+        """The organiser accepts a player's open report as the result (for an opponent
+        without an account, or one who is away). 409 ``already_answered`` when it was
+        answered meanwhile (by another organiser, the opponent or a result)."""
+        return _answer(await play.accept_report(request.app.state.plugin_host, match_id,
+                                                report_id, request.user))
+
+    @post("/{match_id:int}/reopen", summary="Re-open a match (undo its result)",
+          guards=ORGANISER, status_code=200)
+    async def api_reopen(self, request: Request, match_id: Id) -> MatchDetail:
+        """Undo a match's result (organiser); later matches are re-flowed. 409 ``no_result``,
+        ``later_round_paired`` (round-by-round formats: only the last round re-opens)."""
+        await play.reopen_match(request.app.state.plugin_host, match_id, request.user)
         return match_detail(await matches.get_match(match_id))
 
     @post("/{match_id:int}/report", summary="Report a result", guards=SIGNED_IN,

@@ -3,11 +3,18 @@ body (``#console-body``) every action replaces over htmx, and which re-fetches i
 the tournament's SSE topic says the bracket changed; without JavaScript the forms post and
 redirect back.
 
-Actions: check in by hand, seed (up/down, a place, by rating, at random) until the start,
-switch plugins for the tournament, start, auto-call on/off, add/remove stations, call or
-uncall a match, the stream queue (add, remove, up/down), settle disputes and correct any
-result (the re-flowed matches are listed and ``needs_replay`` ones highlighted),
-disqualify an entrant.
+Actions: add entrants (one by name, or a pasted list: all or nothing), check in by hand
+(while check-in is open), seed (up/down, a place, by rating, at random) until the start,
+switch plugins for the tournament, start (and reset before any result), pair the next
+round of a round-by-round format, auto-call on/off, add/remove stations, call or uncall a
+match, the stream queue (add, remove, up/down), the queue of reported scores (accept in
+one click, or edit), settle disputes, set, correct or re-open any result (the re-flowed
+matches are listed and ``needs_replay`` ones highlighted), disqualify an entrant still in
+play.
+
+Nothing is recorded that nobody chose: the result form has no default winner, and a
+correction, a re-open and a reset are asked about first (the action answers with a
+confirmation panel; the panel's button posts again with ``confirm=1``).
 """
 
 from __future__ import annotations
@@ -21,12 +28,16 @@ from litestar.response import Redirect, Template
 
 from podium.core.activation.service import parse_switch
 from podium.core.database import reading
-from podium.core.errors import InvalidInput, PodiumError
+from podium.core.i18n import _
+from podium.core.errors import Conflict, InvalidInput, PodiumError
 from podium.core.pages import is_partial_request, render
 from podium.core.venue.context import current_venue_id
 from podium.core.venue.service import list_spaces
 from podium.tournaments import catalogue, matches, play, ratings, registration, stations, teams
+from podium.tournaments.formats import formats
+from podium.tournaments.routes.organiser import venue_clock
 from podium.tournaments.kernel import STARTED, Change
+from podium.tournaments.tables import ResultLog
 from podium.tournaments.live import topic
 from podium.tournaments.matches import LIVE, MAX_MATCH_LIMIT
 from podium.tournaments.routes.common import ORGANISER, Id, form_flag, parse_games
@@ -48,8 +59,22 @@ async def _console_context(request: Request, tournament_id: int) -> dict[str, An
                    for m in rows if m["status"] == "disputed"}
         plugins = await catalogue.plugin_switches(request.app.state.plugin_host, tournament_id)
         short = await teams.incomplete_rosters(t, entrants)
+        report_queue = await play.report_queue(tournament_id)
+        has_results = await ResultLog.exists().where(
+            (ResultLog.tournament == tournament_id) & ResultLog.superseded_by.is_null())
+        standing = await _standing_status(request, t)
+        clock = await venue_clock(t["venue_id"])
     queued = {q["match"]["id"] for q in queue}
+    fmt = formats(request.app.state.plugin_host).get(t["format"])
+    unfinished = [m for m in rows if m["status"] not in ("completed", "skipped")]
     return {
+        "checkin": _checkin_state(t), "report_queue": report_queue, "clock": clock,
+        "reported": {r["match_id"] for r in report_queue},
+        "has_results": has_results, "standing": standing,
+        "round_based": bool(fmt is not None and fmt.dynamic),
+        "can_pair": bool(fmt is not None and fmt.dynamic and t["status"] == "running"
+                         and not unfinished),
+        "rounds_paired": max((m["round"] for m in rows), default=0),
         "t": t, "topic": topic(t["id"]), "started": t["status"] in STARTED,
         "field": [e for e in entrants if e["status"] == "registered"],
         "waitlist": [e for e in entrants if e["status"] == "waitlisted"],
@@ -67,6 +92,31 @@ async def _console_context(request: Request, tournament_id: int) -> dict[str, An
         "reflowed": [k for k in (request.query_params.get("reflowed") or "").split(",")
                      if k][:REFLOW_SHOWN],
     }
+
+
+def _checkin_state(t: dict[str, Any]) -> dict[str, Any]:
+    """Where the check-in window stands (:func:`~podium.tournaments.catalogue.checkin_state`)
+    with its times, for the console's buttons and its "check-in opens at" line."""
+    return {"state": catalogue.checkin_state(t["checkin_opens"], t["checkin_closes"]),
+            "opens": t["checkin_opens"], "closes": t["checkin_closes"]}
+
+
+# Standing statuses of an entrant still in play (who may still be disqualified).
+IN_PLAY = ("active", "advanced")
+
+
+async def _standing_status(request: Request, t: dict[str, Any]) -> dict[int, str]:
+    """Each entrant's standing status once started (``active``, ``eliminated``,
+    ``champion``, ``disqualified``...): the console offers disqualification only to those
+    still in play."""
+    if t["status"] not in STARTED:
+        return {}
+    try:
+        rows = await matches.standings(request.app.state.plugin_host, t["id"])
+    except PodiumError:
+        return {}
+    return {r["entrant_id"]: r.get("status", "active") for r in rows
+            if isinstance(r.get("entrant_id"), int)}
 
 
 def _form_int(form: FormMultiDict, name: str) -> int:
@@ -97,9 +147,18 @@ async def _console_act(request: Request, tournament_id: int,
     reflowed: list[str] = []
     try:
         change = await action(form)
+    except NeedsConfirmation as ask:
+        ctx = await _console_context(request, tournament_id)
+        ctx["confirm"] = {"question": ask.question, "action": ask.action,
+                          "fields": ask.fields, "button": ask.button}
+        name = "tournaments/console_body.html" if is_partial_request(request) \
+            else "tournaments/console.html"
+        return render(request, name, ctx, partial=is_partial_request(request) or None)
     except PodiumError as exc:
         ctx = await _console_context(request, tournament_id)
         ctx["error"] = exc.detail
+        ctx["error_lines"] = exc.extra.get("errors") or []
+        ctx["typed"] = {k: str(v) for k, v in form.items() if k in ("entrants", "name", "seed")}
         name = "tournaments/console_body.html" if is_partial_request(request) \
             else "tournaments/console.html"
         return render(request, name, ctx, status_code=exc.status_code,
@@ -115,6 +174,35 @@ async def _console_act(request: Request, tournament_id: int,
         return render(request, "tournaments/console_body.html", ctx, partial=True)
     suffix = f"?reflowed={','.join(reflowed)}" if reflowed else ""
     return Redirect(f"/tournaments/{tournament_id}/console{suffix}", status_code=303)
+
+
+class NeedsConfirmation(Exception):
+    """An action that changes what was recorded asks first: the console shows
+    ``question`` with a button posting ``fields`` (plus ``confirm=1``) to ``action``."""
+
+    def __init__(self, question: str, action: str, fields: dict[str, Any], button: str
+                 ) -> None:
+        super().__init__(question)
+        self.question, self.action, self.fields, self.button = question, action, fields, button
+
+
+def _confirmed(form: FormMultiDict) -> bool:
+    return form_flag(form, "confirm")
+
+
+def _winner_choice(form: FormMultiDict) -> tuple[int | None, bool]:
+    """The winner the organiser chose (``winner_id``; ``none`` = nobody, a double
+    forfeit) and the forfeit flag. An empty choice is refused: no default winner."""
+    raw = str(form.get("winner_id", "") or "").strip()
+    if raw == "none":
+        return None, True
+    if not raw:
+        raise InvalidInput(_("choose the winner (or nobody, a double forfeit)"), field="winner_id")
+    return _form_int(form, "winner_id"), form_flag(form, "forfeit")
+
+
+def _names(m: dict[str, Any]) -> dict[Any, str]:
+    return {s.get("entrant_id"): s.get("name") or "?" for s in m["slots"]}
 
 
 async def _own_station(tournament_id: int, station_id: int) -> None:
@@ -263,18 +351,105 @@ class ConsolePages(Controller):
 
     @_action("result", "Set, settle or correct a result")
     async def console_result(self, request: Request, tournament_id: Id) -> Any:
-        """An organiser's result for ``match_id`` (final; corrects a completed match)."""
+        """An organiser's result for ``match_id`` (final). ``winner_id`` must be chosen
+        (``none``: a double forfeit). On a completed match it is a correction, which re-flows
+        later matches: asked about first (posted again with ``confirm=1``)."""
         async def action(form: FormMultiDict) -> Any:
             match_id = await _own_match(tournament_id, _form_int(form, "match_id"))
+            winner, forfeit = _winner_choice(form)
+            games = parse_games(str(form.get("games", "")))
+            m = await matches.get_match(match_id)
+            if m["status"] == "completed" and not _confirmed(form):
+                names = _names(m)
+                was = names.get(m["winner_id"], _("nobody"))
+                now_ = names.get(winner, _("nobody"))
+                score = ", ".join(f"{a}-{b}" for a, b in games)
+                question = _("Correct %(key)s: winner %(was)s → %(now)s?", key=m["key"], was=was,
+                             now=now_) if not score else _(
+                    "Correct %(key)s: winner %(was)s → %(now)s (%(score)s)?", key=m["key"],
+                    was=was, now=now_, score=score)
+                raise NeedsConfirmation(
+                    question + " " + _("Later matches that depended on it are re-flowed."),
+                    f"/tournaments/{tournament_id}/console/result",
+                    {"match_id": match_id, "winner_id": form.get("winner_id"),
+                     "games": form.get("games", ""), "forfeit": "1" if forfeit else "",
+                     "reflow": "1"}, _("Yes, correct it"))
             return await play.organiser_result(
-                request.app.state.plugin_host, match_id, request.user,
-                _form_optional_int(form, "winner_id"),
-                parse_games(str(form.get("games", ""))), form_flag(form, "forfeit"))
+                request.app.state.plugin_host, match_id, request.user, winner, games, forfeit)
         return await _console_act(request, tournament_id, action)
+
+    @_action("reopen", "Re-open a match (undo its result)")
+    async def console_reopen(self, request: Request, tournament_id: Id) -> Any:
+        """Undo the result of ``match_id`` (asked about first): it can be played again."""
+        async def action(form: FormMultiDict) -> Any:
+            match_id = await _own_match(tournament_id, _form_int(form, "match_id"))
+            if not _confirmed(form):
+                m = await matches.get_match(match_id)
+                raise NeedsConfirmation(
+                    _("Re-open %(key)s (%(who)s)? Its result is undone and later matches that "
+                      "depended on it are re-flowed.", key=m["key"],
+                      who=" – ".join(_names(m).values())),
+                    f"/tournaments/{tournament_id}/console/reopen", {"match_id": match_id,
+                                                                      "reflow": "1"},
+                    _("Yes, re-open it"))
+            return await play.reopen_match(request.app.state.plugin_host, match_id,
+                                           request.user)
+        return await _console_act(request, tournament_id, action)
+
+    @_action("reset", "Reset the tournament (before any result)")
+    async def console_reset(self, request: Request, tournament_id: Id) -> Any:
+        """Undo the start while no result exists (asked about first)."""
+        async def action(form: FormMultiDict) -> Any:
+            if not _confirmed(form):
+                raise NeedsConfirmation(
+                    _("Reset the tournament? The bracket goes, entrants dropped at the start get "
+                      "their place back and you can seed and start again."),
+                    f"/tournaments/{tournament_id}/console/reset", {}, _("Yes, reset it"))
+            return await play.reset(request.app.state.plugin_host, tournament_id, request.user)
+        return await _console_act(request, tournament_id, action)
+
+    @_action("reports/accept", "Accept a reported score")
+    async def console_accept_report(self, request: Request, tournament_id: Id) -> Any:
+        """Accept report ``report_id`` of ``match_id`` as the result (one click)."""
+        async def action(form: FormMultiDict) -> Any:
+            match_id = await _own_match(tournament_id, _form_int(form, "match_id"))
+            return await play.accept_report(request.app.state.plugin_host, match_id,
+                                            _form_int(form, "report_id"), request.user)
+        return await _console_act(request, tournament_id, action)
+
+    @_action("next-round", "Pair the next round")
+    async def console_next_round(self, request: Request, tournament_id: Id) -> Any:
+        """Pair the next round of a round-by-round format (Swiss, free-for-all rounds)."""
+        return await _console_act(request, tournament_id, lambda _f: play.next_round(
+            request.app.state.plugin_host, tournament_id, request.user))
+
+    @_action("entrants", "Add an entrant by name")
+    async def console_add_entrant(self, request: Request, tournament_id: Id) -> Any:
+        """Add one entrant by ``name`` (optional ``seed``)."""
+        return await _console_act(request, tournament_id, lambda form: registration.add_entrant(
+            tournament_id, {"name": str(form.get("name", "") or ""),
+                            "seed": _form_optional_int(form, "seed")}, request.user))
+
+    @_action("entrants/paste", "Add entrants from a pasted list")
+    async def console_paste_entrants(self, request: Request, tournament_id: Id) -> Any:
+        """Add every entrant of ``entrants`` (one per line, ``Name`` or ``Name, seed``), or
+        none when a line is wrong (each bad line is named)."""
+        return await _console_act(request, tournament_id, lambda form: registration.add_entrants(
+            tournament_id, str(form.get("entrants", "") or "")))
 
     @_action("disqualify", "Disqualify an entrant")
     async def console_disqualify(self, request: Request, tournament_id: Id) -> Any:
-        """Disqualify ``entrant_id``: it forfeits every remaining match."""
-        return await _console_act(request, tournament_id, lambda form: play.disqualify(
-            request.app.state.plugin_host, tournament_id, _form_int(form, "entrant_id"),
-            request.user))
+        """Disqualify ``entrant_id``: it forfeits every remaining match. Once started, only an
+        entrant still in play (not eliminated, not placed) can be disqualified."""
+        async def action(form: FormMultiDict) -> Any:
+            entrant_id = _form_int(form, "entrant_id")
+            t = await catalogue.get_tournament(tournament_id)
+            if t["status"] in STARTED:
+                status = (await _standing_status(request, t)).get(entrant_id)
+                if status not in IN_PLAY:
+                    raise Conflict(_("this entrant is no longer in play (%(status)s)",
+                                     status=status or _("out")),
+                                   code="not_in_play")
+            return await play.disqualify(request.app.state.plugin_host, tournament_id,
+                                         entrant_id, request.user)
+        return await _console_act(request, tournament_id, action)
