@@ -46,8 +46,10 @@ from podium.tournaments.matches import standings as current_standings
 from podium.tournaments.registration import list_entrants
 from podium.tournaments.render_cache import cached_fragment, render_template
 from podium.tournaments.tables import MatchRow
+from podium.tournaments.texts import _
 
-BRACKET_LABELS = {"winners": "Winners bracket", "losers": "Losers bracket", "final": "Finals"}
+BRACKET_LABELS = {"winners": _("Winners bracket"), "losers": _("Losers bracket"),
+                  "final": _("Grand final")}
 GROUP_ROWS = 16  # table lines of the groups sharing one screen page
 ROWS = 8  # matches per bracket column on one screen page (two names each)
 COLUMNS = 5  # rounds side by side on one screen page
@@ -79,11 +81,25 @@ def group_bracket(matches: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     groups: dict[tuple[int, str], dict[int, list[Mapping[str, Any]]]] = {}
     for m in matches:
         groups.setdefault((m["stage"], m["bracket"]), {}).setdefault(m["round"], []).append(m)
+    names: dict[int, dict[tuple[str, int], str]] = {}
+    for stage in {stage for stage, _b in groups}:
+        names[stage] = round_names({b: list(r) for (s, b), r in groups.items() if s == stage})
+    single = {stage for stage, _b in groups if (stage, "losers") not in groups}
     return [
-        {"stage": stage, "name": BRACKET_LABELS.get(bracket, bracket),
-         "rounds": [{"number": n, "matches": ms} for n, ms in sorted(rounds.items())]}
+        {"stage": stage, "bracket": bracket,
+         "name": (_("Bracket") if bracket == "winners" and stage in single
+                  else BRACKET_LABELS.get(bracket, bracket)),
+         "rounds": [{"number": n, "name": names[stage][(bracket, n)],
+                     "matches": [{**m, "bye_card": _bye_card(m)} for m in ms]}
+                    for n, ms in sorted(rounds.items())]}
         for (stage, bracket), rounds in groups.items()
     ]
+
+
+def _bye_card(m: Mapping[str, Any]) -> bool:
+    """A match nobody plays: a side is a bye (the other goes through). Its card is hidden
+    but keeps its place, so the tree's lines still meet the next round."""
+    return any(s.get("bye") for s in m["slots"])
 
 
 async def bracket_fragment(app: Any, tournament_id: int) -> str:
@@ -152,20 +168,43 @@ def _is_live(matches: Iterable[Mapping[str, Any]]) -> bool:
     return any(m["status"] in LIVE for m in matches)
 
 
-def round_title(bracket: str, number: int, count: int, last: int) -> str:
-    """A readable round name ("Quarter-finals", "Round 2", "Grand final")."""
+def round_names(rounds: Mapping[str, Iterable[int]]) -> dict[tuple[str, int], str]:
+    """The name of every round of an elimination tree: ``rounds`` maps a bracket
+    (``winners``, ``losers``, ``final``) to its round numbers.
+
+    A single elimination (no losers bracket, no grand final) ends with "Final",
+    "Semi-finals", "Quarter-finals"; a double elimination names its sides ("Winners
+    quarter-final", "Losers final") and its "Grand final" (and "Grand final reset").
+    Rounds further from the end are numbered ("Round 2", "Losers round 3"). Any other
+    bracket's rounds are numbered within it.
+    """
+    double = bool(rounds.get("winners")) and (bool(rounds.get("losers"))
+                                              or bool(rounds.get("final")))
+    out: dict[tuple[str, int], str] = {}
+    for bracket, numbers in rounds.items():
+        ordered = sorted(set(numbers))
+        for n in ordered:
+            from_end = len(ordered) - 1 - ordered.index(n)
+            out[(bracket, n)] = _round_name(bracket, n, from_end, double)
+    return out
+
+
+def _round_name(bracket: str, number: int, from_end: int, double: bool) -> str:
+    if bracket == "final" and not double:  # a final of its own (free-for-all's lobby)
+        return _("Final") if from_end == 0 else _("Final %(n)s", n=number)
     if bracket == "final":
-        return "Grand final" if number == 1 else "Grand final reset"
+        return {1: _("Grand final"), 2: _("Grand final reset")}.get(
+            number, _("Grand final %(n)s", n=number))
     if bracket == "losers":
-        return "Losers final" if number == last else f"Losers round {number}"
-    remaining = last - number
-    if remaining == 0:
-        return "Final"
-    if remaining == 1:
-        return "Semi-finals"
-    if remaining == 2:
-        return "Quarter-finals"
-    return f"Round {number}"
+        return ([_("Losers final"), _("Losers semi-final")][from_end] if from_end < 2
+                else _("Losers round %(n)s", n=number))
+    if bracket != "winners":
+        return _("Round %(n)s", n=number)
+    if double:
+        return ([_("Winners final"), _("Winners semi-final"), _("Winners quarter-final")][from_end]
+                if from_end < 3 else _("Winners round %(n)s", n=number))
+    return ([_("Final"), _("Semi-finals"), _("Quarter-finals")][from_end] if from_end < 3
+            else _("Round %(n)s", n=number))
 
 
 def _slice(matches: Sequence[Mapping[str, Any]], k: int, parts: int) -> list[Mapping[str, Any]]:
@@ -195,26 +234,35 @@ def tree_panels(section: str, title: str, rounds: Sequence[tuple[str, list[Mappi
         start = max(0, len(rounds) - COLUMNS)  # finished: the last rounds
     else:
         start = 0  # waiting: from the first round
-    window = rounds[start:start + COLUMNS]
-    widest = max(len(ms) for _label, ms in window)
-    parts = max(1, math.ceil(widest / ROWS))
+    # Every round from the window's first to the bracket's last is shown: the rounds past
+    # the first window of COLUMNS go to windows of their own (pages that rotate), so the
+    # last rounds (the losers final, the grand final) are never cut off.
     panels = []
-    for k in range(parts):
-        columns = [Column(label, _slice(ms, k, parts)) for label, ms in window]
-        suffix = f" · part {k + 1} of {parts}" if parts > 1 else ""
-        rows = max(len(c.matches) for c in columns)
-        panels.append(Panel("tree", title + suffix, rows=rows, columns=columns,
-                            extra={"section": section, "part": k + 1}))
-    if live and parts > 1:
-        focused = [p for p in panels if p.live]
-        panels = focused or panels
+    windows = [rounds[i:i + COLUMNS] for i in range(start, len(rounds), COLUMNS)]
+    for w, window in enumerate(windows):
+        widest = max(len(ms) for _label, ms in window)
+        parts = max(1, math.ceil(widest / ROWS))
+        window_panels = []
+        for k in range(parts):
+            columns = [Column(label, _slice(ms, k, parts)) for label, ms in window]
+            suffix = f" · {k + 1}/{parts}" if parts > 1 else ""
+            if len(windows) > 1:
+                suffix = f" · {window[0][0]} – {window[-1][0]}" + suffix
+            rows = max(len(c.matches) for c in columns)
+            window_panels.append(Panel("tree", title + suffix, rows=rows, columns=columns,
+                                       extra={"section": section, "part": k + 1,
+                                              "window": w + 1}))
+        if live and parts > 1:
+            focused = [p for p in window_panels if p.live]
+            window_panels = focused or window_panels
+        panels += window_panels
     return panels
 
 
 def _visible_final(matches: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Drop a grand-final reset that is not needed (skipped with nobody in it)."""
-    return [m for m in matches if not (m["status"] == "skipped" and not any(
-        s.get("entrant_id") for s in m["slots"]))]
+    """Drop a grand-final reset that is not needed (skipped: the winners' finalist won the
+    first grand final, or nobody reached it)."""
+    return [m for m in matches if m["status"] != "skipped"]
 
 
 def tree_stage_panels(stage_matches: Mapping[str, Sequence[Mapping[str, Any]]],
@@ -231,22 +279,19 @@ def tree_stage_panels(stage_matches: Mapping[str, Sequence[Mapping[str, Any]]],
     winners = rounds_of("winners")
     finals = rounds_of("final")
     losers = rounds_of("losers")
-    has_losers = bool(losers)
+    names = round_names({b: [n for n, _ms in rounds_of(b)] for b in stage_matches})
     if winners or finals:
-        last = winners[-1][0] if winners else 0
-        cols = [(("Winners final" if has_losers and n == last else
-                  round_title("winners", n, len(ms), last)), ms) for n, ms in winners]
-        cols += [(round_title("final", n, len(ms), 0), _visible_final(ms)) for n, ms in finals]
-        name = "Winners bracket" if has_losers else "Bracket"
+        cols = [(names[("winners", n)], ms) for n, ms in winners]
+        cols += [(names[("final", n)], _visible_final(ms)) for n, ms in finals]
+        name = _("Winners bracket") if losers else _("Bracket")
         panels += tree_panels("winners", f"{stage_label}{name}", cols)
     if losers:
-        last = losers[-1][0]
-        panels += tree_panels("losers", f"{stage_label}Losers bracket",
-                              [(round_title("losers", n, len(ms), last), ms) for n, ms in losers])
+        panels += tree_panels("losers", f"{stage_label}{_('Losers bracket')}",
+                              [(names[("losers", n)], ms) for n, ms in losers])
     for bracket in stage_matches:
         if bracket not in BRACKET_LABELS:
             panels += tree_panels(bracket, f"{stage_label}{bracket}",
-                                  [(f"Round {n}", ms) for n, ms in rounds_of(bracket)])
+                                  [(names[(bracket, n)], ms) for n, ms in rounds_of(bracket)])
     return panels
 
 
