@@ -106,3 +106,17 @@ def athlete_record_slot(slot: str, context: dict[str, Any]) -> list[str]:
     return [f'<section class="card" id="athlete-record" hx-get="/players/by-user/{user_id}/record" '
             'hx-trigger="load" hx-swap="outerHTML"><h2>Tournament record</h2>'
             '<p class="muted">Loading…</p></section>']
+
+
+@hookimpl(specname="podium_page_slots")
+def tournament_links_slot(slot: str, context: dict[str, Any]) -> list[str]:
+    """The home page's "live now" (``home.after_now``: running tournaments) and an event
+    page's tournaments (``event.main``: a link back to each), loaded by htmx."""
+    if slot == "home.after_now" and context.get("venue"):
+        return ['<div id="live-tournaments" hx-get="/tournaments/live-now" hx-trigger="load" '
+                'hx-swap="outerHTML"></div>']
+    event = context.get("event")
+    if slot == "event.main" and isinstance(event, dict) and event.get("id"):
+        return [f'<div id="event-tournaments" hx-get="/tournaments/for-event/{int(event["id"])}" '
+                'hx-trigger="load" hx-swap="outerHTML"></div>']
+    return []

@@ -85,11 +85,18 @@ def group_bracket(matches: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     for stage in {stage for stage, _b in groups}:
         names[stage] = round_names({b: list(r) for (s, b), r in groups.items() if s == stage})
     single = {stage for stage, _b in groups if (stage, "losers") not in groups}
+
+    def joins(rounds: Mapping[int, list[Any]], n: int) -> bool:
+        # Two matches of this round feed one of the next: draw the bracket's connector.
+        nxt = rounds.get(n + 1)
+        return bool(nxt) and len(rounds[n]) == 2 * len(nxt)
+
     return [
         {"stage": stage, "bracket": bracket,
          "name": (_("Bracket") if bracket == "winners" and stage in single
                   else BRACKET_LABELS.get(bracket, bracket)),
          "rounds": [{"number": n, "name": names[stage][(bracket, n)],
+                     "joins": joins(rounds, n), "fed": (n - 1) in rounds,
                      "matches": [{**m, "bye_card": _bye_card(m)} for m in ms]}
                     for n, ms in sorted(rounds.items())]}
         for (stage, bracket), rounds in groups.items()
@@ -102,6 +109,55 @@ def _bye_card(m: Mapping[str, Any]) -> bool:
     return any(s.get("bye") for s in m["slots"])
 
 
+#: The columns that explain a standings order, in the order a tournament applies them
+#: (the tiebreakers), with what a person reads at the top of each.
+TIEBREAK_LABELS = {
+    "match_wins": _("Score"), "game_wins": _("Games won"),
+    "game_difference": _("Game difference"), "head_to_head": _("Head-to-head"),
+    "buchholz": _("Buchholz"), "median_buchholz": _("Median Buchholz"),
+    "sonneborn_berger": _("Sonneborn-Berger"), "difficulty": _("Difficulty"),
+}
+#: What formats add to a row and shows on the standings table when present.
+EXTRA_LABELS = {"placement": _("Place"), "group": _("Group"), "points": _("Points"),
+                "score": _("Score")}
+
+
+def standings_columns(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """``(key, label)`` of the columns that explain the order of ``rows``: what the format
+    ranks by first (score, points...), then its tiebreakers in the order it applied them;
+    the score once even when ``match_wins`` is also a tiebreaker."""
+    if not rows:
+        return []
+    keys = list(rows[0])
+    columns = [(k, EXTRA_LABELS[k]) for k in keys if k in EXTRA_LABELS]
+    for k in keys:
+        if k in TIEBREAK_LABELS and not (k == "match_wins" and "score" in keys):
+            columns.append((k, TIEBREAK_LABELS[k]))
+    return columns
+
+
+def record(row: Mapping[str, Any]) -> str:
+    """A row's win–loss(–draw) record ("2–1"), or "" when the format keeps none."""
+    if "wins" not in row or "losses" not in row:
+        return ""
+    text = f"{row['wins']}–{row['losses']}"
+    return text + (f"–{row['draws']}" if row.get("draws") else "")
+
+
+def podium(t: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The champion and the podium of a finished tournament: rows ranked 1 to 3."""
+    if t["status"] != "finished":
+        return []
+    return [r for r in rows if r.get("rank") is not None and r["rank"] <= 3]
+
+
+def number(value: Any) -> str:
+    """A standings value as people read it: whole numbers without ``.0``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value) if value is not None else ""
+
+
 async def bracket_fragment(app: Any, tournament_id: int) -> str:
     """The tournament page's bracket and standings (``#bracket``), rendered once per
     version of the tournament."""
@@ -111,7 +167,9 @@ async def bracket_fragment(app: Any, tournament_id: int) -> str:
         rows, _total = await list_matches(tournament_id, limit=MAX_MATCH_LIMIT)
         ranked = await current_standings(app.state.plugin_host, tournament_id)
         return render_template(app, "tournaments/partials/bracket.html", {
-            "t": t, "bracket": group_bracket(rows), "standings": ranked})
+            "t": t, "bracket": group_bracket(rows), "standings": ranked,
+            "columns": standings_columns(ranked), "record": record, "number": number,
+            "podium": podium(t, ranked)})
 
     return await cached_fragment(app, "bracket", tournament_id, build)
 
