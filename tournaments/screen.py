@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from podium.core.errors import InvalidInput
+from podium.core.i18n import N_, _
 from podium.tournaments.catalogue import get_tournament
 from podium.tournaments.engine import Drawing
 from podium.tournaments.formats import formats
@@ -46,10 +47,9 @@ from podium.tournaments.matches import standings as current_standings
 from podium.tournaments.registration import list_entrants
 from podium.tournaments.render_cache import cached_fragment, render_template
 from podium.tournaments.tables import MatchRow
-from podium.tournaments.texts import _
 
-BRACKET_LABELS = {"winners": _("Winners bracket"), "losers": _("Losers bracket"),
-                  "final": _("Grand final")}
+BRACKET_LABELS = {"winners": N_("Winners bracket"), "losers": N_("Losers bracket"),
+                  "final": N_("Grand final")}
 GROUP_ROWS = 16  # table lines of the groups sharing one screen page
 ROWS = 8  # matches per bracket column on one screen page (two names each)
 COLUMNS = 5  # rounds side by side on one screen page
@@ -112,14 +112,14 @@ def _bye_card(m: Mapping[str, Any]) -> bool:
 #: The columns that explain a standings order, in the order a tournament applies them
 #: (the tiebreakers), with what a person reads at the top of each.
 TIEBREAK_LABELS = {
-    "match_wins": _("Score"), "game_wins": _("Games won"),
-    "game_difference": _("Game difference"), "head_to_head": _("Head-to-head"),
-    "buchholz": _("Buchholz"), "median_buchholz": _("Median Buchholz"),
-    "sonneborn_berger": _("Sonneborn-Berger"), "difficulty": _("Difficulty"),
+    "match_wins": N_("Score"), "game_wins": N_("Games won"),
+    "game_difference": N_("Game difference"), "head_to_head": N_("Head-to-head"),
+    "buchholz": N_("Buchholz"), "median_buchholz": N_("Median Buchholz"),
+    "sonneborn_berger": N_("Sonneborn-Berger"), "difficulty": N_("Difficulty"),
 }
 #: What formats add to a row and shows on the standings table when present.
-EXTRA_LABELS = {"placement": _("Place"), "group": _("Group"), "points": _("Points"),
-                "score": _("Score")}
+EXTRA_LABELS = {"placement": N_("Place"), "group": N_("Group"), "points": N_("Points"),
+                "score": N_("Score")}
 
 
 def standings_columns(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:

@@ -14,11 +14,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from podium.core.i18n import _
 from podium.tournaments.kernel import load_json
 from podium.tournaments.matches import LIVE
 from podium.tournaments.tables import Entrant as EntrantRow
 from podium.tournaments.tables import MatchRow, TeamMember, Tournament
-from podium.tournaments.texts import _
 
 #: Minutes one game takes, on average, with the changeover (e-sport: about 8).
 MINUTES_PER_GAME = 8

@@ -25,8 +25,7 @@ from podium.core.database import reading
 from podium.core.errors import InvalidInput, PodiumError
 from podium.core.pages import render
 from podium.core.venue.context import current_venue_id
-from podium.core.venue.routes import Clock
-from podium.core.venue.tables import Event, Venue
+from podium.core.venue.tables import Event
 from podium.tournaments import (
     catalogue,
     matches,
@@ -59,7 +58,6 @@ from podium.tournaments.screen import (
     screen_body,
 )
 
-DEFAULT_TZ = "Europe/Paris"
 _TITLE_END = "\x00"  # separates the page title from the content in a cached entry
 
 
@@ -72,17 +70,12 @@ def registration_open(t: Mapping[str, Any], at: datetime) -> bool:
 
 
 async def event_of(t: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The tournament's calendar event (``id``, ``title``, ``when`` in the venue's time
-    zone, ``starts_at``), or ``None``."""
+    """The tournament's calendar event (``id``, ``title``, ``starts_at``, ``ends_at``),
+    or ``None``."""
     if t.get("event_id") is None:
         return None
-    row = await Event.select(Event.id, Event.title, Event.starts_at, Event.ends_at,
-                             Event.venue.timezone.as_alias("tz")).where(
+    return await Event.select(Event.id, Event.title, Event.starts_at, Event.ends_at).where(
         Event.id == t["event_id"]).first()
-    if row is None:
-        return None
-    return {"id": row["id"], "title": row["title"], "starts_at": row["starts_at"],
-            "when": Clock(row["tz"] or DEFAULT_TZ).span(row)}
 
 
 async def _page_context(request: Request, tournament_id: int) -> dict[str, Any]:
@@ -164,14 +157,11 @@ async def _my_matches_context(request: Request) -> dict[str, Any]:
         names = {r["id"]: r["name"] for r in await Tournament.select(
             Tournament.id, Tournament.name).where(
             Tournament.id.is_in(sorted({m["tournament_id"] for m in rows}) or [0]))}
-        clock = Clock(await _venue_tz(request))
     for m in rows:
         mine = m["my_entrant_id"]
         m["tournament"] = names.get(m["tournament_id"], "")
         m["opponent"] = upcoming.opponent(m, mine)
         m["score"] = my_score(m, mine)
-    for n in upcoming_rows:
-        n["time"] = clock.time(n["at"])
     tournaments = sorted({m["tournament_id"] for m in rows}
                          | {n["tournament_id"] for n in upcoming_rows})[:15]
     return {"matches": rows, "reports": reports, "invitations": invitations,
@@ -191,13 +181,6 @@ def my_score(m: Mapping[str, Any], mine: int) -> str:
     if len(ours) == 1:
         return f"{ours[0][0]}–{ours[0][1]}"
     return f"{sum(1 for a, b in ours if a > b)}–{sum(1 for a, b in ours if b > a)}"
-
-
-async def _venue_tz(request: Request) -> str:
-    venue_id = await current_venue_id(request)
-    row = await Venue.select(Venue.timezone).where(Venue.id == venue_id).first() \
-        if venue_id is not None else None
-    return (row or {}).get("timezone") or DEFAULT_TZ
 
 
 async def _act(request: Request, tournament_id: int | None,
