@@ -95,6 +95,12 @@ def podium_live_messages(event: DomainEvent, render: Renderer | None) -> list[Li
     return live_messages(event)
 
 
+@hookimpl
+def podium_translation_dirs() -> list[Path]:
+    """The tournaments' catalogues: ``tournaments/locale/<lang>/LC_MESSAGES/messages.po``."""
+    return [HERE / "locale"]
+
+
 @hookimpl(specname="podium_page_slots")
 def athlete_record_slot(slot: str, context: dict[str, Any]) -> list[str]:
     """The fan hub's athlete page (``athlete.record``, e-sport athletes): the player's
