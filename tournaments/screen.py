@@ -37,6 +37,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from podium.core.errors import InvalidInput
 from podium.core.i18n import N_, _
 from podium.tournaments.catalogue import get_tournament
@@ -80,6 +82,8 @@ def group_bracket(matches: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Matches grouped by bracket, then round, in bracket order (the tournament page)."""
     groups: dict[tuple[int, str], dict[int, list[Mapping[str, Any]]]] = {}
     for m in matches:
+        if m["bracket"] == "final" and m["status"] == "skipped":
+            continue  # an unneeded grand-final reset is not shown
         groups.setdefault((m["stage"], m["bracket"]), {}).setdefault(m["round"], []).append(m)
     names: dict[int, dict[tuple[str, int], str]] = {}
     for stage in {stage for stage, _b in groups}:
@@ -156,6 +160,19 @@ def number(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value) if value is not None else ""
+
+
+async def standing_statuses(app: Any, tournament_id: int) -> dict[int, str]:
+    """Entrant id → standings status (``eliminated``, ``champion``, ``advanced``...) of a
+    started tournament, computed once per version (the entrants table shows who is out)."""
+
+    async def build(_key: Any) -> str:
+        ranked = await current_standings(app.state.plugin_host, tournament_id)
+        return msgspec.json.encode({str(r["entrant_id"]): r["status"] for r in ranked
+                                    if isinstance(r["entrant_id"], int)}).decode()
+
+    raw = await cached_fragment(app, "statuses", tournament_id, build)
+    return {int(k): v for k, v in msgspec.json.decode(raw).items()}
 
 
 async def bracket_fragment(app: Any, tournament_id: int) -> str:
@@ -364,7 +381,8 @@ def group_panels(groups: Mapping[str, Sequence[Mapping[str, Any]]],
         current = live_rounds[0] if live_rounds else max((m["round"] for m in matches),
                                                          default=1)
         round_matches = [m for m in matches if m["round"] == current]
-        panels.append(Panel("group", f"Group {name}", rows=len(rows) + 1, items=round_matches,
+        panels.append(Panel("group", _("Group %(name)s", name=name), rows=len(rows) + 1,
+                            items=round_matches,
                             extra={"standings": rows, "round": current,
                                    "rounds": max((m["round"] for m in matches), default=1)}))
     return panels
@@ -392,16 +410,17 @@ def round_panels(matches: Sequence[Mapping[str, Any]], standings: Sequence[Mappi
         chunks = _chunks(ordered, CARDS_PER_PAGE)[:pages]
         for i, chunk in enumerate(chunks):
             suffix = f" · {i + 1}/{len(chunks)}" if len(chunks) > 1 else ""
-            panels.append(Panel("cards", f"Round {current}{suffix}", rows=ROWS, items=chunk))
+            panels.append(Panel("cards", _("Round %(n)s", n=current) + suffix, rows=ROWS, items=chunk))
     panels += standings_panels(standings)
     return panels
 
 
-def standings_panels(standings: Sequence[Mapping[str, Any]], title: str = "Standings"
+def standings_panels(standings: Sequence[Mapping[str, Any]], title: str | None = None
                      ) -> list[Panel]:
     """The standings in pages of :data:`STANDINGS_PER_PAGE` (the top ones only)."""
     if not standings:
         return []
+    title = title or _("Standings")
     chunks = _chunks(standings, STANDINGS_PER_PAGE)[:MAX_STANDINGS_PAGES]
     return [Panel("standings", title + (f" · {i + 1}/{len(chunks)}" if len(chunks) > 1 else ""),
                   rows=ROWS, items=chunk, extra={"split": math.ceil(len(chunk) / 2)})
@@ -430,7 +449,8 @@ def lobby_panels(matches: Sequence[Mapping[str, Any]], standings: Sequence[Mappi
         if m["status"] == "completed":
             rows.sort(key=lambda r: (r["placing"] is None, r["placing"] or 0))
         items.append({**m, "rows": rows})
-    title = "Final" if lobbies and lobbies[0]["bracket"] == "final" else f"Round {current[1]}"
+    title = (_("Final") if lobbies and lobbies[0]["bracket"] == "final"
+             else _("Round %(n)s", n=current[1]))
     return [Panel("lobbies", title + (f" · {i + 1}/{n}" if (n := math.ceil(
         len(items) / LOBBIES_PER_PAGE)) > 1 else ""), rows=ROWS, items=chunk)
         for i, chunk in enumerate(_chunks(items, LOBBIES_PER_PAGE))]
@@ -513,7 +533,7 @@ def screen_pages(t: Mapping[str, Any], matches: Sequence[Mapping[str, Any]],
     if t["status"] in ("draft", "registration") or not matches:
         field_rows = [e for e in entrants if e["status"] == "registered"]
         chunks = _chunks(field_rows, ENTRANTS_PER_PAGE)
-        return pack([Panel("entrants", "Entrants" + (f" · {i + 1}/{len(chunks)}"
+        return pack([Panel("entrants", _("Entrants") + (f" · {i + 1}/{len(chunks)}"
                                                      if len(chunks) > 1 else ""),
                            rows=ROWS, items=chunk) for i, chunk in enumerate(chunks)])
     if only_bracket == "standings":
@@ -528,7 +548,7 @@ def screen_pages(t: Mapping[str, Any], matches: Sequence[Mapping[str, Any]],
     for stage, brackets in sorted(stages.items()):
         panels += stage_panels(stage, brackets, standings, drawing or drawing_of(None), label)
     if t["status"] == "finished" and standings and not only_bracket:
-        panels.insert(0, Panel("podium", "Final standings", rows=ROWS, items=list(standings[:8])))
+        panels.insert(0, Panel("podium", _("Final standings"), rows=ROWS, items=list(standings[:8])))
     live = [p for p in panels if p.live]
     rest = [p for p in panels if not p.live]
     return pack(live + rest if live else panels)
@@ -547,8 +567,8 @@ def score(m: Mapping[str, Any]) -> list[int] | None:
 
 def _slot_names(m: Mapping[str, Any]) -> str:
     if len(m["slots"]) > 2:  # a free-for-all lobby
-        return f"Lobby {m['key']} · {len(m['slots'])} players"
-    return " vs ".join(s.get("name") or s.get("source") or "bye" for s in m["slots"])
+        return _("Lobby %(key)s · %(n)s players", key=m["key"], n=len(m["slots"]))
+    return f" {_('vs')} ".join(s.get("name") or s.get("source") or _("bye") for s in m["slots"])
 
 
 def sidebar(matches: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

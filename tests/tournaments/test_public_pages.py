@@ -66,9 +66,13 @@ async def test_named_rounds_connectors_hidden_byes_and_champion(podium_client):
     await _play_all(c, org, t["id"], limit=8)  # losers round one: two players are out
     bracket = (await c.get(f"/tournaments/{t['id']}/bracket")).text
     assert bracket.count('class="standing-eliminated"') >= 2 and ">eliminated<" in bracket
+    # The entrants table of the page says it too.
+    page = (await c.get(f"/tournaments/{t['id']}")).text
+    assert page.count('<tr class="standing-eliminated">') >= 2
     await _play_all(c, org, t["id"])
     page = (await c.get(f"/tournaments/{t['id']}")).text  # anonymous: the cached page
     assert 'data-testid="podium"' in page and "Champion" in page
+    assert "Grand final reset" not in page or "skipped" not in page  # no unneeded reset
 
 
 async def test_swiss_standings_show_score_and_tiebreaks(podium_client):

@@ -55,6 +55,7 @@ from podium.tournaments.screen import (
     ROTATE_SECONDS,
     bracket_fragment,
     check_bracket,
+    standing_statuses,
     screen_body,
 )
 
@@ -91,8 +92,10 @@ async def _page_context(request: Request, tournament_id: int) -> dict[str, Any]:
         team_ctx = await _team_context(user, t, entrants)
         # Rendered once per tournament version (render_cache), not per request.
         bracket_html = await bracket_fragment(request.app, tournament_id)
+        out = (await standing_statuses(request.app, tournament_id)
+               if t["status"] in ("running", "finished") else {})
     return {
-        "t": t, "entrants": entrants, **team_ctx, "event": event,
+        "t": t, "entrants": entrants, **team_ctx, "event": event, "standing": out,
         "registration_open": registration_open(t, now()),
         "bracket_html": bracket_html, "topic": topic(t["id"]),
         "is_organiser": is_organiser,
