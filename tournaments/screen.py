@@ -92,7 +92,7 @@ def group_bracket(matches: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
     def joins(rounds: Mapping[int, list[Any]], n: int) -> bool:
         # Two matches of this round feed one of the next: draw the bracket's connector.
-        nxt = rounds.get(n + 1)
+        nxt = rounds.get(n + 1) or []
         return bool(nxt) and len(rounds[n]) == 2 * len(nxt)
 
     return [
@@ -126,10 +126,10 @@ EXTRA_LABELS = {"placement": N_("Place"), "group": N_("Group"), "points": N_("Po
                 "score": N_("Score")}
 
 
-def standings_columns(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, str]]:
-    """``(key, label)`` of the columns that explain the order of ``rows``: what the format
-    ranks by first (score, points...), then its tiebreakers in the order it applied them;
-    the score once even when ``match_wins`` is also a tiebreaker."""
+def standings_columns(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, Any]]:
+    """``(key, label)`` (a lazy translation) of the columns that explain the order of
+    ``rows``: what the format ranks by first (score, points...), then its tiebreakers in
+    the order it applied them; the score once even when ``match_wins`` is a tiebreaker."""
     if not rows:
         return []
     keys = list(rows[0])
