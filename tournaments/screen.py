@@ -101,6 +101,7 @@ def group_bracket(matches: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                   else BRACKET_LABELS.get(bracket, bracket)),
          "rounds": [{"number": n, "name": names[stage][(bracket, n)],
                      "joins": joins(rounds, n), "fed": (n - 1) in rounds,
+                     "live": _is_live(ms),
                      "matches": [{**m, "bye_card": _bye_card(m)} for m in ms]}
                     for n, ms in sorted(rounds.items())]}
         for (stage, bracket), rounds in groups.items()

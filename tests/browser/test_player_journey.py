@@ -133,6 +133,12 @@ async def test_player_registers_follows_next_match_and_sees_the_champion(
     await _play(base_url, tid, headers, 6)
     titles = await _screen_columns(screen, url, screenshot_dir)
     assert {"Losers final", "Grand final"} <= titles
+    # On the phone the winners bracket's box has jumped to its live round (the final).
+    await player.goto(url)
+    box = player.locator("#bracket .bracket-scroll").first
+    await expect(box.locator(".bracket-round[data-live]")).to_have_count(1)
+    await player.wait_for_function(
+        "document.querySelector('#bracket .bracket-scroll').scrollLeft > 0")
 
     # Played to the end: the champion and the podium, for the player too.
     await _play(base_url, tid, headers, 100)
