@@ -61,6 +61,10 @@ async def test_named_rounds_connectors_hidden_byes_and_champion(podium_client):
                  "Losers final", "Grand final"):
         assert f"<h3 class=\"muted\">{name}</h3>" in bracket, name
     assert "bracket-round joins" in bracket and " fed" in bracket
+    # In French (the cached fragment is kept per locale).
+    fr = (await c.get(f"/tournaments/{t['id']}/bracket?lang=fr")).text
+    assert "Quart de finale des vainqueurs" in fr and "Grande finale" in fr
+    assert "Winners quarter-final" in (await c.get(f"/tournaments/{t['id']}/bracket?lang=en")).text
     assert "bye-card" in bracket and ">bye<" not in bracket  # the bye's card is hidden
     assert 'data-testid="podium"' not in bracket
     await _play_all(c, org, t["id"], limit=8)  # losers round one: two players are out
