@@ -260,12 +260,18 @@ def format_number(value: float | int | Decimal | None, decimals: int | None = No
     return babel_numbers.format_decimal(value, locale=babel_locale(locale))
 
 
+#: How Podium writes amounts: digits for the locale, then the ISO code, as on tickets and
+#: receipts (``1,500.50 EUR`` / ``1 500,50 EUR``).
+MONEY_PATTERN = "#,##0.00 ¤¤"
+
+
 def format_money(cents: int | None, currency: str = "EUR", locale: str | None = None) -> str:
-    """An amount given in cents, in ``currency``, for the locale (``€12.50`` / ``12,50 €``)."""
+    """An amount given in cents, in ``currency``, for the locale (``12.50 EUR`` /
+    ``12,50 EUR``)."""
     if cents is None:
         return ""
     return babel_numbers.format_currency(Decimal(cents) / 100, currency or "EUR",
-                                         locale=babel_locale(locale))
+                                         format=MONEY_PATTERN, locale=babel_locale(locale))
 
 
 def format_percent(value: float | None, locale: str | None = None) -> str:
