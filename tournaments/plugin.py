@@ -99,6 +99,12 @@ def podium_live_messages(event: DomainEvent, render: Renderer | None) -> list[Li
     return live_messages(event)
 
 
+@hookimpl
+def podium_translation_dirs() -> list[Path]:
+    """The tournaments' catalogues: ``tournaments/locale/<lang>/LC_MESSAGES/messages.po``."""
+    return [HERE / "locale"]
+
+
 @hookimpl(specname="podium_page_slots")
 def athlete_record_slot(slot: str, context: dict[str, Any]) -> list[str]:
     """The fan hub's athlete page (``athlete.record``, e-sport athletes): the player's
@@ -112,7 +118,15 @@ def athlete_record_slot(slot: str, context: dict[str, Any]) -> list[str]:
             '<p class="muted">Loading…</p></section>']
 
 
-@hookimpl
-def podium_translation_dirs() -> list[Path]:
-    """The tournaments' catalogues: ``tournaments/locale/<lang>/LC_MESSAGES/messages.po``."""
-    return [Path(__file__).parent / "locale"]
+@hookimpl(specname="podium_page_slots")
+def tournament_links_slot(slot: str, context: dict[str, Any]) -> list[str]:
+    """The home page's "live now" (``home.after_now``: running tournaments) and an event
+    page's tournaments (``event.main``: a link back to each), loaded by htmx."""
+    if slot == "home.after_now" and context.get("venue"):
+        return ['<div id="live-tournaments" hx-get="/tournaments/live-now" hx-trigger="load" '
+                'hx-swap="outerHTML"></div>']
+    event = context.get("event")
+    if slot == "event.main" and isinstance(event, dict) and event.get("id"):
+        return [f'<div id="event-tournaments" hx-get="/tournaments/for-event/{int(event["id"])}" '
+                'hx-trigger="load" hx-swap="outerHTML"></div>']
+    return []

@@ -32,7 +32,7 @@ from podium.tournaments.kernel import (
     user_entrants,
 )
 from podium.tournaments.tables import Entrant as EntrantRow
-from podium.tournaments.tables import TeamMember
+from podium.tournaments.tables import PlayerRating, TeamMember
 
 ENTRANT_NAME_MAX = 80
 MAX_RATING = 1e7
@@ -70,6 +70,15 @@ def _rating(value: Any) -> float | None:
         raise InvalidInput(f"rating must be between -{MAX_RATING:g} and {MAX_RATING:g}",
                            field="rating")
     return number
+
+
+async def _next_seed(tournament_id: int) -> int:
+    """The seed after the field's last one (inside the tournament's lock): the order of
+    registration. Gaps left by withdrawals are kept, so no two entrants share a seed."""
+    rows = await EntrantRow.select(EntrantRow.seed).where(
+        (EntrantRow.tournament == tournament_id) & (EntrantRow.status == "registered")
+        & EntrantRow.seed.is_not_null())
+    return max((r["seed"] for r in rows), default=0) + 1
 
 
 async def _registered_count(tournament_id: int) -> int:
@@ -141,13 +150,18 @@ async def register(tournament_id: int, user: CurrentUser, values: Mapping[str, A
         count = await _registered_count(tournament_id)
         full = t["capacity"] is not None and count >= t["capacity"]
         stamp = now()
+        # A place in the field comes with the next seed (order of registration); a
+        # waitlisted player gets one when promoted (fill_from_waitlist).
         row = EntrantRow(tournament=tournament_id, user=user.id, name=name,
+                         seed=None if full else await _next_seed(tournament_id),
                          status="waitlisted" if full else "registered", created_at=stamp,
                          status_changed_at=stamp)
         await row.save()
         if t["team_size"] > 1:
             await TeamMember(entrant=row.id, user=user.id, role="captain", status="accepted",
                              created_at=stamp).save()
+        if not full and t["seeding"] == "rating":
+            row.seed = (await _seed_by_stored_rating(t))[row.id]
         await touch(t)
     return entrant_dict(row.to_dict())
 
@@ -190,10 +204,11 @@ async def fill_from_waitlist(t: Mapping[str, Any]) -> dict[str, Any] | None:
         ).order_by(EntrantRow.id).first()
         if nxt is None:
             break
-        await EntrantRow.update({EntrantRow.status: "registered",
+        seed = await _next_seed(t["id"])
+        await EntrantRow.update({EntrantRow.status: "registered", EntrantRow.seed: seed,
                                  EntrantRow.status_changed_at: now()}).where(
             EntrantRow.id == nxt["id"])
-        nxt["status"] = "registered"
+        nxt.update(status="registered", seed=seed)
         promoted = promoted or entrant_dict(nxt)
     return promoted
 
@@ -303,6 +318,29 @@ async def _reseed(tournament_id: int, entrant_id: int, target: Callable[[int], i
         order.insert(max(0, min(len(order) - 1, target(at))), order.pop(at))
         await _write_seeding(t, order)
     return await list_entrants(tournament_id, ("registered",))
+
+
+async def _seed_by_stored_rating(t: Mapping[str, Any]) -> dict[int, int]:
+    """Re-seed the registered field by rating (inside the lock of ``t``, for a tournament
+    that seeds by rating): the organiser's ``rating`` of an entrant, else its player's
+    stored openskill ordinal in this game; unrated entrants after, in registration order.
+    Stored ratings are read as they are (refreshing them writes apart); the start orders
+    the field again with fresh ones. Returns entrant id → seed."""
+    from podium.tournaments.ratings import game_key  # ratings imports this module
+
+    field = await list_entrants(t["id"], ("registered",))
+    users = [e["user_id"] for e in field if e["user_id"] is not None]
+    stored = {r["user"]: r["ordinal"] for r in await PlayerRating.select(
+        PlayerRating.user, PlayerRating.ordinal).where(
+        (PlayerRating.game == game_key(t["game"])) & PlayerRating.user.is_in(users or [0]))}
+
+    def rating(e: Mapping[str, Any]) -> float | None:
+        return e["rating"] if e["rating"] is not None else stored.get(e["user_id"])
+
+    order = [e["id"] for e in sorted(field, key=lambda e: (
+        rating(e) is None, -(rating(e) or 0), e["seed"] is None, e["seed"] or 0, e["id"]))]
+    await _write_seeding(t, order)
+    return {eid: seed for seed, eid in enumerate(order, start=1)}
 
 
 async def _seeded_field(tournament_id: int) -> list[int]:

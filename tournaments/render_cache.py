@@ -28,6 +28,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from podium.core.errors import NotFound
+from podium.core.i18n import current_locale
 from podium.tournaments.tables import Tournament
 
 DEFAULT_MAX_ENTRIES = 512
@@ -149,4 +150,6 @@ async def cached_fragment(app: Any, kind: str, tournament_id: int,
     """The fragment ``kind`` (plus ``variant``: view options) of a tournament at its
     current version: from the cache, or ``render(version_key)`` once."""
     key = await version_key(tournament_id)
-    return await cache_for(app).get_or_render((kind, *key, *variant), lambda: render(key))
+    # Fragments hold translated text: one entry per locale (README "Translations").
+    return await cache_for(app).get_or_render((kind, *key, *variant, current_locale()),
+                                              lambda: render(key))

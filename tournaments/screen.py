@@ -37,7 +37,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from podium.core.errors import InvalidInput
+from podium.core.i18n import N_, _
 from podium.tournaments.catalogue import get_tournament
 from podium.tournaments.engine import Drawing
 from podium.tournaments.formats import formats
@@ -47,7 +50,8 @@ from podium.tournaments.registration import list_entrants
 from podium.tournaments.render_cache import cached_fragment, render_template
 from podium.tournaments.tables import MatchRow
 
-BRACKET_LABELS = {"winners": "Winners bracket", "losers": "Losers bracket", "final": "Finals"}
+BRACKET_LABELS = {"winners": N_("Winners bracket"), "losers": N_("Losers bracket"),
+                  "final": N_("Grand final")}
 GROUP_ROWS = 16  # table lines of the groups sharing one screen page
 ROWS = 8  # matches per bracket column on one screen page (two names each)
 COLUMNS = 5  # rounds side by side on one screen page
@@ -78,12 +82,98 @@ def group_bracket(matches: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Matches grouped by bracket, then round, in bracket order (the tournament page)."""
     groups: dict[tuple[int, str], dict[int, list[Mapping[str, Any]]]] = {}
     for m in matches:
+        if m["bracket"] == "final" and m["status"] == "skipped":
+            continue  # an unneeded grand-final reset is not shown
         groups.setdefault((m["stage"], m["bracket"]), {}).setdefault(m["round"], []).append(m)
+    names: dict[int, dict[tuple[str, int], str]] = {}
+    for stage in {stage for stage, _b in groups}:
+        names[stage] = round_names({b: list(r) for (s, b), r in groups.items() if s == stage})
+    single = {stage for stage, _b in groups if (stage, "losers") not in groups}
+
+    def joins(rounds: Mapping[int, list[Any]], n: int) -> bool:
+        # Two matches of this round feed one of the next: draw the bracket's connector.
+        nxt = rounds.get(n + 1) or []
+        return bool(nxt) and len(rounds[n]) == 2 * len(nxt)
+
     return [
-        {"stage": stage, "name": BRACKET_LABELS.get(bracket, bracket),
-         "rounds": [{"number": n, "matches": ms} for n, ms in sorted(rounds.items())]}
+        {"stage": stage, "bracket": bracket,
+         "name": (_("Bracket") if bracket == "winners" and stage in single
+                  else BRACKET_LABELS.get(bracket, bracket)),
+         "rounds": [{"number": n, "name": names[stage][(bracket, n)],
+                     "joins": joins(rounds, n), "fed": (n - 1) in rounds,
+                     "live": _is_live(ms),
+                     "matches": [{**m, "bye_card": _bye_card(m)} for m in ms]}
+                    for n, ms in sorted(rounds.items())]}
         for (stage, bracket), rounds in groups.items()
     ]
+
+
+def _bye_card(m: Mapping[str, Any]) -> bool:
+    """A match nobody plays: a side is a bye (the other goes through). Its card is hidden
+    but keeps its place, so the tree's lines still meet the next round."""
+    return any(s.get("bye") for s in m["slots"])
+
+
+#: The columns that explain a standings order, in the order a tournament applies them
+#: (the tiebreakers), with what a person reads at the top of each.
+TIEBREAK_LABELS = {
+    "match_wins": N_("Score"), "game_wins": N_("Games won"),
+    "game_difference": N_("Game difference"), "head_to_head": N_("Head-to-head"),
+    "buchholz": N_("Buchholz"), "median_buchholz": N_("Median Buchholz"),
+    "sonneborn_berger": N_("Sonneborn-Berger"), "difficulty": N_("Difficulty"),
+}
+#: What formats add to a row and shows on the standings table when present.
+EXTRA_LABELS = {"placement": N_("Place"), "group": N_("Group"), "points": N_("Points"),
+                "score": N_("Score")}
+
+
+def standings_columns(rows: Sequence[Mapping[str, Any]]) -> list[tuple[str, Any]]:
+    """``(key, label)`` (a lazy translation) of the columns that explain the order of
+    ``rows``: what the format ranks by first (score, points...), then its tiebreakers in
+    the order it applied them; the score once even when ``match_wins`` is a tiebreaker."""
+    if not rows:
+        return []
+    keys = list(rows[0])
+    columns = [(k, EXTRA_LABELS[k]) for k in keys if k in EXTRA_LABELS]
+    for k in keys:
+        if k in TIEBREAK_LABELS and not (k == "match_wins" and "score" in keys):
+            columns.append((k, TIEBREAK_LABELS[k]))
+    return columns
+
+
+def record(row: Mapping[str, Any]) -> str:
+    """A row's win–loss(–draw) record ("2–1"), or "" when the format keeps none."""
+    if "wins" not in row or "losses" not in row:
+        return ""
+    text = f"{row['wins']}–{row['losses']}"
+    return text + (f"–{row['draws']}" if row.get("draws") else "")
+
+
+def podium(t: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The champion and the podium of a finished tournament: rows ranked 1 to 3."""
+    if t["status"] != "finished":
+        return []
+    return [r for r in rows if r.get("rank") is not None and r["rank"] <= 3]
+
+
+def number(value: Any) -> str:
+    """A standings value as people read it: whole numbers without ``.0``."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value) if value is not None else ""
+
+
+async def standing_statuses(app: Any, tournament_id: int) -> dict[int, str]:
+    """Entrant id → standings status (``eliminated``, ``champion``, ``advanced``...) of a
+    started tournament, computed once per version (the entrants table shows who is out)."""
+
+    async def build(_key: Any) -> str:
+        ranked = await current_standings(app.state.plugin_host, tournament_id)
+        return msgspec.json.encode({str(r["entrant_id"]): r["status"] for r in ranked
+                                    if isinstance(r["entrant_id"], int)}).decode()
+
+    raw = await cached_fragment(app, "statuses", tournament_id, build)
+    return {int(k): v for k, v in msgspec.json.decode(raw).items()}
 
 
 async def bracket_fragment(app: Any, tournament_id: int) -> str:
@@ -95,7 +185,9 @@ async def bracket_fragment(app: Any, tournament_id: int) -> str:
         rows, _total = await list_matches(tournament_id, limit=MAX_MATCH_LIMIT)
         ranked = await current_standings(app.state.plugin_host, tournament_id)
         return render_template(app, "tournaments/partials/bracket.html", {
-            "t": t, "bracket": group_bracket(rows), "standings": ranked})
+            "t": t, "bracket": group_bracket(rows), "standings": ranked,
+            "columns": standings_columns(ranked), "record": record, "number": number,
+            "podium": podium(t, ranked)})
 
     return await cached_fragment(app, "bracket", tournament_id, build)
 
@@ -152,20 +244,43 @@ def _is_live(matches: Iterable[Mapping[str, Any]]) -> bool:
     return any(m["status"] in LIVE for m in matches)
 
 
-def round_title(bracket: str, number: int, count: int, last: int) -> str:
-    """A readable round name ("Quarter-finals", "Round 2", "Grand final")."""
+def round_names(rounds: Mapping[str, Iterable[int]]) -> dict[tuple[str, int], str]:
+    """The name of every round of an elimination tree: ``rounds`` maps a bracket
+    (``winners``, ``losers``, ``final``) to its round numbers.
+
+    A single elimination (no losers bracket, no grand final) ends with "Final",
+    "Semi-finals", "Quarter-finals"; a double elimination names its sides ("Winners
+    quarter-final", "Losers final") and its "Grand final" (and "Grand final reset").
+    Rounds further from the end are numbered ("Round 2", "Losers round 3"). Any other
+    bracket's rounds are numbered within it.
+    """
+    double = bool(rounds.get("winners")) and (bool(rounds.get("losers"))
+                                              or bool(rounds.get("final")))
+    out: dict[tuple[str, int], str] = {}
+    for bracket, numbers in rounds.items():
+        ordered = sorted(set(numbers))
+        for n in ordered:
+            from_end = len(ordered) - 1 - ordered.index(n)
+            out[(bracket, n)] = _round_name(bracket, n, from_end, double)
+    return out
+
+
+def _round_name(bracket: str, number: int, from_end: int, double: bool) -> str:
+    if bracket == "final" and not double:  # a final of its own (free-for-all's lobby)
+        return _("Final") if from_end == 0 else _("Final %(n)s", n=number)
     if bracket == "final":
-        return "Grand final" if number == 1 else "Grand final reset"
+        return {1: _("Grand final"), 2: _("Grand final reset")}.get(
+            number, _("Grand final %(n)s", n=number))
     if bracket == "losers":
-        return "Losers final" if number == last else f"Losers round {number}"
-    remaining = last - number
-    if remaining == 0:
-        return "Final"
-    if remaining == 1:
-        return "Semi-finals"
-    if remaining == 2:
-        return "Quarter-finals"
-    return f"Round {number}"
+        return ([_("Losers final"), _("Losers semi-final")][from_end] if from_end < 2
+                else _("Losers round %(n)s", n=number))
+    if bracket != "winners":
+        return _("Round %(n)s", n=number)
+    if double:
+        return ([_("Winners final"), _("Winners semi-final"), _("Winners quarter-final")][from_end]
+                if from_end < 3 else _("Winners round %(n)s", n=number))
+    return ([_("Final"), _("Semi-finals"), _("Quarter-finals")][from_end] if from_end < 3
+            else _("Round %(n)s", n=number))
 
 
 def _slice(matches: Sequence[Mapping[str, Any]], k: int, parts: int) -> list[Mapping[str, Any]]:
@@ -195,26 +310,35 @@ def tree_panels(section: str, title: str, rounds: Sequence[tuple[str, list[Mappi
         start = max(0, len(rounds) - COLUMNS)  # finished: the last rounds
     else:
         start = 0  # waiting: from the first round
-    window = rounds[start:start + COLUMNS]
-    widest = max(len(ms) for _label, ms in window)
-    parts = max(1, math.ceil(widest / ROWS))
+    # Every round from the window's first to the bracket's last is shown: the rounds past
+    # the first window of COLUMNS go to windows of their own (pages that rotate), so the
+    # last rounds (the losers final, the grand final) are never cut off.
     panels = []
-    for k in range(parts):
-        columns = [Column(label, _slice(ms, k, parts)) for label, ms in window]
-        suffix = f" · part {k + 1} of {parts}" if parts > 1 else ""
-        rows = max(len(c.matches) for c in columns)
-        panels.append(Panel("tree", title + suffix, rows=rows, columns=columns,
-                            extra={"section": section, "part": k + 1}))
-    if live and parts > 1:
-        focused = [p for p in panels if p.live]
-        panels = focused or panels
+    windows = [rounds[i:i + COLUMNS] for i in range(start, len(rounds), COLUMNS)]
+    for w, window in enumerate(windows):
+        widest = max(len(ms) for _label, ms in window)
+        parts = max(1, math.ceil(widest / ROWS))
+        window_panels = []
+        for k in range(parts):
+            columns = [Column(label, _slice(ms, k, parts)) for label, ms in window]
+            suffix = f" · {k + 1}/{parts}" if parts > 1 else ""
+            if len(windows) > 1:
+                suffix = f" · {window[0][0]} – {window[-1][0]}" + suffix
+            rows = max(len(c.matches) for c in columns)
+            window_panels.append(Panel("tree", title + suffix, rows=rows, columns=columns,
+                                       extra={"section": section, "part": k + 1,
+                                              "window": w + 1}))
+        if live and parts > 1:
+            focused = [p for p in window_panels if p.live]
+            window_panels = focused or window_panels
+        panels += window_panels
     return panels
 
 
 def _visible_final(matches: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """Drop a grand-final reset that is not needed (skipped with nobody in it)."""
-    return [m for m in matches if not (m["status"] == "skipped" and not any(
-        s.get("entrant_id") for s in m["slots"]))]
+    """Drop a grand-final reset that is not needed (skipped: the winners' finalist won the
+    first grand final, or nobody reached it)."""
+    return [m for m in matches if m["status"] != "skipped"]
 
 
 def tree_stage_panels(stage_matches: Mapping[str, Sequence[Mapping[str, Any]]],
@@ -231,22 +355,19 @@ def tree_stage_panels(stage_matches: Mapping[str, Sequence[Mapping[str, Any]]],
     winners = rounds_of("winners")
     finals = rounds_of("final")
     losers = rounds_of("losers")
-    has_losers = bool(losers)
+    names = round_names({b: [n for n, _ms in rounds_of(b)] for b in stage_matches})
     if winners or finals:
-        last = winners[-1][0] if winners else 0
-        cols = [(("Winners final" if has_losers and n == last else
-                  round_title("winners", n, len(ms), last)), ms) for n, ms in winners]
-        cols += [(round_title("final", n, len(ms), 0), _visible_final(ms)) for n, ms in finals]
-        name = "Winners bracket" if has_losers else "Bracket"
+        cols = [(names[("winners", n)], ms) for n, ms in winners]
+        cols += [(names[("final", n)], _visible_final(ms)) for n, ms in finals]
+        name = _("Winners bracket") if losers else _("Bracket")
         panels += tree_panels("winners", f"{stage_label}{name}", cols)
     if losers:
-        last = losers[-1][0]
-        panels += tree_panels("losers", f"{stage_label}Losers bracket",
-                              [(round_title("losers", n, len(ms), last), ms) for n, ms in losers])
+        panels += tree_panels("losers", f"{stage_label}{_('Losers bracket')}",
+                              [(names[("losers", n)], ms) for n, ms in losers])
     for bracket in stage_matches:
         if bracket not in BRACKET_LABELS:
             panels += tree_panels(bracket, f"{stage_label}{bracket}",
-                                  [(f"Round {n}", ms) for n, ms in rounds_of(bracket)])
+                                  [(names[(bracket, n)], ms) for n, ms in rounds_of(bracket)])
     return panels
 
 
@@ -261,7 +382,8 @@ def group_panels(groups: Mapping[str, Sequence[Mapping[str, Any]]],
         current = live_rounds[0] if live_rounds else max((m["round"] for m in matches),
                                                          default=1)
         round_matches = [m for m in matches if m["round"] == current]
-        panels.append(Panel("group", f"Group {name}", rows=len(rows) + 1, items=round_matches,
+        panels.append(Panel("group", _("Group %(name)s", name=name), rows=len(rows) + 1,
+                            items=round_matches,
                             extra={"standings": rows, "round": current,
                                    "rounds": max((m["round"] for m in matches), default=1)}))
     return panels
@@ -289,16 +411,17 @@ def round_panels(matches: Sequence[Mapping[str, Any]], standings: Sequence[Mappi
         chunks = _chunks(ordered, CARDS_PER_PAGE)[:pages]
         for i, chunk in enumerate(chunks):
             suffix = f" · {i + 1}/{len(chunks)}" if len(chunks) > 1 else ""
-            panels.append(Panel("cards", f"Round {current}{suffix}", rows=ROWS, items=chunk))
+            panels.append(Panel("cards", _("Round %(n)s", n=current) + suffix, rows=ROWS, items=chunk))
     panels += standings_panels(standings)
     return panels
 
 
-def standings_panels(standings: Sequence[Mapping[str, Any]], title: str = "Standings"
+def standings_panels(standings: Sequence[Mapping[str, Any]], title: str | None = None
                      ) -> list[Panel]:
     """The standings in pages of :data:`STANDINGS_PER_PAGE` (the top ones only)."""
     if not standings:
         return []
+    title = title or _("Standings")
     chunks = _chunks(standings, STANDINGS_PER_PAGE)[:MAX_STANDINGS_PAGES]
     return [Panel("standings", title + (f" · {i + 1}/{len(chunks)}" if len(chunks) > 1 else ""),
                   rows=ROWS, items=chunk, extra={"split": math.ceil(len(chunk) / 2)})
@@ -327,7 +450,8 @@ def lobby_panels(matches: Sequence[Mapping[str, Any]], standings: Sequence[Mappi
         if m["status"] == "completed":
             rows.sort(key=lambda r: (r["placing"] is None, r["placing"] or 0))
         items.append({**m, "rows": rows})
-    title = "Final" if lobbies and lobbies[0]["bracket"] == "final" else f"Round {current[1]}"
+    title = (_("Final") if lobbies and lobbies[0]["bracket"] == "final"
+             else _("Round %(n)s", n=current[1]))
     return [Panel("lobbies", title + (f" · {i + 1}/{n}" if (n := math.ceil(
         len(items) / LOBBIES_PER_PAGE)) > 1 else ""), rows=ROWS, items=chunk)
         for i, chunk in enumerate(_chunks(items, LOBBIES_PER_PAGE))]
@@ -410,7 +534,7 @@ def screen_pages(t: Mapping[str, Any], matches: Sequence[Mapping[str, Any]],
     if t["status"] in ("draft", "registration") or not matches:
         field_rows = [e for e in entrants if e["status"] == "registered"]
         chunks = _chunks(field_rows, ENTRANTS_PER_PAGE)
-        return pack([Panel("entrants", "Entrants" + (f" · {i + 1}/{len(chunks)}"
+        return pack([Panel("entrants", _("Entrants") + (f" · {i + 1}/{len(chunks)}"
                                                      if len(chunks) > 1 else ""),
                            rows=ROWS, items=chunk) for i, chunk in enumerate(chunks)])
     if only_bracket == "standings":
@@ -425,7 +549,7 @@ def screen_pages(t: Mapping[str, Any], matches: Sequence[Mapping[str, Any]],
     for stage, brackets in sorted(stages.items()):
         panels += stage_panels(stage, brackets, standings, drawing or drawing_of(None), label)
     if t["status"] == "finished" and standings and not only_bracket:
-        panels.insert(0, Panel("podium", "Final standings", rows=ROWS, items=list(standings[:8])))
+        panels.insert(0, Panel("podium", _("Final standings"), rows=ROWS, items=list(standings[:8])))
     live = [p for p in panels if p.live]
     rest = [p for p in panels if not p.live]
     return pack(live + rest if live else panels)
@@ -444,8 +568,8 @@ def score(m: Mapping[str, Any]) -> list[int] | None:
 
 def _slot_names(m: Mapping[str, Any]) -> str:
     if len(m["slots"]) > 2:  # a free-for-all lobby
-        return f"Lobby {m['key']} · {len(m['slots'])} players"
-    return " vs ".join(s.get("name") or s.get("source") or "bye" for s in m["slots"])
+        return _("Lobby %(key)s · %(n)s players", key=m["key"], n=len(m["slots"]))
+    return f" {_('vs')} ".join(s.get("name") or s.get("source") or _("bye") for s in m["slots"])
 
 
 def sidebar(matches: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

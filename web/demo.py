@@ -54,7 +54,6 @@ def _steps(today: date, kinds: set[str], spaces: dict[str, int]) -> list[tuple[s
     esport_kind = "esport_tournament" if "esport_tournament" in kinds else "other"
     meet_kind = "track_meet" if "track_meet" in kinds else "other"
     day = [today + timedelta(days=i) for i in range(7)]
-    saturday = today + timedelta(days=(5 - today.weekday()) % 7)
     return [
         ("Sprint squad training", "event", {
             "title": "Sprint squad training (closed session)", "kind": "training",
@@ -64,10 +63,12 @@ def _steps(today: date, kinds: set[str], spaces: dict[str, int]) -> list[tuple[s
         }),
         ("E-sport tournament", "event", {
             "title": "Podium Clash — Rocket League Open", "kind": esport_kind,
-            "starts_at": _at(saturday, 10), "ends_at": _at(saturday, 21),
-            "space_ids": [spaces["arena"]], "setup_minutes": 180, "teardown_minutes": 90,
+            # Today, all day: the demo's tournament is running (started as the demo is
+            # seeded), so its event is the one happening now.
+            "starts_at": _at(today, 9), "ends_at": _at(today, 23, 30),
+            "space_ids": [spaces["arena"]], "setup_minutes": 120, "teardown_minutes": 30,
             "capacity": 400,
-            "description": "32 teams, double elimination, grand final on the big screen at 19:00. "
+            "description": "16 teams, double elimination, grand final on the big screen at 19:00. "
                            "Spectator places are free; book yours.",
         }),
         ("Track meet", "event", {

@@ -111,10 +111,7 @@ def test_compiled_catalogue_matches_its_po(po_path: Path) -> None:
         if not message.id or message.fuzzy or not message.string:
             continue
         compiled = mo.get(message.id, context=message.context)
-        # read_mo gives a plural's forms as a list, read_po as a tuple.
-        got = tuple(compiled.string) if compiled is not None and isinstance(
-            compiled.string, list) else (compiled.string if compiled is not None else None)
-        want = tuple(message.string) if isinstance(message.string, list) else message.string
-        if compiled is None or got != want:
+        as_tuple = (lambda s: tuple(s) if isinstance(s, (list, tuple)) else (s,))
+        if compiled is None or as_tuple(compiled.string) != as_tuple(message.string):
             stale.append(repr(message.id))
     assert not stale, f"{mo_path.relative_to(ROOT)} is stale (run `make i18n-compile`): {', '.join(stale[:5])}"

@@ -10,7 +10,8 @@ themselves when the tournament's SSE topic says the bracket changed.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -24,8 +25,19 @@ from podium.core.database import reading
 from podium.core.errors import InvalidInput, PodiumError
 from podium.core.pages import render
 from podium.core.venue.context import current_venue_id
-from podium.tournaments import catalogue, matches, play, ratings, registration, stations, teams
-from podium.tournaments.kernel import MAX_LIMIT
+from podium.core.venue.tables import Event
+from podium.tournaments import (
+    catalogue,
+    matches,
+    play,
+    ratings,
+    registration,
+    stations,
+    teams,
+    upcoming,
+)
+from podium.tournaments.kernel import MAX_LIMIT, now
+from podium.tournaments.tables import Tournament
 from podium.tournaments.live import topic, user_topic
 from podium.tournaments.matches import LIVE, MAX_MATCH_LIMIT
 from podium.tournaments.render_cache import cached_fragment, render_template
@@ -43,10 +55,28 @@ from podium.tournaments.screen import (
     ROTATE_SECONDS,
     bracket_fragment,
     check_bracket,
+    standing_statuses,
     screen_body,
 )
 
 _TITLE_END = "\x00"  # separates the page title from the content in a cached entry
+
+
+def registration_open(t: Mapping[str, Any], at: datetime) -> bool:
+    """Whether a player can register now: the tournament takes registrations and its
+    window (if any) is open."""
+    opens, closes = t["registration_opens"], t["registration_closes"]
+    return (t["status"] == "registration" and (opens is None or at >= opens)
+            and (closes is None or at < closes))
+
+
+async def event_of(t: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The tournament's calendar event (``id``, ``title``, ``starts_at``, ``ends_at``),
+    or ``None``."""
+    if t.get("event_id") is None:
+        return None
+    return await Event.select(Event.id, Event.title, Event.starts_at, Event.ends_at).where(
+        Event.id == t["event_id"]).first()
 
 
 async def _page_context(request: Request, tournament_id: int) -> dict[str, Any]:
@@ -55,14 +85,18 @@ async def _page_context(request: Request, tournament_id: int) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     async with reading():
         t = await catalogue.get_tournament(tournament_id)
+        event = await event_of(t)
         entrants = await registration.list_entrants(tournament_id)
         if is_organiser:  # the result forms; everyone else sees the cached bracket only
             rows, _total = await matches.list_matches(tournament_id, limit=MAX_MATCH_LIMIT)
         team_ctx = await _team_context(user, t, entrants)
         # Rendered once per tournament version (render_cache), not per request.
         bracket_html = await bracket_fragment(request.app, tournament_id)
+        out = (await standing_statuses(request.app, tournament_id)
+               if t["status"] in ("running", "finished") else {})
     return {
-        "t": t, "entrants": entrants, **team_ctx,
+        "t": t, "entrants": entrants, **team_ctx, "event": event, "standing": out,
+        "registration_open": registration_open(t, now()),
         "bracket_html": bracket_html, "topic": topic(t["id"]),
         "is_organiser": is_organiser,
         "playable": [m for m in rows if m["status"] in LIVE],
@@ -108,7 +142,10 @@ async def _anonymous_content(request: Request, tournament_id: int) -> tuple[str,
             request.app, "tournaments/tournament.html", ctx)
 
     async with reading():
-        entry = await cached_fragment(request.app, "page-anonymous", tournament_id, build)
+        # The registration window opens and closes with time, not with a new version.
+        is_open = registration_open(await catalogue.get_tournament(tournament_id), now())
+        entry = await cached_fragment(request.app, "page-anonymous", tournament_id, build,
+                                      is_open)
     title, _sep, content = entry.partition(_TITLE_END)
     return title, content
 
@@ -119,10 +156,34 @@ async def _my_matches_context(request: Request) -> dict[str, Any]:
         reports = {m["id"]: (await matches.get_match(m["id"]))["report"] for m in rows
                    if m["status"] in ("awaiting_confirmation", "disputed")}
         invitations = await teams.my_invitations(request.user)
-    tournaments = sorted({m["tournament_id"] for m in rows})[:15]
+        upcoming_rows = await upcoming.my_next_matches(request.user.id, now())
+        names = {r["id"]: r["name"] for r in await Tournament.select(
+            Tournament.id, Tournament.name).where(
+            Tournament.id.is_in(sorted({m["tournament_id"] for m in rows}) or [0]))}
+    for m in rows:
+        mine = m["my_entrant_id"]
+        m["tournament"] = names.get(m["tournament_id"], "")
+        m["opponent"] = upcoming.opponent(m, mine)
+        m["score"] = my_score(m, mine)
+    tournaments = sorted({m["tournament_id"] for m in rows}
+                         | {n["tournament_id"] for n in upcoming_rows})[:15]
     return {"matches": rows, "reports": reports, "invitations": invitations,
+            "upcoming": upcoming_rows,
             "topics": ",".join([user_topic(request.user.id), *map(topic, tournaments)]),
             "refresh_on": ", ".join(["sse:my-matches", *(f"sse:bracket-{t}" for t in tournaments)])}
+
+
+def my_score(m: Mapping[str, Any], mine: int) -> str:
+    """A completed two-sided match's score from the player's side ("2–1": games won, or
+    the points of a single game); "" when no games were recorded."""
+    games = m.get("games") or []
+    if m["status"] != "completed" or len(m["slots"]) != 2 or not games:
+        return ""
+    first = m["slots"][0].get("entrant_id") == mine
+    ours = [(g[0], g[1]) if first else (g[1], g[0]) for g in games]
+    if len(ours) == 1:
+        return f"{ours[0][0]}–{ours[0][1]}"
+    return f"{sum(1 for a, b in ours if a > b)}–{sum(1 for a, b in ours if b > a)}"
 
 
 async def _act(request: Request, tournament_id: int | None,
@@ -175,6 +236,23 @@ class TournamentPages(Controller):
                                                         limit=MAX_LIMIT)
         return render(request, "tournaments/list.html", {"tournaments": rows})
 
+    @get("/live-now")
+    async def live_now_partial(self, request: Request) -> Template:
+        """The venue's running tournaments (the home page's "live now" slot loads it)."""
+        rows, _total = await catalogue.list_tournaments(await current_venue_id(request),
+                                                        status="running", limit=MAX_LIMIT)
+        return render(request, "tournaments/partials/live_now.html", {"tournaments": rows},
+                      partial=True)
+
+    @get("/for-event/{event_id:int}")
+    async def event_tournaments_partial(self, request: Request, event_id: Id) -> Template:
+        """The tournaments played at a calendar event (the event page's slot loads it)."""
+        rows = await Tournament.select(Tournament.id, Tournament.name, Tournament.status,
+                                       Tournament.game).where(
+            Tournament.event == event_id).order_by(Tournament.id)
+        return render(request, "tournaments/partials/event_tournaments.html",
+                      {"tournaments": rows}, partial=True)
+
     @get("/{tournament_id:int}")
     async def tournament_page(self, request: Request, tournament_id: Id) -> Template:
         """A tournament: info, register/withdraw/check in, entrants, bracket, standings, and the
@@ -198,7 +276,8 @@ class TournamentPages(Controller):
         async with reading():
             t = await catalogue.get_tournament(tournament_id)
             entrants = await registration.list_entrants(tournament_id)
-            ctx = {"t": t, **await _team_context(request.user, t, entrants)}
+            ctx = {"t": t, **await _team_context(request.user, t, entrants),
+                   "registration_open": registration_open(t, now())}
         return render(request, "tournaments/partials/my_entry.html", ctx, partial=True)
 
     @get("/{tournament_id:int}/bracket")

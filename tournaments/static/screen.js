@@ -13,7 +13,11 @@
     current = pages[index].dataset.pageId;
     var pager = r.querySelector("[data-pager]");
     var total = r.dataset.totalPages;
-    if (pager && pages.length > 1) pager.textContent = "Page " + (index + 1) + " / " + pages.length;
+    if (pager && pages.length > 1) {
+      // The page's own (translated) wording, with #P and #T for the numbers.
+      var format = pager.dataset.format || "Page #P / #T";
+      pager.textContent = format.replace("#P", index + 1).replace("#T", pages.length);
+    }
     var seconds = parseInt(r.dataset.rotate || "0", 10);
     clearTimeout(timer);
     if (seconds > 0 && pages.length > 1) timer = setTimeout(function () { show(1); }, seconds * 1000);
