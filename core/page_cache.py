@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import html as html_lib
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Iterable
@@ -168,8 +169,18 @@ class RedisVersions:
         self.redis = Redis.from_url(url)
 
     async def get(self, names: tuple[str, ...]) -> tuple[int, ...]:
-        """The current value of each counter."""
-        values = await self.redis.mget([REDIS_PREFIX + name for name in names])
+        """The current value of each counter. A counter Redis does not hold (never
+        bumped, or Redis restarted empty) starts at a random value: a page cached under a
+        counter's old value before a restart can never match again."""
+        keys = [REDIS_PREFIX + name for name in names]
+        values = await self.redis.mget(keys)
+        if any(v is None for v in values):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for key, value in zip(keys, values):
+                    if value is None:
+                        pipe.set(key, secrets.randbelow(2**52) + 2**32, nx=True)
+                await pipe.execute()
+            values = await self.redis.mget(keys)
         return tuple(int(v) if v is not None else 0 for v in values)
 
     async def bump(self, names: Iterable[str]) -> None:
