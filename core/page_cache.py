@@ -37,6 +37,7 @@ from litestar import MediaType, Request
 from litestar.response import Response, Template
 from litestar.utils.scope.state import ScopeState
 
+from podium.core.database import reading
 from podium.core.events import DomainEvent
 
 DEFAULT_MAX_ENTRIES = 512
@@ -281,7 +282,15 @@ def _csrf_of(request: Request[Any, Any, Any]) -> str:
 Handler = Callable[..., Awaitable[Any]]
 
 
-def anonymous_page(*depends_on: str, bucket_seconds: float = 60.0) -> Callable[[Handler], Handler]:
+#: Set on a handler served through the page cache: the request-wide read transaction is
+#: not opened for it (a hit reads no table; a miss groups its own reads).
+CACHED_ATTR = "podium_page_cache"
+#: Set on a fragment handler: it renders no layout, so the navigation is not computed.
+NO_NAV_ATTR = "podium_no_nav"
+
+
+def anonymous_page(*depends_on: str, bucket_seconds: float = 60.0,
+                   fragment: bool = False) -> Callable[[Handler], Handler]:
     """Serve a page handler's answer to anonymous visitors from the page cache.
 
     ``depends_on`` names the version counters whose bump invalidates the page (an event
@@ -291,7 +300,8 @@ def anonymous_page(*depends_on: str, bucket_seconds: float = 60.0) -> Callable[[
 
     The handler must take ``request`` as a keyword argument and return a ``Template`` or
     an HTML ``Response`` of a string; signed-in visitors, other answers (a redirect, a
-    4xx page) and errors pass through uncached.
+    4xx page) and errors pass through uncached. A ``fragment`` (no layout, no page slots)
+    skips the navigation and does not vary by the enabled plugins.
     """
 
     def decorate(handler: Handler) -> Handler:
@@ -299,7 +309,8 @@ def anonymous_page(*depends_on: str, bucket_seconds: float = 60.0) -> Callable[[
         async def wrapper(*args: Any, **kwargs: Any) -> Any:
             request: Request[Any, Any, Any] = kwargs["request"]
             if request.scope.get("user") is not None:
-                return await handler(*args, **kwargs)
+                async with reading():  # what the request-wide read transaction did
+                    return await handler(*args, **kwargs)
             cache = page_cache_for(request.app)
             names = tuple(name.format(**kwargs) for name in depends_on)
             versions = await cache.versions.get(names)
@@ -311,7 +322,8 @@ def anonymous_page(*depends_on: str, bucket_seconds: float = 60.0) -> Callable[[
             passed: list[Any] = []
 
             async def render() -> str:
-                answer = await handler(*args, **kwargs)
+                async with reading():  # a miss groups its reads in one transaction
+                    answer = await handler(*args, **kwargs)
                 if isinstance(answer, Response) and answer.status_code in (None, 200):
                     if isinstance(answer, Template):
                         return _render_with_marker(request, answer)
@@ -325,10 +337,14 @@ def anonymous_page(*depends_on: str, bucket_seconds: float = 60.0) -> Callable[[
             except _NotCacheable:
                 if passed:
                     return passed[0]
-                return await handler(*args, **kwargs)  # a concurrent caller's was not
+                async with reading():  # a concurrent caller's answer was not cacheable
+                    return await handler(*args, **kwargs)
             return Response(html.replace(CSRF_MARKER, _csrf_of(request)),
                             media_type=MediaType.HTML)
 
+        setattr(wrapper, CACHED_ATTR, True)
+        if fragment:
+            setattr(wrapper, NO_NAV_ATTR, True)
         return wrapper
 
     return decorate

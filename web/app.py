@@ -38,6 +38,7 @@ from podium.core.errors import PodiumError
 from podium.core.events import ScopeRef
 from podium.core.events import DomainEvent
 from podium.core.outbox.dispatcher import LIVE, Dispatcher, LiveMessage
+from podium.core.page_cache import NO_NAV_ATTR
 from podium.core.page_cache import STATE_KEY as PAGE_CACHE_KEY
 from podium.core.page_cache import MemoryVersions, PageCache, RedisVersions, Versions
 from podium.core.plugins import NavItem, PluginHost, PluginLoadError, flatten, gather_results
@@ -182,6 +183,8 @@ async def _nav_items(request: Request) -> None:
     path = request.scope["path"]
     if path.startswith(NAV_SKIP_PREFIXES):
         return
+    if getattr(getattr(request.route_handler, "fn", None), NO_NAV_ATTR, False):
+        return  # a fragment: no layout, no navigation (and no activation query)
     host: PluginHost = request.app.state.plugin_host
     user = request.scope.get("user")
     enabled = await enabled_for_request(request)  # shared with a plugin route's gate

@@ -204,7 +204,7 @@ class TournamentPages(Controller):
         return render(request, "tournaments/partials/my_entry.html", ctx, partial=True)
 
     @get("/{tournament_id:int}/bracket")
-    @anonymous_page("tournament:{tournament_id}", bucket_seconds=86400)
+    @anonymous_page("tournament:{tournament_id}", bucket_seconds=86400, fragment=True)
     async def bracket_partial(self, request: Request, tournament_id: Id) -> Response[str]:
         """The bracket and standings alone (re-fetched over htmx when the bracket changes),
         served from the render cache."""
@@ -420,7 +420,7 @@ class ScreenPages(Controller):
         }, partial=False)
 
     @get("/body")
-    @anonymous_page("tournament:{tournament_id}", bucket_seconds=86400)
+    @anonymous_page("tournament:{tournament_id}", bucket_seconds=86400, fragment=True)
     async def screen_body_partial(self, request: Request, tournament_id: Id,
                                   page: PageNumber = None,
                                   bracket: FromQuery[str | None] = None, rotate: Rotate = None
