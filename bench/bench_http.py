@@ -67,6 +67,8 @@ class AbResult:
     complete: int
     non_2xx: int
     failed: int
+    #: /healthz req/s measured around this page (its share is taken against it)
+    health_rps: float = 0.0
 
     def line(self, label: str) -> str:
         """A printable row."""
@@ -135,14 +137,32 @@ def base_env(database_url: str, redis_url: str | None) -> dict[str, str]:
 
 def measure(ab: str, env: dict[str, str], tmp: str, seconds: float, workers: int,
             paths: list[str]) -> dict[str, AbResult]:
-    """Start a server, ``ab`` each path (``/healthz`` first), stop it."""
+    """Start a server, ``ab`` each path, stop it. ``/healthz`` is measured before every
+    page and once at the end; each page's share is taken against the mean of the two
+    ``/healthz`` runs around it (on a shared machine the load changes from one minute to
+    the next); the ``/healthz`` row is the mean of all its runs."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = Path(tmp) / f"server-{port}.log"
     process = start(env, port, log_path, workers)
     try:
         wait_until_up(url, process, log_path)
-        return {path: run_ab(ab, url, path, seconds) for path in paths}
+        pages = [p for p in paths if p != "/healthz"]
+        if len(pages) == len(paths):  # no /healthz asked: just the pages
+            return {path: run_ab(ab, url, path, seconds) for path in paths}
+        health = [run_ab(ab, url, "/healthz", seconds)]
+        results: dict[str, AbResult] = {}
+        for path in pages:
+            results[path] = run_ab(ab, url, path, seconds)
+            health.append(run_ab(ab, url, "/healthz", seconds))
+            around = (health[-2].rps + health[-1].rps) / 2
+            results[path].health_rps = around
+        results["/healthz"] = AbResult(
+            "/healthz", sum(h.rps for h in health) / len(health),
+            sorted(h.p50 for h in health)[len(health) // 2],
+            max(h.p99 for h in health), sum(h.complete for h in health),
+            sum(h.non_2xx for h in health), sum(h.failed for h in health))
+        return results
     finally:
         stop_server(process)
 
@@ -157,11 +177,12 @@ def report(title: str, results: dict[str, AbResult]) -> bool:
         print(results[path].line(label))
     print()
     for label, path, goal in PAGES:
-        share = results[path].rps / health.rps if health.rps else 0.0
+        around = results[path].health_rps or health.rps
+        share = results[path].rps / around if around else 0.0
         met = share >= goal and not results[path].non_2xx
         ok &= met
-        print(f"{label:<18} {share:6.0%} of /healthz   goal >= {goal:.0%}   "
-              f"{'met' if met else 'NOT MET'}")
+        print(f"{label:<18} {share:6.0%} of /healthz ({around:.0f} req/s around it)   "
+              f"goal >= {goal:.0%}   {'met' if met else 'NOT MET'}")
     return ok
 
 

@@ -234,7 +234,7 @@ class PageCache:
 
 def page_cache_for(app: Any) -> PageCache:
     """The app's page cache (in-memory versions unless the app set Redis ones)."""
-    cache = app.state.get(STATE_KEY)
+    cache: PageCache | None = app.state.get(STATE_KEY)
     if cache is None:
         cache = PageCache(MemoryVersions())
         app.state[STATE_KEY] = cache
@@ -268,7 +268,9 @@ def _render_with_marker(request: Request[Any, Any, Any], template: Template) -> 
     state.csrf_token = CSRF_MARKER
     try:
         context = template.create_template_context(request)
-        return request.app.template_engine.get_template(template.template_name).render(**context)
+        engine: Any = request.app.template_engine
+        html: str = engine.get_template(template.template_name).render(**context)
+        return html
     finally:
         state.csrf_token = token
 
