@@ -39,6 +39,7 @@ from litestar.utils.scope.state import ScopeState
 
 from podium.core.database import reading
 from podium.core.events import DomainEvent
+from podium.core.i18n import current_locale
 
 DEFAULT_MAX_ENTRIES = 512
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
@@ -242,16 +243,9 @@ def page_cache_for(app: Any) -> PageCache:
 
 
 def locale_key(request: Request[Any, Any, Any]) -> str:
-    """LOCALE KEY HOOK: the visitor's locale, part of every cached page's key.
-
-    Uses ``podium.core.i18n.current_locale()`` once translations exist; until then every
-    visitor gets the same (untranslated) page and the key part is empty."""
-    try:
-        from podium.core import i18n  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return ""
-    current = getattr(i18n, "current_locale", None)
-    return str(current()) if current is not None else ""
+    """The visitor's locale (:func:`podium.core.i18n.current_locale`, set by the locale
+    middleware), part of every cached page's key: the same URL renders per language."""
+    return current_locale()
 
 
 def _enabled_key(request: Request[Any, Any, Any]) -> frozenset[str]:

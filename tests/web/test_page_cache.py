@@ -136,3 +136,13 @@ async def test_errors_are_not_cached(podium_client, podium_app):
     assert (await podium_client.get("/calendar?week=2026-W99")).status_code == 422
     assert (await podium_client.get("/tournaments/4242")).status_code == 404
     assert len(page_cache_for(podium_app).pages) == 0
+
+
+async def test_french_and_english_pages_are_cached_apart(podium_client, podium_app):
+    await seed_venue()
+    english = await _hit_twice(podium_client, podium_app, "/calendar",
+                               headers={"Accept-Language": "en"})
+    french = await _hit_twice(podium_client, podium_app, "/calendar",
+                              headers={"Accept-Language": "fr"})
+    assert english != french
+    assert '<html lang="fr"' in french and '<html lang="en"' in english
