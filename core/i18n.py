@@ -288,7 +288,7 @@ def _format(text: str, variables: dict[str, Any]) -> str:
     return text % variables if variables else text
 
 
-def gettext(message: str, **variables: Any) -> str:
+def gettext(message: str, /, **variables: Any) -> str:
     """``message`` translated into the current locale, ``%(name)s`` filled from ``variables``."""
     return _format(translations().gettext(message), variables)
 
@@ -297,24 +297,24 @@ def gettext(message: str, **variables: Any) -> str:
 _ = gettext
 
 
-def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+def ngettext(singular: str, plural: str, n: int, /, **variables: Any) -> str:
     """The singular or plural form for ``n`` (``%(num)d`` is ``n``), translated."""
     variables.setdefault("num", n)
     return _format(translations().ngettext(singular, plural, n), variables)
 
 
-def pgettext(context: str, message: str, **variables: Any) -> str:
+def pgettext(context: str, message: str, /, **variables: Any) -> str:
     """``message`` translated in a ``context`` that tells two same English words apart."""
     return _format(str(translations().pgettext(context, message)), variables)
 
 
-def npgettext(context: str, singular: str, plural: str, n: int, **variables: Any) -> str:
+def npgettext(context: str, singular: str, plural: str, n: int, /, **variables: Any) -> str:
     """:func:`ngettext` with a context."""
     variables.setdefault("num", n)
     return _format(translations().npgettext(context, singular, plural, n), variables)
 
 
-def lazy_gettext(message: str, **variables: Any) -> LazyString:
+def lazy_gettext(message: str, /, **variables: Any) -> LazyString:
     """A string translated each time it is shown, in the locale of that moment.
 
     For strings defined before any request: nav labels, page-slot labels, module-level
@@ -327,7 +327,7 @@ def lazy_gettext(message: str, **variables: Any) -> LazyString:
 N_ = lazy_gettext
 
 
-def lazy_pgettext(context: str, message: str, **variables: Any) -> LazyString:
+def lazy_pgettext(context: str, message: str, /, **variables: Any) -> LazyString:
     """:func:`pgettext`, translated when shown."""
     return LazyProxy(pgettext, context, message, enable_cache=False, **variables)
 

@@ -96,7 +96,7 @@ class PaymentFailed(PodiumError):
 
 def new_reference() -> str:
     """A random order reference: 10 characters a person can read out (50 bits)."""
-    return "".join(random_source.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return "".join(random_source.choice(REFERENCE_ALPHABET) for _i in range(REFERENCE_LENGTH))
 
 
 def idempotent_reference(secret_key: str, user_id: int, key: str) -> str:
@@ -325,7 +325,7 @@ async def checkout(host: PluginHost, enabled: Iterable[str], user: CurrentUser, 
             total, currency = _total(types, request, method)
             # Expired holds no longer count; free places wanted by the waiting list are
             # not for sale (the ledger subtracts the people waiting).
-            ledger, _ = await load_ledger(event_id, event["capacity"], now, quotas=quotas)
+            ledger, _holds = await load_ledger(event_id, event["capacity"], now, quotas=quotas)
             _refuse_shortfalls(ledger.take(request), types, ledger)
             row, lines = await _insert_order(event, user, request, types, total, currency,
                                              method, reference, now, hold_minutes)
@@ -439,7 +439,7 @@ async def _unsafe_hold(event_id: int, request: dict[int, int], types: dict[int, 
     event = await event_row(event_id)
     _check_types(event, types, request, now)
     total, currency = _total(types, request, method)
-    ledger, _ = await load_ledger(event_id, event["capacity"], now)
+    ledger, _holds = await load_ledger(event_id, event["capacity"], now)
     _refuse_shortfalls(ledger.take(request), types, ledger)
     await asyncio.sleep(UNSAFE_GAP_S)
     async with atomic():
@@ -564,7 +564,7 @@ async def mark_paid(order_id: int, staff: CurrentUser | None, *, reference: str 
             raise Conflict(_("this order's hold just expired; try again"), code="hold_expired")
         if not still_holding:
             # Its hold no longer counts: take the places again if they are still free.
-            ledger, _ = await load_ledger(row["event"], event["capacity"], now, quotas=quotas)
+            ledger, _holds = await load_ledger(row["event"], event["capacity"], now, quotas=quotas)
             if ledger.take(request):
                 raise Conflict(_("this order's hold expired and its places went to others"),
                                code="hold_expired")
@@ -638,7 +638,7 @@ async def _close(order_id: int, status: str, user: CurrentUser | None, *,
                              venue_id=event["venue"])
         await WaitingListEntry.update({WaitingListEntry.status: "withdrawn"}).where(
             (WaitingListEntry.order == order_id) & (WaitingListEntry.status == "offered"))
-        ledger, _ = await load_ledger(row["event"], event["capacity"], now, quotas=quotas)
+        ledger, _holds = await load_ledger(row["event"], event["capacity"], now, quotas=quotas)
         await waiting.release(event, now, ledger=ledger, changed=True)
     return await order_dict(await _order_row(order_id), with_secrets=user is not None
                             and user.id == row["user"])

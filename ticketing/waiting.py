@@ -78,7 +78,7 @@ async def join(type_id: int, user: CurrentUser) -> dict[str, Any]:
                 & WaitingListEntry.status.is_in(list(ACTIVE))):
             raise Conflict(_("you are already on the waiting list for this ticket"),
                            code="already_waiting")
-        ledger, _ = await load_ledger(event["id"], event["capacity"], utc_now())
+        ledger, _holds = await load_ledger(event["id"], event["capacity"], utc_now())
         left = ledger.available(type_id)
         if left is None or left > 0:
             raise Conflict(_("this ticket is not sold out (%(left)s left): buy it instead",
@@ -161,7 +161,7 @@ async def release(event: dict[str, Any], now: datetime, *, ledger: Ledger | None
             WaitingListEntry.order.is_in(ids) & (WaitingListEntry.status == "offered"))
         changed = True
     if ledger is None or expired:
-        ledger, _ = await load_ledger(event_id, event["capacity"], now)
+        ledger, _holds = await load_ledger(event_id, event["capacity"], now)
     if any(ledger.waiting.values()) and event["status"] == "scheduled" and event["ends_at"] > now:
         changed = await _offer(event, ledger, now) or changed
     if changed:
@@ -209,5 +209,5 @@ async def refill(event_id: int) -> None:
     async with atomic():
         event = await locked_event(event_id)
         quotas = await lock_quotas(event_id)
-        ledger, _ = await load_ledger(event_id, event["capacity"], utc_now(), quotas=quotas)
+        ledger, _holds = await load_ledger(event_id, event["capacity"], utc_now(), quotas=quotas)
         await release(event, utc_now(), ledger=ledger)
