@@ -37,7 +37,11 @@ from podium.core.database import lifespan_pool
 from podium.core import i18n
 from podium.core.errors import PodiumError
 from podium.core.events import ScopeRef
-from podium.core.outbox.dispatcher import Dispatcher, LiveMessage
+from podium.core.events import DomainEvent
+from podium.core.outbox.dispatcher import LIVE, Dispatcher, LiveMessage
+from podium.core.page_cache import NO_NAV_ATTR
+from podium.core.page_cache import STATE_KEY as PAGE_CACHE_KEY
+from podium.core.page_cache import MemoryVersions, PageCache, RedisVersions, Versions
 from podium.core.plugins import NavItem, PluginHost, PluginLoadError, flatten, gather_results
 from podium.core.settings import Settings, load_settings
 from podium.web import errors
@@ -86,6 +90,32 @@ def channels_plugin(settings: Settings) -> ChannelsPlugin:
         subscriber_max_backlog=1000,
         subscriber_backlog_strategy="dropleft",
     )
+
+
+class CachingDispatcher(Dispatcher):
+    """The outbox dispatcher that also invalidates the page cache: before the live pages
+    are told of an event (a screen re-fetching on that message must find the new page),
+    the versions it changed are bumped (in Redis: for every worker)."""
+
+    def __init__(self, host: PluginHost, page_cache: PageCache, **kwargs: Any) -> None:
+        super().__init__(host, **kwargs)
+        self.page_cache = page_cache
+
+    async def _tell_live(self, event: DomainEvent, enabled: set[str]) -> None:
+        await self.page_cache.invalidate(event)  # an error leaves :live pending: retried
+        await super()._tell_live(event, enabled)
+
+    def _recipients(self, event: DomainEvent, enabled: set[str]) -> list[str]:
+        out = super()._recipients(event, enabled)
+        if self.publish is not None and LIVE not in out:  # no live plugin: still invalidate
+            out.insert(0, LIVE)
+        return out
+
+
+def page_cache(settings: Settings) -> PageCache:
+    """The page cache: versions in Redis when configured (several workers), else in memory."""
+    versions: Versions = RedisVersions(settings.redis_url) if settings.redis_url else MemoryVersions()
+    return PageCache(versions)
 
 
 def _plugin_gate(host: PluginHost, plugin_name: str) -> Any:
@@ -155,6 +185,8 @@ async def _nav_items(request: Request) -> None:
     path = request.scope["path"]
     if path.startswith(NAV_SKIP_PREFIXES):
         return
+    if getattr(getattr(request.route_handler, "fn", None), NO_NAV_ATTR, False):
+        return  # a fragment: no layout, no navigation (and no activation query)
     host: PluginHost = request.app.state.plugin_host
     user = request.scope.get("user")
     enabled = await enabled_for_request(request)  # shared with a plugin route's gate
@@ -200,7 +232,8 @@ def create_app(
     def render(template: str, context: Mapping[str, Any]) -> str:
         return env.get_template(template).render(**context)
 
-    outbox = Dispatcher(host, publish=publish_live, render=render)
+    pages = page_cache(settings)
+    outbox = CachingDispatcher(host, pages, publish=publish_live, render=render)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -215,6 +248,7 @@ def create_app(
             finally:
                 await outbox.stop()
                 await gather_results(host.call("podium_shutdown", app=app))
+                await pages.close()
 
     route_handlers = [
         *core_route_handlers(),
@@ -283,6 +317,7 @@ def create_app(
     app.state.plugin_host = host
     app.state.channels = channels
     app.state.outbox = outbox
+    app.state[PAGE_CACHE_KEY] = pages
     app.state.venue_id = None
     return app
 

@@ -47,11 +47,22 @@ def migrate() -> None:
 @click.option("--workers", default=1, show_default=True, help="Worker processes (use Redis beyond 1).")
 @click.option("--reload", is_flag=True, help="Restart on code changes (development).")
 @click.option("--no-migrate", is_flag=True, help="Do not apply migrations first.")
-def run(host: str | None, port: int | None, workers: int, reload: bool, no_migrate: bool) -> None:
-    """Migrate, then serve the web app with uvicorn."""
+@click.option("--no-access-log", is_flag=True,
+              help="No line per request (the reverse proxy logs them; saves CPU under load).")
+def run(host: str | None, port: int | None, workers: int, reload: bool, no_migrate: bool,
+        no_access_log: bool) -> None:
+    """Migrate, then serve the web app with uvicorn.
+
+    Several workers (``--workers N``) need PostgreSQL and Redis (PODIUM_REDIS_URL): live
+    messages and the page cache's versions are shared through Redis; SQLite allows one
+    writer at a time and in-memory channels reach only the worker that published."""
     import uvicorn
 
     settings = load_settings()
+    if workers > 1 and not settings.redis_url:
+        raise click.ClickException(
+            "--workers above 1 needs PODIUM_REDIS_URL: without Redis a result reported "
+            "through one worker would not reach screens connected to another")
     if not no_migrate:
         from podium.core.database import migrate as run_migrations
 
@@ -63,6 +74,7 @@ def run(host: str | None, port: int | None, workers: int, reload: bool, no_migra
         port=port or settings.port,
         workers=workers,
         reload=reload,
+        access_log=not no_access_log,
         proxy_headers=False,  # the app believes X-Forwarded-For only from PODIUM_TRUSTED_PROXIES
     )
 

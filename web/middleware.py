@@ -14,9 +14,18 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from podium.core.database import reading
+from podium.core.page_cache import CACHED_ATTR
 
 # Streams must not hold a transaction open; these need no database at all.
 UNGROUPED_PREFIXES = ("/-/events", "/static/", "/healthz", "/schema")
+
+
+def _page_cached(scope: Scope) -> bool:
+    """True for a handler served through the page cache: a cache hit reads no table, so
+    opening (and committing) a transaction would be its main cost; a miss groups its own
+    reads (:func:`podium.core.database.reading` in the handler)."""
+    handler = scope.get("route_handler")
+    return bool(getattr(getattr(handler, "fn", None), CACHED_ATTR, False))
 
 
 class ReadTransactionMiddleware(ASGIMiddleware):
@@ -29,7 +38,8 @@ class ReadTransactionMiddleware(ASGIMiddleware):
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         """Wrap safe requests in :func:`podium.core.database.reading`; pass others through."""
         method = cast("HTTPScope", scope)["method"]  # scopes: HTTP only
-        if method not in ("GET", "HEAD") or scope["path"].startswith(UNGROUPED_PREFIXES):
+        if (method not in ("GET", "HEAD") or scope["path"].startswith(UNGROUPED_PREFIXES)
+                or _page_cached(scope)):
             await next_app(scope, receive, send)
             return
         transaction = reading()

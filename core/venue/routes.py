@@ -22,6 +22,7 @@ from podium.core.activation.service import cached_for_request
 from podium.core.i18n import N_, _, format_datetime, ngettext
 from podium.core.database import reading
 from podium.core.errors import Conflict, InvalidInput, NotFound, PodiumError
+from podium.core.page_cache import ANY, anonymous_page
 from podium.core.pages import is_partial_request, render
 from podium.core.validation import EARLIEST, LATEST, MAX_ID, MAX_PAGE
 from podium.core.venue import feeds, rules
@@ -109,6 +110,7 @@ def _base_context(request: Request[Any, Any, Any], venue: dict[str, Any] | None)
 
 
 @get("/", include_in_schema=False)
+@anonymous_page(ANY)  # the home page shows a bit of everything: any event renders it again
 async def home(request: Request[Any, Any, Any]) -> Template:
     """The venue home page: what is on now and next, and today's sessions with places left."""
     async with reading():
@@ -122,6 +124,7 @@ async def home(request: Request[Any, Any, Any]) -> Template:
 
 
 @get("/calendar", include_in_schema=False)
+@anonymous_page("EventsChanged", "BookingsChanged")
 async def calendar(request: Request[Any, Any, Any], week: FromQuery[str | None] = None,
                    space: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None) -> Template:
     """The week calendar (``?week=2026-W48``, optional ``&space=<id>``); htmx swaps the

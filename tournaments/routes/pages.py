@@ -23,6 +23,7 @@ from litestar.response import Redirect, Response, Template
 from podium.core.accounts.routes import safe_next
 from podium.core.database import reading
 from podium.core.errors import InvalidInput, PodiumError
+from podium.core.page_cache import anonymous_page
 from podium.core.pages import render
 from podium.core.venue.context import current_venue_id
 from podium.core.venue.tables import Event
@@ -254,6 +255,7 @@ class TournamentPages(Controller):
                       {"tournaments": rows}, partial=True)
 
     @get("/{tournament_id:int}")
+    @anonymous_page("tournament:{tournament_id}", bucket_seconds=86400)
     async def tournament_page(self, request: Request, tournament_id: Id) -> Template:
         """A tournament: info, register/withdraw/check in, entrants, bracket, standings, and the
         organiser's controls (start, results and corrections).
@@ -281,6 +283,7 @@ class TournamentPages(Controller):
         return render(request, "tournaments/partials/my_entry.html", ctx, partial=True)
 
     @get("/{tournament_id:int}/bracket")
+    @anonymous_page("tournament:{tournament_id}", bucket_seconds=86400, fragment=True)
     async def bracket_partial(self, request: Request, tournament_id: Id) -> Response[str]:
         """The bracket and standings alone (re-fetched over htmx when the bracket changes),
         served from the render cache."""
@@ -496,6 +499,7 @@ class ScreenPages(Controller):
         }, partial=False)
 
     @get("/body")
+    @anonymous_page("tournament:{tournament_id}", bucket_seconds=86400, fragment=True)
     async def screen_body_partial(self, request: Request, tournament_id: Id,
                                   page: PageNumber = None,
                                   bracket: FromQuery[str | None] = None, rotate: Rotate = None

@@ -1,0 +1,354 @@
+"""Render once per change: whole pages for anonymous visitors, invalidated by domain events.
+
+The crowd reads the same pages (the home page, the week calendar, a tournament's page)
+without signing in. Such a page is rendered once and kept until something it shows
+changes:
+
+* **versions**: every domain event, after commit, bumps a few version counters (see
+  :func:`version_names`: ``any``, the event's type, its scope such as
+  ``tournament:7``). A cached page names the counters it depends on; their current values
+  are part of its key, so a bump makes the old entry unreachable. With one worker the
+  counters live in memory (:class:`MemoryVersions`); with several they live in Redis
+  (:class:`RedisVersions`, ``INCR``/``MGET``): an event delivered by one worker
+  invalidates the page in every worker, with no message that could be missed.
+* **key**: the path and query, htmx partial or full page, the plugins enabled where the
+  request is (navigation and page slots), the visitor's locale (:func:`locale_key`), a
+  time bucket (pages showing "now" must move on by themselves) and the versions.
+* **who**: signed-in visitors are never served from this cache (their page names them
+  and shows their own forms). An anonymous page's only per-visitor part, its CSRF token,
+  is rendered as :data:`CSRF_MARKER` and replaced per request.
+
+The rendered HTML is held per worker in a bounded LRU (:class:`RenderCache`) with
+single-flight rendering: a thousand visitors arriving after a change cost one render.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import html as html_lib
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable, Iterable
+from typing import Any, Protocol
+
+from litestar import MediaType, Request
+from litestar.response import Response, Template
+from litestar.utils.scope.state import ScopeState
+
+from podium.core.database import reading
+from podium.core.events import DomainEvent
+from podium.core.i18n import current_locale
+
+DEFAULT_MAX_ENTRIES = 512
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+STATE_KEY = "podium_page_cache"
+#: Rendered in place of the visitor's CSRF token; replaced per request (never guessable
+#: as a token: it is not valid hex and a CSRF check would refuse it).
+CSRF_MARKER = "__podium-csrf-token-of-this-visitor__"
+#: The counter every event bumps.
+ANY = "any"
+REDIS_PREFIX = "podium:page-version:"
+
+
+class RenderCache:
+    """A bounded LRU map from a key to rendered HTML, with single-flight rendering."""
+
+    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+        self._entries: OrderedDict[Hashable, str] = OrderedDict()
+        self._bytes = 0
+        self._inflight: dict[Hashable, asyncio.Future[str]] = {}
+        self.hits = 0
+        self.renders = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._entries
+
+    @property
+    def size_bytes(self) -> int:
+        """Characters held (roughly bytes: the fragments are mostly ASCII)."""
+        return self._bytes
+
+    def get(self, key: Hashable) -> str | None:
+        """The cached HTML of ``key`` (marked recently used), or ``None``."""
+        html = self._entries.get(key)
+        if html is not None:
+            self._entries.move_to_end(key)
+        return html
+
+    def put(self, key: Hashable, html: str) -> None:
+        """Store ``html`` under ``key``, evicting the least recently used beyond the bounds.
+
+        A fragment larger than the whole byte budget is not kept (it would evict all)."""
+        if key in self._entries:
+            self._bytes -= len(self._entries.pop(key))
+        if len(html) > self.max_bytes:
+            return
+        self._entries[key] = html
+        self._bytes += len(html)
+        while len(self._entries) > self.max_entries or self._bytes > self.max_bytes:
+            _old, dropped = self._entries.popitem(last=False)
+            self._bytes -= len(dropped)
+
+    def clear(self) -> None:
+        """Forget everything (tests)."""
+        self._entries.clear()
+        self._bytes = 0
+
+    async def get_or_render(self, key: Hashable, render: Callable[[], Awaitable[str]]) -> str:
+        """The HTML of ``key``: cached, or rendered once however many callers ask at once.
+
+        If the render fails every waiting caller gets the error and nothing is cached.
+        """
+        html = self.get(key)
+        if html is not None:
+            self.hits += 1
+            return html
+        pending = self._inflight.get(key)
+        if pending is not None:
+            self.hits += 1
+            return await asyncio.shield(pending)
+        future: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            html = await render()
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: no "never retrieved" warning without waiters
+            raise
+        else:
+            self.renders += 1
+            self.put(key, html)
+            future.set_result(html)
+            return html
+        finally:
+            self._inflight.pop(key, None)
+
+
+# -- versions --------------------------------------------------------------------------
+
+
+class Versions(Protocol):
+    """Counters that domain events bump and cached pages read."""
+
+    async def get(self, names: tuple[str, ...]) -> tuple[int, ...]:
+        """The current value of each counter (0 when never bumped)."""
+
+    async def bump(self, names: Iterable[str]) -> None:
+        """Add one to each counter."""
+
+
+class MemoryVersions:
+    """Counters of one worker process (no Redis: one worker)."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, int] = {}
+
+    async def get(self, names: tuple[str, ...]) -> tuple[int, ...]:
+        """The current value of each counter."""
+        return tuple(self._values.get(name, 0) for name in names)
+
+    async def bump(self, names: Iterable[str]) -> None:
+        """Add one to each counter."""
+        for name in names:
+            self._values[name] = self._values.get(name, 0) + 1
+
+
+class RedisVersions:
+    """Counters in Redis, shared by every worker: one ``MGET`` per cached page served,
+    one pipelined ``INCR`` per event."""
+
+    def __init__(self, url: str) -> None:
+        from redis.asyncio import Redis
+
+        self.redis = Redis.from_url(url)
+
+    async def get(self, names: tuple[str, ...]) -> tuple[int, ...]:
+        """The current value of each counter. A counter Redis does not hold (never
+        bumped, or Redis restarted empty) starts at a random value: a page cached under a
+        counter's old value before a restart can never match again."""
+        keys = [REDIS_PREFIX + name for name in names]
+        values = await self.redis.mget(keys)
+        if any(v is None for v in values):
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for key, value in zip(keys, values):
+                    if value is None:
+                        pipe.set(key, secrets.randbelow(2**52) + 2**32, nx=True)
+                await pipe.execute()
+            values = await self.redis.mget(keys)
+        return tuple(int(v) if v is not None else 0 for v in values)
+
+    async def bump(self, names: Iterable[str]) -> None:
+        """Add one to each counter."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for name in names:
+                pipe.incr(REDIS_PREFIX + name)
+            await pipe.execute()
+
+    async def close(self) -> None:
+        """Close the connection pool."""
+        await self.redis.aclose()
+
+
+def version_names(event: DomainEvent) -> list[str]:
+    """The counters ``event`` bumps: :data:`ANY`, its type's name, and its scope
+    (``tournament:7``) when it has one."""
+    names = [ANY, type(event).__name__]
+    scope = event.scope()
+    if scope is not None:
+        names.append(f"{scope.kind}:{scope.id}")
+    tournament_id = getattr(event, "tournament_id", None)
+    if isinstance(tournament_id, int) and f"tournament:{tournament_id}" not in names:
+        names.append(f"tournament:{tournament_id}")
+    return names
+
+
+# -- the cache -------------------------------------------------------------------------
+
+
+class PageCache:
+    """Anonymous pages rendered once per change (see the module's documentation)."""
+
+    def __init__(self, versions: Versions, *, max_entries: int = DEFAULT_MAX_ENTRIES,
+                 max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.versions = versions
+        self.pages = RenderCache(max_entries, max_bytes)
+
+    async def invalidate(self, event: DomainEvent) -> None:
+        """Make every page depending on what ``event`` changed unreachable (the outbox
+        calls it after commit, before the live pages are told)."""
+        await self.versions.bump(version_names(event))
+
+    async def close(self) -> None:
+        """Release the versions' connection, if any."""
+        close = getattr(self.versions, "close", None)
+        if close is not None:
+            await close()
+
+
+def page_cache_for(app: Any) -> PageCache:
+    """The app's page cache (in-memory versions unless the app set Redis ones)."""
+    cache: PageCache | None = app.state.get(STATE_KEY)
+    if cache is None:
+        cache = PageCache(MemoryVersions())
+        app.state[STATE_KEY] = cache
+    return cache
+
+
+def locale_key(request: Request[Any, Any, Any]) -> str:
+    """The visitor's locale (:func:`podium.core.i18n.current_locale`, set by the locale
+    middleware), part of every cached page's key: the same URL renders per language."""
+    return current_locale()
+
+
+def _enabled_key(request: Request[Any, Any, Any]) -> frozenset[str]:
+    from podium.core.activation.service import cached_for_request
+
+    enabled = cached_for_request(request)
+    return frozenset(enabled) if enabled is not None else frozenset()
+
+
+def _render_with_marker(request: Request[Any, Any, Any], template: Template) -> str:
+    """Render ``template`` as Litestar would, with :data:`CSRF_MARKER` as the token."""
+    state = ScopeState.from_scope(request.scope)
+    token = state.csrf_token
+    state.csrf_token = CSRF_MARKER
+    try:
+        context = template.create_template_context(request)
+        engine: Any = request.app.template_engine
+        html: str = engine.get_template(template.template_name).render(**context)
+        return html
+    finally:
+        state.csrf_token = token
+
+
+def _csrf_of(request: Request[Any, Any, Any]) -> str:
+    from litestar.utils.empty import value_or_default
+
+    return html_lib.escape(value_or_default(ScopeState.from_scope(request.scope).csrf_token, ""))
+
+
+Handler = Callable[..., Awaitable[Any]]
+
+
+#: Set on a handler served through the page cache: the request-wide read transaction is
+#: not opened for it (a hit reads no table; a miss groups its own reads).
+CACHED_ATTR = "podium_page_cache"
+#: Set on a fragment handler: it renders no layout, so the navigation is not computed.
+NO_NAV_ATTR = "podium_no_nav"
+
+
+def anonymous_page(*depends_on: str, bucket_seconds: float = 60.0,
+                   fragment: bool = False) -> Callable[[Handler], Handler]:
+    """Serve a page handler's answer to anonymous visitors from the page cache.
+
+    ``depends_on`` names the version counters whose bump invalidates the page (an event
+    type such as ``"EventsChanged"``, a scope such as ``"tournament:{tournament_id}"``,
+    formatted with the handler's keyword arguments, or :data:`ANY`). The page is also
+    rendered again every ``bucket_seconds`` (pages that say what is on *now*).
+
+    The handler must take ``request`` as a keyword argument and return a ``Template`` or
+    an HTML ``Response`` of a string; signed-in visitors, other answers (a redirect, a
+    4xx page) and errors pass through uncached. A ``fragment`` (no layout, no page slots)
+    skips the navigation and does not vary by the enabled plugins.
+    """
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            request: Request[Any, Any, Any] = kwargs["request"]
+            if request.scope.get("user") is not None:
+                async with reading():  # what the request-wide read transaction did
+                    return await handler(*args, **kwargs)
+            cache = page_cache_for(request.app)
+            names = tuple(name.format(**kwargs) for name in depends_on)
+            versions = await cache.versions.get(names)
+            key = (request.scope["path"], request.scope.get("query_string", b""),
+                   request.headers.get("hx-request") == "true",
+                   request.headers.get("hx-boosted") == "true",
+                   _enabled_key(request), locale_key(request),
+                   int(time.time() // bucket_seconds), names, versions)
+            passed: list[Any] = []
+
+            async def render() -> str:
+                async with reading():  # a miss groups its reads in one transaction
+                    answer = await handler(*args, **kwargs)
+                if isinstance(answer, Response) and answer.status_code in (None, 200):
+                    if isinstance(answer, Template):
+                        return _render_with_marker(request, answer)
+                    if isinstance(answer.content, str):  # a fragment rendered already
+                        return answer.content
+                passed.append(answer)
+                raise _NotCacheable
+
+            try:
+                html = await cache.pages.get_or_render(key, render)
+            except _NotCacheable:
+                if passed:
+                    return passed[0]
+                async with reading():  # a concurrent caller's answer was not cacheable
+                    return await handler(*args, **kwargs)
+            return Response(html.replace(CSRF_MARKER, _csrf_of(request)),
+                            media_type=MediaType.HTML)
+
+        setattr(wrapper, CACHED_ATTR, True)
+        if fragment:
+            setattr(wrapper, NO_NAV_ATTR, True)
+        return wrapper
+
+    return decorate
+
+
+class _NotCacheable(Exception):
+    """The handler's answer is not a plain 200 page (a redirect, an error page...)."""
+
+
+__all__ = ["ANY", "CSRF_MARKER", "MemoryVersions", "PageCache", "RedisVersions",
+           "RenderCache", "anonymous_page", "locale_key", "page_cache_for", "version_names"]
