@@ -37,8 +37,7 @@ from podium.core.database import lifespan_pool
 from podium.core import i18n
 from podium.core.errors import PodiumError
 from podium.core.events import ScopeRef
-from podium.core.events import DomainEvent
-from podium.core.outbox.dispatcher import LIVE, Dispatcher, LiveMessage
+from podium.core.outbox.dispatcher import Dispatcher, LiveMessage
 from podium.core.page_cache import NO_NAV_ATTR
 from podium.core.page_cache import STATE_KEY as PAGE_CACHE_KEY
 from podium.core.page_cache import MemoryVersions, PageCache, RedisVersions, Versions
@@ -90,26 +89,6 @@ def channels_plugin(settings: Settings) -> ChannelsPlugin:
         subscriber_max_backlog=1000,
         subscriber_backlog_strategy="dropleft",
     )
-
-
-class CachingDispatcher(Dispatcher):
-    """The outbox dispatcher that also invalidates the page cache: before the live pages
-    are told of an event (a screen re-fetching on that message must find the new page),
-    the versions it changed are bumped (in Redis: for every worker)."""
-
-    def __init__(self, host: PluginHost, page_cache: PageCache, **kwargs: Any) -> None:
-        super().__init__(host, **kwargs)
-        self.page_cache = page_cache
-
-    async def _tell_live(self, event: DomainEvent, enabled: set[str]) -> None:
-        await self.page_cache.invalidate(event)  # an error leaves :live pending: retried
-        await super()._tell_live(event, enabled)
-
-    def _recipients(self, event: DomainEvent, enabled: set[str]) -> list[str]:
-        out = super()._recipients(event, enabled)
-        if self.publish is not None and LIVE not in out:  # no live plugin: still invalidate
-            out.insert(0, LIVE)
-        return out
 
 
 def page_cache(settings: Settings) -> PageCache:
@@ -233,7 +212,8 @@ def create_app(
         return env.get_template(template).render(**context)
 
     pages = page_cache(settings)
-    outbox = CachingDispatcher(host, pages, publish=publish_live, render=render)
+    outbox = Dispatcher(host, publish=publish_live, render=render,
+                        before_live=pages.invalidate)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -67,14 +67,19 @@ class Dispatcher:
     :param publish: sends one live message to the pages (``None``: no live pages).
     :param render: renders a template to a string, for live fragments.
     :param clock: the current time (tests move it forward to reach retries).
+    :param before_live: awaited with each event before the live pages hear of it (the web
+        shell drops the cached pages it changed, so a screen re-fetching on the message
+        finds the new page); if it raises, the live pages stay pending on that event.
     """
 
     def __init__(self, host: PluginHost, *, publish: Publisher | None = None,
                  render: Renderer | None = None, clock: Clock = utc_now,
                  poll_seconds: float = 1.0, batch: int = 100,
-                 hook_timeout: float = 30.0) -> None:
+                 hook_timeout: float = 30.0,
+                 before_live: Callable[[DomainEvent], Awaitable[None]] | None = None) -> None:
         self.host = host
         self.publish = publish
+        self.before_live = before_live
         self.render = render
         self.clock = clock
         self.poll_seconds = poll_seconds
@@ -215,7 +220,8 @@ class Dispatcher:
 
     def _recipients(self, event: DomainEvent, enabled: set[str]) -> list[str]:
         out = []
-        if self.publish is not None and self.host.implementers(LIVE_HOOK):
+        if self.publish is not None and (self.before_live is not None
+                                         or self.host.implementers(LIVE_HOOK)):
             out.append(LIVE)
         if event.hook:
             out += [name for name in self.host.implementers(event.hook) if name in enabled]
@@ -232,6 +238,8 @@ class Dispatcher:
     async def _tell_live(self, event: DomainEvent, enabled: set[str]) -> None:
         if self.publish is None:
             return
+        if self.before_live is not None:
+            await self.before_live(event)
         messages: list[LiveMessage] = []
         for plugin in self.host.implementers(LIVE_HOOK):
             if plugin not in enabled:
