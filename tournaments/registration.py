@@ -8,6 +8,8 @@ registrations never exceed the capacity and concurrent seed moves never lose eac
 
 from __future__ import annotations
 
+import itertools
+
 import random
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
@@ -73,12 +75,18 @@ def _rating(value: Any) -> float | None:
 
 
 async def _next_seed(tournament_id: int) -> int:
-    """The seed after the field's last one (inside the tournament's lock): the order of
-    registration. Gaps left by withdrawals are kept, so no two entrants share a seed."""
+    """The seed of an entrant joining now (inside the tournament's lock): the smallest seed
+    no registered entrant holds that comes after the field's size — the order of
+    registration. A withdrawal's gap is never reused for a later entrant (no two entrants
+    share a seed), and an organiser's high requested seed ("seed 7" in a field of 3)
+    stays behind the entrants who join after it."""
     rows = await EntrantRow.select(EntrantRow.seed).where(
-        (EntrantRow.tournament == tournament_id) & (EntrantRow.status == "registered")
-        & EntrantRow.seed.is_not_null())
-    return max((r["seed"] for r in rows), default=0) + 1
+        (EntrantRow.tournament == tournament_id) & (EntrantRow.status == "registered"))
+    taken = {r["seed"] for r in rows if r["seed"] is not None}
+    seed = len(rows) + 1
+    while seed in taken:
+        seed += 1
+    return seed
 
 
 async def _registered_count(tournament_id: int) -> int:
@@ -111,8 +119,8 @@ async def add_entrant(tournament_id: int, values: Mapping[str, Any], user: Curre
         if t["capacity"] is not None and count >= t["capacity"]:
             raise Conflict(f"the field is full ({t['capacity']} entrants)", code="full")
         seed = whole_number(values.get("seed"), "seed", 1, MAX_CAPACITY, nullable=True)
-        if seed is None:
-            seed = count + 1
+        if seed is None:  # after the last seed: a withdrawal's gap is never reused
+            seed = await _next_seed(tournament_id)
         row = EntrantRow(tournament=tournament_id, name=name, seed=seed, rating=rating,
                          status="registered", created_at=now())
         await row.save()
@@ -450,10 +458,13 @@ async def add_entrants(tournament_id: int, text: str) -> list[dict[str, Any]]:
                              "places left", n=len(entrants), left=left), code="full",
                            places_left=left)
         stamp = now()
+        taken = {r["seed"] for r in await EntrantRow.select(EntrantRow.seed).where(
+            (EntrantRow.tournament == tournament_id) & (EntrantRow.status == "registered"))}
+        free = (seed for seed in itertools.count(count + 1) if seed not in taken)
         rows = [EntrantRow(tournament=tournament_id, name=name,
-                           seed=seed if seed is not None else count + i,
+                           seed=seed if seed is not None else next(free),
                            status="registered", created_at=stamp, status_changed_at=stamp)
-                for i, (name, seed) in enumerate(entrants, start=1)]
+                for name, seed in entrants]
         await EntrantRow.insert(*rows)
         # The names are new to the field (checked above): they find the rows just added.
         added = await EntrantRow.select().where(
