@@ -6,11 +6,16 @@ and API error codes stay English whatever the language.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
 
 import pytest
+from babel.messages.catalog import Catalog
+from babel.messages.mofile import write_mo
+from litestar import get
 
 from podium.core import i18n
-from podium.core.testing import PodiumClient
+from podium.core.testing import PodiumClient, make_plugin, set_plugin_enabled
 
 
 async def test_english_by_default(podium_client: PodiumClient) -> None:
@@ -96,3 +101,31 @@ def test_negotiation() -> None:
     assert i18n.negotiate("de") is None
     assert i18n.negotiate("fr;q=abc, en;q=0.3") == "en"
     assert i18n.negotiate("") is None
+
+
+@get("/greetings-wall", include_in_schema=False, sync_to_thread=False)
+def _greetings_wall() -> str:
+    """A third-party plugin's page whose text comes from the plugin's own catalogue."""
+    return i18n.gettext("Greetings wall")
+
+
+@pytest.mark.hooks("podium_translation_dirs")
+async def test_a_plugin_ships_its_own_catalogue(tmp_path: Path, podium_app_factory: Any,
+                                                podium_client_factory: Any) -> None:
+    """A catalogue declared through ``podium_translation_dirs`` is merged with the venue's:
+    the plugin's French string shows in French, the shell's own strings still do too."""
+    catalogue = Catalog(locale="fr", domain="messages")
+    catalogue.add("Greetings wall", "Mur des salutations")
+    (tmp_path / "fr" / "LC_MESSAGES").mkdir(parents=True)
+    with (tmp_path / "fr" / "LC_MESSAGES" / "messages.mo").open("wb") as fp:
+        write_mo(fp, catalogue)
+    plugin = make_plugin("greetings", podium_translation_dirs=lambda: [tmp_path],
+                         podium_routes=lambda: [_greetings_wall])
+    app = podium_app_factory(plugins=[], extra=[plugin])
+    client = await podium_client_factory(app)
+    await set_plugin_enabled(app, "greetings")
+    french = await client.get("/greetings-wall", headers={"Accept-Language": "fr"})
+    assert french.text == "Mur des salutations"
+    assert (await client.get("/greetings-wall")).text == "Greetings wall"
+    with i18n.use_locale("fr"):
+        assert i18n.gettext("Language") == "Langue"  # the shell's catalogue is still there
