@@ -8,6 +8,7 @@ static files, navigation and its part of the demo venue. Scope ``global``: alway
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine, Generator
 from pathlib import Path
 from typing import Any
 
@@ -127,7 +128,23 @@ def podium_startup(app: Any) -> Any:
     if host is None:  # not a web app (a test calling the hook by hand)
         return None
     bind_host(host)
-    return _fill_redis() if redis_url() else None
+    return _Deferred(_fill_redis) if redis_url() else None
+
+
+class _Deferred:
+    """An awaitable whose coroutine is made only when it is awaited.
+
+    The app collects every plugin's start-up answer first and awaits them after; when a
+    later plugin's start-up raises (a wrong setting), the answers before it are dropped.
+    A coroutine made at once would then be garbage-collected unawaited (Python warns:
+    "coroutine ... was never awaited"); this object holds only the function.
+    """
+
+    def __init__(self, start: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        self._start = start
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return self._start().__await__()
 
 
 async def _fill_redis() -> None:

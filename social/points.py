@@ -4,7 +4,8 @@ After commit, on ``podium_fan_actions_recorded``, :func:`recompute` runs every r
 of the plugins enabled for the venue over the fan's whole ledger (a rule returns totals,
 never deltas), and replaces the fan's derived rows with the answer: the awards
 (:class:`PointsEntry`), the points on each leaderboard (:class:`BoardScore`, with the
-count of fans per score in :class:`ScoreBucket`) and the medal (:class:`FanScore`).
+count of fans per score in :class:`ScoreBucket` and per rank bucket in :class:`RankBucket`)
+and the medal (:class:`FanScore`).
 The same delivery twice computes the same rows and changes nothing; the difference with
 what was stored goes out as ``PointsAwarded`` (and ``MedalReached`` when the medal rose).
 
@@ -392,6 +393,9 @@ async def recompute(fan_id: int, *, venue_id: int | None = None,
                                            t.BoardScore.reached: after[1]}
                                           ).where(t.BoardScore.slot == slot)
         await apply_bucket_deltas(deltas)
+        from podium.social.leaderboard import apply_rank_deltas, rank_bucket_deltas
+
+        await apply_rank_deltas(rank_bucket_deltas(result.boards))
         all_time = sum(e.points for e in entries)
         season_points = sum(e.points for e in entries if season_of(e.at) == season)
         medal = medal_for(tiers, all_time, season_points, season)
@@ -547,7 +551,10 @@ async def rebuild(*, venue_id: int | None = None, host: PluginHost | None = None
 
 
 async def recount_buckets() -> None:
-    """Rewrite the score buckets from the board rows (they drift only if edited by hand)."""
+    """Rewrite the score buckets and the rank buckets from the board rows (they drift only
+    if edited by hand; the rewrite also drops the buckets left empty)."""
+    from podium.social.leaderboard import recount_rank_buckets_sql
+
     t = _tables()
     async with atomic():
         await t.ScoreBucket.delete(force=True)
@@ -555,3 +562,6 @@ async def recount_buckets() -> None:
             "INSERT INTO social_score_bucket (slot, board, points, fans) "
             "SELECT board || '|' || CAST(points AS VARCHAR), board, points, COUNT(*) "
             "FROM social_board_score GROUP BY board, points")
+        await t.RankBucket.delete(force=True)
+        for statement in recount_rank_buckets_sql():
+            await t.RankBucket.raw(statement)
