@@ -7,7 +7,8 @@ never deltas), and replaces the fan's derived rows with the answer: the awards
 count of fans per score in :class:`ScoreBucket` and per rank bucket in :class:`RankBucket`)
 and the medal (:class:`FanScore`).
 The same delivery twice computes the same rows and changes nothing; the difference with
-what was stored goes out as ``PointsAwarded`` (and ``MedalReached`` when the medal rose).
+what was stored goes out as ``PointsAwarded`` (and ``MedalReached`` when the medal rose,
+``MedalLost`` when it fell).
 
 Boards: ``all`` (all time), ``season:<year>``, ``week:<ISO year>-W<week>``,
 ``discipline:<discipline>`` and ``athlete:<id>`` (the points a fan earned through one
@@ -31,7 +32,14 @@ import msgspec
 from podium.core.database import atomic, for_update, row_queue
 from podium.core.events import FanAction, PointsAward, PointsAwarded
 from podium.core.plugins import PluginHost
-from podium.social.contracts import MEDAL_TIERS, REWARD_RULES, MedalReached, MedalTier, RewardRule
+from podium.social.contracts import (
+    MEDAL_TIERS,
+    REWARD_RULES,
+    MedalLost,
+    MedalReached,
+    MedalTier,
+    RewardRule,
+)
 
 log = logging.getLogger("podium.social.points")
 
@@ -138,6 +146,15 @@ def medal_for(tiers: Sequence[tuple[str, MedalTier]], all_time: int,
     if not held:
         return None
     return max(held, key=lambda nt: (nt[1].rank, nt[1].threshold, nt[1].season is None))
+
+
+def tier_label(tiers: Sequence[tuple[str, MedalTier]], name: str) -> str:
+    """What fans read for the tier ``name`` (``plugin.tier``), even when its plugin no
+    longer offers it (then its name, titled)."""
+    for tier_name, tier in tiers:
+        if tier_name == name:
+            return tier.label
+    return name.split(".", 1)[-1].replace("-", " ").title()
 
 
 class MedalGoal(msgspec.Struct, frozen=True):
@@ -333,7 +350,8 @@ async def recompute(fan_id: int, *, venue_id: int | None = None,
                     host: PluginHost | None = None, lock: bool | None = None,
                     announce: bool = True) -> Recomputed:
     """Recompute one fan's awards, boards and medal from their ledger, in one locked
-    transaction; record ``PointsAwarded`` (and ``MedalReached``) for what changed.
+    transaction; record ``PointsAwarded`` (and ``MedalReached`` or ``MedalLost``) for what
+    changed.
 
     :param lock: ``False`` only for the negative control of the concurrency test
         (default: :data:`LOCKING`).
@@ -414,6 +432,12 @@ async def recompute(fan_id: int, *, venue_id: int | None = None,
             if medal and result.medal_rank_after > result.medal_rank_before:
                 await record(MedalReached(venue_id=venue_id, fan_id=fan_id, medal=medal[0],
                                           label=medal[1].label, rank=medal[1].rank))
+            elif result.medal_rank_after < result.medal_rank_before and score["medal"]:
+                await record(MedalLost(
+                    venue_id=venue_id, fan_id=fan_id, lost=score["medal"],
+                    lost_label=tier_label(tiers, score["medal"]),
+                    medal=medal[0] if medal else "", label=medal[1].label if medal else "",
+                    rank=result.medal_rank_after))
         if result.boards:
             # Inside the lock, so two recomputes of one fan mirror in commit order.
             from podium.social.leaderboard import mirror_boards

@@ -23,7 +23,7 @@ from podium.core import PluginMeta, hookimpl
 from podium.core.accounts.service import CurrentUser
 from podium.core.events import DomainEvent, MatchesCompleted, PointsAwarded, TicketsCheckedIn
 from podium.core.plugins import NavItem, Registry
-from podium.social.contracts import MedalReached, MedalTier, RewardRule
+from podium.social.contracts import MedalLost, MedalReached, MedalTier, RewardRule
 
 PODIUM_PLUGIN = PluginMeta(
     name="olympic_hub",
@@ -132,12 +132,16 @@ def podium_cli_commands() -> list[Any]:
 async def podium_live_messages(event: DomainEvent, render: Any) -> list[Any]:
     """On the fan's own ``user-<id>`` topic: ``hub-points`` when their points changed
     (the hub page re-fetches its standing) and ``hub-medal`` with a banner when they
-    reached a higher medal."""
+    reached a higher medal or lost the one they held."""
     from podium.core.outbox.dispatcher import LiveMessage
 
     if isinstance(event, MedalReached):
         html = (render("social/hub/partials/medal_live.html", {"medal": event})
                 if render is not None else event.label)
+        return [LiveMessage((f"user-{event.fan_id}",), "hub-medal", html)]
+    if isinstance(event, MedalLost):
+        html = (render("social/hub/partials/medal_lost_live.html", {"medal": event})
+                if render is not None else event.lost_label)
         return [LiveMessage((f"user-{event.fan_id}",), "hub-medal", html)]
     if isinstance(event, PointsAwarded):
         fans = sorted({a.fan_id for a in event.awards})
