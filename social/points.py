@@ -306,22 +306,26 @@ async def _disciplines(athlete_ids: Iterable[int]) -> dict[int, str]:
 
 
 async def athletes_of_targets(targets: Iterable[str]) -> dict[str, int]:
-    """The athlete each target is about: ``athlete:<id>`` itself, ``post:<id>`` its
-    author athlete (when the social domain has posts); others are about no athlete."""
+    """The athlete each target is about: ``athlete:<id>`` itself; ``post:<id>`` (a like)
+    and ``video:<post id>`` (a video watched to the end) the athlete who posted it (a
+    venue's post is about no athlete); others are about no athlete."""
     t = _tables()
     out: dict[str, int] = {}
-    posts: dict[int, str] = {}
+    posts: dict[int, list[str]] = {}
     for target in targets:
         athlete = athlete_target(target)
+        kind, _, rest = target.partition(":")
         if athlete is not None:
             out[target] = athlete
-        elif target.startswith("post:") and target[5:].isdigit():
-            posts[int(target[5:])] = target
+        elif kind in ("post", "video") and rest.isdigit():
+            posts.setdefault(int(rest), []).append(target)
     post_table = getattr(t, "Post", None)
     if posts and post_table is not None:
         rows = await post_table.select(post_table.id, post_table.athlete).where(
             post_table.id.is_in(sorted(posts)))
-        out.update({posts[r["id"]]: r["athlete"] for r in rows if r["athlete"] is not None})
+        for r in rows:
+            if r["athlete"] is not None:
+                out.update({target: r["athlete"] for target in posts[r["id"]]})
     return out
 
 
