@@ -35,6 +35,7 @@ from podium.social.audience import (
     audience_label,
     visible,
 )
+from podium.social.image_meta import strip_metadata
 from podium.social.storage import SNIFF_BYTES, MediaStorage, check_type, limited, new_media_id
 from podium.social.tables import Athlete, MediaFile, Post
 
@@ -176,6 +177,10 @@ async def _head_and_rest(chunks: AsyncIterable[bytes]) -> tuple[bytes, AsyncIter
     return b"".join(seen)[:SNIFF_BYTES], everything()
 
 
+async def _one_chunk(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
 async def create_post(user: CurrentUser, *, body: Any = "", followers: bool = False,
                       followers_of: Any = None, min_medal_rank: Any = 0,
                       upload: Upload | None = None, storage: MediaStorage | None = None,
@@ -205,7 +210,13 @@ async def create_post(user: CurrentUser, *, body: Any = "", followers: bool = Fa
             raise InvalidInput("the file is empty", field="media")
         checked = check_type(head, upload.declared_type)
         token = new_media_id()
-        size = await storage.put(token, limited(everything, max_bytes))
+        stream = limited(everything, max_bytes)
+        if checked.kind == "image":
+            # Photos lose their metadata (GPS position...) before they are kept; an image
+            # is at most max_bytes, so it is read whole.
+            whole = b"".join([chunk async for chunk in stream])
+            stream = _one_chunk(strip_metadata(whole, checked.content_type))
+        size = await storage.put(token, stream)
         media = {"token": token, "content_type": checked.content_type, "kind": checked.kind,
                  "size": size}
     try:

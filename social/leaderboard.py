@@ -293,13 +293,22 @@ def finest_span(points: int, reached: int) -> tuple[int, int, int, int]:
 _ROW = "SELECT points, reached FROM social_board_score WHERE slot = {}"
 _LEVEL = ("SELECT COALESCE(SUM(fans), 0) AS n FROM social_rank_bucket "
           "WHERE board = {} AND level = {} AND bucket >= {} AND bucket < {}")
+# The better fans in the fan's finest bucket: one score, a span of ``reached`` (an
+# equality then a range, so the index seeks straight to it) ...
 _BETTER_IN_BUCKET = (
+    "SELECT COUNT(*) AS n FROM social_board_score WHERE board = {} AND points = {} "
+    "AND reached >= {} AND (reached < {} OR (reached = {} AND fan < {}))"
+)
+# ... or, for points outside the code's range (merged into one bucket each side), all of
+# them compared exactly.
+_BETTER_IN_MERGED = (
     "SELECT COUNT(*) AS n FROM social_board_score WHERE board = {} "
-    "AND points BETWEEN {} AND {} AND reached BETWEEN {} AND {} "
+    "AND points BETWEEN {} AND {} "
     "AND (points > {} OR (points = {} AND (reached < {} OR (reached = {} AND fan < {}))))"
 )
-_RANK = ("SELECT SUM(n) AS n FROM ("
-         + " UNION ALL ".join([_LEVEL] * len(RANK_SHIFTS) + [_BETTER_IN_BUCKET]) + ") AS parts")
+_LEVELS = " UNION ALL ".join([_LEVEL] * len(RANK_SHIFTS))
+_RANK = f"SELECT SUM(n) AS n FROM ({_LEVELS} UNION ALL {_BETTER_IN_BUCKET}) AS parts"
+_RANK_MERGED = f"SELECT SUM(n) AS n FROM ({_LEVELS} UNION ALL {_BETTER_IN_MERGED}) AS parts"
 _TOP = (
     "SELECT fan, points FROM social_board_score WHERE board = {} "
     "ORDER BY points DESC, reached ASC, fan ASC LIMIT {}"
@@ -361,9 +370,13 @@ async def sql_rank(board: str, fan_id: int) -> int | None:
     args: list[Any] = []
     for shift, first, end in rank_ranges(points, reached):
         args += [board, shift, first, end]
-    p_low, p_high, r_low, r_high = finest_span(points, reached)
-    args += [board, p_low, p_high, r_low, r_high, points, points, reached, reached, fan_id]
-    found = await BoardScore.raw(_RANK, *args)
+    p_low, p_high, r_low, _r_high = finest_span(points, reached)
+    if p_low == p_high:
+        args += [board, points, r_low, reached, reached, fan_id]
+        found = await BoardScore.raw(_RANK, *args)
+    else:
+        args += [board, p_low, p_high, points, points, reached, reached, fan_id]
+        found = await BoardScore.raw(_RANK_MERGED, *args)
     return int(found[0]["n"] or 0) + 1
 
 
