@@ -10,7 +10,26 @@ PODIUM_TOP := core tournaments ticketing social plugins web tests
 # mypy's view of podium.*: one symlink per top-level folder ([tool.mypy] in pyproject.toml).
 MYPY_PATH  := build/mypy-path
 
-.PHONY: run test lint install install-test mypy-path migrate demo bench browser-test migrations clean
+.PHONY: run test lint install install-test mypy-path migrate demo bench browser-test migrations clean \
+        i18n-extract i18n-update i18n-compile i18n-init
+
+# --- translations (Babel) -----------------------------------------------------------------
+# One gettext catalogue per room or plugin: <room>/locale/messages.pot and
+# <room>/locale/<lang>/LC_MESSAGES/messages.po; the compiled .mo files are built here (at
+# install; git ignores them) and a changed .po is recompiled. README "Translations".
+PYBABEL    := $(VENV)/bin/pybabel
+I18N_LANGS := fr
+# A room is a folder with a locale/ folder (make i18n-init ROOM=<folder> starts one).
+I18N_ROOMS := $(patsubst %/locale,%,$(shell find . -path ./.venv -prune -o -path ./build -prune -o -type d -name locale -print | sed 's#^\./##' | sort))
+PO_FILES   := $(foreach r,$(I18N_ROOMS),$(wildcard $(r)/locale/*/LC_MESSAGES/messages.po))
+MO_FILES   := $(PO_FILES:.po=.mo)
+# ROOM=<folder> limits extract/update to one room (each engineer updates only their own).
+I18N_TARGET_ROOMS = $(if $(ROOM),$(ROOM),$(I18N_ROOMS))
+# What each room's extraction reads: the room's folder (web also reads core's own modules:
+# errors, pages, validation...).
+i18n_sources = $(if $(filter web,$(1)),web $(wildcard core/*.py),$(1))
+EXTRACT_FLAGS := -F babel.cfg --no-location --sort-output --add-comments=TRANSLATORS: \
+  -k lazy_gettext -k lazy_pgettext:1c,2 --project=Podium --copyright-holder="Podium contributors"
 
 $(PY):
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Podium needs Python 3.11+"'
@@ -26,8 +45,36 @@ $(VENV)/.installed-test: $(VENV)/.installed $(wildcard examples/*/pyproject.toml
 	for d in examples/*/; do [ -f "$$d/pyproject.toml" ] && $(PIP) install -e "$$d"; done; true
 	touch $@
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test mypy-path
+install: $(VENV)/.installed $(MO_FILES)
+install-test: $(VENV)/.installed-test mypy-path $(MO_FILES)
+
+# A catalogue is compiled when its .po is newer than its .mo (fuzzy entries are left out).
+%/LC_MESSAGES/messages.mo: %/LC_MESSAGES/messages.po | $(VENV)/.installed
+	$(PYBABEL) -q compile -i $< -o $@
+
+## Compile every room's catalogues (.po -> .mo).
+i18n-compile: $(MO_FILES)
+
+## Extract every room's marked strings into its template: <room>/locale/messages.pot
+## (ROOM=<folder>: that room only).
+i18n-extract: $(VENV)/.installed
+	$(foreach r,$(I18N_TARGET_ROOMS),$(PYBABEL) -q extract $(EXTRACT_FLAGS) -o $(r)/locale/messages.pot $(call i18n_sources,$(r)) &&) true
+
+## Merge each room's .pot into its .po files (new strings appear untranslated;
+## ROOM=<folder>: that room only).
+i18n-update: i18n-extract
+	@for r in $(I18N_TARGET_ROOMS); do for l in $(I18N_LANGS); do \
+	  if [ -f $$r/locale/$$l/LC_MESSAGES/messages.po ]; then \
+	    $(PYBABEL) -q update --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date -i $$r/locale/messages.pot -d $$r/locale -l $$l || exit 1; \
+	  else $(PYBABEL) -q init -i $$r/locale/messages.pot -d $$r/locale -l $$l || exit 1; fi; \
+	done; done
+
+## Start the catalogue of a room or plugin: make i18n-init ROOM=plugins/cycling
+i18n-init: $(VENV)/.installed
+	@test -n "$(ROOM)" || { echo "usage: make i18n-init ROOM=<folder>"; exit 2; }
+	mkdir -p $(ROOM)/locale
+	$(PYBABEL) -q extract $(EXTRACT_FLAGS) -o $(ROOM)/locale/messages.pot $(call i18n_sources,$(ROOM))
+	for l in $(I18N_LANGS); do $(PYBABEL) -q init -i $(ROOM)/locale/messages.pot -d $(ROOM)/locale -l $$l; done
 
 # setuptools' editable install maps podium.core to core/ (package-dir) through an import hook
 # that mypy cannot follow; mypy reads podium.* from $(MYPY_PATH)/podium/ instead, where each

@@ -27,5 +27,5 @@ setup(
     packages=packages,
     package_dir=package_dir,
     include_package_data=True,
-    package_data={"": ["*.html", "*.css", "*.js", "*.svg", "*.json", "*.md", "*.png", "*.jpg", "*.webm", "*.txt", "*.yaml", "LICENSE"]},
+    package_data={"": ["*.html", "*.css", "*.js", "*.svg", "*.json", "*.md", "*.png", "*.jpg", "*.webm", "*.txt", "*.yaml", "*.po", "*.pot", "*.mo", "LICENSE"]},
 )

@@ -1,12 +1,16 @@
 """Domain errors raised by services and turned into HTTP answers by the web shell.
 
 Services raise these instead of HTTP exceptions so the rules stay free of HTTP. Each error
-carries a stable machine ``code`` (part of the public API contract) and a human ``detail``.
+carries a stable machine ``code`` (part of the public API contract, always English) and a
+human ``detail``, translated for the person reading it: pass ``_("...")`` (translated at raise
+time, in the request's locale) or a lazy ``N_("...")`` (translated when ``detail`` is read).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from podium.core.i18n import LazyString
 
 
 class PodiumError(Exception):
@@ -15,12 +19,17 @@ class PodiumError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, detail: str, *, code: str | None = None, **extra: Any) -> None:
+    def __init__(self, detail: str | LazyString, *, code: str | None = None, **extra: Any) -> None:
         super().__init__(detail)
-        self.detail = detail
+        self._detail = detail
         if code:
             self.code = code
         self.extra = extra
+
+    @property
+    def detail(self) -> str:
+        """What went wrong, for a person, in the current request's locale."""
+        return str(self._detail)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON body of the error: ``code``, ``detail`` and any extra fields."""

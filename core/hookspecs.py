@@ -156,6 +156,25 @@ def podium_static_dirs() -> dict[str, Path]:
 
 
 @hookspec
+def podium_translation_dirs() -> list[Path]:
+    """Contribute gettext catalogues: the plugin's ``locale`` folder.
+
+    Read once when the app is built. Each folder holds
+    ``<lang>/LC_MESSAGES/messages.po`` (with ``messages.pot`` beside the languages); the
+    ``.mo`` files compiled from them (``make i18n-compile``, or ``pybabel compile -d
+    <folder>`` for a plugin installed elsewhere) are merged per locale with the shell's and
+    every other plugin's. Where two catalogues translate the same message, the one loaded
+    first (load order) wins, so keep messages in your own words rather than relying on
+    another room's catalogue.
+
+    :returns: a list of ``pathlib.Path`` folders.
+
+    Results: collected (every catalogue is merged).
+    Scope: global.
+    """
+
+
+@hookspec
 def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
     """Contribute entries to the main navigation.
 

@@ -25,6 +25,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from podium.core import hookspecs
+from podium.core.i18n import LazyString
 
 log = logging.getLogger("podium.plugins")
 
@@ -90,9 +91,13 @@ class PluginMeta:
 
 @dataclass(frozen=True)
 class NavItem:
-    """One entry of the main navigation, contributed by ``podium_nav_items``."""
+    """One entry of the main navigation, contributed by ``podium_nav_items``.
 
-    label: str
+    ``label`` may be a lazy string (``podium.core.i18n.N_("Calendar")``), translated when
+    the page is drawn.
+    """
+
+    label: str | LazyString
     href: str
     roles: frozenset[str] = frozenset()
     order: int = 100
@@ -110,7 +115,7 @@ class ScopeKind:
     """
 
     name: str
-    label: str
+    label: str | LazyString
     path_param: str
 
 

@@ -44,6 +44,8 @@ class Settings:
     trace_hooks: bool = False
     skip_broken_plugins: bool = False
     venue_name: str = "Vélodrome National"
+    #: The venue's IANA time zone: dates and times on pages are shown in it.
+    timezone: str = "Europe/Paris"
     login_rate_per_minute: int = 10
     session_max_age: int = 14 * 24 * 3600
     api_token_days: int = 30
@@ -183,6 +185,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         trace_hooks=_truthy(env.get("PODIUM_TRACE_HOOKS")),
         skip_broken_plugins=_truthy(env.get("PODIUM_SKIP_BROKEN_PLUGINS")),
         venue_name=env.get("PODIUM_VENUE_NAME", "Vélodrome National"),
+        timezone=env.get("PODIUM_TIMEZONE", "Europe/Paris"),
         login_rate_per_minute=int(env.get("PODIUM_LOGIN_RATE", "10") or 10),
         api_token_days=api_token_days,
         sse_streams_per_client=_positive_int(env, "PODIUM_SSE_STREAMS_PER_CLIENT", 8),

@@ -85,6 +85,12 @@ def podium_template_dirs() -> list[Path]:
 
 
 @hookimpl
+def podium_translation_dirs() -> list[Path]:
+    """Ticketing's catalogues: ``ticketing/locale/<lang>/LC_MESSAGES/messages.po``."""
+    return [HERE / "locale"]
+
+
+@hookimpl
 def podium_static_dirs() -> dict[str, Path]:
     """The scanner's and the ticket page's scripts, at ``/static/ticketing/``."""
     return {"ticketing": HERE / "static"}

@@ -34,6 +34,7 @@ from podium.core.accounts.routes import login_rate_limit
 from podium.core.accounts.sessions import PodiumSessionConfig
 from podium.core.activation.service import cached_for_request, enabled_for_request
 from podium.core.database import lifespan_pool
+from podium.core import i18n
 from podium.core.errors import PodiumError
 from podium.core.events import ScopeRef
 from podium.core.outbox.dispatcher import Dispatcher, LiveMessage
@@ -44,7 +45,8 @@ from podium.web.assembly import make_plugin_host
 from podium.web.middleware import ReadTransactionMiddleware
 from podium.web.security import EdgeMiddleware, PodiumSwaggerPlugin, csrf_middleware
 from podium.web.sse import publish
-from podium.web.templating import WEB_DIR, build_environment
+from podium.web.i18n import LocaleMiddleware
+from podium.web.templating import WEB_DIR, build_environment, core_translation_dirs
 
 log = logging.getLogger("podium.web")
 
@@ -163,7 +165,7 @@ async def _nav_items(request: Request) -> None:
     ]
     # An extra key of the ASGI scope (a plain dict); pages.render and the error pages read it.
     request.scope["podium_nav"] = sorted(  # type: ignore[typeddict-unknown-key]
-        visible, key=lambda i: (i.order, i.label)
+        visible, key=lambda i: (i.order, str(i.label))  # labels may be lazy (translated)
     )
 
 
@@ -184,6 +186,10 @@ def create_app(
 
     template_dirs = [Path(p) for p in flatten(host.call("podium_template_dirs"))]
     env = build_environment(template_dirs)
+    # One merged catalogue per locale: the shell's and core rooms', then each plugin's.
+    i18n.load_catalogues([*core_translation_dirs(),
+                          *(Path(p) for p in flatten(host.call("podium_translation_dirs")))])
+    i18n.set_default_timezone(settings.timezone)
     env.globals["page_slots"] = _page_slots_global(host)
     env.globals["settings"] = settings
     channels = channels_plugin(settings)
@@ -271,7 +277,8 @@ def create_app(
     errors.complete_options_allow(app)  # OPTIONS lists every method of a path
     # Before routing (Litestar's middleware runs after it): the client address that the
     # rate limiter reads, HEAD on GET routes, and headers on every answer, 404s included.
-    app.asgi_handler = EdgeMiddleware(app.asgi_handler, settings)
+    # The locale too, so that 404 pages speak the visitor's language.
+    app.asgi_handler = EdgeMiddleware(LocaleMiddleware(app.asgi_handler), settings)
     app.state.settings = settings
     app.state.plugin_host = host
     app.state.channels = channels

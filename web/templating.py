@@ -3,12 +3,22 @@
 Template search order: plugin folders (from ``podium_template_dirs``: the domains, built-in
 and third-party plugins), then the shell's and core's rooms. Every core template is also reachable as ``core:<name>``,
 so a plugin that overrides ``base.html`` can still extend ``core:base.html``.
+
+Translations: ``jinja2.ext.i18n`` with new-style gettext whose callables read the request's
+locale (:mod:`podium.core.i18n`), and the locale filters ``datetime``, ``date``, ``time``,
+``number``, ``money``, ``percent`` (:func:`install_i18n`).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, select_autoescape
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PrefixLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+
+from podium.core import i18n
 
 WEB_DIR = Path(__file__).parent
 ROOT_PACKAGE_DIR = WEB_DIR.parent
@@ -19,6 +29,14 @@ def core_template_dirs() -> list[Path]:
     through ``podium_template_dirs``, as any plugin does)."""
     dirs = [WEB_DIR / "templates"]
     dirs += sorted(p for p in ROOT_PACKAGE_DIR.glob("core/*/templates") if p.is_dir())
+    return dirs
+
+
+def core_translation_dirs() -> list[Path]:
+    """The ``locale`` folders of the shell and of core's rooms (plugins, the domains
+    among them, declare theirs through ``podium_translation_dirs``)."""
+    dirs = [WEB_DIR / "locale"]
+    dirs += sorted(p for p in ROOT_PACKAGE_DIR.glob("core/*/locale") if p.is_dir())
     return dirs
 
 
@@ -39,4 +57,49 @@ def build_environment(plugin_dirs: list[Path]) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    install_i18n(env)
     return env
+
+
+# --- translations and locale formatting ------------------------------------------------------------------------------
+
+
+@pass_context
+def _locale_url(context: Context, locale: str) -> str:
+    """The current page's URL with ``?lang=<locale>`` (other query parameters kept)."""
+    request = context.get("request")
+    if request is None:
+        return f"/?lang={locale}"
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    params.append(("lang", locale))
+    return f"{request.url.path}?{urlencode(params)}"
+
+
+def install_i18n(env: Environment) -> None:
+    """Give the Jinja2 environment gettext (``{% trans %}``, ``_()``, ``ngettext``,
+    ``pgettext``: new-style, autoescape-safe), the locale switch and the formatting filters.
+
+    The callables read the request's locale from :mod:`podium.core.i18n`'s context
+    variable, so concurrent pages in different languages share this one environment.
+    """
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the extension
+        gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True,
+        pgettext=i18n.pgettext, npgettext=i18n.npgettext,
+    )
+    env.globals.update(
+        current_locale=i18n.current_locale,
+        locale_names=i18n.LOCALE_NAMES,
+        supported_locales=i18n.SUPPORTED_LOCALES,
+        locale_url=_locale_url,
+    )
+    filters: dict[str, Any] = {
+        "datetime": i18n.format_datetime,
+        "date": i18n.format_date,
+        "time": i18n.format_time,
+        "number": i18n.format_number,
+        "money": i18n.format_money,
+        "percent": i18n.format_percent,
+    }
+    env.filters.update(filters)
+

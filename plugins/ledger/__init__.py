@@ -102,6 +102,12 @@ def podium_template_dirs() -> list[Path]:
 
 
 @hookimpl
+def podium_translation_dirs() -> list[Path]:
+    """The ledger's catalogues: ``plugins/ledger/locale/<lang>/LC_MESSAGES/messages.po``."""
+    return [HERE / "locale"]
+
+
+@hookimpl
 def podium_static_dirs() -> dict[str, Path]:
     """The verifier script and styles, at ``/static/ledger/``."""
     return {"ledger": HERE / "static"}

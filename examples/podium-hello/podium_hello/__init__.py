@@ -47,6 +47,13 @@ def podium_template_dirs() -> list[Path]:
 
 
 @hookimpl
+def podium_translation_dirs() -> list[Path]:
+    """The plugin's own French catalogue (``locale/fr/LC_MESSAGES/messages.po``, compiled
+    to ``messages.mo`` with ``pybabel compile -d locale``), merged with the venue's."""
+    return [HERE / "locale"]
+
+
+@hookimpl
 def podium_static_dirs() -> dict[str, Path]:
     """Served at ``/static/hello/...``."""
     return {"hello": HERE / "static"}

@@ -1,0 +1,97 @@
+"""The venue speaks French and English: the locale comes from ``?lang=`` (remembered in a
+cookie), else ``Accept-Language``, else English; pages say so (``<html lang>``, ``Vary``),
+and API error codes stay English whatever the language.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from podium.core import i18n
+from podium.core.testing import PodiumClient
+
+
+async def test_english_by_default(podium_client: PodiumClient) -> None:
+    """No preference: English, and the switch offers French."""
+    page = await podium_client.get("/login")
+    assert page.status_code == 200
+    assert '<html lang="en">' in page.text
+    assert 'href="/login?lang=fr"' in page.text
+    assert "Accept-Language" in page.headers["vary"] and "Cookie" in page.headers["vary"]
+
+
+async def test_accept_language_chooses_french(podium_client: PodiumClient) -> None:
+    """A French browser gets French pages (weights respected, regional tags matched)."""
+    page = await podium_client.get("/login", headers={"Accept-Language": "de;q=0.9, fr-FR, en;q=0.5"})
+    assert '<html lang="fr">' in page.text
+    assert ">Langue<" in page.text or 'aria-label="Langue"' in page.text
+    assert page.headers["content-language"] == "fr"
+    english = await podium_client.get("/login", headers={"Accept-Language": "en-GB,fr;q=0.8"})
+    assert '<html lang="en">' in english.text
+
+
+async def test_switch_is_remembered(podium_client: PodiumClient) -> None:
+    """``?lang=fr`` answers in French and sets the cookie; later pages stay French even
+    for an English browser, until the switch says English."""
+    first = await podium_client.get("/login?lang=fr", headers={"Accept-Language": "en"})
+    assert '<html lang="fr">' in first.text
+    assert f"{i18n.LOCALE_COOKIE}=fr" in first.headers["set-cookie"]
+    later = await podium_client.get("/calendar", headers={"Accept-Language": "en"})
+    assert '<html lang="fr">' in later.text
+    back = await podium_client.get("/calendar?lang=en")
+    assert '<html lang="en">' in back.text
+    assert '<html lang="en">' in (await podium_client.get("/")).text
+
+
+async def test_unknown_language_falls_back_to_english(podium_client: PodiumClient) -> None:
+    """An unsupported or malformed choice never fails: English."""
+    page = await podium_client.get("/login?lang=xx-yy", headers={"Accept-Language": "zz, *;q=0.1"})
+    assert page.status_code == 200
+    assert '<html lang="en">' in page.text
+
+
+async def test_not_found_page_speaks_the_visitors_language(podium_client: PodiumClient) -> None:
+    """The locale is chosen before routing, so even a 404 page is French for a French visitor."""
+    page = await podium_client.get("/no/such/page", headers={"Accept-Language": "fr"})
+    assert page.status_code == 404
+    assert '<html lang="fr">' in page.text
+
+
+async def test_api_error_codes_stay_english(podium_client: PodiumClient) -> None:
+    """In French, the JSON error keeps its English ``code``."""
+    answer = await podium_client.get("/api/v1/events/999999", headers={"Accept-Language": "fr"})
+    assert answer.status_code == 404
+    assert answer.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("locale", "expected"),
+    [("en", "Tue 24 Nov 2026, 19:30"), ("fr", "mar. 24 nov. 2026, 19:30")],
+)
+def test_dates_in_the_venue_zone_and_locale(locale: str, expected: str) -> None:
+    """18:30 UTC is 19:30 in Paris in November, written for the locale."""
+    instant = datetime(2026, 11, 24, 18, 30, tzinfo=timezone.utc)
+    with i18n.use_locale(locale):
+        assert i18n.format_datetime(instant, tz="Europe/Paris") == expected
+
+
+def test_numbers_and_money_for_the_locale() -> None:
+    """Grouping, decimal mark and currency placement follow the locale."""
+    with i18n.use_locale("en"):
+        assert i18n.format_number(1234.5) == "1,234.5"
+        assert i18n.format_money(1250) == "€12.50"
+    with i18n.use_locale("fr"):
+        assert i18n.format_number(1234.5) == "1\u202f234,5"
+        assert i18n.format_money(1250) == "12,50\u00a0€"
+
+
+def test_negotiation() -> None:
+    """``Accept-Language`` weights, regions and junk."""
+    assert i18n.negotiate("fr-CA,en;q=0.5") == "fr"
+    assert i18n.negotiate("en-US,fr;q=0.9") == "en"
+    assert i18n.negotiate("de, fr;q=0.2") == "fr"
+    assert i18n.negotiate("de") is None
+    assert i18n.negotiate("fr;q=abc, en;q=0.3") == "en"
+    assert i18n.negotiate("") is None
