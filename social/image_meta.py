@@ -23,13 +23,13 @@ from __future__ import annotations
 import struct
 
 from podium.core.errors import InvalidInput
+from podium.core.i18n import _
 
-_DAMAGED = "the image file is damaged"
 _ORIENTATION = 0x0112
 
 
 def _damaged() -> InvalidInput:
-    return InvalidInput(_DAMAGED, field="media")
+    return InvalidInput(_("the image file is damaged"), field="media")
 
 
 # -- Exif (TIFF) orientation ---------------------------------------------------------------

@@ -14,6 +14,7 @@ from typing import Any
 
 from podium.core import PluginMeta, hookimpl
 from podium.core.accounts.service import CurrentUser
+from podium.core.i18n import N_
 from podium.core.plugins import NavItem
 from podium.core.venue.contracts import DemoVenue
 
@@ -55,13 +56,19 @@ def podium_static_dirs() -> dict[str, Path]:
 
 
 @hookimpl
+def podium_translation_dirs() -> list[Path]:
+    """The fan hub's French catalogue (``social/locale``)."""
+    return [HERE / "locale"]
+
+
+@hookimpl
 def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
     """Athletes for everyone; My athlete profile for signed-in users; the verification
     queue for admins."""
-    items = [NavItem("Athletes", "/athletes", order=30)]
+    items = [NavItem(N_("Athletes"), "/athletes", order=30)]
     if user is not None:
-        items.append(NavItem("My athlete profile", "/me/athlete", order=31))
-    items.append(NavItem("Verify athletes", "/admin/athletes", roles=frozenset({"admin"}), order=60))
+        items.append(NavItem(N_("My athlete profile"), "/me/athlete", order=31))
+    items.append(NavItem(N_("Verify athletes"), "/admin/athletes", roles=frozenset({"admin"}), order=60))
     return items
 
 
@@ -89,8 +96,8 @@ def content_routes() -> list[Any]:
 @hookimpl(specname="podium_nav_items")
 def content_nav_items(user: CurrentUser | None) -> list[NavItem]:
     """The hub feed and the prizes for everyone; prize stock for admins."""
-    return [NavItem("Hub feed", "/hub/feed", order=32), NavItem("Prizes", "/hub/prizes", order=33),
-            NavItem("Prize stock", "/hub/admin/prizes", roles=frozenset({"admin"}), order=61)]
+    return [NavItem(N_("Hub feed"), "/hub/feed", order=32), NavItem(N_("Prizes"), "/hub/prizes", order=33),
+            NavItem(N_("Prize stock"), "/hub/admin/prizes", roles=frozenset({"admin"}), order=61)]
 
 
 @hookimpl(specname="podium_page_slots")

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from podium.core import PluginMeta, hookimpl
 from podium.core.accounts.service import CurrentUser
 from podium.core.events import DomainEvent, MatchesCompleted, PointsAwarded, TicketsCheckedIn
+from podium.core.i18n import N_
 from podium.core.plugins import NavItem, Registry
 from podium.social.contracts import MedalLost, MedalReached, MedalTier, RewardRule
 
@@ -98,10 +99,17 @@ def podium_static_dirs() -> dict[str, Path]:
 @hookimpl
 def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
     """The leaderboard for everyone; My hub for signed-in users."""
-    items = [NavItem("Leaderboard", "/hub/leaderboard", order=60)]
+    items = [NavItem(N_("Leaderboard"), "/hub/leaderboard", order=60)]
     if user is not None:
-        items.append(NavItem("My hub", "/me/hub", order=61))
+        items.append(NavItem(N_("My hub"), "/me/hub", order=61))
     return items
+
+
+@hookimpl
+def podium_translation_dirs() -> list[Path]:
+    """The hub's French catalogue (its pages live in the social room's templates; its own
+    strings are the leaderboards' titles, messages and navigation)."""
+    return [Path(__file__).parent / "locale"]
 
 
 @hookimpl
