@@ -260,12 +260,18 @@ def format_number(value: float | int | Decimal | None, decimals: int | None = No
     return babel_numbers.format_decimal(value, locale=babel_locale(locale))
 
 
+#: How Podium writes amounts: digits for the locale, then the ISO code, as on tickets and
+#: receipts (``1,500.50 EUR`` / ``1 500,50 EUR``).
+MONEY_PATTERN = "#,##0.00 ¤¤"
+
+
 def format_money(cents: int | None, currency: str = "EUR", locale: str | None = None) -> str:
-    """An amount given in cents, in ``currency``, for the locale (``€12.50`` / ``12,50 €``)."""
+    """An amount given in cents, in ``currency``, for the locale (``12.50 EUR`` /
+    ``12,50 EUR``)."""
     if cents is None:
         return ""
     return babel_numbers.format_currency(Decimal(cents) / 100, currency or "EUR",
-                                         locale=babel_locale(locale))
+                                         format=MONEY_PATTERN, locale=babel_locale(locale))
 
 
 def format_percent(value: float | None, locale: str | None = None) -> str:
@@ -282,7 +288,7 @@ def _format(text: str, variables: dict[str, Any]) -> str:
     return text % variables if variables else text
 
 
-def gettext(message: str, **variables: Any) -> str:
+def gettext(message: str, /, **variables: Any) -> str:
     """``message`` translated into the current locale, ``%(name)s`` filled from ``variables``."""
     return _format(translations().gettext(message), variables)
 
@@ -291,24 +297,24 @@ def gettext(message: str, **variables: Any) -> str:
 _ = gettext
 
 
-def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+def ngettext(singular: str, plural: str, n: int, /, **variables: Any) -> str:
     """The singular or plural form for ``n`` (``%(num)d`` is ``n``), translated."""
     variables.setdefault("num", n)
     return _format(translations().ngettext(singular, plural, n), variables)
 
 
-def pgettext(context: str, message: str, **variables: Any) -> str:
+def pgettext(context: str, message: str, /, **variables: Any) -> str:
     """``message`` translated in a ``context`` that tells two same English words apart."""
     return _format(str(translations().pgettext(context, message)), variables)
 
 
-def npgettext(context: str, singular: str, plural: str, n: int, **variables: Any) -> str:
+def npgettext(context: str, singular: str, plural: str, n: int, /, **variables: Any) -> str:
     """:func:`ngettext` with a context."""
     variables.setdefault("num", n)
     return _format(translations().npgettext(context, singular, plural, n), variables)
 
 
-def lazy_gettext(message: str, **variables: Any) -> LazyString:
+def lazy_gettext(message: str, /, **variables: Any) -> LazyString:
     """A string translated each time it is shown, in the locale of that moment.
 
     For strings defined before any request: nav labels, page-slot labels, module-level
@@ -321,7 +327,7 @@ def lazy_gettext(message: str, **variables: Any) -> LazyString:
 N_ = lazy_gettext
 
 
-def lazy_pgettext(context: str, message: str, **variables: Any) -> LazyString:
+def lazy_pgettext(context: str, message: str, /, **variables: Any) -> LazyString:
     """:func:`pgettext`, translated when shown."""
     return LazyProxy(pgettext, context, message, enable_cache=False, **variables)
 

@@ -34,6 +34,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from piccolo.query.functions.aggregate import Count
 
+from podium.core.i18n import _
 from podium.core.database import atomic, for_update, is_sqlite
 from podium.core.errors import InvalidInput, NotFound
 from podium.core.events import CheckIn, TicketsCheckedIn
@@ -99,12 +100,12 @@ def check_scan(secret: Any, gate: Any, nonce: Any, direction: Any, event_id: Any
     than an hour ahead of the server's clock nor older than 30 days.
     """
     if not isinstance(secret, str) or len(secret) > MAX_SECRET_INPUT:
-        raise InvalidInput("secret must be the text of a ticket's QR code", field="secret")
+        raise InvalidInput(_("secret must be the text of a ticket's QR code"), field="secret")
     gate_name = clean_text(gate, "gate", 60)
     if not isinstance(nonce, str) or not NONCE_RE.match(nonce):
-        raise InvalidInput("nonce must be 8 to 80 letters, digits or _ . : -", field="nonce")
+        raise InvalidInput(_("nonce must be 8 to 80 letters, digits or _ . : -"), field="nonce")
     if direction not in ("entry", "exit"):
-        raise InvalidInput("direction must be entry or exit", field="direction")
+        raise InvalidInput(_("direction must be entry or exit"), field="direction")
     event = whole_number(event_id, "event_id", 1, MAX_ID, nullable=True)
     when: datetime | None = None
     if scanned_at is not None:
@@ -112,12 +113,12 @@ def check_scan(secret: Any, gate: Any, nonce: Any, direction: Any, event_id: Any
             try:
                 scanned_at = datetime.fromisoformat(scanned_at.replace("Z", "+00:00"))
             except ValueError:
-                raise InvalidInput("scanned_at must be an ISO 8601 date-time",
+                raise InvalidInput(_("scanned_at must be an ISO 8601 date-time"),
                                    field="scanned_at") from None
         when = check_instant(scanned_at, "scanned_at")
         now = utc_now()
         if when > now + MAX_CLOCK_AHEAD or when < now - MAX_SCAN_AGE:
-            raise InvalidInput("scanned_at is too far from now; check the scanner's clock",
+            raise InvalidInput(_("scanned_at is too far from now; check the scanner's clock"),
                                field="scanned_at")
     return ScanInput(secret.strip(), gate_name, nonce, direction, event, when)
 
@@ -297,9 +298,9 @@ async def check_in_batch(*, gate: Any, scans: Any, staff_id: int | None = None,
     :returns: one result per scan: the answer's body with ``http_status``.
     """
     if not isinstance(scans, list) or not scans:
-        raise InvalidInput("scans must be a non-empty list", field="scans")
+        raise InvalidInput(_("scans must be a non-empty list"), field="scans")
     if len(scans) > MAX_BATCH:
-        raise InvalidInput(f"upload at most {MAX_BATCH} scans at once", field="scans")
+        raise InvalidInput(_("upload at most %(max_batch)s scans at once", max_batch=MAX_BATCH), field="scans")
     clean_text(gate, "gate", 60)
     results: list[dict[str, Any]] = []
     for item in scans:
@@ -327,7 +328,7 @@ async def _event_row(event_id: int) -> dict[str, Any]:
     row = await Event.select(Event.id, Event.title, Event.starts_at, Event.ends_at,
                              Event.venue).where(Event.id == event_id).first()
     if row is None:
-        raise NotFound(f"there is no event {event_id}")
+        raise NotFound(_("there is no event %(event_id)s", event_id=event_id))
     return row
 
 

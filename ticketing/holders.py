@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
+from podium.core.i18n import _
 from podium.core.accounts.service import CurrentUser, get_user_by_name
 from podium.core.database import atomic, for_update
 from podium.core.errors import Conflict, InvalidInput, NotFound
@@ -75,7 +76,7 @@ async def ticket_rules(event_id: int) -> rules.Rules:
     settings = await TicketSettings.select().where(TicketSettings.event == event_id).first()
     event = await Event.select(Event.starts_at).where(Event.id == event_id).first()
     if event is None:
-        raise NotFound(f"there is no event {event_id}")
+        raise NotFound(_("there is no event %(event_id)s", event_id=event_id))
     if settings is None:
         return rules.Rules(True, True, None, event["starts_at"])
     return rules.Rules(
@@ -103,7 +104,7 @@ def check_code(code: Any) -> str:
     """A ticket code from a URL or a form (a 404 for anything that cannot be one)."""
     if not isinstance(code, str) or not 1 <= len(code) <= 32 or not code.isascii() or not code.replace(
             "-", "").replace("_", "").isalnum():
-        raise NotFound("there is no such ticket")
+        raise NotFound(_("there is no such ticket"))
     return code
 
 
@@ -183,10 +184,10 @@ async def get_ticket(code: str, user: CurrentUser) -> dict[str, Any]:
     anyone else, as if it did not exist)."""
     row = await _ticket_row(code)
     if row is None:
-        raise NotFound("there is no such ticket")
+        raise NotFound(_("there is no such ticket"))
     if row["holder"] != user.id and not user.has_role(*STAFF_ROLES) and not await Transfer.exists().where(
             (Transfer.ticket == row["id"]) & (Transfer.from_user == user.id)):
-        raise NotFound("there is no such ticket")
+        raise NotFound(_("there is no such ticket"))
     listings = await _listings([row["id"]])
     return view(row, user, listing=listings.get(row["id"]))
 
@@ -195,7 +196,7 @@ async def held_ticket(code: str, user: CurrentUser) -> dict[str, Any]:
     """The row of a ticket ``user`` holds now (404 otherwise): for the QR images."""
     row = await _ticket_row(code)
     if row is None or row["holder"] != user.id:
-        raise NotFound("there is no such ticket of yours")
+        raise NotFound(_("there is no such ticket of yours"))
     return row
 
 
@@ -204,7 +205,7 @@ async def locked_ticket(code: str, holder_id: int) -> dict[str, Any]:
     block (404 if it is not theirs)."""
     row = await lock_ticket_where(Ticket.code == check_code(code))
     if row is None or row["holder"] != holder_id:
-        raise NotFound("there is no such ticket of yours")
+        raise NotFound(_("there is no such ticket of yours"))
     return row
 
 
@@ -221,10 +222,10 @@ async def lock_ticket_where(where: Any) -> dict[str, Any] | None:
 
 def _recipient_name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput("say who receives the ticket (their username)", field="to_username")
+        raise InvalidInput(_("say who receives the ticket (their username)"), field="to_username")
     name = value.strip()
     if len(name) > MAX_USERNAME or "\x00" in name:
-        raise InvalidInput("there is no account with that username", field="to_username",
+        raise InvalidInput(_("there is no account with that username"), field="to_username",
                            code="unknown_recipient")
     return name
 
@@ -261,7 +262,7 @@ async def transfer(code: str, user: CurrentUser, to_username: Any) -> dict[str, 
     name = _recipient_name(to_username)
     recipient = await get_user_by_name(name)
     if recipient is None:
-        raise InvalidInput(f"there is no account named {name!r}", field="to_username",
+        raise InvalidInput(_("there is no account named %(name)s", name=repr(name)), field="to_username",
                            code="unknown_recipient")
     async with locked():
         row = await locked_ticket(code, user.id)
@@ -272,8 +273,8 @@ async def transfer(code: str, user: CurrentUser, to_username: Any) -> dict[str, 
         open_listing = await ResaleListing.select().where(
             (ResaleListing.ticket == row["id"]) & (ResaleListing.status == "reserved")).first()
         if open_listing is not None and is_reserved(open_listing, tickets.utc_now()):
-            raise Conflict("a buyer is paying for this ticket on resale; withdraw it once the "
-                           "reservation lapses", code="resale_reserved")
+            raise Conflict(_("a buyer is paying for this ticket on resale; withdraw it once the "
+                             "reservation lapses"), code="resale_reserved")
         updated = await hand_over(row, from_id=user.id, to_id=recipient.id, price_cents=None)
     return view({**row, **updated}, user)
 
@@ -283,7 +284,7 @@ async def reissue(code: str, user: CurrentUser) -> dict[str, Any]:
     async with locked():
         row = await locked_ticket(code, user.id)
         if row["status"] != "valid":
-            raise Conflict(f"this ticket is {row['status']}; it has no QR to replace",
+            raise Conflict(_("this ticket is %(value1)s; it has no QR to replace", value1=row['status']),
                            code="ticket_not_valid")
         updated = await tickets.reissue(row, venue_id=row["venue_id"])
     return view({**row, **updated}, user)
@@ -294,7 +295,7 @@ async def history(code: str, user: CurrentUser) -> list[dict[str, Any]]:
     gate. Other people are named only when they are the viewer ("you")."""
     row = await _ticket_row(code)
     if row is None:
-        raise NotFound("there is no such ticket")
+        raise NotFound(_("there is no such ticket"))
     out: list[dict[str, Any]] = [{"at": row["issued_at"], "what": "Issued", "detail": ""}]
     for t in await Transfer.select().where(Transfer.ticket == row["id"]).order_by(Transfer.id):
         if t["to_user"] == user.id:

@@ -41,6 +41,7 @@ from typing import Any
 
 from piccolo.columns.combination import Combinable
 
+from podium.core.i18n import _, format_money
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic, for_update
 from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PodiumError
@@ -95,7 +96,7 @@ class PaymentFailed(PodiumError):
 
 def new_reference() -> str:
     """A random order reference: 10 characters a person can read out (50 bits)."""
-    return "".join(random_source.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return "".join(random_source.choice(REFERENCE_ALPHABET) for _i in range(REFERENCE_LENGTH))
 
 
 def idempotent_reference(secret_key: str, user_id: int, key: str) -> str:
@@ -120,7 +121,7 @@ def payment_methods(host: PluginHost, enabled: Iterable[str]) -> list[PaymentMet
 def _method(host: PluginHost, enabled: Iterable[str], name: Any) -> PaymentMethod:
     methods = {m.name: m for m in payment_methods(host, enabled)}
     if not isinstance(name, str) or name not in methods:
-        raise InvalidInput(f"payment_method must be one of {', '.join(methods) or 'none'}",
+        raise InvalidInput(_("payment_method must be one of %(value1)s", value1=', '.join(methods) or 'none'),
                            field="payment_method", payment_methods=list(methods))
     return methods[name]
 
@@ -128,16 +129,16 @@ def _method(host: PluginHost, enabled: Iterable[str], name: Any) -> PaymentMetho
 def check_lines(lines: Any) -> dict[int, int]:
     """``[{ticket_type_id, quantity}]`` as ``{type_id: quantity}`` (repeated types add up)."""
     if not isinstance(lines, list) or not lines:
-        raise InvalidInput("lines must list at least one {ticket_type_id, quantity}", field="lines")
+        raise InvalidInput(_("lines must list at least one {ticket_type_id, quantity}"), field="lines")
     if len(lines) > MAX_LINES:
-        raise InvalidInput(f"an order has at most {MAX_LINES} lines", field="lines")
+        raise InvalidInput(_("an order has at most %(max_lines)s lines", max_lines=MAX_LINES), field="lines")
     request: dict[int, int] = {}
     for line in lines:
         if not isinstance(line, dict):
-            raise InvalidInput("each line is {ticket_type_id, quantity}", field="lines")
+            raise InvalidInput(_("each line is {ticket_type_id, quantity}"), field="lines")
         type_id = line.get("ticket_type_id")
         if not isinstance(type_id, int) or not is_id(type_id):
-            raise InvalidInput("ticket_type_id must be a ticket type's id", field="lines")
+            raise InvalidInput(_("ticket_type_id must be a ticket type's id"), field="lines")
         quantity = whole_number(line.get("quantity", 1), "quantity", 1, 1000)
         request[type_id] = request.get(type_id, 0) + quantity
     return request
@@ -212,7 +213,7 @@ async def order_dict(row: dict[str, Any], *, with_secrets: bool = True) -> dict[
 async def _order_row(order_id: int) -> dict[str, Any]:
     row = await Order.select().where(Order.id == order_id).first()
     if row is None:
-        raise NotFound(f"there is no order {order_id}")
+        raise NotFound(_("there is no order %(order_id)s", order_id=order_id))
     return row
 
 
@@ -220,7 +221,7 @@ async def get_order(order_id: int, user: CurrentUser) -> dict[str, Any]:
     """An order for its buyer or for staff; :class:`NotFound` for anyone else."""
     row = await Order.select().where(Order.id == order_id).first()
     if row is None or (row["user"] != user.id and not _is_staff(user)):
-        raise NotFound(f"there is no order {order_id} of yours")
+        raise NotFound(_("there is no order %(order_id)s of yours", order_id=order_id))
     return await order_dict(row, with_secrets=row["user"] == user.id)
 
 
@@ -299,7 +300,7 @@ async def checkout(host: PluginHost, enabled: Iterable[str], user: CurrentUser, 
     # belong to, its rules. What is left is counted under the locks.
     rows = await TicketType.select().where(TicketType.id.is_in(list(request)))
     if not rows:
-        raise InvalidInput(f"there is no ticket type {next(iter(request))}", field="lines")
+        raise InvalidInput(_("there is no ticket type %(value1)s", value1=next(iter(request))), field="lines")
     types = {r["id"]: r for r in rows}
     event_id = rows[0]["event"]
     now = utc_now()
@@ -324,7 +325,7 @@ async def checkout(host: PluginHost, enabled: Iterable[str], user: CurrentUser, 
             total, currency = _total(types, request, method)
             # Expired holds no longer count; free places wanted by the waiting list are
             # not for sale (the ledger subtracts the people waiting).
-            ledger, _ = await load_ledger(event_id, event["capacity"], now, quotas=quotas)
+            ledger, _holds = await load_ledger(event_id, event["capacity"], now, quotas=quotas)
             _refuse_shortfalls(ledger.take(request), types, ledger)
             row, lines = await _insert_order(event, user, request, types, total, currency,
                                              method, reference, now, hold_minutes)
@@ -349,7 +350,7 @@ async def _replay(order: dict[str, Any], request: dict[int, int]) -> dict[str, A
     lines = await OrderLine.select(OrderLine.ticket_type, OrderLine.quantity).where(
         OrderLine.order == order["id"])
     if {r["ticket_type"]: r["quantity"] for r in lines} != request:
-        raise InvalidInput("this Idempotency-Key was used for a different order",
+        raise InvalidInput(_("this Idempotency-Key was used for a different order"),
                            field="Idempotency-Key", code="idempotency_mismatch")
     out = await order_dict(order)
     out["payment"] = {"status": _payment_status(order["status"]),
@@ -361,21 +362,21 @@ async def _replay(order: dict[str, Any], request: dict[int, int]) -> dict[str, A
 def _check_types(event: dict[str, Any], types: dict[int, dict[str, Any]],
                  request: dict[int, int], now: datetime) -> None:
     if event["status"] != "scheduled":
-        raise Conflict("this event is cancelled; it sells no tickets", code="event_cancelled")
+        raise Conflict(_("this event is cancelled; it sells no tickets"), code="event_cancelled")
     if event["ends_at"] <= now:
-        raise Conflict("this event is over", code="event_over")
+        raise Conflict(_("this event is over"), code="event_over")
     for type_id, quantity in request.items():
         row = types.get(type_id)
         if row is None:
-            raise InvalidInput(f"there is no ticket type {type_id}", field="lines")
+            raise InvalidInput(_("there is no ticket type %(type_id)s", type_id=type_id), field="lines")
         if row["event"] != event["id"]:
-            raise InvalidInput("an order buys tickets of one event only", field="lines")
+            raise InvalidInput(_("an order buys tickets of one event only"), field="lines")
         why_not = on_sale(row, event, now)
         if why_not:
-            raise InvalidInput(f"{row['name']}: {why_not}", field="lines",
+            raise InvalidInput(_("%(value1)s: %(why_not)s", value1=row['name'], why_not=why_not), field="lines",
                                code="not_on_sale", ticket_type_id=type_id)
         if quantity > row["max_per_order"]:
-            raise InvalidInput(f"{row['name']}: at most {row['max_per_order']} per order",
+            raise InvalidInput(_("%(value1)s: at most %(value2)s per order", value1=row['name'], value2=row['max_per_order']),
                                field="lines", code="too_many", ticket_type_id=type_id)
 
 
@@ -383,12 +384,12 @@ def _total(types: dict[int, dict[str, Any]], request: dict[int, int],
            method: PaymentMethod) -> tuple[int, str]:
     currencies = {types[t]["currency"] for t in request}
     if len(currencies) > 1:
-        raise InvalidInput("an order is paid in one currency", field="lines")
+        raise InvalidInput(_("an order is paid in one currency"), field="lines")
     currency = currencies.pop()
     total = sum(types[t]["price_cents"] * q for t, q in request.items())
     if not method.accepts(total, currency):
-        raise InvalidInput(f"{method.label} cannot pay an order of "
-                           f"{total / 100:.2f} {currency}", field="payment_method",
+        raise InvalidInput(_("%(label)s cannot pay an order of %(amount)s", label=method.label,
+                             amount=format_money(total, currency)), field="payment_method",
                            code="method_refused")
     return total, currency
 
@@ -396,9 +397,10 @@ def _total(types: dict[int, dict[str, Any]], request: dict[int, int],
 def _refuse_shortfalls(short: list[Any], types: dict[int, dict[str, Any]], ledger: Any) -> None:
     if not short:
         return
-    names = ", ".join(f"{types[s.ticket_type_id]['name']} ({s.left} left)" for s in short)
+    names = ", ".join(_("%(name)s (%(left)s left)", name=types[s.ticket_type_id]["name"], left=s.left)
+                      for s in short)
     raise Conflict(
-        f"not enough tickets left: {names}", code="sold_out",
+        _("not enough tickets left: %(names)s", names=names), code="sold_out",
         types=[{"ticket_type_id": s.ticket_type_id, "asked": s.asked, "available": s.left,
                 "waiting_list": s.left == 0} for s in short])
 
@@ -437,7 +439,7 @@ async def _unsafe_hold(event_id: int, request: dict[int, int], types: dict[int, 
     event = await event_row(event_id)
     _check_types(event, types, request, now)
     total, currency = _total(types, request, method)
-    ledger, _ = await load_ledger(event_id, event["capacity"], now)
+    ledger, _holds = await load_ledger(event_id, event["capacity"], now)
     _refuse_shortfalls(ledger.take(request), types, ledger)
     await asyncio.sleep(UNSAFE_GAP_S)
     async with atomic():
@@ -495,15 +497,15 @@ async def pay(host: PluginHost, enabled: Iterable[str], order_id: int, user: Cur
     method they change): the method's answer applies as at checkout."""
     row = await Order.select().where(Order.id == order_id).first()
     if row is None or row["user"] != user.id:
-        raise NotFound(f"there is no order {order_id} of yours")
+        raise NotFound(_("there is no order %(order_id)s of yours", order_id=order_id))
     if row["status"] == "paid":
-        raise Conflict("this order is already paid", code="already_paid")
+        raise Conflict(_("this order is already paid"), code="already_paid")
     if row["status"] != "pending" or (row["expires_at"] and row["expires_at"] <= utc_now()):
-        raise Conflict("this order is no longer held; its places were released",
+        raise Conflict(_("this order is no longer held; its places were released"),
                        code="order_expired")
     method = _method(host, enabled, payment_method)
     if not method.accepts(row["total_cents"], row["currency"]):
-        raise InvalidInput(f"{method.label} cannot pay this order", field="payment_method",
+        raise InvalidInput(_("%(label)s cannot pay this order", label=method.label), field="payment_method",
                            code="method_refused")
     return await begin_payment(method, await order_dict(row), return_url)
 
@@ -538,7 +540,7 @@ async def mark_paid(order_id: int, staff: CurrentUser | None, *, reference: str 
                                  Order.event.title.as_alias("title")).where(
             Order.id == order_id).first()
     if row is None:
-        raise NotFound(f"there is no order {order_id}")
+        raise NotFound(_("there is no order %(order_id)s", order_id=order_id))
     secrets_shown = staff is None or staff.id == row["user"]
     now = utc_now()
     holding = row["status"] == "pending" and row["expires_at"] is not None and row["expires_at"] > now
@@ -551,7 +553,7 @@ async def mark_paid(order_id: int, staff: CurrentUser | None, *, reference: str 
         if order["status"] == "paid":
             return await order_dict(order, with_secrets=secrets_shown)
         if order["status"] not in ("pending", "expired"):
-            raise Conflict(f"this order is {order['status']}; it cannot be paid",
+            raise Conflict(_("this order is %(value1)s; it cannot be paid", value1=order['status']),
                            code="order_closed")
         lines = await OrderLine.select(
             OrderLine.ticket_type, OrderLine.quantity, OrderLine.unit_price_cents,
@@ -559,12 +561,12 @@ async def mark_paid(order_id: int, staff: CurrentUser | None, *, reference: str 
         request = {line["ticket_type"]: line["quantity"] for line in lines}
         still_holding = order["status"] == "pending" and order["expires_at"] > now
         if holding and not still_holding:  # pragma: no cover - expired between two reads
-            raise Conflict("this order's hold just expired; try again", code="hold_expired")
+            raise Conflict(_("this order's hold just expired; try again"), code="hold_expired")
         if not still_holding:
             # Its hold no longer counts: take the places again if they are still free.
-            ledger, _ = await load_ledger(row["event"], event["capacity"], now, quotas=quotas)
+            ledger, _holds = await load_ledger(row["event"], event["capacity"], now, quotas=quotas)
             if ledger.take(request):
-                raise Conflict("this order's hold expired and its places went to others",
+                raise Conflict(_("this order's hold expired and its places went to others"),
                                code="hold_expired")
         if not method_name and staff is not None and not order["payment_method"]:
             method_name = "at_venue"
@@ -627,7 +629,7 @@ async def _close(order_id: int, status: str, user: CurrentUser | None, *,
         order = await for_update(Order.select().where(Order.id == order_id)).first()
         assert order is not None
         if order["status"] not in allowed:
-            raise Conflict(f"this order is {order['status']}", code=f"order_{order['status']}")
+            raise Conflict(_("this order is %(value1)s", value1=order['status']), code=f"order_{order['status']}")
         await Order.update({Order.status: status, Order.closed_at: now}).where(
             Order.id == order_id)
         ticket_rows = await Ticket.select(*tickets.TICKET_COLUMNS).where(Ticket.order == order_id)
@@ -636,7 +638,7 @@ async def _close(order_id: int, status: str, user: CurrentUser | None, *,
                              venue_id=event["venue"])
         await WaitingListEntry.update({WaitingListEntry.status: "withdrawn"}).where(
             (WaitingListEntry.order == order_id) & (WaitingListEntry.status == "offered"))
-        ledger, _ = await load_ledger(row["event"], event["capacity"], now, quotas=quotas)
+        ledger, _holds = await load_ledger(row["event"], event["capacity"], now, quotas=quotas)
         await waiting.release(event, now, ledger=ledger, changed=True)
     return await order_dict(await _order_row(order_id), with_secrets=user is not None
                             and user.id == row["user"])
@@ -648,9 +650,9 @@ async def cancel(order_id: int, user: CurrentUser) -> dict[str, Any]:
     row = await Order.select(Order.user, Order.status).where(Order.id == order_id).first()
     organiser = user.has_role("organiser")
     if row is None or (row["user"] != user.id and not organiser):
-        raise NotFound(f"there is no order {order_id} of yours")
+        raise NotFound(_("there is no order %(order_id)s of yours", order_id=order_id))
     if row["status"] == "paid" and not organiser:
-        raise Forbidden("a paid order is cancelled by the organiser (ask for a refund)",
+        raise Forbidden(_("a paid order is cancelled by the organiser (ask for a refund)"),
                         code="ask_the_organiser")
     allowed = ("pending", "paid") if organiser else ("pending",)
     return await _close(order_id, "cancelled", user, reason_revoke="cancelled", allowed=allowed)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from podium.core.i18n import _
 from podium.core.accounts.service import CurrentUser
 from podium.core.errors import Conflict, InvalidInput, NotFound
 from podium.core.plugins import Registry
@@ -52,9 +53,9 @@ LISTING_COLUMNS = (
 
 def _price(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput("the price is a whole number of cents", field="price_cents")
+        raise InvalidInput(_("the price is a whole number of cents"), field="price_cents")
     if not 0 <= value <= MAX_PRICE_CENTS:
-        raise InvalidInput("the price must be between 0 and 1,000,000.00", field="price_cents")
+        raise InvalidInput(_("the price must be between 0 and 1,000,000.00"), field="price_cents")
     return value
 
 
@@ -90,7 +91,7 @@ async def list_for_resale(code: str, user: CurrentUser, price_cents: Any) -> dic
             raise Conflict(refusal.detail, code=refusal.code)
         if await ResaleListing.exists().where(
                 (ResaleListing.ticket == row["id"]) & ResaleListing.status.is_in(["listed", "reserved"])):
-            raise Conflict("this ticket is already listed for resale", code="already_listed")
+            raise Conflict(_("this ticket is already listed for resale"), code="already_listed")
         listing = ResaleListing(ticket=row["id"], seller=user.id, price_cents=price,
                                 currency=row["currency"], status="listed",
                                 created_at=tickets.utc_now())
@@ -104,11 +105,11 @@ async def _locked_pair(listing_id: int) -> tuple[dict[str, Any], dict[str, Any]]
     """Lock a listing's ticket, then the listing (inside :func:`locked`)."""
     peek = await ResaleListing.select(ResaleListing.ticket).where(ResaleListing.id == listing_id).first()
     if peek is None:
-        raise NotFound(f"there is no resale listing {listing_id}")
+        raise NotFound(_("there is no resale listing %(listing_id)s", listing_id=listing_id))
     ticket = await lock_ticket_where(Ticket.id == peek["ticket"])
     listing = await lock(ResaleListing.select(*LISTING_COLUMNS).where(ResaleListing.id == listing_id)).first()
     if ticket is None or listing is None:  # pragma: no cover - deleted under us
-        raise NotFound(f"there is no resale listing {listing_id}")
+        raise NotFound(_("there is no resale listing %(listing_id)s", listing_id=listing_id))
     return ticket, listing
 
 
@@ -117,13 +118,13 @@ async def withdraw(listing_id: int, user: CurrentUser) -> dict[str, Any]:
     async with locked():
         _ticket, listing = await _locked_pair(listing_id)
         if listing["seller"] != user.id:
-            raise NotFound(f"there is no resale listing {listing_id} of yours")
+            raise NotFound(_("there is no resale listing %(listing_id)s of yours", listing_id=listing_id))
         now = tickets.utc_now()
         if listing["status"] not in ("listed", "reserved"):
-            raise Conflict(f"this listing is already {listing['status']}", code="not_open")
+            raise Conflict(_("this listing is already %(value1)s", value1=listing['status']), code="not_open")
         if is_reserved(listing, now):
-            raise Conflict("a buyer is paying for this ticket; try again once the reservation "
-                           "lapses", code="resale_reserved")
+            raise Conflict(_("a buyer is paying for this ticket; try again once the reservation "
+                             "lapses"), code="resale_reserved")
         await ResaleListing.update({ResaleListing.status: "withdrawn", ResaleListing.closed_at: now,
                                     ResaleListing.buyer: None}).where(ResaleListing.id == listing_id)
     return listing_dict({**listing, "status": "withdrawn", "closed_at": now}, user)
@@ -147,9 +148,9 @@ async def event_listings(event_id: int) -> list[dict[str, Any]]:
 def _method(registry: Registry[PaymentMethod], name: Any, price: int, currency: str) -> PaymentMethod:
     method = registry.get(name) if isinstance(name, str) and len(name) <= 60 else None
     if method is None:
-        raise InvalidInput("unknown payment method", field="payment_method", code="unknown_payment_method")
+        raise InvalidInput(_("unknown payment method"), field="payment_method", code="unknown_payment_method")
     if not method.accepts(price, currency):
-        raise InvalidInput(f"{method.label} cannot pay {rules.format_cents(price, currency)}",
+        raise InvalidInput(_("%(label)s cannot pay %(value1)s", label=method.label, value1=rules.format_cents(price, currency)),
                            field="payment_method", code="payment_method_refused")
     return method
 
@@ -167,11 +168,11 @@ async def buy(listing_id: int, user: CurrentUser, payment_method: Any,
     async with locked():
         ticket, listing = await _locked_pair(listing_id)
         if listing["status"] not in ("listed", "reserved") or is_reserved(listing, now):
-            raise Conflict("this ticket is no longer on sale", code="not_available")
+            raise Conflict(_("this ticket is no longer on sale"), code="not_available")
         if listing["seller"] == user.id:
-            raise Conflict("this is your own listing", code="own_listing")
+            raise Conflict(_("this is your own listing"), code="own_listing")
         if ticket["holder"] != listing["seller"]:
-            raise Conflict("this ticket is no longer on sale", code="not_available")
+            raise Conflict(_("this ticket is no longer on sale"), code="not_available")
         refusal = rules.resale_refusal(await ticket_rules(ticket["event"]), state_of(ticket), now)
         if refusal is not None:
             raise Conflict(refusal.detail, code=refusal.code)
@@ -192,7 +193,7 @@ async def buy(listing_id: int, user: CurrentUser, payment_method: Any,
         status, reference, message = "failed", "", "the payment method failed"
     if status == "failed":
         await _release(listing_id, user.id)
-        raise Conflict(f"payment failed: {message}" if message else "payment failed",
+        raise Conflict(_("payment failed: %(message)s", message=message) if message else "payment failed",
                        code="payment_failed")
     if status == "paid":
         return await _complete(listing_id, buyer_id=user.id, reference=reference, viewer=user)
@@ -222,14 +223,14 @@ async def _complete(listing_id: int, *, buyer_id: int | None, reference: str | N
         ticket, listing = await _locked_pair(listing_id)
         now = tickets.utc_now()
         if listing["status"] != "reserved" or (buyer_id is not None and listing["buyer"] != buyer_id):
-            raise Conflict("this listing is not waiting for a payment", code="not_reserved")
+            raise Conflict(_("this listing is not waiting for a payment"), code="not_reserved")
         if not is_reserved(listing, now):
-            raise Conflict("the reservation has lapsed; the ticket is back on sale",
+            raise Conflict(_("the reservation has lapsed; the ticket is back on sale"),
                            code="reservation_expired")
         if ticket["status"] != "valid" or ticket["holder"] != listing["seller"]:
             await ResaleListing.update({ResaleListing.status: "withdrawn", ResaleListing.closed_at: now}).where(
                 ResaleListing.id == listing_id)
-            raise Conflict("this ticket can no longer be sold", code="not_available")
+            raise Conflict(_("this ticket can no longer be sold"), code="not_available")
         buyer = int(listing["buyer"])
         await hand_over(ticket, from_id=int(listing["seller"]), to_id=buyer,
                         price_cents=listing["price_cents"])
@@ -255,6 +256,6 @@ async def listing_of(listing_id: int) -> dict[str, Any]:
     """A listing's row (404 if none)."""
     row = await ResaleListing.select(*LISTING_COLUMNS).where(ResaleListing.id == listing_id).first()
     if row is None:
-        raise NotFound(f"there is no resale listing {listing_id}")
+        raise NotFound(_("there is no resale listing %(listing_id)s", listing_id=listing_id))
     return row
 

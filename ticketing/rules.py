@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from podium.core.i18n import _, format_money
+
 
 @dataclass(frozen=True)
 class Rules:
@@ -50,11 +52,11 @@ def resale_cap(rules: Rules, face_value_cents: int) -> int:
 
 def _ticket_refusal(rules: Rules, ticket: TicketState, now: datetime) -> Refusal | None:
     if ticket.status != "valid":
-        return Refusal("ticket_not_valid", f"this ticket is {ticket.status}; it cannot change hands")
+        return Refusal("ticket_not_valid", _("this ticket is %(status)s; it cannot change hands", status=ticket.status))
     if ticket.inside:
-        return Refusal("ticket_used", "this ticket has been scanned in at the gate; it cannot change hands")
+        return Refusal("ticket_used", _("this ticket has been scanned in at the gate; it cannot change hands"))
     if now >= rules.deadline:
-        return Refusal("deadline_passed", "the organiser's deadline for transfers and resale has passed")
+        return Refusal("deadline_passed", _("the organiser's deadline for transfers and resale has passed"))
     return None
 
 
@@ -62,12 +64,12 @@ def transfer_refusal(rules: Rules, ticket: TicketState, now: datetime, *,
                      to_self: bool) -> Refusal | None:
     """Why this transfer may not happen, or ``None`` when it may."""
     if not rules.transfers_allowed:
-        return Refusal("transfers_not_allowed", "the organiser does not allow transfers for this event")
+        return Refusal("transfers_not_allowed", _("the organiser does not allow transfers for this event"))
     refusal = _ticket_refusal(rules, ticket, now)
     if refusal is not None:
         return refusal
     if to_self:
-        return Refusal("same_holder", "you already hold this ticket")
+        return Refusal("same_holder", _("you already hold this ticket"))
     return None
 
 
@@ -76,16 +78,16 @@ def resale_refusal(rules: Rules, ticket: TicketState, now: datetime, *,
     """Why this ticket may not be put up (``price_cents`` given) or bought on resale now,
     or ``None`` when it may."""
     if not rules.resale_allowed:
-        return Refusal("resale_not_allowed", "the organiser does not allow resale for this event")
+        return Refusal("resale_not_allowed", _("the organiser does not allow resale for this event"))
     refusal = _ticket_refusal(rules, ticket, now)
     if refusal is not None:
         return refusal
     if price_cents is not None:
         cap = resale_cap(rules, ticket.face_value_cents)
         if price_cents < 0:
-            return Refusal("invalid_price", "the price cannot be negative")
+            return Refusal("invalid_price", _("the price cannot be negative"))
         if price_cents > cap:
-            return Refusal("over_cap", f"the price may not exceed {format_cents(cap)}")
+            return Refusal("over_cap", _("the price may not exceed %(cap)s", cap=format_money(cap)))
     return None
 
 

@@ -27,6 +27,7 @@ import msgspec
 from piccolo.query import Select
 from piccolo.query.functions.aggregate import Sum
 
+from podium.core.i18n import _
 from podium.core.database import atomic, for_update, row_queue
 from podium.core.errors import Conflict, InvalidInput, NotFound
 from podium.core.events import DomainEvent
@@ -96,7 +97,7 @@ async def record_availability(event_id: int, venue_id: int | None, ledger: Ledge
 
 def _flag(value: Any, name: str) -> bool:
     if not isinstance(value, bool):
-        raise InvalidInput(f"{name} must be true or false", field=name)
+        raise InvalidInput(_("%(name)s must be true or false", name=name), field=name)
     return value
 
 
@@ -107,7 +108,7 @@ def _instant(value: Any, name: str) -> datetime | None:
 def check_currency(value: Any) -> str:
     """An ISO 4217 code: three letters (``eur`` is read as ``EUR``)."""
     if not isinstance(value, str) or not CURRENCY_RE.match(value.strip().upper()):
-        raise InvalidInput("currency must be an ISO 4217 code of three letters, e.g. EUR",
+        raise InvalidInput(_("currency must be an ISO 4217 code of three letters, e.g. EUR"),
                            field="currency")
     return value.strip().upper()
 
@@ -136,11 +137,11 @@ def check_type_values(values: dict[str, Any], current: dict[str, Any] | None = N
             out[key] = whole_number(value, "position", 0, 10_000)
     merged = {**(current or {}), **out}
     if current is None and "name" not in out:
-        raise InvalidInput("name is required", field="name")
+        raise InvalidInput(_("name is required"), field="name")
     for start, end, what in (("sale_starts_at", "sale_ends_at", "the sale"),
                              ("valid_from", "valid_until", "the validity")):
         if merged.get(start) and merged.get(end) and merged[start] >= merged[end]:
-            raise InvalidInput(f"{what} window must end after it starts", field=end)
+            raise InvalidInput(_("%(what)s window must end after it starts", what=what), field=end)
     return out
 
 
@@ -176,7 +177,7 @@ async def event_row(event_id: int) -> dict[str, Any]:
     """The venue event's columns the box office needs; :class:`NotFound` otherwise."""
     row = await event_query(event_id).first()
     if row is None:
-        raise NotFound(f"there is no event {event_id}")
+        raise NotFound(_("there is no event %(event_id)s", event_id=event_id))
     return row
 
 
@@ -316,7 +317,7 @@ async def get_type(type_id: int) -> dict[str, Any]:
     """One ticket type (with its quota ids); :class:`NotFound` otherwise."""
     row = await TicketType.select().where(TicketType.id == type_id).first()
     if row is None:
-        raise NotFound(f"there is no ticket type {type_id}")
+        raise NotFound(_("there is no ticket type %(type_id)s", type_id=type_id))
     return _type_dict(row, (await type_quota_map([type_id]))[type_id])
 
 
@@ -363,7 +364,7 @@ async def locked_event(event_id: int) -> dict[str, Any]:
     uses or frees places of an event takes this lock first, then its quotas'."""
     row = await for_update(event_query(event_id)).first()
     if row is None:
-        raise NotFound(f"there is no event {event_id}")
+        raise NotFound(_("there is no event %(event_id)s", event_id=event_id))
     return row
 
 
@@ -386,12 +387,12 @@ async def _whole_event_quota(event_id: int) -> int:
 
 async def _check_quota_ids(event_id: int, ids: Any) -> list[int]:
     if not isinstance(ids, list) or not all(is_id(i) for i in ids):
-        raise InvalidInput("quotas must be a list of quota ids", field="quotas")
+        raise InvalidInput(_("quotas must be a list of quota ids"), field="quotas")
     found = {r["id"] for r in await Quota.select(Quota.id).where(
         Quota.id.is_in(ids) & (Quota.event == event_id))} if ids else set()
     missing = [i for i in ids if i not in found]
     if missing:
-        raise InvalidInput(f"quota {missing[0]} is not a quota of this event", field="quotas")
+        raise InvalidInput(_("quota %(value1)s is not a quota of this event", value1=missing[0]), field="quotas")
     return list(dict.fromkeys(ids))
 
 
@@ -420,16 +421,16 @@ async def create_type(event_id: int, values: dict[str, Any]) -> dict[str, Any]:
     async with atomic():
         event = await locked_event(event_id)
         if await TicketType.count().where(TicketType.event == event_id) >= MAX_TYPES_PER_EVENT:
-            raise Conflict(f"an event has at most {MAX_TYPES_PER_EVENT} ticket types",
+            raise Conflict(_("an event has at most %(max_types_per_event)s ticket types", max_types_per_event=MAX_TYPES_PER_EVENT),
                            code="too_many_types")
         shared = await _check_quota_ids(event_id, quota_ids) if quota_ids is not None else []
         if not event["capacity"] and quota_size is None and not shared:
-            raise InvalidInput("this event has no capacity: give the type a quota (a number "
-                               "of places) or quotas to count against", field="quota")
+            raise InvalidInput(_("this event has no capacity: give the type a quota (a number "
+                                 "of places) or quotas to count against"), field="quota")
         currency = checked.setdefault("currency", "EUR")
         existing = await _currency_of(event_id)
         if existing and existing != currency:
-            raise InvalidInput(f"this event sells in {existing}; all its types use one currency",
+            raise InvalidInput(_("this event sells in %(existing)s; all its types use one currency", existing=existing),
                                field="currency")
         row = TicketType(event=event_id, created_at=utc_now(), **checked)
         await row.save()
@@ -452,7 +453,7 @@ async def update_type(type_id: int, values: dict[str, Any]) -> dict[str, Any]:
     current = await get_type(type_id)
     quota_ids = values.pop("quotas", None)
     if "quota" in values:
-        raise InvalidInput("to change a quota's size, change the quota (PATCH /api/v1/quotas/{id})",
+        raise InvalidInput(_("to change a quota's size, change the quota (PATCH /api/v1/quotas/{id})"),
                            field="quota")
     checked = check_type_values({k: v for k, v in values.items() if k in TYPE_FIELDS}, current)
     event_id = current["event_id"]
@@ -461,8 +462,8 @@ async def update_type(type_id: int, values: dict[str, Any]) -> dict[str, Any]:
         if "currency" in checked:
             existing = await _currency_of(event_id, except_type=type_id)
             if existing and existing != checked["currency"]:
-                raise InvalidInput(f"this event sells in {existing}; all its types use one "
-                                   "currency", field="currency")
+                raise InvalidInput(_("this event sells in %(existing)s; all its types use one currency",
+                                     existing=existing), field="currency")
         if checked:
             await TicketType.update({getattr(TicketType, k): v for k, v in checked.items()}
                                     ).where(TicketType.id == type_id)
@@ -473,7 +474,7 @@ async def update_type(type_id: int, values: dict[str, Any]) -> dict[str, Any]:
             if whole and event["capacity"]:
                 wanted.append(whole["id"])
             if not wanted:
-                raise InvalidInput("a ticket type counts against at least one quota",
+                raise InvalidInput(_("a ticket type counts against at least one quota"),
                                    field="quotas")
             await TypeQuota.delete().where(TypeQuota.ticket_type == type_id)
             await TypeQuota.insert(*[TypeQuota(ticket_type=type_id, quota=q)
@@ -506,14 +507,14 @@ async def create_quota(event_id: int, values: dict[str, Any]) -> dict[str, Any]:
     size = whole_number(values.get("size"), "size", 0, MAX_QUOTA_SIZE)
     type_ids = values.get("ticket_type_ids") or []
     if not isinstance(type_ids, list) or not all(is_id(i) for i in type_ids):
-        raise InvalidInput("ticket_type_ids must be a list of ticket type ids",
+        raise InvalidInput(_("ticket_type_ids must be a list of ticket type ids"),
                            field="ticket_type_ids")
     async with atomic():
         await locked_event(event_id)
         found = {r["id"] for r in await TicketType.select(TicketType.id).where(
             TicketType.id.is_in(type_ids) & (TicketType.event == event_id))} if type_ids else set()
         if set(type_ids) - found:
-            raise InvalidInput("ticket_type_ids must be types of this event",
+            raise InvalidInput(_("ticket_type_ids must be types of this event"),
                                field="ticket_type_ids")
         quota = Quota(event=event_id, name=name, size=size)
         await quota.save()
@@ -528,14 +529,14 @@ async def update_quota(quota_id: int, values: dict[str, Any]) -> tuple[int, dict
     allowed (nothing more sells) and said so by ``left`` 0."""
     row = await Quota.select().where(Quota.id == quota_id).first()
     if row is None:
-        raise NotFound(f"there is no quota {quota_id}")
+        raise NotFound(_("there is no quota %(quota_id)s", quota_id=quota_id))
     changes: dict[Any, Any] = {}
     if "name" in values:
         changes[Quota.name] = clean_text(values["name"], "name", NAME_MAX)
     if "size" in values:
         if row["size"] is None:
-            raise InvalidInput("the whole-event quota follows the event's capacity: change the "
-                               "event's capacity instead", field="size")
+            raise InvalidInput(_("the whole-event quota follows the event's capacity: change the "
+                                 "event's capacity instead"), field="size")
         changes[Quota.size] = whole_number(values["size"], "size", 0, MAX_QUOTA_SIZE)
     async with atomic():
         await locked_event(row["event"])

@@ -21,6 +21,7 @@ from typing import Any
 
 from piccolo.columns.combination import Combinable
 
+from podium.core.i18n import _
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic
 from podium.core.errors import Conflict, NotFound
@@ -67,7 +68,7 @@ async def join(type_id: int, user: CurrentUser) -> dict[str, Any]:
     async with atomic():
         ticket_type = await TicketType.select().where(TicketType.id == type_id).first()
         if ticket_type is None:
-            raise NotFound(f"there is no ticket type {type_id}")
+            raise NotFound(_("there is no ticket type %(type_id)s", type_id=type_id))
         event = await locked_event(ticket_type["event"])
         why_not = on_sale(ticket_type, event, utc_now())
         if why_not:
@@ -75,13 +76,13 @@ async def join(type_id: int, user: CurrentUser) -> dict[str, Any]:
         if await WaitingListEntry.exists().where(
                 (WaitingListEntry.ticket_type == type_id) & (WaitingListEntry.user == user.id)
                 & WaitingListEntry.status.is_in(list(ACTIVE))):
-            raise Conflict("you are already on the waiting list for this ticket",
+            raise Conflict(_("you are already on the waiting list for this ticket"),
                            code="already_waiting")
-        ledger, _ = await load_ledger(event["id"], event["capacity"], utc_now())
+        ledger, _holds = await load_ledger(event["id"], event["capacity"], utc_now())
         left = ledger.available(type_id)
         if left is None or left > 0:
-            raise Conflict(f"this ticket is not sold out ({left if left is not None else 'places'}"
-                           " left): buy it instead", code="not_sold_out", available=left)
+            raise Conflict(_("this ticket is not sold out (%(left)s left): buy it instead",
+                             left=left if left is not None else _("places")), code="not_sold_out", available=left)
         entry = WaitingListEntry(ticket_type=type_id, user=user.id, status="waiting",
                                  created_at=utc_now())
         await entry.save()
@@ -99,7 +100,7 @@ async def leave(type_id: int, user: CurrentUser) -> None:
         (WaitingListEntry.ticket_type == type_id) & (WaitingListEntry.user == user.id)
         & WaitingListEntry.status.is_in(list(ACTIVE))).first()
     if row is None:
-        raise NotFound("you are not on the waiting list for this ticket")
+        raise NotFound(_("you are not on the waiting list for this ticket"))
     if row["status"] == "offered" and row["order"]:
         await orders.cancel(row["order"], user)
         return
@@ -160,7 +161,7 @@ async def release(event: dict[str, Any], now: datetime, *, ledger: Ledger | None
             WaitingListEntry.order.is_in(ids) & (WaitingListEntry.status == "offered"))
         changed = True
     if ledger is None or expired:
-        ledger, _ = await load_ledger(event_id, event["capacity"], now)
+        ledger, _holds = await load_ledger(event_id, event["capacity"], now)
     if any(ledger.waiting.values()) and event["status"] == "scheduled" and event["ends_at"] > now:
         changed = await _offer(event, ledger, now) or changed
     if changed:
@@ -208,5 +209,5 @@ async def refill(event_id: int) -> None:
     async with atomic():
         event = await locked_event(event_id)
         quotas = await lock_quotas(event_id)
-        ledger, _ = await load_ledger(event_id, event["capacity"], utc_now(), quotas=quotas)
+        ledger, _holds = await load_ledger(event_id, event["capacity"], utc_now(), quotas=quotas)
         await release(event, utc_now(), ledger=ledger)

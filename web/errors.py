@@ -39,6 +39,7 @@ from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 from podium.core.errors import PodiumError
+from podium.core.i18n import N_, LazyString
 from podium.core.pages import is_partial_request
 
 log = logging.getLogger("podium.web")
@@ -58,19 +59,20 @@ HTTP_CODES = {
     503: "unavailable",
 }
 
-TITLES = {
-    400: "That request could not be understood",
-    401: "Please sign in",
-    403: "You cannot do that",
-    404: "Page not found",
-    405: "Not allowed here",
-    409: "That clashes with something",
-    413: "That is too large",
-    415: "That format is not accepted here",
-    422: "Please check what you entered",
-    429: "Too many attempts",
-    500: "Something went wrong on our side",
-    503: "Back in a moment",
+# Translated when the error page is drawn (lazy): the visitor's language.
+TITLES: dict[int, str | LazyString] = {
+    400: N_("That request could not be understood"),
+    401: N_("Please sign in"),
+    403: N_("You cannot do that"),
+    404: N_("Page not found"),
+    405: N_("Not allowed here"),
+    409: N_("That clashes with something"),
+    413: N_("That is too large"),
+    415: N_("That format is not accepted here"),
+    422: N_("Please check what you entered"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong on our side"),
+    503: N_("Back in a moment"),
 }
 
 JSON_PREFIXES = ("/api/", "/-/")
@@ -120,7 +122,7 @@ def _answer(request: Request, status: int, body: dict[str, Any],
         headers["HX-Redirect"] = login_url(request)
     context = {
         "status": status,
-        "title": TITLES.get(status, "Something went wrong"),
+        "title": TITLES.get(status, N_("Something went wrong")),
         "detail": body.get("detail", ""),
         "login_url": login_url(request) if status == 401 else None,
         "user": request.scope.get("user"),
@@ -249,7 +251,7 @@ def error_responses(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI descriptions of error answers, for a handler's ``responses=``."""
     return {
         status: ResponseSpec(data_container=ErrorBody, generate_examples=False,
-                             description=ERROR_DESCRIPTIONS.get(status, TITLES.get(status, "Error")))
+                             description=str(ERROR_DESCRIPTIONS.get(status, TITLES.get(status, "Error"))))
         for status in statuses
     }
 

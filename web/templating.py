@@ -83,9 +83,15 @@ def install_i18n(env: Environment) -> None:
     variable, so concurrent pages in different languages share this one environment.
     """
     env.add_extension("jinja2.ext.i18n")
+    # Jinja2's new-style wrappers fill the placeholders (and escape them) themselves: give
+    # them the bare catalogue lookups of the current locale.
     env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the extension
-        gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True,
-        pgettext=i18n.pgettext, npgettext=i18n.npgettext,
+        gettext=lambda message: i18n.translations().gettext(message),
+        ngettext=lambda singular, plural, n: i18n.translations().ngettext(singular, plural, n),
+        pgettext=lambda context, message: i18n.translations().pgettext(context, message),
+        npgettext=lambda context, singular, plural, n: i18n.translations().npgettext(
+            context, singular, plural, n),
+        newstyle=True,
     )
     env.globals.update(
         current_locale=i18n.current_locale,

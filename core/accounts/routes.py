@@ -17,6 +17,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import JSONBody, PathParameter, QueryParameter
 from litestar.response import Redirect, Template
 
+from podium.core.i18n import _
 from podium.core.accounts import service
 from podium.core.accounts.auth import requires_role, sign_in, sign_out
 from podium.core.accounts.service import CurrentUser
@@ -77,7 +78,7 @@ async def login_submit(request: Request[Any, Any, Any]) -> Any:
         return _page(
             request,
             "accounts/login.html",
-            {"next": target, "username": username, "errors": ["Wrong username or password."]},
+            {"next": target, "username": username, "errors": [_("Wrong username or password.")]},
             status=401,
         )
     sign_in(request, user)
@@ -97,7 +98,7 @@ async def signup_submit(request: Request[Any, Any, Any]) -> Any:
     values = {k: str(form.get(k, "")) for k in ("username", "display_name", "password", "password2", "email")}
     errors: list[str] = []
     if values["password"] != values["password2"]:
-        errors.append("The two passwords differ.")
+        errors.append(_("The two passwords differ."))
     if not errors:
         try:
             user = await service.create_user(
@@ -274,7 +275,7 @@ async def password_submit(request: Request[CurrentUser, Any, Any]) -> Template:
     errors: list[str] = []
     revoked = 0
     if new != again:
-        errors.append("The two new passwords differ.")
+        errors.append(_("The two new passwords differ."))
     else:
         try:
             revoked = await service.change_password(request.user, current, new)

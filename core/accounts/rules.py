@@ -10,6 +10,8 @@ import functools
 import unicodedata
 from pathlib import Path
 
+from podium.core.i18n import _
+
 MIN_PASSWORD = 8
 MAX_PASSWORD = 256
 DISPLAY_NAME_MAX = 80
@@ -42,14 +44,14 @@ def password_problem(
     """
     password = password or ""
     if len(password) < MIN_PASSWORD:
-        return f"password must be at least {MIN_PASSWORD} characters"
+        return _("password must be at least %(min)s characters", min=MIN_PASSWORD)
     if len(password) > MAX_PASSWORD or "\x00" in password:
-        return "password is too long or contains a NUL character"
+        return _("password is too long or contains a NUL character")
     folded = password.casefold()
     if username and folded == username.strip().casefold():
-        return "password must not be the same as the username"
+        return _("password must not be the same as the username")
     if folded in (common_passwords() if common is None else common):
-        return "this password is one of the 10,000 most common passwords; choose another"
+        return _("this password is one of the 10,000 most common passwords; choose another")
     return None
 
 

@@ -25,6 +25,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from piccolo.query import WhereRaw
 
+from podium.core.i18n import _
 from podium.core.accounts import rules
 from podium.core.accounts.tables import ApiToken, User
 from podium.core.database import atomic, is_unique_violation
@@ -125,7 +126,7 @@ def validate_credentials(username: str, password: str) -> None:
     """
     if not USERNAME_RE.match(username or ""):
         raise InvalidInput(
-            "username must be 3 to 40 letters, digits, '.', '_' or '-'", field="username"
+            _("username must be 3 to 40 letters, digits, '.', '_' or '-'"), field="username"
         )
     problem = rules.password_problem(password, username)
     if problem:
@@ -142,18 +143,19 @@ async def check_display_name(display_name: str, *, other_than: int | None = None
     """
     if rules.has_hidden_characters(display_name):
         raise InvalidInput(
-            "display name must not contain control characters or invisible formatting "
-            "characters (such as right-to-left overrides)",
+            _("display name must not contain control characters or invisible formatting "
+              "characters (such as right-to-left overrides)"),
             field="display_name",
         )
     cleaned = rules.clean_display_name(display_name)
     if len(" ".join(display_name.split())) > rules.DISPLAY_NAME_MAX:
         raise InvalidInput(
-            f"display name must be at most {rules.DISPLAY_NAME_MAX} characters", field="display_name"
+            _("display name must be at most %(max)s characters", max=rules.DISPLAY_NAME_MAX),
+            field="display_name",
         )
     key = rules.display_name_key(cleaned)
     if not key:
-        raise InvalidInput("display name needs at least one letter or digit", field="display_name")
+        raise InvalidInput(_("display name needs at least one letter or digit"), field="display_name")
     # The key (NFKC, case folding) is computed here, not by SQLite or PostgreSQL (they do
     # not compute it alike), and stored in ``User.display_key`` under a unique index: this
     # check gives the reason; the index settles a race between two sign-ups.
@@ -167,7 +169,7 @@ async def check_display_name(display_name: str, *, other_than: int | None = None
 
 def _display_name_taken(name: str) -> Conflict:
     return Conflict(
-        f"another user is already called {name!r}; choose another display name",
+        _("another user is already called %(name)s; choose another display name", name=repr(name)),
         code="display_name_taken",
         field="display_name",
     )
@@ -190,10 +192,10 @@ async def create_user(
     validate_credentials(username, password)
     role_set = parse_roles(roles) or frozenset({"fan"})
     if role_set & VERIFIED_ROLES and not verified_roles_ok:
-        raise InvalidInput("the athlete role comes with a verified athlete profile; it cannot "
-                           "be chosen for a new account", field="roles", code="verified_role")
+        raise InvalidInput(_("the athlete role comes with a verified athlete profile; it cannot "
+                             "be chosen for a new account"), field="roles", code="verified_role")
     if email and "\x00" in email:
-        raise InvalidInput("text must not contain NUL characters", field="email")
+        raise InvalidInput(_("text must not contain NUL characters"), field="email")
     password_hash = _hasher.hash(password)  # slow on purpose: outside the transaction
     wanted = display_name if display_name and display_name.strip() else username
     try:
@@ -228,7 +230,7 @@ async def _username_taken(username: str) -> bool:
 
 
 def _username_conflict(username: str) -> Conflict:
-    return Conflict(f"the username {username!r} is taken", code="username_taken")
+    return Conflict(_("the username %(name)s is taken", name=repr(username)), code="username_taken")
 
 
 async def set_password(username: str, password: str) -> int:
@@ -239,7 +241,7 @@ async def set_password(username: str, password: str) -> int:
     async with atomic():
         row = await User.select(User.id).where(User.username == username).first()
         if row is None:
-            raise NotFound(f"no user is called {username!r}", code="no_such_user")
+            raise NotFound(_("no user is called %(username)s", username=repr(username)), code="no_such_user")
         await User.update({User.password_hash: password_hash}).where(User.id == row["id"])
         return await revoke_all_tokens(row["id"])
 
@@ -253,7 +255,7 @@ async def change_password(user: CurrentUser, current_password: str, new_password
         the new one breaks the policy (``field="password"``).
     """
     if await authenticate(user.username, current_password) is None:
-        raise InvalidInput("the current password is wrong", field="current_password",
+        raise InvalidInput(_("the current password is wrong"), field="current_password",
                            code="wrong_password")
     return await set_password(user.username, new_password)
 
@@ -286,7 +288,7 @@ async def _change_role(user_id: int, role: str, *, add: bool) -> None:
     async with atomic():
         row = await User.select(User.roles).where(User.id == user_id).first()
         if row is None:
-            raise NotFound(f"there is no user {user_id}", code="no_such_user")
+            raise NotFound(_("there is no user %(user_id)s", user_id=user_id), code="no_such_user")
         held = {r for r in row["roles"].split(",") if r}
         changed = held | {role} if add else held - {role}
         if changed != held:
@@ -371,7 +373,7 @@ async def issue_token(
     """
     if len(label) > TOKEN_LABEL_MAX or rules.has_hidden_characters(label):
         raise InvalidInput(
-            f"label must be at most {TOKEN_LABEL_MAX} characters, without control characters",
+            _("label must be at most %(max)s characters, without control characters", max=TOKEN_LABEL_MAX),
             field="label",
         )
     token = secrets.token_urlsafe(32)
@@ -465,7 +467,7 @@ async def revoke_token_of(user_id: int, token_id: int) -> None:
         & (ApiToken.revoked == False)  # noqa: E712
     ).returning(ApiToken.id)
     if not revoked:
-        raise NotFound("you have no token with this id", code="no_such_token")
+        raise NotFound(_("you have no token with this id"), code="no_such_token")
 
 
 async def revoke_all_tokens(user_id: int) -> int:
@@ -483,5 +485,5 @@ async def revoke_user_tokens(username: str) -> int:
     """
     row = await User.select(User.id).where(User.username == (username or "").strip()).first()
     if row is None:
-        raise NotFound(f"no user is called {username!r}", code="no_such_user")
+        raise NotFound(_("no user is called %(username)s", username=repr(username)), code="no_such_user")
     return await revoke_all_tokens(row["id"])

@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 
 from podium.core.accounts.auth import requires_role
 from podium.core.activation import service
+from podium.core.i18n import _
 from podium.core.pages import render
 
 def _venue_id(request: Request[Any, Any, Any]) -> int:
@@ -46,9 +47,11 @@ async def toggle_plugin(request: Request[Any, Any, Any], name: FromPath[str]) ->
     await service.switch(host, name, "venue", _venue_id(request), enabled,
                          changed_by=request.user.id)
     if enabled is None:
-        notice = f"{name} now follows its default"
+        notice = _("%(name)s now follows its default", name=name)
+    elif enabled:
+        notice = _("%(name)s is now on for this venue", name=name)
     else:
-        notice = f"{name} is now {'on' if enabled else 'off'} for this venue"
+        notice = _("%(name)s is now off for this venue", name=name)
     service.forget_for_request(request)
     if request.headers.get("hx-request"):
         return await _page(request, notice=notice)

@@ -13,6 +13,7 @@ from typing import Any
 
 from piccolo.columns.combination import Combinable
 
+from podium.core.i18n import _
 from podium.core.activation.tables import PluginActivation
 from podium.core.database import atomic
 from podium.core.errors import InvalidInput, NotFound
@@ -94,12 +95,12 @@ def parse_switch(value: Any) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
     if not isinstance(value, str):  # 0 and 1 are numbers, not switch states
-        raise InvalidInput("enabled must be on, off or default", field="enabled")
+        raise InvalidInput(_("enabled must be on, off or default"), field="enabled")
     text = value.strip().lower()
     if text == DEFAULT_STATE:
         return None
     if text not in SWITCH_STATES:
-        raise InvalidInput("enabled must be on, off or default", field="enabled")
+        raise InvalidInput(_("enabled must be on, off or default"), field="enabled")
     return SWITCH_STATES[text]
 
 
@@ -163,9 +164,9 @@ async def set_enabled(
     _check_scope(host, plugin, scope)
     meta = host.meta(plugin)
     if meta.scope == "global":
-        raise InvalidInput(f"plugin {plugin!r} is global and cannot be switched off")
+        raise InvalidInput(_("plugin %(plugin)s is global and cannot be switched off", plugin=repr(plugin)))
     if scope != VENUE and meta.scope != scope:
-        raise InvalidInput(f"plugin {plugin!r} can only be switched per {meta.scope}")
+        raise InvalidInput(_("plugin %(plugin)s can only be switched per %(scope)s", plugin=repr(plugin), scope=meta.scope))
     stamp = datetime.now(timezone.utc)
     async with atomic():
         where = (
@@ -207,10 +208,10 @@ async def clear(host: PluginHost, plugin: str, scope: str, scope_id: int) -> Non
 
 def _check_scope(host: PluginHost, plugin: str, scope: str) -> None:
     if plugin not in host.plugins:
-        raise NotFound(f"no plugin named {plugin!r} is loaded")
+        raise NotFound(_("no plugin named %(plugin)s is loaded", plugin=repr(plugin)))
     if scope != VENUE and host.scope_kind(scope) is None:
         known = ", ".join([VENUE, *host.scope_kinds().names()])
-        raise InvalidInput(f"scope must be one of {known}", field="scope")
+        raise InvalidInput(_("scope must be one of %(known)s", known=known), field="scope")
 
 
 async def describe_activation(host: PluginHost, venue_id: int | None) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ import msgspec
 from litestar import Request, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
+from podium.core.i18n import _
 from podium.core.accounts.auth import requires_role
 from podium.core.errors import InvalidInput
 from podium.core.validation import DEFAULT_LIMIT, MAX_ID, MAX_OFFSET, MAX_PAGE, check_instant
@@ -303,7 +304,7 @@ def _parse_instant(value: str | None, name: str) -> datetime | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise InvalidInput(f"{name} must be an ISO 8601 date-time with offset", field=name) from exc
+        raise InvalidInput(_("%(name)s must be an ISO 8601 date-time with offset", name=name), field=name) from exc
     return check_instant(parsed, name)
 
 
@@ -350,7 +351,7 @@ async def api_events(
 ) -> EventPage:
     """Events of the venue in start order, filtered by time range, space, kind and status."""
     if status is not None and status not in STATUSES:
-        raise InvalidInput("status must be scheduled or cancelled", field="status")
+        raise InvalidInput(_("status must be scheduled or cancelled"), field="status")
     venue_id = await current_venue_id(request)
     filters = EventFilter(
         venue_id=venue_id if venue_id is not None else -1,

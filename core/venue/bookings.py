@@ -12,6 +12,7 @@ from typing import Any
 
 from piccolo.columns.combination import Combinable
 
+from podium.core.i18n import _, ngettext
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic, for_update, row_queue
 from podium.core.errors import Conflict, NotFound
@@ -45,18 +46,18 @@ async def book(scope: VenueScope, event_id: int, user: CurrentUser, places: Any)
     async with row_queue(("venue-event", event_id)), atomic():
         row = await for_update(Event.select(*EVENT_COLUMNS).where(Event.id == event_id)).first()
         if row is None or row["venue"] != scope.venue_id:
-            raise NotFound(f"there is no event {event_id}")
+            raise NotFound(_("there is no event %(event_id)s", event_id=event_id))
         if row["status"] != "scheduled":
-            raise Conflict("this event is cancelled; it takes no bookings", code="event_cancelled")
+            raise Conflict(_("this event is cancelled; it takes no bookings"), code="event_cancelled")
         if not row["capacity"]:
-            raise Conflict("this event does not take bookings", code="not_bookable")
+            raise Conflict(_("this event does not take bookings"), code="not_bookable")
         if row["ends_at"] <= utc_now():
-            raise Conflict("this event is over", code="event_over")
+            raise Conflict(_("this event is over"), code="event_over")
         if await Booking.exists().where(
             (Booking.event == event_id) & (Booking.user == user.id) & (Booking.status == "active")
         ):
             raise Conflict(
-                "you already have a booking for this event; cancel it to book differently",
+                _("you already have a booking for this event; cancel it to book differently"),
                 code="already_booked",
             )
         event = (await decorate_events([row]))[0]
@@ -72,7 +73,8 @@ async def book(scope: VenueScope, event_id: int, user: CurrentUser, places: Any)
         left = row["capacity"] - booked
         if count > left:
             raise Conflict(
-                f"only {left} place{'s' if left != 1 else ''} left" if left else "this event is full",
+                ngettext("only %(num)s place left", "only %(num)s places left", left) if left
+                else _("this event is full"),
                 code="full", remaining=left,
             )
         booking = Booking(event=event_id, user=user.id, places=count, status="active",
@@ -102,9 +104,9 @@ async def cancel_booking(booking_id: int, user: CurrentUser) -> dict[str, Any]:
     async with atomic():
         row = await Booking.select().where(Booking.id == booking_id).first()
         if row is None or (row["user"] != user.id and not user.has_role("organiser")):
-            raise NotFound(f"there is no booking {booking_id} of yours")
+            raise NotFound(_("there is no booking %(booking_id)s of yours", booking_id=booking_id))
         if row["status"] != "active":
-            raise Conflict("this booking is already cancelled", code="already_cancelled")
+            raise Conflict(_("this booking is already cancelled"), code="already_cancelled")
         stamp = utc_now()
         await Booking.update({Booking.status: "cancelled", Booking.cancelled_at: stamp}).where(
             Booking.id == booking_id

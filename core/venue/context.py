@@ -10,6 +10,7 @@ from typing import Any
 
 from litestar import Request
 
+from podium.core.i18n import _
 from podium.core.activation.service import cached_for_request, enabled_plugins
 from podium.core.errors import NotFound
 from podium.core.venue.events import VenueScope
@@ -34,7 +35,7 @@ async def venue_scope(request: Request[Any, Any, Any]) -> VenueScope:
     """
     venue_id = await current_venue_id(request)
     if venue_id is None:
-        raise NotFound("this installation has no venue yet; run `podium demo` to create one")
+        raise NotFound(_("this installation has no venue yet; run `podium demo` to create one"))
     host = request.app.state.plugin_host
     enabled = cached_for_request(request)
     if enabled is None:

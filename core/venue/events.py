@@ -18,6 +18,7 @@ from typing import Any
 from piccolo.columns.combination import Combinable
 from piccolo.query import Sum
 
+from podium.core.i18n import _, ngettext
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic, for_update
 from podium.core.errors import Conflict, InvalidInput, NotFound
@@ -109,18 +110,18 @@ def check_event_fields(scope: VenueScope, values: dict[str, Any], *, kind_known:
     kind = values.get("kind")
     if not isinstance(kind, str) or (kind_known and kind not in scope.kinds):
         names = ", ".join(sorted(scope.kinds))
-        raise InvalidInput(f"unknown event kind {kind!r}; choose one of {names}", field="kind")
+        raise InvalidInput(_("unknown event kind %(kind)s; choose one of %(names)s", kind=repr(kind), names=names), field="kind")
     starts_at = check_instant(values.get("starts_at"), "starts_at")
     ends_at = check_instant(values.get("ends_at"), "ends_at")
     if ends_at <= starts_at:
-        raise InvalidInput("the event must end after it starts", field="ends_at")
+        raise InvalidInput(_("the event must end after it starts"), field="ends_at")
     if ends_at - starts_at > MAX_EVENT_LENGTH:
-        raise InvalidInput("an event may last at most 31 days", field="ends_at")
+        raise InvalidInput(_("an event may last at most 31 days"), field="ends_at")
     spaces = values.get("space_ids")
     if not isinstance(spaces, (list, tuple)) or not spaces:
-        raise InvalidInput("choose at least one space", field="spaces")
+        raise InvalidInput(_("choose at least one space"), field="spaces")
     if len(spaces) > MAX_SPACES_PER_EVENT or not all(is_id(s) for s in spaces):
-        raise InvalidInput(f"spaces must be at most {MAX_SPACES_PER_EVENT} space ids", field="spaces")
+        raise InvalidInput(_("spaces must be at most %(max_spaces_per_event)s space ids", max_spaces_per_event=MAX_SPACES_PER_EVENT), field="spaces")
     capacity = whole_number(values.get("capacity"), "capacity", 1, MAX_CAPACITY, nullable=True)
     setup = whole_number(values.get("setup_minutes", 0), "setup_minutes", 0, rules.MAX_BUFFER_MINUTES)
     teardown = whole_number(values.get("teardown_minutes", 0), "teardown_minutes", 0, rules.MAX_BUFFER_MINUTES)
@@ -128,7 +129,7 @@ def check_event_fields(scope: VenueScope, values: dict[str, Any], *, kind_known:
                              required=False, multiline=True)
     status = values.get("status", "scheduled")
     if status not in STATUSES:
-        raise InvalidInput("status must be scheduled or cancelled", field="status")
+        raise InvalidInput(_("status must be scheduled or cancelled"), field="status")
     return EventDraft(
         title=title, kind=kind, starts_at=starts_at, ends_at=ends_at,
         space_ids=sorted(set(spaces)), capacity=capacity, setup_minutes=setup or 0,
@@ -216,14 +217,15 @@ def raise_for_clashes(
         return report
     names = sorted({item["space"] for item in report})
     events = len({item["event_id"] for item in report})
-    detail = (
-        f"this overlaps {events} other event{'s' if events != 1 else ''} in "
-        f"{', '.join(names)} (setup and teardown included)"
+    detail = ngettext(
+        "this overlaps %(num)s other event in %(spaces)s (setup and teardown included)",
+        "this overlaps %(num)s other events in %(spaces)s (setup and teardown included)",
+        events, spaces=", ".join(names),
     )
     if acknowledgeable:
-        detail += "; every space involved allows it: resend with acknowledge_conflicts=true"
+        detail += _("; every space involved allows it: resend with acknowledge_conflicts=true")
     else:
-        detail += "; a space involved does not allow overlaps"
+        detail += _("; a space involved does not allow overlaps")
     raise Conflict(detail, conflicts=report, acknowledgeable=acknowledgeable)
 
 
@@ -278,7 +280,7 @@ async def get_event(event_id: int) -> dict[str, Any]:
     """An event with its spaces, booked and remaining places; :class:`NotFound` otherwise."""
     row = await Event.select(*EVENT_COLUMNS).where(Event.id == event_id).first()
     if row is None:
-        raise NotFound(f"there is no event {event_id}")
+        raise NotFound(_("there is no event %(event_id)s", event_id=event_id))
     return (await decorate_events([row]))[0]
 
 
@@ -322,7 +324,7 @@ async def list_events(filters: EventFilter, limit: int = DEFAULT_LIMIT,
     """One page of events in start order, and how many match in all."""
     check_page(limit, offset)
     if filters.start and filters.end and filters.end <= filters.start:
-        raise InvalidInput("'to' must be after 'from'", field="to")
+        raise InvalidInput(_("'to' must be after 'from'"), field="to")
     where = _event_condition(filters)
     rows = await (
         Event.select(*EVENT_COLUMNS).where(where)
@@ -401,11 +403,11 @@ async def update_event(scope: VenueScope, event_id: int, changes: dict[str, Any]
     """
     unknown = set(changes) - set(UPDATABLE)
     if unknown:
-        raise InvalidInput(f"cannot change {', '.join(sorted(unknown))}")
+        raise InvalidInput(_("cannot change %(value1)s", value1=', '.join(sorted(unknown))))
     async with atomic():
         row = await for_update(Event.select(*EVENT_COLUMNS).where(Event.id == event_id)).first()
         if row is None or row["venue"] != scope.venue_id:
-            raise NotFound(f"there is no event {event_id}")
+            raise NotFound(_("there is no event %(event_id)s", event_id=event_id))
         current = (await decorate_events([row]))[0]
         values = {
             "title": current["title"], "kind": current["kind"],
@@ -420,11 +422,12 @@ async def update_event(scope: VenueScope, event_id: int, changes: dict[str, Any]
         await lock_spaces(draft.space_ids)
         if draft.capacity is not None and draft.capacity < current["booked"]:
             raise Conflict(
-                f"{current['booked']} places are already booked; the capacity cannot go below that",
+                _("%(booked)s places are already booked; the capacity cannot go below that",
+                  booked=current["booked"]),
                 code="capacity_below_bookings",
             )
         if draft.capacity is None and current["booked"]:
-            raise Conflict("this event has bookings; it needs a capacity", code="capacity_below_bookings")
+            raise Conflict(_("this event has bookings; it needs a capacity"), code="capacity_below_bookings")
         if draft.status == "scheduled":
             others, titles = await occupancies_near(
                 scope.venue_id, draft.space_ids, draft.starts_at, draft.ends_at, exclude=[event_id]
@@ -464,11 +467,12 @@ async def delete_event(scope: VenueScope, event_id: int) -> None:
     async with atomic():
         row = await for_update(Event.select(*EVENT_COLUMNS).where(Event.id == event_id)).first()
         if row is None or row["venue"] != scope.venue_id:
-            raise NotFound(f"there is no event {event_id}")
+            raise NotFound(_("there is no event %(event_id)s", event_id=event_id))
         event = (await decorate_events([row]))[0]
         if event["booked"]:
             raise Conflict(
-                f"{event['booked']} places are booked; cancel the event instead of deleting it",
+                _("%(booked)s places are booked; cancel the event instead of deleting it",
+                  booked=event["booked"]),
                 code="has_bookings",
             )
         await Event.delete().where(Event.id == event_id)

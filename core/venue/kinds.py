@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from podium.core.plugins import PluginHost, Registry
+from podium.core.i18n import N_, LazyString
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class EventKind:
     """A kind of venue event, registered through ``podium_event_kinds``.
 
     :param name: unique machine name (``track_meet``).
-    :param label: what people read ("Track meet").
+    :param label: what people read ("Track meet"); may be lazy (``N_("Track meet")``).
     :param description: one sentence for organisers.
     :param bookable: whether events of this kind usually take public bookings (the form
         then asks for a capacity first).
@@ -31,19 +32,19 @@ class EventKind:
     """
 
     name: str
-    label: str
-    description: str = ""
+    label: str | LazyString
+    description: str | LazyString = ""
     bookable: bool = False
     color: str = "#0b5fff"
 
 
 CORE_KINDS = (
-    EventKind("public_session", "Public session", "Open to everyone; people book a place.",
+    EventKind("public_session", N_("Public session"), N_("Open to everyone; people book a place."),
               bookable=True, color="#12804a"),
-    EventKind("private_hire", "Private hire", "A space hired by a company or a club.",
+    EventKind("private_hire", N_("Private hire"), N_("A space hired by a company or a club."),
               color="#6b4fbb"),
-    EventKind("training", "Training", "Club or team training.", color="#b35c00"),
-    EventKind("other", "Other", "Anything else that needs a space.", color="#5b6270"),
+    EventKind("training", N_("Training"), N_("Club or team training."), color="#b35c00"),
+    EventKind("other", N_("Other"), N_("Anything else that needs a space."), color="#5b6270"),
 )
 CORE_OWNER = "venue"
 """The plugin name that owns the core kinds (the venue room's own plugin)."""

@@ -15,6 +15,7 @@ from podium.core.accounts.service import CurrentUser
 from podium.core.events import BookingsChanged, DomainEvent, EventsChanged
 from podium.core.live import LiveTopic, anyone, owner
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
+from podium.core.i18n import N_
 from podium.core.plugins import NavItem
 from podium.core.venue.kinds import EventKind, register_core_kinds
 
@@ -36,11 +37,11 @@ def podium_event_kinds(registry: Registry[EventKind]) -> None:
 def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
     """Calendar for everyone, My bookings when signed in, New event for organisers,
     Plugins for admins."""
-    items = [NavItem("Calendar", "/calendar", order=10)]
+    items = [NavItem(N_("Calendar"), "/calendar", order=10)]
     if user is not None:
-        items.append(NavItem("My bookings", "/me/bookings", order=20))
-    items.append(NavItem("New event", "/events/new", roles=frozenset({"organiser"}), order=30))
-    items.append(NavItem("Plugins", "/admin/plugins", roles=frozenset({"admin"}), order=90))
+        items.append(NavItem(N_("My bookings"), "/me/bookings", order=20))
+    items.append(NavItem(N_("New event"), "/events/new", roles=frozenset({"organiser"}), order=30))
+    items.append(NavItem(N_("Plugins"), "/admin/plugins", roles=frozenset({"admin"}), order=90))
     return items
 
 

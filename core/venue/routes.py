@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 from podium.core.accounts.auth import requires_role
 from podium.core.accounts.routes import safe_next
 from podium.core.activation.service import cached_for_request
+from podium.core.i18n import N_, _, format_datetime, ngettext
 from podium.core.database import reading
 from podium.core.errors import Conflict, InvalidInput, NotFound, PodiumError
 from podium.core.pages import is_partial_request, render
@@ -58,22 +59,22 @@ class Clock:
 
     def time(self, value: datetime) -> str:
         """``18:30``."""
-        return self.local(value).strftime("%H:%M")
+        return format_datetime(value, "time", self.tz)
 
     def day(self, value: datetime) -> str:
-        """``Tue 24 Nov``."""
-        return self.local(value).strftime("%a %d %b")
+        """``Tue 24 Nov`` (``mar. 24 nov.``: the request's locale)."""
+        return format_datetime(value, "day", self.tz)
 
     def long_day(self, value: datetime) -> str:
-        """``Tuesday 24 November 2026``."""
-        return self.local(value).strftime("%A %d %B %Y")
+        """``Tuesday 24 November 2026`` (``mardi 24 novembre 2026``)."""
+        return format_datetime(value, "long_day", self.tz)
 
     def span(self, event: dict[str, Any]) -> str:
         """``Tue 24 Nov, 18:00–20:00`` (the end day is repeated when it differs)."""
         start, end = self.local(event["starts_at"]), self.local(event["ends_at"])
         if start.date() == end.date():
-            return f"{self.day(start)}, {start:%H:%M}–{end:%H:%M}"
-        return f"{self.day(start)} {start:%H:%M} – {self.day(end)} {end:%H:%M}"
+            return f"{self.day(start)}, {self.time(start)}–{self.time(end)}"
+        return f"{self.day(start)} {self.time(start)} – {self.day(end)} {self.time(end)}"
 
     def input_value(self, value: datetime | None) -> str:
         """The value of a ``datetime-local`` input."""
@@ -132,7 +133,7 @@ async def calendar(request: Request[Any, Any, Any], week: FromQuery[str | None] 
         try:
             monday = rules.parse_iso_week(week)
         except ValueError as exc:
-            raise InvalidInput(f"week: {exc}", field="week") from exc
+            raise InvalidInput(_("week: %(exc)s", exc=exc), field="week") from exc
     else:
         monday = today - timedelta(days=today.weekday())
     start, end = rules.week_bounds(monday, tz)
@@ -144,7 +145,7 @@ async def calendar(request: Request[Any, Any, Any], week: FromQuery[str | None] 
         async with reading():
             spaces = await list_spaces(venue["id"])
             if space is not None and space not in {s["id"] for s in spaces}:
-                raise NotFound(f"there is no space {space} here")
+                raise NotFound(_("there is no space %(space)s here", space=space))
             events = await events_between(venue["id"], start, end, space_id=space)
         for event in events:
             first = max(rules.wall_time(event["starts_at"], tz).date(), monday)
@@ -209,7 +210,7 @@ def _int_field(form: FormMultiDict, name: str, *, default: int | None = None) ->
     try:
         return int(raw)
     except ValueError as exc:
-        raise InvalidInput(f"{name.replace('_', ' ')} must be a whole number", field=name) from exc
+        raise InvalidInput(_("%(value1)s must be a whole number", value1=name.replace('_', ' ')), field=name) from exc
 
 
 @post("/events/{event_id:int}/book", include_in_schema=False, guards=SIGNED_IN)
@@ -228,7 +229,7 @@ async def book_page(request: Request[Any, Any, Any], event_id: Id) -> Any:
         ctx.update(error=exc.detail)
         return render(request, "venue/event.html", ctx, status_code=exc.status_code)
     if htmx:
-        return await _booking_panel(request, event_id, message=f"Booked. {remaining} places left.")
+        return await _booking_panel(request, event_id, message=ngettext("Booked. %(num)s place left.", "Booked. %(num)s places left.", remaining))
     return Redirect(f"/events/{event_id}", status_code=303)
 
 
@@ -238,7 +239,7 @@ async def cancel_booking_page(request: Request[Any, Any, Any], booking_id: Id) -
     form = await request.form()
     booking = await cancel_booking(booking_id, request.user)
     if is_partial_request(request) and form.get("panel") == "1":
-        return await _booking_panel(request, booking["event_id"], message="Your booking is cancelled.")
+        return await _booking_panel(request, booking["event_id"], message=_("Your booking is cancelled."))
     return Redirect(safe_next(str(form.get("next") or f"/events/{booking['event_id']}")), status_code=303)
 
 
@@ -271,11 +272,11 @@ def parse_local(raw: str, name: str, tz: str) -> datetime | None:
     try:
         wall = datetime.fromisoformat(raw)
     except ValueError as exc:
-        raise InvalidInput(f"{name} is not a date and time", field=name) from exc
+        raise InvalidInput(_("%(name)s is not a date and time", name=name), field=name) from exc
     if wall.tzinfo is not None:
         return wall
     if not EARLIEST.year <= wall.year < LATEST.year:
-        raise InvalidInput(f"{name} must be between 1970 and 2200", field=name)
+        raise InvalidInput(_("%(name)s must be between 1970 and 2200", name=name), field=name)
     return rules.localize(wall, tz)
 
 
@@ -286,13 +287,13 @@ def _form_values(form: FormMultiDict, tz: str) -> dict[str, Any]:
         try:
             spaces.append(int(raw))
         except (TypeError, ValueError) as exc:
-            raise InvalidInput("unknown space", field="spaces") from exc
+            raise InvalidInput(_("unknown space"), field="spaces") from exc
     starts_at = parse_local(str(form.get("starts_at", "")), "start", tz)
     ends_at = parse_local(str(form.get("ends_at", "")), "end", tz)
     if starts_at is None:
-        raise InvalidInput("start is required", field="starts_at")
+        raise InvalidInput(_("start is required"), field="starts_at")
     if ends_at is None:
-        raise InvalidInput("end is required", field="ends_at")
+        raise InvalidInput(_("end is required"), field="ends_at")
     return {
         "title": str(form.get("title", "")),
         "kind": str(form.get("kind", "")),
@@ -339,10 +340,10 @@ async def _form_page(request: Request[Any, Any, Any], *, event: dict[str, Any] |
 
 
 RULE_EXAMPLES = [
-    ("FREQ=DAILY;COUNT=7", "every day, 7 times"),
-    ("FREQ=WEEKLY;BYDAY=TU,TH", "every Tuesday and Thursday for 26 weeks"),
-    ("FREQ=WEEKLY;BYDAY=SA;UNTIL=20270630", "every Saturday until 30 June 2027"),
-    ("FREQ=MONTHLY;BYDAY=1SU;COUNT=6", "the first Sunday of the month, 6 times"),
+    ("FREQ=DAILY;COUNT=7", N_("every day, 7 times")),
+    ("FREQ=WEEKLY;BYDAY=TU,TH", N_("every Tuesday and Thursday for 26 weeks")),
+    ("FREQ=WEEKLY;BYDAY=SA;UNTIL=20270630", N_("every Saturday until 30 June 2027")),
+    ("FREQ=MONTHLY;BYDAY=1SU;COUNT=6", N_("the first Sunday of the month, 6 times")),
 ]
 
 
@@ -372,7 +373,7 @@ async def _submit(request: Request[Any, Any, Any], event_id: int | None) -> Any:
         if event is None and rule:
             duration = int((values["ends_at"] - values["starts_at"]).total_seconds() // 60)
             if duration <= 0:
-                raise InvalidInput("the event must end after it starts", field="ends_at")
+                raise InvalidInput(_("the event must end after it starts"), field="ends_at")
             series = await create_series(scope, {
                 **values, "rule": rule, "first_start": values["starts_at"],
                 "duration_minutes": duration,
@@ -451,7 +452,7 @@ async def _feed(request: Request[Any, Any, Any], venue_id: int, space_id: int | 
     async with reading():
         venue = await Venue.select().where(Venue.id == venue_id).first()
         if venue is None:
-            raise NotFound(f"there is no venue {venue_id}")
+            raise NotFound(_("there is no venue %(venue_id)s", venue_id=venue_id))
         name = venue["name"]
         if space_id is not None:
             space = await get_space(venue_id, space_id)
@@ -461,7 +462,7 @@ async def _feed(request: Request[Any, Any, Any], venue_id: int, space_id: int | 
         series_ids = sorted({e["series_id"] for e in events if e["series_id"]})
         series = (await Series.select().where(Series.id.is_in(series_ids)).order_by(Series.id)
                   if series_ids else [])
-    labels = {name: kind.label for name, kind in _kind_map(request).items()}
+    labels = {name: str(kind.label) for name, kind in _kind_map(request).items()}
     body = feeds.build_calendar(name, venue["timezone"], events, series, labels,
                                 base_url=str(request.base_url).rstrip("/"))
     filename = f"{venue['slug']}{'-space-' + str(space_id) if space_id else ''}.ics"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta, timezone
 from typing import Any
 
+from podium.core.i18n import _
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic
 from podium.core.errors import InvalidInput, NotFound
@@ -43,7 +44,7 @@ async def create_series(scope: VenueScope, values: dict[str, Any], user: Current
     try:
         rule = rules.normalise_rule(values.get("rule") or "", first_start, scope.tz)
     except rules.RuleError as exc:
-        raise InvalidInput(f"repeat rule: {exc}", field="rule") from exc
+        raise InvalidInput(_("repeat rule: %(exc)s", exc=exc), field="rule") from exc
     starts = rules.expand(rule, first_start, scope.tz)
     base = dict(values)
     base["starts_at"] = first_start
@@ -64,8 +65,8 @@ async def create_series(scope: VenueScope, values: dict[str, Any], user: Current
     own = rules.mutual_conflicts([d.occupancy(i) for i, d in enumerate(drafts)])
     if own:
         raise InvalidInput(
-            "occurrences of this series overlap each other (buffers included); "
-            "shorten them or space them out", field="rule",
+            _("occurrences of this series overlap each other (buffers included); "
+              "shorten them or space them out"), field="rule",
         )
     async with atomic():
         spaces = await check_venue_spaces(scope.venue_id, draft.space_ids)
@@ -115,7 +116,7 @@ async def get_series(series_id: int) -> dict[str, Any]:
     """A series with its rule, a description of it and its occurrences (ids, starts, status)."""
     row = await Series.select().where(Series.id == series_id).first()
     if row is None:
-        raise NotFound(f"there is no series {series_id}")
+        raise NotFound(_("there is no series %(series_id)s", series_id=series_id))
     occurrences = await Event.select(
         Event.id, Event.starts_at, Event.ends_at, Event.status, Event.recurrence_id
     ).where(Event.series == series_id).order_by(Event.starts_at)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from podium.core.i18n import _
 from podium.core.database import for_update
 from podium.core.errors import InvalidInput, NotFound
 from podium.core.validation import DEFAULT_LIMIT, check_page, clean_text
@@ -37,7 +38,7 @@ async def create_space(venue_id: int, name: str, slug: str, *, conflict_policy: 
                        capacity: int = 0, description: str = "", position: int = 0) -> dict[str, Any]:
     """Add a space to a venue; ``conflict_policy`` is ``error`` or ``warn``."""
     if conflict_policy not in POLICIES:
-        raise InvalidInput("conflict_policy must be error or warn", field="conflict_policy")
+        raise InvalidInput(_("conflict_policy must be error or warn"), field="conflict_policy")
     space = Space(venue=venue_id, name=clean_text(name, "name", 80), slug=slug,
                   conflict_policy=conflict_policy, capacity=capacity,
                   description=description, position=position)
@@ -68,7 +69,7 @@ async def get_venue(venue_id: int) -> dict[str, Any]:
     """A venue with its spaces; :class:`NotFound` if there is none."""
     row = await Venue.select().where(Venue.id == venue_id).first()
     if row is None:
-        raise NotFound(f"there is no venue {venue_id}")
+        raise NotFound(_("there is no venue %(venue_id)s", venue_id=venue_id))
     row["spaces"] = await list_spaces(venue_id)
     return row
 
@@ -83,7 +84,7 @@ async def get_space(venue_id: int, space_id: int) -> dict[str, Any]:
     """One space of a venue; :class:`NotFound` otherwise."""
     row = await Space.select().where((Space.id == space_id) & (Space.venue == venue_id)).first()
     if row is None:
-        raise NotFound(f"venue {venue_id} has no space {space_id}")
+        raise NotFound(_("venue %(venue_id)s has no space %(space_id)s", venue_id=venue_id, space_id=space_id))
     return _space_dict(row)
 
 
@@ -94,7 +95,8 @@ async def check_venue_spaces(venue_id: int, space_ids: Sequence[int]) -> dict[in
     missing = [s for s in space_ids if s not in found]
     if missing:
         raise InvalidInput(
-            f"unknown space(s) {', '.join(map(str, missing))} in this venue", field="spaces"
+            _("unknown space(s) %(spaces)s in this venue", spaces=", ".join(map(str, missing))),
+            field="spaces",
         )
     return found
 

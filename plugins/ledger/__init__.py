@@ -31,6 +31,7 @@ from podium.core.events import (
     TicketsTransferred,
 )
 from podium.core.plugins import NavItem
+from podium.core.i18n import N_, _
 
 PODIUM_PLUGIN = PluginMeta(
     name="ledger",
@@ -122,7 +123,7 @@ def podium_piccolo_apps() -> list[str]:
 @hookimpl
 def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
     """The public explorer."""
-    return [NavItem("Ledger", "/ledger", order=80)]
+    return [NavItem(N_("Ledger"), "/ledger", order=80)]
 
 
 @hookimpl
@@ -135,12 +136,15 @@ def podium_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
     if not isinstance(ticket_id, str) or not ticket_id or len(ticket_id) > 200:
         return []
     url = escape(quote(ticket_id, safe=""))
+    # Marked outside the f-string: pybabel does not look inside f-strings.
+    title = escape(_("Ticket history"))
+    loading = escape(_("Loading this ticket’s history from the ledger…"))
+    see = escape(_("See the history of ticket %(ticket)s in the ledger", ticket=ticket_id))
     html = (
         f'<section class="card ledger-history" hx-get="/ledger/tickets/{url}/history" '
         f'hx-trigger="load" hx-swap="outerHTML">'
-        f'<h2>Ticket history</h2><p class="muted">Loading this ticket\'s history from the '
-        f'ledger…</p><noscript><a href="/ledger/tickets/{url}">See the history of ticket '
-        f'{escape(ticket_id)} in the ledger</a></noscript></section>'
+        f'<h2>{title}</h2><p class="muted">{loading}</p>'
+        f'<noscript><a href="/ledger/tickets/{url}">{see}</a></noscript></section>'
         '<link rel="stylesheet" href="/static/ledger/ledger.css">'
         '<script src="/static/ledger/ledger.js" defer></script>'
     )

@@ -18,6 +18,7 @@ from litestar import MediaType, Request, Response, get
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
+from podium.core.i18n import _
 from podium.core.errors import InvalidInput, NotFound
 from podium.core.pages import render
 from podium.core.validation import DEFAULT_LIMIT, MAX_OFFSET, MAX_PAGE
@@ -43,7 +44,7 @@ def _plain(text: str, status: int = 200, cache: str = CHECKPOINT_CACHE) -> Respo
 
 def _ticket_id(ticket_id: FromPath[str]) -> str:
     if not ticket_id or len(ticket_id) > MAX_TICKET_ID or not ticket_id.isprintable():
-        raise InvalidInput(f"a ticket id is 1 to {MAX_TICKET_ID} printable characters",
+        raise InvalidInput(_("a ticket id is 1 to %(max_ticket_id)s printable characters", max_ticket_id=MAX_TICKET_ID),
                            code="bad_ticket_id")
     return ticket_id
 
@@ -215,7 +216,7 @@ async def ticket_page(request: Request[Any, Any, Any], ticket_id: FromPath[str])
     """A ticket's history in the ledger, verified in the browser."""
     entries = await _history(_ticket_id(ticket_id))
     if not entries:
-        raise NotFound(f"the ledger has no entry for ticket {ticket_id!r}",
+        raise NotFound(_("the ledger has no entry for ticket %(ticket_id)s", ticket_id=repr(ticket_id)),
                        code="unknown_ticket")
     return render(request, "ledger/ticket.html", {"ticket": ticket_id, "entries": entries})
 

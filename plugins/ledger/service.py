@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+from podium.core.i18n import _, format_money
 from podium.core.database import atomic, for_update, run_apart
 from podium.core.events import DomainEvent
 from podium.core.errors import InvalidInput, NotFound, PodiumError
@@ -551,7 +552,7 @@ async def ticket_proof(ticket_id: str) -> TicketProof:
     checkpoint = await latest_checkpoint(start=False)
     indices = await ticket_indices(ticket_id, checkpoint.size) if checkpoint else []
     if checkpoint is None or not indices:
-        raise NotFound(f"the ledger has no entry for ticket {ticket_id!r}",
+        raise NotFound(_("the ledger has no entry for ticket %(ticket_id)s", ticket_id=repr(ticket_id)),
                        code="unknown_ticket")
     rows = await entries_at(indices)
     store = await tree_at(checkpoint)
@@ -603,8 +604,8 @@ async def consistency(first: int, second: int | None = None) -> Consistency:
     assert checkpoint is not None
     second = checkpoint.size if second is None else second
     if not 0 <= first <= second <= checkpoint.size:
-        raise InvalidInput(f"sizes must satisfy 0 <= first <= second <= {checkpoint.size} "
-                           "(the latest checkpoint)", code="bad_sizes")
+        raise InvalidInput(_("sizes must satisfy 0 <= first <= second <= %(size)s (the latest checkpoint)",
+                             size=checkpoint.size), code="bad_sizes")
     store = await tree_at(checkpoint)
     return Consistency(first, second, store.root(first), store.root(second),
                        store.consistency_proof(first, second))
@@ -640,16 +641,19 @@ def describe_entry(data: dict[str, Any]) -> str:
     """A short human line for an entry on a page."""
     kind = data.get("kind", "?")
     words = {
-        "issued": "Issued", "paid": "Order paid", "transferred": "Transferred",
-        "resold": "Resold", "reissued": "New QR code issued", "revoked": "Revoked",
-        "refunded": "Refunded", "cancelled": "Cancelled", "checked_in": "Checked in",
-        "checked_out": "Checked out",
+        "issued": _("Issued"), "paid": _("Order paid"), "transferred": _("Transferred"),
+        "resold": _("Resold"), "reissued": _("New QR code issued"), "revoked": _("Revoked"),
+        "refunded": _("Refunded"), "cancelled": _("Cancelled"), "checked_in": _("Checked in"),
+        "checked_out": _("Checked out"),
     }
     text = words.get(str(kind), str(kind))
     if kind in ("checked_in", "checked_out") and data.get("gate"):
-        text += f" at gate {data['gate']}" + (" (offline scanner)" if data.get("offline") else "")
+        text += " " + (_("at gate %(gate)s (offline scanner)", gate=data["gate"]) if data.get("offline")
+                       else _("at gate %(gate)s", gate=data["gate"]))
+    currency = str(data.get("currency") or "EUR")
     if kind in ("issued", "resold") and isinstance(data.get("price_cents"), int):
-        text += f", {data['price_cents'] / 100:.2f} {data.get('currency', '')}".rstrip()
+        text += ", " + format_money(data["price_cents"], currency)
     if kind == "paid" and isinstance(data.get("total_cents"), int):
-        text += f", {data['total_cents'] / 100:.2f} {data.get('currency', '')} by {data.get('method', '?')}"
+        text += ", " + _("%(amount)s by %(method)s", amount=format_money(data["total_cents"], currency),
+                         method=data.get("method", "?"))
     return text

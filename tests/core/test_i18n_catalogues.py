@@ -111,6 +111,7 @@ def test_compiled_catalogue_matches_its_po(po_path: Path) -> None:
         if not message.id or message.fuzzy or not message.string:
             continue
         compiled = mo.get(message.id, context=message.context)
-        if compiled is None or compiled.string != message.string:
+        as_tuple = (lambda s: tuple(s) if isinstance(s, (list, tuple)) else (s,))
+        if compiled is None or as_tuple(compiled.string) != as_tuple(message.string):
             stale.append(repr(message.id))
     assert not stale, f"{mo_path.relative_to(ROOT)} is stale (run `make i18n-compile`): {', '.join(stale[:5])}"

@@ -67,7 +67,7 @@ async def test_event_page_booking_and_live_places(podium_client, podium_app):
     channels = podium_app.state.channels
     async with channels.start_subscription([f"event-{event['id']}"]) as subscriber:
         r = await podium_client.htmx("POST", f"/events/{event['id']}/book", data={"places": "3"})
-        assert r.status_code == 200 and "Booked. 1 places left." in r.text
+        assert r.status_code == 200 and "Booked. 1 place left." in r.text
         assert "Cancel my booking" in r.text
         message = json.loads(await _next(subscriber))
         assert message["event"] == f"places-{event['id']}"

@@ -81,10 +81,11 @@ def test_numbers_and_money_for_the_locale() -> None:
     """Grouping, decimal mark and currency placement follow the locale."""
     with i18n.use_locale("en"):
         assert i18n.format_number(1234.5) == "1,234.5"
-        assert i18n.format_money(1250) == "€12.50"
+        assert i18n.format_money(1250) == "12.50 EUR"
+        assert i18n.format_money(150050) == "1,500.50 EUR"
     with i18n.use_locale("fr"):
         assert i18n.format_number(1234.5) == "1\u202f234,5"
-        assert i18n.format_money(1250) == "12,50\u00a0€"
+        assert i18n.format_money(1250) == "12,50 EUR"
 
 
 def test_negotiation() -> None:

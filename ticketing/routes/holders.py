@@ -20,6 +20,7 @@ from litestar.response import Redirect, Template
 from podium.core.accounts.auth import requires_role
 from podium.core.database import reading
 from podium.core.errors import InvalidInput, NotFound, PodiumError
+from podium.core.i18n import _, format_money
 from podium.core.pages import render
 from podium.core.venue.routes import Clock
 from podium.core.venue.service import MAX_ID
@@ -239,7 +240,7 @@ async def api_mark_paid(request: Request[Any, Any, Any], listing_id: Id) -> List
 async def _secret_of(request: Request[Any, Any, Any], code: str) -> str:
     row = await holders.held_ticket(code, request.user)
     if row["status"] != "valid":
-        raise NotFound("this ticket has no valid QR code")
+        raise NotFound(_("this ticket has no valid QR code"))
     return str(row["secret"])
 
 
@@ -269,8 +270,8 @@ async def _clock(event_id: int | None = None) -> Clock:
 
 
 def money(cents: int, currency: str = "EUR") -> str:
-    """``15.00 EUR``."""
-    return rules.format_cents(cents, currency)
+    """``15.00 EUR`` (``15,00 EUR`` in French)."""
+    return format_money(cents, currency)
 
 
 @get("/me/tickets", include_in_schema=False, guards=SIGNED_IN)
@@ -313,10 +314,10 @@ async def _ticket_page(request: Request[Any, Any, Any], code: str, *, message: s
 @get("/tickets/{code:str}", include_in_schema=False, guards=SIGNED_IN)
 async def ticket_page(request: Request[Any, Any, Any], code: FromPath[str]) -> Template:
     """A ticket: QR, secret in text, event, status, transfer, resale, reissue, history."""
-    done = {"transferred": "Ticket transferred. Your old QR code no longer opens the gate.",
-            "reissued": "New QR code issued. The old one no longer opens the gate.",
-            "listed": "Your ticket is on resale.", "withdrawn": "Your ticket is off resale.",
-            "bought": "The ticket is yours."}
+    done = {"transferred": _("Ticket transferred. Your old QR code no longer opens the gate."),
+            "reissued": _("New QR code issued. The old one no longer opens the gate."),
+            "listed": _("Your ticket is on resale."), "withdrawn": _("Your ticket is off resale."),
+            "bought": _("The ticket is yours.")}
     return await _ticket_page(request, code, message=done.get(str(request.query_params.get("done", "")), ""))
 
 
@@ -348,9 +349,9 @@ def _euros_to_cents(raw: str) -> int:
     try:
         value = Decimal(text)
     except InvalidOperation as exc:
-        raise InvalidInput("write the price like 15.00", field="price") from exc
+        raise InvalidInput(_("write the price like 15.00"), field="price") from exc
     if not value.is_finite() or value < 0 or value > 1_000_000 or value != value.quantize(Decimal("0.01")):
-        raise InvalidInput("write the price like 15.00", field="price")
+        raise InvalidInput(_("write the price like 15.00"), field="price")
     return int(value * 100)
 
 
@@ -392,7 +393,7 @@ async def _code_of(ticket_id: int) -> str:
 
     row = await Ticket.select(Ticket.code).where(Ticket.id == ticket_id).first()
     if row is None:  # pragma: no cover - foreign key
-        raise NotFound("there is no such ticket")
+        raise NotFound(_("there is no such ticket"))
     return str(row["code"])
 
 

@@ -24,6 +24,7 @@ from podium.core.accounts.auth import requires_role
 from podium.core.accounts.routes import safe_next
 from podium.core.database import reading
 from podium.core.errors import InvalidInput, NotFound, PodiumError
+from podium.core.i18n import _, format_money, ngettext
 from podium.core.pages import is_partial_request, render
 from podium.core.validation import MAX_PAGE, check_instant
 from podium.core.venue import rules
@@ -39,10 +40,10 @@ SIGNED_IN = [requires_role()]
 
 
 def money(cents: int | None, currency: str = "EUR") -> str:
-    """``15.00 EUR``; ``Free`` for 0."""
+    """``15.00 EUR`` (``15,00 EUR`` in French); ``Free`` for 0."""
     if not cents:
-        return "Free"
-    return f"{cents / 100:,.2f} {currency}"
+        return _("Free")
+    return format_money(cents, currency)
 
 
 async def _clock(request: Request[Any, Any, Any]) -> Clock:
@@ -125,9 +126,9 @@ def _lines(form: FormMultiDict) -> list[dict[str, int]]:
         try:
             lines.append({"ticket_type_id": int(key[4:]), "quantity": int(raw)})
         except ValueError as exc:
-            raise InvalidInput("quantities are whole numbers", field=key) from exc
+            raise InvalidInput(_("quantities are whole numbers"), field=key) from exc
     if not lines:
-        raise InvalidInput("choose how many tickets you want", field="lines")
+        raise InvalidInput(_("choose how many tickets you want"), field="lines")
     return lines
 
 
@@ -174,7 +175,8 @@ async def waiting_join(request: Request[Any, Any, Any], type_id: Id) -> Any:
                            status=exc.status_code)
     if is_partial_request(request):
         return await _shop(request, ticket_type["event_id"], message=(
-            f"You are number {entry['position']} on the waiting list for {ticket_type['name']}."))
+            _("You are number %(position)s on the waiting list for %(name)s.",
+              position=entry["position"], name=ticket_type["name"])))
     return Redirect(f"/events/{ticket_type['event_id']}/shop", status_code=303)
 
 
@@ -186,7 +188,7 @@ async def waiting_leave(request: Request[Any, Any, Any], type_id: Id) -> Any:
     form = await request.form()
     await waiting.leave(type_id, request.user)
     if is_partial_request(request):
-        return await _shop(request, ticket_type["event_id"], message="You left the waiting list.")
+        return await _shop(request, ticket_type["event_id"], message=_("You left the waiting list."))
     return Redirect(safe_next(str(form.get("next") or f"/events/{ticket_type['event_id']}/shop")),
                     status_code=303)
 
@@ -289,7 +291,7 @@ async def order_mark_paid(request: Request[Any, Any, Any], order_id: Id) -> Redi
                         status_code=303)
     count = sum(line["quantity"] for line in order["lines"])
     return Redirect(_with("/box-office", reference=back,
-                          message=f"Paid: {count} ticket{'s' if count != 1 else ''} issued."),
+                          message=ngettext("Paid: %(num)s ticket issued.", "Paid: %(num)s tickets issued.", count)),
                     status_code=303)
 
 
@@ -323,10 +325,10 @@ def _local(raw: Any, name: str, tz: str) -> datetime | None:
     try:
         wall = datetime.fromisoformat(raw)
     except ValueError as exc:
-        raise InvalidInput(f"{name.replace('_', ' ')} is not a date and time", field=name) from exc
+        raise InvalidInput(_("%(value1)s is not a date and time", value1=name.replace('_', ' ')), field=name) from exc
     if wall.tzinfo is None and not rules.FIRST_YEAR <= wall.year <= rules.LAST_YEAR:
         # A wall time near year 1 or 9999 has no UTC instant; refuse it before localizing.
-        raise InvalidInput(f"{name.replace('_', ' ')} must be between 1970 and 2200", field=name)
+        raise InvalidInput(_("%(value1)s must be between 1970 and 2200", value1=name.replace('_', ' ')), field=name)
     return check_instant(wall if wall.tzinfo else rules.localize(wall, tz), name)
 
 
@@ -337,7 +339,7 @@ def _int(raw: Any, name: str) -> int | None:
     try:
         return int(raw)
     except ValueError as exc:
-        raise InvalidInput(f"{name.replace('_', ' ')} must be a whole number", field=name) from exc
+        raise InvalidInput(_("%(value1)s must be a whole number", value1=name.replace('_', ' ')), field=name) from exc
 
 
 def _cents(raw: Any, name: str = "price") -> int:
@@ -346,9 +348,9 @@ def _cents(raw: Any, name: str = "price") -> int:
     try:
         value = round(float(text) * 100)
     except ValueError as exc:
-        raise InvalidInput(f"{name} must be an amount, e.g. 12.50", field=name) from exc
+        raise InvalidInput(_("%(name)s must be an amount, e.g. 12.50", name=name), field=name) from exc
     if not 0 <= value <= types.MAX_PRICE_CENTS or text.lower() in ("nan", "inf", "-inf"):
-        raise InvalidInput(f"{name} must be between 0 and {types.MAX_PRICE_CENTS // 100}", field=name)
+        raise InvalidInput(_("%(name)s must be between 0 and %(value1)s", name=name, value1=types.MAX_PRICE_CENTS // 100), field=name)
     return value
 
 
@@ -423,7 +425,7 @@ async def manage_delete_type(request: Request[Any, Any, Any], type_id: Id) -> An
 
     answer = await _manage_write(request, current["event_id"], act, "")
     if isinstance(answer, Redirect):
-        done = "Ticket type deactivated (it has orders)." if kept and kept[0] else "Ticket type deleted."
+        done = _("Ticket type deactivated (it has orders).") if kept and kept[0] else _("Ticket type deleted.")
         return Redirect(_with(f"/events/{current['event_id']}/tickets/manage", message=done),
                         status_code=303)
     return answer
@@ -451,7 +453,7 @@ async def manage_edit_quota(request: Request[Any, Any, Any], quota_id: Id) -> An
 
     row = await Quota.select(Quota.event, Quota.size).where(Quota.id == quota_id).first()
     if row is None:
-        raise NotFound(f"there is no quota {quota_id}")
+        raise NotFound(_("there is no quota %(quota_id)s", quota_id=quota_id))
     values: dict[str, Any] = {"name": str(form.get("name") or "")}
     if row["size"] is not None:
         values["size"] = _int(form.get("size"), "size")

@@ -15,6 +15,7 @@ import msgspec
 from litestar import Request, delete, get, patch, post, put
 from litestar.params import FromQuery, HeaderParameter, JSONBody, QueryParameter
 
+from podium.core.i18n import _
 from podium.core.accounts.auth import requires_role
 from podium.core.activation.service import cached_for_request, enabled_plugins
 from podium.core.errors import Forbidden, InvalidInput
@@ -391,7 +392,7 @@ async def api_ticket_types(request: Request[Any, Any, Any], event_id: Id,
     """The types on sale for an event with the places each can still sell (``available``,
     live: holds that expired no longer count). Organisers may ask for inactive ones too."""
     if include_inactive and not (request.user and request.user.has_role("organiser")):
-        raise Forbidden("only organisers see inactive ticket types")
+        raise Forbidden(_("only organisers see inactive ticket types"))
     rows = await types.list_types(event_id, include_inactive=include_inactive)
     return TicketTypePage(items=[type_out(t) for t in rows[offset:offset + limit]],
                           total=len(rows), limit=limit, offset=offset)
@@ -532,9 +533,9 @@ async def api_orders(
         items = [order_out(found)] if found else []
         return OrderPage(items=items, total=len(items), limit=limit, offset=offset)
     if event_id is None:
-        raise InvalidInput("give a reference or an event_id", field="reference")
+        raise InvalidInput(_("give a reference or an event_id"), field="reference")
     if not request.user.has_role("organiser"):
-        raise Forbidden("listing an event's orders needs the role organiser")
+        raise Forbidden(_("listing an event's orders needs the role organiser"))
     rows, total = await orders.event_orders(event_id, limit=limit, offset=offset)
     return OrderPage(items=[order_out(o) for o in rows], total=total, limit=limit, offset=offset)
 

@@ -17,6 +17,7 @@ from typing import Any
 from podium.core import PluginMeta, hookimpl
 from podium.core.events import EventsChanged
 from podium.core.plugins import NavItem
+from podium.core.i18n import N_
 
 __version__ = "0.1.0"
 
@@ -62,7 +63,7 @@ def podium_static_dirs() -> dict[str, Path]:
 @hookimpl
 def podium_nav_items(user: Any) -> list[NavItem]:
     """A "Hello" entry for everyone, signed in or not."""
-    return [NavItem(label="Hello", href="/hello", order=90)]
+    return [NavItem(label=N_("Hello"), href="/hello", order=90)]  # lazy: translated when shown
 
 
 @hookimpl

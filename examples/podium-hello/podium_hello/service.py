@@ -6,6 +6,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from podium.core.errors import InvalidInput
+from podium.core.i18n import _
 from podium.core.events import EventsChanged
 
 from podium_hello.tables import HelloEventChange, HelloGreeting
@@ -18,11 +19,11 @@ def clean_message(raw: Any) -> str:
     """Validate a greeting at the edge: 1 to 200 characters, no NUL, no blank message."""
     message = str(raw or "").strip()
     if not message:
-        raise InvalidInput("write a message first", field="message")
+        raise InvalidInput(_("write a message first"), field="message")
     if "\x00" in message:
-        raise InvalidInput("the message contains a NUL character", field="message")
+        raise InvalidInput(_("the message contains a NUL character"), field="message")
     if len(message) > MAX_MESSAGE:
-        raise InvalidInput(f"a message has at most {MAX_MESSAGE} characters", field="message")
+        raise InvalidInput(_("a message has at most %(max)s characters", max=MAX_MESSAGE), field="message")
     return message
 
 
