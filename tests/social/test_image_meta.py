@@ -22,7 +22,7 @@ def exif_tiff(orientation: int | None, *, little: bool = False) -> bytes:
     """A TIFF block as cameras write it: Make, Orientation, a GPS directory (N 48.8584,
     E 2.2945), all in one byte order."""
     o = "<" if little else ">"
-    entries = [(0x010F, 2, 6, b"Phone\x00")]  # Make (an offset to the text below)
+    entries: list[tuple[int, int, int, object]] = [(0x010F, 2, 6, b"Phone\x00")]  # Make (an offset to the text below)
     if orientation is not None:
         entries.append((0x0112, 3, 1, orientation))
     entries.append((0x8825, 4, 1, None))  # GPS IFD pointer, filled below

@@ -42,7 +42,7 @@ def model_rank(rows: dict[int, tuple[int, int]], fan: int) -> int:
 @given(boards)
 def test_buckets_plus_the_finest_bucket_give_the_rank_of_a_sort(values) -> None:
     rows = dict(enumerate(values, 1))
-    expected = sorted(rows, key=lambda f: lb.order_key(*rows[f], f))
+    expected = sorted(rows, key=lambda f: lb.order_key(rows[f][0], rows[f][1], f))
     assert [model_rank(rows, f) for f in rows] == [expected.index(f) + 1 for f in rows]
 
 
