@@ -37,6 +37,7 @@ from typing import Any
 import msgspec
 from piccolo.query.functions.aggregate import Count
 
+from podium.core.i18n import _
 from podium.core.database import atomic, is_sqlite
 from podium.core.errors import Conflict, InvalidInput, NotFound
 from podium.core.events import FanAction as FanActionEvent
@@ -143,7 +144,7 @@ async def record_many(actions: Sequence[NewAction]) -> list[Recorded]:
                 return await _record_locked(items)
         except _KeyRace:
             continue
-    raise Conflict("these actions are being recorded by another request; try again",
+    raise Conflict(_("these actions are being recorded by another request; try again"),
                    code="busy")
 
 
@@ -159,14 +160,14 @@ async def _locked() -> AsyncIterator[None]:
 def _checked(action: NewAction) -> NewAction:
     """The action with its time set, or InvalidInput naming what is wrong."""
     if not isinstance(action.fan_id, int) or isinstance(action.fan_id, bool) or not 0 < action.fan_id < 2**31:
-        raise InvalidInput("fan_id must be a positive whole number", field="fan_id")
+        raise InvalidInput(_("fan_id must be a positive whole number"), field="fan_id")
     if not isinstance(action.kind, str) or not KIND_RE.match(action.kind):
-        raise InvalidInput("kind must be a short lower-case word such as follow or like",
+        raise InvalidInput(_("kind must be a short lower-case word such as follow or like"),
                            field="kind")
     if not isinstance(action.target, str) or not TARGET_RE.match(action.target):
-        raise InvalidInput("target must look like athlete:12 or post:3", field="target")
+        raise InvalidInput(_("target must look like athlete:12 or post:3"), field="target")
     if action.kind in (FOLLOW, UNFOLLOW) and not ATHLETE_TARGET_RE.match(action.target):
-        raise InvalidInput("only athletes can be followed (target athlete:<id>)", field="target")
+        raise InvalidInput(_("only athletes can be followed (target athlete:<id>)"), field="target")
     if action.key is not None and (not isinstance(action.key, str) or not 0 < len(action.key) <= MAX_KEY
                                    or not action.key.isprintable()):
         raise InvalidInput(f"key must be 1 to {MAX_KEY} printable characters", field="key")
@@ -177,7 +178,7 @@ def _checked(action: NewAction) -> NewAction:
     if at is None:
         at = utc_now()
     elif not isinstance(at, datetime) or at.tzinfo is None:
-        raise InvalidInput("at must be a time with its time zone", field="at")
+        raise InvalidInput(_("at must be a time with its time zone"), field="at")
     return msgspec.structs.replace(action, at=at.astimezone(timezone.utc))
 
 
@@ -196,7 +197,7 @@ async def _check_follow_targets(items: Sequence[NewAction]) -> None:
         if athlete_id not in owner:
             raise NotFound(f"there is no athlete {athlete_id}")
         if owner[athlete_id] == action.fan_id:
-            raise InvalidInput("you cannot follow yourself", field="target")
+            raise InvalidInput(_("you cannot follow yourself"), field="target")
 
 
 def _content_key(action: NewAction) -> str:
@@ -408,7 +409,7 @@ async def _update_relations(changes: dict[int, tuple[bool, datetime]]) -> None:
 def _relation(kind: str) -> str:
     relation = RELATION_OF.get(kind, (kind, True))[0]
     if relation not in RELATIONS:
-        raise InvalidInput("kind must be follow or like", field="kind")
+        raise InvalidInput(_("kind must be follow or like"), field="kind")
     return relation
 
 

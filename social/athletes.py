@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from piccolo.columns.combination import Combinable, WhereRaw
 from piccolo.query import OrderByRaw
 
+from podium.core.i18n import _
 from podium.core.accounts.service import CurrentUser, revoke_role
 from podium.core.accounts.tables import User
 from podium.core.database import atomic
@@ -90,7 +91,7 @@ def check_discipline(kind: str, discipline: Any) -> str:
     if kind == "esport":
         game = text[len(ESPORT_PREFIX):] if text.startswith(ESPORT_PREFIX) else text
         if not GAME_RE.match(game):
-            raise InvalidInput("an e-sport discipline names the game, like esport:rocket-league",
+            raise InvalidInput(_("an e-sport discipline names the game, like esport:rocket-league"),
                                field="discipline")
         return ESPORT_PREFIX + game
     if text not in CYCLING_DISCIPLINES:
@@ -118,14 +119,14 @@ def check_profile(data: dict[str, Any], current: dict[str, Any] | None = None) -
         out["name"] = clean_text(merged.get("name"), "name", 80)
     kind = merged.get("kind") or ("cycling" if current is None else current["kind"])
     if kind not in KINDS:
-        raise InvalidInput("kind must be cycling or esport", field="kind")
+        raise InvalidInput(_("kind must be cycling or esport"), field="kind")
     if current is None or "kind" in data or "discipline" in data:
         out["kind"] = kind
         out["discipline"] = check_discipline(kind, merged.get("discipline"))
     if current is None or "country" in data:
         country = clean_text(merged.get("country"), "country", 3).upper()
         if not COUNTRY_RE.match(country):
-            raise InvalidInput("country is a three-letter code such as FRA or GBR", field="country")
+            raise InvalidInput(_("country is a three-letter code such as FRA or GBR"), field="country")
         out["country"] = country
     if current is None or "club" in data:
         out["club"] = clean_text(merged.get("club"), "club", 120, required=False)
@@ -139,7 +140,7 @@ def check_profile(data: dict[str, Any], current: dict[str, Any] | None = None) -
     if "slug" in data and data["slug"] not in (None, ""):
         slug = clean_text(data["slug"], "slug", 60).lower()
         if not SLUG_RE.match(slug):
-            raise InvalidInput("slug is lower-case letters, digits and dashes", field="slug")
+            raise InvalidInput(_("slug is lower-case letters, digits and dashes"), field="slug")
         out["slug"] = slug
     return out
 
@@ -151,7 +152,7 @@ def check_links(value: Any) -> list[str]:
     if isinstance(value, str):
         value = [line for line in value.splitlines() if line.strip()]
     if not isinstance(value, list):
-        raise InvalidInput("links must be a list of https:// addresses", field="links")
+        raise InvalidInput(_("links must be a list of https:// addresses"), field="links")
     if len(value) > MAX_LINKS:
         raise InvalidInput(f"at most {MAX_LINKS} links", field="links")
     links: list[str] = []
@@ -196,15 +197,15 @@ async def create_profile(actor: CurrentUser, data: dict[str, Any], *, for_user_i
     """
     owner = actor.id if for_user_id is None else for_user_id
     if owner != actor.id and not actor.is_admin:
-        raise Forbidden("only an admin can create a profile for someone else")
+        raise Forbidden(_("only an admin can create a profile for someone else"))
     if not is_id(owner):
-        raise InvalidInput("user_id must be a user's id", field="user_id")
+        raise InvalidInput(_("user_id must be a user's id"), field="user_id")
     fields = check_profile(data)
     async with atomic():
         if not await User.exists().where(User.id == owner):
             raise NotFound(f"there is no user {owner}", code="no_such_user")
         if await Athlete.exists().where(Athlete.user == owner):
-            raise Conflict("this account already has an athlete profile", code="has_profile")
+            raise Conflict(_("this account already has an athlete profile"), code="has_profile")
         asked = fields.pop("slug", None)
         if asked is not None:
             if await Athlete.exists().where(Athlete.slug == asked):
@@ -225,7 +226,7 @@ async def update_profile(actor: CurrentUser, slug: str, data: dict[str, Any]) ->
     async with atomic():
         current = await get_by_slug(slug)
         if current["user"] != actor.id and not actor.is_admin:
-            raise Forbidden("this is not your profile")
+            raise Forbidden(_("this is not your profile"))
         fields = check_profile(data, current)
         asked = fields.get("slug")
         if asked is not None and asked != current["slug"] and await Athlete.exists().where(
@@ -294,7 +295,7 @@ async def search(*, q: str = "", country: str = "", discipline: str = "", kind: 
         add(Athlete.discipline == clean_text(discipline, "discipline", 60).lower())
     if kind:
         if kind not in KINDS:
-            raise InvalidInput("kind must be cycling or esport", field="kind")
+            raise InvalidInput(_("kind must be cycling or esport"), field="kind")
         add(Athlete.kind == kind)
     if verified_only:
         add(Athlete.verified_at.is_not_null())

@@ -20,6 +20,7 @@ from typing import Any
 
 from piccolo.columns.combination import Combinable
 
+from podium.core.i18n import _
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic
 from podium.core.errors import Forbidden, InvalidInput, NotFound
@@ -35,6 +36,7 @@ from podium.social.audience import (
     audience_label,
     visible,
 )
+from podium.social.image_meta import strip_metadata
 from podium.social.storage import SNIFF_BYTES, MediaStorage, check_type, limited, new_media_id
 from podium.social.tables import Athlete, MediaFile, Post
 
@@ -126,11 +128,11 @@ def _athlete_ids(value: Any) -> list[int]:
     if value is None:
         return []
     if not isinstance(value, (list, tuple)):
-        raise InvalidInput("followers_of must be a list of athlete ids", field="followers_of")
+        raise InvalidInput(_("followers_of must be a list of athlete ids"), field="followers_of")
     ids: list[int] = []
     for item in value:
         if not is_id(item):
-            raise InvalidInput("followers_of must be a list of athlete ids", field="followers_of")
+            raise InvalidInput(_("followers_of must be a list of athlete ids"), field="followers_of")
         if item not in ids:
             ids.append(item)
     if len(ids) > MAX_AUDIENCE_ATHLETES:
@@ -144,7 +146,7 @@ async def _audience(user: CurrentUser, athlete: dict[str, Any] | None, *, follow
     ids = _athlete_ids(followers_of)
     if followers and not ids:
         if athlete is None:
-            raise InvalidInput("name the athletes whose followers may see it", field="followers_of")
+            raise InvalidInput(_("name the athletes whose followers may see it"), field="followers_of")
         ids = [athlete["id"]]
     if ids:
         found = {r["id"] for r in await Athlete.select(Athlete.id).where(Athlete.id.is_in(ids))}
@@ -176,6 +178,10 @@ async def _head_and_rest(chunks: AsyncIterable[bytes]) -> tuple[bytes, AsyncIter
     return b"".join(seen)[:SNIFF_BYTES], everything()
 
 
+async def _one_chunk(data: bytes) -> AsyncIterator[bytes]:
+    yield data
+
+
 async def create_post(user: CurrentUser, *, body: Any = "", followers: bool = False,
                       followers_of: Any = None, min_medal_rank: Any = 0,
                       upload: Upload | None = None, storage: MediaStorage | None = None,
@@ -192,20 +198,26 @@ async def create_post(user: CurrentUser, *, body: Any = "", followers: bool = Fa
     """
     athlete = None if as_venue else await athlete_of(user)
     if athlete is None and not user.has_role(*VENUE_ROLES):
-        raise Forbidden("only verified athletes and the venue's organisers may post")
+        raise Forbidden(_("only verified athletes and the venue's organisers may post"))
     text = clean_text(body, "body", BODY_MAX, required=upload is None, multiline=True)
     ids, medal = await _audience(user, athlete, followers=followers, followers_of=followers_of,
                                  min_medal_rank=min_medal_rank)
     media: dict[str, Any] | None = None
     if upload is not None:
         if storage is None:
-            raise InvalidInput("this server keeps no media", field="media")
+            raise InvalidInput(_("this server keeps no media"), field="media")
         head, everything = await _head_and_rest(upload.chunks)
         if not head:
-            raise InvalidInput("the file is empty", field="media")
+            raise InvalidInput(_("the file is empty"), field="media")
         checked = check_type(head, upload.declared_type)
         token = new_media_id()
-        size = await storage.put(token, limited(everything, max_bytes))
+        stream = limited(everything, max_bytes)
+        if checked.kind == "image":
+            # Photos lose their metadata (GPS position...) before they are kept; an image
+            # is at most max_bytes, so it is read whole.
+            whole = b"".join([chunk async for chunk in stream])
+            stream = _one_chunk(strip_metadata(whole, checked.content_type))
+        size = await storage.put(token, stream)
         media = {"token": token, "content_type": checked.content_type, "kind": checked.kind,
                  "size": size}
     try:
@@ -418,11 +430,11 @@ async def media_for(token: str, user: CurrentUser | None) -> dict[str, Any]:
         Post.media.kind.as_alias("kind"), Post.media.size.as_alias("size"),
     ).where(Post.media.token == token).first()
     if row is None or row["removed_at"] is not None:
-        raise NotFound("there is no such file")
+        raise NotFound(_("there is no such file"))
     rules = rules_of(row, {})
     viewer = await viewer_for(user, need_medal=rules.min_medal_rank > 0
                               and (user is None or user.id != rules.author_id))
     if not visible(rules, viewer).allowed:
-        raise NotFound("there is no such file")
+        raise NotFound(_("there is no such file"))
     return {"token": row["token"], "content_type": row["content_type"], "kind": row["kind"],
             "size": row["size"]}

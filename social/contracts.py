@@ -94,3 +94,22 @@ class MedalReached(DomainEvent, frozen=True, kw_only=True):
     medal: str
     label: str
     rank: int
+
+
+class MedalLost(DomainEvent, frozen=True, kw_only=True):
+    """A fan fell below the medal they held (an unfollow or unlike took its points back;
+    live pages only: the fan's page announces it, as it announces a medal reached).
+
+    :param fan_id: the fan.
+    :param lost: the tier's registry name they held (``plugin.tier``).
+    :param lost_label: what fans read ("Silver").
+    :param medal: the tier they hold now (empty: none); ``label`` its name.
+    :param rank: the rank of the medal held now (0: none).
+    """
+
+    fan_id: int
+    lost: str
+    lost_label: str
+    medal: str = ""
+    label: str = ""
+    rank: int = 0

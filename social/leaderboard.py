@@ -6,10 +6,12 @@ epoch seconds), then by fan id: every fan has one exact rank.
 
 Two backends give the same answers (a test checks both against a plain sort):
 
-* **SQL** (always there): the rank of a fan is 1 + the fans in the score buckets above
-  theirs (:class:`ScoreBucket`: one row per distinct score, so a sum over a few hundred
-  rows) + the fans with the same score who got there first (an index range scan on
-  ``(board, points, reached, fan)`` within that one score) — never a count over all fans.
+* **SQL** (always there): the rank of a fan is 1 + the fans in the rank buckets before
+  theirs (:class:`RankBucket`: a tree of counts over the order code, points then
+  ``reached``, with a fan-out of 256 and five levels, so at most a few hundred bucket rows
+  per level) + the better fans inside the fan's finest bucket (one score, 256 seconds: an
+  index range on ``(board, points, reached, fan)`` over a handful of rows) — never a
+  count over all fans, nor over all the fans tied on a score. One statement.
 * **Redis** (with ``PODIUM_REDIS_URL``): one sorted set per board, the whole order encoded
   in the score (points, then the earlier ``reached``) and the member (the fan id, so that
   Redis' reverse lexical order of equal scores puts the lower id first); ``ZREVRANK`` and
@@ -198,31 +200,184 @@ async def redis_top(client: Any, board: str, count: int) -> list[tuple[int, int,
 
 
 # -- SQL -------------------------------------------------------------------------------
+#
+# The board order as one integer, the *order code*: points (clamped, inverted so a lower
+# code is better) in the high bits, then the seconds since EPOCH0 (clamped). The code only
+# decides which rank buckets a fan counts in; ties inside a bucket (equal codes, or values
+# the clamps merged) are settled by comparing the real (points, reached, fan), so ranks
+# stay exact whatever the values.
+#
+# Rank buckets (:class:`~podium.social.tables.RankBucket`) count the fans of a board per
+# ``code >> shift`` for each shift of :data:`RANK_SHIFTS`, a tree with a fan-out of 256:
+# a rank is the sum of the buckets before the fan's at each level (at most 256 rows per
+# level, one index range each, all in one statement) plus the better fans inside the
+# fan's finest bucket (one score and 256 seconds: an index range over a handful of rows).
+
+_P_BITS = 30
+_P_MAX = 2 ** _P_BITS - 1
+_SINCE_MAX = 2 ** 32 - 1
+#: Bucket levels, coarsest first: 256 scores; one score; ~194 days; ~18 hours; ~4 minutes.
+RANK_SHIFTS = (40, 32, 24, 16, 8)
+_FAN_OUT_BITS = 8
+
+
+def order_code(points: int, reached: int) -> int:
+    """The board order as one non-negative integer (lower is better; ties of the code are
+    settled by the exact values): inverted points, then seconds since EPOCH0 (clamped).
+
+    Points outside ``1.._P_MAX - 1`` cannot be ordered by the code with their times, so
+    they get one code each side (0: the best; the last: the worst) and the exact values
+    order them inside that one bucket.
+    """
+    if points >= _P_MAX:
+        return 0
+    if points <= 0:
+        return (_P_MAX << 32) + _SINCE_MAX
+    since = min(max(reached - EPOCH0, 0), _SINCE_MAX)
+    return ((_P_MAX - points) << 32) + since
+
+
+def rank_buckets(points: int, reached: int) -> list[tuple[int, int]]:
+    """``(shift, bucket)`` of a fan with these points for every level of the tree."""
+    code = order_code(points, reached)
+    return [(shift, code >> shift) for shift in RANK_SHIFTS]
+
+
+def rank_bucket_deltas(changes: Mapping[str, tuple[Any, tuple[int, int] | None]]
+                       ) -> dict[tuple[str, int, int], int]:
+    """The change of each rank bucket ``(board, shift, bucket)`` when fans' boards move
+    (``changes``: board -> ``(before, after)``, ``None`` off the board); no zeros."""
+    out: dict[tuple[str, int, int], int] = {}
+    for board, (before, after) in changes.items():
+        for state, sign in ((before, -1), (after, 1)):
+            if state is None:
+                continue
+            for shift, bucket in rank_buckets(state[0], state[1]):
+                key = (board, shift, bucket)
+                out[key] = out.get(key, 0) + sign
+    return {key: change for key, change in out.items() if change}
+
+
+def rank_ranges(points: int, reached: int) -> list[tuple[int, int, int]]:
+    """``(shift, first, end)``: the buckets of each level that hold only better fans
+    (those before the fan's own bucket under the same parent; at the top, all before)."""
+    code = order_code(points, reached)
+    out = []
+    parent_shift: int | None = None
+    for shift in RANK_SHIFTS:
+        first = 0 if parent_shift is None else (code >> parent_shift) << (parent_shift - shift)
+        out.append((shift, first, code >> shift))
+        parent_shift = shift
+    return out
+
+
+_FAR = 2 ** 62
+
+
+def finest_span(points: int, reached: int) -> tuple[int, int, int, int]:
+    """``(points_low, points_high, reached_low, reached_high)``: the values that share the
+    fan's finest bucket (wider where the clamps merge values). Points are a 32-bit column:
+    its limits stand for "any" (PostgreSQL types a parameter as its column)."""
+    if points >= _P_MAX:
+        return _P_MAX, 2 ** 31 - 1, -_FAR, _FAR
+    if points <= 0:
+        return -(2 ** 31), 0, -_FAR, _FAR
+    finest = RANK_SHIFTS[-1]
+    since_low = ((order_code(points, reached) >> finest) << finest) & _SINCE_MAX
+    since_high = since_low + (1 << finest) - 1
+    reached_low = -_FAR if since_low == 0 else EPOCH0 + since_low
+    reached_high = _FAR if since_high >= _SINCE_MAX else EPOCH0 + since_high
+    return points, points, reached_low, reached_high
+
 
 _ROW = "SELECT points, reached FROM social_board_score WHERE slot = {}"
-_ABOVE = "SELECT COALESCE(SUM(fans), 0) AS n FROM social_score_bucket WHERE board = {} AND points > {}"
-_TIED_BEFORE = (
+_LEVEL = ("SELECT COALESCE(SUM(fans), 0) AS n FROM social_rank_bucket "
+          "WHERE board = {} AND level = {} AND bucket >= {} AND bucket < {}")
+# The better fans in the fan's finest bucket: one score, a span of ``reached`` (an
+# equality then a range, so the index seeks straight to it) ...
+_BETTER_IN_BUCKET = (
     "SELECT COUNT(*) AS n FROM social_board_score WHERE board = {} AND points = {} "
-    "AND (reached < {} OR (reached = {} AND fan < {}))"
+    "AND reached >= {} AND (reached < {} OR (reached = {} AND fan < {}))"
 )
+# ... or, for points outside the code's range (merged into one bucket each side), all of
+# them compared exactly.
+_BETTER_IN_MERGED = (
+    "SELECT COUNT(*) AS n FROM social_board_score WHERE board = {} "
+    "AND points BETWEEN {} AND {} "
+    "AND (points > {} OR (points = {} AND (reached < {} OR (reached = {} AND fan < {}))))"
+)
+_LEVELS = " UNION ALL ".join([_LEVEL] * len(RANK_SHIFTS))
+_RANK = f"SELECT SUM(n) AS n FROM ({_LEVELS} UNION ALL {_BETTER_IN_BUCKET}) AS parts"
+_RANK_MERGED = f"SELECT SUM(n) AS n FROM ({_LEVELS} UNION ALL {_BETTER_IN_MERGED}) AS parts"
 _TOP = (
     "SELECT fan, points FROM social_board_score WHERE board = {} "
     "ORDER BY points DESC, reached ASC, fan ASC LIMIT {}"
 )
+_RANK_UPSERT_ROW = "({}, {}, {}, {}, {})"
+_RANK_UPSERT = ("INSERT INTO social_rank_bucket (slot, board, level, bucket, fans) VALUES {} "
+                "ON CONFLICT (slot) DO UPDATE SET fans = social_rank_bucket.fans + excluded.fans")
+
+
+def rank_bucket_slot(board: str, shift: int, bucket: int) -> str:
+    """The unique name of a rank bucket row."""
+    return f"{board}|{shift}|{bucket}"
+
+
+async def apply_rank_deltas(deltas: Mapping[tuple[str, int, int], int]) -> None:
+    """Add to the rank buckets in one statement, rows in one fixed order (so two
+    transactions never lock the same buckets in opposite orders). Call it inside the
+    transaction that changes the board rows."""
+    from podium.social.tables import RankBucket
+
+    items = sorted(deltas.items())
+    for start in range(0, len(items), 200):  # a bounded statement for a fan on many boards
+        part = items[start:start + 200]
+        args: list[Any] = []
+        for (board, shift, bucket), change in part:
+            args += [rank_bucket_slot(board, shift, bucket), board, shift, bucket, change]
+        values = ", ".join([_RANK_UPSERT_ROW] * len(part))
+        await RankBucket.raw(_RANK_UPSERT.replace("VALUES {}", "VALUES " + values), *args)
+
+
+def recount_rank_buckets_sql() -> list[str]:
+    """The statements that rebuild every rank bucket from the board rows (a rebuild and
+    the bench's bulk load use them; the same code as :func:`order_code`, in SQL)."""
+    code = (f"(CASE WHEN points >= {_P_MAX} THEN 0 "
+            f"WHEN points <= 0 THEN {(_P_MAX << 32) + _SINCE_MAX} "
+            f"ELSE CAST({_P_MAX} - points AS BIGINT) * 4294967296 + "
+            f"(CASE WHEN reached - {EPOCH0} > {_SINCE_MAX} THEN {_SINCE_MAX} "
+            f"WHEN reached < {EPOCH0} THEN 0 ELSE reached - {EPOCH0} END) END)")
+    out = []
+    for shift in RANK_SHIFTS:
+        bucket = f"({code} >> {shift})"
+        out.append(
+            "INSERT INTO social_rank_bucket (slot, board, level, bucket, fans) "
+            f"SELECT board || '|{shift}|' || CAST(b AS VARCHAR), board, {shift}, b, COUNT(*) "
+            f"FROM (SELECT board, {bucket} AS b FROM social_board_score) AS coded "
+            "GROUP BY board, b")
+    return out
 
 
 async def sql_rank(board: str, fan_id: int) -> int | None:
-    """The fan's exact rank from the score buckets and one index range (``None``: not on
-    the board)."""
+    """The fan's exact rank from the rank buckets and one small index range, in one
+    statement after the fan's own row (``None``: not on the board)."""
     from podium.social.tables import BoardScore
 
     mine = await BoardScore.raw(_ROW, f"{board}|{fan_id}")
     if not mine:
         return None
-    points, reached = mine[0]["points"], mine[0]["reached"]
-    above = await BoardScore.raw(_ABOVE, board, points)
-    tied = await BoardScore.raw(_TIED_BEFORE, board, points, reached, reached, fan_id)
-    return int(above[0]["n"]) + int(tied[0]["n"]) + 1
+    points, reached = int(mine[0]["points"]), int(mine[0]["reached"])
+    args: list[Any] = []
+    for shift, first, end in rank_ranges(points, reached):
+        args += [board, shift, first, end]
+    p_low, p_high, r_low, _r_high = finest_span(points, reached)
+    if p_low == p_high:
+        args += [board, points, r_low, reached, reached, fan_id]
+        found = await BoardScore.raw(_RANK, *args)
+    else:
+        args += [board, p_low, p_high, points, points, reached, reached, fan_id]
+        found = await BoardScore.raw(_RANK_MERGED, *args)
+    return int(found[0]["n"] or 0) + 1
 
 
 async def sql_top(board: str, count: int) -> list[tuple[int, int, int]]:

@@ -15,6 +15,7 @@ from podium.social.tables import (
     Post,
     Prize,
     PrizeClaim,
+    RankBucket,
     ScoreBucket,
 )
 
@@ -22,7 +23,7 @@ APP_CONFIG = AppConfig(
     app_name="social",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
     table_classes=[Athlete, FanAction, FanRelation, PointsEntry, FanScore, BoardScore,
-                   ScoreBucket, MediaFile, Post, Prize, PrizeClaim],
+                   ScoreBucket, RankBucket, MediaFile, Post, Prize, PrizeClaim],
     migration_dependencies=["podium.core.accounts.piccolo_app"],
     commands=[],
 )

@@ -8,11 +8,13 @@ static files, navigation and its part of the demo venue. Scope ``global``: alway
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine, Generator
 from pathlib import Path
 from typing import Any
 
 from podium.core import PluginMeta, hookimpl
 from podium.core.accounts.service import CurrentUser
+from podium.core.i18n import N_
 from podium.core.plugins import NavItem
 from podium.core.venue.contracts import DemoVenue
 
@@ -54,13 +56,19 @@ def podium_static_dirs() -> dict[str, Path]:
 
 
 @hookimpl
+def podium_translation_dirs() -> list[Path]:
+    """The fan hub's French catalogue (``social/locale``)."""
+    return [HERE / "locale"]
+
+
+@hookimpl
 def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
     """Athletes for everyone; My athlete profile for signed-in users; the verification
     queue for admins."""
-    items = [NavItem("Athletes", "/athletes", order=30)]
+    items = [NavItem(N_("Athletes"), "/athletes", order=30)]
     if user is not None:
-        items.append(NavItem("My athlete profile", "/me/athlete", order=31))
-    items.append(NavItem("Verify athletes", "/admin/athletes", roles=frozenset({"admin"}), order=60))
+        items.append(NavItem(N_("My athlete profile"), "/me/athlete", order=31))
+    items.append(NavItem(N_("Verify athletes"), "/admin/athletes", roles=frozenset({"admin"}), order=60))
     return items
 
 
@@ -88,8 +96,8 @@ def content_routes() -> list[Any]:
 @hookimpl(specname="podium_nav_items")
 def content_nav_items(user: CurrentUser | None) -> list[NavItem]:
     """The hub feed and the prizes for everyone; prize stock for admins."""
-    return [NavItem("Hub feed", "/hub/feed", order=32), NavItem("Prizes", "/hub/prizes", order=33),
-            NavItem("Prize stock", "/hub/admin/prizes", roles=frozenset({"admin"}), order=61)]
+    return [NavItem(N_("Hub feed"), "/hub/feed", order=32), NavItem(N_("Prizes"), "/hub/prizes", order=33),
+            NavItem(N_("Prize stock"), "/hub/admin/prizes", roles=frozenset({"admin"}), order=61)]
 
 
 @hookimpl(specname="podium_page_slots")
@@ -127,7 +135,23 @@ def podium_startup(app: Any) -> Any:
     if host is None:  # not a web app (a test calling the hook by hand)
         return None
     bind_host(host)
-    return _fill_redis() if redis_url() else None
+    return _Deferred(_fill_redis) if redis_url() else None
+
+
+class _Deferred:
+    """An awaitable whose coroutine is made only when it is awaited.
+
+    The app collects every plugin's start-up answer first and awaits them after; when a
+    later plugin's start-up raises (a wrong setting), the answers before it are dropped.
+    A coroutine made at once would then be garbage-collected unawaited (Python warns:
+    "coroutine ... was never awaited"); this object holds only the function.
+    """
+
+    def __init__(self, start: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        self._start = start
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return self._start().__await__()
 
 
 async def _fill_redis() -> None:

@@ -4,9 +4,11 @@ After commit, on ``podium_fan_actions_recorded``, :func:`recompute` runs every r
 of the plugins enabled for the venue over the fan's whole ledger (a rule returns totals,
 never deltas), and replaces the fan's derived rows with the answer: the awards
 (:class:`PointsEntry`), the points on each leaderboard (:class:`BoardScore`, with the
-count of fans per score in :class:`ScoreBucket`) and the medal (:class:`FanScore`).
+count of fans per score in :class:`ScoreBucket` and per rank bucket in :class:`RankBucket`)
+and the medal (:class:`FanScore`).
 The same delivery twice computes the same rows and changes nothing; the difference with
-what was stored goes out as ``PointsAwarded`` (and ``MedalReached`` when the medal rose).
+what was stored goes out as ``PointsAwarded`` (and ``MedalReached`` when the medal rose,
+``MedalLost`` when it fell).
 
 Boards: ``all`` (all time), ``season:<year>``, ``week:<ISO year>-W<week>``,
 ``discipline:<discipline>`` and ``athlete:<id>`` (the points a fan earned through one
@@ -30,7 +32,14 @@ import msgspec
 from podium.core.database import atomic, for_update, row_queue
 from podium.core.events import FanAction, PointsAward, PointsAwarded
 from podium.core.plugins import PluginHost
-from podium.social.contracts import MEDAL_TIERS, REWARD_RULES, MedalReached, MedalTier, RewardRule
+from podium.social.contracts import (
+    MEDAL_TIERS,
+    REWARD_RULES,
+    MedalLost,
+    MedalReached,
+    MedalTier,
+    RewardRule,
+)
 
 log = logging.getLogger("podium.social.points")
 
@@ -137,6 +146,15 @@ def medal_for(tiers: Sequence[tuple[str, MedalTier]], all_time: int,
     if not held:
         return None
     return max(held, key=lambda nt: (nt[1].rank, nt[1].threshold, nt[1].season is None))
+
+
+def tier_label(tiers: Sequence[tuple[str, MedalTier]], name: str) -> str:
+    """What fans read for the tier ``name`` (``plugin.tier``), even when its plugin no
+    longer offers it (then its name, titled)."""
+    for tier_name, tier in tiers:
+        if tier_name == name:
+            return tier.label
+    return name.split(".", 1)[-1].replace("-", " ").title()
 
 
 class MedalGoal(msgspec.Struct, frozen=True):
@@ -288,22 +306,26 @@ async def _disciplines(athlete_ids: Iterable[int]) -> dict[int, str]:
 
 
 async def athletes_of_targets(targets: Iterable[str]) -> dict[str, int]:
-    """The athlete each target is about: ``athlete:<id>`` itself, ``post:<id>`` its
-    author athlete (when the social domain has posts); others are about no athlete."""
+    """The athlete each target is about: ``athlete:<id>`` itself; ``post:<id>`` (a like)
+    and ``video:<post id>`` (a video watched to the end) the athlete who posted it (a
+    venue's post is about no athlete); others are about no athlete."""
     t = _tables()
     out: dict[str, int] = {}
-    posts: dict[int, str] = {}
+    posts: dict[int, list[str]] = {}
     for target in targets:
         athlete = athlete_target(target)
+        kind, _, rest = target.partition(":")
         if athlete is not None:
             out[target] = athlete
-        elif target.startswith("post:") and target[5:].isdigit():
-            posts[int(target[5:])] = target
+        elif kind in ("post", "video") and rest.isdigit():
+            posts.setdefault(int(rest), []).append(target)
     post_table = getattr(t, "Post", None)
     if posts and post_table is not None:
         rows = await post_table.select(post_table.id, post_table.athlete).where(
             post_table.id.is_in(sorted(posts)))
-        out.update({posts[r["id"]]: r["athlete"] for r in rows if r["athlete"] is not None})
+        for r in rows:
+            if r["athlete"] is not None:
+                out.update({target: r["athlete"] for target in posts[r["id"]]})
     return out
 
 
@@ -332,7 +354,8 @@ async def recompute(fan_id: int, *, venue_id: int | None = None,
                     host: PluginHost | None = None, lock: bool | None = None,
                     announce: bool = True) -> Recomputed:
     """Recompute one fan's awards, boards and medal from their ledger, in one locked
-    transaction; record ``PointsAwarded`` (and ``MedalReached``) for what changed.
+    transaction; record ``PointsAwarded`` (and ``MedalReached`` or ``MedalLost``) for what
+    changed.
 
     :param lock: ``False`` only for the negative control of the concurrency test
         (default: :data:`LOCKING`).
@@ -392,6 +415,9 @@ async def recompute(fan_id: int, *, venue_id: int | None = None,
                                            t.BoardScore.reached: after[1]}
                                           ).where(t.BoardScore.slot == slot)
         await apply_bucket_deltas(deltas)
+        from podium.social.leaderboard import apply_rank_deltas, rank_bucket_deltas
+
+        await apply_rank_deltas(rank_bucket_deltas(result.boards))
         all_time = sum(e.points for e in entries)
         season_points = sum(e.points for e in entries if season_of(e.at) == season)
         medal = medal_for(tiers, all_time, season_points, season)
@@ -410,6 +436,12 @@ async def recompute(fan_id: int, *, venue_id: int | None = None,
             if medal and result.medal_rank_after > result.medal_rank_before:
                 await record(MedalReached(venue_id=venue_id, fan_id=fan_id, medal=medal[0],
                                           label=medal[1].label, rank=medal[1].rank))
+            elif result.medal_rank_after < result.medal_rank_before and score["medal"]:
+                await record(MedalLost(
+                    venue_id=venue_id, fan_id=fan_id, lost=score["medal"],
+                    lost_label=tier_label(tiers, score["medal"]),
+                    medal=medal[0] if medal else "", label=medal[1].label if medal else "",
+                    rank=result.medal_rank_after))
         if result.boards:
             # Inside the lock, so two recomputes of one fan mirror in commit order.
             from podium.social.leaderboard import mirror_boards
@@ -547,7 +579,10 @@ async def rebuild(*, venue_id: int | None = None, host: PluginHost | None = None
 
 
 async def recount_buckets() -> None:
-    """Rewrite the score buckets from the board rows (they drift only if edited by hand)."""
+    """Rewrite the score buckets and the rank buckets from the board rows (they drift only
+    if edited by hand; the rewrite also drops the buckets left empty)."""
+    from podium.social.leaderboard import recount_rank_buckets_sql
+
     t = _tables()
     async with atomic():
         await t.ScoreBucket.delete(force=True)
@@ -555,3 +590,6 @@ async def recount_buckets() -> None:
             "INSERT INTO social_score_bucket (slot, board, points, fans) "
             "SELECT board || '|' || CAST(points AS VARCHAR), board, points, COUNT(*) "
             "FROM social_board_score GROUP BY board, points")
+        await t.RankBucket.delete(force=True)
+        for statement in recount_rank_buckets_sql():
+            await t.RankBucket.raw(statement)

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from datetime import datetime, timezone
 from typing import Any, ClassVar
 
+from podium.core.i18n import _
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic, for_update, row_queue
 from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -119,7 +120,7 @@ def check_prize(data: Mapping[str, Any]) -> dict[str, Any]:
     opens = _optional_instant(data.get("opens_at"), "opens_at")
     closes = _optional_instant(data.get("closes_at"), "closes_at")
     if opens is not None and closes is not None and closes <= opens:
-        raise InvalidInput("claims must close after they open", field="closes_at")
+        raise InvalidInput(_("claims must close after they open"), field="closes_at")
     return {
         "name": clean_text(data.get("name"), "name", NAME_MAX),
         "description": clean_text(data.get("description"), "description", DESCRIPTION_MAX,
@@ -133,7 +134,7 @@ def check_prize(data: Mapping[str, Any]) -> dict[str, Any]:
 
 def _require_admin(user: CurrentUser) -> None:
     if not user.is_admin:
-        raise Forbidden("only a venue admin may manage prizes")
+        raise Forbidden(_("only a venue admin may manage prizes"))
 
 
 async def create_prize(data: Mapping[str, Any], admin: CurrentUser) -> dict[str, Any]:
@@ -278,7 +279,7 @@ async def mark_handed_over(claim_id: int, admin: CurrentUser) -> dict[str, Any]:
         if row is None:
             raise NotFound(f"there is no claim {claim_id}")
         if row["handed_over_at"] is not None:
-            raise Conflict("this prize was already handed over", code="already_handed_over")
+            raise Conflict(_("this prize was already handed over"), code="already_handed_over")
         stamp = utc_now()
         await PrizeClaim.update({PrizeClaim.handed_over_at: stamp,
                                  PrizeClaim.handed_over_by: admin.id}).where(PrizeClaim.id == claim_id)

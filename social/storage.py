@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from podium.core.i18n import _
 from podium.core.errors import InvalidInput, NotFound, PodiumError
 from podium.core.settings import Settings, SettingsError
 
@@ -87,7 +88,7 @@ def check_media_id(name: str) -> str:
     """``name`` if it is shaped like a media id; anything else is a :class:`NotFound`
     (a storage never sees a path a user wrote)."""
     if not MEDIA_ID.fullmatch(name):
-        raise NotFound("there is no such file")
+        raise NotFound(_("there is no such file"))
     return name
 
 
@@ -128,7 +129,7 @@ class LocalMediaStorage:
         try:
             handle = await asyncio.to_thread(open, path, "rb")
         except FileNotFoundError as exc:
-            raise NotFound("there is no such file") from exc
+            raise NotFound(_("there is no such file")) from exc
         try:
             await asyncio.to_thread(handle.seek, start)
             left = None if end is None else end - start + 1
@@ -152,7 +153,7 @@ class LocalMediaStorage:
         try:
             return (await asyncio.to_thread(self._path(name).stat)).st_size
         except FileNotFoundError as exc:
-            raise NotFound("there is no such file") from exc
+            raise NotFound(_("there is no such file")) from exc
 
 
 _STORAGES: dict[tuple[str, str], MediaStorage] = {}
@@ -174,7 +175,7 @@ def storage_for(settings: Settings) -> MediaStorage:
     if settings.media_storage == "local":
         storage: object = LocalMediaStorage(settings.media_path)
     else:
-        module_name, _, class_name = settings.media_storage.partition(":")
+        module_name, _sep, class_name = settings.media_storage.partition(":")
         try:
             factory = getattr(importlib.import_module(module_name), class_name)
         except (ImportError, AttributeError, ValueError) as exc:
@@ -228,7 +229,7 @@ def check_type(head: bytes, declared: str | None) -> Checked:
     """
     found = sniff(head)
     if found is None:
-        raise InvalidInput("the file must be a JPEG, PNG or WebP image, or an MP4 or WebM video",
+        raise InvalidInput(_("the file must be a JPEG, PNG or WebP image, or an MP4 or WebM video"),
                            field="media")
     claimed = (declared or "").split(";")[0].strip().lower()
     if claimed in MEDIA_TYPES and claimed != found:

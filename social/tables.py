@@ -169,6 +169,23 @@ class ScoreBucket(Table, tablename="social_score_bucket"):
     fans = Integer(default=0)
 
 
+class RankBucket(Table, tablename="social_rank_bucket"):
+    """How many fans of a board have an order code (points, then when they got there)
+    with ``code >> level == bucket`` (``slot``: ``board|level|bucket``): the levels of a
+    tree with a fan-out of 256 (:data:`podium.social.leaderboard.RANK_SHIFTS`), so an
+    exact rank sums a few hundred bucket rows and counts a handful of tied fans, however
+    many fans share a score. Maintained in the transaction that moves a fan's board row;
+    an index on ``(board, level, bucket, fans)`` serves the sums."""
+
+    id: Serial
+
+    slot = Varchar(length=180, unique=True)
+    board = Varchar(length=120)
+    level = Integer()
+    bucket = BigInt()
+    fans = Integer(default=0)
+
+
 # -- exclusive content -------------------------------------------------------------------
 
 

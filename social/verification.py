@@ -13,6 +13,7 @@ import ssl
 from collections.abc import Collection
 from typing import Any
 
+from podium.core.i18n import _
 from podium.core.accounts.service import CurrentUser, grant_role, revoke_role
 from podium.core.database import atomic, for_update
 from podium.core.errors import Conflict, Forbidden, InvalidInput
@@ -36,7 +37,7 @@ async def _locked(slug: str) -> dict[str, Any]:
 
 def _require_admin(actor: CurrentUser) -> None:
     if not actor.is_admin:
-        raise Forbidden("only an admin can do this")
+        raise Forbidden(_("only an admin can do this"))
 
 
 async def verify(actor: CurrentUser, slug: str, note: Any = "") -> dict[str, Any]:
@@ -46,7 +47,7 @@ async def verify(actor: CurrentUser, slug: str, note: Any = "") -> dict[str, Any
     async with atomic():
         current = await _locked(slug)
         if current["verified"]:
-            raise Conflict("this athlete is already verified", code="already_verified")
+            raise Conflict(_("this athlete is already verified"), code="already_verified")
         await _mark_verified(current, via="admin", by=actor.id, note=text)
     return await get_by_id(current["id"])
 
@@ -66,7 +67,7 @@ async def revoke(actor: CurrentUser, slug: str, note: Any = "") -> dict[str, Any
     async with atomic():
         current = await _locked(slug)
         if not current["verified"]:
-            raise Conflict("this athlete is not verified", code="not_verified")
+            raise Conflict(_("this athlete is not verified"), code="not_verified")
         await Athlete.update({
             Athlete.verified_at: None, Athlete.verified_by: None, Athlete.verified_via: "",
             Athlete.verification_note: f"revoked: {text}" if text else "revoked",
@@ -83,7 +84,7 @@ async def refuse(actor: CurrentUser, slug: str, note: Any = "") -> dict[str, Any
     async with atomic():
         current = await _locked(slug)
         if current["verified"]:
-            raise Conflict("this athlete is verified; revoke the verification instead",
+            raise Conflict(_("this athlete is verified; revoke the verification instead"),
                            code="already_verified")
         await Athlete.update({Athlete.refused_at: utc_now(),
                               Athlete.verification_note: text}).where(Athlete.id == current["id"])
@@ -111,12 +112,12 @@ async def verify_by_rel_me(actor: CurrentUser, slug: str, url: Any, profile_url:
     """
     athlete = await get_by_slug(slug)
     if athlete["user"] != actor.id:
-        raise Forbidden("only the athlete can ask for this check")
+        raise Forbidden(_("only the athlete can ask for this check"))
     if athlete["verified"]:
-        raise Conflict("this athlete is already verified", code="already_verified")
+        raise Conflict(_("this athlete is already verified"), code="already_verified")
     link = clean_text(url, "url", 500)
     if link not in athlete["links"]:
-        raise InvalidInput("choose one of the links on your profile", field="url", code="not_a_link")
+        raise InvalidInput(_("choose one of the links on your profile"), field="url", code="not_a_link")
     # allow_private and verify: the tests' local page server only (see relme).
     page = await relme.fetch_page(link, allow_private=allow_private, verify=verify)
     if not relme.links_back(page.text, page.url, profile_url):
@@ -125,9 +126,9 @@ async def verify_by_rel_me(actor: CurrentUser, slug: str, url: Any, profile_url:
     async with atomic():
         current = await _locked(slug)
         if current["verified"]:
-            raise Conflict("this athlete is already verified", code="already_verified")
+            raise Conflict(_("this athlete is already verified"), code="already_verified")
         if link not in current["links"]:  # edited while we fetched
-            raise InvalidInput("choose one of the links on your profile", field="url",
+            raise InvalidInput(_("choose one of the links on your profile"), field="url",
                                code="not_a_link")
         await _mark_verified(current, via="rel_me", by=None, note=link)
     return await get_by_id(current["id"])

@@ -22,8 +22,9 @@ from markupsafe import Markup
 from podium.core import PluginMeta, hookimpl
 from podium.core.accounts.service import CurrentUser
 from podium.core.events import DomainEvent, MatchesCompleted, PointsAwarded, TicketsCheckedIn
+from podium.core.i18n import N_
 from podium.core.plugins import NavItem, Registry
-from podium.social.contracts import MedalReached, MedalTier, RewardRule
+from podium.social.contracts import MedalLost, MedalReached, MedalTier, RewardRule
 
 PODIUM_PLUGIN = PluginMeta(
     name="olympic_hub",
@@ -98,10 +99,17 @@ def podium_static_dirs() -> dict[str, Path]:
 @hookimpl
 def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
     """The leaderboard for everyone; My hub for signed-in users."""
-    items = [NavItem("Leaderboard", "/hub/leaderboard", order=60)]
+    items = [NavItem(N_("Leaderboard"), "/hub/leaderboard", order=60)]
     if user is not None:
-        items.append(NavItem("My hub", "/me/hub", order=61))
+        items.append(NavItem(N_("My hub"), "/me/hub", order=61))
     return items
+
+
+@hookimpl
+def podium_translation_dirs() -> list[Path]:
+    """The hub's French catalogue (its pages live in the social room's templates; its own
+    strings are the leaderboards' titles, messages and navigation)."""
+    return [Path(__file__).parent / "locale"]
 
 
 @hookimpl
@@ -132,12 +140,16 @@ def podium_cli_commands() -> list[Any]:
 async def podium_live_messages(event: DomainEvent, render: Any) -> list[Any]:
     """On the fan's own ``user-<id>`` topic: ``hub-points`` when their points changed
     (the hub page re-fetches its standing) and ``hub-medal`` with a banner when they
-    reached a higher medal."""
+    reached a higher medal or lost the one they held."""
     from podium.core.outbox.dispatcher import LiveMessage
 
     if isinstance(event, MedalReached):
         html = (render("social/hub/partials/medal_live.html", {"medal": event})
                 if render is not None else event.label)
+        return [LiveMessage((f"user-{event.fan_id}",), "hub-medal", html)]
+    if isinstance(event, MedalLost):
+        html = (render("social/hub/partials/medal_lost_live.html", {"medal": event})
+                if render is not None else event.lost_label)
         return [LiveMessage((f"user-{event.fan_id}",), "hub-medal", html)]
     if isinstance(event, PointsAwarded):
         fans = sorted({a.fan_id for a in event.awards})

@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 from podium.core.accounts.auth import requires_role
 from podium.core.accounts.service import CurrentUser
 from podium.core.errors import InvalidInput, NotFound, PodiumError
+from podium.core.i18n import _
 from podium.core.pages import render, is_partial_request
 from podium.plugins.olympic_hub import service
 from podium.social import leaderboard, points
@@ -118,22 +119,22 @@ async def _board(board: str, title: str, user: CurrentUser | None, count: int = 
 async def leaderboard_view(view: str, discipline: str | None, user: CurrentUser | None) -> LeaderboardOut:
     """The boards of a view (see :class:`LeaderboardOut`)."""
     if view not in VIEWS:
-        raise InvalidInput(f"view must be one of {', '.join(VIEWS)}", field="view")
+        raise InvalidInput(_("view must be one of %(views)s", views=", ".join(VIEWS)), field="view")
     kinds = await leaderboard.boards_of_kind("discipline:")
     disciplines = [k.split(":", 1)[1] for k in kinds]
     boards: list[Board] = []
     if view == "week":
         week = points.week_of(_now())
-        boards.append(await _board(f"week:{week}", f"This week ({week})", user))
+        boards.append(await _board(f"week:{week}", _("This week (%(week)s)", week=week), user))
     elif view == "all":
-        boards.append(await _board(leaderboard.ALL, "All time", user))
+        boards.append(await _board(leaderboard.ALL, _("All time"), user))
     elif view == "discipline":
         chosen = discipline or (disciplines[0] if disciplines else "")
         if chosen:
             boards.append(await _board(f"discipline:{chosen}", chosen.title(), user))
     else:
         if user is None:
-            raise InvalidInput("sign in to see the fans of the athletes you follow", field="view")
+            raise InvalidInput(_("sign in to see the fans of the athletes you follow"), field="view")
         boards += await _following_boards(user)
     return LeaderboardOut(view, boards, disciplines)
 
@@ -148,7 +149,7 @@ async def _following_boards(user: CurrentUser, athletes: int = 10) -> list[Board
         return []
     rows = await Athlete.select(Athlete.id, Athlete.name).where(Athlete.id.is_in(followed))
     names = {r["id"]: r["name"] for r in rows}
-    return [await _board(f"athlete:{a}", f"Top fans of {names.get(a, f'athlete {a}')}", user, 5)
+    return [await _board(f"athlete:{a}", _("Top fans of %(name)s", name=names.get(a, str(a))), user, 5)
             for a in followed if a in names]
 
 
@@ -201,7 +202,7 @@ async def api_predict(request: Request[Any, Any, Any], data: JSONBody[Prediction
     not in the match."""
     key = request.headers.get("idempotency-key")
     if key is not None and not 0 < len(key) <= 100:
-        raise InvalidInput("Idempotency-Key must be 1 to 100 characters", field="Idempotency-Key")
+        raise InvalidInput(_("Idempotency-Key must be 1 to 100 characters"), field="Idempotency-Key")
     done = await service.predict(request.user.id, data.tournament_id, data.match_key,
                                  data.entrant_id,
                                  key=f"predict:{request.user.id}:{key}" if key else None)
@@ -222,8 +223,8 @@ async def _hub_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
 async def hub_page(request: Request[Any, Any, Any]) -> Template:
     """The fan's page: points, medal and progress, rank, history, opt-out, prizes."""
     ctx = await _hub_context(request)
-    ctx["message"] = {"out": "You are off the leaderboards; your points stay.",
-                      "in": "You are back on the leaderboards."}.get(
+    ctx["message"] = {"out": _("You are off the leaderboards; your points stay."),
+                      "in": _("You are back on the leaderboards.")}.get(
         str(request.query_params.get("done", "")), "")
     return render(request, "social/hub/me.html", ctx, partial=False)
 
@@ -242,7 +243,7 @@ async def hub_opt_out(request: Request[Any, Any, Any]) -> Any:
     value = str(form.get("opted_out", ""))
     if value not in ("on", "off"):
         ctx = await _hub_context(request)
-        ctx["error"] = "Choose whether to appear on the leaderboards."
+        ctx["error"] = _("Choose whether to appear on the leaderboards.")
         return render(request, "social/hub/me.html", ctx, status_code=422, partial=False)
     await points.set_opted_out(request.user.id, value == "on", venue_id=_venue(request))
     return Redirect(f"/me/hub?done={'out' if value == 'on' else 'in'}", status_code=303)
@@ -262,8 +263,8 @@ async def leaderboard_page(request: Request[Any, Any, Any], view: View = "week",
         error, status = exc.detail, 422
         out = LeaderboardOut(view, [], [])
     ctx = {"out": out, "view": view, "discipline": discipline or "", "error": error,
-           "views": [("week", "This week"), ("all", "All time"), ("discipline", "By discipline"),
-                     ("following", "Athletes I follow")]}
+           "views": [("week", _("This week")), ("all", _("All time")), ("discipline", _("By discipline")),
+                     ("following", _("Athletes I follow"))]}
     if is_partial_request(request):
         return render(request, "social/hub/partials/boards.html", ctx, status_code=status, partial=True)
     return render(request, "social/hub/leaderboard.html", ctx, status_code=status, partial=False)
@@ -275,7 +276,7 @@ async def fan_card(request: Request[Any, Any, Any], fan_id: Id) -> Template:
     found = await points.standing(fan_id)
     names = await leaderboard.display_names([fan_id])
     if fan_id not in names or found.opted_out:
-        raise NotFound("there is no public fan card here")
+        raise NotFound(_("there is no public fan card here"))
     return render(request, "social/hub/fan_card.html",
                   {"card": found, "name": names[fan_id]}, partial=False)
 
@@ -309,7 +310,7 @@ async def predict_form(request: Request[Any, Any, Any], tournament_id: Id) -> An
         return await _predictions(request, tournament_id, error=exc.detail, status=exc.status_code)
     if not is_partial_request(request):
         return Redirect(f"/tournaments/{tournament_id}", status_code=303)
-    return await _predictions(request, tournament_id, message="Your pick is in. Good luck!")
+    return await _predictions(request, tournament_id, message=_("Your pick is in. Good luck!"))
 
 
 ROUTES = [api_me, api_leaderboard, api_opt_out, api_predict, hub_page, hub_standing_fragment, hub_opt_out,

@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from podium.core.i18n import _
 from podium.core.errors import Conflict, InvalidInput, NotFound
 from podium.core.events import CompletedMatch, TicketsCheckedIn
 from podium.plugins.olympic_hub.rules import ATTEND, PREDICT, PREDICT_SETTLED
@@ -151,20 +152,20 @@ async def predict(fan_id: int, tournament_id: Any, match_key: Any, entrant_id: A
     from podium.tournaments.tables import MatchRow
 
     if not isinstance(tournament_id, int) or isinstance(tournament_id, bool) or not 0 < tournament_id < 2**31:
-        raise InvalidInput("tournament_id must be a tournament's id", field="tournament_id")
+        raise InvalidInput(_("tournament_id must be a tournament's id"), field="tournament_id")
     if not isinstance(match_key, str) or not 0 < len(match_key) <= 40:
-        raise InvalidInput("match_key must be a match's key, such as W1-1", field="match_key")
+        raise InvalidInput(_("match_key must be a match's key, such as W1-1"), field="match_key")
     try:
         entrant = int(entrant_id)
     except (TypeError, ValueError):
-        raise InvalidInput("entrant_id must be one of the match's entrants", field="entrant_id") from None
+        raise InvalidInput(_("entrant_id must be one of the match's entrants"), field="entrant_id") from None
     row = await MatchRow.select(MatchRow.slots, MatchRow.status, MatchRow.winner).where(
         (MatchRow.tournament == tournament_id) & (MatchRow.key == match_key)).first()
     if row is None:
         raise NotFound(f"there is no match {match_key} in tournament {tournament_id}")
     if row["status"] in DECIDED or row["winner"] is not None:
-        raise Conflict("this match is decided; predictions are closed", code="match_decided")
+        raise Conflict(_("this match is decided; predictions are closed"), code="match_decided")
     if entrant not in {s.entrant_id for s in _sides(row["slots"])}:
-        raise InvalidInput("entrant_id must be one of the match's entrants", field="entrant_id")
+        raise InvalidInput(_("entrant_id must be one of the match's entrants"), field="entrant_id")
     return await record(fan_id, PREDICT, match_target(tournament_id, match_key),
                         key=key or f"predict:{uuid.uuid4().hex}", detail=str(entrant))

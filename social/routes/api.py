@@ -14,6 +14,7 @@ import msgspec
 from litestar import Request, delete, get, patch, post
 from litestar.params import FromQuery, JSONBody, PathParameter, QueryParameter
 
+from podium.core.i18n import _
 from podium.core.accounts.auth import requires_role
 from podium.core.database import reading
 from podium.social import actions, athletes, verification
@@ -233,7 +234,7 @@ async def api_verification(request: Request[Any, Any, Any], slug: Slug,
     if step is None:
         from podium.core.errors import InvalidInput
 
-        raise InvalidInput("action must be verify, refuse or revoke", field="action")
+        raise InvalidInput(_("action must be verify, refuse or revoke"), field="action")
     return await _one(request, await step(request.user, slug, data.note))
 
 

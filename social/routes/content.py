@@ -22,6 +22,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body, FromPath, QueryParameter
 from litestar.response import Redirect, Stream, Template
 
+from podium.core.i18n import _
 from podium.core.accounts.auth import requires_role
 from podium.core.database import reading
 from podium.core.errors import InvalidInput, PodiumError
@@ -193,7 +194,7 @@ def _ids(text: str) -> list[int]:
         try:
             ids.append(int(part))
         except ValueError as exc:
-            raise InvalidInput("followers_of must list athlete ids", field="followers_of") from exc
+            raise InvalidInput(_("followers_of must list athlete ids"), field="followers_of") from exc
     return ids
 
 
@@ -210,7 +211,7 @@ async def _create_from_form(request: Request[Any, Any, Any], form: Any) -> dict[
     try:
         medal = int(str(form.get("min_medal_rank") or "0").strip())
     except ValueError as exc:
-        raise InvalidInput("min_medal_rank must be 0, 1, 2 or 3", field="min_medal_rank") from exc
+        raise InvalidInput(_("min_medal_rank must be 0, 1, 2 or 3"), field="min_medal_rank") from exc
     settings = _settings(request)
     return await content.create_post(
         request.user, body=str(form.get("body") or ""), followers=_flag(form.get("followers")),

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
+from podium.core.i18n import _
 from podium.core.accounts.auth import requires_role
 from podium.core.accounts.tables import User
 from podium.core.database import reading
@@ -178,7 +179,7 @@ async def my_rel_me(request: Request[Any, Any, Any]) -> Any:
     form = await request.form()
     mine = await athletes.profile_of(request.user.id)
     if mine is None:
-        raise NotFound("you have no athlete profile yet")
+        raise NotFound(_("you have no athlete profile yet"))
     try:
         await verification.verify_by_rel_me(request.user, mine["slug"], str(form.get("url", "")),
                                             profile_url(request, mine["slug"]))

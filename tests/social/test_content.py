@@ -4,6 +4,8 @@ posting rules and upload checks, likes, the watched signal, the feeds."""
 
 from __future__ import annotations
 
+import struct
+import zlib
 from types import SimpleNamespace
 
 import pytest
@@ -16,7 +18,15 @@ from podium.tests.social.support import athlete_row
 
 # The first bytes of real files are what the server checks; the rest is filler.
 WEBM = b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81\x01\x42\x82\x84webm" + bytes(range(256)) * 40
-PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 200
+
+
+def _png_chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+# A real 1x1 PNG: stored images are parsed (their metadata is stripped).
+PNG = (b"\x89PNG\r\n\x1a\n" + _png_chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+       + _png_chunk(b"IDAT", zlib.compress(b"\x00\x00")) + _png_chunk(b"IEND", b""))
 
 
 @pytest.fixture
@@ -274,3 +284,23 @@ async def test_feeds_by_discipline_and_by_athlete(hub):
     for path in ["/api/v1/hub/posts", "/api/v1/hub/posts/{post_id}", "/api/v1/hub/posts/{post_id}/like",
                  "/api/v1/hub/videos/{post_id}/watched", "/api/v1/hub/prizes"]:
         assert path in schema["paths"], path
+
+
+async def test_an_uploaded_photo_is_stored_without_its_gps(hub):
+    """A JPEG with GPS Exif, uploaded through the page, is stored with its pixels and its
+    orientation, without the position, the camera or the comment."""
+    from podium.tests.social.test_image_meta import JPEG, scan_data, with_gps
+    from podium.social.image_meta import orientation_of
+
+    await athlete_row("anna", name="Anna Meyer", verified=True)
+    writer = await hub.client("anna")
+    made = await writer.form_post("/hub/posts", {"body": "Track walk"},
+                                  files={"media": ("walk.jpg", with_gps(JPEG, 6), "image/jpeg")})
+    assert made.status_code == 303, made.text
+    [name] = stored_files(hub.media)
+    stored = next(p for p in hub.media.rglob("*") if p.is_file()).read_bytes()
+    assert b"GPS" not in stored and b"Phone" not in stored and b"TRAILER" not in stored
+    assert scan_data(stored) == scan_data(JPEG)
+    assert orientation_of(stored[stored.index(b"Exif\x00\x00") + 6:]) == 6
+    row = await MediaFile.select().first()
+    assert row["size"] == len(stored) and row["content_type"] == "image/jpeg"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from podium.social.audience import AthleteRef, PostRules, Viewer, audience_label, visible
@@ -25,6 +25,7 @@ viewers = st.builds(Viewer, user_id=st.none() | st.integers(1, 5),
                     medal_rank=st.integers(0, 3), admin=st.booleans())
 
 
+@settings(deadline=None)  # a loaded machine must not fail a pure property
 @given(rules, viewers)
 def test_allowed_exactly_when_every_condition_holds(post, viewer):
     """Allowed iff author, admin, or (follows one named athlete, when any are named) and
@@ -37,6 +38,7 @@ def test_allowed_exactly_when_every_condition_holds(post, viewer):
     assert access.allowed == (not access.missing)
 
 
+@settings(deadline=None)  # a loaded machine must not fail a pure property
 @given(rules, viewers)
 def test_missing_names_each_unmet_condition_once(post, viewer):
     """A locked post lists exactly the unmet conditions: a follow one naming every athlete
@@ -60,6 +62,7 @@ def test_missing_names_each_unmet_condition_once(post, viewer):
         assert unlock.text.startswith("Reach ")
 
 
+@settings(deadline=None)  # a loaded machine must not fail a pure property
 @given(rules, viewers, st.frozensets(athlete_ids), st.integers(0, 3))
 def test_more_follows_or_a_better_medal_never_locks(post, viewer, extra, better):
     """Following more athletes or holding a higher medal never takes access away."""
@@ -69,6 +72,7 @@ def test_more_follows_or_a_better_medal_never_locks(post, viewer, extra, better)
     assert len(visible(post, richer).missing) <= len(visible(post, viewer).missing)
 
 
+@settings(deadline=None)  # a loaded machine must not fail a pure property
 @given(rules)
 def test_public_posts_are_for_everyone(post):
     """A post without conditions is visible to a visitor who is not signed in."""
@@ -100,6 +104,7 @@ fans = st.builds(FanStanding, medal_rank=st.integers(0, 3), rank=st.none() | st.
                  already_claimed=st.booleans())
 
 
+@settings(deadline=None)  # a loaded machine must not fail a pure property
 @given(prizes, fans)
 def test_claim_allowed_exactly_when_every_condition_holds(prize, fan):
     """A claim is allowed iff the prize is offered, in its window, not claimed by the fan,
@@ -119,6 +124,7 @@ def test_claim_allowed_exactly_when_every_condition_holds(prize, fan):
         assert refusal.detail
 
 
+@settings(deadline=None)  # a loaded machine must not fail a pure property
 @given(prizes, fans)
 def test_claims_in_sequence_never_exceed_the_stock(prize, fan):
     """Claiming one after another (as the lock serialises them) stops at the stock."""

@@ -120,3 +120,31 @@ async def test_rebuild_gives_the_same_rows(hub_host) -> None:
     assert sorted((r["board"], r["fan"], r["points"], r["reached"]) for r in await BoardScore.select()) == boards
     assert sorted((r["slot"], r["fans"]) for r in await ScoreBucket.select() if r["fans"]) == buckets
     assert [r.fan_id for r in await top("all")] == [f.id for f in reversed(fans)]
+
+
+async def test_videos_and_liked_posts_count_on_their_athletes_boards(hub_host) -> None:
+    """A video watched to the end (``video:<post>``) and a liked post count on the boards
+    of the athlete who posted them and of that athlete's discipline; a venue's video
+    (no athlete) counts only on the general boards."""
+    from podium.social.actions import WATCH
+    from podium.social.tables import Post
+
+    rider = await athlete_row("keirinrider", discipline="keirin")
+    organiser = await quick_user("organiser")
+    now = datetime.now(timezone.utc)
+    by_rider = Post(author=rider["user_obj"].id, athlete=rider["id"], body="clip", created_at=now)
+    await by_rider.save()
+    by_venue = Post(author=organiser.id, athlete=None, body="venue clip", created_at=now)
+    await by_venue.save()
+    fan = await quick_user("watcher")
+    await record(fan.id, WATCH, f"video:{by_rider.id}")
+    await record(fan.id, WATCH, f"video:{by_venue.id}")
+    await record(fan.id, LIKE, f"post:{by_rider.id}")
+    await settle(fan.id)
+    boards = {r["board"]: r["points"] for r in await BoardScore.select().where(BoardScore.fan == fan.id)}
+    watch_points = hub_host.registry(points.REWARD_RULES).get("olympic_hub.watch").points
+    assert boards["all"] == 2 * watch_points + 1
+    assert boards["discipline:keirin"] == boards[f"athlete:{rider['id']}"] == watch_points + 1
+    assert await rank_of("discipline:keirin", fan.id) == 1
+    assert not [b for b in boards if b.startswith(("athlete:", "discipline:")) and b not in (
+        "discipline:keirin", f"athlete:{rider['id']}")]

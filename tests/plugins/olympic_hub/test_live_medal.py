@@ -37,6 +37,25 @@ async def test_a_medal_is_announced_on_the_fans_topic(podium_app, podium_client)
     assert "Bronze" in by_name["hub-medal"] and 'data-testid="medal-news"' in by_name["hub-medal"]
 
 
+async def test_a_medal_lost_by_an_unfollow_is_announced_too(podium_app, podium_client) -> None:
+    from podium.social.actions import UNFOLLOW
+
+    athletes = [await athlete_row(f"rider{i}") for i in range(5)]
+    fan = await quick_user("fan1")
+    await record_many([NewAction(fan.id, FOLLOW, f"athlete:{a['id']}") for a in athletes])
+    await podium_client.settle()
+    channels = podium_app.state.channels
+    async with channels.start_subscription([f"user-{fan.id}"]) as subscriber:
+        # one unfollow: 4 points, below the season's bronze (5)
+        await record_many([NewAction(fan.id, UNFOLLOW, f"athlete:{athletes[0]['id']}")])
+        await podium_client.settle()
+        got = await _events(subscriber, 2)
+    by_name = {e["event"]: e["data"] for e in got}
+    assert set(by_name) == {"hub-points", "hub-medal"}
+    assert "no longer hold" in by_name["hub-medal"] and "Bronze" in by_name["hub-medal"]
+    assert 'data-testid="medal-news"' in by_name["hub-medal"]
+
+
 async def test_plugins_hear_of_points_awarded_and_taken_back(podium_app_factory, podium_client_factory) -> None:
     from podium.core.testing import make_plugin
     from podium.social.actions import UNFOLLOW
