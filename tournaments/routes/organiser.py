@@ -158,6 +158,16 @@ def _echo(form: FormMultiDict) -> dict[str, Any]:
     return echo
 
 
+async def _form_refused(request: Request, tournament: dict[str, Any] | None, form: Any,
+                        exc: PodiumError) -> Template:
+    """The tournament form again, with what was typed and why it was refused (nothing
+    was written)."""
+    ctx = await _form_context(request, tournament, _echo(form))
+    ctx["error"] = exc.detail
+    return render(request, "tournaments/tournament_form.html", ctx,
+                  status_code=exc.status_code)
+
+
 class OrganiserPages(Controller):
     """Create, edit, delete (or archive) a tournament from the pages (organisers only)."""
 
@@ -200,10 +210,7 @@ class OrganiserPages(Controller):
             if count:
                 await stations.add_stations(t["id"], {"count": count})
         except PodiumError as exc:
-            ctx = await _form_context(request, None, _echo(form))
-            ctx["error"] = exc.detail
-            return render(request, "tournaments/tournament_form.html", ctx,
-                          status_code=exc.status_code)
+            return await _form_refused(request, None, form, exc)
         return Redirect(f"/tournaments/{t['id']}/console", status_code=303)
 
     @get("/{tournament_id:int}/edit")
@@ -235,10 +242,7 @@ class OrganiserPages(Controller):
                 values = await _form_values(form, formats, (await venue_clock(t["venue_id"])).tz)
             await catalogue.update_tournament(host, tournament_id, values, request.user)
         except PodiumError as exc:
-            ctx = await _form_context(request, t, _echo(form))
-            ctx["error"] = exc.detail
-            return render(request, "tournaments/tournament_form.html", ctx,
-                          status_code=exc.status_code)
+            return await _form_refused(request, t, form, exc)
         return Redirect(f"/tournaments/{tournament_id}/console", status_code=303)
 
     @post("/{tournament_id:int}/delete")
