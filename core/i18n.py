@@ -57,6 +57,9 @@ DOMAIN = "messages"
 
 _locale: ContextVar[str] = ContextVar("podium_locale", default=DEFAULT_LOCALE)
 _catalogues: dict[str, NullTranslations] = {}
+# Per locale, the catalogue of the room whose templates live under a given top-level
+# template folder ("tournaments/", "venue/"), falling back to the merged one.
+_room_catalogues: dict[str, dict[str, NullTranslations]] = {}
 _NULL = NullTranslations()
 
 #: A string translated when shown (``str(value)``), made by :func:`lazy_gettext`.
@@ -168,12 +171,50 @@ def load_catalogues(locale_dirs: Iterable[Path]) -> dict[str, NullTranslations]:
         merged[locale] = combined if combined is not None else NullTranslations()
     _catalogues.clear()
     _catalogues.update(merged)
+    _room_catalogues.clear()
+    for locale in SUPPORTED_LOCALES:
+        _room_catalogues[locale] = _rooms_of(dirs, locale, merged[locale])
     return merged
+
+
+def _rooms_of(dirs: list[Path], locale: str, merged: NullTranslations
+              ) -> dict[str, NullTranslations]:
+    """``{template folder: the room's own catalogue, then the merged one}``: a room keeps
+    its own French for an English word another room translates otherwise ("Start": a
+    tournament's "Lancer", an event form's "Début"). A room is a ``locale`` folder's
+    parent; its templates are the sub-folders of its ``templates`` folder."""
+    rooms: dict[str, NullTranslations] = {}
+    for folder in dirs:
+        mo = folder / locale / "LC_MESSAGES" / f"{DOMAIN}.mo"
+        templates = folder.parent / "templates"
+        if not mo.is_file() or not templates.is_dir():
+            continue
+        with mo.open("rb") as fp:
+            own = Translations(fp, domain=DOMAIN)
+        own.add_fallback(merged)
+        for sub in templates.iterdir():
+            if sub.is_dir():
+                rooms.setdefault(sub.name, own)
+    return rooms
 
 
 def translations(locale: str | None = None) -> NullTranslations:
     """The merged catalogue of ``locale`` (default: the current request's)."""
     return _catalogues.get(locale or current_locale(), _NULL)
+
+
+def template_translations(template_name: str | None, locale: str | None = None
+                          ) -> NullTranslations:
+    """The catalogue a template's strings come from: its room's own first (by the
+    template's top folder, ``tournaments/console.html`` → the tournaments' catalogue),
+    then the merged one."""
+    locale = locale or current_locale()
+    if template_name and "/" in template_name:
+        room = template_name.split(":", 1)[-1].split("/", 1)[0]
+        own = _room_catalogues.get(locale, {}).get(room)
+        if own is not None:
+            return own
+    return translations(locale)
 
 
 # --- dates, times and numbers ------------------------------------------------------------

@@ -85,12 +85,26 @@ def install_i18n(env: Environment) -> None:
     env.add_extension("jinja2.ext.i18n")
     # Jinja2's new-style wrappers fill the placeholders (and escape them) themselves: give
     # them the bare catalogue lookups of the current locale.
+    # Each template's strings come from its own room's catalogue first (the same English
+    # word may be translated otherwise by another room): the context names the template.
+    @pass_context
+    def gettext(ctx: Context, message: str) -> str:
+        return i18n.template_translations(ctx.name).gettext(message)
+
+    @pass_context
+    def ngettext(ctx: Context, singular: str, plural: str, n: int) -> str:
+        return i18n.template_translations(ctx.name).ngettext(singular, plural, n)
+
+    @pass_context
+    def pgettext(ctx: Context, context: str, message: str) -> str:
+        return str(i18n.template_translations(ctx.name).pgettext(context, message))
+
+    @pass_context
+    def npgettext(ctx: Context, context: str, singular: str, plural: str, n: int) -> str:
+        return str(i18n.template_translations(ctx.name).npgettext(context, singular, plural, n))
+
     env.install_gettext_callables(  # type: ignore[attr-defined]  # added by the extension
-        gettext=lambda message: i18n.translations().gettext(message),
-        ngettext=lambda singular, plural, n: i18n.translations().ngettext(singular, plural, n),
-        pgettext=lambda context, message: i18n.translations().pgettext(context, message),
-        npgettext=lambda context, singular, plural, n: i18n.translations().npgettext(
-            context, singular, plural, n),
+        gettext=gettext, ngettext=ngettext, pgettext=pgettext, npgettext=npgettext,
         newstyle=True,
     )
     env.globals.update(

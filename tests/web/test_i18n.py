@@ -129,3 +129,17 @@ async def test_a_plugin_ships_its_own_catalogue(tmp_path: Path, podium_app_facto
     assert (await client.get("/greetings-wall")).text == "Greetings wall"
     with i18n.use_locale("fr"):
         assert i18n.gettext("Language") == "Langue"  # the shell's catalogue is still there
+
+
+async def test_a_template_reads_its_own_rooms_french_first(podium_client: PodiumClient) -> None:
+    """The same English word, two meanings in two rooms: each room's templates get its own
+    catalogue's French (a tournament's "Start" button is "Lancer", the event form's start
+    time is "Début"), and what a room lacks comes from the others (the shell's words)."""
+    assert (await podium_client.get("/healthz")).status_code == 200  # the app loaded them
+    console = i18n.template_translations("tournaments/console_body.html", "fr")
+    event_form = i18n.template_translations("venue/event_form.html", "fr")
+    assert console.gettext("Start") == "Lancer"
+    assert event_form.gettext("Start") == "Début"
+    assert i18n.template_translations("core:venue/event_form.html", "fr").gettext("Start") == "Début"
+    assert console.gettext("Log out") == i18n.translations("fr").gettext("Log out") != "Log out"
+    assert i18n.template_translations("tournaments/console_body.html", "en").gettext("Start") == "Start"
