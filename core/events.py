@@ -26,7 +26,7 @@ import msgspec
 __all__ = [
     "BookingsChanged", "ChangeAction", "CheckIn", "CompletedMatch", "DomainEvent", "EventChange",
     "EventsChanged", "FanAction", "IssuedTicket", "MatchesCompleted", "OrdersPaid", "PaidOrder",
-    "PointsAward", "PointsAwarded", "RevocationReason", "ScopeRef", "StationCall",
+    "PluginsSwitched", "PointsAward", "PointsAwarded", "RevocationReason", "ScopeRef", "StationCall",
     "TicketRevocation", "TicketTransfer", "TicketsCheckedIn", "TicketsIssued",
     "TicketsRevoked", "TicketsTransferred", "TournamentChanged",
     "TournamentEvent", "TournamentStarted", "VenueEvent", "decode", "encode", "event_types",
@@ -381,6 +381,25 @@ class PointsAwarded(DomainEvent, frozen=True, kw_only=True):
 
     hook: ClassVar[str | None] = "podium_points_awarded"
     awards: tuple[PointsAward, ...]
+
+
+# -- plugins ---------------------------------------------------------------------------
+
+
+class PluginsSwitched(DomainEvent, frozen=True, kw_only=True):
+    """A plugin was switched on or off for the venue or one thing inside it, or its switch
+    there was cleared (``enabled`` is ``None``: the next level decides). Pages cached for
+    anonymous visitors depend on it (navigation and page slots); no plugin hook.
+
+    :param plugin: the plugin's name.
+    :param scope_kind: ``venue`` or a scope kind a domain declared (``tournament``...).
+    :param scope_id: the venue's or the thing's id.
+    """
+
+    plugin: str
+    scope_kind: str
+    scope_id: int
+    enabled: bool | None
 
 
 # -- encoding ---------------------------------------------------------------------------

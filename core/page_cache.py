@@ -20,6 +20,15 @@ changes:
 
 The rendered HTML is held per worker in a bounded LRU (:class:`RenderCache`) with
 single-flight rendering: a thousand visitors arriving after a change cost one render.
+
+**The anonymous lane** (:class:`AnonymousLane`): once a page has been served to an
+anonymous visitor, the next anonymous request for the same path, query, htmx headers and
+locale is answered before routing (``podium.web.page_lane``): one version read, a
+dictionary lookup and the visitor's CSRF token put in, skipping the session, the
+authentication, the navigation's plugin query and the handler. The entry records the
+counters the page depends on (its own and :data:`ACTIVATION`, bumped when a plugin is
+switched) and their values when it was rendered; a bump or a new time bucket sends the
+request down the ordinary path again, which renders and refreshes the entry.
 """
 
 from __future__ import annotations
@@ -49,6 +58,13 @@ STATE_KEY = "podium_page_cache"
 CSRF_MARKER = "__podium-csrf-token-of-this-visitor__"
 #: The counter every event bumps.
 ANY = "any"
+#: The counter a plugin switch bumps (the event's type name): the navigation and page slots
+#: of every page depend on which plugins are enabled.
+ACTIVATION = "PluginsSwitched"
+#: Where the navigation computation leaves the :data:`ACTIVATION` counter's value read
+#: just before the enabled plugins were (a switch racing the render then never leaves a
+#: stale entry under the new value).
+ACTIVATION_VERSION_KEY = "podium_activation_version"
 REDIS_PREFIX = "podium:page-version:"
 
 
@@ -210,6 +226,74 @@ def version_names(event: DomainEvent) -> list[str]:
     return names
 
 
+# -- the anonymous lane ----------------------------------------------------------------
+
+#: What identifies an anonymous request for the lane: path, query string, htmx request,
+#: htmx boosted, locale.
+LaneKey = tuple[str, bytes, bool, bool, str]
+
+
+class LaneEntry:
+    """A page as last rendered for anonymous visitors, and what it depended on."""
+
+    __slots__ = ("names", "versions", "bucket_seconds", "bucket", "html")
+
+    def __init__(self, names: tuple[str, ...], versions: tuple[int, ...],
+                 bucket_seconds: float, bucket: int, html: str) -> None:
+        self.names = names
+        self.versions = versions
+        self.bucket_seconds = bucket_seconds
+        self.bucket = bucket
+        self.html = html
+
+
+class AnonymousLane:
+    """Pages served to anonymous visitors, by request (see the module's documentation);
+    a bounded LRU of :class:`LaneEntry`."""
+
+    def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[LaneKey, LaneEntry] = OrderedDict()
+        self.hits = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def remember(self, key: LaneKey, entry: LaneEntry) -> None:
+        """Keep ``entry`` for ``key`` (the least recently used beyond the bound goes)."""
+        self._entries[key] = entry
+        self._entries.move_to_end(key)
+        while len(self._entries) > self.max_entries:
+            self._entries.popitem(last=False)
+
+    async def lookup(self, key: LaneKey, versions: Versions) -> str | None:
+        """The page's HTML (with :data:`CSRF_MARKER`) if nothing it depends on changed
+        since it was rendered and its time bucket is current; else ``None``."""
+        entry = self._entries.get(key)
+        if entry is None or int(time.time() // entry.bucket_seconds) != entry.bucket:
+            return None
+        if await versions.get(entry.names) != entry.versions:
+            return None
+        self._entries.move_to_end(key)
+        self.hits += 1
+        return entry.html
+
+    def clear(self) -> None:
+        """Forget everything (tests)."""
+        self._entries.clear()
+
+
+def lane_key(scope: Any, locale: str) -> LaneKey:
+    """The lane's key of a request (an ASGI HTTP scope) in ``locale``."""
+    hx_request = hx_boosted = False
+    for name, value in scope["headers"]:
+        if name == b"hx-request":
+            hx_request = value == b"true"
+        elif name == b"hx-boosted":
+            hx_boosted = value == b"true"
+    return (scope["path"], scope.get("query_string", b""), hx_request, hx_boosted, locale)
+
+
 # -- the cache -------------------------------------------------------------------------
 
 
@@ -220,6 +304,7 @@ class PageCache:
                  max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.versions = versions
         self.pages = RenderCache(max_entries, max_bytes)
+        self.lane = AnonymousLane(max_entries)
 
     async def invalidate(self, event: DomainEvent) -> None:
         """Make every page depending on what ``event`` changed unreachable (the outbox
@@ -297,7 +382,9 @@ def anonymous_page(*depends_on: str, bucket_seconds: float = 60.0,
     The handler must take ``request`` as a keyword argument and return a ``Template`` or
     an HTML ``Response`` of a string; signed-in visitors, other answers (a redirect, a
     4xx page) and errors pass through uncached. A ``fragment`` (no layout, no page slots)
-    skips the navigation and does not vary by the enabled plugins.
+    skips the navigation and does not vary by the enabled plugins. Every page served to
+    an anonymous visitor is also handed to the :class:`AnonymousLane`, which answers the
+    next anonymous requests for it before routing.
     """
 
     def decorate(handler: Handler) -> Handler:
@@ -309,12 +396,12 @@ def anonymous_page(*depends_on: str, bucket_seconds: float = 60.0,
                     return await handler(*args, **kwargs)
             cache = page_cache_for(request.app)
             names = tuple(name.format(**kwargs) for name in depends_on)
+            if fragment:  # no navigation read the switches' counter: read it here (a
+                names += (ACTIVATION,)  # plugin's route gate may depend on it)
             versions = await cache.versions.get(names)
-            key = (request.scope["path"], request.scope.get("query_string", b""),
-                   request.headers.get("hx-request") == "true",
-                   request.headers.get("hx-boosted") == "true",
-                   _enabled_key(request), locale_key(request),
-                   int(time.time() // bucket_seconds), names, versions)
+            request_key = lane_key(request.scope, locale_key(request))
+            bucket = int(time.time() // bucket_seconds)
+            key = (request_key, _enabled_key(request), bucket, names, versions)
             passed: list[Any] = []
 
             async def render() -> str:
@@ -335,6 +422,13 @@ def anonymous_page(*depends_on: str, bucket_seconds: float = 60.0,
                     return passed[0]
                 async with reading():  # a concurrent caller's answer was not cacheable
                     return await handler(*args, **kwargs)
+            activation: int | None = request.scope.get(ACTIVATION_VERSION_KEY)  # type: ignore[assignment]
+            if fragment:
+                cache.lane.remember(request_key, LaneEntry(
+                    names, versions, bucket_seconds, bucket, html))
+            elif activation is not None:
+                cache.lane.remember(request_key, LaneEntry(
+                    (*names, ACTIVATION), (*versions, activation), bucket_seconds, bucket, html))
             return Response(html.replace(CSRF_MARKER, _csrf_of(request)),
                             media_type=MediaType.HTML)
 
@@ -350,5 +444,6 @@ class _NotCacheable(Exception):
     """The handler's answer is not a plain 200 page (a redirect, an error page...)."""
 
 
-__all__ = ["ANY", "CSRF_MARKER", "MemoryVersions", "PageCache", "RedisVersions",
-           "RenderCache", "anonymous_page", "locale_key", "page_cache_for", "version_names"]
+__all__ = ["ACTIVATION", "ANY", "AnonymousLane", "CSRF_MARKER", "LaneEntry", "MemoryVersions",
+           "PageCache", "RedisVersions", "RenderCache", "anonymous_page", "lane_key",
+           "locale_key", "page_cache_for", "version_names"]

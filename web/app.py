@@ -38,7 +38,13 @@ from podium.core import i18n
 from podium.core.errors import PodiumError
 from podium.core.events import ScopeRef
 from podium.core.outbox.dispatcher import Dispatcher, LiveMessage
-from podium.core.page_cache import NO_NAV_ATTR
+from podium.core.page_cache import (
+    ACTIVATION,
+    ACTIVATION_VERSION_KEY,
+    CACHED_ATTR,
+    NO_NAV_ATTR,
+    page_cache_for,
+)
 from podium.core.page_cache import STATE_KEY as PAGE_CACHE_KEY
 from podium.core.page_cache import MemoryVersions, PageCache, RedisVersions, Versions
 from podium.core.plugins import NavItem, PluginHost, PluginLoadError, flatten, gather_results
@@ -46,6 +52,7 @@ from podium.core.settings import Settings, load_settings
 from podium.web import errors
 from podium.web.assembly import make_plugin_host
 from podium.web.middleware import ReadTransactionMiddleware
+from podium.web.page_lane import AnonymousPageLane
 from podium.web.security import EdgeMiddleware, PodiumSwaggerPlugin, csrf_middleware
 from podium.web.sse import publish
 from podium.web.i18n import LocaleMiddleware
@@ -168,6 +175,12 @@ async def _nav_items(request: Request) -> None:
         return  # a fragment: no layout, no navigation (and no activation query)
     host: PluginHost = request.app.state.plugin_host
     user = request.scope.get("user")
+    if user is None and getattr(getattr(request.route_handler, "fn", None), CACHED_ATTR, False):
+        # The anonymous lane keeps this page under the switch counter read *before* the
+        # enabled plugins are (a switch in between then re-renders rather than leaving a
+        # stale navigation).
+        (version,) = await page_cache_for(request.app).versions.get((ACTIVATION,))
+        request.scope[ACTIVATION_VERSION_KEY] = version  # type: ignore[literal-required]  # a plain dict
     enabled = await enabled_for_request(request)  # shared with a plugin route's gate
     items: list[NavItem] = flatten(await host.acall_for(enabled, "podium_nav_items", user=user))
     visible = [
@@ -244,6 +257,14 @@ def create_app(
         httponly=True,
         exclude=SESSION_EXCLUDE,
     )
+    csrf_config = CSRFConfig(
+        secret=settings.secret_key,
+        cookie_name="podium_csrf",
+        header_name="x-csrftoken",
+        cookie_secure=settings.production,
+        cookie_samesite="lax",
+        exclude=CSRF_EXCLUDE,
+    )
     auth_mw = DefineMiddleware(PodiumAuthMiddleware, exclude=["^/static/", "^/healthz", "^/schema"])
 
     app = Litestar(
@@ -256,14 +277,7 @@ def create_app(
             auth_mw,
             login_rate_limit(settings.login_rate_per_minute).middleware,
             # Innermost: it reads the session id after the auth middleware's rotation.
-            csrf_middleware(CSRFConfig(
-                secret=settings.secret_key,
-                cookie_name="podium_csrf",
-                header_name="x-csrftoken",
-                cookie_secure=settings.production,
-                cookie_samesite="lax",
-                exclude=CSRF_EXCLUDE,
-            )),
+            csrf_middleware(csrf_config),
         ],
         before_request=_nav_items,
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(env)),
@@ -292,7 +306,10 @@ def create_app(
     # Before routing (Litestar's middleware runs after it): the client address that the
     # rate limiter reads, HEAD on GET routes, and headers on every answer, 404s included.
     # The locale too, so that 404 pages speak the visitor's language.
-    app.asgi_handler = EdgeMiddleware(LocaleMiddleware(app.asgi_handler), settings)
+    # Inside the locale: anonymous requests for pages already rendered are answered there.
+    lane = AnonymousPageLane(app.asgi_handler, pages, session_cookie=session_config.key,
+                             csrf=csrf_config)
+    app.asgi_handler = EdgeMiddleware(LocaleMiddleware(lane), settings)
     app.state.settings = settings
     app.state.plugin_host = host
     app.state.channels = channels

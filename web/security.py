@@ -270,12 +270,18 @@ class SessionBoundCSRFMiddleware(CSRFMiddleware):
         return wrapped
 
     def _set_cookie(self, message: Message, token: str) -> None:
-        cookie = Cookie(
-            key=self.config.cookie_name, value=token, path=self.config.cookie_path,
-            secure=self.config.cookie_secure, httponly=self.config.cookie_httponly,
-            samesite=self.config.cookie_samesite, domain=self.config.cookie_domain,
-        )
-        MutableScopeHeaders.from_message(message).add("set-cookie", cookie.to_header(header=""))
+        MutableScopeHeaders.from_message(message).add("set-cookie", csrf_cookie_header(self.config, token))
+
+
+def csrf_cookie_header(config: CSRFConfig, token: str) -> str:
+    """The ``Set-Cookie`` value that gives a visitor ``token`` (the anonymous page lane
+    sets it as the middleware does)."""
+    cookie = Cookie(
+        key=config.cookie_name, value=token, path=config.cookie_path,
+        secure=config.cookie_secure, httponly=config.cookie_httponly,
+        samesite=config.cookie_samesite, domain=config.cookie_domain,
+    )
+    return cookie.to_header(header="")
 
 
 def csrf_middleware(config: CSRFConfig) -> Any:

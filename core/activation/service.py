@@ -17,7 +17,8 @@ from podium.core.i18n import _
 from podium.core.activation.tables import PluginActivation
 from podium.core.database import atomic
 from podium.core.errors import InvalidInput, NotFound
-from podium.core.events import ScopeRef
+from podium.core.events import PluginsSwitched, ScopeRef
+from podium.core.outbox import record
 from podium.core.plugins import PluginHost
 
 VENUE = "venue"
@@ -193,17 +194,25 @@ async def set_enabled(
                     changed_at=stamp,
                 )
             )
+        await record(_switched(plugin, scope, scope_id, enabled))
 
 
 async def clear(host: PluginHost, plugin: str, scope: str, scope_id: int) -> None:
     """Forget the decision for ``plugin`` in one scope: it falls back to the next level
     (the venue's row, then the plugin's default)."""
     _check_scope(host, plugin, scope)
-    await PluginActivation.delete().where(
-        (PluginActivation.plugin == plugin)
-        & (PluginActivation.scope == scope)
-        & (PluginActivation.scope_id == scope_id)
-    )
+    async with atomic():
+        await PluginActivation.delete().where(
+            (PluginActivation.plugin == plugin)
+            & (PluginActivation.scope == scope)
+            & (PluginActivation.scope_id == scope_id)
+        )
+        await record(_switched(plugin, scope, scope_id, None))
+
+
+def _switched(plugin: str, scope: str, scope_id: int, enabled: bool | None) -> PluginsSwitched:
+    return PluginsSwitched(venue_id=scope_id if scope == VENUE else None, plugin=plugin,
+                           scope_kind=scope, scope_id=scope_id, enabled=enabled)
 
 
 def _check_scope(host: PluginHost, plugin: str, scope: str) -> None:

@@ -496,7 +496,9 @@ async def head() -> Head | None:
 
 async def tree_at(checkpoint: CheckpointInfo) -> MemoryHashStore:
     """This process's tree, synced to (at least) ``checkpoint``."""
-    h = await _read_head()
+    # The log may have been started apart (latest_checkpoint) after this request's read
+    # transaction took its snapshot: then only a connection of its own sees the head.
+    h = await _read_head() or await run_apart(_read_head())
     if h is None:
         raise LedgerCorrupt("the ledger has checkpoints but no head")
     return await _synced(h.log_id, checkpoint.size, checkpoint.root_hash)

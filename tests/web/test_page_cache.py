@@ -110,7 +110,8 @@ async def test_each_visitor_gets_their_own_csrf_token(podium_app, podium_client_
         assert token is not None and token.group(1) == client.cookies.get("podium_csrf")
         tokens.append(token.group(1))
     assert tokens[0] != tokens[1]
-    assert page_cache_for(podium_app).pages.hits >= 1  # the second visitor's came from the cache
+    cache = page_cache_for(podium_app)
+    assert cache.pages.hits + cache.lane.hits >= 1  # the second visitor's came from the cache
 
 
 async def test_htmx_partial_and_full_page_are_kept_apart(podium_client, podium_app):
@@ -124,11 +125,78 @@ async def test_the_locale_is_part_of_the_key(podium_client, podium_app, monkeypa
     await seed_venue()
     locale = {"value": "en"}
     monkeypatch.setattr(page_cache, "locale_key", lambda request: locale["value"])
+    page_cache_for(podium_app).lane.max_entries = 0  # the handler's own cache, not the lane
     await _hit_twice(podium_client, podium_app, "/")
     renders = _renders(podium_app)
     locale["value"] = "fr"
     assert (await podium_client.get("/")).status_code == 200
     assert _renders(podium_app) == renders + 1
+
+
+# -- the anonymous lane ------------------------------------------------------------------
+
+
+def _lane_hits(app) -> int:
+    return page_cache_for(app).lane.hits
+
+
+async def test_anonymous_repeat_visits_take_the_lane_and_credentials_do_not(
+        podium_client, podium_app):
+    await seed_venue()
+    first = await podium_client.get("/calendar")
+    hits = _lane_hits(podium_app)
+    again = await podium_client.get("/calendar")
+    assert again.status_code == 200 and _lane_hits(podium_app) == hits + 1
+    assert again.headers["content-type"] == "text/html; charset=utf-8"
+    # The same page; the security headers and Vary of the edge apply to the lane's answer.
+    strip = re.compile(r'"x-csrftoken": "[^"]+"|name="_csrf_token" value="[^"]+"')
+    assert strip.sub("", again.text) == strip.sub("", first.text)
+    assert "content-security-policy" in again.headers and "Cookie" in again.headers["vary"]
+    # A bearer token or a session cookie means the app decides (who is asking matters).
+    token = await bearer_for(await quick_user("lena", "fan"))
+    assert (await podium_client.get("/calendar", headers=token)).status_code == 200
+    await podium_client.login("lena", DEFAULT_PASSWORD)
+    mine = await podium_client.get("/calendar")
+    assert mine.status_code == 200 and 'data-testid="whoami"' in mine.text
+    assert _lane_hits(podium_app) == hits + 1
+
+
+async def test_the_lane_keeps_a_valid_csrf_cookie_and_its_token_posts(
+        podium_app, podium_client_factory):
+    await seed_venue()
+    await (await podium_client_factory(podium_app)).get("/calendar")  # rendered once
+    visitor = await podium_client_factory(podium_app)
+    hits = _lane_hits(podium_app)
+    page = await visitor.get("/calendar")
+    assert _lane_hits(podium_app) == hits + 1 and CSRF_MARKER not in page.text
+    token = visitor.cookies.get("podium_csrf")
+    assert token and f'"x-csrftoken": "{token}"' in page.text
+    again = await visitor.get("/calendar")  # the cookie is valid: kept, not set again
+    assert "set-cookie" not in again.headers and f'"x-csrftoken": "{token}"' in again.text
+    # The lane's token is as good as the app's: the log-in form accepts it.
+    await quick_user("mona", "fan")
+    response = await visitor.post("/login", data={"username": "mona", "password": DEFAULT_PASSWORD,
+                                                  "_csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    forged = await podium_client_factory(podium_app)
+    page = await forged.get("/calendar", headers={"Cookie": "podium_csrf=" + "0" * 256})
+    assert "podium_csrf=" in page.headers["set-cookie"] and "0" * 256 not in page.text
+
+
+async def test_a_plugin_switch_renews_the_lane(podium_app, podium_client_factory, podium_users):
+    await seed_venue()
+    visitor = await podium_client_factory(podium_app)
+    assert "/meets" in (await visitor.get("/")).text  # the cycling plugin's navigation
+    hits = _lane_hits(podium_app)
+    assert "/meets" in (await visitor.get("/")).text and _lane_hits(podium_app) == hits + 1
+    admin = await podium_client_factory(podium_app)
+    await podium_users("root", "admin")
+    await admin.login("root", DEFAULT_PASSWORD)
+    switched = await admin.form_post("/admin/plugins/cycling", {"enabled": "off"})
+    assert switched.status_code == 303
+    page = await visitor.get("/")
+    assert page.status_code == 200 and 'href="/meets"' not in page.text
+    assert _lane_hits(podium_app) == hits + 1  # rendered again, not served stale
 
 
 async def test_errors_are_not_cached(podium_client, podium_app):

@@ -56,6 +56,14 @@ async def test_a_fresh_log_serves_an_empty_signed_checkpoint(client):
     assert (await client.get("/ledger/tile/0/000.p/1")).status_code == 404
 
 
+async def test_a_consistency_proof_as_the_logs_first_request(client):
+    """The log is started apart from the GET's read transaction; the proof must still find
+    it (it answered 503 "checkpoints but no head" when its snapshot predated the start)."""
+    r = await client.get("/api/v1/ledger/consistency?first=0")
+    assert r.status_code == 200, r.text
+    assert r.json()["first"] == 0 and r.json()["second"] == 0
+
+
 async def test_tiles_and_bundles_rebuild_the_signed_tree(client):
     for i in range(3):  # 300 entries: a full level-0 tile, a partial one, level 1 of width 1
         await service.record_event(issued(*[f"t{i}-{j}" for j in range(100)], order=f"o{i}"))
