@@ -270,7 +270,7 @@ class RiderAPI(Controller):
         view = await views.rider_view(rider_id)
         return to_out({"rider": view["rider"], "competitions": [{
             **item, "competition": item["competition"]["id"],
-            "competition_name": item["competition"]["name"],
+            "competition_name": item["competition"]["title"],
             "discipline": item["competition"]["discipline"],
             "meet": item["meet"]["id"] if item["meet"] else 0,
             "meet_name": item["meet"]["name"] if item["meet"] else ""}

@@ -94,7 +94,7 @@ async def _ride_match(competition_id: int, contest: str, scores: str) -> None:
 
 async def _enter_sprint(meet_id: int) -> int:
     comp = await service.add_competition(meet_id, {
-        "category": "elite-women", "discipline": "sprint", "name": "Women's sprint",
+        "category": "elite-women", "discipline": "sprint",
         "recovery_minutes": 30})
     await service.enter_riders(comp["id"], [
         {"name": n, "nation": nat, "team": team, "uci_id": _uci(100, i)}
@@ -118,7 +118,7 @@ async def _race_sprint(competition_id: int) -> None:
 
 async def _enter_omnium(meet_id: int) -> int:
     comp = await service.add_competition(meet_id, {
-        "category": "elite-men", "discipline": "omnium", "name": "Men's omnium",
+        "category": "elite-men", "discipline": "omnium",
         "recovery_minutes": 20})
     await service.enter_riders(comp["id"], [
         {"name": n, "nation": nat, "uci_id": _uci(200, i)}

@@ -20,7 +20,7 @@ from litestar.response import Redirect
 
 from podium.core.database import reading
 from podium.core.errors import InvalidInput, NotFound, PodiumError
-from podium.core.i18n import _, ngettext
+from podium.core.i18n import SUPPORTED_LOCALES, _, ngettext, parse_locale
 from podium.core.pages import is_partial_request, render
 from podium.core.venue.context import current_venue_id, venue_scope
 from podium.plugins.cycling import programme, results, service, teams, views
@@ -131,7 +131,16 @@ class MeetPages(Controller):
          media_type="text/calendar")
     async def programme_feed(self, request: Request, meet_id: Id) -> Response[Any]:
         """The latest published programme: one event per phase, stable UIDs, ``SEQUENCE``
-        the version the phase last changed in."""
+        the version the phase last changed in.
+
+        Summaries are in ``?lang=`` (``en``, ``fr``; the meet page's link carries the
+        reader's language, as a subscribed calendar sends no preference), else the
+        request's language (cookie, ``Accept-Language``, English); the locale middleware
+        reads the parameter, an unknown one is refused here."""
+        asked = request.query_params.get("lang")
+        if asked is not None and parse_locale(asked) is None:
+            raise InvalidInput(_("lang must be one of %(choices)s",
+                                 choices=", ".join(SUPPORTED_LOCALES)), field="lang")
         body = await programme.programme_ics(meet_id, await _tz(request))
         return Response(content=body, media_type="text/calendar", headers={
             "content-disposition": f'inline; filename="meet-{meet_id}-programme.ics"'})

@@ -336,6 +336,9 @@ class CompetitionOut(msgspec.Struct):
     classification: list[PlacingOut]
     complete: bool
     omnium: list[OmniumLineOut]
+    #: The title in the request's language: ``name`` when the organiser gave one, else
+    #: from the category and discipline.
+    title: str = ""
 
 
 class PlacementOut(msgspec.Struct):
@@ -345,8 +348,12 @@ class PlacementOut(msgspec.Struct):
     session: int
     starts_at: datetime
     ends_at: datetime
+    #: "Elite women sprint — Quarter-finals" in the request's language (derived when read).
     label: str = ""
+    #: The progression table's name of the round (a stable key) and its translation.
     phase_name: str = ""
+    phase_title: str = ""
+    competition_id: int | None = None
     ceremony_end: str | None = None
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from podium.plugins.cycling import programme, results, service, teams
 from podium.plugins.cycling.tables import Competition, HeatResultRow, Meet, Rider
+from podium.plugins.cycling.terms import competition_title, phase_title, table_title
 
 
 def _jsonable_heat(heat: Any, names: dict[int, str], lines: list[dict[str, Any]]
@@ -56,7 +57,8 @@ async def competition_view(comp: dict[str, Any]) -> dict[str, Any]:
         **comp, "entries": entries, "teams": team_list, "is_team": is_team,
         "team_size": teams.TEAM_SIZES.get(comp["discipline"], 0), "heats": heats, "phases": progress.phases,
         "table": progress.table.id if progress.table else "",
-        "table_title": progress.table.title if progress.table else "One race",
+        "title": competition_title(comp),
+        "table_title": table_title(progress.table.title if progress.table else "One race"),
         "classification": [{"place": p, "rider_id": r, "name": names.get(r, "")}
                            for p, r in progress.classification],
         "complete": progress.complete, "omnium": omnium,
@@ -78,6 +80,10 @@ async def meet_view(meet_id: int, *, with_draft: bool = False) -> dict[str, Any]
             "by_session": by_session(sessions, (draft or shown or {}).get("placements", [])),
             "published_by_session": by_session(sessions, (shown or {}).get("placements", [])),
             "versions": await programme.versions(meet_id),
+            # Every phase's title by its programme key (the console's pins, unplaced).
+            "phase_titles": {programme.phase_key(c["id"], p["id"]): phase_title(c["title"],
+                                                                                p["name"])
+                             for c in comps for p in c["phases"]},
             "pins": await programme.pins(meet_id) if with_draft else {}}
 
 
@@ -145,7 +151,8 @@ async def rider_view(rider_id: int) -> dict[str, Any]:
         heats = [{**line, "time": results.format_time(line["time_ms"]),
                   "label": labels.get(line["heat_id"], line["heat_id"])}
                  for line in lines if line["competition"] == cid]
-        out.append({"competition": comp, "meet": meet, "place": place, "heats": heats})
+        out.append({"competition": {**comp, "title": competition_title(comp)}, "meet": meet,
+                    "place": place, "heats": heats})
     # Team events: the rider's teams and the place each team got.
     for membership in await teams.teams_of_rider(rider_id):
         comp = await Competition.select().where(
@@ -156,7 +163,8 @@ async def rider_view(rider_id: int) -> dict[str, Any]:
         progress = await results.competition_progress(comp)
         place = next((p for p, t in progress.classification if t == membership["team_id"]),
                      None)
-        out.append({"competition": comp, "meet": meet, "place": place, "heats": [],
+        out.append({"competition": {**comp, "title": competition_title(comp)}, "meet": meet,
+                    "place": place, "heats": [],
                     "team": membership["name"], "reserve": membership["reserve"]})
     return {"rider": rider, "competitions": out}
 
