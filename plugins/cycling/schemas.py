@@ -111,6 +111,24 @@ class VoidIn(msgspec.Struct, forbid_unknown_fields=True):
     version: int
 
 
+class CallIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Call a heat to the track: the one named, or (both left out) the next one not called
+    yet in programme order."""
+
+    competition_id: int | None = None
+    heat_id: str | None = None
+
+
+class CallOut(msgspec.Struct):
+    """A call to the track: the heat called and its entrants (riders, or teams)."""
+
+    id: int
+    competition_id: int
+    heat_id: str
+    label: str
+    entrants: list[int]
+
+
 class PinIn(msgspec.Struct, forbid_unknown_fields=True):
     """Pin a phase to a session (and a start) before rescheduling the rest."""
 

@@ -211,4 +211,5 @@ def phase_title(competition: str, phase_name: str) -> str:
 
 #: What every cycling template is given.
 TEMPLATE_HELPERS = {"term": term, "heat_label": heat_label, "slot_label": slot_label,
-                    "heat_labels": heat_labels, "table_title": table_title}
+                    "heat_labels": heat_labels, "table_title": table_title,
+                    "competition_title": competition_title}

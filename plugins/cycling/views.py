@@ -76,6 +76,7 @@ async def meet_view(meet_id: int, *, with_draft: bool = False) -> dict[str, Any]
     shown = await programme.published(meet_id)
     draft = await programme.draft(meet_id) if with_draft else None
     return {"meet": meet, "sessions": sessions, "competitions": comps,
+            "call": await call_view(meet_id, comps),
             "programme": shown, "draft": draft,
             "by_session": by_session(sessions, (draft or shown or {}).get("placements", [])),
             "published_by_session": by_session(sessions, (shown or {}).get("placements", [])),
@@ -85,6 +86,24 @@ async def meet_view(meet_id: int, *, with_draft: bool = False) -> dict[str, Any]
                                                                                 p["name"])
                              for c in comps for p in c["phases"]},
             "pins": await programme.pins(meet_id) if with_draft else {}}
+
+
+async def call_view(meet_id: int, comps: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The heat called to the track now (:func:`calls.current_call`) as pages show it:
+    ``competition`` and ``heat`` (views), ``called_at``, ``calls``, ``user_ids`` (the
+    called riders' accounts, to greet them); ``None`` when no call is current."""
+    from podium.plugins.cycling import calls
+
+    call = await calls.current_call(meet_id)
+    if call is None:
+        return None
+    for c in comps:
+        for h in c["heats"]:
+            if c["id"] == call["competition_id"] and h["heat_id"] == call["heat_id"]:
+                entrants = [r["rider_id"] for r in h["riders"] if r["rider_id"] is not None]
+                return {**call, "competition": c, "heat": h,
+                        "user_ids": await calls.accounts_of(c, entrants)}
+    return None
 
 
 def by_session(sessions: list[dict[str, Any]], placements: list[dict[str, Any]]
