@@ -20,7 +20,7 @@ from litestar.response import Redirect
 
 from podium.core.database import reading
 from podium.core.errors import InvalidInput, NotFound, PodiumError
-from podium.core.i18n import SUPPORTED_LOCALES, _, ngettext, parse_locale
+from podium.core.i18n import SUPPORTED_LOCALES, _, format_datetime, ngettext, parse_locale
 from podium.core.pages import is_partial_request, render
 from podium.core.venue.context import current_venue_id, venue_scope
 from podium.plugins.cycling import calls, programme, results, service, teams, views
@@ -48,10 +48,10 @@ async def _tz(request: Request[Any, Any, Any]) -> str:
 
 
 def _hhmm(tz: str) -> Callable[[Any], str]:
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(tz)
-    return lambda value: value.astimezone(zone).strftime("%a %d %b %H:%M") if value else ""
+    """Instants as pages show them, in the venue's zone and the reader's language ("Tue 24
+    Nov 18:30", « mar. 24 nov. 18:30 »); templates cut the last five characters for the
+    time of day."""
+    return lambda value: format_datetime(value, "day_time", tz) if value else ""
 
 
 async def _meet_context(request: Request[Any, Any, Any], meet_id: int, *, console: bool

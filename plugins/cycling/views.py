@@ -5,7 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from podium.plugins.cycling import programme, results, service, teams
-from podium.plugins.cycling.tables import Competition, HeatResultRow, Meet, Rider
+from podium.plugins.cycling.tables import (
+    Competition,
+    HeatResultRow,
+    Meet,
+    Rider,
+    TeamResultRow,
+)
 from podium.plugins.cycling.terms import competition_title, phase_title, table_title
 
 
@@ -133,10 +139,15 @@ async def next_heats(view: dict[str, Any], count: int = 4) -> dict[str, Any]:
     ready.sort(key=lambda ch: order.get(programme.phase_key(ch[0]["id"], ch[1]["phase_id"]),
                                         10**6))
     on_track = ready[0] if ready else None
-    latest = await HeatResultRow.select(HeatResultRow.competition, HeatResultRow.heat_id) \
-        .where(HeatResultRow.competition.is_in([c["id"] for c in view["competitions"]] or [0])) \
-        .order_by(HeatResultRow.entered_at, ascending=False).order_by(
-            HeatResultRow.id, ascending=False).first()
+    ids = [c["id"] for c in view["competitions"]] or [0]
+    # Riders' results and teams' results (team events) are kept apart: the later of the two.
+    candidates = [await table.select(table.competition, table.heat_id, table.entered_at)
+                  .where(table.competition.is_in(ids))
+                  .order_by(table.entered_at, ascending=False)
+                  .order_by(table.id, ascending=False).first()
+                  for table in (HeatResultRow, TeamResultRow)]
+    found = [c for c in candidates if c is not None]
+    latest = max(found, key=lambda row: row["entered_at"]) if found else None
     last = None
     if latest is not None:
         for c in view["competitions"]:
