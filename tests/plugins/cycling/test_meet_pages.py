@@ -192,6 +192,12 @@ async def test_titles_and_programme_are_translated_when_shown(console):
     assert "Elite men" not in ics_fr
     ics_en = (await c.get(f"/meets/{meet_id}/programme.ics?lang=en")).text
     assert "SUMMARY:Elite men sprint — Finals" in ics_en
+    api = (await c.get(f"/api/v1/meets/{meet_id}/competitions/{console['comp']['id']}"
+                       "?lang=fr")).json()
+    assert api["name"] == "" and api["title"] == "Vitesse élite hommes"
+    api = (await c.get(f"/api/v1/meets/{meet_id}/programme?lang=fr")).json()
+    assert "Vitesse élite hommes — Finales" in {p["label"] for p in api["placements"]}
+    assert {p["phase_name"] for p in api["placements"]} >= {"Finals", "Semi-finals"}
     refused = await c.get(f"/meets/{meet_id}/programme.ics?lang=xx")
     assert refused.status_code == 422 and "lang" in refused.text
 
