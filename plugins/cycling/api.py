@@ -14,8 +14,10 @@ from litestar.params import JSONBody, QueryParameter
 from podium.core.i18n import _
 from podium.core.errors import InvalidInput, NotFound
 from podium.core.venue.context import current_venue_id, venue_scope
-from podium.plugins.cycling import programme, results, service, teams, views
+from podium.plugins.cycling import calls, programme, results, service, teams, views
 from podium.plugins.cycling.schemas import (
+    CallIn,
+    CallOut,
     CompetitionCreate,
     CompetitionOut,
     EntriesIn,
@@ -251,6 +253,21 @@ class MeetAPI(Controller):
                                          data.session_id, data.starts_at,
                                          (await venue_scope(request)).tz)
 
+    @post(MEET + "/calls", summary="Call a heat to the track", guards=ORGANISER,
+          status_code=201)
+    async def api_call(self, request: Request, meet_id: Id, data: JSONBody[CallIn]
+                       ) -> CallOut:
+        """Call a heat's riders to the track (the next one, or the one named); the screen
+        and the meet's pages show it, called riders with accounts hear it (409
+        ``not_ready``, ``nothing_to_call``)."""
+        if (data.competition_id is None) != (data.heat_id is None):
+            raise InvalidInput(_("name both competition_id and heat_id, or neither"),
+                               field="heat_id")
+        if data.competition_id is not None:
+            await own_competition(meet_id, data.competition_id)
+        return to_out(await calls.call_heat(meet_id, data.competition_id, data.heat_id,
+                                            request.user), CallOut)
+
     @post(MEET + "/programme/publish", summary="Publish the draft", guards=ORGANISER,
           status_code=201)
     async def api_publish(self, request: Request, meet_id: Id) -> dict[str, Any]:
@@ -270,7 +287,7 @@ class RiderAPI(Controller):
         view = await views.rider_view(rider_id)
         return to_out({"rider": view["rider"], "competitions": [{
             **item, "competition": item["competition"]["id"],
-            "competition_name": item["competition"]["name"],
+            "competition_name": item["competition"]["title"],
             "discipline": item["competition"]["discipline"],
             "meet": item["meet"]["id"] if item["meet"] else 0,
             "meet_name": item["meet"]["name"] if item["meet"] else ""}

@@ -1,6 +1,7 @@
 """The demo's track meet: the demo week's track event becomes a two-day meet with four
 sessions, a women's sprint (10 riders) run through the services to the medals, a men's
-omnium with its four races scored, and the programme scheduled and published."""
+omnium with its four races scored, a men's team sprint (8 nations' teams of three) run
+to the medals, and the programme scheduled and published."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from podium.core.errors import PodiumError
 from podium.core.venue.contracts import DemoVenue
 from podium.core.venue.rules import localize
 from podium.core.venue.service import VenueScope, get_event, update_event
-from podium.plugins.cycling import programme, results, service
+from podium.plugins.cycling import programme, results, service, teams
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,20 @@ OMNIUM_RIDERS = [
     ("Oliver Wood", "GBR"), ("Elia Ferri", "ITA"), ("Kazuki Sato", "JPN"),
     ("Tim Berger", "AUT"), ("Lars Holm", "DEN"),
 ]
+#: The men's team sprint: eight nations' teams of three (starter, second, third man).
+TEAM_SPRINT = [
+    ("FRA", ["Rayan Helal", "Sébastien Vigier", "Florian Grengbo"]),
+    ("NED", ["Roy van den Berg", "Harrie Lavreysen", "Jeffrey Hoogland"]),
+    ("GBR", ["Ed Lowe", "Hamish Turnbull", "Jack Carlin"]),
+    ("AUS", ["Leigh Hoffman", "Matthew Richardson", "Matthew Glaetzer"]),
+    ("GER", ["Stefan Bötticher", "Maximilian Dörnbach", "Nik Schröter"]),
+    ("JPN", ["Yoshitaku Nagasako", "Kaiya Ota", "Shinji Nakano"]),
+    ("CAN", ["Nick Wammes", "Ryan Dodyk", "Tyler Rorke"]),
+    ("POL", ["Rafał Sarnecki", "Mateusz Rudyk", "Maciej Bielecki"]),
+]
+#: Qualifying times (3 laps): the seeds ride in about this order.
+TEAM_SPRINT_TIMES = ["41.621", "41.502", "42.087", "42.133", "42.540", "42.918", "43.305",
+                     "43.811"]
 #: Qualifying times (200 m flying): seed order is roughly speed order, with one surprise.
 SPRINT_TIMES = ["10.512", "10.588", "10.640", "10.701", "10.655", "10.790", "10.822",
                 "10.874", "10.951", "11.020"]
@@ -94,7 +109,7 @@ async def _ride_match(competition_id: int, contest: str, scores: str) -> None:
 
 async def _enter_sprint(meet_id: int) -> int:
     comp = await service.add_competition(meet_id, {
-        "category": "elite-women", "discipline": "sprint", "name": "Women's sprint",
+        "category": "elite-women", "discipline": "sprint",
         "recovery_minutes": 30})
     await service.enter_riders(comp["id"], [
         {"name": n, "nation": nat, "team": team, "uci_id": _uci(100, i)}
@@ -118,7 +133,7 @@ async def _race_sprint(competition_id: int) -> None:
 
 async def _enter_omnium(meet_id: int) -> int:
     comp = await service.add_competition(meet_id, {
-        "category": "elite-men", "discipline": "omnium", "name": "Men's omnium",
+        "category": "elite-men", "discipline": "omnium",
         "recovery_minutes": 20})
     await service.enter_riders(comp["id"], [
         {"name": n, "nation": nat, "uci_id": _uci(200, i)}
@@ -146,6 +161,47 @@ async def _race_omnium(competition_id: int) -> None:
         await results.save_heat(competition_id, race, lines, comp["version"], None)
 
 
+async def _enter_team_sprint(meet_id: int) -> int:
+    comp = await service.add_competition(meet_id, {
+        "category": "elite-men", "discipline": "team_sprint", "recovery_minutes": 30})
+    for k, (nation, riders) in enumerate(TEAM_SPRINT):
+        await teams.enter_team(comp["id"], {
+            "name": nation, "nation": nation, "ranking_points": 1000 - 50 * k,
+            "members": [{"name": n, "nation": nation, "uci_id": _uci(300 + k, i)}
+                        for i, n in enumerate(riders)]})
+    return int(comp["id"])
+
+
+async def _race_team_sprint(competition_id: int) -> None:
+    """Qualifying times, then each round as it becomes ready: every heat is ridden on
+    time, the faster team first (a team's time drifts by its qualifying rank)."""
+    comp = await service.get_competition(competition_id)
+    qualifying = (await results.competition_progress(comp)).heat("Q")
+    if qualifying is None:
+        return
+    timed = [(t, results.parse_time(time) or 0)
+             for t, time in zip(qualifying.riders, TEAM_SPRINT_TIMES) if t is not None]
+    await results.save_heat(competition_id, "Q", [
+        {"rider_id": t, "time_ms": ms, "status": "OK"} for t, ms in timed],
+        comp["version"], None)
+    # The qualifying order holds all the way: the faster qualifier wins every heat.
+    rank = {t: i for i, (t, _ms) in enumerate(sorted(timed, key=lambda tm: tm[1]), start=1)}
+    for _round in range(3):
+        comp = await service.get_competition(competition_id)
+        progress = await results.competition_progress(comp)
+        ready = [h for h in progress.heats if h.ready]
+        if not ready:
+            return
+        for heat in ready:
+            comp = await service.get_competition(competition_id)
+            riders = sorted((t for t in heat.riders if t is not None),
+                            key=lambda t: rank.get(t, 99))
+            await results.save_heat(competition_id, heat.heat_id, [
+                {"rider_id": t, "place": place, "status": "OK",
+                 "time_ms": 41_700 + 180 * place + 40 * rank.get(t, 9)}
+                for place, t in enumerate(riders, start=1)], comp["version"], None)
+
+
 async def seed_demo(demo: DemoVenue) -> None:
     """Build the demo meet (see the module docstring); nothing when the demo has no track
     event."""
@@ -165,6 +221,7 @@ async def seed_demo(demo: DemoVenue) -> None:
     await _sessions(meet["id"], start, end, demo.tz)
     sprint_id = await _enter_sprint(meet["id"])
     omnium_id = await _enter_omnium(meet["id"])
+    team_sprint_id = await _enter_team_sprint(meet["id"])
     # Schedule and publish first (as an organiser would), then race.
     status = "not scheduled"
     try:
@@ -176,6 +233,7 @@ async def seed_demo(demo: DemoVenue) -> None:
         log.warning("demo meet: the programme was not scheduled: %s", exc.detail)
     await _race_sprint(sprint_id)
     await _race_omnium(omnium_id)
+    await _race_team_sprint(team_sprint_id)
     demo.made["meet"] = meet["id"]
     demo.notes.append(f"a track meet at /meets/{meet['id']} (programme {status}; console "
                       f"/meets/{meet['id']}/console, screen /meets/{meet['id']}/screen)")

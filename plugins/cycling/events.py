@@ -60,8 +60,39 @@ class ProgrammeChanged(MeetEvent, frozen=True, kw_only=True):
     published: int = 0
 
 
+class RidersCalled(MeetEvent, frozen=True, kw_only=True):
+    """A heat's riders were called to the track (:mod:`podium.plugins.cycling.calls`).
+
+    :param competition_id: the competition; ``heat_id`` the heat called; ``call_id`` the
+        call's row.
+    :param entrants: the heat's riders (teams in a team event).
+    :param user_ids: the accounts of the called riders (a team's riders), who hear it on
+        their own topic.
+    """
+
+    competition_id: int
+    heat_id: str
+    call_id: int
+    entrants: tuple[int, ...] = ()
+    user_ids: tuple[int, ...] = ()
+
+
+def user_topic(user_id: int) -> str:
+    """One user's own topic (the core ``user`` topic: its owner only)."""
+    return f"user-{user_id}"
+
+
 def live_messages(event: DomainEvent) -> list[LiveMessage]:
-    """A meet's pages re-fetch their parts: ``meet-results`` or ``meet-programme``."""
+    """A meet's pages re-fetch their parts: ``meet-results``, ``meet-programme`` or
+    ``meet-call``; riders called to the track hear ``track-call`` on their own topic."""
+    if isinstance(event, RidersCalled):
+        payload = {"meet_id": event.meet_id, "competition_id": event.competition_id,
+                   "heat_id": event.heat_id}
+        out = [LiveMessage((topic(event.meet_id),), "meet-call", payload)]
+        if event.user_ids:
+            out.append(LiveMessage(tuple(user_topic(u) for u in event.user_ids),
+                                   "track-call", payload))
+        return out
     if isinstance(event, MeetResultsChanged):
         return [LiveMessage((topic(event.meet_id),), "meet-results",
                             {"competition_id": event.competition_id, "heat_id": event.heat_id,

@@ -20,10 +20,10 @@ from litestar.response import Redirect
 
 from podium.core.database import reading
 from podium.core.errors import InvalidInput, NotFound, PodiumError
-from podium.core.i18n import _, ngettext
+from podium.core.i18n import SUPPORTED_LOCALES, _, format_datetime, ngettext, parse_locale
 from podium.core.pages import is_partial_request, render
 from podium.core.venue.context import current_venue_id, venue_scope
-from podium.plugins.cycling import programme, results, service, teams, views
+from podium.plugins.cycling import calls, programme, results, service, teams, views
 from podium.plugins.cycling.api import check_phase_key, own_competition
 from podium.plugins.cycling.common import (
     ORGANISER,
@@ -48,10 +48,10 @@ async def _tz(request: Request[Any, Any, Any]) -> str:
 
 
 def _hhmm(tz: str) -> Callable[[Any], str]:
-    from zoneinfo import ZoneInfo
-
-    zone = ZoneInfo(tz)
-    return lambda value: value.astimezone(zone).strftime("%a %d %b %H:%M") if value else ""
+    """Instants as pages show them, in the venue's zone and the reader's language ("Tue 24
+    Nov 18:30", « mar. 24 nov. 18:30 »); templates cut the last five characters for the
+    time of day."""
+    return lambda value: format_datetime(value, "day_time", tz) if value else ""
 
 
 async def _meet_context(request: Request[Any, Any, Any], meet_id: int, *, console: bool
@@ -131,7 +131,16 @@ class MeetPages(Controller):
          media_type="text/calendar")
     async def programme_feed(self, request: Request, meet_id: Id) -> Response[Any]:
         """The latest published programme: one event per phase, stable UIDs, ``SEQUENCE``
-        the version the phase last changed in."""
+        the version the phase last changed in.
+
+        Summaries are in ``?lang=`` (``en``, ``fr``; the meet page's link carries the
+        reader's language, as a subscribed calendar sends no preference), else the
+        request's language (cookie, ``Accept-Language``, English); the locale middleware
+        reads the parameter, an unknown one is refused here."""
+        asked = request.query_params.get("lang")
+        if asked is not None and parse_locale(asked) is None:
+            raise InvalidInput(_("lang must be one of %(choices)s",
+                                 choices=", ".join(SUPPORTED_LOCALES)), field="lang")
         body = await programme.programme_ics(meet_id, await _tz(request))
         return Response(content=body, media_type="text/calendar", headers={
             "content-disposition": f'inline; filename="meet-{meet_id}-programme.ics"'})
@@ -162,7 +171,22 @@ class MeetPages(Controller):
     @get("/riders/{rider_id:int}", summary="A rider")
     async def rider_page(self, request: Request, rider_id: Id) -> Any:
         """A rider's profile: results across meets."""
-        return _page(request, "cycling/rider.html", await views.rider_view(rider_id))
+        ctx = await views.rider_view(rider_id)
+        user_id = ctx["rider"].get("user_id")
+        ctx["calls"] = await calls.calls_of_user(user_id) if user_id else []
+        # Only the rider's own account may follow its topic (core's ``user`` rule).
+        ctx["own_topic"] = f"user-{user_id}" if user_id and request.user is not None \
+            and request.user.id == user_id else ""
+        return _page(request, "cycling/rider.html", ctx)
+
+    @get("/riders/{rider_id:int}/call", summary="A rider's call to the track")
+    async def rider_call(self, request: Request, rider_id: Id) -> Any:
+        """The rider page's live part: the heat the rider is called to, if any (re-fetched
+        when the rider's account hears ``track-call``)."""
+        rider = await service.get_rider(rider_id)
+        found = await calls.calls_of_user(rider["user_id"]) if rider.get("user_id") else []
+        return _page(request, "cycling/partials/rider_call.html",
+                     {"rider": rider, "calls": found}, partial=True)
 
     @get("/riders/by-user/{user_id:int}", summary="A user's track results")
     async def athlete_results(self, request: Request, user_id: Id) -> Any:
@@ -420,6 +444,17 @@ class MeetConsole(Controller):
             out = await programme.unpin_phase(request.app.state.plugin_host, meet_id,
                                               check_phase_key(form.get("phase")), tz)
             return _("Unpinned; rescheduled: %(status)s.", status=term(out["status"]))
+        return await self._act(request, meet_id, act)
+
+    @post("/call", summary="Call a heat to the track")
+    async def call(self, request: Request, meet_id: Id) -> Any:
+        """Call the riders of the next heat (in programme order, not called yet) to the
+        track, or of the heat named (``competition_id`` and ``heat_id``: a last call)."""
+        async def act(form: FormMultiDict) -> str:
+            heat_id = form_text(form, "heat_id")
+            competition_id = (await _competition_of(form, meet_id))["id"] if heat_id else None
+            out = await calls.call_heat(meet_id, competition_id, heat_id or None, request.user)
+            return _("Called to the track: %(heat)s.", heat=heat_label(out["label"]))
         return await self._act(request, meet_id, act)
 
     @post("/publish", summary="Publish the programme")

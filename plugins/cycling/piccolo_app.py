@@ -16,13 +16,15 @@ from podium.plugins.cycling.tables import (
     Team,
     TeamMember,
     TeamResultRow,
+    TrackCall,
 )
 
 APP_CONFIG = AppConfig(
     app_name="cycling",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
     table_classes=[Meet, MeetSession, Competition, Rider, Entry, HeatResultRow,
-                   ProgrammeVersion, ProgrammePin, Team, TeamMember, TeamResultRow],
+                   ProgrammeVersion, ProgrammePin, Team, TeamMember, TeamResultRow,
+                   TrackCall],
     migration_dependencies=["podium.core.venue.piccolo_app"],
     commands=[],
 )

@@ -49,7 +49,14 @@ from podium.core.venue.service import events_between
 from podium.plugins.cycling import service
 from podium.plugins.cycling.events import ProgrammeChanged
 from podium.plugins.cycling.results import competition_progress
-from podium.plugins.cycling.tables import Meet, MeetSession, ProgrammePin, ProgrammeVersion
+from podium.plugins.cycling.tables import (
+    Competition,
+    Meet,
+    MeetSession,
+    ProgrammePin,
+    ProgrammeVersion,
+)
+from podium.plugins.cycling.terms import competition_title, heat_label, phase_title
 
 PREFERRED_SCHEDULER = "cp_sat"
 CHANGEOVER_MINUTES = 2
@@ -101,10 +108,13 @@ async def meet_phases(meet_id: int) -> list[dict[str, Any]]:
                 contest=h.contest_id if phase["format"] == "match" else "", race=h.race_no)
                 for h in heats)
             minutes = max(3, sum(h.minutes for h in contract_heats))
+            title = competition_title(comp)
             out.append({
                 "key": phase_key(comp["id"], phase["id"]), "competition_id": comp["id"],
-                "competition": comp["name"], "name": phase["name"],
-                "label": f"{comp['name']} — {phase['name']}",
+                "competition": title, "name": phase["name"], "phase_id": phase["id"],
+                # In the language of the request that schedules (the scheduler's
+                # explanations quote it); pages derive their own from the keys.
+                "label": phase_title(title, phase["name"]),
                 "discipline": comp["discipline"], "category": comp["category"],
                 "minutes": minutes, "heats": contract_heats,
                 "after": [phase_key(comp["id"], a) for a in phase["after"]],
@@ -198,7 +208,8 @@ def _explanations(schedule: Schedule, phases: dict[str, dict[str, Any]]) -> list
     for key in schedule.unplaced:
         if key not in explained:
             p = phases.get(key)
-            out.append(f"{p['label'] if p else key} does not fit in the sessions.")
+            out.append(_("%(phase)s does not fit in the sessions.",
+                         phase=p["label"] if p else key))
     out.extend(e.text for e in schedule.explanations)
     return out
 
@@ -211,20 +222,24 @@ async def schedule_meet(host: PluginHost, meet_id: int, tz: str = "Europe/Paris"
     # CPU-bound (CP-SAT): run it in a worker thread, never on the event loop.
     schedule = await anyio.to_thread.run_sync(scheduler.schedule, problem)
     by_key = {p["key"]: p for p in phases}
+    # Keys, never words: the label is derived when read (competition_id, phase_name: the
+    # progression table's name of the round), in the reader's language.
     placements = [{
         "phase": pl.phase_id, "session": int(pl.session_id),
         "start": pl.starts_at.astimezone(timezone.utc).isoformat(),
         "end": pl.ends_at.astimezone(timezone.utc).isoformat(),
-        "label": by_key[pl.phase_id]["label"] if pl.phase_id in by_key else pl.phase_id,
-        "phase_name": by_key[pl.phase_id]["name"] if pl.phase_id in by_key else pl.phase_id,
+        "phase_name": by_key[pl.phase_id]["name"] if pl.phase_id in by_key else "",
         "ceremony_end": pl.ceremony_ends_at.astimezone(timezone.utc).isoformat()
         if pl.ceremony_ends_at else None,
         "heats": [{"heat": h.heat_id, "start": h.starts_at.astimezone(timezone.utc).isoformat()}
                   for h in pl.heats],
         "competition_id": by_key.get(pl.phase_id, {}).get("competition_id"),
     } for pl in sorted(schedule.placements, key=lambda x: x.starts_at)]
-    explanations = [f"The track is taken by {b.reason} from {b.starts_at:%a %H:%M} to "
-                    f"{b.ends_at:%H:%M} UTC (buffers included): no phase is placed then."
+    # Stored in the scheduling organiser's language (the scheduler's own sentences are
+    # its own: the contract hands over text).
+    explanations = [_("The track is taken by %(event)s from %(start)s to %(end)s UTC (buffers "
+                      "included): no phase is placed then.", event=b.reason,
+                      start=b.starts_at.strftime("%a %H:%M"), end=b.ends_at.strftime("%H:%M"))
                     for b in problem.blocked] + _explanations(schedule, by_key)
     async with atomic():
         meet = await for_update(Meet.select(Meet.id, Meet.venue_id).where(
@@ -253,21 +268,51 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+def competition_of_phase(key: str) -> int | None:
+    """The competition id of a phase key (``c12:QF`` → 12), if it is one."""
+    head = key.split(":", 1)[0]
+    return int(head[1:]) if head[:1] == "c" and head[1:].isdigit() else None
+
+
+async def _titled(row: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A decoded programme with every placement's ``label`` ("Elite women sprint —
+    Quarter-finals") and ``phase_title`` derived from its keys in the reader's language.
+
+    Rows stored before titles were derived carry an English ``label``: it is shown only
+    when the competition is gone."""
+    if row is None:
+        return None
+    comps = {c["id"]: c for c in await Competition.select(
+        Competition.id, Competition.name, Competition.category, Competition.discipline,
+    ).where(Competition.meet == row["meet"])}
+    for p in row["placements"]:
+        comp = comps.get(p.get("competition_id") or competition_of_phase(p["phase"]) or 0)
+        phase = p.get("phase_name") or ""
+        p["phase_title"] = heat_label(phase) if phase else ""
+        if comp is not None:
+            p["label"] = phase_title(competition_title(comp), phase)
+        else:
+            p["label"] = p.get("label") or p["phase"]
+    return row
+
+
 async def draft(meet_id: int) -> dict[str, Any] | None:
-    """The current draft programme (placements with ``starts_at``/``ends_at``), if any."""
+    """The current draft programme (placements with ``starts_at``/``ends_at`` and their
+    ``label`` in the reader's language), if any."""
     row = await ProgrammeVersion.select().where((ProgrammeVersion.meet == meet_id)
                                                 & (ProgrammeVersion.number == 0)).first()
-    return _decode(row) if row else None
+    return await _titled(_decode(row) if row else None)
 
 
 async def published(meet_id: int, number: int | None = None) -> dict[str, Any] | None:
-    """A published version (the latest when ``number`` is ``None``)."""
+    """A published version (the latest when ``number`` is ``None``), labels derived as in
+    :func:`draft`."""
     query = ProgrammeVersion.select().where((ProgrammeVersion.meet == meet_id)
                                             & (ProgrammeVersion.number > 0))
     if number is not None:
         query = query.where(ProgrammeVersion.number == number)
     row = await query.order_by(ProgrammeVersion.number, ascending=False).first()
-    return _decode(row) if row else None
+    return await _titled(_decode(row) if row else None)
 
 
 async def versions(meet_id: int) -> list[dict[str, Any]]:
@@ -342,7 +387,8 @@ async def publish(meet_id: int, user: CurrentUser | None) -> dict[str, Any]:
                 (p["start"], p["end"], p["session"])
             sequences[p["phase"]] = last["sequences"].get(p["phase"], number) \
                 if same and last else number
-        placements = [{k: v for k, v in p.items() if k not in ("starts_at", "ends_at")}
+        placements = [{k: v for k, v in p.items()
+                       if k not in ("starts_at", "ends_at", "label", "phase_title")}
                       for p in current["placements"]]
         await ProgrammeVersion(
             meet=meet_id, number=number, solver=current["solver"], status=current["status"],
@@ -357,13 +403,15 @@ async def publish(meet_id: int, user: CurrentUser | None) -> dict[str, Any]:
 
 async def programme_ics(meet_id: int, tz: str) -> bytes:
     """The meet's programme as iCalendar: one ``VEVENT`` per phase of the latest published
-    version, ``UID`` stable per phase, ``SEQUENCE`` = the version it last changed in."""
+    version, ``UID`` stable per phase, ``SEQUENCE`` = the version it last changed in.
+
+    Summaries are in the current locale (the feed's ``?lang=``, see the pages)."""
     meet = await service.get_meet(meet_id)
     version = await published(meet_id)
     cal = Calendar()
     cal.add("prodid", "-//Podium//Track meet programme//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"{meet['name']} — programme")
+    cal.add("x-wr-calname", _("%(meet)s — programme", meet=meet["name"]))
     zone = ZoneInfo(tz)
     base = meet["uid"].split("@", 1)[0]
     if version is not None:

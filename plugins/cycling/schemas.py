@@ -111,6 +111,24 @@ class VoidIn(msgspec.Struct, forbid_unknown_fields=True):
     version: int
 
 
+class CallIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Call a heat to the track: the one named, or (both left out) the next one not called
+    yet in programme order."""
+
+    competition_id: int | None = None
+    heat_id: str | None = None
+
+
+class CallOut(msgspec.Struct):
+    """A call to the track: the heat called and its entrants (riders, or teams)."""
+
+    id: int
+    competition_id: int
+    heat_id: str
+    label: str
+    entrants: list[int]
+
+
 class PinIn(msgspec.Struct, forbid_unknown_fields=True):
     """Pin a phase to a session (and a start) before rescheduling the rest."""
 
@@ -336,6 +354,9 @@ class CompetitionOut(msgspec.Struct):
     classification: list[PlacingOut]
     complete: bool
     omnium: list[OmniumLineOut]
+    #: The title in the request's language: ``name`` when the organiser gave one, else
+    #: from the category and discipline.
+    title: str = ""
 
 
 class PlacementOut(msgspec.Struct):
@@ -345,8 +366,12 @@ class PlacementOut(msgspec.Struct):
     session: int
     starts_at: datetime
     ends_at: datetime
+    #: "Elite women sprint — Quarter-finals" in the request's language (derived when read).
     label: str = ""
+    #: The progression table's name of the round (a stable key) and its translation.
     phase_name: str = ""
+    phase_title: str = ""
+    competition_id: int | None = None
     ceremony_end: str | None = None
 
 

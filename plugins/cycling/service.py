@@ -50,10 +50,6 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _label(value: str) -> str:
-    return value.replace("_", " ").replace("-", " ")
-
-
 # -- meets ------------------------------------------------------------------------------
 
 
@@ -230,9 +226,9 @@ async def add_competition(meet_id: int, values: dict[str, Any]) -> dict[str, Any
     if discipline not in DISCIPLINES:
         raise InvalidInput(_("discipline must be one of %(choices)s", choices=', '.join(DISCIPLINES)),
                            field="discipline")
-    name = clean_text(values.get("name") or
-                      f"{_label(category).capitalize()} {_label(discipline)}",
-                      "name", NAME_MAX)
+    # No name of the organiser's: none stored; pages title it from the category and the
+    # discipline in the reader's language (terms.competition_title).
+    name = clean_text(values.get("name") or "", "name", NAME_MAX, required=False)
     table_id = check_table_id(clean_text(values.get("table_id") or "", "table_id", 80,
                                          required=False), discipline)
     recovery = whole_number(values.get("recovery_minutes", 30), "recovery_minutes", 0, 240)

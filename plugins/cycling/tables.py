@@ -194,3 +194,17 @@ class TeamResultRow(Table, tablename="cycling_team_result"):
     final = Boolean(default=True)
     entered_by = Integer(null=True, default=None)
     entered_at = Timestamptz()
+
+
+class TrackCall(Table, tablename="cycling_call"):
+    """A heat called to the track: its riders go to the start (the console calls the next
+    heat; the screen shows it, called riders with accounts hear it on their pages). The
+    latest call of a meet is the one shown; a heat may be called again (a last call)."""
+
+    id: Serial
+
+    meet = ForeignKey(Meet, on_delete=OnDelete.cascade, index=True)
+    competition = ForeignKey(Competition, on_delete=OnDelete.cascade)
+    heat_id = Varchar(length=60)
+    called_at = Timestamptz()
+    called_by = Integer(null=True, default=None)

@@ -4,6 +4,10 @@ poursuite par équipes, omnium, course aux points, américaine, repêchages, sé
 Stored values stay English and stable (``team_pursuit``, ``entries``; the progression
 tables' phase and heat names, the positional labels): pages translate them when shown with
 :func:`term`, :func:`heat_label` and :func:`slot_label`, given to every cycling template.
+Titles are never stored in a language: a competition without a name of the organiser's
+is titled from its category and discipline (:func:`competition_title`), a table by its
+shipped title (:func:`table_title`), a programme's phase from its competition and the
+table's phase name (:func:`phase_title`), all when shown, in the reader's language.
 """
 
 from __future__ import annotations
@@ -57,6 +61,54 @@ NAMES: dict[str, Any] = {name: lazy for name, lazy in [
     ("Scratch race", N_("Scratch race")), ("Tempo race", N_("Tempo race")),
     ("Elimination race", N_("Elimination race")), ("Points race", N_("Points race")),
     ("Time trial", N_("Time trial")),
+]}
+
+#: The shipped progression tables' titles (a federation's own file shows its own title).
+TABLE_TITLES: dict[str, Any] = {title: lazy for title, lazy in [
+    ("Time trial (1 km or 500 m): one timed phase",
+     N_("Time trial (1 km or 500 m): one timed phase")),
+    ("Tempo race: one final (up to 24 riders)", N_("Tempo race: one final (up to 24 riders)")),
+    ("Team sprint: qualifying, first round 1 v 8 ... 4 v 5, finals for gold and bronze",
+     N_("Team sprint: qualifying, first round 1 v 8 ... 4 v 5, finals for gold and bronze")),
+    ("Team pursuit: qualifying, first round 6 v 7, 5 v 8, 2 v 3, 1 v 4, finals",
+     N_("Team pursuit: qualifying, first round 6 v 7, 5 v 8, 2 v 3, 1 v 4, finals")),
+    ("Sprint: Olympic table, 1/32 finals for the best 24 with repechages",
+     N_("Sprint: Olympic table, 1/32 finals for the best 24 with repechages")),
+    ("Sprint: 200 m qualifying, quarter-finals for the best 8",
+     N_("Sprint: 200 m qualifying, quarter-finals for the best 8")),
+    ("Sprint: 200 m qualifying, 1/16 finals for the best 28 (seeds 1-4 bye)",
+     N_("Sprint: 200 m qualifying, 1/16 finals for the best 28 (seeds 1-4 bye)")),
+    ("Scratch race: two qualifying heats, final of 24",
+     N_("Scratch race: two qualifying heats, final of 24")),
+    ("Scratch race: one final (up to 24 riders)",
+     N_("Scratch race: one final (up to 24 riders)")),
+    ("Points race: two qualifying heats, final of 24",
+     N_("Points race: two qualifying heats, final of 24")),
+    ("Points race: one final (up to 24 riders)", N_("Points race: one final (up to 24 riders)")),
+    ("Omnium: scratch, tempo, elimination, points race",
+     N_("Omnium: scratch, tempo, elimination, points race")),
+    ("Madison: one final (up to 18 teams)", N_("Madison: one final (up to 18 teams)")),
+    ("Keirin: one final (up to 7 riders)", N_("Keirin: one final (up to 7 riders)")),
+    ("Keirin: 8-11 riders, two heats, finals 1-6 and 7-12",
+     N_("Keirin: 8-11 riders, two heats, finals 1-6 and 7-12")),
+    ("Keirin: 43-49 riders, first round, repechages, second round, repechages, semi-finals, "
+     "finals", N_("Keirin: 43-49 riders, first round, repechages, second round, repechages, "
+                  "semi-finals, finals")),
+    ("Keirin: 29-42 riders, first round, repechages, second round, finals 1-6 and 7-12",
+     N_("Keirin: 29-42 riders, first round, repechages, second round, finals 1-6 and 7-12")),
+    ("Keirin: 22-28 riders, first round, repechages, second round, finals 1-6 and 7-12",
+     N_("Keirin: 22-28 riders, first round, repechages, second round, finals 1-6 and 7-12")),
+    ("Keirin: 21 riders, first round, repechages, second round, finals 1-6 and 7-12",
+     N_("Keirin: 21 riders, first round, repechages, second round, finals 1-6 and 7-12")),
+    ("Keirin: 15-20 riders, first round, repechages, second round, finals 1-6 and 7-12",
+     N_("Keirin: 15-20 riders, first round, repechages, second round, finals 1-6 and 7-12")),
+    ("Keirin: 12-14 riders, two heats, finals 1-6 and 7-12",
+     N_("Keirin: 12-14 riders, two heats, finals 1-6 and 7-12")),
+    ("Individual pursuit: qualifying, finals 1 v 2 and 3 v 4",
+     N_("Individual pursuit: qualifying, finals 1 v 2 and 3 v 4")),
+    ("Elimination race: one final (up to 24 riders)",
+     N_("Elimination race: one final (up to 24 riders)")),
+    ("One race", N_("One race")),
 ]}
 
 _NUMBERED = [
@@ -120,6 +172,44 @@ def heat_labels(heats: list[dict[str, Any]]) -> str:
     return ", ".join(heat_label(h["label"]) for h in heats)
 
 
+def legacy_default_name(category: str, discipline: str) -> str:
+    """The English name a competition got when added without one, before titles were
+    derived when shown ("Elite men sprint"): such a stored name is shown as the derived
+    title, translated."""
+    words = f"{category} {discipline}".replace("_", " ").replace("-", " ")
+    return words[:1].upper() + words[1:]
+
+
+def competition_title(comp: dict[str, Any]) -> str:
+    """A competition's title in the reader's language: the organiser's own name when
+    given, else its category and discipline ("Elite women sprint", "Vitesse élite
+    femmes")."""
+    name = (comp.get("name") or "").strip()
+    category, discipline = comp.get("category") or "", comp.get("discipline") or ""
+    if name and name != legacy_default_name(category, discipline):
+        return name
+    words = gettext("%(category)s %(discipline)s", category=term(category),
+                    discipline=term(discipline))
+    return words[:1].upper() + words[1:]
+
+
+def table_title(title: str) -> str:
+    """A progression table's title in the reader's language (a shipped table's; another
+    file's own title as it is written)."""
+    found = TABLE_TITLES.get(title)
+    return str(found) if found is not None else title
+
+
+def phase_title(competition: str, phase_name: str) -> str:
+    """A programme entry: a competition's title and one of its phases ("Elite women
+    sprint — Quarter-finals"), in the reader's language."""
+    if not phase_name:
+        return competition
+    return gettext("%(competition)s — %(phase)s", competition=competition,
+                   phase=heat_label(phase_name))
+
+
 #: What every cycling template is given.
 TEMPLATE_HELPERS = {"term": term, "heat_label": heat_label, "slot_label": slot_label,
-                    "heat_labels": heat_labels}
+                    "heat_labels": heat_labels, "table_title": table_title,
+                    "competition_title": competition_title}

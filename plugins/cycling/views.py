@@ -5,7 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from podium.plugins.cycling import programme, results, service, teams
-from podium.plugins.cycling.tables import Competition, HeatResultRow, Meet, Rider
+from podium.plugins.cycling.tables import (
+    Competition,
+    HeatResultRow,
+    Meet,
+    Rider,
+    TeamResultRow,
+)
+from podium.plugins.cycling.terms import competition_title, phase_title, table_title
 
 
 def _jsonable_heat(heat: Any, names: dict[int, str], lines: list[dict[str, Any]]
@@ -56,7 +63,8 @@ async def competition_view(comp: dict[str, Any]) -> dict[str, Any]:
         **comp, "entries": entries, "teams": team_list, "is_team": is_team,
         "team_size": teams.TEAM_SIZES.get(comp["discipline"], 0), "heats": heats, "phases": progress.phases,
         "table": progress.table.id if progress.table else "",
-        "table_title": progress.table.title if progress.table else "One race",
+        "title": competition_title(comp),
+        "table_title": table_title(progress.table.title if progress.table else "One race"),
         "classification": [{"place": p, "rider_id": r, "name": names.get(r, "")}
                            for p, r in progress.classification],
         "complete": progress.complete, "omnium": omnium,
@@ -74,11 +82,34 @@ async def meet_view(meet_id: int, *, with_draft: bool = False) -> dict[str, Any]
     shown = await programme.published(meet_id)
     draft = await programme.draft(meet_id) if with_draft else None
     return {"meet": meet, "sessions": sessions, "competitions": comps,
+            "call": await call_view(meet_id, comps),
             "programme": shown, "draft": draft,
             "by_session": by_session(sessions, (draft or shown or {}).get("placements", [])),
             "published_by_session": by_session(sessions, (shown or {}).get("placements", [])),
             "versions": await programme.versions(meet_id),
+            # Every phase's title by its programme key (the console's pins, unplaced).
+            "phase_titles": {programme.phase_key(c["id"], p["id"]): phase_title(c["title"],
+                                                                                p["name"])
+                             for c in comps for p in c["phases"]},
             "pins": await programme.pins(meet_id) if with_draft else {}}
+
+
+async def call_view(meet_id: int, comps: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The heat called to the track now (:func:`calls.current_call`) as pages show it:
+    ``competition`` and ``heat`` (views), ``called_at``, ``calls``, ``user_ids`` (the
+    called riders' accounts, to greet them); ``None`` when no call is current."""
+    from podium.plugins.cycling import calls
+
+    call = await calls.current_call(meet_id)
+    if call is None:
+        return None
+    for c in comps:
+        for h in c["heats"]:
+            if c["id"] == call["competition_id"] and h["heat_id"] == call["heat_id"]:
+                entrants = [r["rider_id"] for r in h["riders"] if r["rider_id"] is not None]
+                return {**call, "competition": c, "heat": h,
+                        "user_ids": await calls.accounts_of(c, entrants)}
+    return None
 
 
 def by_session(sessions: list[dict[str, Any]], placements: list[dict[str, Any]]
@@ -108,10 +139,15 @@ async def next_heats(view: dict[str, Any], count: int = 4) -> dict[str, Any]:
     ready.sort(key=lambda ch: order.get(programme.phase_key(ch[0]["id"], ch[1]["phase_id"]),
                                         10**6))
     on_track = ready[0] if ready else None
-    latest = await HeatResultRow.select(HeatResultRow.competition, HeatResultRow.heat_id) \
-        .where(HeatResultRow.competition.is_in([c["id"] for c in view["competitions"]] or [0])) \
-        .order_by(HeatResultRow.entered_at, ascending=False).order_by(
-            HeatResultRow.id, ascending=False).first()
+    ids = [c["id"] for c in view["competitions"]] or [0]
+    # Riders' results and teams' results (team events) are kept apart: the later of the two.
+    candidates = [await table.select(table.competition, table.heat_id, table.entered_at)
+                  .where(table.competition.is_in(ids))
+                  .order_by(table.entered_at, ascending=False)
+                  .order_by(table.id, ascending=False).first()
+                  for table in (HeatResultRow, TeamResultRow)]
+    found = [c for c in candidates if c is not None]
+    latest = max(found, key=lambda row: row["entered_at"]) if found else None
     last = None
     if latest is not None:
         for c in view["competitions"]:
@@ -145,7 +181,8 @@ async def rider_view(rider_id: int) -> dict[str, Any]:
         heats = [{**line, "time": results.format_time(line["time_ms"]),
                   "label": labels.get(line["heat_id"], line["heat_id"])}
                  for line in lines if line["competition"] == cid]
-        out.append({"competition": comp, "meet": meet, "place": place, "heats": heats})
+        out.append({"competition": {**comp, "title": competition_title(comp)}, "meet": meet,
+                    "place": place, "heats": heats})
     # Team events: the rider's teams and the place each team got.
     for membership in await teams.teams_of_rider(rider_id):
         comp = await Competition.select().where(
@@ -156,7 +193,8 @@ async def rider_view(rider_id: int) -> dict[str, Any]:
         progress = await results.competition_progress(comp)
         place = next((p for p, t in progress.classification if t == membership["team_id"]),
                      None)
-        out.append({"competition": comp, "meet": meet, "place": place, "heats": [],
+        out.append({"competition": {**comp, "title": competition_title(comp)}, "meet": meet,
+                    "place": place, "heats": [],
                     "team": membership["name"], "reserve": membership["reserve"]})
     return {"rider": rider, "competitions": out}
 

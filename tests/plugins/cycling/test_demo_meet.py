@@ -1,5 +1,6 @@
 """The demo's track meet: on the demo week's track event, four sessions over two days where the track allows, a
-sprint raced to the medals, an omnium scored, the programme scheduled and published."""
+sprint raced to the medals, an omnium scored, a team sprint raced by teams to the medals,
+the programme scheduled and published."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ async def test_demo_meet(podium_db, today, days):
     sessions = await service.list_sessions(meet_id)
     assert len(sessions) == 2 * days
     assert len({s["starts_at"].date() for s in sessions}) == days
-    sprint, omnium = await service.list_competitions(meet_id)
+    sprint, omnium, team_sprint = await service.list_competitions(meet_id)
     sprint_view = await views.competition_view(sprint)
     assert sprint_view["complete"] and sprint_view["status"] == "finished"
     assert [p["place"] for p in sprint_view["classification"][:3]] == [1, 2, 3]
@@ -34,8 +35,16 @@ async def test_demo_meet(podium_db, today, days):
     leader = omnium_view["omnium"][0]
     assert all(len(line["race_points"]) == 4 for line in omnium_view["omnium"])
     assert leader["total"] == sum(leader["race_points"]) and leader["place"] == 1
+    team_view = await views.competition_view(team_sprint)
+    assert team_view["is_team"] and len(team_view["teams"]) == 8
+    assert all(len(t["members"]) == 3 for t in team_view["teams"])
+    assert team_view["complete"] and team_view["status"] == "finished"
+    assert len(team_view["classification"]) == 8
+    assert [p["name"] for p in team_view["classification"][:2]] == ["NED", "FRA"]
+    assert all(h["entered"] for h in team_view["heats"])
     published = await programme.published(meet_id)
     assert published is not None and published["status"] in ("optimal", "feasible")
     assert {p["phase"].split(":")[0] for p in published["placements"]} == {
-        f"c{sprint['id']}", f"c{omnium['id']}"}
+        f"c{sprint['id']}", f"c{omnium['id']}", f"c{team_sprint['id']}"}
+    assert not published["unplaced"]
     assert results.format_time(10512) == "10.512"

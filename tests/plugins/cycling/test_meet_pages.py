@@ -152,3 +152,68 @@ async def test_the_meets_venue_event_page_links_to_it(console):
     fragment = await c.get(f"/meets/for-event/{meet['event_id']}")
     assert f"/meets/{meet['id']}" in fragment.text and "Club evening" in fragment.text
     assert "Track meet" not in (await c.get("/meets/for-event/99999")).text
+
+
+@pytest.mark.hooks("podium_routes", "podium_template_dirs", "podium_static_dirs",
+                   "podium_nav_items", "podium_live_messages", "podium_translation_dirs")
+async def test_titles_and_programme_are_translated_when_shown(console):
+    """No title is stored in a language: the competition (no name given), its table and
+    the programme's phases show in the reader's language on the console, the meet page,
+    the screen and the iCalendar feed (``?lang=``); rows stored in English before still
+    show translated, derived from their keys."""
+    import json
+
+    from podium.plugins.cycling.tables import ProgrammeVersion
+
+    c, base, meet_id = console["client"], console["base"], console["meet_id"]
+    assert console["comp"]["name"] == ""  # keys only: elite-men, sprint
+    assert (await c.form_post(f"{base}/schedule")).status_code == 303
+    assert (await c.form_post(f"{base}/publish")).status_code == 303
+    stored = await ProgrammeVersion.select().where(ProgrammeVersion.number == 1).first()
+    placements = stored["placements"]
+    placements = json.loads(placements) if isinstance(placements, str) else placements
+    assert placements and all("label" not in p and p["phase_name"] and p["competition_id"]
+                              for p in placements)
+
+    english = (await c.get(f"{base}?lang=en")).text
+    assert "Elite men sprint" in english and "quarter-finals for the best 8" in english
+    french = (await c.get(f"{base}?lang=fr")).text
+    assert "Vitesse élite hommes" in french and "Elite men sprint" not in french
+    assert "Vitesse : qualifications sur 200 m, quarts de finale pour les 8 meilleurs" in french
+    assert "Vitesse élite hommes — Demi-finales" in french
+    meet_page = (await c.get(f"/meets/{meet_id}?lang=fr")).text
+    assert "Vitesse élite hommes — Quarts de finale" in meet_page
+    assert f"/meets/{meet_id}/programme.ics?lang=fr" in meet_page
+    screen = (await c.get(f"/meets/{meet_id}/screen?lang=fr")).text
+    assert "Vitesse élite hommes" in screen and "Elite men sprint" not in screen
+
+    ics_fr = (await c.get(f"/meets/{meet_id}/programme.ics?lang=fr")).text
+    assert "SUMMARY:Vitesse élite hommes — Finales" in ics_fr
+    assert "Elite men" not in ics_fr
+    ics_en = (await c.get(f"/meets/{meet_id}/programme.ics?lang=en")).text
+    assert "SUMMARY:Elite men sprint — Finals" in ics_en
+    api = (await c.get(f"/api/v1/meets/{meet_id}/competitions/{console['comp']['id']}"
+                       "?lang=fr")).json()
+    assert api["name"] == "" and api["title"] == "Vitesse élite hommes"
+    api = (await c.get(f"/api/v1/meets/{meet_id}/programme?lang=fr")).json()
+    assert "Vitesse élite hommes — Finales" in {p["label"] for p in api["placements"]}
+    assert {p["phase_name"] for p in api["placements"]} >= {"Finals", "Semi-finals"}
+    refused = await c.get(f"/meets/{meet_id}/programme.ics?lang=xx")
+    assert refused.status_code == 422 and "lang" in refused.text
+
+    # A database from before: the default name and the placements' labels stored in
+    # English (no competition_id in the placements) still show in French.
+    await Competition.update({Competition.name: "Elite men sprint"}).where(
+        Competition.id == console["comp"]["id"])
+    legacy = [{**{k: v for k, v in p.items() if k != "competition_id"},
+               "label": f"Elite men sprint — {p['phase_name']}"} for p in placements]
+    await ProgrammeVersion.update({ProgrammeVersion.placements: legacy}).where(
+        ProgrammeVersion.id == stored["id"])
+    meet_page = (await c.get(f"/meets/{meet_id}?lang=fr")).text
+    assert "Vitesse élite hommes — Quarts de finale" in meet_page
+    assert "Elite men sprint" not in meet_page
+    # An organiser's own name is shown as written, in every language.
+    await Competition.update({Competition.name: "Grand Prix des sprinteurs"}).where(
+        Competition.id == console["comp"]["id"])
+    english = (await c.get(f"/meets/{meet_id}?lang=en")).text
+    assert "Grand Prix des sprinteurs — Quarter-finals" in english

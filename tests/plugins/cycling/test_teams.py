@@ -82,6 +82,9 @@ async def test_a_team_sprint_runs_by_team_to_the_medals(podium_client):
     assert page.status_code == 200 and "Team FRA" in page.text and "reserves:" in page.text
     r = await podium_client.get(f"/riders/{first['reserves'][0]['rider']}")
     assert "Team FRA (reserve)" in r.text
+    # The screen's latest result is the teams' last heat (teams' results are kept apart).
+    screen = await podium_client.get(f"/meets/{world['meet']['id']}/screen?lang=en")
+    assert "Latest result · Elite men team sprint" in screen.text
 
 
 async def test_team_entries_are_checked(podium_client):
