@@ -21,7 +21,8 @@ pytestmark = pytest.mark.pure
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGS = ("fr",)
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "lazy_pgettext": ((1, "c"), 2)}
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "lazy_ngettext": (1, 2),
+            "lazy_pgettext": ((1, "c"), 2)}
 
 
 def rooms() -> list[str]:
@@ -140,7 +141,8 @@ def test_one_msgid_means_one_thing_across_rooms(lang: str) -> None:
             if not message.id or message.context or message.fuzzy:
                 continue
             msgid = message.id if isinstance(message.id, str) else message.id[0]
-            string = message.string if isinstance(message.string, str) else " | ".join(message.string)
+            string = (message.string if isinstance(message.string, str)
+                      else " | ".join(str(s) for s in message.string or ()))
             if string:
                 seen.setdefault(msgid, {})[room] = string
     clashes = [f"{msgid!r}: " + ", ".join(f"{room} {string!r}" for room, string in sorted(rooms.items()))
