@@ -368,6 +368,12 @@ def lazy_gettext(message: str, /, **variables: Any) -> LazyString:
 N_ = lazy_gettext
 
 
+def lazy_ngettext(singular: str, plural: str, n: int, /, **variables: Any) -> LazyString:
+    """:func:`ngettext`, translated when shown (a rule described at start-up: "%(num)s
+    point per athlete you follow")."""
+    return LazyProxy(ngettext, singular, plural, n, enable_cache=False, **variables)
+
+
 def lazy_pgettext(context: str, message: str, /, **variables: Any) -> LazyString:
     """:func:`pgettext`, translated when shown."""
     return LazyProxy(pgettext, context, message, enable_cache=False, **variables)
@@ -381,7 +387,8 @@ def text(value: object) -> str:
 __all__ = [
     "DEFAULT_LOCALE", "LOCALE_COOKIE", "LOCALE_NAMES", "SUPPORTED_LOCALES", "LazyString", "N_",
     "_", "babel_locale", "current_locale", "format_date", "format_datetime", "format_money",
-    "format_number", "format_percent", "format_time", "set_default_timezone", "gettext", "lazy_gettext", "lazy_pgettext",
+    "format_number", "format_percent", "format_time", "set_default_timezone", "gettext", "lazy_gettext",
+    "lazy_ngettext", "lazy_pgettext",
     "load_catalogues", "negotiate", "ngettext", "npgettext", "parse_locale", "pgettext",
     "set_locale", "text", "translations", "use_locale",
 ]

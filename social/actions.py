@@ -170,9 +170,11 @@ def _checked(action: NewAction) -> NewAction:
         raise InvalidInput(_("only athletes can be followed (target athlete:<id>)"), field="target")
     if action.key is not None and (not isinstance(action.key, str) or not 0 < len(action.key) <= MAX_KEY
                                    or not action.key.isprintable()):
-        raise InvalidInput(f"key must be 1 to {MAX_KEY} printable characters", field="key")
+        raise InvalidInput(_("key must be 1 to %(most)s printable characters",
+                             most=MAX_KEY), field="key")
     if not isinstance(action.detail, str) or len(action.detail) > MAX_DETAIL or not action.detail.isprintable():
-        raise InvalidInput(f"detail must be at most {MAX_DETAIL} printable characters",
+        raise InvalidInput(_("detail must be at most %(most)s printable characters",
+                             most=MAX_DETAIL),
                            field="detail")
     at = action.at
     if at is None:
@@ -195,7 +197,7 @@ async def _check_follow_targets(items: Sequence[NewAction]) -> None:
             continue
         athlete_id = int(action.target.split(":", 1)[1])
         if athlete_id not in owner:
-            raise NotFound(f"there is no athlete {athlete_id}")
+            raise NotFound(_("there is no athlete %(athlete_id)s", athlete_id=athlete_id))
         if owner[athlete_id] == action.fan_id:
             raise InvalidInput(_("you cannot follow yourself"), field="target")
 

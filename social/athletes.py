@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from piccolo.columns.combination import Combinable, WhereRaw
 from piccolo.query import OrderByRaw
 
-from podium.core.i18n import _
+from podium.core.i18n import N_, LazyString, _
 from podium.core.accounts.service import CurrentUser, revoke_role
 from podium.core.accounts.tables import User
 from podium.core.database import atomic
@@ -29,12 +29,13 @@ from podium.social.tables import Athlete
 
 KINDS = ("cycling", "esport")
 #: Track-cycling disciplines (machine name -> what people read).
-CYCLING_DISCIPLINES: dict[str, str] = {
-    "track_sprint": "Sprint", "keirin": "Keirin", "team_sprint": "Team sprint",
-    "endurance": "Endurance", "team_pursuit": "Team pursuit",
-    "individual_pursuit": "Individual pursuit", "omnium": "Omnium", "madison": "Madison",
-    "scratch": "Scratch", "points_race": "Points race", "elimination": "Elimination",
-    "time_trial": "Time trial", "para_cycling": "Para-cycling",
+CYCLING_DISCIPLINES: dict[str, LazyString] = {
+    "track_sprint": N_("Sprint"), "keirin": N_("Keirin"), "team_sprint": N_("Team sprint"),
+    "endurance": N_("Endurance"), "team_pursuit": N_("Team pursuit"),
+    "individual_pursuit": N_("Individual pursuit"), "omnium": N_("Omnium"),
+    "madison": N_("Madison"), "scratch": N_("Scratch"), "points_race": N_("Points race"),
+    "elimination": N_("Elimination"), "time_trial": N_("Time trial"),
+    "para_cycling": N_("Para-cycling"),
 }
 ESPORT_PREFIX = "esport:"
 GAME_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,38}$")
@@ -65,8 +66,9 @@ def utc_now() -> datetime:
 def discipline_label(discipline: str) -> str:
     """What people read for a discipline: ``Keirin``, ``E-sport: rocket-league``."""
     if discipline.startswith(ESPORT_PREFIX):
-        return "E-sport: " + discipline[len(ESPORT_PREFIX):]
-    return CYCLING_DISCIPLINES.get(discipline, discipline.replace("_", " ").capitalize())
+        return _("E-sport: %(game)s", game=discipline[len(ESPORT_PREFIX):])
+    label = CYCLING_DISCIPLINES.get(discipline)
+    return str(label) if label is not None else discipline.replace("_", " ").capitalize()
 
 
 def check_https_url(value: Any, name: str) -> str:
@@ -76,11 +78,11 @@ def check_https_url(value: Any, name: str) -> str:
         parts = urlsplit(text)
         port = parts.port  # raises on a malformed port
     except ValueError as exc:
-        raise InvalidInput(f"{name} is not a valid URL", field=name) from exc
+        raise InvalidInput(_("%(name)s is not a valid URL", name=name), field=name) from exc
     if parts.scheme != "https" or not parts.hostname:
-        raise InvalidInput(f"{name} must be an https:// address", field=name)
+        raise InvalidInput(_("%(name)s must be an https:// address", name=name), field=name)
     if parts.username or parts.password or any(ch.isspace() for ch in text):
-        raise InvalidInput(f"{name} must be a plain https:// address", field=name)
+        raise InvalidInput(_("%(name)s must be a plain https:// address", name=name), field=name)
     del port
     return text
 
@@ -95,7 +97,7 @@ def check_discipline(kind: str, discipline: Any) -> str:
                                field="discipline")
         return ESPORT_PREFIX + game
     if text not in CYCLING_DISCIPLINES:
-        raise InvalidInput("discipline must be one of " + ", ".join(CYCLING_DISCIPLINES),
+        raise InvalidInput(_("discipline must be one of %(names)s", names=", ".join(CYCLING_DISCIPLINES)),
                            field="discipline")
     return text
 
@@ -112,7 +114,8 @@ def check_profile(data: dict[str, Any], current: dict[str, Any] | None = None) -
     normalised; unknown fields are refused. Pure."""
     unknown = set(data) - set(FIELDS)
     if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(sorted(unknown))}", field=sorted(unknown)[0])
+        raise InvalidInput(_("unknown field(s): %(names)s",
+                             names=', '.join(sorted(unknown))), field=sorted(unknown)[0])
     merged = {**(current or {}), **data}
     out: dict[str, Any] = {}
     if current is None or "name" in data:
@@ -154,7 +157,7 @@ def check_links(value: Any) -> list[str]:
     if not isinstance(value, list):
         raise InvalidInput(_("links must be a list of https:// addresses"), field="links")
     if len(value) > MAX_LINKS:
-        raise InvalidInput(f"at most {MAX_LINKS} links", field="links")
+        raise InvalidInput(_("at most %(most)s links", most=MAX_LINKS), field="links")
     links: list[str] = []
     for item in value:
         url = check_https_url(item, "links")
@@ -203,13 +206,14 @@ async def create_profile(actor: CurrentUser, data: dict[str, Any], *, for_user_i
     fields = check_profile(data)
     async with atomic():
         if not await User.exists().where(User.id == owner):
-            raise NotFound(f"there is no user {owner}", code="no_such_user")
+            raise NotFound(_("there is no user %(owner)s", owner=owner), code="no_such_user")
         if await Athlete.exists().where(Athlete.user == owner):
             raise Conflict(_("this account already has an athlete profile"), code="has_profile")
         asked = fields.pop("slug", None)
         if asked is not None:
             if await Athlete.exists().where(Athlete.slug == asked):
-                raise Conflict(f"the address /athletes/{asked} is taken", code="slug_taken")
+                raise Conflict(_("the address /athletes/%(asked)s is taken",
+                                 asked=asked), code="slug_taken")
             slug = asked
         else:
             slug = await _free_slug(slugify(fields["name"]))
@@ -231,7 +235,8 @@ async def update_profile(actor: CurrentUser, slug: str, data: dict[str, Any]) ->
         asked = fields.get("slug")
         if asked is not None and asked != current["slug"] and await Athlete.exists().where(
                 Athlete.slug == asked):
-            raise Conflict(f"the address /athletes/{asked} is taken", code="slug_taken")
+            raise Conflict(_("the address /athletes/%(asked)s is taken",
+                             asked=asked), code="slug_taken")
         if current["refused_at"] is not None:
             fields["refused_at"] = None
         links = fields.get("links", current["links"])
@@ -252,10 +257,10 @@ async def update_profile(actor: CurrentUser, slug: str, data: dict[str, Any]) ->
 async def get_by_slug(slug: str) -> dict[str, Any]:
     """One profile by its URL name, or NotFound."""
     if not isinstance(slug, str) or not SLUG_RE.match(slug):
-        raise NotFound(f"there is no athlete {slug!r}")
+        raise NotFound(_("there is no athlete %(slug)r", slug=slug))
     row = await Athlete.select(*COLUMNS).where(Athlete.slug == slug).first()
     if row is None:
-        raise NotFound(f"there is no athlete {slug!r}")
+        raise NotFound(_("there is no athlete %(slug)r", slug=slug))
     return profile_dict(row)
 
 
@@ -263,7 +268,7 @@ async def get_by_id(athlete_id: int) -> dict[str, Any]:
     """One profile by id, or NotFound."""
     row = await Athlete.select(*COLUMNS).where(Athlete.id == athlete_id).first()
     if row is None:
-        raise NotFound(f"there is no athlete {athlete_id}")
+        raise NotFound(_("there is no athlete %(athlete_id)s", athlete_id=athlete_id))
     return profile_dict(row)
 
 

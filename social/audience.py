@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from podium.core.i18n import _, lazy_pgettext
+
 #: Medal names by rank (what locked cards say); the tiers' labels come from plugins, but
 #: the rank is the contract (bronze 1, silver 2, gold 3).
 MEDAL_NAMES = {1: "bronze", 2: "silver", 3: "gold"}
@@ -84,15 +86,25 @@ class Access:
 
 
 def medal_name(rank: int) -> str:
-    """``silver`` for 2; ranks above gold read as gold."""
+    """``silver`` for 2; ranks above gold read as gold (the machine name)."""
     return MEDAL_NAMES.get(min(max(rank, 1), MAX_MEDAL_RANK), "gold")
+
+
+#: What people read for each medal, in their language.
+MEDAL_WORDS = {"bronze": lazy_pgettext("medal", "bronze"), "silver": lazy_pgettext("medal", "silver"),
+               "gold": lazy_pgettext("medal", "gold")}
+
+
+def medal_word(rank: int) -> str:
+    """The medal of ``rank`` as people read it (``silver`` / ``argent``)."""
+    return str(MEDAL_WORDS[medal_name(rank)])
 
 
 def _names(athletes: tuple[AthleteRef, ...]) -> str:
     names = [a.name for a in athletes]
-    if len(names) <= 2:
-        return " or ".join(names)
-    return ", ".join(names[:-1]) + " or " + names[-1]
+    if len(names) == 1:
+        return names[0]
+    return _("%(names)s or %(last)s", names=", ".join(names[:-1]), last=names[-1])
 
 
 def visible(post_rules: PostRules, viewer: Viewer) -> Access:
@@ -106,21 +118,21 @@ def visible(post_rules: PostRules, viewer: Viewer) -> Access:
     missing: list[Unlock] = []
     wanted = post_rules.followers_of
     if wanted and not any(a.id in viewer.follows for a in wanted):
-        missing.append(Unlock("follow", f"Follow {_names(wanted)} to unlock", athletes=wanted))
+        missing.append(Unlock("follow", _("Follow %(names)s to unlock", names=_names(wanted)),
+                              athletes=wanted))
     if post_rules.min_medal_rank > 0 and viewer.medal_rank < post_rules.min_medal_rank:
         rank = post_rules.min_medal_rank
-        missing.append(Unlock("medal", f"Reach {medal_name(rank)} to unlock", medal_rank=rank))
+        missing.append(Unlock("medal", _("Reach %(medal)s to unlock", medal=medal_word(rank)),
+                              medal_rank=rank))
     return Access(not missing, missing)
 
 
 def audience_label(post_rules: PostRules) -> str:
     """What the audience is, in a few words: ``Public``, ``For followers``, ``For silver
     and up``, ``For followers with silver and up``."""
-    parts = []
+    if post_rules.min_medal_rank <= 0:
+        return _("For followers") if post_rules.followers_of else _("Public")
+    medal = medal_word(post_rules.min_medal_rank)
     if post_rules.followers_of:
-        parts.append("followers")
-    if post_rules.min_medal_rank > 0:
-        parts.append(f"{medal_name(post_rules.min_medal_rank)} and up")
-    if not parts:
-        return "Public"
-    return "For " + " with ".join(parts)
+        return _("For followers with %(medal)s and up", medal=medal)
+    return _("For %(medal)s and up", medal=medal)

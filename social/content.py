@@ -136,7 +136,8 @@ def _athlete_ids(value: Any) -> list[int]:
         if item not in ids:
             ids.append(item)
     if len(ids) > MAX_AUDIENCE_ATHLETES:
-        raise InvalidInput(f"name at most {MAX_AUDIENCE_ATHLETES} athletes", field="followers_of")
+        raise InvalidInput(_("name at most %(most)s athletes",
+                             most=MAX_AUDIENCE_ATHLETES), field="followers_of")
     return ids
 
 
@@ -152,7 +153,8 @@ async def _audience(user: CurrentUser, athlete: dict[str, Any] | None, *, follow
         found = {r["id"] for r in await Athlete.select(Athlete.id).where(Athlete.id.is_in(ids))}
         unknown = [i for i in ids if i not in found]
         if unknown:
-            raise InvalidInput(f"there is no athlete {unknown[0]}", field="followers_of")
+            raise InvalidInput(_("there is no athlete %(athlete_id)s",
+                                 athlete_id=unknown[0]), field="followers_of")
     return ids, medal
 
 
@@ -248,7 +250,7 @@ async def remove_post(post_id: int, user: CurrentUser, storage: MediaStorage | N
     row = await Post.select(Post.id, Post.author, Post.removed_at, Post.media.token.as_alias("token")
                             ).where(Post.id == post_id).first() if is_id(post_id) else None
     if row is None or row["removed_at"] is not None or (row["author"] != user.id and not user.is_admin):
-        raise NotFound(f"there is no post {post_id}")
+        raise NotFound(_("there is no post %(post_id)s", post_id=post_id))
     await Post.update({Post.removed_at: utc_now(), Post.removed_by: user.id}).where(Post.id == post_id)
     if row["token"] and storage is not None:
         await storage.delete(row["token"])
@@ -360,7 +362,7 @@ async def get_post(post_id: int, user: CurrentUser | None) -> dict[str, Any]:
     row = await Post.select(*POST_COLUMNS).where(
         (Post.id == post_id) & Post.removed_at.is_null()).first() if is_id(post_id) else None
     if row is None:
-        raise NotFound(f"there is no post {post_id}")
+        raise NotFound(_("there is no post %(post_id)s", post_id=post_id))
     return (await _views([row], user))[0]
 
 
@@ -411,7 +413,7 @@ async def watched(post_id: int, user: CurrentUser) -> dict[str, Any]:
     """
     post = await _visible_post(post_id, user)
     if not post["media"] or post["media"]["kind"] != "video":
-        raise NotFound(f"post {post_id} has no video")
+        raise NotFound(_("post %(post_id)s has no video", post_id=post_id))
     done = await actions.record(user.id, actions.WATCH, f"video:{post_id}",
                                 key=f"watch:{user.id}:video:{post_id}")
     return {"post_id": post_id, "recorded": done.changed and not done.replay}

@@ -543,7 +543,7 @@ async def history(fan_id: int, *, limit: int = 50, offset: int = 0) -> list[Hist
     out = []
     for r in rows:
         rule = registry.get(r["rule"]) if registry else None
-        out.append(HistoryItem(r["rule"], rule.description if rule else r["rule"],
+        out.append(HistoryItem(r["rule"], str(rule.description) if rule else r["rule"],
                                r["action_id"], r["kind"], r["target"], r["points"], r["at"]))
     return out
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from podium.social.audience import medal_name
+from podium.core.i18n import _
+from podium.social.audience import medal_word
 
 
 @dataclass(frozen=True)
@@ -68,26 +69,34 @@ def claim_refusal(rules: PrizeRules, fan: FanStanding, now: datetime) -> Refusal
     if not rules.active:
         return Refusal("withdrawn", "this prize is no longer offered")
     if rules.opens_at is not None and now < rules.opens_at:
-        return Refusal("not_open", "claims for this prize have not opened yet")
+        return Refusal("not_open", _("claims for this prize have not opened yet"))
     if rules.closes_at is not None and now >= rules.closes_at:
-        return Refusal("closed", "claims for this prize are closed")
+        return Refusal("closed", _("claims for this prize are closed"))
     if fan.already_claimed:
-        return Refusal("already_claimed", "you have already claimed this prize")
+        return Refusal("already_claimed", _("you have already claimed this prize"))
     if rules.min_medal_rank > 0 and fan.medal_rank < rules.min_medal_rank:
-        return Refusal("medal_needed", f"this prize needs {medal_name(rules.min_medal_rank)} or better")
+        return Refusal("medal_needed", _("this prize needs %(medal)s or better",
+                                                medal=medal_word(rules.min_medal_rank)))
     if rules.top_rank is not None and (fan.rank is None or fan.rank > rules.top_rank):
-        return Refusal("rank_needed", f"this prize is for the top {rules.top_rank} fans")
+        return Refusal("rank_needed", _("this prize is for the top %(rank)s fans",
+                                               rank=rules.top_rank))
     if rules.left <= 0:
-        return Refusal("out_of_stock", "none left: every one has been claimed")
+        return Refusal("out_of_stock", _("none left: every one has been claimed"))
     return None
+
+
+def _first_up(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def condition_label(rules: PrizeRules) -> str:
     """The condition in a few words: ``Any fan``, ``Silver and up``, ``Top 10``,
     ``Gold and up, top 3``."""
-    parts = []
     if rules.min_medal_rank > 0:
-        parts.append(f"{medal_name(rules.min_medal_rank).capitalize()} and up")
+        medal = medal_word(rules.min_medal_rank)
+        if rules.top_rank is not None:
+            return _first_up(_("%(medal)s and up, top %(rank)s", medal=medal, rank=rules.top_rank))
+        return _first_up(_("%(medal)s and up", medal=medal))
     if rules.top_rank is not None:
-        parts.append(f"top {rules.top_rank}" if parts else f"Top {rules.top_rank}")
-    return ", ".join(parts) if parts else "Any fan"
+        return _("Top %(rank)s", rank=rules.top_rank)
+    return _("Any fan")

@@ -150,7 +150,7 @@ async def get_prize(prize_id: int) -> dict[str, Any]:
     """One prize. :raises NotFound: no such prize."""
     row = await Prize.select().where(Prize.id == prize_id).first() if is_id(prize_id) else None
     if row is None:
-        raise NotFound(f"there is no prize {prize_id}")
+        raise NotFound(_("there is no prize %(prize_id)s", prize_id=prize_id))
     return prize_dict(row)
 
 
@@ -205,14 +205,14 @@ async def claim(prize_id: int, fan: CurrentUser, *, standing_of: StandingOf | No
         ``rank_needed``, ``not_open``, ``closed``, ``withdrawn`` or ``not_a_fan``.
     """
     if not is_id(prize_id):
-        raise NotFound(f"there is no prize {prize_id}")
+        raise NotFound(_("there is no prize %(prize_id)s", prize_id=prize_id))
     if fan.is_admin:
         raise Conflict(ADMIN_REFUSAL.detail, code=ADMIN_REFUSAL.code)
     async with _locked(prize_id):
         row = await for_update(Prize.select().where(Prize.id == prize_id)).first() if LOCKING \
             else await Prize.select().where(Prize.id == prize_id).first()
         if row is None:
-            raise NotFound(f"there is no prize {prize_id}")
+            raise NotFound(_("there is no prize %(prize_id)s", prize_id=prize_id))
         rules = _rules(row)
         already = await PrizeClaim.exists().where(
             (PrizeClaim.prize == prize_id) & (PrizeClaim.fan == fan.id))
@@ -273,11 +273,11 @@ async def mark_handed_over(claim_id: int, admin: CurrentUser) -> dict[str, Any]:
     """
     _require_admin(admin)
     if not is_id(claim_id):
-        raise NotFound(f"there is no claim {claim_id}")
+        raise NotFound(_("there is no claim %(claim_id)s", claim_id=claim_id))
     async with atomic():
         row = await for_update(PrizeClaim.select().where(PrizeClaim.id == claim_id)).first()
         if row is None:
-            raise NotFound(f"there is no claim {claim_id}")
+            raise NotFound(_("there is no claim %(claim_id)s", claim_id=claim_id))
         if row["handed_over_at"] is not None:
             raise Conflict(_("this prize was already handed over"), code="already_handed_over")
         stamp = utc_now()
@@ -295,13 +295,14 @@ async def set_stock(prize_id: int, stock: Any, admin: CurrentUser) -> dict[str, 
     _require_admin(admin)
     count = whole_number(stock, "stock", 1, MAX_STOCK)
     if not is_id(prize_id):
-        raise NotFound(f"there is no prize {prize_id}")
+        raise NotFound(_("there is no prize %(prize_id)s", prize_id=prize_id))
     async with row_queue(("prize", prize_id)), atomic():
         row = await for_update(Prize.select().where(Prize.id == prize_id)).first()
         if row is None:
-            raise NotFound(f"there is no prize {prize_id}")
+            raise NotFound(_("there is no prize %(prize_id)s", prize_id=prize_id))
         if count < row["claimed"]:
-            raise Conflict(f"{row['claimed']} are already claimed; the stock cannot be lower",
+            raise Conflict(_("%(claimed)s are already claimed; the stock cannot be lower",
+                             claimed=row['claimed']),
                            code="below_claimed", claimed=row["claimed"])
         await Prize.update({Prize.stock: count}).where(Prize.id == prize_id)
     return prize_dict({**row, "stock": count})
@@ -311,10 +312,10 @@ async def set_active(prize_id: int, active: bool, admin: CurrentUser) -> dict[st
     """Withdraw a prize (``active`` false: no more claims) or offer it again."""
     _require_admin(admin)
     if not is_id(prize_id):
-        raise NotFound(f"there is no prize {prize_id}")
+        raise NotFound(_("there is no prize %(prize_id)s", prize_id=prize_id))
     async with atomic():
         row = await for_update(Prize.select().where(Prize.id == prize_id)).first()
         if row is None:
-            raise NotFound(f"there is no prize {prize_id}")
+            raise NotFound(_("there is no prize %(prize_id)s", prize_id=prize_id))
         await Prize.update({Prize.active: bool(active)}).where(Prize.id == prize_id)
     return prize_dict({**row, "active": bool(active)})

@@ -29,6 +29,7 @@ import httpx
 import msgspec
 
 from podium.core.errors import InvalidInput
+from podium.core.i18n import _
 
 TIMEOUT_S = 5.0
 MAX_BYTES = 512 * 1024
@@ -87,14 +88,15 @@ async def resolve(host: str, port: int, *, allow_private: Collection[str] = ()) 
         infos = await asyncio.get_running_loop().getaddrinfo(
             host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     except (socket.gaierror, UnicodeError) as exc:
-        raise FetchRefused(f"the name {host} does not resolve", code="unresolvable") from exc
+        raise FetchRefused(_("the name %(host)s does not resolve",
+                             host=host), code="unresolvable") from exc
     addresses = [str(info[4][0]) for info in infos]
     if not addresses:
-        raise FetchRefused(f"the name {host} does not resolve", code="unresolvable")
+        raise FetchRefused(_("the name %(host)s does not resolve", host=host), code="unresolvable")
     for address in addresses:
         if not address_is_public(address) and address not in allow_private:
-            raise FetchRefused(f"{host} is a private or reserved address ({address}); only "
-                               "public pages can be checked", code="private_address")
+            raise FetchRefused(_("%(host)s is a private or reserved address (%(address)s); only public pages can be checked",
+                                 host=host, address=address), code="private_address")
     return addresses[0]
 
 
@@ -133,7 +135,8 @@ async def fetch_page(url: str, *, allow_private: Collection[str] = (), timeout: 
                         current = urljoin(current, location)
                         continue
                     if response.status_code != 200:
-                        raise FetchRefused(f"the page answered HTTP {response.status_code}",
+                        raise FetchRefused(_("the page answered HTTP %(status_code)s",
+                                             status_code=response.status_code),
                                            code="fetch_failed")
                     media = response.headers.get("content-type", "").split(";")[0].strip().lower()
                     if media not in HTML_TYPES:
@@ -147,9 +150,10 @@ async def fetch_page(url: str, *, allow_private: Collection[str] = (), timeout: 
                     return FetchedPage(url=current, text=body.decode(response.encoding or "utf-8",
                                                                      errors="replace"))
             except httpx.HTTPError as exc:
-                raise FetchRefused(f"the page could not be fetched ({type(exc).__name__})",
+                raise FetchRefused(_("the page could not be fetched (%(error)s)",
+                                     error=type(exc).__name__),
                                    code="fetch_failed") from exc
-    raise FetchRefused(f"the page redirects more than {max_redirects} times",
+    raise FetchRefused(_("the page redirects more than %(most)s times", most=max_redirects),
                        code="too_many_redirects")
 
 

@@ -233,7 +233,8 @@ def check_type(head: bytes, declared: str | None) -> Checked:
                            field="media")
     claimed = (declared or "").split(";")[0].strip().lower()
     if claimed in MEDIA_TYPES and claimed != found:
-        raise InvalidInput(f"the file says it is {claimed} but its content is {found}", field="media")
+        raise InvalidInput(_("the file says it is %(claimed)s but its content is %(found)s",
+                             claimed=claimed, found=found), field="media")
     return Checked(found, MEDIA_TYPES[found])
 
 
@@ -244,7 +245,7 @@ async def limited(chunks: AsyncIterable[bytes], max_bytes: int) -> AsyncIterator
     async for chunk in chunks:
         total += len(chunk)
         if total > max_bytes:
-            raise TooLarge(f"the file is larger than {describe_size(max_bytes)}",
+            raise TooLarge(_("the file is larger than %(size)s", size=describe_size(max_bytes)),
                            max_bytes=max_bytes)
         yield chunk
 

@@ -121,7 +121,8 @@ async def verify_by_rel_me(actor: CurrentUser, slug: str, url: Any, profile_url:
     # allow_private and verify: the tests' local page server only (see relme).
     page = await relme.fetch_page(link, allow_private=allow_private, verify=verify)
     if not relme.links_back(page.text, page.url, profile_url):
-        raise InvalidInput(f'{link} has no rel="me" link to {profile_url}', field="url",
+        raise InvalidInput(_("%(link)s has no rel=\"me\" link to %(profile_url)s",
+                             link=link, profile_url=profile_url), field="url",
                            code="no_link_back")
     async with atomic():
         current = await _locked(slug)

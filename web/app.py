@@ -54,7 +54,7 @@ from podium.web.assembly import make_plugin_host
 from podium.web.middleware import ReadTransactionMiddleware
 from podium.web.page_lane import AnonymousPageLane
 from podium.web.security import EdgeMiddleware, PodiumSwaggerPlugin, csrf_middleware
-from podium.web.sse import publish
+from podium.web.sse import listening_locales, localized_topic, publish
 from podium.web.i18n import LocaleMiddleware
 from podium.web.templating import WEB_DIR, build_environment, core_translation_dirs
 
@@ -219,14 +219,19 @@ def create_app(
     channels = channels_plugin(settings)
 
     async def publish_live(message: LiveMessage) -> None:
-        await publish(channels, message.topics, message.event, message.data)
+        topics = message.topics if message.locale is None else tuple(
+            localized_topic(t, message.locale) for t in message.topics)
+        await publish(channels, topics, message.event, message.data)
+
+    async def live_locales(topics: set[str]) -> set[str]:
+        return await listening_locales(channels, topics)
 
     def render(template: str, context: Mapping[str, Any]) -> str:
         return env.get_template(template).render(**context)
 
     pages = page_cache(settings)
     outbox = Dispatcher(host, publish=publish_live, render=render,
-                        before_live=pages.invalidate)
+                        before_live=pages.invalidate, listening_locales=live_locales)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

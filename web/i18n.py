@@ -27,7 +27,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from podium.core import i18n
 
 LOCALE_COOKIE_MAX_AGE = 365 * 24 * 3600
-# Static files and streams do not depend on the language.
+# Static files do not depend on the language; streams (each in its locale) are never cached.
 UNVARIED_PREFIXES = ("/static/", "/-/events")
 
 

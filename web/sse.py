@@ -37,6 +37,7 @@ from typing import Any
 import anyio
 from litestar import Litestar, Request, get
 from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.exceptions import ValidationException
 from litestar.params import FromQuery
 from litestar.response import ServerSentEvent, ServerSentEventMessage
@@ -44,6 +45,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from podium.core.accounts.auth import current_user
 from podium.core.accounts.service import CurrentUser
 from podium.core.errors import Forbidden, PodiumError
+from podium.core.i18n import SUPPORTED_LOCALES, current_locale
 from podium.core.live import LIVE_TOPICS, refused_topics
 from podium.core.plugins import PluginHost
 
@@ -109,6 +111,40 @@ def _as_list(topics: str | Iterable[str]) -> list[str]:
     return [topics] if isinstance(topics, str) else list(topics)
 
 
+def localized_topic(topic: str, locale: str) -> str:
+    """The channel of ``topic`` for the pages of one locale (``tournament-7@fr``).
+
+    A stream listens to both its topics and their channels for its locale: messages that
+    read the same in every language go to the topic, translated ones to each locale's
+    channel (:func:`podium.core.outbox.dispatcher.by_locale`). ``@`` is not allowed in a
+    topic name, so no page can ask for another locale's channel by name.
+    """
+    return f"{topic}@{locale}"
+
+
+async def listening_locales(channels: ChannelsPlugin, topics: Iterable[str]) -> set[str]:
+    """The locales whose pages listen to some of ``topics`` now, in any worker.
+
+    In memory (one worker) the plugin's own subscribers tell; with Redis, ``PUBSUB
+    NUMSUB`` counts the workers subscribed to each locale's channel (one round trip). A
+    backend that cannot tell gets every locale: a fragment made for nobody costs a render,
+    a missing one shows a French page English text.
+    """
+    names = {localized_topic(t, locale): locale for t in topics for locale in SUPPORTED_LOCALES}
+    if not names:
+        return set()
+    backend = getattr(channels, "_backend", None)  # Litestar has no public view of these
+    if isinstance(backend, MemoryChannelsBackend):
+        subscribers: dict[str, set[Any]] = getattr(channels, "_channels", {})
+        return {locale for name, locale in names.items() if subscribers.get(name)}
+    redis = getattr(backend, "_redis", None)
+    if redis is None:
+        return set(SUPPORTED_LOCALES)
+    counts = await redis.pubsub_numsub(*names)
+    return {names[name.decode() if isinstance(name, bytes) else name]
+            for name, count in counts if count}
+
+
 async def publish(channels: ChannelsPlugin, topics: str | Iterable[str], event: str,
                   data: Any) -> None:
     """Send ``event`` with ``data`` to every subscriber of ``topics`` (a name or several).
@@ -130,15 +166,21 @@ async def stream_messages(
     topics: list[str],
     keepalive: float | None = None,
     on_close: Callable[[], None] | None = None,
+    locale: str | None = None,
 ) -> AsyncGenerator[ServerSentEventMessage, None]:
     """Subscribe to ``topics`` and yield SSE messages until the consumer stops.
 
+    With a ``locale`` the stream also hears the messages translated for it
+    (:func:`localized_topic`).
     Yields ``ready`` first, then every published event, and a comment (``: keep-alive``)
     after ``keepalive`` seconds of silence (default :data:`KEEPALIVE_SECONDS`). Leaving the
     generator (the client went away, the server shuts down) always unsubscribes, even
     while being cancelled, and calls ``on_close`` (which releases the client's stream slot).
     """
     keepalive = keepalive or KEEPALIVE_SECONDS
+    ready = ",".join(topics)
+    if locale is not None:
+        topics = [*topics, *(localized_topic(t, locale) for t in topics)]
     try:
         subscriber = await channels.subscribe(topics)
     except BaseException:
@@ -148,7 +190,7 @@ async def stream_messages(
     events = subscriber.iter_events()
     pending: asyncio.Future[bytes] | None = None
     try:
-        yield ServerSentEventMessage(event="ready", data=",".join(topics), retry=RETRY_MS)
+        yield ServerSentEventMessage(event="ready", data=ready, retry=RETRY_MS)
         while True:
             if pending is None:
                 pending = asyncio.ensure_future(events.__anext__())
@@ -259,15 +301,16 @@ def client_key(request: Request, user: CurrentUser | None) -> str:
     return f"address:{client.host if client else 'unknown'}"
 
 
-def counted_stream(channels: ChannelsPlugin, topics: list[str],
-                   slot: StreamSlot) -> AsyncGenerator[ServerSentEventMessage, None]:
-    """:func:`stream_messages` for ``topics`` that gives ``slot`` back when it ends.
+def counted_stream(channels: ChannelsPlugin, topics: list[str], slot: StreamSlot,
+                   locale: str | None = None) -> AsyncGenerator[ServerSentEventMessage, None]:
+    """:func:`stream_messages` for ``topics`` (in ``locale``) that gives ``slot`` back
+    when it ends.
 
     The generator's clean-up frees the slot when the stream closes; a response that never
     starts its body (the client left at once, the server stopped) never runs that
     clean-up, so the slot is also freed when the generator is dropped.
     """
-    messages = stream_messages(channels, topics, on_close=slot.release)
+    messages = stream_messages(channels, topics, on_close=slot.release, locale=locale)
     weakref.finalize(messages, slot.release)
     return messages
 
@@ -289,7 +332,8 @@ async def check_topics(host: PluginHost, topics: list[str], user: CurrentUser | 
 
 @get("/-/events", include_in_schema=False)
 async def event_stream(request: Request, topics: FromQuery[str | None] = None) -> ServerSentEvent:
-    """Stream the events of the given topics (``?topics=a,b``) to the browser.
+    """Stream the events of the given topics (``?topics=a,b``) to the browser, the live
+    fragments in the page's locale.
 
     400 for a malformed topic list, 403 when the visitor may not read one of the topics,
     429 when the client already holds as many streams as it may.
@@ -300,7 +344,7 @@ async def event_stream(request: Request, topics: FromQuery[str | None] = None) -
     slot = stream_slots(request.app).acquire(client_key(request, user))
     channels: ChannelsPlugin = request.app.state.channels
     return ServerSentEvent(
-        counted_stream(channels, names, slot),
+        counted_stream(channels, names, slot, current_locale()),
         headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
     )
 

@@ -24,12 +24,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from podium.core.activation.service import enabled_plugins
 from podium.core.events import DomainEvent, ScopeRef, decode
+from podium.core.i18n import DEFAULT_LOCALE, use_locale
 from podium.core.outbox import service
 from podium.core.outbox.service import Claimed, Clock, Outcome, utc_now
 from podium.core.plugins import PluginHost, flatten
@@ -49,15 +50,21 @@ class LiveMessage:
     :param topics: the SSE topics it goes to (``tournament-7``, ``user-4``...).
     :param event: the SSE event name pages listen for (``sse-swap`` / ``hx-trigger``).
     :param data: an HTML fragment (a string, sent as is) or JSON-able data.
+    :param locale: set by the dispatcher, not by plugins: the locale the message was made
+        in, when it differs between locales (the app then sends it only to that locale's
+        subscribers); ``None``: the same for every locale, sent to all.
     """
 
     topics: tuple[str, ...]
     event: str
     data: Any
+    locale: str | None = None
 
 
 Publisher = Callable[[LiveMessage], Awaitable[None]]
 Renderer = Callable[[str, Mapping[str, Any]], str]
+#: The locales (other than the default) whose pages listen to any of the given topics now.
+LocaleProbe = Callable[[set[str]], Awaitable[Iterable[str]]]
 
 
 class Dispatcher:
@@ -70,16 +77,24 @@ class Dispatcher:
     :param before_live: awaited with each event before the live pages hear of it (the web
         shell drops the cached pages it changed, so a screen re-fetching on the message
         finds the new page); if it raises, the live pages stay pending on that event.
+    :param listening_locales: given the topics of an event's live messages, the locales
+        whose pages listen to some of them now (``None``: only the default locale's
+        messages are made). Live messages hold translated text (a fragment says "2 left"
+        or "2 restantes"): the plugins are asked once per locale that has listeners, never
+        once per listener, and a message that comes out the same in every locale is sent
+        once to all.
     """
 
     def __init__(self, host: PluginHost, *, publish: Publisher | None = None,
                  render: Renderer | None = None, clock: Clock = utc_now,
                  poll_seconds: float = 1.0, batch: int = 100,
                  hook_timeout: float = 30.0,
-                 before_live: Callable[[DomainEvent], Awaitable[None]] | None = None) -> None:
+                 before_live: Callable[[DomainEvent], Awaitable[None]] | None = None,
+                 listening_locales: LocaleProbe | None = None) -> None:
         self.host = host
         self.publish = publish
         self.before_live = before_live
+        self.listening_locales = listening_locales
         self.render = render
         self.clock = clock
         self.poll_seconds = poll_seconds
@@ -240,18 +255,56 @@ class Dispatcher:
             return
         if self.before_live is not None:
             await self.before_live(event)
-        messages: list[LiveMessage] = []
-        for plugin in self.host.implementers(LIVE_HOOK):
-            if plugin not in enabled:
-                continue
-            try:  # one plugin's broken fragment must not silence the others
-                messages += flatten([await self.host.acall_one(
-                    plugin, LIVE_HOOK, event=event, render=self.render)])
-            except Exception:
-                log.exception("plugin %s failed to turn %s into live messages", plugin,
-                              type(event).__name__)
-        for message in messages:
+        made = {DEFAULT_LOCALE: await self._live_messages(event, enabled, DEFAULT_LOCALE)}
+        if made[DEFAULT_LOCALE] and self.listening_locales is not None:
+            topics = {t for m in made[DEFAULT_LOCALE] for t in m.topics}
+            for locale in sorted(set(await self.listening_locales(topics)) - {DEFAULT_LOCALE}):
+                made[locale] = await self._live_messages(event, enabled, locale)
+        for message in by_locale(made):
             await self.publish(message)
+
+    async def _live_messages(self, event: DomainEvent, enabled: set[str],
+                             locale: str) -> list[LiveMessage]:
+        """The plugins' live messages for ``event``, made in ``locale``."""
+        messages: list[LiveMessage] = []
+        with use_locale(locale):
+            for plugin in self.host.implementers(LIVE_HOOK):
+                if plugin not in enabled:
+                    continue
+                try:  # one plugin's broken fragment must not silence the others
+                    messages += flatten([await self.host.acall_one(
+                        plugin, LIVE_HOOK, event=event, render=self.render)])
+                except Exception:
+                    log.exception("plugin %s failed to turn %s into live messages", plugin,
+                                  type(event).__name__)
+        return messages
+
+
+def by_locale(made: dict[str, list[LiveMessage]]) -> list[LiveMessage]:
+    """What to send, given the messages made in each locale (the default's first).
+
+    A message that came out the same in every locale goes to all (``locale=None``); one
+    that differs goes once per locale, marked with it. When the plugins did not answer
+    alike (not the same topics and events, in the same order) every locale's messages
+    go marked with their locale.
+    """
+    lists = list(made.values())
+    if len(lists) == 1:
+        return list(lists[0])
+    first = lists[0]
+    alike = all(len(other) == len(first) and all(
+        (a.topics, a.event) == (b.topics, b.event) for a, b in zip(first, other))
+        for other in lists[1:])
+    if not alike:
+        return [replace(m, locale=locale) for locale, ms in made.items() for m in ms]
+    out: list[LiveMessage] = []
+    for index, message in enumerate(first):
+        versions = {locale: ms[index] for locale, ms in made.items()}
+        if all(v.data == message.data for v in versions.values()):
+            out.append(message)
+        else:
+            out += [replace(v, locale=locale) for locale, v in versions.items()]
+    return out
 
 
 def _who(recipient: str) -> str:
@@ -283,4 +336,5 @@ class _Work:
         return Outcome(self.row, self.left, self.errors)
 
 
-__all__ = ["BATCH_HOOK", "LIVE", "Dispatcher", "LiveMessage", "Publisher", "Renderer", "ScopeRef"]
+__all__ = ["BATCH_HOOK", "LIVE", "Dispatcher", "LiveMessage", "LocaleProbe", "Publisher",
+           "Renderer", "ScopeRef", "by_locale"]

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
-from podium.core.i18n import _, format_money
+from podium.core.i18n import _, format_money, pgettext
 from podium.core.database import atomic, for_update, run_apart
 from podium.core.events import DomainEvent
 from podium.core.errors import InvalidInput, NotFound, PodiumError
@@ -651,7 +651,7 @@ def describe_entry(data: dict[str, Any]) -> str:
     words = {
         "issued": _("Issued"), "paid": _("Order paid"), "transferred": _("Transferred"),
         "resold": _("Resold"), "reissued": _("New QR code issued"), "revoked": _("Revoked"),
-        "refunded": _("Refunded"), "cancelled": _("Cancelled"), "checked_in": _("Checked in"),
+        "refunded": _("Refunded"), "cancelled": _("Cancelled"), "checked_in": pgettext("ticket status", "Checked in"),
         "checked_out": _("Checked out"),
     }
     text = words.get(str(kind), str(kind))

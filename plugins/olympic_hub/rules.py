@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from podium.core.events import FanAction, PointsAward
+from podium.core.i18n import LazyString, lazy_ngettext
 from podium.plugins.olympic_hub.settings import HubSettings
 
 FOLLOW, UNFOLLOW, LIKE, UNLIKE = "follow", "unfollow", "like", "unlike"
@@ -64,7 +65,12 @@ class RelationRule:
     """
 
     name: str
-    description: str
+    summary: str | LazyString  # translated when shown
+
+    @property
+    def description(self) -> str:
+        """What the rule gives, in the current locale."""
+        return str(self.summary)
     on_kind: str
     off_kind: str
     points: int = 1
@@ -111,7 +117,12 @@ class OncePerTargetRule:
     attended), under a daily cap."""
 
     name: str
-    description: str
+    summary: str | LazyString  # translated when shown
+
+    @property
+    def description(self) -> str:
+        """What the rule gives, in the current locale."""
+        return str(self.summary)
     kind: str
     points: int
     daily_cap: int | None = None
@@ -148,7 +159,12 @@ class PredictionRule:
     """
 
     name: str
-    description: str
+    summary: str | LazyString  # translated when shown
+
+    @property
+    def description(self) -> str:
+        """What the rule gives, in the current locale."""
+        return str(self.summary)
     points: int
     daily_cap: int | None = None
 
@@ -210,15 +226,22 @@ def hub_rules(settings: HubSettings) -> list[RelationRule | OncePerTargetRule | 
     """The hub's rules with the points and caps of ``settings``."""
     s = settings
     return [
-        RelationRule("follow", f"{s.follow_points} point(s) per athlete you follow",
+        RelationRule("follow", lazy_ngettext("%(num)s point per athlete you follow",
+                                             "%(num)s points per athlete you follow", s.follow_points),
                      FOLLOW, UNFOLLOW, s.follow_points, s.follow_daily_cap),
-        RelationRule("like", f"{s.like_points} point(s) per post or video you like",
+        RelationRule("like", lazy_ngettext("%(num)s point per post or video you like",
+                                           "%(num)s points per post or video you like", s.like_points),
                      LIKE, UNLIKE, s.like_points, s.like_daily_cap),
-        OncePerTargetRule("watch", f"{s.watch_points} points per video watched to the end",
+        OncePerTargetRule("watch", lazy_ngettext("%(num)s point per video watched to the end",
+                                                 "%(num)s points per video watched to the end",
+                                                 s.watch_points),
                           WATCH, s.watch_points, s.watch_daily_cap),
-        OncePerTargetRule("attend", f"{s.attend_points} points per event you attend",
+        OncePerTargetRule("attend", lazy_ngettext("%(num)s point per event you attend",
+                                                  "%(num)s points per event you attend", s.attend_points),
                           ATTEND, s.attend_points, s.attend_daily_cap),
-        PredictionRule("predict", f"{s.predict_points} points per match winner you predict",
+        PredictionRule("predict", lazy_ngettext("%(num)s point per match winner you predict",
+                                                "%(num)s points per match winner you predict",
+                                                s.predict_points),
                        s.predict_points, s.predict_daily_cap),
     ]
 

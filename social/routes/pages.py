@@ -141,9 +141,9 @@ async def _my_page(request: Request[Any, Any, Any], *, values: dict[str, Any] | 
 @get("/me/athlete", include_in_schema=False, guards=SIGNED_IN)
 async def my_profile(request: Request[Any, Any, Any]) -> Template:
     """Create or edit my athlete profile; ask for verification through a link."""
-    done = {"created": "Profile created. An admin will verify it, or verify it yourself "
-                       "with a link below.",
-            "saved": "Profile saved.", "verified": "Verified: your profile now carries the badge."}
+    done = {"created": _("Profile created. An admin will verify it, or verify it yourself "
+                         "with a link below."),
+            "saved": _("Profile saved."), "verified": _("Verified: your profile now carries the badge.")}
     return await _my_page(request, message=done.get(str(request.query_params.get("done", "")), ""))
 
 
@@ -207,8 +207,8 @@ async def _queue_page(request: Request[Any, Any, Any], *, message: str = "", err
 async def queue_page(request: Request[Any, Any, Any]) -> Template:
     """Profiles waiting for verification (newest first), with verify and refuse; the
     verified athletes, with revoke; creating a profile for a user."""
-    done = {"verified": "Athlete verified.", "refused": "Verification refused.",
-            "revoked": "Verification revoked.", "created": "Profile created."}
+    done = {"verified": _("Athlete verified."), "refused": _("Verification refused."),
+            "revoked": _("Verification revoked."), "created": _("Profile created.")}
     return await _queue_page(request, message=done.get(str(request.query_params.get("done", "")), ""))
 
 
@@ -250,7 +250,8 @@ async def admin_create_form(request: Request[Any, Any, Any]) -> Any:
     try:
         row = await User.select(User.id).where(User.username == username[:40]).first()
         if row is None:
-            raise InvalidInput(f"no user is called {username!r}", field="username")
+            raise InvalidInput(_("no user is called %(username)r",
+                                 username=username), field="username")
         await athletes.create_profile(request.user, data, for_user_id=row["id"])
     except PodiumError as exc:
         return await _queue_page(request, error=exc.detail, status=exc.status_code,

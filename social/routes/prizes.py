@@ -19,6 +19,7 @@ from litestar.response import Redirect, Template
 from podium.core.accounts.auth import requires_role
 from podium.core.database import reading
 from podium.core.errors import InvalidInput, NotFound, PodiumError
+from podium.core.i18n import _
 from podium.core.pages import render
 from podium.core.venue.api import Id
 from podium.core.venue.context import current_venue_id
@@ -173,7 +174,7 @@ async def _prize_card(request: Request[Any, Any, Any], prize_id: int, *, error: 
                  if p["id"] == prize_id]
         clock = await _clock(request)
     if not found:
-        raise NotFound(f"there is no prize {prize_id}")
+        raise NotFound(_("there is no prize %(prize_id)s", prize_id=prize_id))
     return render(request, "social/prizes/prize_card.html", {
         "prize": found[0], "error": error, "message": message, "clock": clock,
     }, status_code=status, partial=True)
@@ -212,7 +213,7 @@ def _whole(raw: Any, name: str, *, optional: bool = False) -> int | None:
     try:
         return int(text)
     except ValueError as exc:
-        raise InvalidInput(f"{name} must be a whole number", field=name) from exc
+        raise InvalidInput(_("%(name)s must be a whole number", name=name), field=name) from exc
 
 
 async def _admin_page(request: Request[Any, Any, Any], *, form: dict[str, Any] | None = None,
@@ -228,8 +229,8 @@ async def _admin_page(request: Request[Any, Any, Any], *, form: dict[str, Any] |
 @get("/hub/admin/prizes", include_in_schema=False, guards=ADMIN)
 async def admin_prizes(request: Request[Any, Any, Any], done: FromQuery[str | None] = None) -> Template:
     """Admins: offer a prize, see stock and claims, change stock, withdraw."""
-    messages = {"created": "Prize added.", "stock": "Stock changed.", "withdrawn": "Prize withdrawn.",
-                "offered": "Prize offered again."}
+    messages = {"created": _("Prize added."), "stock": _("Stock changed."),
+                "withdrawn": _("Prize withdrawn."), "offered": _("Prize offered again.")}
     return await _admin_page(request, message=messages.get(done or "", ""))
 
 

@@ -21,7 +21,8 @@ pytestmark = pytest.mark.pure
 
 ROOT = Path(__file__).resolve().parents[2]
 LANGS = ("fr",)
-KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "lazy_pgettext": ((1, "c"), 2)}
+KEYWORDS = {**DEFAULT_KEYWORDS, "lazy_gettext": None, "lazy_ngettext": (1, 2),
+            "lazy_pgettext": ((1, "c"), 2)}
 
 
 def rooms() -> list[str]:
@@ -115,3 +116,37 @@ def test_compiled_catalogue_matches_its_po(po_path: Path) -> None:
         if compiled is None or as_tuple(compiled.string) != as_tuple(message.string):
             stale.append(repr(message.id))
     assert not stale, f"{mo_path.relative_to(ROOT)} is stale (run `make i18n-compile`): {', '.join(stale[:5])}"
+
+
+def _typography(text: str) -> str:
+    """The French of a translation, typographic variants aside (’ and ', both spellings of
+    « événement »): the same meaning written two ways is not a collision."""
+    return text.replace("’", "'").replace("évènement", "événement")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_one_msgid_means_one_thing_across_rooms(lang: str) -> None:
+    """Python code reads the merged catalogue (one translation per msgid wins), so a msgid
+    that two rooms translate differently ("Free": a price's *Gratuit*, freeing a station's
+    *Libérer*) shows one room's meaning in the other's messages. Where the meanings differ,
+    each room gives its own context: ``pgettext("price", "Free")``."""
+    seen: dict[str, dict[str, str]] = {}
+    for po_path in _po_files():
+        if po_path.parts[-3] != lang:
+            continue
+        room = str(po_path.parents[3].relative_to(ROOT))
+        with po_path.open("rb") as fp:
+            catalogue = read_po(fp, locale=lang)
+        for message in catalogue:
+            if not message.id or message.context or message.fuzzy:
+                continue
+            msgid = message.id if isinstance(message.id, str) else message.id[0]
+            string = (message.string if isinstance(message.string, str)
+                      else " | ".join(str(s) for s in message.string or ()))
+            if string:
+                seen.setdefault(msgid, {})[room] = string
+    clashes = [f"{msgid!r}: " + ", ".join(f"{room} {string!r}" for room, string in sorted(rooms.items()))
+               for msgid, rooms in sorted(seen.items())
+               if len({_typography(s) for s in rooms.values()}) > 1]
+    assert not clashes, ("the same msgid translated differently by two rooms: give each "
+                         "meaning a context (pgettext):\n" + "\n".join(clashes))

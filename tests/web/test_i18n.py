@@ -138,8 +138,37 @@ async def test_a_template_reads_its_own_rooms_french_first(podium_client: Podium
     assert (await podium_client.get("/healthz")).status_code == 200  # the app loaded them
     console = i18n.template_translations("tournaments/console_body.html", "fr")
     event_form = i18n.template_translations("venue/event_form.html", "fr")
-    assert console.gettext("Start") == "Lancer"
-    assert event_form.gettext("Start") == "Début"
-    assert i18n.template_translations("core:venue/event_form.html", "fr").gettext("Start") == "Début"
+    assert console.pgettext("verb", "Start") == "Lancer"
+    assert event_form.pgettext("time", "Start") == "Début"
+    assert i18n.template_translations("core:venue/event_form.html", "fr").pgettext("time", "Start") == "Début"
     assert console.gettext("Log out") == i18n.translations("fr").gettext("Log out") != "Log out"
-    assert i18n.template_translations("tournaments/console_body.html", "en").gettext("Start") == "Start"
+    assert i18n.template_translations("tournaments/console_body.html", "en").pgettext("verb", "Start") == "Start"
+    # Rooms also translate the same English word alike, or give it a context: the first
+    # room's own catalogue wins in templates, and Python code never gets the other's word.
+    assert console.gettext("Sign in") == event_form.gettext("Sign in")
+
+
+async def test_social_error_details_speak_french(podium_client: PodiumClient) -> None:
+    """Social's details (once English f-strings) come in the visitor's language, the
+    placeholders filled; the code stays English."""
+    english = await podium_client.get("/api/v1/athletes/nobody-here")
+    french = await podium_client.get("/api/v1/athletes/nobody-here", headers={"Accept-Language": "fr"})
+    assert english.status_code == french.status_code == 404
+    assert english.json()["code"] == french.json()["code"]
+    assert english.json()["detail"] == "there is no athlete 'nobody-here'"
+    assert french.json()["detail"] == "il n’y a pas d’athlète 'nobody-here'"
+
+
+def test_pluralize_with_extra_variables(podium_app_factory: Any) -> None:
+    """``{% trans count=n, name=x %}…{% pluralize %}…{% endtrans %}``: every variable is
+    filled in both forms, in English and in French (a real catalogue entry)."""
+    app = podium_app_factory()
+    template = app.template_engine.engine.from_string(
+        "{% trans count=n, who=who %}{{ who }}: {{ count }} entrant{% pluralize %}"
+        "{{ who }}: {{ count }} entrants{% endtrans %} / {% trans count=n, size=size %}"
+        "{{ count }}/{{ size }} player{% pluralize %}{{ count }}/{{ size }} players{% endtrans %}")
+    assert template.render(n=1, who="Ann", size=4) == "Ann: 1 entrant / 1/4 player"
+    assert template.render(n=3, who="Ann", size=4) == "Ann: 3 entrants / 3/4 players"
+    with i18n.use_locale("fr"):
+        shop = app.template_engine.get_template("ticketing/shop_left.html")
+        assert shop.render(available=2) == "<strong>2</strong> restants"

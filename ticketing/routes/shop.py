@@ -24,7 +24,7 @@ from podium.core.accounts.auth import requires_role
 from podium.core.accounts.routes import safe_next
 from podium.core.database import reading
 from podium.core.errors import InvalidInput, NotFound, PodiumError
-from podium.core.i18n import _, format_money, ngettext
+from podium.core.i18n import _, format_money, ngettext, pgettext
 from podium.core.pages import is_partial_request, render
 from podium.core.validation import MAX_PAGE, check_instant
 from podium.core.venue import rules
@@ -42,7 +42,7 @@ SIGNED_IN = [requires_role()]
 def money(cents: int | None, currency: str = "EUR") -> str:
     """``15.00 EUR`` (``15,00 EUR`` in French); ``Free`` for 0."""
     if not cents:
-        return _("Free")
+        return pgettext("price", "Free")
     return format_money(cents, currency)
 
 
