@@ -110,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     """Parse the arguments and run the bench on SQLite, then PostgreSQL if asked."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n\n")[0])
     parser.add_argument("--pg", default=os.environ.get("PODIUM_BENCH_PG_URL", ""),
-                        help="a PostgreSQL URL the bench may wipe")
+                        help="a PostgreSQL URL the bench may wipe (the database is recreated;"
+                             " its name must start with 'bench')")
     parser.add_argument("--batches", type=int, default=40)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--fans", type=int, default=2000)
@@ -129,6 +130,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="podium-bench-") as tmp:
         child(f"sqlite:///{tmp}/bench.sqlite3", args)
     if args.pg:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from bench_pages import recreate_bench_database  # a sibling script
+
+        # A fresh database each run (its name must start with "bench").
+        if not recreate_bench_database(args.pg):
+            raise SystemExit(f"no PostgreSQL server answers at {args.pg}")
         child(args.pg, args)
     else:
         print("PostgreSQL: skipped (give --pg URL or PODIUM_BENCH_PG_URL)")
