@@ -32,7 +32,11 @@ from litestar.types import ExceptionHandlersMap
 from podium.core.accounts.auth import PodiumAuthMiddleware
 from podium.core.accounts.routes import login_rate_limit
 from podium.core.accounts.sessions import PodiumSessionConfig
-from podium.core.activation.service import cached_for_request, enabled_for_request
+from podium.core.activation.service import (
+    cache_enabled_sets,
+    cached_for_request,
+    enabled_for_request,
+)
 from podium.core.database import lifespan_pool
 from podium.core import i18n
 from podium.core.errors import PodiumError
@@ -230,6 +234,11 @@ def create_app(
         return env.get_template(template).render(**context)
 
     pages = page_cache(settings)
+
+    async def switch_counter() -> int:
+        return (await pages.versions.get((ACTIVATION,)))[0]
+
+    cache_enabled_sets(host, switch_counter)  # plugin switches bump the counter
     outbox = Dispatcher(host, publish=publish_live, render=render,
                         before_live=pages.invalidate, listening_locales=live_locales)
 

@@ -8,6 +8,8 @@ enabled.
 
 from __future__ import annotations
 
+import weakref
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -15,7 +17,7 @@ from piccolo.columns.combination import Combinable
 
 from podium.core.i18n import _
 from podium.core.activation.tables import PluginActivation
-from podium.core.database import atomic
+from podium.core.database import after_commit, atomic
 from podium.core.errors import InvalidInput, NotFound
 from podium.core.events import PluginsSwitched, ScopeRef
 from podium.core.outbox import record
@@ -30,9 +32,74 @@ DEFAULT_STATE = "default"
 REQUEST_CACHE_KEY = "podium_enabled_plugins"
 
 
+# -- the enabled sets, kept per app between switches ---------------------------------------
+
+#: Sets kept per (venue, scope) before the cache starts afresh (scopes are tournaments...).
+MAX_CACHED_SETS = 4096
+
+
+class EnabledCache:
+    """The enabled sets of one plugin host (one app), computed once per plugin switch
+    instead of once per request, hook call and outbox event.
+
+    ``counter`` reads the plugin-switch counter (the page cache's ``PluginsSwitched``
+    version: in memory with one worker, in Redis shared by several). A set is reused while
+    the counter has not moved since it was computed (it is read *before* the rows, so a
+    switch racing the read leaves a set that is recomputed next time). A switch committed
+    in this process forgets every cached set at once; other workers see the counter move
+    when its :class:`~podium.core.events.PluginsSwitched` event is delivered.
+    """
+
+    def __init__(self, counter: Callable[[], Awaitable[int]]) -> None:
+        self.counter = counter
+        self._sets: dict[tuple[int | None, ScopeRef | None], tuple[int, frozenset[str]]] = {}
+
+    async def get(self, host: PluginHost, venue_id: int | None,
+                  scope: ScopeRef | None) -> set[str]:
+        """The enabled set, from the cache when the counter says it is current."""
+        version = await self.counter()
+        key = (venue_id, scope)
+        kept = self._sets.get(key)
+        if kept is not None and kept[0] == version:
+            return set(kept[1])
+        enabled = await _enabled_from_rows(host, venue_id, scope)
+        if len(self._sets) >= MAX_CACHED_SETS:
+            self._sets.clear()
+        self._sets[key] = (version, frozenset(enabled))
+        return enabled
+
+    def forget(self) -> None:
+        """Drop every cached set (a switch committed in this process)."""
+        self._sets.clear()
+
+
+_CACHES: weakref.WeakKeyDictionary[PluginHost, EnabledCache] = weakref.WeakKeyDictionary()
+
+
+def cache_enabled_sets(host: PluginHost, counter: Callable[[], Awaitable[int]]) -> EnabledCache:
+    """Keep ``host``'s enabled sets between plugin switches (the app calls it at start,
+    with the page cache's switch counter); without it every call reads the rows."""
+    cache = EnabledCache(counter)
+    _CACHES[host] = cache
+    return cache
+
+
+def _forget_cached_sets() -> None:
+    for cache in list(_CACHES.values()):
+        cache.forget()
+
+
 async def enabled_plugins(host: PluginHost, venue_id: int | None,
                           scope: ScopeRef | None = None) -> set[str]:
     """Names of the plugins enabled for a venue (and, if given, one thing inside it)."""
+    cache = _CACHES.get(host)
+    if cache is not None:
+        return await cache.get(host, venue_id, scope)
+    return await _enabled_from_rows(host, venue_id, scope)
+
+
+async def _enabled_from_rows(host: PluginHost, venue_id: int | None,
+                             scope: ScopeRef | None) -> set[str]:
     where: Combinable = ((PluginActivation.scope == VENUE)
                          & (PluginActivation.scope_id == (venue_id or 0)))
     if scope is not None:
@@ -195,6 +262,7 @@ async def set_enabled(
                 )
             )
         await record(_switched(plugin, scope, scope_id, enabled))
+        after_commit(_forget_cached_sets)
 
 
 async def clear(host: PluginHost, plugin: str, scope: str, scope_id: int) -> None:
@@ -208,6 +276,7 @@ async def clear(host: PluginHost, plugin: str, scope: str, scope_id: int) -> Non
             & (PluginActivation.scope_id == scope_id)
         )
         await record(_switched(plugin, scope, scope_id, None))
+        after_commit(_forget_cached_sets)
 
 
 def _switched(plugin: str, scope: str, scope_id: int, enabled: bool | None) -> PluginsSwitched:

@@ -55,6 +55,37 @@ async def test_venue_rows_override_defaults_per_venue(podium_db):
     assert await service.activation_rows("venue", VENUE) == {"venue_off": True, "venue_on": True}
 
 
+async def test_enabled_sets_are_read_once_per_switch(podium_db, monkeypatch):
+    host = scoped_host()
+    counter = {"value": 0}
+
+    async def switch_counter() -> int:
+        return counter["value"]
+
+    service.cache_enabled_sets(host, switch_counter)
+    reads: list[object] = []
+    rows = service._enabled_from_rows
+
+    async def counting(*args):
+        reads.append(args)
+        return await rows(*args)
+
+    monkeypatch.setattr(service, "_enabled_from_rows", counting)
+    first = await enabled_plugins(host, VENUE)
+    first.add("mutated by a caller")  # a copy: the cached set stays as it was
+    assert await enabled_plugins(host, VENUE) == {"everywhere", "venue_on", *DOMAINS}
+    assert len(reads) == 1
+    # A switch committed in this process is seen at once (the cache forgets after commit).
+    await set_enabled(host, "venue_off", "venue", VENUE, True)
+    assert "venue_off" in await enabled_plugins(host, VENUE) and len(reads) == 2
+    # A switch made by another worker reaches this one through the counter.
+    await service.PluginActivation.update({service.PluginActivation.enabled: False}).where(
+        service.PluginActivation.plugin == "venue_off")  # as another process would have
+    assert "venue_off" in await enabled_plugins(host, VENUE)  # counter unchanged: kept
+    counter["value"] += 1  # its PluginsSwitched event delivered: the counter moved
+    assert "venue_off" not in await enabled_plugins(host, VENUE)
+
+
 async def test_tournament_row_overrides_venue_row(podium_db):
     host = scoped_host()
     await set_enabled(host, "tourney", "venue", VENUE, True)
