@@ -294,3 +294,18 @@ async def test_the_meet_pages_speak_french(podium_client):
     assert "1 contre 8" in console and "1 v 8" not in console
     english = (await podium_client.get(f"/meets/{world['meet']['id']}/console?lang=en")).text
     assert "Seeding" in english and "team pursuit" in english and "1 v 8" in english
+
+
+async def test_every_shipped_round_and_matchup_has_its_french(podium_client):
+    """The names the shipped tables give rounds and contests ("Quarter-finals", "Heat 3",
+    "1 v 8") all read in French (the app's catalogues: ``podium_client`` loads them)."""
+    from podium.core.i18n import use_locale
+    from podium.plugins.cycling.progression import all_tables
+    from podium.plugins.cycling.terms import heat_label
+
+    names = {n for table in all_tables() for phase in table.phases
+             for n in [phase.name, *(c.name for c in phase.contests if c.name)]}
+    assert "1 v 8" in names and "Quarter-finals" in names
+    with use_locale("fr"):
+        assert not sorted(n for n in names if heat_label(n) == n)
+        assert heat_label("First round, 1 v 8, race 2") == "Premier tour, 1 contre 8, manche 2"
