@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from podium.core.venue.contracts import Explanation
 
@@ -195,7 +195,8 @@ def english(said: Said) -> str:
     return word(said, lambda m: m, lambda r: r.text or r.key)
 
 
-def explanation(kind: str, subject: str, said: Said) -> SaidExplanation:
+def explanation(kind: Literal["unplaced", "wish_part", "wish_start", "spread"], subject: str,
+                said: Said) -> SaidExplanation:
     """The contract's explanation of ``said`` (English text, the data beside it)."""
     return SaidExplanation(kind, subject, english(said), to_json(said))
 
