@@ -12,12 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from podium.core import PluginMeta, Registry, hookimpl
 from podium.core.accounts.service import CurrentUser
 from podium.core.events import DomainEvent, EventsChanged
-from podium.core.i18n import N_
+from podium.core.i18n import N_, gettext
 from podium.core.live import LiveTopic, anyone
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
 from podium.core.plugins import NavItem, ScopeKind
@@ -34,8 +34,8 @@ PODIUM_PLUGIN = PluginMeta(
 
 TRACK_MEET = EventKind(
     name="track_meet",
-    label="Track meet",
-    description="A track cycling competition (sprint, keirin, pursuit, omnium...).",
+    label=N_("Track meet"),
+    description=N_("A track cycling competition (sprint, keirin, pursuit, omnium...)."),
     color="#c0262d",
 )
 
@@ -126,18 +126,20 @@ def podium_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
         event_id = event.get("id")
         if isinstance(event_id, bool) or not isinstance(event_id, int):
             return []
+        loading = escape(gettext("Loading the meet…"))
         return [str(Markup(
             f'<section class="card" hx-get="/meets/for-event/{event_id}" hx-trigger="load" '
-            f'hx-swap="outerHTML"><p class="muted">Loading the meet…</p></section>'))]
+            f'hx-swap="outerHTML"><p class="muted">{loading}</p></section>'))]
     if slot != ATHLETE_RESULTS_SLOT:
         return []
     user_id = context.get("user_id")
     if isinstance(user_id, bool) or not isinstance(user_id, int) or not 0 < user_id < 2**31:
         return []
+    title, loading = escape(gettext("Track results")), escape(gettext("Loading…"))
     return [str(Markup(
         f'<section class="card cyc-athlete-results" hx-get="/riders/by-user/{user_id}" '
-        f'hx-trigger="load" hx-swap="outerHTML"><h2>Track results</h2>'
-        f'<p class="muted">Loading…</p></section>'))]
+        f'hx-trigger="load" hx-swap="outerHTML"><h2>{title}</h2>'
+        f'<p class="muted">{loading}</p></section>'))]
 
 
 @hookimpl

@@ -48,6 +48,7 @@ from podium.core.venue.contracts import (
 from podium.core.venue.service import events_between
 from podium.plugins.cycling import service
 from podium.plugins.cycling.events import ProgrammeChanged
+from podium.plugins.cycling.explain import competition_of_phase, with_names, worded_all
 from podium.plugins.cycling.results import competition_progress
 from podium.plugins.cycling.tables import (
     Competition,
@@ -55,6 +56,13 @@ from podium.plugins.cycling.tables import (
     MeetSession,
     ProgrammePin,
     ProgrammeVersion,
+)
+from podium.plugins.cycling.scheduler.said import (
+    Said,
+    at_ref,
+    phase_ref,
+    time_ref,
+    to_json,
 )
 from podium.plugins.cycling.terms import competition_title, heat_label, phase_title
 
@@ -200,18 +208,22 @@ def pick_scheduler(host: PluginHost) -> ProgrammeScheduler:
     return chosen
 
 
-def _explanations(schedule: Schedule, phases: dict[str, dict[str, Any]]) -> list[str]:
-    """What the organiser reads about the result: the solver's message, then why phases
-    are unplaced and which soft wishes are unmet (the scheduler's explanations)."""
-    out = [schedule.message] if schedule.message else []
+def _explanations(schedule: Schedule, phases: dict[str, dict[str, Any]]
+                  ) -> list[Any]:
+    """What the organiser reads about the result, as data worded when shown
+    (:mod:`plugins.cycling.explain`): why phases are unplaced and which soft wishes are
+    unmet. The scheduler's own explanations are kept as data when it gives them
+    (``said``: the schedulers of this plugin), else as its text. (Its ``message``, a
+    solver's log line, is not kept: the draft shows its status and solver.)"""
+    out: list[Any] = []
     explained = {e.subject for e in schedule.explanations if e.kind == "unplaced"}
     for key in schedule.unplaced:
         if key not in explained:
             p = phases.get(key)
-            out.append(_("%(phase)s does not fit in the sessions.",
-                         phase=p["label"] if p else key))
-    out.extend(e.text for e in schedule.explanations)
-    return out
+            out.append(to_json(Said.of("phase_no_fit", phase=phase_ref(
+                key, p["label"] if p else key))))
+    out.extend(getattr(e, "said", None) or e.text for e in schedule.explanations)
+    return with_names(out, {key: p["name"] for key, p in phases.items()})
 
 
 async def schedule_meet(host: PluginHost, meet_id: int, tz: str = "Europe/Paris",
@@ -235,11 +247,10 @@ async def schedule_meet(host: PluginHost, meet_id: int, tz: str = "Europe/Paris"
                   for h in pl.heats],
         "competition_id": by_key.get(pl.phase_id, {}).get("competition_id"),
     } for pl in sorted(schedule.placements, key=lambda x: x.starts_at)]
-    # Stored in the scheduling organiser's language (the scheduler's own sentences are
-    # its own: the contract hands over text).
-    explanations = [_("The track is taken by %(event)s from %(start)s to %(end)s UTC (buffers "
-                      "included): no phase is placed then.", event=b.reason,
-                      start=b.starts_at.strftime("%a %H:%M"), end=b.ends_at.strftime("%H:%M"))
+    # Stored as codes and parameters, worded for each reader when shown.
+    solver = getattr(scheduler, "name", "")
+    explanations = [to_json(Said.of("track_busy", event=b.reason, start=at_ref(b.starts_at),
+                                    end=time_ref(b.ends_at)))
                     for b in problem.blocked] + _explanations(schedule, by_key)
     async with atomic():
         meet = await for_update(Meet.select(Meet.id, Meet.venue_id).where(
@@ -249,7 +260,7 @@ async def schedule_meet(host: PluginHost, meet_id: int, tz: str = "Europe/Paris"
         await ProgrammeVersion.delete().where((ProgrammeVersion.meet == meet_id)
                                               & (ProgrammeVersion.number == 0))
         await ProgrammeVersion(
-            meet=meet_id, number=0, solver=getattr(scheduler, "name", ""),
+            meet=meet_id, number=0, solver=solver,
             status=schedule.status, placements=placements, unplaced=list(schedule.unplaced),
             explanations=explanations, sequences={}, created_at=service.utc_now()).save()
         await record(ProgrammeChanged(venue_id=meet["venue_id"], meet_id=meet_id,
@@ -268,23 +279,20 @@ def _decode(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def competition_of_phase(key: str) -> int | None:
-    """The competition id of a phase key (``c12:QF`` → 12), if it is one."""
-    head = key.split(":", 1)[0]
-    return int(head[1:]) if head[:1] == "c" and head[1:].isdigit() else None
-
-
 async def _titled(row: dict[str, Any] | None) -> dict[str, Any] | None:
     """A decoded programme with every placement's ``label`` ("Elite women sprint —
     Quarter-finals") and ``phase_title`` derived from its keys in the reader's language.
 
     Rows stored before titles were derived carry an English ``label``: it is shown only
-    when the competition is gone."""
+    when the competition is gone. ``explanations`` are worded for the reader
+    (``{"code", "detail"}``); ``stored_explanations`` keeps them as stored."""
     if row is None:
         return None
     comps = {c["id"]: c for c in await Competition.select(
         Competition.id, Competition.name, Competition.category, Competition.discipline,
     ).where(Competition.meet == row["meet"])}
+    row["stored_explanations"] = row["explanations"]
+    row["explanations"] = worded_all(row["explanations"], comps)
     for p in row["placements"]:
         comp = comps.get(p.get("competition_id") or competition_of_phase(p["phase"]) or 0)
         phase = p.get("phase_name") or ""
@@ -393,7 +401,7 @@ async def publish(meet_id: int, user: CurrentUser | None) -> dict[str, Any]:
         await ProgrammeVersion(
             meet=meet_id, number=number, solver=current["solver"], status=current["status"],
             placements=placements, unplaced=current["unplaced"],
-            explanations=current["explanations"], sequences=sequences,
+            explanations=current["stored_explanations"], sequences=sequences,
             created_at=current["created_at"], published_at=service.utc_now(),
             published_by=user.id if user else None).save()
         await record(ProgrammeChanged(venue_id=meet["venue_id"], meet_id=meet_id,
@@ -431,8 +439,9 @@ async def programme_ics(meet_id: int, tz: str) -> bytes:
     return ical
 
 
-CALENDAR_NOTE = "The track's calendar changed since this draft was scheduled ({title}): " \
-    "reschedule to take it into account."
+def calendar_note(title: str) -> dict[str, Any]:
+    """The note a draft gets when the track's calendar changes (``title``: the event)."""
+    return to_json(Said.of("calendar_changed", title=title))
 
 
 async def note_calendar_changes(changes: Sequence[tuple[str, str, datetime, datetime,
@@ -460,7 +469,7 @@ async def note_calendar_changes(changes: Sequence[tuple[str, str, datetime, date
             if row is None:
                 continue
             notes = _decode(row)["explanations"]
-            added = [CALENDAR_NOTE.format(title=t) for t in hits]
+            added = [calendar_note(t) for t in hits]
             fresh = [n for n in added if n not in notes]
             if not fresh:
                 continue

@@ -375,6 +375,16 @@ class PlacementOut(msgspec.Struct):
     ceremony_end: str | None = None
 
 
+class ExplanationOut(msgspec.Struct):
+    """Why a phase is not placed, which wish is not met, what holds the track: ``code`` is
+    stable (``track_busy``, ``cannot_place``, ``no_fit``, ``wish_part``, ``wish_start``,
+    ``spread``, ``calendar_changed``...; ``text`` for a sentence stored before codes),
+    ``detail`` is worded in the request's language."""
+
+    code: str
+    detail: str
+
+
 class ProgrammeOut(msgspec.Struct):
     """A programme: the draft (``number`` 0) or a published version."""
 
@@ -385,7 +395,7 @@ class ProgrammeOut(msgspec.Struct):
     status: str
     placements: list[PlacementOut]
     unplaced: list[Any]
-    explanations: list[str]
+    explanations: list[ExplanationOut]
     created_at: datetime
     published_at: datetime | None = None
 

@@ -119,6 +119,9 @@ _NUMBERED = [
     (re.compile(r"Race for (\d+-\d+)"), lambda m: gettext("Race for %(places)s",
                                                           places=m[1])),
     (re.compile(r"race (\d+)"), lambda m: gettext("race %(n)s", n=m[1])),
+    # A contest between two seeds ("1 v 8"): French writes "1 contre 8".
+    (re.compile(r"(\d+) v (\d+)"), lambda m: gettext("%(first)s v %(second)s",
+                                                      first=m[1], second=m[2])),
 ]
 
 _SLOTS = [

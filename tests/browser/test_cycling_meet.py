@@ -1,6 +1,7 @@
 """A track meet in a real browser: the organiser creates a meet, a session, a sprint with
 pasted riders, schedules and publishes the programme, drags a phase on the timeline,
-types the qualifying times, and the meet page (open in another browser) shows them live."""
+calls the qualifying to the track (then a last call), types the qualifying times, and the
+meet page (open in another browser) shows the call and the times live."""
 
 from __future__ import annotations
 
@@ -78,6 +79,18 @@ async def test_organiser_runs_a_meet_from_the_pages(podium_live_server: Any, new
     await visitor.wait_for_function("window.__podiumSseOpen === true")
 
     qualifying = organiser.locator('form.cyc-results-form[data-heat="Q"]').first
+    # The call to the track: the next heat in programme order (the qualifying), shown on
+    # the console and, live over SSE, on the visitor's page with its riders.
+    await organiser.locator("#call-next").get_by_role("button", name="Call the next heat").click()
+    await expect(organiser.locator("#call")).to_contain_text("Called:")
+    call = visitor.locator("#track-call")
+    await expect(call).to_contain_text("Called to the track")
+    await expect(call).to_contain_text("Rider 8")
+    await expect(call.locator(".badge")).to_have_count(0)
+    # Called again by name from its results form: a last call, everywhere.
+    await qualifying.get_by_role("button", name="Call to the track").click()
+    await expect(organiser.locator("#call")).to_contain_text("last call")
+    await expect(call).to_contain_text("last call")
     times = qualifying.locator("input[name^=time_]")
     await expect(times).to_have_count(8)
     for i in range(8):

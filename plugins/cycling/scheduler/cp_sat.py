@@ -35,20 +35,20 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, Literal
 
-from podium.core.venue.contracts import Explanation, ProgrammeProblem, Schedule
+from podium.core.venue.contracts import ProgrammeProblem, Schedule
 
 from .greedy import greedy_slots
 from .model import (
     WISH_START_CAP_MINUTES,
     Prepared,
     Slot,
+    explain_unplaced,
     explain_wishes,
     improve_by_moves,
     minutes_between,
     prepare,
     soft_cost,
     spread_targets,
-    unplaced_reason,
 )
 
 if TYPE_CHECKING:  # imported at run time by the functions that use it (1-2 s)
@@ -151,7 +151,7 @@ class _Model:
         # Blocked intervals may overlap one another (the calendar's business, not ours):
         # merged first, or one no-overlap constraint would make every model infeasible.
         merged: list[list[int]] = []
-        for b_start, b_end, _ in sorted(pre.blocked):
+        for b_start, b_end, _ in sorted(pre.blocked, key=lambda b: b[:2]):
             if merged and b_start < merged[-1][1]:
                 merged[-1][1] = max(merged[-1][1], b_end + pre.changeover)
             else:
@@ -372,8 +372,7 @@ class CpSatScheduler:
     def _answer(self, pre: Prepared, status: Status, slots: dict[int, Slot],
                 message: str) -> Schedule:
         unplaced = [p for p in range(len(pre.phases)) if p not in slots]
-        explanations = [Explanation("unplaced", pre.phases[p].id, unplaced_reason(pre, p, slots))
-                        for p in unplaced]
+        explanations = explain_unplaced(pre, slots)
         wishes, total = explain_wishes(pre, slots)
         unmet = len({(e.kind, e.subject) for e in wishes})
         return Schedule(

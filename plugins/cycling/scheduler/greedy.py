@@ -14,17 +14,17 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from podium.core.venue.contracts import Explanation, ProgrammeProblem, Schedule
+from podium.core.venue.contracts import ProgrammeProblem, Schedule
 
 from .model import (
     WISH_START_CAP_MINUTES,
     Prepared,
     Slot,
+    explain_unplaced,
     explain_wishes,
     prepare,
     soft_cost,
     start_points,
-    unplaced_reason,
 )
 
 
@@ -149,9 +149,7 @@ class GreedyScheduler:
                              for p, (start, s) in sorted(slots.items(), key=lambda i: i[1][0])),
             unplaced=tuple(pre.phases[p].id for p in unplaced),
             message=f"greedy in {time.perf_counter() - began:.3f} s",
-            explanations=tuple([Explanation("unplaced", pre.phases[p].id,
-                                            unplaced_reason(pre, p, slots)) for p in unplaced]
-                               + wishes),
+            explanations=tuple(explain_unplaced(pre, slots) + wishes),
             objective=float(soft_cost(pre, slots, WISH_START_CAP_MINUTES)),
             wishes=total,
             wishes_met=total - len({(e.kind, e.subject) for e in wishes}),

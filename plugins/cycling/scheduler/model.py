@@ -1,5 +1,5 @@
 """What every programme scheduler here shares: the problem in whole minutes, the heats laid
-out inside each phase, the sessions a phase may use, and plain-words reasons.
+out inside each phase, the sessions a phase may use, and reasons as data (:mod:`.said`).
 
 Time is counted in whole minutes from the first session's start (``origin``). A phase
 occupies the track for its racing (``duration``) then its medal ceremony (``ceremony``);
@@ -22,12 +22,26 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from podium.core.venue.contracts import (
-    Explanation,
     HeatPlacement,
     Phase,
     Placement,
     ProgrammeProblem,
     SessionWindow,
+)
+
+from .said import (
+    Ref,
+    Said,
+    SaidExplanation,
+    at_ref,
+    day_ref,
+    explanation,
+    listed,
+    part_ref,
+    phase_ref,
+    session_ref,
+    term_ref,
+    time_ref,
 )
 
 #: One placed phase in minutes: (start, session index).
@@ -41,16 +55,6 @@ WISH_START_CAP_MINUTES = 120
 def minutes_between(origin: datetime, at: datetime) -> int:
     """Whole minutes from ``origin`` to ``at`` (rounded down)."""
     return math.floor((at - origin).total_seconds() / 60)
-
-
-def hhmm(at: datetime) -> str:
-    """A time as organisers read it ("20:05")."""
-    return at.strftime("%H:%M")
-
-
-def day_hhmm(at: datetime) -> str:
-    """A time and its day as organisers read them ("Sat 20:05")."""
-    return at.strftime("%a %H:%M")
 
 
 @dataclass(frozen=True)
@@ -102,12 +106,12 @@ class Prepared:
     gap_before: list[int]
     #: per phase, the sessions it may go in (windows long enough, pins kept).
     candidates: list[list[int]]
-    #: per phase without candidates, why (plain words).
-    impossible: dict[int, str]
+    #: per phase without candidates, why (:mod:`.said` data).
+    impossible: dict[int, Said]
     #: per phase, the indices of its known ``after`` phases.
     sources: list[list[int]]
-    #: the blocked intervals in minutes: (start, end, reason).
-    blocked: list[tuple[int, int, str]]
+    #: the blocked intervals in minutes: (start, end, what: an event's title or a session).
+    blocked: list[tuple[int, int, str | Said]]
     #: maximal sets of phases sharing a rider (recovery applies inside each set).
     rider_groups: list[list[int]]
     #: pairs (p, q) sharing a rider, p < q.
@@ -131,6 +135,14 @@ class Prepared:
     def at(self, minute: int) -> datetime:
         """The datetime of a minute count."""
         return self.origin + timedelta(minutes=minute)
+
+    def ref(self, p: int) -> Ref:
+        """Phase ``p`` as explanations name it."""
+        return phase_ref(self.phases[p].id, self.phases[p].name)
+
+    def session_ref(self, s: int) -> Ref:
+        """Session ``s`` as explanations name it."""
+        return session_ref(self.sessions[s].id, self.sessions[s].name)
 
     def share(self, p: int, q: int) -> bool:
         """Whether phases ``p`` and ``q`` have a rider in common."""
@@ -180,7 +192,8 @@ def prepare(problem: ProgrammeProblem) -> Prepared:
     # Warm-up, training and public sessions take the track too.
     prepared.blocked += [(minutes_between(origin, s.starts_at),
                           math.ceil((s.ends_at - origin).total_seconds() / 60),
-                          f"{s.name} ({s.kind})")
+                          Said.of("session_kind", session=session_ref(s.id, s.name),
+                                  kind=term_ref(s.kind)))
                          for s in problem.sessions if s.kind != "competition" and s.ends_at > s.starts_at]
     for p, phase in enumerate(phases):
         prepared.sources.append([index[a] for a in phase.after if a in index])
@@ -249,9 +262,8 @@ def _narrow_by_order(prepared: Prepared) -> None:
         if p in pre.pinned_start and pre.pinned_start[p] < bound:
             kept = []
         if not kept:
-            pre.impossible[p] = (f"after {pre.phases[limiting].name} (and its riders' recovery) "
-                                 f"it could start {pre.at(bound):%a %H:%M} at the earliest, "
-                                 f"and no session it may use has room for it after that")
+            pre.impossible[p] = Said.of("chain_late", phase=pre.ref(limiting),
+                                        at=at_ref(pre.at(bound)))
             continue
         pre.candidates[p] = kept
         pre.earliest[p] = max(pre.session_start[kept[0]], bound)
@@ -265,8 +277,7 @@ def _narrow_by_order(prepared: Prepared) -> None:
         kept = [s for s in pre.candidates[p]
                 if max(pre.session_start[s], pre.earliest[p]) <= min(bound, pre.session_end[s] - pre.occupancy(p))]
         if not kept:
-            pre.impossible[p] = ("the rounds after it leave no session early enough for it "
-                                 f"(it must start by {pre.at(bound):%a %H:%M})")
+            pre.impossible[p] = Said.of("chain_early", at=at_ref(pre.at(bound)))
             continue
         pre.candidates[p] = kept
         pre.latest[p] = min(bound, pre.session_end[kept[-1]] - pre.occupancy(p))
@@ -274,15 +285,15 @@ def _narrow_by_order(prepared: Prepared) -> None:
             pre.latest[p] = pre.pinned_start[p]
 
 
-def _candidate_sessions(prepared: Prepared, p: int) -> tuple[list[int], str]:
+def _candidate_sessions(prepared: Prepared, p: int) -> tuple[list[int], Said | None]:
     phase, occupancy = prepared.phases[p], prepared.occupancy(p)
     missing = [a for a in phase.after if a not in prepared.index]
     if missing:
-        return [], f"waits for {', '.join(missing)}, which is not in the programme"
+        return [], Said.of("waits_missing", phases=", ".join(missing))
     if phase.id in phase.after:
-        return [], "waits for itself"
+        return [], Said.of("waits_itself")
     if not prepared.sessions:
-        return [], "the meet has no competition session"
+        return [], Said.of("no_session")
     sessions = range(len(prepared.sessions))
     if phase.pinned_session is not None:
         sessions = range(0)
@@ -290,21 +301,20 @@ def _candidate_sessions(prepared: Prepared, p: int) -> tuple[list[int], str]:
             if session.id == phase.pinned_session:
                 sessions = range(s, s + 1)
         if not sessions:
-            return [], f"pinned to session {phase.pinned_session}, which is not a competition session"
+            return [], Said.of("pinned_elsewhere", session=phase.pinned_session)
     fits = [s for s in sessions
             if prepared.session_end[s] - prepared.session_start[s] >= occupancy]
     if not fits:
         longest = max(prepared.session_end[s] - prepared.session_start[s] for s in sessions)
-        return [], f"needs {occupancy} min on the track; the longest session it may use lasts {longest} min"
+        return [], Said.of("too_long", minutes=occupancy, longest=longest)
     if phase.pinned_start is not None:
         start = minutes_between(prepared.origin, phase.pinned_start)
         prepared.pinned_start[p] = start
         fits = [s for s in fits if prepared.session_start[s] <= start
                 and start + occupancy <= prepared.session_end[s]]
         if not fits:
-            return [], (f"pinned at {phase.pinned_start:%a %H:%M}, where its {occupancy} min "
-                        f"do not fit inside a session it may use")
-    return fits, ""
+            return [], Said.of("pinned_no_fit", at=at_ref(phase.pinned_start), minutes=occupancy)
+    return fits, None
 
 
 def _rider_groups(phases: list[Phase]) -> list[list[int]]:
@@ -326,48 +336,49 @@ def _rider_groups(phases: list[Phase]) -> list[list[int]]:
 
 
 def why_not(prepared: Prepared, p: int, start: int, s: int,
-            placed: dict[int, Slot]) -> str | None:
+            placed: dict[int, Slot]) -> Said | None:
     """Why phase ``p`` cannot start at minute ``start`` in session ``s`` given the other
     placed phases (``placed``: phase -> (start, session)); ``None`` when it can.
 
-    The hard rules, in plain words: the window, the pin, the order, the track (phases,
+    The hard rules, as data (:mod:`.said`): the window, the pin, the order, the track (phases,
     ceremonies, blocked intervals, changeover) and the riders' recovery.
     """
     phase, end = prepared.phases[p], start + prepared.occupancy(p)
     session = prepared.sessions[s]
     if start < prepared.session_start[s] or end > prepared.session_end[s]:
-        return (f"its {prepared.occupancy(p)} min from {hhmm(prepared.at(start))} do not fit in "
-                f"{session.name} ({hhmm(session.starts_at)}–{hhmm(session.ends_at)})")
+        return Said.of("window", minutes=prepared.occupancy(p), start=time_ref(prepared.at(start)),
+                       session=session_ref(session.id, session.name),
+                       opens=time_ref(session.starts_at), closes=time_ref(session.ends_at))
     if p in prepared.pinned_start and prepared.pinned_start[p] != start:
-        return f"it is pinned at {hhmm(prepared.at(prepared.pinned_start[p]))}"
+        return Said.of("pinned_at", at=time_ref(prepared.at(prepared.pinned_start[p])))
     for a in prepared.sources[p]:
         if a not in placed:
-            return f"it waits for {prepared.phases[a].name}, which is not placed"
+            return Said.of("waits_for", phase=prepared.ref(a))
         if placed[a][0] + prepared.duration[a] > start:
-            return (f"it follows {prepared.phases[a].name}, which ends "
-                    f"{day_hhmm(prepared.at(placed[a][0] + prepared.duration[a]))}")
+            return Said.of("follows", phase=prepared.ref(a),
+                           at=at_ref(prepared.at(placed[a][0] + prepared.duration[a])))
     changeover = prepared.changeover
     for b_start, b_end, reason in prepared.blocked:
         if start < b_end + changeover and b_start < end + changeover:
-            return (f"the track is taken by {reason} "
-                    f"{day_hhmm(prepared.at(b_start))}–{hhmm(prepared.at(b_end))}")
+            return Said.of("track_taken", what=reason, start=at_ref(prepared.at(b_start)),
+                           end=time_ref(prepared.at(b_end)))
     for q, (q_start, _) in placed.items():
         if q == p:
             continue
         q_end = q_start + prepared.occupancy(q)
         if start < q_end + changeover and q_start < end + changeover:
-            return (f"the track is taken by {prepared.phases[q].name} "
-                    f"{day_hhmm(prepared.at(q_start))}–{hhmm(prepared.at(q_end))}")
+            return Said.of("track_taken", what=prepared.ref(q), start=at_ref(prepared.at(q_start)),
+                           end=time_ref(prepared.at(q_end)))
         if p in prepared.sources[q] and q_start < start + prepared.duration[p]:
-            return f"{prepared.phases[q].name} must follow it"
+            return Said.of("must_follow", phase=prepared.ref(q))
         if prepared.share(p, q):
             q_racing_end = q_start + prepared.duration[q]
             racing_end = start + prepared.duration[p]
             if not (q_racing_end + prepared.gap_before[p] <= start
                     or racing_end + prepared.gap_before[q] <= q_start):
-                return (f"its riders race in {prepared.phases[q].name} "
-                        f"{day_hhmm(prepared.at(q_start))}–{hhmm(prepared.at(q_racing_end))} "
-                        f"and need {max(prepared.gap_before[p], prepared.gap_before[q])} min recovery")
+                return Said.of("recovery", phase=prepared.ref(q), start=at_ref(prepared.at(q_start)),
+                               end=time_ref(prepared.at(q_racing_end)),
+                               minutes=max(prepared.gap_before[p], prepared.gap_before[q]))
     return None
 
 
@@ -395,12 +406,12 @@ def start_points(prepared: Prepared, p: int, s: int, placed: dict[int, Slot],
 
 
 def _session_verdicts(prepared: Prepared, p: int, sessions: Iterable[int],
-                      placed: dict[int, Slot]) -> list[tuple[int, str | None, int | None]]:
+                      placed: dict[int, Slot]) -> list[tuple[int, Said | None, int | None]]:
     """Per session: (session, the most common reason phase ``p`` cannot start there, or
     ``None`` with the first minute it could start)."""
-    verdicts: list[tuple[int, str | None, int | None]] = []
+    verdicts: list[tuple[int, Said | None, int | None]] = []
     for s in sessions:
-        counts = defaultdict[str, int](int)
+        counts = defaultdict[Said, int](int)
         free = None
         for start in start_points(prepared, p, s, placed):
             reason = why_not(prepared, p, start, s, placed)
@@ -412,19 +423,19 @@ def _session_verdicts(prepared: Prepared, p: int, sessions: Iterable[int],
             verdicts.append((s, None, free))
         else:
             verdicts.append((s, max(counts, key=lambda r: counts[r]) if counts
-                             else "it is too short", None))
+                             else Said.of("too_short"), None))
     return verdicts
 
 
 def _first_reasons(prepared: Prepared, p: int, sessions: Iterable[int],
-                   placed: dict[int, Slot]) -> list[str]:
+                   placed: dict[int, Slot]) -> list[Said]:
     """Per session where phase ``p`` cannot start, the most common reason."""
-    return [f"{prepared.sessions[s].name}: {reason}"
+    return [Said.of("in_session", session=prepared.session_ref(s), reason=reason)
             for s, reason, _ in _session_verdicts(prepared, p, sessions, placed) if reason]
 
 
 def _why_not_wished(prepared: Prepared, p: int, current: Slot, wished: list[int],
-                    others: dict[int, Slot]) -> str:
+                    others: dict[int, Slot]) -> Said | tuple[Said, ...]:
     """Why phase ``p`` (at ``current``) is in none of the ``wished`` sessions, the rest
     staying put."""
     verdicts = _session_verdicts(prepared, p, wished, others)
@@ -434,43 +445,48 @@ def _why_not_wished(prepared: Prepared, p: int, current: Slot, wished: list[int]
         now = soft_cost(prepared, {**others, p: current})
         moved = soft_cost(prepared, {**others, p: (start, s)})
         if moved < now:
-            return (f"the search ended before moving it to {prepared.sessions[s].name}, which has "
-                    f"room at {hhmm(prepared.at(start))} (a longer time limit may find it)")
-        return (f"moving it to {prepared.sessions[s].name} at {hhmm(prepared.at(start))} costs "
-                f"more elsewhere (finals spread over the days, sessions' length)")
+            return Said.of("search_ended", session=prepared.session_ref(s),
+                           at=time_ref(prepared.at(start)))
+        return Said.of("costs_more", session=prepared.session_ref(s), at=time_ref(prepared.at(start)))
     # Sessions before its previous round ends say little: name the others first.
-    telling = [(s, r) for s, r, _ in verdicts if r and not r.startswith("it follows")]
+    telling = [(s, r) for s, r, _ in verdicts if r and r.code != "follows"]
     if not telling:
-        return f"every {prepared.phases[p].wish_part} session it may use comes too early: " + (
-            verdicts[-1][1] or "")
-    shown = "; ".join(f"{prepared.sessions[s].name}: {r}" for s, r in telling[:2])
-    return shown + (f"; and {len(telling) - 2} more" if len(telling) > 2 else "")
+        return Said.of("too_early", part=part_ref(prepared.phases[p].wish_part or ""),
+                       reason=verdicts[-1][1] or ())
+    return listed([Said.of("in_session", session=prepared.session_ref(s), reason=r)
+                   for s, r in telling], 2)
 
 
-def _gist(reason: str) -> str:
+def _gist(reason: Said) -> Said:
     """A reason without its times, so that reasons at neighbouring minutes count as one."""
-    if reason.startswith("the track is taken"):
-        return "the session is full"
+    if reason.code == "track_taken":
+        return Said.of("session_full")
     return reason
 
 
-def unplaced_reason(prepared: Prepared, p: int, placed: dict[int, Slot]) -> str:
-    """Why phase ``p`` is not in the schedule ``placed``, in plain words."""
-    name = prepared.phases[p].name
+def unplaced_reason(prepared: Prepared, p: int, placed: dict[int, Slot]) -> Said:
+    """Why phase ``p`` is not in the schedule ``placed`` (words: :mod:`.said`)."""
+    name = prepared.ref(p)
     if p in prepared.impossible:
-        return f"{name} cannot be placed: {prepared.impossible[p]}"
+        return Said.of("cannot_place", phase=name, reason=prepared.impossible[p])
     for a in prepared.sources[p]:
         if a not in placed:
-            return f"{name} cannot be placed: it waits for {prepared.phases[a].name}, which is not placed"
+            return Said.of("cannot_place", phase=name,
+                           reason=Said.of("waits_for", phase=prepared.ref(a)))
     reasons = _first_reasons(prepared, p, prepared.candidates[p], placed)
     if not reasons:  # a slot is free now: the search stopped before finding it
-        return f"{name} was not placed before the time limit (a slot is free: reschedule)"
-    shown = "; ".join(reasons[:3]) + (f"; and {len(reasons) - 3} more sessions"
-                                     if len(reasons) > 3 else "")
-    return f"{name} does not fit: {shown}"
+        return Said.of("time_limit", phase=name)
+    return Said.of("no_fit", phase=name, reasons=listed(reasons, 3, "and_more_sessions"))
 
 
-def explain_wishes(prepared: Prepared, placed: dict[int, Slot]) -> tuple[list[Explanation], int]:
+def explain_unplaced(prepared: Prepared, placed: dict[int, Slot]) -> list[SaidExplanation]:
+    """Why each phase missing from ``placed`` is not placed."""
+    return [explanation("unplaced", prepared.phases[p].id, unplaced_reason(prepared, p, placed))
+            for p in range(len(prepared.phases)) if p not in placed]
+
+
+def explain_wishes(prepared: Prepared, placed: dict[int, Slot]
+                   ) -> tuple[list[SaidExplanation], int]:
     """Every soft wish ``placed`` does not meet, with why; and how many wishes there are."""
     explanations, wishes = [], 0
     weights = prepared.problem.weights
@@ -483,11 +499,10 @@ def explain_wishes(prepared: Prepared, placed: dict[int, Slot]) -> tuple[list[Ex
                           if prepared.sessions[t].part == phase.wish_part]
                 others = {q: slot for q, slot in placed.items() if q != p}
                 why = (_why_not_wished(prepared, p, placed[p], wished, others) if wished
-                       else f"no {phase.wish_part} session can take it")
-                explanations.append(Explanation(
-                    "wish_part", phase.id,
-                    f"{phase.name}: wanted in the {phase.wish_part}, placed in "
-                    f"{prepared.sessions[s].name} at {hhmm(prepared.at(start))} because {why}"))
+                       else Said.of("no_part_session", part=part_ref(phase.wish_part)))
+                explanations.append(explanation("wish_part", phase.id, Said.of(
+                    "wish_part", phase=prepared.ref(p), part=part_ref(phase.wish_part),
+                    session=prepared.session_ref(s), at=time_ref(prepared.at(start)), why=why)))
         if phase.wish_start is not None:
             wishes += 1
             wish = minutes_between(prepared.origin, phase.wish_start)
@@ -496,14 +511,13 @@ def explain_wishes(prepared: Prepared, placed: dict[int, Slot]) -> tuple[list[Ex
                 others = {q: slot for q, slot in placed.items() if q != p}
                 sessions = [t for t in prepared.candidates[p]
                             if prepared.session_start[t] <= wish <= prepared.session_end[t]]
-                why = "no session it may use is open then"
+                reason: Said | None = Said.of("no_session_open")
                 if sessions:
-                    why = (why_not(prepared, p, wish, sessions[0], others)
-                           or "placing it then costs more elsewhere (other wishes, compactness)")
-                explanations.append(Explanation(
-                    "wish_start", phase.id,
-                    f"{phase.name}: wanted {phase.wish_start:%a %H:%M}, placed "
-                    f"{prepared.at(start):%a %H:%M} because {why}"))
+                    reason = (why_not(prepared, p, wish, sessions[0], others)
+                              or Said.of("costs_more_wish"))
+                explanations.append(explanation("wish_start", phase.id, Said.of(
+                    "wish_start", phase=prepared.ref(p), wanted=at_ref(phase.wish_start),
+                    at=at_ref(prepared.at(start)), why=reason)))
     for category, finals, cap in spread_targets(prepared):
         wishes += 1
         per_day = defaultdict[date, list[int]](list)
@@ -512,11 +526,10 @@ def explain_wishes(prepared: Prepared, placed: dict[int, Slot]) -> tuple[list[Ex
                 per_day[prepared.session_day[placed[p][1]]].append(p)
         crowded = {day: ps for day, ps in per_day.items() if len(ps) > cap}
         if crowded:
-            days = ", ".join(f"{len(ps)} on {day:%a %d %b}" for day, ps in sorted(crowded.items()))
-            explanations.append(Explanation(
-                "spread", category,
-                f"{category}: finals not spread over the days ({days}; a fair share is {cap} "
-                f"a day): the search found no better spread within the rules and the other wishes"))
+            days = tuple(Said.of("day_count", count=len(ps), day=day_ref(day))
+                         for day, ps in sorted(crowded.items()))
+            explanations.append(explanation("spread", category, Said.of(
+                "spread", category=term_ref(category), days=days, cap=cap)))
     return explanations, wishes
 
 

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from podium.core.i18n import use_locale
 from podium.core.testing import DEFAULT_PASSWORD
 from podium.plugins.cycling.tables import Competition, Entry, HeatResultRow, Meet
 from podium.tests.core.test_venue_support import at, quick_user, seed_venue
@@ -138,6 +139,12 @@ async def test_athlete_slot_shows_a_linked_riders_results(podium_client, console
     assert html and f"/riders/by-user/{fan.id}" in html[0]
     assert plugin.podium_page_slots("athlete.results", {"user_id": "x"}) == []
     assert plugin.podium_page_slots("event.main", {"user_id": fan.id}) == []
+    with use_locale("fr"):
+        [french] = plugin.podium_page_slots("athlete.results", {"user_id": fan.id})
+        [sidebar] = plugin.podium_page_slots("event.sidebar", {"event": {
+            "id": 1, "kind": "track_meet"}})
+    assert "Résultats sur piste" in french and "Chargement…" in french
+    assert "Chargement de la réunion…" in sidebar
     # Linked by entering herself: the fragment names her rider and competition.
     await service.self_enter(console["comp"]["id"], fan, {"nation": "FRA"})
     r = await c.get(f"/riders/by-user/{fan.id}")

@@ -9,6 +9,7 @@ from datetime import datetime
 import pytest
 from icalendar import Calendar
 
+from podium.core.testing import DEFAULT_PASSWORD
 from podium.core.venue.contracts import ProgrammeProblem
 from podium.plugins.cycling import programme
 from podium.tests.core.test_venue_support import event_body, iso
@@ -110,7 +111,8 @@ async def test_the_tracks_other_events_are_blocked(podium_client):
     assert draft["placements"], draft
     for p in draft["placements"]:
         assert datetime.fromisoformat(p["start"]) >= datetime.fromisoformat(iso(4, 16))
-    assert any("School visit" in e for e in draft["explanations"])
+    [busy] = [e for e in draft["explanations"] if e["code"] == "track_busy"]
+    assert "School visit" in busy["detail"] and "UTC" not in busy["detail"]
     assert session["id"] == draft["placements"][0]["session"]
 
 
@@ -143,7 +145,7 @@ async def test_a_change_on_the_track_flags_the_draft(podium_client):
     w["meet"] = {"id": meet_id}
     await sprint(c, w, 8, discipline="scratch")
     draft = (await c.post(f"/api/v1/meets/{meet_id}/programme/schedule", headers=org)).json()
-    assert not any("calendar changed" in e for e in draft["explanations"])
+    assert not any(e["code"] == "calendar_changed" for e in draft["explanations"])
     # An event elsewhere changes nothing; one on the meet's track flags the draft.
     await c.post("/api/v1/events", json=event_body([ids["arena"]], day=4, title="Gaming"),
                  headers=org)
@@ -151,5 +153,60 @@ async def test_a_change_on_the_track_flags_the_draft(podium_client):
                                                    title="Photo shoot",
                                                    acknowledge_conflicts=True), headers=org)
     draft = (await c.get(f"/api/v1/meets/{meet_id}/programme?draft=true", headers=org)).json()
-    notes = [e for e in draft["explanations"] if "calendar changed" in e]
-    assert len(notes) == 1 and "Photo shoot" in notes[0]
+    notes = [e["detail"] for e in draft["explanations"] if e["code"] == "calendar_changed"]
+    assert len(notes) == 1 and "Photo shoot" in notes[0] and "calendar changed" in notes[0]
+
+
+@pytest.mark.hooks("podium_routes", "podium_template_dirs", "podium_static_dirs",
+                   "podium_nav_items", "podium_live_messages")
+async def test_explanations_are_worded_for_each_reader(podium_client):
+    """The scheduler's reasons are stored as codes: the organiser who schedules in French
+    does not make the English reader read French (nor the other way round); a sentence
+    stored before codes is still shown."""
+    c = podium_client
+    w = await meet_world(c)
+    ids, org = w["ids"], w["org"]
+    r = await c.post("/api/v1/meets", json={"name": "Infield meet", "starts_at": iso(4, 9),
+                                            "ends_at": iso(4, 23), "track_space_id": ids["infield"]},
+                     headers=org)
+    meet_id = r.json()["id"]
+    await c.post(f"/api/v1/meets/{meet_id}/sessions", json={
+        "name": "Afternoon", "starts_at": iso(4, 13), "ends_at": iso(4, 16)}, headers=org)
+    # The track is taken for the whole session: nothing fits, and the draft says why.
+    r = await c.post("/api/v1/events", json=event_body(
+        [ids["infield"]], day=4, start=12, end=17, title="School visit",
+        acknowledge_conflicts=True), headers=org)
+    assert r.status_code == 201, r.text
+    w["meet"] = {"id": meet_id}
+    await sprint(c, w, 8)
+    r = await c.post(f"/api/v1/meets/{meet_id}/programme/schedule?lang=fr", headers=org)
+    assert r.status_code == 200, r.text
+    french = {e["code"]: e["detail"] for e in r.json()["explanations"]}
+    english = {e["code"]: e["detail"] for e in (await c.get(
+        f"/api/v1/meets/{meet_id}/programme?draft=true&lang=en", headers=org)).json()[
+        "explanations"]}
+    assert set(french) == set(english) and {"track_busy", "no_fit"} <= set(french), french
+    assert "La piste est occupée par School visit" in french["track_busy"]
+    assert "The track is taken by School visit" in english["track_busy"]
+    assert "Vitesse élite dames — Qualifications (200 m lancé) ne tient pas" in french["no_fit"]
+    assert "Afternoon : la session est pleine" in french["no_fit"]
+    assert "Elite women sprint — Qualifying (200 m flying time trial) does not fit" in english[
+        "no_fit"]
+    assert "the session is full" in english["no_fit"]
+    for words in french.values():
+        assert "does not fit" not in words and "taken by" not in words
+    # Times in the venue's zone, not UTC (School visit: 12:00-17:00 Paris, buffers added).
+    assert "UTC" not in english["track_busy"]
+    await c.login("olga", DEFAULT_PASSWORD)
+    page = (await c.get(f"/meets/{meet_id}/console?lang=fr")).text
+    assert "ne tient pas" in page and 'data-code="no_fit"' in page
+    # A draft stored before codes: its English sentence is shown as it is.
+    row = await programme.ProgrammeVersion.select().where(
+        programme.ProgrammeVersion.meet == meet_id).first()
+    await programme.ProgrammeVersion.update({programme.ProgrammeVersion.explanations: [
+        "Elite women sprint — Final does not fit in the sessions."]}).where(
+        programme.ProgrammeVersion.id == row["id"])
+    old = (await c.get(f"/api/v1/meets/{meet_id}/programme?draft=true&lang=fr",
+                       headers=org)).json()["explanations"]
+    assert old == [{"code": "text",
+                    "detail": "Elite women sprint — Final does not fit in the sessions."}]

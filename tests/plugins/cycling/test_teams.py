@@ -273,12 +273,14 @@ def test_team_sizes_follow_the_discipline(discipline):
 
 
 async def test_the_meet_pages_speak_french(podium_client):
-    """The venue is a French velodrome: ?lang=fr shows the cycling words in French."""
+    """The venue is a French velodrome: ?lang=fr shows the cycling words in French (the
+    matchups too: « 1 contre 8 »)."""
     from .meet_support import sprint
 
     world = await meet_world(podium_client)
     await sprint(podium_client, world, 8, discipline="keirin")
     await team_event(podium_client, world, "team_pursuit", count=2, size=4)
+    await team_event(podium_client, world, "team_sprint", count=8, size=3)
     page = await podium_client.get(f"/meets/{world['meet']['id']}?lang=fr")
     assert page.status_code == 200
     text = page.text
@@ -288,5 +290,22 @@ async def test_the_meet_pages_speak_french(podium_client):
     console = (await podium_client.get(f"/meets/{world['meet']['id']}/console?lang=fr")).text
     assert "poursuite par équipes" in console and "Ordre des têtes de série" in console
     assert "Série 1" in console or "Finale" in console
+    # The team sprint's first round: seeds against seeds, "1 contre 8" in French.
+    assert "1 contre 8" in console and "1 v 8" not in console
     english = (await podium_client.get(f"/meets/{world['meet']['id']}/console?lang=en")).text
-    assert "Seeding" in english and "team pursuit" in english
+    assert "Seeding" in english and "team pursuit" in english and "1 v 8" in english
+
+
+async def test_every_shipped_round_and_matchup_has_its_french(podium_client):
+    """The names the shipped tables give rounds and contests ("Quarter-finals", "Heat 3",
+    "1 v 8") all read in French (the app's catalogues: ``podium_client`` loads them)."""
+    from podium.core.i18n import use_locale
+    from podium.plugins.cycling.progression import all_tables
+    from podium.plugins.cycling.terms import heat_label
+
+    names = {n for table in all_tables() for phase in table.phases
+             for n in [phase.name, *(c.name for c in phase.contests if c.name)]}
+    assert "1 v 8" in names and "Quarter-finals" in names
+    with use_locale("fr"):
+        assert not sorted(n for n in names if heat_label(n) == n)
+        assert heat_label("First round, 1 v 8, race 2") == "Premier tour, 1 contre 8, manche 2"
