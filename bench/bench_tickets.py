@@ -9,13 +9,20 @@ reuses one body and one bearer token, so one buyer makes every order; the box of
 no per-buyer limit beyond ``max_per_order``, which one ticket per order respects.
 
 Prints, per database: orders/s (201 answers over ab's time), ab's requests/s (409
-``sold_out`` answers included), the latency percentiles, and the oversold count (places
-held or sold beyond the quota, read back from the public API and the database). The goal
+``sold_out`` answers included), the latency percentiles, the server's CPU time per request
+(read from ``/proc``: the figure to compare on a shared machine), the load average around
+the rush, and the oversold count (places held or sold beyond the quota, read back from the
+public API and the database). Before each rush, on a database of its own, it counts the
+SQL statements one order costs: ``--statement-orders`` orders one after the other through
+the app in a child process, the drivers' statement methods wrapped, split into the
+request's and the background's (the outbox dispatcher and the plugins it calls). The goal
 is 100 orders/s or more and 0 oversold; nothing here asserts a time.
 
     .venv/bin/python bench/bench_tickets.py [--quota 1000] [--requests 1200]
         [--concurrency 200] [--database sqlite|postgres|both]
         [--pg-url postgresql://postgres@127.0.0.1:5432/bench_tickets]
+        [--workers 2 [--redis-url redis://127.0.0.1:6379/8]]
+        [--statement-orders 20] [--show-statements] [--only-count]
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ from bench_pages import (  # noqa: E402  (a sibling script)
 
 PG_URL = os.environ.get("PODIUM_BENCH_PG_URL",
                         "postgresql://postgres@127.0.0.1:5432/bench_tickets")
+REDIS_URL = os.environ.get("PODIUM_BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 
 
 # -- the seeding and counting steps (run in a child process: one database per process) ---
@@ -261,7 +269,8 @@ def tree_cpu(pid: int) -> float:
 
 
 def bench_one(label: str, database_url: str, ab: str, quota: int, requests: int,
-              concurrency: int, workers: int = 1) -> dict[str, object]:
+              concurrency: int, workers: int = 1, redis_url: str | None = None
+              ) -> dict[str, object]:
     """Seed, serve, rush, count; returns the figures."""
     with tempfile.TemporaryDirectory(prefix="podium-bench-tickets-") as tmp:
         env = {key: value for key, value in os.environ.items() if not key.startswith("PODIUM_")}
@@ -271,6 +280,11 @@ def bench_one(label: str, database_url: str, ab: str, quota: int, requests: int,
             "PODIUM_LOGIN_RATE": "100000",
             "PICCOLO_CONF": "podium.web.piccolo_conf",
         })
+        if redis_url:  # several workers share channels and stores through Redis
+            import redis
+
+            redis.Redis.from_url(redis_url).flushdb()
+            env["PODIUM_REDIS_URL"] = redis_url
         seeded = run_child(env, "--seed", "--quota", str(quota))
         port = free_port()
         url = f"http://127.0.0.1:{port}"
@@ -348,7 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--pg-url", default=PG_URL)
     parser.add_argument("--workers", type=int, default=1,
-                        help="server worker processes for PostgreSQL (SQLite runs one)")
+                        help="server worker processes for PostgreSQL (SQLite runs one); "
+                             "above 1, PostgreSQL runs with 1 worker, then with these")
+    parser.add_argument("--redis-url", default=REDIS_URL,
+                        help=f"Redis for the runs of several workers (flushed; default "
+                             f"{REDIS_URL}); 'none' to run them without")
     parser.add_argument("--statement-orders", type=int, default=20, metavar="N",
                         help="statements per order counted over N sequential orders "
                              "in process (0: skip)")
@@ -385,9 +403,14 @@ def main(argv: list[str] | None = None) -> int:
                     recreate_bench_database(url)  # the rush starts on a fresh database
             if args.only_count:
                 continue
-            workers = args.workers if label == "PostgreSQL" else 1
-            results.append(bench_one(f"{label}" + (f" ×{workers}" if workers > 1 else ""), url, ab,
-                                     args.quota, args.requests, args.concurrency, workers))
+            results.append(bench_one(label, url, ab, args.quota, args.requests,
+                                     args.concurrency))
+            if label == "PostgreSQL" and args.workers > 1:
+                redis_url = None if args.redis_url == "none" else args.redis_url
+                recreate_bench_database(url)
+                results.append(bench_one(
+                    f"PG ×{args.workers}" + (" +Redis" if redis_url else ""), url, ab,
+                    args.quota, args.requests, args.concurrency, args.workers, redis_url))
     if statements:
         print(f"\nstatements per order ({args.statement_orders} orders one after the other, "
               "in process, after a warm-up):")
@@ -398,14 +421,15 @@ def main(argv: list[str] | None = None) -> int:
     if not results:
         return 0
     print()
-    print(f"{'database':<11} {'orders/s':>9} {'req/s':>7} {'orders':>7} {'sold out':>9} "
+    print(f"{'database':<15} {'orders/s':>9} {'req/s':>7} {'orders':>7} {'sold out':>9} "
           f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'CPU ms/req':>10} {'oversold':>9} "
           f"{'load avg':>9}")
     for r in results:
-        print(f"{r['label']:<11} {r['orders_per_s']:>9.0f} {r['rps']:>7.0f} {r['orders']:>7} "
+        print(f"{r['label']:<15} {r['orders_per_s']:>9.0f} {r['rps']:>7.0f} {r['orders']:>7} "
               f"{r['refused']:>9} {r['p50']:>7.0f} {r['p95']:>7.0f} {r['p99']:>7.0f} "
               f"{r['cpu_ms']:>10.1f} {r['oversold']:>9} {r['load']:>9}")
-    print("\nab from this machine, podium run (1 worker unless ×N), loopback; orders/s counts "
+    print("\nab from this machine, podium run (1 worker unless ×N, then with Redis as the README's "
+          "deployment section recommends), loopback; orders/s counts "
           "201 answers only; CPU ms/req is the server's CPU time (user + system, workers "
           "included, read from /proc) over ab's requests, the figure to compare on a shared "
           "machine; load avg: the 1-minute load average before and after the rush. Oversold: "
