@@ -35,7 +35,7 @@ import hashlib
 import hmac
 import logging
 import secrets as random_source
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -45,7 +45,8 @@ from podium.core.i18n import _, format_money
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic, for_update, is_sqlite
 from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PodiumError
-from podium.core.events import OrdersPaid, PaidOrder, TicketsIssued
+from podium.core import outbox
+from podium.core.events import DomainEvent, OrdersPaid, PaidOrder, TicketsIssued
 from podium.core.outbox import record
 from podium.core.plugins import PluginHost
 from podium.core.validation import DEFAULT_LIMIT, check_page, clean_text, is_id, whole_number
@@ -58,6 +59,7 @@ from podium.ticketing.tables import Order, OrderLine, Ticket, TicketType, Waitin
 from podium.ticketing.tickets import utc_now
 from podium.ticketing.types import (
     SETTINGS_DEFAULTS,
+    availability_changed,
     event_gate,
     hold_until,
     load_ledger,
@@ -376,11 +378,11 @@ async def checkout(host: PluginHost, enabled: Iterable[str], user: CurrentUser, 
                 keys=keys, event_id=event_id, holder_id=user.id, types=types, event_row=event,
                 stamp=now, lines=[(line["ticket_type"], line["quantity"],
                                    line["unit_price_cents"], currency) for line in lines])
-            row["id"] = await _write_order(row, lines, issued)
-            await record_availability(event_id, event["venue"], ledger)
-            await record(TicketsIssued(venue_id=event["venue"], tickets=tuple(facts),
-                                       order_ref=reference),
-                         _orders_paid(row, event_id, event["venue"], issued))
+            row["id"] = await _write_order(row, lines, issued, events=[
+                availability_changed(event_id, event["venue"], ledger),
+                TicketsIssued(venue_id=event["venue"], tickets=tuple(facts),
+                              order_ref=reference),
+                _orders_paid(row, event_id, event["venue"], issued)])
             paid = compose(row, lines=lines, tickets_=issued, title=event["title"], offer=False)
             paid["payment"] = _payment_answer(step, method)
             return paid
@@ -469,11 +471,14 @@ _SQLITE_ROWS = 60
 
 
 async def _write_order(row: dict[str, Any], lines: list[dict[str, Any]],
-                       issued: list[dict[str, Any]]) -> int:
+                       issued: list[dict[str, Any]], *,
+                       events: Sequence[DomainEvent] = ()) -> int:
     """Insert an order, its lines and its tickets (rows of :func:`tickets.prepare`) inside
-    the caller's transaction; returns the order's id. PostgreSQL: one statement (the lines
-    and tickets take the id from the order's ``RETURNING``); SQLite, which has no writing
-    CTE: the order, then the lines, then the tickets."""
+    the caller's transaction, and record ``events`` in the outbox; returns the order's id.
+    PostgreSQL: one statement (the lines and tickets take the id from the order's
+    ``RETURNING``; the outbox rows are one more part of it); SQLite, which has no writing
+    CTE: the order, then the lines, then the tickets, and the events as :func:`record`
+    gathers them."""
     order_args = [row[c] for c in _ORDER_COLUMNS]
     if not is_sqlite():
         args = list(order_args)
@@ -494,8 +499,14 @@ async def _write_order(row: dict[str, Any], lines: list[dict[str, Any]],
                          + ", ".join(f'"{c}"' for c in _TICKET_COLUMNS) + f") SELECT o.id, {names}"
                          + " FROM o, (VALUES " + ", ".join([one] * len(issued))
                          + f") AS v({names}))")
+        if events:
+            outbox_insert, outbox_args = outbox.insert_statement(events)
+            parts.append(f", x AS ({outbox_insert})")
+            args += outbox_args
         parts.append(" SELECT id FROM o")
         [made] = await Order.raw("".join(parts), *args)
+        if events:
+            outbox.recorded()
         return int(made["id"])
     [made] = await Order.raw(_ORDER_INSERT, *order_args)
     order_id = int(made["id"])
@@ -517,6 +528,7 @@ async def _write_order(row: dict[str, Any], lines: list[dict[str, Any]],
         await Ticket.raw('INSERT INTO podium_ticket ("order", '
                          + ", ".join(f'"{c}"' for c in _TICKET_COLUMNS) + ") VALUES "
                          + ", ".join([one] * len(chunk)), *ticket_args)
+    await record(*events)
     return order_id
 
 

@@ -83,11 +83,17 @@ class TicketAvailabilityChanged(DomainEvent, frozen=True, kw_only=True):
     types: tuple[TypeLeft, ...] = ()
 
 
+def availability_changed(event_id: int, venue_id: int | None,
+                         ledger: Ledger) -> TicketAvailabilityChanged:
+    """The places left per type after a write (``ledger`` as the write left it)."""
+    return TicketAvailabilityChanged(
+        venue_id=venue_id, venue_event_id=event_id,
+        types=tuple(TypeLeft(t, ledger.available(t)) for t in sorted(ledger.type_quotas)))
+
+
 async def record_availability(event_id: int, venue_id: int | None, ledger: Ledger) -> None:
     """Record, in the write's transaction, the places left per type after the write."""
-    await record(TicketAvailabilityChanged(
-        venue_id=venue_id, venue_event_id=event_id,
-        types=tuple(TypeLeft(t, ledger.available(t)) for t in sorted(ledger.type_quotas))))
+    await record(availability_changed(event_id, venue_id, ledger))
 
 
 # --------------------------------------------------------------------------------------
