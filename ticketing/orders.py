@@ -727,16 +727,15 @@ def _named(changes: dict[Any, Any]) -> dict[str, Any]:
 
 
 async def _record_payment(order: dict[str, Any], lines: list[dict[str, Any]],
-                          changes: dict[Any, Any], *, event_id: int, venue_id: int | None,
-                          types: dict[int, dict[str, Any]] | None = None,
-                          event_row: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Inside the caller's transaction, with the order locked or just made: mark it paid,
-    issue its tickets and record :class:`~podium.core.events.OrdersPaid`. Returns the
-    tickets (rows)."""
+                          changes: dict[Any, Any], *, event_id: int, venue_id: int | None
+                          ) -> list[dict[str, Any]]:
+    """Inside the caller's transaction, with the order locked: mark it paid, issue its
+    tickets and record :class:`~podium.core.events.OrdersPaid`. Returns the tickets
+    (rows). (A free order at checkout is written paid at once: :func:`_write_order`.)"""
     await Order.update(changes).where(Order.id == order["id"])
     issued = await tickets.issue(
         event_id=event_id, venue_id=venue_id, order_id=order["id"], order_code=order["code"],
-        holder_id=order["user"], types=types, event_row=event_row,
+        holder_id=order["user"],
         lines=[(line["ticket_type"], line["quantity"], line["unit_price_cents"],
                 order["currency"]) for line in lines])
     await record(_orders_paid({**order, **_named(changes)}, event_id, venue_id, issued))
