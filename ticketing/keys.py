@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -44,13 +45,23 @@ class EventKeys:
 
 
 def _load(row: dict[str, object]) -> EventKeys:
-    private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(str(row["signing_key"])))
+    return keys_of(int(str(row["event"])), str(row["signing_key"]), str(row["public_key"]),
+                   str(row["holder_key"] or ""))
+
+
+@functools.lru_cache(maxsize=256)
+def keys_of(event_id: int, signing_key: str, public_key: str, holder_key: str) -> EventKeys:
+    """The keys stored as these columns of an event's key row (base64), decoded once per
+    process: a checkout reads the row and need not rebuild the Ed25519 key. The cache is
+    keyed by the columns themselves, so a forgotten holder key (a new value) is never
+    served stale."""
+    private = Ed25519PrivateKey.from_private_bytes(base64.b64decode(signing_key))
     return EventKeys(
-        event_id=int(str(row["event"])),
+        event_id=event_id,
         signing_key=private,
         public_key=private.public_key(),
-        public_key_b64=str(row["public_key"]),
-        holder_key=base64.b64decode(str(row["holder_key"] or "")),
+        public_key_b64=public_key,
+        holder_key=base64.b64decode(holder_key),
     )
 
 

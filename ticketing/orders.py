@@ -35,7 +35,7 @@ import hashlib
 import hmac
 import logging
 import secrets as random_source
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -43,23 +43,27 @@ from piccolo.columns.combination import Combinable
 
 from podium.core.i18n import _, format_money
 from podium.core.accounts.service import CurrentUser
-from podium.core.database import atomic, for_update
+from podium.core.database import atomic, for_update, is_sqlite
 from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PodiumError
-from podium.core.events import OrdersPaid, PaidOrder
+from podium.core import outbox
+from podium.core.events import DomainEvent, OrdersPaid, PaidOrder, TicketsIssued
 from podium.core.outbox import record
 from podium.core.plugins import PluginHost
 from podium.core.validation import DEFAULT_LIMIT, check_page, clean_text, is_id, whole_number
 from podium.ticketing import tickets, waiting
 from podium.ticketing.contracts import PAYMENT_METHODS, OrderSummary, PaymentMethod, PaymentStep
 from podium.ticketing.controls import lock_removed
+from podium.ticketing.keys import event_keys, keys_of
 from podium.ticketing.payments import FreeTickets
 from podium.ticketing.tables import Order, OrderLine, Ticket, TicketType, WaitingListEntry
 from podium.ticketing.tickets import utc_now
 from podium.ticketing.types import (
     SETTINGS_DEFAULTS,
+    availability_changed,
     event_gate,
     hold_until,
     load_ledger,
+    lock_event_and_quotas,
     lock_quotas,
     locked_event,
     on_sale,
@@ -260,13 +264,36 @@ async def event_orders(event_id: int, *, limit: int = DEFAULT_LIMIT, offset: int
 # --------------------------------------------------------------------------------------
 
 
-#: What checkout reads before its locks, in one round trip: the event's hold time (``NULL``
-#: until its organiser sets one) and whether holds of the event have run out.
+#: What checkout reads before its locks, in one round trip: the requested types' rows, and
+#: for the event of each, its hold time (``NULL`` until its organiser sets one), whether
+#: holds of it have run out and its keys (``NULL`` until made). None of it decides
+#: availability: that is counted under the locks.
 BEFORE_CHECKOUT_SQL = """
-SELECT (SELECT s.hold_minutes FROM podium_ticket_settings s WHERE s.event = {}) AS hold_minutes,
-  EXISTS (SELECT 1 FROM podium_order o WHERE o.event = {} AND o.status = 'pending'
-          AND o.expires_at <= {}) AS expired
+SELECT t.*,
+  (SELECT s.hold_minutes FROM podium_ticket_settings s WHERE s.event = t.event)
+    AS settings_hold_minutes,
+  EXISTS (SELECT 1 FROM podium_order o WHERE o.event = t.event AND o.status = 'pending'
+          AND o.expires_at <= {}) AS holds_expired,
+  k.signing_key AS key_signing, k.public_key AS key_public, k.holder_key AS key_holder
+FROM podium_ticket_type t LEFT JOIN podium_ticket_event_key k ON k.event = t.event
+WHERE t.id IN ({})
 """
+_BEFORE_EXTRA = ("settings_hold_minutes", "holds_expired", "key_signing", "key_public",
+                 "key_holder")
+
+#: A new order, its lines and (paid at once) its tickets in one statement (PostgreSQL):
+#: the lines and tickets take the order's id from the order's ``RETURNING``.
+_ORDER_COLUMNS = ("code", "event", "user", "status", "total_cents", "currency",
+                  "payment_method", "payment_reference", "created_at", "expires_at", "paid_at",
+                  "closed_at")
+_TICKET_COLUMNS = ("code", "ticket_type", "event", "holder", "status", "serial", "secret",
+                   "price_cents", "currency", "issued_at", "inside", "last_scan_at",
+                   "last_scan_gate")
+_ORDER_INSERT = ("INSERT INTO podium_order (" + ", ".join(f'"{c}"' for c in _ORDER_COLUMNS)
+                 + ") VALUES (" + ", ".join(["{}"] * len(_ORDER_COLUMNS)) + ") RETURNING id")
+#: PostgreSQL casts of the ticket columns (parameters in a ``VALUES`` list have no type).
+_PG_TICKET_TYPES = ("TEXT", "INTEGER", "INTEGER", "INTEGER", "TEXT", "INTEGER", "TEXT",
+                    "INTEGER", "TEXT", "TIMESTAMPTZ", "BOOLEAN", "TIMESTAMPTZ", "TEXT")
 
 
 def _unsafe() -> bool:
@@ -297,52 +324,68 @@ async def checkout(host: PluginHost, enabled: Iterable[str], user: CurrentUser, 
         if earlier is not None:
             return await _replay(earlier, request)
     # Read before the locks (they do not decide availability): the types, the event they
-    # belong to, its rules. What is left is counted under the locks.
-    rows = await TicketType.select().where(TicketType.id.is_in(list(request)))
+    # belong to, its rules and keys. What is left is counted under the locks.
+    now = utc_now()
+    placeholders = ", ".join(["{}"] * len(request))
+    rows = await TicketType.raw(BEFORE_CHECKOUT_SQL.replace("({})", f"({placeholders})"),
+                                now, *request)
     if not rows:
         raise InvalidInput(_("there is no ticket type %(value1)s", value1=next(iter(request))), field="lines")
-    types = {r["id"]: r for r in rows}
-    event_id = rows[0]["event"]
-    now = utc_now()
-    [before] = await Order.raw(BEFORE_CHECKOUT_SQL, event_id, event_id, now)
-    hold_minutes = before["hold_minutes"] or SETTINGS_DEFAULTS["hold_minutes"]
-    if before["expired"]:
+    before = rows[0]
+    types = {r["id"]: {k: v for k, v in r.items() if k not in _BEFORE_EXTRA} for r in rows}
+    event_id = before["event"]
+    hold_minutes = before["settings_hold_minutes"] or SETTINGS_DEFAULTS["hold_minutes"]
+    if before["holds_expired"]:
         # Lazily, in a transaction of its own (kept even if this checkout is refused):
         # expired holds become offers to the people waiting.
         await expire_holds(now, event_id)
     if _unsafe():
         order = await _unsafe_hold(event_id, request, types, method, user, reference, now,
                                    hold_minutes)
-    else:
-        async with event_gate(event_id), atomic():
-            event = await locked_event(event_id)
-            quotas = await lock_quotas(event_id)
-            if idempotency_key is not None:  # a concurrent retry may have won the lock
-                earlier = await Order.select().where(Order.code == reference).first()
-                if earlier is not None:
-                    return await _replay(earlier, request)
-            _check_types(event, types, request, now)
-            total, currency = _total(types, request, method)
-            # Expired holds no longer count; free places wanted by the waiting list are
-            # not for sale (the ledger subtracts the people waiting).
-            ledger, _holds = await load_ledger(event_id, event["capacity"], now, quotas=quotas)
-            _refuse_shortfalls(ledger.take(request), types, ledger)
+        return await begin_payment(method, order, return_url)
+    free = isinstance(method, FreeTickets)
+    keys = None
+    if free:  # the keys sign the tickets issued in the transaction below
+        keys = (keys_of(event_id, before["key_signing"], before["key_public"],
+                        before["key_holder"] or "")
+                if before["key_signing"] else await event_keys(event_id))
+    async with event_gate(event_id), atomic():
+        event, quotas = await lock_event_and_quotas(event_id)
+        if idempotency_key is not None:  # a concurrent retry may have won the lock
+            earlier = await Order.select().where(Order.code == reference).first()
+            if earlier is not None:
+                return await _replay(earlier, request)
+        _check_types(event, types, request, now)
+        total, currency = _total(types, request, method)
+        # Expired holds no longer count; free places wanted by the waiting list are
+        # not for sale (the ledger subtracts the people waiting).
+        ledger, _holds = await load_ledger(event_id, event["capacity"], now, quotas=quotas)
+        _refuse_shortfalls(ledger.take(request), types, ledger)
+        if keys is None:
             row, lines = await _insert_order(event, user, request, types, total, currency,
                                              method, reference, now, hold_minutes)
             await record_availability(event_id, event["venue"], ledger)
-            if isinstance(method, FreeTickets):
-                # Nothing to pay and no processor to wait for: paid in this transaction
-                # rather than in a second one that would lock the order again.
-                step = await method.begin(_summary(_held(row, lines, event), return_url))
-                changes = _paid_changes(now, step.reference, method.name)
-                issued = await _record_payment(row, lines, changes, event_id=event_id,
-                                               venue_id=event["venue"], types=types,
-                                               event_row=event)
-                paid = compose({**row, **_named(changes)}, lines=lines, tickets_=issued,
-                               title=event["title"], offer=False)
-                paid["payment"] = _payment_answer(step, method)
-                return paid
             order = _held(row, lines, event)
+        else:
+            # Nothing to pay and no processor to wait for: the order is written paid, with
+            # its lines and tickets, in this transaction (one statement on PostgreSQL).
+            assert isinstance(method, FreeTickets)
+            step = method.step()
+            changes = _paid_changes(now, step.reference, method.name)
+            row, lines = _order_values(event, user, request, types, total, currency, method,
+                                       reference, now, hold_minutes, paid=_named(changes))
+            issued, facts = tickets.prepare(
+                keys=keys, event_id=event_id, holder_id=user.id, types=types, event_row=event,
+                stamp=now, lines=[(line["ticket_type"], line["quantity"],
+                                   line["unit_price_cents"], currency) for line in lines])
+            row["id"] = await _write_order(row, lines, issued, events=[
+                availability_changed(event_id, event["venue"], ledger),
+                TicketsIssued(venue_id=event["venue"], tickets=tuple(facts),
+                              order_ref=reference),
+                _orders_paid(row, event_id, event["venue"], issued)])
+            paid = compose(row, lines=lines, tickets_=issued, title=event["title"], offer=False)
+            paid["payment"] = _payment_answer(step, method)
+            return paid
     return await begin_payment(method, order, return_url)
 
 
@@ -405,22 +448,109 @@ def _refuse_shortfalls(short: list[Any], types: dict[int, dict[str, Any]], ledge
                 "waiting_list": s.left == 0} for s in short])
 
 
+def _order_values(event: dict[str, Any], user: CurrentUser, request: dict[int, int],
+                  types: dict[int, dict[str, Any]], total: int, currency: str,
+                  method: PaymentMethod, reference: str, now: datetime, hold_minutes: int, *,
+                  paid: dict[str, Any] | None = None
+                  ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A new order's row (no ``id`` yet; ``pending``, or with ``paid``'s columns) and its
+    lines as :func:`compose` takes them."""
+    row: dict[str, Any] = {
+        "code": reference, "event": event["id"], "user": user.id, "status": "pending",
+        "total_cents": total, "currency": currency, "payment_method": method.name,
+        "payment_reference": "", "created_at": now,
+        "expires_at": hold_until(now, hold_minutes), "paid_at": None, "closed_at": None,
+        **(paid or {})}
+    lines = [{"ticket_type": t, "name": types[t]["name"], "quantity": q,
+              "unit_price_cents": types[t]["price_cents"]} for t, q in request.items()]
+    return row, lines
+
+
+#: Rows per statement on SQLite (14 parameters a ticket stays under old builds' 999).
+_SQLITE_ROWS = 60
+
+
+async def _write_order(row: dict[str, Any], lines: list[dict[str, Any]],
+                       issued: list[dict[str, Any]], *,
+                       events: Sequence[DomainEvent] = ()) -> int:
+    """Insert an order, its lines and its tickets (rows of :func:`tickets.prepare`) inside
+    the caller's transaction, and record ``events`` in the outbox; returns the order's id.
+    PostgreSQL: one statement (the lines and tickets take the id from the order's
+    ``RETURNING``; the outbox rows are one more part of it); SQLite, which has no writing
+    CTE: the order, then the lines, then the tickets, and the events as :func:`record`
+    gathers them."""
+    order_args = [row[c] for c in _ORDER_COLUMNS]
+    if not is_sqlite():
+        args = list(order_args)
+        parts = [f"WITH o AS ({_ORDER_INSERT})"]
+        values = []
+        for line in lines:
+            values.append("(CAST({} AS INTEGER), CAST({} AS INTEGER), CAST({} AS INTEGER))")
+            args += [line["ticket_type"], line["quantity"], line["unit_price_cents"]]
+        parts.append(", l AS (INSERT INTO podium_order_line (\"order\", ticket_type, quantity, "
+                     "unit_price_cents) SELECT o.id, v.t, v.q, v.p FROM o, (VALUES "
+                     + ", ".join(values) + ") AS v(t, q, p))")
+        if issued:
+            one = "(" + ", ".join(f"CAST({{}} AS {kind})" for kind in _PG_TICKET_TYPES) + ")"
+            names = ", ".join(f"c{n}" for n in range(len(_TICKET_COLUMNS)))
+            for ticket in issued:
+                args += [ticket[c] for c in _TICKET_COLUMNS]
+            parts.append(", k AS (INSERT INTO podium_ticket (\"order\", "
+                         + ", ".join(f'"{c}"' for c in _TICKET_COLUMNS) + f") SELECT o.id, {names}"
+                         + " FROM o, (VALUES " + ", ".join([one] * len(issued))
+                         + f") AS v({names}))")
+        if events:
+            outbox_insert, outbox_args = outbox.insert_statement(events)
+            parts.append(f", x AS ({outbox_insert})")
+            args += outbox_args
+        parts.append(" SELECT id FROM o")
+        [made] = await Order.raw("".join(parts), *args)
+        if events:
+            outbox.recorded()
+        return int(made["id"])
+    [made] = await Order.raw(_ORDER_INSERT, *order_args)
+    order_id = int(made["id"])
+    line_args: list[Any] = []
+    for line in lines:
+        line_args += [order_id, line["ticket_type"], line["quantity"], line["unit_price_cents"]]
+    for start in range(0, len(lines), _SQLITE_ROWS):
+        chunk = lines[start:start + _SQLITE_ROWS]
+        await OrderLine.raw('INSERT INTO podium_order_line ("order", ticket_type, quantity, '
+                            "unit_price_cents) VALUES "
+                            + ", ".join(["({}, {}, {}, {})"] * len(chunk)),
+                            *line_args[start * 4:(start + len(chunk)) * 4])
+    one = "(" + ", ".join(["{}"] * (len(_TICKET_COLUMNS) + 1)) + ")"
+    for start in range(0, len(issued), _SQLITE_ROWS):
+        chunk = issued[start:start + _SQLITE_ROWS]
+        ticket_args: list[Any] = []
+        for ticket in chunk:
+            ticket_args += [order_id, *(ticket[c] for c in _TICKET_COLUMNS)]
+        await Ticket.raw('INSERT INTO podium_ticket ("order", '
+                         + ", ".join(f'"{c}"' for c in _TICKET_COLUMNS) + ") VALUES "
+                         + ", ".join([one] * len(chunk)), *ticket_args)
+    await record(*events)
+    return order_id
+
+
+def _orders_paid(order: dict[str, Any], event_id: int, venue_id: int | None,
+                 issued: list[dict[str, Any]]) -> OrdersPaid:
+    """:class:`~podium.core.events.OrdersPaid` of one order (its row as paid)."""
+    return OrdersPaid(venue_id=venue_id, orders=(PaidOrder(
+        order_ref=order["code"], venue_event_id=event_id, total_cents=order["total_cents"],
+        currency=order["currency"], payment_method=str(order["payment_method"]),
+        ticket_ids=tuple(t["code"] for t in issued)),))
+
+
 async def _insert_order(event: dict[str, Any], user: CurrentUser, request: dict[int, int],
                         types: dict[int, dict[str, Any]], total: int, currency: str,
                         method: PaymentMethod, reference: str, now: datetime,
                         hold_minutes: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Insert a pending order and its lines; returns its row and the lines as
     :func:`compose` takes them."""
-    order = Order(code=reference, event=event["id"], user=user.id, status="pending",
-                  total_cents=total, currency=currency, payment_method=method.name,
-                  created_at=now, expires_at=hold_until(now, hold_minutes))
-    await order.save()
-    lines = [{"ticket_type": t, "name": types[t]["name"], "quantity": q,
-              "unit_price_cents": types[t]["price_cents"]} for t, q in request.items()]
-    await OrderLine.insert(*[
-        OrderLine(order=order.id, ticket_type=line["ticket_type"], quantity=line["quantity"],
-                  unit_price_cents=line["unit_price_cents"]) for line in lines])
-    return order.to_dict(), lines
+    row, lines = _order_values(event, user, request, types, total, currency, method,
+                               reference, now, hold_minutes)
+    row["id"] = await _write_order(row, lines, [])
+    return row, lines
 
 
 def _held(row: dict[str, Any], lines: list[dict[str, Any]], event: dict[str, Any]) -> dict[str, Any]:
@@ -597,23 +727,18 @@ def _named(changes: dict[Any, Any]) -> dict[str, Any]:
 
 
 async def _record_payment(order: dict[str, Any], lines: list[dict[str, Any]],
-                          changes: dict[Any, Any], *, event_id: int, venue_id: int | None,
-                          types: dict[int, dict[str, Any]] | None = None,
-                          event_row: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Inside the caller's transaction, with the order locked or just made: mark it paid,
-    issue its tickets and record :class:`~podium.core.events.OrdersPaid`. Returns the
-    tickets (rows)."""
+                          changes: dict[Any, Any], *, event_id: int, venue_id: int | None
+                          ) -> list[dict[str, Any]]:
+    """Inside the caller's transaction, with the order locked: mark it paid, issue its
+    tickets and record :class:`~podium.core.events.OrdersPaid`. Returns the tickets
+    (rows). (A free order at checkout is written paid at once: :func:`_write_order`.)"""
     await Order.update(changes).where(Order.id == order["id"])
     issued = await tickets.issue(
         event_id=event_id, venue_id=venue_id, order_id=order["id"], order_code=order["code"],
-        holder_id=order["user"], types=types, event_row=event_row,
+        holder_id=order["user"],
         lines=[(line["ticket_type"], line["quantity"], line["unit_price_cents"],
                 order["currency"]) for line in lines])
-    await record(OrdersPaid(venue_id=venue_id, orders=(PaidOrder(
-        order_ref=order["code"], venue_event_id=event_id,
-        total_cents=order["total_cents"], currency=order["currency"],
-        payment_method=str(changes.get(Order.payment_method, order["payment_method"])),
-        ticket_ids=tuple(t["code"] for t in issued)),)))
+    await record(_orders_paid({**order, **_named(changes)}, event_id, venue_id, issued))
     return issued
 
 

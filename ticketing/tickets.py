@@ -69,6 +69,39 @@ async def _claims_for(ticket_type_id: int, event_id: int, code: str, serial: int
     return secrets.TicketClaims(code, serial, ticket_type_id, event_id, start, end)
 
 
+def prepare(
+    *, keys: EventKeys, event_id: int, holder_id: int | None,
+    lines: Sequence[tuple[int, int, int, str]], types: Mapping[int, Mapping[str, Any]],
+    event_row: Mapping[str, Any], stamp: datetime,
+) -> tuple[list[dict[str, Any]], list[IssuedTicket]]:
+    """New tickets, not written yet: their rows (``order`` and ``id`` left for the writer)
+    with signed secrets, and what :class:`~podium.core.events.TicketsIssued` says of them.
+    Pure: the caller has the event's keys, the lines' type rows and the event's row
+    (``starts_at``, ``ends_at``), and writes the rows in its own transaction.
+
+    :param lines: ``(ticket_type_id, quantity, unit_price_cents, currency)`` per line.
+    """
+    rows: list[dict[str, Any]] = []
+    issued: list[IssuedTicket] = []
+    for type_id, quantity, price, currency in lines:
+        start, end = validity(types[type_id], event_row)
+        for _ in range(quantity):
+            code = new_code()
+            claims = secrets.TicketClaims(code, 1, type_id, event_id, start, end)
+            rows.append({
+                "code": code, "ticket_type": type_id, "event": event_id, "holder": holder_id,
+                "status": "valid", "serial": 1, "secret": secrets.sign(keys.signing_key, claims),
+                "price_cents": price, "currency": currency, "issued_at": stamp,
+                "inside": False, "last_scan_at": None, "last_scan_gate": "",
+            })
+            issued.append(IssuedTicket(
+                ticket_id=code, ticket_type_id=type_id, venue_event_id=event_id,
+                holder_commitment=keys.commitment(holder_id), price_cents=price,
+                currency=currency, serial=1,
+            ))
+    return rows, issued
+
+
 async def issue(
     *, event_id: int, venue_id: int | None, order_id: int | None, order_code: str,
     holder_id: int | None, lines: Sequence[tuple[int, int, int, str]],
@@ -79,36 +112,27 @@ async def issue(
     :class:`~podium.core.events.TicketsIssued`.
 
     :param lines: ``(ticket_type_id, quantity, unit_price_cents, currency)`` per line.
-    :param types: the lines' ticket type rows, by id, when the caller has them already
-        (a checkout does), and ``event_row`` the event's (``starts_at``, ``ends_at``).
+    :param types: the lines' ticket type rows, by id, when the caller has them already,
+        and ``event_row`` the event's (``starts_at``, ``ends_at``).
     :returns: the new tickets as :func:`ticket_dict` gives them.
     """
     keys = await event_keys(event_id)
-    stamp = utc_now()
-    rows: list[Ticket] = []
-    issued: list[IssuedTicket] = []
-    for type_id, quantity, price, currency in lines:
-        for _ in range(quantity):
-            code = new_code()
-            claims = await _claims_for(type_id, event_id, code, 1,
-                                       type_row=types.get(type_id) if types else None,
-                                       event_row=event_row)
-            ticket = Ticket(
-                code=code, order=order_id, ticket_type=type_id, event=event_id,
-                holder=holder_id, status="valid", serial=1,
-                secret=secrets.sign(keys.signing_key, claims), price_cents=price,
-                currency=currency, issued_at=stamp,
-            )
-            rows.append(ticket)
-            issued.append(IssuedTicket(
-                ticket_id=code, ticket_type_id=type_id, venue_event_id=event_id,
-                holder_commitment=keys.commitment(holder_id), price_cents=price,
-                currency=currency, serial=1,
-            ))
-    if rows:
-        await Ticket.insert(*rows)
-        await record(TicketsIssued(venue_id=venue_id, tickets=tuple(issued), order_ref=order_code))
-    return [ticket_dict(t.to_dict()) for t in rows]
+    wanted = sorted({line[0] for line in lines})
+    if types is None or any(t not in types for t in wanted):
+        types = {r["id"]: r for r in await TicketType.select().where(TicketType.id.is_in(wanted))}
+    if event_row is None:
+        event_row = await Event.select(Event.starts_at, Event.ends_at).where(
+            Event.id == event_id).first()
+    if event_row is None or any(t not in types for t in wanted):  # pragma: no cover - foreign keys hold
+        raise LookupError("ticket type or event gone")
+    rows, issued = prepare(keys=keys, event_id=event_id, holder_id=holder_id, lines=lines,
+                           types=types, event_row=event_row, stamp=utc_now())
+    if not rows:
+        return []
+    made = [Ticket(order=order_id, **row) for row in rows]
+    await Ticket.insert(*made)
+    await record(TicketsIssued(venue_id=venue_id, tickets=tuple(issued), order_ref=order_code))
+    return [ticket_dict(t.to_dict()) for t in made]
 
 
 async def rotate_secret(ticket: dict[str, Any], *, holder_id: int | None,

@@ -28,7 +28,7 @@ from piccolo.query import Select
 from piccolo.query.functions.aggregate import Sum
 
 from podium.core.i18n import _
-from podium.core.database import atomic, for_update, row_queue
+from podium.core.database import atomic, for_update, is_sqlite, row_queue
 from podium.core.errors import Conflict, InvalidInput, NotFound
 from podium.core.events import DomainEvent
 from podium.core.outbox import record
@@ -83,11 +83,17 @@ class TicketAvailabilityChanged(DomainEvent, frozen=True, kw_only=True):
     types: tuple[TypeLeft, ...] = ()
 
 
+def availability_changed(event_id: int, venue_id: int | None,
+                         ledger: Ledger) -> TicketAvailabilityChanged:
+    """The places left per type after a write (``ledger`` as the write left it)."""
+    return TicketAvailabilityChanged(
+        venue_id=venue_id, venue_event_id=event_id,
+        types=tuple(TypeLeft(t, ledger.available(t)) for t in sorted(ledger.type_quotas)))
+
+
 async def record_availability(event_id: int, venue_id: int | None, ledger: Ledger) -> None:
     """Record, in the write's transaction, the places left per type after the write."""
-    await record(TicketAvailabilityChanged(
-        venue_id=venue_id, venue_event_id=event_id,
-        types=tuple(TypeLeft(t, ledger.available(t)) for t in sorted(ledger.type_quotas))))
+    await record(availability_changed(event_id, venue_id, ledger))
 
 
 # --------------------------------------------------------------------------------------
@@ -372,6 +378,47 @@ async def lock_quotas(event_id: int) -> list[dict[str, Any]]:
     """The event's quota rows, locked in id order (after :func:`locked_event`)."""
     return await for_update(Quota.select(Quota.id, Quota.size).where(Quota.event == event_id)
                             .order_by(Quota.id))
+
+
+#: The event's row and its quota rows in one statement, each locked (PostgreSQL): the
+#: materialised CTE locks the event first, then the lateral sub-select its quotas in id
+#: order, the order every writer takes them in (see :func:`locked_event`). An event
+#: without quotas gives one row whose quota columns are NULL.
+LOCK_EVENT_AND_QUOTAS_PG = """
+WITH e AS MATERIALIZED (
+  SELECT id, venue, title, status, capacity, starts_at, ends_at FROM podium_event
+  WHERE id = {} FOR UPDATE)
+SELECT e.id, e.venue, e.title, e.status, e.capacity, e.starts_at, e.ends_at,
+       q.id AS quota_id, q.size AS quota_size
+FROM e LEFT JOIN LATERAL (
+  SELECT qq.id, qq.size FROM podium_ticket_quota qq WHERE qq.event = e.id
+  ORDER BY qq.id FOR UPDATE) q ON true
+ORDER BY q.id
+"""
+#: The same on SQLite, whose ``BEGIN IMMEDIATE`` already holds the database's write lock.
+LOCK_EVENT_AND_QUOTAS_SQLITE = """
+SELECT e.id, e.venue, e.title, e.status, e.capacity, e.starts_at, e.ends_at,
+       q.id AS quota_id, q.size AS quota_size
+FROM podium_event e LEFT JOIN podium_ticket_quota q ON q.event = e.id
+WHERE e.id = {}
+ORDER BY q.id
+"""
+
+
+async def lock_event_and_quotas(event_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """:func:`locked_event` then :func:`lock_quotas` in one round trip (inside the caller's
+    :func:`atomic` block): the event's row and its quota rows (``id``, ``size``), locked
+    in the same order."""
+    sql = LOCK_EVENT_AND_QUOTAS_SQLITE if is_sqlite() else LOCK_EVENT_AND_QUOTAS_PG
+    rows = await Event.raw(sql, event_id)
+    if not rows:
+        raise NotFound(_("there is no event %(event_id)s", event_id=event_id))
+    first = rows[0]
+    event = {k: first[k] for k in ("id", "venue", "title", "status", "capacity", "starts_at",
+                                   "ends_at")}
+    quotas = [{"id": r["quota_id"], "size": r["quota_size"]} for r in rows
+              if r["quota_id"] is not None]
+    return event, quotas
 
 
 async def _whole_event_quota(event_id: int) -> int:

@@ -4,6 +4,6 @@ Services call :func:`record` inside the write's transaction; the app's
 :class:`~podium.core.outbox.dispatcher.Dispatcher` tells plugins and live pages.
 """
 
-from podium.core.outbox.service import record
+from podium.core.outbox.service import insert_statement, record, recorded
 
-__all__ = ["record"]
+__all__ = ["insert_statement", "record", "recorded"]
