@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from podium.core.i18n import gettext_noop
 from podium.tournaments.engine import (
     BYE,
     BaseFormat,
@@ -64,17 +65,17 @@ class FreeForAll(BaseFormat):
     """Battle-royale style lobbies with points per placement."""
 
     name = "free_for_all"
-    label = "Free-for-all lobbies"
-    description = "Lobbies of N play several games; points by placement; the top K advance."
+    label = gettext_noop("Free-for-all lobbies")
+    description = gettext_noop("Lobbies of N play several games; points by placement; the top K advance.")
     default_tiebreakers = ()
     option_specs = (
-        OptionSpec("lobby_size", "int", default=8, label="Lobby size", minimum=2, maximum=100),
+        OptionSpec("lobby_size", "int", default=8, label=gettext_noop("Lobby size"), minimum=2, maximum=100),
         OptionSpec(
             "advance",
             "int",
             default=4,
-            label="Advance per lobby",
-            help="The top K of each lobby go to the next round.",
+            label=gettext_noop("Advance per lobby"),
+            help=gettext_noop("The top K of each lobby go to the next round."),
             minimum=1,
             maximum=99,
         ),
@@ -82,7 +83,7 @@ class FreeForAll(BaseFormat):
             "games",
             "int",
             default=1,
-            label="Games per lobby",
+            label=gettext_noop("Games per lobby"),
             minimum=1,
             maximum=50,
         ),
@@ -90,8 +91,8 @@ class FreeForAll(BaseFormat):
             "points",
             "int_list",
             default=None,
-            label="Points by placement",
-            help="Points for 1st, 2nd, ...; default: lobby size for 1st, one less per place.",
+            label=gettext_noop("Points by placement"),
+            help=gettext_noop("Points for 1st, 2nd, ...; default: lobby size for 1st, one less per place."),
             minimum=0,
         ),
     )

@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+from podium.core.i18n import gettext_noop
 from podium.plugins.esport.formats.matching import pairable, perfect_matching
 from podium.tournaments.engine import (
     BYE,
@@ -138,8 +139,8 @@ class Swiss(BaseFormat):
     """Swiss system, FIDE Dutch or CS Major (Valve) rules."""
 
     name = "swiss"
-    label = "Swiss"
-    description = "Rounds paired by score; nobody meets the same opponent twice."
+    label = gettext_noop("Swiss")
+    description = gettext_noop("Rounds paired by score; nobody meets the same opponent twice.")
     dynamic = True
     allows_draws = True
     option_specs = (
@@ -147,16 +148,17 @@ class Swiss(BaseFormat):
             "system",
             "choice",
             default="dutch",
-            label="System",
-            help="dutch: FIDE Dutch; valve: CS Major (3 wins advance, 3 losses eliminate).",
+            label=gettext_noop("System"),
+            help=gettext_noop("dutch: FIDE Dutch; valve: CS Major (3 wins advance, 3 losses eliminate)."),
             choices=("dutch", "valve"),
+            choice_labels=(gettext_noop("Dutch (FIDE)"), gettext_noop("Valve (CS Major)")),
         ),
         OptionSpec(
             "rounds",
             "int",
             default=None,
-            label="Rounds",
-            help="Dutch: number of rounds (default: log2 of the field, rounded up).",
+            label=gettext_noop("Rounds"),
+            help=gettext_noop("Dutch: number of rounds (default: log2 of the field, rounded up)."),
             minimum=1,
             maximum=200,
         ),
@@ -164,23 +166,26 @@ class Swiss(BaseFormat):
             "engine",
             "choice",
             default="auto",
-            label="Dutch pairing engine",
-            help=(
+            label=gettext_noop("Dutch pairing engine"),
+            help=gettext_noop(
                 "auto: py4swiss (exact FIDE) up to 1,024 players, builtin above; builtin: "
                 "fast, colours balanced after pairing; py4swiss: exact FIDE, about 9 s "
                 "per round at 1,024 players."
             ),
             choices=("auto", "builtin", "py4swiss"),
+            choice_labels=(gettext_noop("automatic"), gettext_noop("built-in"), "py4swiss"),
         ),
-        OptionSpec("wins_to_advance", "int", default=3, minimum=1, maximum=20),
-        OptionSpec("losses_to_eliminate", "int", default=3, minimum=1, maximum=20),
-        OptionSpec("best_of", "int", default=1, label="Best of", minimum=1, maximum=99),
+        OptionSpec("wins_to_advance", "int", default=3, label=gettext_noop("Wins to advance"),
+                   help=gettext_noop("Valve: wins that send a team through."), minimum=1, maximum=20),
+        OptionSpec("losses_to_eliminate", "int", default=3, label=gettext_noop("Losses to eliminate"),
+                   help=gettext_noop("Valve: losses that knock a team out."), minimum=1, maximum=20),
+        OptionSpec("best_of", "int", default=1, label=gettext_noop("Best of"), minimum=1, maximum=99),
         OptionSpec(
             "decider_best_of",
             "int",
             default=3,
-            label="Decider best of",
-            help="Valve: advancing and eliminating matches.",
+            label=gettext_noop("Decider best of"),
+            help=gettext_noop("Valve: advancing and eliminating matches."),
             minimum=1,
             maximum=99,
         ),
