@@ -194,7 +194,7 @@ async def claim_form(request: Request[Any, Any, Any], prize_id: Id) -> Any:
         return await _prize_card(request, prize_id, error=exc.detail, status=exc.status_code)
     if request.headers.get("hx-request") != "true":
         return Redirect("/hub/prizes?claimed=1", status_code=303)
-    return await _prize_card(request, prize_id, message="Claimed! Collect it at the venue's front desk.")
+    return await _prize_card(request, prize_id, message=_("Claimed! Collect it at the venue’s front desk."))
 
 
 async def _prizes_page_with(request: Request[Any, Any, Any], *, error: str, status: int) -> Template:
