@@ -8,7 +8,7 @@ from html import unescape
 
 from podium.core.testing import DEFAULT_PASSWORD
 from podium.tests.core.test_venue_support import quick_user
-from podium.tests.tournaments.support import create, organiser, organiser_clients
+from podium.tests.tournaments.support import create, organiser, organiser_clients, players
 
 
 async def test_format_options_in_french_and_english(podium_app, podium_client_factory):
@@ -49,3 +49,18 @@ async def test_team_entry_box_in_french(podium_app, podium_client_factory):
     assert "Désister l’équipe" in french and "1/2 joueurs" in french
     assert "Inviter un joueur (identifiant)" in french
     assert "Withdraw the team" not in french and "Make captain" not in french
+
+
+async def test_refusals_in_french_keep_their_english_codes(podium_app, podium_client_factory):
+    """A service refusal reads in the caller's language; its ``code`` stays English."""
+    org = await organiser()
+    api = await podium_client_factory(podium_app)
+    t = await create(api, org, name="Coupe Solo")
+    [(_player, headers)] = await players(1, prefix="solo")
+    url = f"/api/v1/tournaments/{t['id']}/registrations"
+    assert (await api.post(url, headers=headers)).status_code == 201
+    again = await api.post(url, headers={**headers, "Accept-Language": "fr"})
+    assert again.status_code == 409 and again.json()["code"] == "already_registered"
+    assert again.json()["detail"] == "vous êtes déjà inscrit à ce tournoi"
+    english = await api.post(url, headers=headers)
+    assert english.json()["detail"] == "you are already registered for this tournament"
