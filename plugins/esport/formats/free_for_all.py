@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from podium.core.i18n import gettext_noop
+from podium.core.i18n import _, gettext_noop
 from podium.tournaments.engine import (
     BYE,
     BaseFormat,
@@ -218,14 +218,14 @@ class FreeForAll(BaseFormat):
         parts = list(fact.participants)
         n = len(parts)
         if not fact.games:
-            raise ResultError("invalid_games", "a lobby result needs the placements of each game")
+            raise ResultError("invalid_games", _("a lobby result needs the placements of each game"))
         table = state.options["points"]
         points = {p: 0 for p in parts}
         places: dict[Any, list[int]] = {p: [] for p in parts}
         for g in fact.games:
             if sorted(g) != list(range(1, n + 1)):
                 raise ResultError(
-                    "invalid_games", f"each game must place all {n} players 1..{n}, got {list(g)}"
+                    "invalid_games", _("each game must place all %(n)s players 1..%(n)s, got %(g)s", n=n, g=list(g))
                 )
             for p, place in zip(parts, g, strict=True):
                 points[p] += table[place - 1] if place <= len(table) else 0
@@ -251,7 +251,7 @@ class FreeForAll(BaseFormat):
                     for e in m.extra["entrants"]
                     if m.extra["placing"][e] <= adv
                 ]
-                cache[group] = [e for *_, e in sorted(chosen)]
+                cache[group] = [e for *_rest, e in sorted(chosen)]
         got = cache[group]
         if got is None or rank > len(got):
             return None
@@ -260,22 +260,22 @@ class FreeForAll(BaseFormat):
     def apply(self, state: BracketState, fact: ResultFact) -> list[MatchKey]:
         """Record a lobby result and re-evaluate (lobbies are few: a full pass is cheap)."""
         if fact.match not in state.by_key:
-            raise ResultError("unknown_match", f"no match {fact.match!r} in this tournament")
+            raise ResultError("unknown_match", _("no match %(match)s in this tournament", match=f"{fact.match!r}"))
         before = {m.key: m.snapshot() for m in state.matches}
         state.results[fact.match] = fact
         self._evaluate_all(state)
         return [m.key for m in state.matches if m.snapshot() != before[m.key]]
 
     def _check_outcome(self, state: BracketState, m: Match, fact: ResultFact) -> None:
-        order, _ = self.lobby_order(state, fact)
+        order, _points = self.lobby_order(state, fact)
         if fact.winner != order[0]:
             raise ResultError(
                 "games_contradict_winner",
-                f"the placements put {order[0]!r} first, not {fact.winner!r}",
+                _("the placements put %(order)s first, not %(winner)s", order=f"{order[0]!r}", winner=f"{fact.winner!r}"),
             )
         if len(fact.games) != m.best_of:
             raise ResultError(
-                "invalid_games", f"this lobby plays {m.best_of} games, got {len(fact.games)}"
+                "invalid_games", _("this lobby plays %(best_of)s games, got %(games)s", best_of=m.best_of, games=len(fact.games))
             )
 
     def _summarise(self, state: BracketState) -> None:

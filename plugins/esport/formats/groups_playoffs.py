@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from podium.core.i18n import gettext_noop
+from podium.core.i18n import _, gettext_noop
 from podium.plugins.esport.formats import elimination as elim
 from podium.plugins.esport.formats import grouping
 from podium.plugins.esport.formats.common import best_of_options, require_odd_best_of
@@ -239,7 +239,7 @@ class GroupsPlayoffs(BaseFormat):
         """Group results may change who qualifies: re-flow the playoff entry matches too."""
         m = state.by_key.get(fact.match)
         if m is None:
-            raise ResultError("unknown_match", f"no match {fact.match!r} in this tournament")
+            raise ResultError("unknown_match", _("no match %(match)s in this tournament", match=f"{fact.match!r}"))
         state.results[fact.match] = fact
         changed = apply_result(state, m.index)
         if m.stage == 1:
@@ -250,7 +250,7 @@ class GroupsPlayoffs(BaseFormat):
 
     def _check_outcome(self, state: BracketState, m: Match, fact: ResultFact) -> None:
         if m.stage == 2 and fact.winner is None and not fact.forfeit:
-            raise ResultError("draw_not_allowed", f"playoff match {m.key} needs a winner")
+            raise ResultError("draw_not_allowed", _("playoff match %(key)s needs a winner", key=m.key))
         super()._check_outcome(state, m, fact)
 
     # ------------------------------------------------------------------ standings
