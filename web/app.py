@@ -37,6 +37,7 @@ from podium.core.database import lifespan_pool
 from podium.core import i18n
 from podium.core.errors import PodiumError
 from podium.core.events import ScopeRef
+from podium.core.i18n import _
 from podium.core.outbox.dispatcher import Dispatcher, LiveMessage
 from podium.core.page_cache import NO_NAV_ATTR
 from podium.core.page_cache import STATE_KEY as PAGE_CACHE_KEY
@@ -112,7 +113,7 @@ def _plugin_gate(host: PluginHost, plugin_name: str) -> Any:
             if isinstance(raw, int):
                 scope = ScopeRef(kind.name, raw)
         if plugin_name not in await enabled_for_request(connection, scope):
-            raise NotFoundException(f"plugin {plugin_name!r} is not enabled here")
+            raise NotFoundException(_("plugin %(plugin_name)s is not enabled here", plugin_name=f"{plugin_name!r}"))
 
     guard.__name__ = f"plugin_enabled({plugin_name})"
     return guard
