@@ -29,7 +29,7 @@ I18N_TARGET_ROOMS = $(if $(ROOM),$(ROOM),$(I18N_ROOMS))
 # errors, pages, validation...).
 i18n_sources = $(if $(filter web,$(1)),web $(wildcard core/*.py),$(1))
 EXTRACT_FLAGS := -F babel.cfg --no-location --sort-output --add-comments=TRANSLATORS: \
-  -k lazy_gettext -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 --project=Podium --copyright-holder="Podium contributors"
+  -k lazy_gettext -k gettext_noop -k lazy_ngettext:1,2 -k lazy_pgettext:1c,2 --project=Podium --copyright-holder="Podium contributors"
 
 $(PY):
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Podium needs Python 3.11+"'

@@ -368,6 +368,13 @@ def lazy_gettext(message: str, /, **variables: Any) -> LazyString:
 N_ = lazy_gettext
 
 
+def gettext_noop(message: str, /) -> str:
+    """``message`` unchanged, marked for ``pybabel extract``: for plain strings a contract
+    keeps as ``str`` (a format's option labels, also served as English by the API) and that
+    the page translates when it shows them (``gettext(label)``)."""
+    return message
+
+
 def lazy_ngettext(singular: str, plural: str, n: int, /, **variables: Any) -> LazyString:
     """:func:`ngettext`, translated when shown (a rule described at start-up: "%(num)s
     point per athlete you follow")."""
@@ -387,7 +394,8 @@ def text(value: object) -> str:
 __all__ = [
     "DEFAULT_LOCALE", "LOCALE_COOKIE", "LOCALE_NAMES", "SUPPORTED_LOCALES", "LazyString", "N_",
     "_", "babel_locale", "current_locale", "format_date", "format_datetime", "format_money",
-    "format_number", "format_percent", "format_time", "set_default_timezone", "gettext", "lazy_gettext",
+    "format_number", "format_percent", "format_time", "set_default_timezone", "gettext",
+    "gettext_noop", "lazy_gettext",
     "lazy_ngettext", "lazy_pgettext",
     "load_catalogues", "negotiate", "ngettext", "npgettext", "parse_locale", "pgettext",
     "set_locale", "text", "translations", "use_locale",

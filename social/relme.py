@@ -71,11 +71,11 @@ def check_url(url: str) -> tuple[str, str, int]:
         parts = urlsplit(url)
         port = parts.port
     except ValueError as exc:
-        raise FetchRefused("that is not a valid address", code="bad_url") from exc
+        raise FetchRefused(_("that is not a valid address"), code="bad_url") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchRefused("only http:// and https:// pages can be checked", code="bad_url")
+        raise FetchRefused(_("only http:// and https:// pages can be checked"), code="bad_url")
     if parts.username or parts.password:
-        raise FetchRefused("addresses with a user name or password cannot be checked",
+        raise FetchRefused(_("addresses with a user name or password cannot be checked"),
                            code="bad_url")
     return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
 
@@ -131,7 +131,7 @@ async def fetch_page(url: str, *, allow_private: Collection[str] = (), timeout: 
                     if response.is_redirect:
                         location = response.headers.get("location", "")
                         if not location:
-                            raise FetchRefused("the page redirects nowhere", code="fetch_failed")
+                            raise FetchRefused(_("the page redirects nowhere"), code="fetch_failed")
                         current = urljoin(current, location)
                         continue
                     if response.status_code != 200:
@@ -140,7 +140,7 @@ async def fetch_page(url: str, *, allow_private: Collection[str] = (), timeout: 
                                            code="fetch_failed")
                     media = response.headers.get("content-type", "").split(";")[0].strip().lower()
                     if media not in HTML_TYPES:
-                        raise FetchRefused("the address is not an HTML page", code="not_html")
+                        raise FetchRefused(_("the address is not an HTML page"), code="not_html")
                     body = bytearray()
                     async for chunk in response.aiter_bytes():
                         body += chunk

@@ -41,7 +41,7 @@ from typing import Any
 
 from piccolo.columns.combination import Combinable
 
-from podium.core.i18n import _, format_money
+from podium.core.i18n import _, format_money, gettext
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic, for_update, is_sqlite
 from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PodiumError
@@ -601,8 +601,9 @@ async def begin_payment(method: PaymentMethod, order: dict[str, Any], return_url
         paid = {**order, "payment_reference": step.reference[:200], "payment_method": method.name}
     else:
         await _close(order["id"], "cancelled", None, reason_revoke="cancelled")
-        raise PaymentFailed(step.message or f"{method.label} refused the payment; the order "
-                            "is cancelled", order_id=order["id"], reference=order["reference"])
+        raise PaymentFailed(step.message or _("%(method)s refused the payment; the order is cancelled",
+                                              method=gettext(method.label)),
+                            order_id=order["id"], reference=order["reference"])
     paid["payment"] = _payment_answer(step, method)
     return paid
 

@@ -6,6 +6,7 @@ A card processor is a third-party plugin implementing
 
 from __future__ import annotations
 
+from podium.core.i18n import _, gettext_noop
 from podium.ticketing.contracts import OrderSummary, PaymentMethod, PaymentStep
 
 
@@ -13,7 +14,7 @@ class FreeTickets:
     """Free tickets: an order with a total of 0 is paid at once."""
 
     name = "free"
-    label = "Free"
+    label = gettext_noop("Free")  # English in the API; pages translate it
 
     def accepts(self, total_cents: int, currency: str) -> bool:
         """Only a total of 0."""
@@ -34,7 +35,7 @@ class PayAtVenue:
     it paid."""
 
     name = "at_venue"
-    label = "Pay at the box office"
+    label = gettext_noop("Pay at the box office")
 
     def accepts(self, total_cents: int, currency: str) -> bool:
         """Any order with something to pay."""
@@ -44,7 +45,7 @@ class PayAtVenue:
         """The buyer pays at the venue; staff confirm with the order's reference."""
         return PaymentStep(
             status="pending", reference=f"venue-{order.order_id}",
-            message="Pay at the box office before the hold expires, quoting your order reference.",
+            message=_("Pay at the box office before the hold expires, quoting your order reference."),
         )
 
 

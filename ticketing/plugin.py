@@ -12,9 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from markupsafe import escape
+
 from podium.core import PluginMeta, Registry, hookimpl
 from podium.core.accounts.service import CurrentUser
 from podium.core.events import DomainEvent, TicketsCheckedIn
+from podium.core.i18n import _
 from podium.core.live import LiveTopic, roles
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
 from podium.core.plugins import NavItem
@@ -167,7 +170,7 @@ def shop_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
         return []
     event_id = int(event["id"])
     return [f'<div id="ticket-shop" hx-get="/events/{event_id}/shop" hx-trigger="load" '
-            f'hx-swap="outerHTML"><noscript><a href="/events/{event_id}/shop">Tickets'
+            f'hx-swap="outerHTML"><noscript><a href="/events/{event_id}/shop">{escape(_("Tickets"))}'
             '</a></noscript></div>']
 
 

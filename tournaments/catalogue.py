@@ -85,10 +85,10 @@ def _windows(values: Mapping[str, Any]) -> dict[str, datetime | None]:
     for prefix in ("registration", "checkin"):
         opens, closes = windows[f"{prefix}_opens"], windows[f"{prefix}_closes"]
         if opens and closes and closes <= opens:
-            raise InvalidInput(f"the {prefix} window must close after it opens",
+            raise InvalidInput(_("the %(prefix)s window must close after it opens", prefix=prefix),
                                field=f"{prefix}_closes")
     if windows["checkin_closes"] and not windows["checkin_opens"]:
-        raise InvalidInput("a check-in window needs an opening time", field="checkin_opens")
+        raise InvalidInput(_("a check-in window needs an opening time"), field="checkin_opens")
     return windows
 
 
@@ -115,14 +115,14 @@ async def _clean(host: PluginHost, venue_id: int | None, values: Mapping[str, An
     team_size = whole_number(values.get("team_size", 1), "team_size", 1, MAX_TEAM_SIZE)
     seeding = values.get("seeding") or "manual"
     if seeding not in SEEDINGS:
-        raise InvalidInput(f"seeding must be one of {', '.join(SEEDINGS)}", field="seeding")
+        raise InvalidInput(_("seeding must be one of %(seedings)s", seedings=', '.join(SEEDINGS)), field="seeding")
     windows = _windows(values)
     event_id = whole_number(values.get("event_id"), "event_id", 1, MAX_ID, nullable=True)
     if event_id is not None and not await Event.exists().where(Event.id == event_id):
-        raise InvalidInput(f"there is no event {event_id}", field="event_id")
+        raise InvalidInput(_("there is no event %(event_id)s", event_id=event_id), field="event_id")
     auto_call = values.get("auto_call", True)
     if not isinstance(auto_call, bool):
-        raise InvalidInput("auto_call must be true or false", field="auto_call")
+        raise InvalidInput(_("auto_call must be true or false"), field="auto_call")
     return {"name": name, "game": game, "format": format_name, "options": options,
             "description": description, "capacity": capacity, "team_size": team_size,
             "seeding": seeding, "event_id": event_id, "auto_call": auto_call, **windows}
@@ -142,7 +142,7 @@ async def create_tournament(
     clean = await _clean(host, venue_id, values)
     status = values.get("status") or "registration"
     if status not in ("draft", "registration"):
-        raise InvalidInput("a new tournament is a draft or open for registration", field="status")
+        raise InvalidInput(_("a new tournament is a draft or open for registration"), field="status")
     row = Tournament(
         venue=venue_id, event=clean["event_id"], name=clean["name"], game=clean["game"],
         format=clean["format"], options=clean["options"], description=clean["description"],
@@ -255,7 +255,7 @@ async def get_tournament(tournament_id: int) -> dict[str, Any]:
     """
     row = await Tournament.select().where(Tournament.id == tournament_id).first()
     if row is None:
-        raise NotFound(f"there is no tournament {tournament_id}")
+        raise NotFound(_("there is no tournament %(tournament_id)s", tournament_id=tournament_id))
     out = tournament_dict(row)
     counts = await EntrantRow.select(EntrantRow.status).where(
         EntrantRow.tournament == tournament_id)
@@ -270,7 +270,7 @@ async def list_tournaments(
     """Tournaments (of the venue, when one exists), newest first, and the total."""
     check_page(limit, offset)
     if status is not None and status not in STATUSES:
-        raise InvalidInput(f"status must be one of {', '.join(STATUSES)}", field="status")
+        raise InvalidInput(_("status must be one of %(statuses)s", statuses=', '.join(STATUSES)), field="status")
     where: Combinable = Tournament.archived_at.is_null()
     if venue_id is not None:
         where &= (Tournament.venue == venue_id) | Tournament.venue.is_null()
@@ -329,12 +329,11 @@ async def switch_plugin(host: PluginHost, tournament_id: int, plugin: str,
     """
     t = await get_tournament(tournament_id)
     if plugin not in host.plugins:
-        raise NotFound(f"no plugin named {plugin!r} is loaded")
+        raise NotFound(_("no plugin named %(plugin)s is loaded", plugin=f"{plugin!r}"))
     if format_owner(host, t["format"]) == plugin and (
             enabled is False
             or (enabled is None and plugin not in await enabled_plugins(host, t["venue_id"]))):
-        raise Conflict(f"plugin {plugin!r} provides this tournament's format "
-                       f"({t['format']}), so it stays on for this tournament",
+        raise Conflict(_("plugin %(plugin)s provides this tournament's format (%(format)s), so it stays on for this tournament", plugin=f"{plugin!r}", format=t['format']),
                        code="format_plugin")
     async with atomic():
         await switch(host, plugin, TOURNAMENT_SCOPE.name, tournament_id, enabled,

@@ -13,6 +13,7 @@ from typing import Any
 
 from podium.core.activation.service import enabled_plugins
 from podium.core.errors import InvalidInput
+from podium.core.i18n import _
 from podium.core.settings import load_settings
 from podium.core.events import ScopeRef
 from podium.core.plugins import PluginHost, Registry, RegistryHook
@@ -47,12 +48,12 @@ async def format_for(
     fmt = registry.get(name)
     if fmt is None:
         known = ", ".join(registry.names()) or "none"
-        raise InvalidInput(f"unknown format {name!r}; known formats: {known}",
+        raise InvalidInput(_("unknown format %(name)s; known formats: %(known)s", name=f"{name!r}", known=known),
                            code="unknown_format", field="format")
     owner = registry.owner(name)
     if owner not in await enabled_plugins(host, venue_id, _scope(tournament_id)):
         raise InvalidInput(
-            f"format {name!r} belongs to plugin {owner!r}, which is not enabled here",
+            _("format %(name)s belongs to plugin %(owner)s, which is not enabled here", name=f"{name!r}", owner=f"{owner!r}"),
             code="format_disabled", field="format",
         )
     return fmt
@@ -76,12 +77,12 @@ def check_options(fmt: BracketFormat, options: Any) -> dict[str, Any]:
     if options is None:
         options = {}
     if not isinstance(options, Mapping):
-        raise InvalidInput("options must be an object", field="options")
+        raise InvalidInput(_("options must be an object"), field="options")
     try:
         checked = fmt.validate_options(options)
         json.dumps(checked)
     except (ValueError, TypeError) as exc:
-        raise InvalidInput(f"options: {exc}", field="options") from exc
+        raise InvalidInput(_("options: %(reason)s", reason=exc), field="options") from exc
     return checked
 
 

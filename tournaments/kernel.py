@@ -82,7 +82,7 @@ async def lock_tournament(tournament_id: int) -> dict[str, Any]:
     """
     row = await for_update(Tournament.select().where(Tournament.id == tournament_id)).first()
     if row is None:
-        raise NotFound(f"there is no tournament {tournament_id}")
+        raise NotFound(_("there is no tournament %(tournament_id)s", tournament_id=tournament_id))
     if row["archived_at"] is not None:
         raise Conflict(_("this tournament is archived: it takes no more changes"),
                        code="archived")
@@ -100,7 +100,7 @@ async def bump_version(tournament_id: int, values: Mapping[Any, Any] | None = No
                                     **(values or {})}).where(
         Tournament.id == tournament_id).returning(Tournament.log_version)
     if not rows:
-        raise NotFound(f"there is no tournament {tournament_id}")
+        raise NotFound(_("there is no tournament %(tournament_id)s", tournament_id=tournament_id))
     return rows[0]["log_version"]
 
 
@@ -246,7 +246,7 @@ def require_not_started(t: Mapping[str, Any]) -> None:
     :raises Conflict: ``started``.
     """
     if t["status"] in STARTED:
-        raise Conflict("this tournament has started; its field is frozen", code="started")
+        raise Conflict(_("this tournament has started; its field is frozen"), code="started")
 
 
 async def entrant_in(tournament_id: int, entrant_id: int) -> dict[str, Any]:
@@ -257,7 +257,7 @@ async def entrant_in(tournament_id: int, entrant_id: int) -> dict[str, Any]:
     row = await EntrantRow.select().where((EntrantRow.id == entrant_id)
                                           & (EntrantRow.tournament == tournament_id)).first()
     if row is None:
-        raise NotFound(f"entrant {entrant_id} is not in this tournament")
+        raise NotFound(_("entrant %(entrant_id)s is not in this tournament", entrant_id=entrant_id))
     return row
 
 

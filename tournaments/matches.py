@@ -14,6 +14,7 @@ from piccolo.columns.combination import Combinable
 
 from podium.core.accounts.service import CurrentUser
 from podium.core.errors import Conflict, InvalidInput, NotFound
+from podium.core.i18n import _
 from podium.core.plugins import PluginHost
 from podium.core.validation import check_page
 from podium.tournaments.engine import MatchStatus
@@ -47,10 +48,10 @@ async def list_matches(tournament_id: int, status: str | None = None,
     """Matches in bracket order (optionally of one status), and the total."""
     check_page(limit, offset, MAX_MATCH_LIMIT)
     if status is not None and status not in {s.value for s in MatchStatus}:
-        raise InvalidInput(f"status must be one of {', '.join(s.value for s in MatchStatus)}",
+        raise InvalidInput(_("status must be one of %(statuses)s", statuses=', '.join(s.value for s in MatchStatus)),
                            field="status")
     if not await Tournament.exists().where(Tournament.id == tournament_id):
-        raise NotFound(f"there is no tournament {tournament_id}")
+        raise NotFound(_("there is no tournament %(tournament_id)s", tournament_id=tournament_id))
     where: Combinable = MatchRow.tournament == tournament_id
     if status is not None:
         where &= MatchRow.status == status
@@ -64,7 +65,7 @@ async def get_match(match_id: int) -> dict[str, Any]:
     """One match, with its open report if any (:class:`NotFound` when there is none)."""
     row = await MatchRow.select().where(MatchRow.id == match_id).first()
     if row is None:
-        raise NotFound(f"there is no match {match_id}")
+        raise NotFound(_("there is no match %(match_id)s", match_id=match_id))
     out = match_dict(row)
     report = await MatchReport.select().where(
         (MatchReport.match == match_id) & MatchReport.state.is_in(list(OPEN_REPORTS))
@@ -87,12 +88,12 @@ async def standings(host: PluginHost, tournament_id: int) -> list[dict[str, Any]
     """
     t = await Tournament.select().where(Tournament.id == tournament_id).first()
     if t is None:
-        raise NotFound(f"there is no tournament {tournament_id}")
+        raise NotFound(_("there is no tournament %(tournament_id)s", tournament_id=tournament_id))
     if t["status"] not in STARTED:
         return []
     fmt = formats(host).get(t["format"])
     if fmt is None:
-        raise Conflict(f"the format {t['format']!r} is no longer installed", code="format_missing")
+        raise Conflict(_("the format %(format)s is no longer installed", format=f"{t['format']!r}"), code="format_missing")
     state = await derive_state(fmt, t)
     names = await entrant_names(tournament_id)
     rows, disqualified = [], []

@@ -165,7 +165,7 @@ async def start(host: PluginHost, tournament_id: int, user: CurrentUser | None) 
             fmt.check_entrants(entrants, options)
             state = await asyncio.to_thread(fmt.derive, entrants, options, [], [])
         except ValueError as exc:
-            raise Conflict(f"cannot start: {exc}", code="cannot_start") from exc
+            raise Conflict(_("cannot start: %(reason)s", reason=exc), code="cannot_start") from exc
         for e in entrants:
             await EntrantRow.update({EntrantRow.seed: e.seed}).where(EntrantRow.id == e.id)
         await SeedFact.insert(*[SeedFact(tournament=tournament_id, entrant=e.id, seed=e.seed)
@@ -193,7 +193,7 @@ async def _pair_next(fmt: BracketFormat, t: Mapping[str, Any], state: BracketSta
         # event loop must keep serving meanwhile (the lock and transaction stay held).
         pairing = await asyncio.to_thread(fmt.next_round, state)
     except PairingError as exc:
-        raise Conflict(f"cannot pair the next round: {exc}", code="cannot_pair") from exc
+        raise Conflict(_("cannot pair the next round: %(reason)s", reason=exc), code="cannot_pair") from exc
     await PairingLog(tournament=t["id"], round=pairing.round,
                      tables=[[x.home, x.away, x.best_of] for x in pairing.tables],
                      created_by=user.id if user else None, created_at=now()).save()
@@ -213,10 +213,9 @@ async def next_round(host: PluginHost, tournament_id: int, user: CurrentUser | N
         fmt = await format_for(host, t["format"], t["venue"], tournament_id)
         if not fmt.dynamic:
             raise InvalidInput(
-                f"{getattr(fmt, 'label', '') or fmt.name} is not round-based: its whole "
-                "bracket exists from the start", code="not_round_based")
+                _("%(name)s is not round-based: its whole bracket exists from the start", name=getattr(fmt, 'label', '') or fmt.name), code="not_round_based")
         if t["status"] != "running":
-            raise Conflict("the tournament is not running", code="not_running")
+            raise Conflict(_("the tournament is not running"), code="not_running")
         current = take_state(t, fmt) or await derive_state(fmt, t)
         before = await asyncio.to_thread(_snapshots, current)
         state = await _pair_next(fmt, t, current, user)
@@ -279,18 +278,18 @@ async def _match_context(host: PluginHost, match_id: int) -> _Context:
     """Inside atomic(): lock the match's tournament, re-read the match, derive the state."""
     found = await MatchRow.select(MatchRow.tournament).where(MatchRow.id == match_id).first()
     if found is None:
-        raise NotFound(f"there is no match {match_id}")
+        raise NotFound(_("there is no match %(match_id)s", match_id=match_id))
     t = await lock_tournament(found["tournament"])
     if t["status"] not in STARTED:
-        raise Conflict("the tournament is not running", code="not_running")
+        raise Conflict(_("the tournament is not running"), code="not_running")
     row = await MatchRow.select().where(MatchRow.id == match_id).first()
     if row is None:
-        raise NotFound(f"there is no match {match_id}")
+        raise NotFound(_("there is no match %(match_id)s", match_id=match_id))
     fmt = await format_for(host, t["format"], t["venue"], t["id"])
     # The state the last write left, when still current; else derived from the facts.
     state = take_state(t, fmt) or await derive_state(fmt, t)
     if row["key"] not in state.by_key:
-        raise Conflict(f"match {row['key']} is not in the current bracket", code="unknown_match")
+        raise Conflict(_("match %(key)s is not in the current bracket", key=row['key']), code="unknown_match")
     return _Context(t, fmt, state, row)
 
 
@@ -298,14 +297,14 @@ def _check_games_shape(games: Any) -> tuple[tuple[int, ...], ...]:
     if games is None:
         return ()
     if not isinstance(games, (list, tuple)) or len(games) > MAX_GAMES:
-        raise InvalidInput(f"games must be a list of at most {MAX_GAMES} [a, b] scores",
+        raise InvalidInput(_("games must be a list of at most %(max_games)s [a, b] scores", max_games=MAX_GAMES),
                            field="games")
     out = []
     for g in games:
         if (not isinstance(g, (list, tuple)) or len(g) != 2
                 or not all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= 10**6
                            for x in g)):
-            raise InvalidInput("each game is two scores [a, b], whole numbers from 0",
+            raise InvalidInput(_("each game is two scores [a, b], whole numbers from 0"),
                                field="games", code="invalid_games")
         out.append(tuple(g))
     return tuple(out)
@@ -314,7 +313,7 @@ def _check_games_shape(games: Any) -> tuple[tuple[int, ...], ...]:
 def _build_fact(ctx: _Context, winner: Any, games: Any, forfeit: bool = False) -> ResultFact:
     """A result for the match as it stands now (games in slot order), checked by the format."""
     if winner is not None and (isinstance(winner, bool) or not isinstance(winner, int)):
-        raise InvalidInput("winner_id must be an entrant id", field="winner_id")
+        raise InvalidInput(_("winner_id must be an entrant id"), field="winner_id")
     m = ctx.state.by_key[ctx.row["key"]]
     # A side not known yet (None) played nobody: left out, the format refuses such a match
     # as not ready.
@@ -334,7 +333,7 @@ async def _side_of(ctx: _Context, user: CurrentUser) -> int:
     mine = set(await user_entrants(ctx.t["id"], user.id, ("registered",)))
     playing = [p for p in m.participants if p in mine]
     if not playing:
-        raise Forbidden("you do not play this match", code="not_playing")
+        raise Forbidden(_("you do not play this match"), code="not_playing")
     return playing[0]
 
 
@@ -434,7 +433,7 @@ async def report(host: PluginHost, match_id: int, user: CurrentUser, winner: Any
         fact = _build_fact(ctx, winner, games)
         theirs = [r for r in await _open_reports(match_id) if r["entrant"] != side]
         if any(r["state"] == "disputed" for r in theirs):
-            raise Conflict("this match is disputed; an organiser will settle it", code="disputed")
+            raise Conflict(_("this match is disputed; an organiser will settle it"), code="disputed")
         stamp = now()
         await MatchReport.update({MatchReport.state: "superseded", MatchReport.answered_at: stamp}
                                  ).where((MatchReport.match == match_id)
@@ -466,9 +465,9 @@ async def report(host: PluginHost, match_id: int, user: CurrentUser, winner: Any
 async def _pending_from_opponent(side: int, match_id: int) -> dict[str, Any]:
     theirs = [r for r in await _open_reports(match_id) if r["state"] == "pending"]
     if not theirs:
-        raise Conflict("there is no report awaiting your answer", code="nothing_to_confirm")
+        raise Conflict(_("there is no report awaiting your answer"), code="nothing_to_confirm")
     if all(r["entrant"] == side for r in theirs):
-        raise Conflict("your opponent must answer your report", code="own_report")
+        raise Conflict(_("your opponent must answer your report"), code="own_report")
     return [r for r in theirs if r["entrant"] != side][-1]
 
 
@@ -508,7 +507,7 @@ async def organiser_result(host: PluginHost, match_id: int, user: CurrentUser | 
     ``forfeit`` with a winner: the other side forfeits; without one: a double forfeit.
     """
     if not isinstance(forfeit, bool):
-        raise InvalidInput("forfeit must be true or false", field="forfeit")
+        raise InvalidInput(_("forfeit must be true or false"), field="forfeit")
     async with await _match_queue(match_id), atomic():
         ctx = await _match_context(host, match_id)
         fact = _build_fact(ctx, winner, games, forfeit)
@@ -539,7 +538,7 @@ async def _cascade_forfeits(ctx: _Context, user: CurrentUser | None) -> list[Cha
         row = await MatchRow.select().where((MatchRow.tournament == ctx.t["id"])
                                             & (MatchRow.key == match.key)).first()
         if row is None:
-            raise NotFound(f"match {match.key} has no row in this tournament")
+            raise NotFound(_("match %(key)s has no row in this tournament", key=match.key))
         sub = _Context(ctx.t, ctx.fmt, ctx.state, row)
         try:
             fact = _build_fact(sub, others[0] if others else None, [], True)
@@ -564,7 +563,7 @@ async def disqualify(host: PluginHost, tournament_id: int, entrant_id: int,
         t = await lock_tournament(tournament_id)
         row = await entrant_in(tournament_id, entrant_id)
         if row["status"] != "registered":
-            raise Conflict(f"{row['name']} holds no place in the field ({row['status']})",
+            raise Conflict(_("%(name)s holds no place in the field (%(status)s)", name=row['name'], status=row['status']),
                            code="not_in_field")
         await EntrantRow.update({EntrantRow.status: "dropped",
                                  EntrantRow.status_changed_at: now()}).where(

@@ -14,7 +14,9 @@ from typing import Any
 
 from podium.core import PluginMeta, Registry, hookimpl
 from podium.core.accounts.service import CurrentUser
-from podium.core.i18n import N_
+from markupsafe import escape
+
+from podium.core.i18n import N_, _
 from podium.core.events import DomainEvent
 from podium.core.live import LiveTopic, anyone
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
@@ -114,8 +116,8 @@ def athlete_record_slot(slot: str, context: dict[str, Any]) -> list[str]:
         return []
     user_id = int(athlete["user"])
     return [f'<section class="card" id="athlete-record" hx-get="/players/by-user/{user_id}/record" '
-            'hx-trigger="load" hx-swap="outerHTML"><h2>Tournament record</h2>'
-            '<p class="muted">Loading…</p></section>']
+            f'hx-trigger="load" hx-swap="outerHTML"><h2>{escape(_("Tournament record"))}</h2>'
+            f'<p class="muted">{escape(_("Loading…"))}</p></section>']
 
 
 @hookimpl(specname="podium_page_slots")

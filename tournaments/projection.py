@@ -16,6 +16,7 @@ from typing import Any
 import msgspec
 
 from podium.core.errors import NotFound
+from podium.core.i18n import _
 from podium.tournaments.engine import (
     BracketFormat,
     BracketState,
@@ -151,12 +152,12 @@ async def insert_projection(tournament_id: int, state: BracketState, keys: Itera
     transaction = db.current_transaction.get()
     if transaction is not None:
         if db.engine_type == "sqlite":
-            marks = ", ".join("?" for _ in _INSERT_COLUMNS)
+            marks = ", ".join("?" for _col in _INSERT_COLUMNS)
         else:
             marks = ", ".join(f"${i}" for i in range(1, len(_INSERT_COLUMNS) + 1))
         await transaction.connection.executemany(f"{head}({marks})", rows)
         return
-    row_sql = "(" + ", ".join("{}" for _ in _INSERT_COLUMNS) + ")"
+    row_sql = "(" + ", ".join("{}" for _col in _INSERT_COLUMNS) + ")"
     for i in range(0, len(rows), INSERT_CHUNK):
         chunk = rows[i:i + INSERT_CHUNK]
         await MatchRow.raw(head + ", ".join([row_sql] * len(chunk)),
@@ -207,7 +208,7 @@ async def refresh_overlay(match_id: int) -> None:
     row = await MatchRow.select(MatchRow.engine_status, MatchRow.station).where(
         MatchRow.id == match_id).first()
     if row is None:
-        raise NotFound(f"there is no match {match_id}")
+        raise NotFound(_("there is no match %(match_id)s", match_id=match_id))
     report = await MatchReport.select(MatchReport.state).where(
         (MatchReport.match == match_id) & MatchReport.state.is_in(list(OPEN_REPORTS))
     ).order_by(MatchReport.id, ascending=False).first()

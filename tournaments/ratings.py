@@ -32,6 +32,7 @@ from openskill.models import PlackettLuce
 from podium.core.accounts.tables import User
 from podium.core.database import apart, atomic, run_apart
 from podium.core.errors import NotFound
+from podium.core.i18n import _
 from podium.tournaments.catalogue import get_tournament
 from podium.tournaments.kernel import load_json, now
 from podium.tournaments.matches import match_dict
@@ -207,7 +208,7 @@ async def profile(username: str) -> dict[str, Any]:
     user = await User.select(User.id, User.username, User.display_name).where(
         User.username == username).first()
     if user is None:
-        raise NotFound(f"there is no player {username!r}")
+        raise NotFound(_("there is no player %(username)s", username=f"{username!r}"))
     entrant_ids = {r["id"]: r["tournament"] for r in await EntrantRow.select(
         EntrantRow.id, EntrantRow.tournament).where(EntrantRow.user == user["id"])}
     for r in await TeamMember.select(TeamMember.entrant, TeamMember.entrant.tournament.as_alias(

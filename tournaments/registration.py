@@ -66,10 +66,10 @@ def _rating(value: Any) -> float | None:
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise InvalidInput("rating must be a number", field="rating")
+        raise InvalidInput(_("rating must be a number"), field="rating")
     number = float(value)
     if number != number or abs(number) > MAX_RATING:  # NaN or absurd
-        raise InvalidInput(f"rating must be between -{MAX_RATING:g} and {MAX_RATING:g}",
+        raise InvalidInput(_("rating must be between -%(max_rating)s and %(max_rating)s", max_rating=f"{MAX_RATING:g}"),
                            field="rating")
     return number
 
@@ -117,7 +117,7 @@ async def add_entrant(tournament_id: int, values: Mapping[str, Any], user: Curre
         require_not_started(t)
         count = await _registered_count(tournament_id)
         if t["capacity"] is not None and count >= t["capacity"]:
-            raise Conflict(f"the field is full ({t['capacity']} entrants)", code="full")
+            raise Conflict(_("the field is full (%(capacity)s entrants)", capacity=t['capacity']), code="full")
         seed = whole_number(values.get("seed"), "seed", 1, MAX_CAPACITY, nullable=True)
         if seed is None:  # after the last seed: a withdrawal's gap is never reused
             seed = await _next_seed(tournament_id)
@@ -144,11 +144,11 @@ async def register(tournament_id: int, user: CurrentUser, values: Mapping[str, A
         require_not_started(t)
         if t["status"] != "registration" or not _window_open(
                 t["registration_opens"], t["registration_closes"], now()):
-            raise Conflict("registration is not open for this tournament",
+            raise Conflict(_("registration is not open for this tournament"),
                            code="registration_closed")
         mine = await user_entrants(tournament_id, user.id, ("registered", "waitlisted"))
         if mine:
-            raise Conflict("you are already registered for this tournament",
+            raise Conflict(_("you are already registered for this tournament"),
                            code="already_registered", entrant_id=mine[0])
         if t["team_size"] > 1:
             name = clean_text(values.get("team_name"), "team_name", ENTRANT_NAME_MAX)
@@ -188,9 +188,9 @@ async def withdraw(tournament_id: int, user: CurrentUser) -> dict[str, Any]:
         if not rows:
             if await user_entrants(tournament_id, user.id, ("registered", "waitlisted")):
                 # A team member, not its captain: only the captain withdraws the team.
-                raise Conflict("you play for a team here: leave the team instead (only its "
-                               "captain withdraws the team)", code="team_member")
-            raise NotFound("you are not registered for this tournament", code="not_registered")
+                raise Conflict(_("you play for a team here: leave the team instead (only its "
+                               "captain withdraws the team)"), code="team_member")
+            raise NotFound(_("you are not registered for this tournament"), code="not_registered")
         row = rows[0]
         held_a_place = row["status"] == "registered"
         await EntrantRow.update({EntrantRow.status: "withdrawn",
@@ -232,12 +232,12 @@ async def check_in(tournament_id: int, user: CurrentUser) -> dict[str, Any]:
         t = await lock_tournament(tournament_id)
         require_not_started(t)
         if t["checkin_opens"] is None:
-            raise Conflict("this tournament has no check-in", code="no_checkin")
+            raise Conflict(_("this tournament has no check-in"), code="no_checkin")
         if not _window_open(t["checkin_opens"], t["checkin_closes"], now()):
-            raise Conflict("check-in is not open", code="checkin_closed")
+            raise Conflict(_("check-in is not open"), code="checkin_closed")
         ids = await user_entrants(tournament_id, user.id, ("registered",))
         if not ids:
-            raise Conflict("you have no place in this tournament to check in for",
+            raise Conflict(_("you have no place in this tournament to check in for"),
                            code="not_registered")
         row = await EntrantRow.select().where(EntrantRow.id == ids[0]).first()
         # Just found in this transaction, under the tournament's lock (entrants are never
@@ -280,13 +280,13 @@ async def set_seeding(tournament_id: int, entrant_ids: Sequence[int]) -> list[di
     ``entrant_ids`` lists every registered entrant once, strongest first.
     """
     if not isinstance(entrant_ids, Sequence) or len(entrant_ids) > MAX_CAPACITY:
-        raise InvalidInput("entrant_ids must be a list", field="entrant_ids")
+        raise InvalidInput(_("entrant_ids must be a list"), field="entrant_ids")
     async with atomic():
         t = await lock_tournament(tournament_id)
         require_not_started(t)
         field_ids = set(await _seeded_field(tournament_id))
         if len(set(entrant_ids)) != len(entrant_ids) or set(entrant_ids) != field_ids:
-            raise InvalidInput("list every registered entrant exactly once",
+            raise InvalidInput(_("list every registered entrant exactly once"),
                                field="entrant_ids")
         await _write_seeding(t, entrant_ids)
     return await list_entrants(tournament_id, ("registered",))
@@ -321,7 +321,7 @@ async def _reseed(tournament_id: int, entrant_id: int, target: Callable[[int], i
         require_not_started(t)
         order = await _seeded_field(tournament_id)
         if entrant_id not in order:
-            raise NotFound(f"entrant {entrant_id} is not in the field")
+            raise NotFound(_("entrant %(entrant_id)s is not in the field", entrant_id=entrant_id))
         at = order.index(entrant_id)
         order.insert(max(0, min(len(order) - 1, target(at))), order.pop(at))
         await _write_seeding(t, order)

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from podium.core.errors import NotFound
-from podium.core.i18n import current_locale
+from podium.core.i18n import _, current_locale
 from podium.core.page_cache import RenderCache  # the LRU with single flight, shared
 from podium.tournaments.tables import Tournament
 
@@ -51,7 +51,7 @@ async def version_key(tournament_id: int) -> tuple[int, str, int, str]:
                                   Tournament.status).where(
         Tournament.id == tournament_id).first()
     if row is None:
-        raise NotFound(f"there is no tournament {tournament_id}")
+        raise NotFound(_("there is no tournament %(tournament_id)s", tournament_id=tournament_id))
     return tournament_id, str(row["created_at"]), row["log_version"], row["status"]
 
 

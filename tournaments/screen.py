@@ -605,7 +605,7 @@ def check_bracket(bracket: str | None) -> str | None:
     if bracket is None or bracket == "":
         return None
     if len(bracket) > BRACKET_PARAM_MAX or not bracket.replace("_", "").replace("-", "").isalnum():
-        raise InvalidInput("bracket must be a bracket's or a group's name", field="bracket")
+        raise InvalidInput(_("bracket must be a bracket's or a group's name"), field="bracket")
     return bracket
 
 

@@ -26,6 +26,7 @@ from typing import Any
 
 from podium.core.database import atomic
 from podium.core.errors import Conflict, InvalidInput, NotFound
+from podium.core.i18n import _
 from podium.core.venue.service import MAX_ID, clean_text
 from podium.core.venue.tables import Space
 from podium.tournaments.kernel import STARTED, Change, lock_tournament, now, record_change
@@ -111,16 +112,16 @@ async def _check_space(space_id: Any) -> int | None:
     if space_id is None:
         return None
     if isinstance(space_id, bool) or not isinstance(space_id, int) or not 1 <= space_id <= MAX_ID:
-        raise InvalidInput("space_id must be a space's id", field="space_id")
+        raise InvalidInput(_("space_id must be a space's id"), field="space_id")
     if not await Space.exists().where(Space.id == space_id):
-        raise InvalidInput(f"there is no space {space_id}", field="space_id")
+        raise InvalidInput(_("there is no space %(space_id)s", space_id=space_id), field="space_id")
     return space_id
 
 
 def _check_number(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not (
             1 <= value <= MAX_STATION_NUMBER):
-        raise InvalidInput(f"number must be a whole number from 1 to {MAX_STATION_NUMBER}",
+        raise InvalidInput(_("number must be a whole number from 1 to %(max_station_number)s", max_station_number=MAX_STATION_NUMBER),
                            field="number")
     return value
 
@@ -133,18 +134,18 @@ async def add_stations(tournament_id: int, values: Mapping[str, Any]) -> Change:
     """
     count = values.get("count", 1)
     if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= 256:
-        raise InvalidInput("count must be a whole number from 1 to 256", field="count")
+        raise InvalidInput(_("count must be a whole number from 1 to 256"), field="count")
     label = clean_text(values.get("label"), "label", LABEL_MAX, required=False)
     streamed = values.get("streamed", False)
     if not isinstance(streamed, bool):
-        raise InvalidInput("streamed must be true or false", field="streamed")
+        raise InvalidInput(_("streamed must be true or false"), field="streamed")
     space_id = await _check_space(values.get("space_id"))
     async with atomic():
         t = await lock_tournament(tournament_id)
         taken = {r["number"] for r in await Station.select(Station.number).where(
             Station.tournament == tournament_id)}
         if len(taken) + count > MAX_STATIONS:
-            raise Conflict(f"a tournament has at most {MAX_STATIONS} stations",
+            raise Conflict(_("a tournament has at most %(max_stations)s stations", max_stations=MAX_STATIONS),
                            code="too_many_stations")
         first = values.get("number")
         first = _check_number(first) if first is not None else max(taken, default=0) + 1
@@ -152,7 +153,7 @@ async def add_stations(tournament_id: int, values: Mapping[str, Any]) -> Change:
         _check_number(numbers[-1])
         clash = sorted(set(numbers) & taken)
         if clash:
-            raise Conflict(f"station {clash[0]} already exists", code="station_taken",
+            raise Conflict(_("station %(clash)s already exists", clash=clash[0]), code="station_taken",
                            numbers=clash)
         await Station.insert(*[Station(tournament=tournament_id, number=n, space=space_id,
                                        label=label, streamed=streamed) for n in numbers])
@@ -164,7 +165,7 @@ async def add_stations(tournament_id: int, values: Mapping[str, Any]) -> Change:
 async def _station(station_id: int) -> dict[str, Any]:
     row = await Station.select().where(Station.id == station_id).first()
     if row is None:
-        raise NotFound(f"there is no station {station_id}")
+        raise NotFound(_("there is no station %(station_id)s", station_id=station_id))
     return row
 
 
@@ -177,7 +178,7 @@ async def update_station(station_id: int, values: Mapping[str, Any]) -> Change:
         updates[Station.space] = await _check_space(values["space_id"])
     if "streamed" in values:
         if not isinstance(values["streamed"], bool):
-            raise InvalidInput("streamed must be true or false", field="streamed")
+            raise InvalidInput(_("streamed must be true or false"), field="streamed")
         updates[Station.streamed] = values["streamed"]
     row = await _station(station_id)
     async with atomic():
@@ -330,7 +331,7 @@ async def _add_users(called: list[dict[str, Any]]) -> None:
 async def _match_in(match_id: int) -> dict[str, Any]:
     row = await MatchRow.select(MatchRow.tournament).where(MatchRow.id == match_id).first()
     if row is None:
-        raise NotFound(f"there is no match {match_id}")
+        raise NotFound(_("there is no match %(match_id)s", match_id=match_id))
     return row
 
 
@@ -348,35 +349,34 @@ async def call_match(match_id: int, station_number: Any = None) -> Change:
     async with atomic():
         t = await lock_tournament(tournament_id)
         if t["status"] != "running":
-            raise Conflict("the tournament is not running", code="not_running")
+            raise Conflict(_("the tournament is not running"), code="not_running")
         await _sync(tournament_id)
         row = await MatchRow.select().where(MatchRow.id == match_id).first()
         if row is None:
-            raise NotFound(f"there is no match {match_id}")
+            raise NotFound(_("there is no match %(match_id)s", match_id=match_id))
         match = match_dict(row)
         if match["station"] is not None:
-            raise Conflict(f"match {match['key']} is already on station {match['station']}",
+            raise Conflict(_("match %(key)s is already on station %(station)s", key=match['key'], station=match['station']),
                            code="already_called", station=match["station"])
         if match["status"] not in CALLABLE:
-            raise Conflict(f"match {match['key']} is {match['status'].replace('_', ' ')}; "
-                           "only a ready match can be called", code="not_callable")
+            raise Conflict(_("match %(key)s is %(status)s; only a ready match can be called", key=match['key'], status=match['status'].replace('_', ' ')), code="not_callable")
         free, _waiting, busy, _queue = await _board(tournament_id)
         if _entrants_of(match) & busy:
-            raise Conflict("a player of this match is playing on another station",
+            raise Conflict(_("a player of this match is playing on another station"),
                            code="player_busy")
         station: dict[str, Any] | None
         if station_number is None:
             if not free:
-                raise Conflict("every station is in use", code="no_free_station")
+                raise Conflict(_("every station is in use"), code="no_free_station")
             station = free[0]
         else:
             station = await Station.select().where(
                 (Station.tournament == tournament_id) & (Station.number == station_number)
             ).first()
             if station is None:
-                raise NotFound(f"there is no station {station_number}", code="no_such_station")
+                raise NotFound(_("there is no station %(station_number)s", station_number=station_number), code="no_such_station")
             if station["current_match"] is not None:
-                raise Conflict(f"station {station_number} is in use", code="station_busy",
+                raise Conflict(_("station %(station_number)s is in use", station_number=station_number), code="station_busy",
                                match_id=station["current_match"])
         called = [await _assign(match, station)]
         await _add_users(called)
@@ -393,9 +393,9 @@ async def uncall(match_id: int) -> Change:
         row = await MatchRow.select(MatchRow.station, MatchRow.key).where(
             MatchRow.id == match_id).first()
         if row is None:
-            raise NotFound(f"there is no match {match_id}")
+            raise NotFound(_("there is no match %(match_id)s", match_id=match_id))
         if row["station"] is None:
-            raise Conflict(f"match {row['key']} is not on a station", code="not_called")
+            raise Conflict(_("match %(key)s is not on a station", key=row['key']), code="not_called")
         key = await _release(match_id)
         return await record_change(t, [key] if key else [])
 
@@ -403,7 +403,7 @@ async def uncall(match_id: int) -> Change:
 async def set_auto_call(tournament_id: int, enabled: Any) -> Change:
     """Turn auto-call on or off; turning it on calls ready matches at once."""
     if not isinstance(enabled, bool):
-        raise InvalidInput("enabled must be true or false", field="enabled")
+        raise InvalidInput(_("enabled must be true or false"), field="enabled")
     async with atomic():
         t = await lock_tournament(tournament_id)
         await Tournament.update({Tournament.auto_call: enabled}).where(
@@ -439,18 +439,18 @@ async def queue_add(tournament_id: int, match_id: Any, position: Any = None) -> 
     :raises Conflict: ``already_queued``, ``match_done`` (completed or skipped).
     """
     if isinstance(match_id, bool) or not isinstance(match_id, int) or not 1 <= match_id <= MAX_ID:
-        raise InvalidInput("match_id must be a match's id", field="match_id")
+        raise InvalidInput(_("match_id must be a match's id"), field="match_id")
     async with atomic():
         t = await lock_tournament(tournament_id)
         row = await MatchRow.select().where(
             (MatchRow.id == match_id) & (MatchRow.tournament == tournament_id)).first()
         if row is None:
-            raise NotFound(f"match {match_id} is not in this tournament")
+            raise NotFound(_("match %(match_id)s is not in this tournament", match_id=match_id))
         if row["engine_status"] in DONE:
-            raise Conflict(f"match {row['key']} is {row['engine_status']}", code="match_done")
+            raise Conflict(_("match %(key)s is %(engine_status)s", key=row['key'], engine_status=row['engine_status']), code="match_done")
         ids = await _queue_ids(tournament_id)
         if match_id in ids:
-            raise Conflict(f"match {row['key']} is already queued", code="already_queued")
+            raise Conflict(_("match %(key)s is already queued", key=row['key']), code="already_queued")
         at = len(ids) if position is None else _position(position, len(ids) + 1) - 1
         ids.insert(at, match_id)
         await _renumber(tournament_id, ids)
@@ -459,7 +459,7 @@ async def queue_add(tournament_id: int, match_id: Any, position: Any = None) -> 
 
 def _position(value: Any, most: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= max(most, 1):
-        raise InvalidInput(f"position must be from 1 to {max(most, 1)}", field="position")
+        raise InvalidInput(_("position must be from 1 to %(most)s", most=max(most, 1)), field="position")
     return value
 
 
@@ -469,7 +469,7 @@ async def queue_remove(tournament_id: int, match_id: int) -> Change:
         t = await lock_tournament(tournament_id)
         ids = await _queue_ids(tournament_id)
         if match_id not in ids:
-            raise NotFound(f"match {match_id} is not in the stream queue", code="not_queued")
+            raise NotFound(_("match %(match_id)s is not in the stream queue", match_id=match_id), code="not_queued")
         ids.remove(match_id)
         await _renumber(tournament_id, ids)
         return await record_change(t)
@@ -481,7 +481,7 @@ async def queue_move(tournament_id: int, match_id: int, position: Any) -> Change
         t = await lock_tournament(tournament_id)
         ids = await _queue_ids(tournament_id)
         if match_id not in ids:
-            raise NotFound(f"match {match_id} is not in the stream queue", code="not_queued")
+            raise NotFound(_("match %(match_id)s is not in the stream queue", match_id=match_id), code="not_queued")
         target = _position(position, len(ids))
         ids.remove(match_id)
         ids.insert(target - 1, match_id)
@@ -492,12 +492,12 @@ async def queue_move(tournament_id: int, match_id: int, position: Any) -> Change
 async def queue_reorder(tournament_id: int, match_ids: Any) -> Change:
     """Set the whole queue's order: ``match_ids`` lists every queued match once."""
     if not isinstance(match_ids, (list, tuple)) or len(match_ids) > MAX_STATIONS:
-        raise InvalidInput("match_ids must be a list", field="match_ids")
+        raise InvalidInput(_("match_ids must be a list"), field="match_ids")
     async with atomic():
         t = await lock_tournament(tournament_id)
         ids = await _queue_ids(tournament_id)
         if len(set(match_ids)) != len(match_ids) or set(match_ids) != set(ids):
-            raise InvalidInput("list every queued match exactly once", field="match_ids")
+            raise InvalidInput(_("list every queued match exactly once"), field="match_ids")
         await _renumber(tournament_id, list(match_ids))
         return await record_change(t)
 

@@ -35,6 +35,7 @@ from podium.core.accounts.service import CurrentUser
 from podium.core.accounts.tables import User
 from podium.core.database import atomic
 from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from podium.core.i18n import _
 from podium.tournaments import kernel
 from podium.tournaments.tables import Entrant as EntrantRow
 from podium.tournaments.tables import TeamMember, Tournament
@@ -88,7 +89,7 @@ async def members(tournament_id: int, entrant_id: int, viewer: CurrentUser | Non
     """A team's roster. Open and declined invitations are shown to the team's own
     players, to the invitee and to organisers; anyone else sees the accepted players."""
     if not await Tournament.exists().where(Tournament.id == tournament_id):
-        raise NotFound(f"there is no tournament {tournament_id}")
+        raise NotFound(_("there is no tournament %(tournament_id)s", tournament_id=tournament_id))
     await kernel.entrant_in(tournament_id, entrant_id)
     roster = (await rosters([entrant_id]))[entrant_id]
     accepted = {m["user_id"] for m in roster if m["status"] == "accepted"}
@@ -151,8 +152,7 @@ async def require_full_roster(t: Mapping[str, Any], entrant: Mapping[str, Any]) 
     short = await incomplete_rosters(t, [entrant])
     if entrant["id"] in short:
         raise Conflict(
-            f"{entrant['name']} has {short[entrant['id']]} of {t['team_size']} players: a "
-            "team checks in with a full roster (players must accept their invitations)",
+            _("%(name)s has %(accepted)s of %(team_size)s players: a team checks in with a full roster (players must accept their invitations)", name=entrant['name'], accepted=short[entrant['id']], team_size=t['team_size']),
             code="roster_incomplete", accepted=short[entrant["id"]], team_size=t["team_size"])
 
 
@@ -163,12 +163,12 @@ async def require_full_roster(t: Mapping[str, Any], entrant: Mapping[str, Any]) 
 
 def _require_team_tournament(t: Mapping[str, Any]) -> None:
     if t["team_size"] <= 1:
-        raise Conflict("this is a solo tournament: it has no teams", code="not_a_team")
+        raise Conflict(_("this is a solo tournament: it has no teams"), code="not_a_team")
 
 
 def _require_active(team: Mapping[str, Any]) -> None:
     if team["status"] not in ACTIVE:
-        raise Conflict(f"{team['name']} is no longer in this tournament ({team['status']})",
+        raise Conflict(_("%(name)s is no longer in this tournament (%(status)s)", name=team['name'], status=team['status']),
                        code="team_inactive")
 
 
@@ -180,7 +180,7 @@ async def _row_of(entrant_id: int, user_id: int) -> dict[str, Any] | None:
 async def _require_captain(team: Mapping[str, Any], user: CurrentUser) -> None:
     mine = await _row_of(team["id"], user.id)
     if mine is None or mine["role"] != "captain" or mine["status"] != "accepted":
-        raise Forbidden(f"only the captain of {team['name']} manages its roster",
+        raise Forbidden(_("only the captain of %(name)s manages its roster", name=team['name']),
                         code="not_captain")
 
 
@@ -197,15 +197,15 @@ async def _captain_context(tournament_id: int, entrant_id: int, user: CurrentUse
 
 async def _player_by_username(username: Any) -> dict[str, Any]:
     if not isinstance(username, str) or not username.strip():
-        raise InvalidInput("give the username of the player to invite", field="username")
+        raise InvalidInput(_("give the username of the player to invite"), field="username")
     name = username.strip()
     if len(name) > USERNAME_MAX or "\x00" in name:
-        raise NotFound(f"there is no player named {name[:USERNAME_MAX]!r}", code="unknown_user")
+        raise NotFound(_("there is no player named %(name)s", name=f"{name[:USERNAME_MAX]!r}"), code="unknown_user")
     row = await User.select(User.id, User.username, User.display_name).where(
         WhereRaw("lower(username) = {}", name.lower()) & (User.active == True)  # noqa: E712
     ).first()
     if row is None:
-        raise NotFound(f"there is no player named {name!r}", code="unknown_user")
+        raise NotFound(_("there is no player named %(name)s", name=f"{name!r}"), code="unknown_user")
     return row
 
 
@@ -231,14 +231,12 @@ async def invite(tournament_id: int, entrant_id: int, user: CurrentUser, usernam
         kernel.require_not_started(t)
         player = await _player_by_username(username)
         if await kernel.user_entrants(tournament_id, player["id"], ACTIVE):
-            raise Conflict(f"{player['display_name']} already plays for a team in this "
-                           "tournament", code="already_on_team")
+            raise Conflict(_("%(display_name)s already plays for a team in this tournament", display_name=player['display_name']), code="already_on_team")
         existing = await _row_of(entrant_id, player["id"])
         if existing is not None and existing["status"] == "invited":
-            raise Conflict(f"{player['display_name']} is already invited", code="already_invited")
+            raise Conflict(_("%(display_name)s is already invited", display_name=player['display_name']), code="already_invited")
         if await _open_places(t, entrant_id) <= 0:
-            raise Conflict(f"{team['name']} is full: {t['team_size']} players, counting open "
-                           "invitations (cancel one to invite someone else)", code="team_full")
+            raise Conflict(_("%(name)s is full: %(team_size)s players, counting open invitations (cancel one to invite someone else)", name=team['name'], team_size=t['team_size']), code="team_full")
         stamp = kernel.now()
         if existing is not None:  # invited again after declining
             await TeamMember.update({TeamMember.status: "invited", TeamMember.role: "member",
@@ -260,14 +258,14 @@ async def _invitation_context(invitation_id: int, user: CurrentUser
     found = await TeamMember.select(TeamMember.entrant.tournament.as_alias("tournament")).where(
         (TeamMember.id == invitation_id) & (TeamMember.user == user.id)).first()
     if found is None:
-        raise NotFound(f"you have no invitation {invitation_id}", code="no_invitation")
+        raise NotFound(_("you have no invitation %(invitation_id)s", invitation_id=invitation_id), code="no_invitation")
     t = await kernel.lock_tournament(found["tournament"])
     row = await TeamMember.select(*_MEMBER_COLUMNS).where(
         (TeamMember.id == invitation_id) & (TeamMember.user == user.id)).first()
     if row is None:
-        raise Conflict("this invitation was cancelled", code="invitation_closed")
+        raise Conflict(_("this invitation was cancelled"), code="invitation_closed")
     if row["status"] != "invited":
-        raise Conflict(f"this invitation is no longer open (you {row['status']} it)",
+        raise Conflict(_("this invitation is no longer open (you %(status)s it)", status=row['status']),
                        code="invitation_closed")
     team = await kernel.entrant_in(t["id"], row["entrant"])
     return t, team, row
@@ -288,11 +286,11 @@ async def accept(invitation_id: int, user: CurrentUser) -> dict[str, Any]:
         kernel.require_not_started(t)
         _require_active(team)
         if await kernel.user_entrants(t["id"], user.id, ACTIVE):
-            raise Conflict("you already play for a team in this tournament: leave it first",
+            raise Conflict(_("you already play for a team in this tournament: leave it first"),
                            code="already_on_team")
         accepted = (await _accepted_counts([team["id"]])).get(team["id"], 0)
         if accepted >= t["team_size"]:
-            raise Conflict(f"{team['name']} already has its {t['team_size']} players",
+            raise Conflict(_("%(name)s already has its %(team_size)s players", name=team['name'], team_size=t['team_size']),
                            code="team_full")
         await TeamMember.update({TeamMember.status: "accepted"}).where(
             TeamMember.id == invitation_id)
@@ -341,11 +339,11 @@ async def remove(tournament_id: int, entrant_id: int, user: CurrentUser, user_id
             await _require_captain(team, user)
         row = await _row_of(entrant_id, user_id)
         if row is None:
-            raise NotFound(f"user {user_id} is not on {team['name']}'s roster",
+            raise NotFound(_("user %(user_id)s is not on %(name)s's roster", user_id=user_id, name=team['name']),
                            code="not_in_team")
         if row["role"] == "captain":
-            raise Conflict("the captain cannot leave: make another player captain first, or "
-                           "withdraw the team", code="captain_must_hand_over")
+            raise Conflict(_("the captain cannot leave: make another player captain first, or "
+                           "withdraw the team"), code="captain_must_hand_over")
         if own and row["status"] == "invited":
             await TeamMember.update({TeamMember.status: "declined"}).where(
                 TeamMember.id == row["id"])
@@ -376,12 +374,12 @@ async def make_captain(tournament_id: int, entrant_id: int, user: CurrentUser, u
     async with atomic():
         t, team = await _captain_context(tournament_id, entrant_id, user)
         if t["status"] == "finished":
-            raise Conflict("this tournament is over", code="finished")
+            raise Conflict(_("this tournament is over"), code="finished")
         if user_id == user.id:
-            raise Conflict("you are already the captain", code="already_captain")
+            raise Conflict(_("you are already the captain"), code="already_captain")
         row = await _row_of(entrant_id, user_id)
         if row is None or row["status"] != "accepted":
-            raise Conflict("only a player who accepted the invitation can become captain",
+            raise Conflict(_("only a player who accepted the invitation can become captain"),
                            code="not_a_member")
         await TeamMember.update({TeamMember.role: "member"}).where(
             (TeamMember.entrant == entrant_id) & (TeamMember.user == user.id))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ from podium.core.database import lifespan_pool
 from podium.core import i18n
 from podium.core.errors import PodiumError
 from podium.core.events import ScopeRef
+from podium.core.i18n import _
 from podium.core.outbox.dispatcher import Dispatcher, LiveMessage
 from podium.core.page_cache import (
     ACTIVATION,
@@ -123,7 +124,7 @@ def _plugin_gate(host: PluginHost, plugin_name: str) -> Any:
             if isinstance(raw, int):
                 scope = ScopeRef(kind.name, raw)
         if plugin_name not in await enabled_for_request(connection, scope):
-            raise NotFoundException(f"plugin {plugin_name!r} is not enabled here")
+            raise NotFoundException(_("plugin %(plugin_name)s is not enabled here", plugin_name=f"{plugin_name!r}"))
 
     guard.__name__ = f"plugin_enabled({plugin_name})"
     return guard
@@ -219,6 +220,7 @@ def create_app(
                           *(Path(p) for p in flatten(host.call("podium_translation_dirs")))])
     i18n.set_default_timezone(settings.timezone)
     env.globals["page_slots"] = _page_slots_global(host)
+    env.globals["format_label"] = _format_label_global(host)
     env.globals["settings"] = settings
     channels = channels_plugin(settings)
 
@@ -342,6 +344,20 @@ def _database_error_handlers() -> ExceptionHandlersMap:
         asyncpg.exceptions.CharacterNotInRepertoireError: errors.database_error_handler,
         asyncpg.exceptions.UntranslatableCharacterError: errors.database_error_handler,
     }
+
+
+def _format_label_global(host: PluginHost) -> Callable[[str], str]:
+    """``format_label(name)`` in templates: a bracket format's label in the page's language
+    (its plugin marks it, its catalogue translates it); an unknown name reads as itself."""
+    from podium.core.i18n import gettext
+    from podium.tournaments.formats import formats
+
+    def format_label(name: str) -> str:
+        fmt = formats(host).get(name)
+        label = getattr(fmt, "label", "") if fmt is not None else ""
+        return gettext(label) if label else str(name).replace("_", " ")
+
+    return format_label
 
 
 def _page_slots_global(host: PluginHost):

@@ -36,6 +36,7 @@ from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 from litestar.utils.scope.state import ScopeState
 
 from podium.core.accounts.sessions import response_session_id, session_id_of, session_loaded
+from podium.core.i18n import _
 from podium.core.settings import Settings
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -243,13 +244,13 @@ class SessionBoundCSRFMiddleware(CSRFMiddleware):
             token = token or csrf_token_for(bound_to, self.config.secret)
         else:
             submitted = request.headers.get(self.config.header_name)
-            content_type, _ = request.content_type
+            content_type, _params = request.content_type
             if not submitted and content_type in {RequestEncodingType.URL_ENCODED, RequestEncodingType.MULTI_PART}:
                 field = (await request.form()).get("_csrf_token")
                 submitted = field if isinstance(field, str) else None
             if not (submitted and cookie and compare_digest(submitted, cookie)
                     and csrf_token_valid(cookie, bound_to, self.config.secret)):
-                raise PermissionDeniedException("CSRF token verification failed")
+                raise PermissionDeniedException(_("CSRF token verification failed"))
             token = cookie
         state.csrf_token = token
         await self.app(scope, receive, self._rebinding_send(send, request, token, cookie))

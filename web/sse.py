@@ -45,7 +45,7 @@ from litestar.response import ServerSentEvent, ServerSentEventMessage
 from podium.core.accounts.auth import current_user
 from podium.core.accounts.service import CurrentUser
 from podium.core.errors import Forbidden, PodiumError
-from podium.core.i18n import SUPPORTED_LOCALES, current_locale
+from podium.core.i18n import SUPPORTED_LOCALES, _, current_locale, ngettext
 from podium.core.live import LIVE_TOPICS, refused_topics
 from podium.core.plugins import PluginHost
 
@@ -67,19 +67,21 @@ def parse_topics(raw: str | None) -> list[str]:
     """
     raw = raw or ""
     if len(raw) > MAX_TOPICS_PARAM:
-        raise ValidationException("the topics parameter is too long")
+        raise ValidationException(_("the topics parameter is too long"))
     topics = [t.strip() for t in raw.split(",") if t.strip()]
     if not topics:
-        raise ValidationException("give at least one topic: ?topics=a,b")
+        raise ValidationException(_("give at least one topic: ?topics=a,b"))
     bad = [t for t in topics if not TOPIC_RE.match(t)]
     if bad:
         shown = ", ".join(repr(t[:40]) for t in bad[:3])
         raise ValidationException(
-            f"malformed topic name(s): {shown} (use a-z, 0-9, '_', '.', ':', '-')"
+            ngettext("malformed topic name: %(names)s (use a-z, 0-9, '_', '.', ':', '-')",
+                     "malformed topic names: %(names)s (use a-z, 0-9, '_', '.', ':', '-')",
+                     len(bad), names=shown)
         )
     topics = list(dict.fromkeys(topics))
     if len(topics) > MAX_TOPICS:
-        raise ValidationException(f"at most {MAX_TOPICS} topics per stream")
+        raise ValidationException(_("at most %(max)s topics per stream", max=MAX_TOPICS))
     return topics
 
 
@@ -194,7 +196,7 @@ async def stream_messages(
         while True:
             if pending is None:
                 pending = asyncio.ensure_future(events.__anext__())
-            done, _ = await asyncio.wait({pending}, timeout=keepalive)
+            done, _still_pending = await asyncio.wait({pending}, timeout=keepalive)
             if not done:
                 yield ServerSentEventMessage(comment="keep-alive", data=None)
                 continue
@@ -268,9 +270,11 @@ class StreamSlots:
         """
         held = self.open_for(client)
         if held >= self.limit:
-            raise TooManyStreams(
-                f"this client already has {held} live streams open, the most allowed; "
-                "close a page (or a tab) and try again", limit=self.limit)
+            raise TooManyStreams(ngettext(
+                "this client already has %(num)d live stream open, the most allowed; close a "
+                "page (or a tab) and try again",
+                "this client already has %(num)d live streams open, the most allowed; close a "
+                "page (or a tab) and try again", held), limit=self.limit)
         self._open[client] = held + 1
         return StreamSlot(self, client)
 
@@ -325,9 +329,14 @@ async def check_topics(host: PluginHost, topics: list[str], user: CurrentUser | 
     if not refused:
         return
     shown = ", ".join(repr(t) for t in refused)
-    hint = " (sign in first)" if user is None else ""
-    raise Forbidden(f"you may not read the live topic{'s' if len(refused) > 1 else ''} "
-                    f"{shown}{hint}", topics=refused)
+    if user is None:
+        detail = ngettext("you may not read the live topic %(topics)s (sign in first)",
+                          "you may not read the live topics %(topics)s (sign in first)",
+                          len(refused), topics=shown)
+    else:
+        detail = ngettext("you may not read the live topic %(topics)s",
+                          "you may not read the live topics %(topics)s", len(refused), topics=shown)
+    raise Forbidden(detail, topics=refused)
 
 
 @get("/-/events", include_in_schema=False)

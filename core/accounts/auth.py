@@ -17,6 +17,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from podium.core.accounts.service import CurrentUser, get_user, user_for_token
 from podium.core.accounts.sessions import rotate_session
+from podium.core.i18n import _
 
 SESSION_USER_KEY = "user_id"
 # The roles the session was last seen with: a change gives the session a fresh id.
@@ -59,11 +60,11 @@ class PodiumAuthMiddleware(AbstractAuthenticationMiddleware):
         """Bearer token on ``/api/``, the session elsewhere; anonymous when neither is valid."""
         if connection.scope["path"].startswith("/api/"):
             header = connection.headers.get("authorization", "")
-            scheme, _, token = header.partition(" ")
+            scheme, _space, token = header.partition(" ")
             if scheme.lower() == "bearer" and token:
                 user = await user_for_token(token.strip())
                 if user is None:
-                    raise NotAuthorizedException("invalid or revoked bearer token")
+                    raise NotAuthorizedException(_("invalid or revoked bearer token"))
                 return AuthenticationResult(user=user, auth=token)
             return AuthenticationResult(user=None, auth=None)
         session = connection.scope.get("session") or {}
@@ -96,7 +97,7 @@ def require_user(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser:
     """The signed-in user; raises 401 when anonymous."""
     user = current_user(connection)
     if user is None:
-        raise NotAuthorizedException("sign in first")
+        raise NotAuthorizedException(_("sign in first"))
     return user
 
 

@@ -159,7 +159,7 @@ async def issue_token(request: Request[Any, Any, Any], data: JSONBody[TokenReque
     expires after ``PODIUM_API_TOKEN_DAYS`` days."""
     user = await service.authenticate(data.username, data.password)
     if user is None:
-        raise NotAuthorizedException("wrong username or password")
+        raise NotAuthorizedException(_("wrong username or password"))
     issued, lifetime = service.now(), token_lifetime(request)
     token = await service.issue_token(user, lifetime=lifetime, label=data.label, at=issued)
     return TokenResponse(token=token, expires_at=issued + lifetime)

@@ -28,6 +28,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
 
+from podium.core.i18n import _
+
 # --------------------------------------------------------------------------------------
 # Conflicts
 # --------------------------------------------------------------------------------------
@@ -165,7 +167,7 @@ def zone(tz: str) -> ZoneInfo:
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise RuleError(f"unknown time zone {tz!r}") from exc
+        raise RuleError(_("unknown time zone %(tz)s", tz=f"{tz!r}")) from exc
 
 
 FIRST_YEAR = 1970
@@ -195,7 +197,7 @@ def localize(wall: datetime, tz: str) -> datetime:
         # Round-trip through UTC: a time in the gap comes back shifted, which is what we want.
         return aware.astimezone(timezone.utc).astimezone(zone_info)
     except OverflowError as exc:
-        raise OutOfRange(f"{wall:%Y-%m-%d %H:%M} in {tz} is out of range") from exc
+        raise OutOfRange(_("%(wall)s in %(tz)s is out of range", wall=f"{wall:%Y-%m-%d %H:%M}", tz=tz)) from exc
 
 
 def wall_time(instant: datetime, tz: str) -> datetime:
@@ -206,7 +208,7 @@ def wall_time(instant: datetime, tz: str) -> datetime:
     try:
         return instant.astimezone(zone(tz)).replace(tzinfo=None)
     except OverflowError as exc:
-        raise OutOfRange(f"{instant.isoformat()} is out of range in {tz}") from exc
+        raise OutOfRange(_("%(isoformat)s is out of range in %(tz)s", isoformat=instant.isoformat(), tz=tz)) from exc
 
 
 def _format_local(value: datetime) -> str:
@@ -230,10 +232,10 @@ def normalise_rule(text: str, first_start: datetime, tz: str) -> str:
     :raises RuleError: naming what is wrong.
     """
     if not isinstance(text, str) or not text.strip():
-        raise RuleError("the repeat rule is empty")
+        raise RuleError(_("the repeat rule is empty"))
     raw = text.strip()
     if len(raw) > MAX_RULE_LENGTH or any(ch in raw for ch in "\x00\r\n"):
-        raise RuleError(f"the repeat rule must be one line of at most {MAX_RULE_LENGTH} characters")
+        raise RuleError(_("the repeat rule must be one line of at most %(max_rule_length)s characters", max_rule_length=MAX_RULE_LENGTH))
     if raw.upper().startswith("RRULE:"):
         raw = raw[6:]
     parts: dict[str, str] = {}
@@ -243,17 +245,17 @@ def normalise_rule(text: str, first_start: datetime, tz: str) -> str:
         name, sep, value = chunk.partition("=")
         name, value = name.strip(), value.strip()
         if not sep or not value:
-            raise RuleError(f"{chunk!r} is not NAME=VALUE")
+            raise RuleError(_("%(chunk)s is not NAME=VALUE", chunk=f"{chunk!r}"))
         if name not in ALLOWED_PARTS:
             raise RuleError(
-                f"{name} is not supported; use {', '.join(ALLOWED_PARTS)}"
+                _("%(name)s is not supported; use %(allowed_parts)s", name=name, allowed_parts=', '.join(ALLOWED_PARTS))
             )
         if name in parts:
-            raise RuleError(f"{name} is given twice")
+            raise RuleError(_("%(name)s is given twice", name=name))
         parts[name] = value
     freq = parts.get("FREQ")
     if freq not in ALLOWED_FREQ:
-        raise RuleError(f"FREQ must be one of {', '.join(ALLOWED_FREQ)}")
+        raise RuleError(_("FREQ must be one of %(allowed_freq)s", allowed_freq=', '.join(ALLOWED_FREQ)))
     canonical = [f"FREQ={freq}"]
     if "INTERVAL" in parts:
         interval = _bounded_int(parts["INTERVAL"], "INTERVAL", 1, 99)
@@ -263,19 +265,19 @@ def normalise_rule(text: str, first_start: datetime, tz: str) -> str:
         for token in parts["BYDAY"].split(","):
             match = _BYDAY_RE.match(token.strip())
             if not match:
-                raise RuleError(f"BYDAY {token!r} is not a weekday such as MO or 1SA")
+                raise RuleError(_("BYDAY %(token)s is not a weekday such as MO or 1SA", token=f"{token!r}"))
             if match.group(1) and freq != "MONTHLY":
-                raise RuleError("a numbered weekday (e.g. 1SA) needs FREQ=MONTHLY")
+                raise RuleError(_("a numbered weekday (e.g. 1SA) needs FREQ=MONTHLY"))
             days.append(token.strip())
         if len(set(days)) != len(days):
-            raise RuleError("BYDAY repeats a day")
+            raise RuleError(_("BYDAY repeats a day"))
         canonical.append("BYDAY=" + ",".join(days))
     if "WKST" in parts:
         if parts["WKST"] not in _WEEKDAYS:
-            raise RuleError("WKST must be a weekday such as MO")
+            raise RuleError(_("WKST must be a weekday such as MO"))
         canonical.append(f"WKST={parts['WKST']}")
     if "COUNT" in parts and "UNTIL" in parts:
-        raise RuleError("give COUNT or UNTIL, not both")
+        raise RuleError(_("give COUNT or UNTIL, not both"))
     local_start = wall_time(first_start, tz)
     if "COUNT" in parts:
         count = _bounded_int(parts["COUNT"], "COUNT", 1, MAX_OCCURRENCES)
@@ -285,28 +287,28 @@ def normalise_rule(text: str, first_start: datetime, tz: str) -> str:
             _parse_until(parts["UNTIL"], tz) if "UNTIL" in parts else local_start + HORIZON
         )
         if until < local_start:
-            raise RuleError("UNTIL is before the first occurrence")
+            raise RuleError(_("UNTIL is before the first occurrence"))
         canonical.append(f"UNTIL={_format_local(until)}")
     rule = ";".join(canonical)
     try:
         starts = list(islice(rrulestr(rule, dtstart=local_start), MAX_OCCURRENCES + 1))
     except (ValueError, TypeError, OverflowError) as exc:  # dateutil's own checks
-        raise RuleError(f"the repeat rule is not valid: {exc}") from exc
+        raise RuleError(_("the repeat rule is not valid: %(reason)s", reason=exc)) from exc
     if not starts:
-        raise RuleError("the repeat rule gives no occurrence")
+        raise RuleError(_("the repeat rule gives no occurrence"))
     if len(starts) > MAX_OCCURRENCES:
-        raise RuleError(f"a series may have at most {MAX_OCCURRENCES} occurrences")
+        raise RuleError(_("a series may have at most %(max_occurrences)s occurrences", max_occurrences=MAX_OCCURRENCES))
     if starts[-1] - starts[0] > MAX_SPAN:
-        raise RuleError("a series may span at most one year; create another one after that")
+        raise RuleError(_("a series may span at most one year; create another one after that"))
     return rule
 
 
 def _bounded_int(value: str, name: str, low: int, high: int) -> int:
     if not value.isdigit():
-        raise RuleError(f"{name} must be a whole number")
+        raise RuleError(_("%(name)s must be a whole number", name=name))
     number = int(value)
     if not low <= number <= high:
-        raise RuleError(f"{name} must be between {low} and {high}")
+        raise RuleError(_("%(name)s must be between %(low)s and %(high)s", name=name, low=low, high=high))
     return number
 
 
@@ -314,14 +316,14 @@ def _parse_until(value: str, tz: str) -> datetime:
     """``UNTIL`` as a naive local wall time (a date means the end of that day)."""
     match = _UNTIL_RE.match(value)
     if not match:
-        raise RuleError("UNTIL must look like 20261231 or 20261231T180000 or 20261231T170000Z")
+        raise RuleError(_("UNTIL must look like 20261231 or 20261231T180000 or 20261231T170000Z"))
     try:
         day = datetime.strptime(match.group(1), "%Y%m%d")
         if not match.group(2):
             return datetime.combine(day.date(), time(23, 59, 59))
         moment = datetime.strptime(match.group(1) + match.group(3), "%Y%m%d%H%M%S")
     except ValueError as exc:
-        raise RuleError(f"UNTIL is not a real date: {exc}") from exc
+        raise RuleError(_("UNTIL is not a real date: %(reason)s", reason=exc)) from exc
     if match.group(4):  # UTC: convert to the venue's wall time
         return wall_time(moment.replace(tzinfo=timezone.utc), tz)
     return moment
@@ -410,7 +412,7 @@ def parse_iso_week(value: str) -> date:
 
 def iso_week_of(day: date) -> str:
     """The ISO week label (``2026-W48``) of a date."""
-    year, week, _ = day.isocalendar()
+    year, week, _weekday = day.isocalendar()
     return f"{year:04d}-W{week:02d}"
 
 
@@ -420,7 +422,7 @@ def week_bounds(monday: date, tz: str) -> tuple[datetime, datetime]:
     :raises OutOfRange: the week touches the first or last day datetimes can hold.
     """
     if monday > date.max - timedelta(days=7):
-        raise OutOfRange(f"the week of {monday.isoformat()} is out of range")
+        raise OutOfRange(_("the week of %(isoformat)s is out of range", isoformat=monday.isoformat()))
     start = localize(datetime.combine(monday, time()), tz)
     end = localize(datetime.combine(monday + timedelta(days=7), time()), tz)
     return start, end

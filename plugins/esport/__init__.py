@@ -7,9 +7,11 @@ the ``podium_bracket_formats`` hook. See ``docs/formats.md``.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from podium.core import PluginMeta, hookimpl
+from podium.core.i18n import N_
 from podium.core.venue.service import EventKind
 from podium.plugins.esport.formats import (
     double_elimination,
@@ -43,6 +45,13 @@ FORMATS = (
 
 
 @hookimpl
+def podium_translation_dirs() -> list[Path]:
+    """The formats' catalogues (their names, descriptions and option labels):
+    ``plugins/esport/locale/<lang>/LC_MESSAGES/messages.po``."""
+    return [Path(__file__).parent / "locale"]
+
+
+@hookimpl
 def podium_bracket_formats(registry: Any) -> None:
     """Register every esport format under its name."""
     for fmt in FORMATS:
@@ -51,8 +60,8 @@ def podium_bracket_formats(registry: Any) -> None:
 
 ESPORT_TOURNAMENT = EventKind(
     name="esport_tournament",
-    label="E-sport tournament",
-    description="A bracket competition in the e-sport arena or the gaming lounge.",
+    label=N_("E-sport tournament"),
+    description=N_("A bracket competition in the e-sport arena or the gaming lounge."),
     color="#6b3fd4",
 )
 

@@ -17,12 +17,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from podium.core import PluginMeta, hookimpl
 from podium.core.accounts.service import CurrentUser
 from podium.core.events import DomainEvent, MatchesCompleted, PointsAwarded, TicketsCheckedIn
-from podium.core.i18n import N_
+from podium.core.i18n import N_, _
 from podium.core.plugins import NavItem, Registry
 from podium.social.contracts import MedalLost, MedalReached, MedalTier, RewardRule
 
@@ -124,7 +124,7 @@ def podium_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
     return [str(Markup(
         '<section class="card hub-predictions" id="hub-predictions" '
         f'hx-get="/hub/predictions/{tournament_id}" hx-trigger="load" hx-swap="outerHTML">'
-        '<h2>Who wins?</h2><p class="muted">Loading the matches you can predict…</p>'
+        f'<h2>{escape(_("Who wins?"))}</h2><p class="muted">{escape(_("Loading the matches you can predict…"))}</p>'
         '</section>'))]
 
 

@@ -162,7 +162,7 @@ async def predict(fan_id: int, tournament_id: Any, match_key: Any, entrant_id: A
     row = await MatchRow.select(MatchRow.slots, MatchRow.status, MatchRow.winner).where(
         (MatchRow.tournament == tournament_id) & (MatchRow.key == match_key)).first()
     if row is None:
-        raise NotFound(f"there is no match {match_key} in tournament {tournament_id}")
+        raise NotFound(_("there is no match %(match_key)s in tournament %(tournament_id)s", match_key=match_key, tournament_id=tournament_id))
     if row["status"] in DECIDED or row["winner"] is not None:
         raise Conflict(_("this match is decided; predictions are closed"), code="match_decided")
     if entrant not in {s.entrant_id for s in _sides(row["slots"])}:

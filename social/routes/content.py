@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
+from markupsafe import escape
 from litestar import Request, Response, delete, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
@@ -438,7 +439,7 @@ def athlete_posts_slot(slot: str, context: dict[str, Any]) -> list[str]:
         return []
     return [f'<section class="card athlete-posts" id="athlete-posts-{athlete_id}" '
             f'hx-get="/hub/athletes/{athlete_id}/posts" hx-trigger="load" hx-target="this" '
-            'hx-swap="innerHTML"><h2>Posts</h2><p class="muted">Loading posts…</p></section>']
+            f'hx-swap="innerHTML"><h2>{escape(_("Posts"))}</h2><p class="muted">{escape(_("Loading posts…"))}</p></section>']
 
 
 CONTENT_ROUTES = [

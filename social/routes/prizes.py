@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
+from markupsafe import escape
 from litestar import Request, get, post
 from litestar.params import FromQuery, JSONBody
 from litestar.response import Redirect, Template
@@ -193,7 +194,7 @@ async def claim_form(request: Request[Any, Any, Any], prize_id: Id) -> Any:
         return await _prize_card(request, prize_id, error=exc.detail, status=exc.status_code)
     if request.headers.get("hx-request") != "true":
         return Redirect("/hub/prizes?claimed=1", status_code=303)
-    return await _prize_card(request, prize_id, message="Claimed! Collect it at the venue's front desk.")
+    return await _prize_card(request, prize_id, message=_("Claimed! Collect it at the venue’s front desk."))
 
 
 async def _prizes_page_with(request: Request[Any, Any, Any], *, error: str, status: int) -> Template:
@@ -341,8 +342,8 @@ def prize_page_slot(slot: str, context: dict[str, Any]) -> list[str]:
     if not isinstance(fan_id, int) or isinstance(fan_id, bool):
         return []
     return [f'<section class="card fan-prizes" id="fan-prizes" hx-get="/hub/fans/{fan_id}/prizes" '
-            'hx-trigger="load" hx-target="this" hx-swap="innerHTML"><h2>Prizes</h2>'
-            '<p class="muted">Loading prizes…</p></section>']
+            f'hx-trigger="load" hx-target="this" hx-swap="innerHTML"><h2>{escape(_("Prizes"))}</h2>'
+            f'<p class="muted">{escape(_("Loading prizes…"))}</p></section>']
 
 
 PRIZE_ROUTES = [

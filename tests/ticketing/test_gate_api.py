@@ -329,3 +329,39 @@ async def test_scanner_page_and_its_session_endpoints(podium_client):
     assert static.status_code == 200 and "Ed25519" in static.text
     conflicts = await podium_client.get(f"/gate/events/{event_id}/conflicts")
     assert conflicts.status_code == 200 and "No conflict" in conflicts.text
+
+
+def _script_texts(page: str, element_id: str) -> dict:
+    """The JSON block ``<script type="application/json" id=...>`` of a page."""
+    import json
+    import re
+
+    found = re.search(rf'<script type="application/json" id="{element_id}">(.*?)</script>', page, re.S)
+    assert found, f"no #{element_id} block"
+    return json.loads(found.group(1))
+
+
+async def test_scanner_texts_come_from_the_page_in_its_language(podium_client):
+    """scanner.js writes only texts the page gives it (a JSON block, no inline script):
+    every key the script asks for is there, in French for a French page."""
+    import re
+    from pathlib import Path
+
+    setup = await open_event()
+    await quick_user("gisele", "staff")
+    await podium_client.login("gisele", DEFAULT_PASSWORD)
+    url = f"/gate?event={setup['event']['id']}"
+    english = _script_texts((await podium_client.get(url)).text, "scanner-texts")
+    assert english["words"]["wrong_event"] == "Wrong event"
+    french_page = (await podium_client.get(url, headers={"Accept-Language": "fr"})).text
+    assert "<script>" not in french_page and "Rien en attente d’envoi" in french_page
+    french = _script_texts(french_page, "scanner-texts")
+    assert french["words"]["wrong_event"] == "Mauvais évènement"
+    assert french["queued_other"] == "{n} scans en attente d’envoi"
+    assert french["since_at_gate"] == "depuis {time} à la porte {gate}"
+    script = (Path(__file__).parents[2] / "ticketing" / "static" / "scanner.js").read_text()
+    asked = set(re.findall(r'\bt\("(\w+)"', script))
+    asked |= set(re.findall(r'\bt\(n === 1 \? "(\w+)" : "(\w+)"', script)[0])
+    assert len(asked) > 15 and asked <= set(french), sorted(asked - set(french))
+    # The answer words cover the codes the script falls back on (English) when offline.
+    assert all(re.search(rf'\b{code}: "', script) for code in french["words"])

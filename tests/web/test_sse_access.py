@@ -345,3 +345,27 @@ async def test_every_live_page_may_read_the_topics_it_subscribes_to(served: Serv
                 topics = parse_qs(urlsplit(url).query)["topics"][0]
                 async with stream(client, topics):
                     pass
+
+
+# -- refusals in the visitor's language -------------------------------------------------------
+
+async def test_refusals_speak_french_and_keep_english_codes(podium_app_factory: Any) -> None:
+    """A French page's stream is refused in French (403 topic, 429 too many streams, 400
+    malformed list); the ``code`` stays the English identifier."""
+    app = podium_app_factory(sse_streams_per_client=1, **NO_LOGIN_LIMIT)
+    player = await quick_user("player9", "player")
+    async with serve(app) as url, browser(url) as client:
+        client.client.headers["Accept-Language"] = "fr"
+        body = await refused(client, f"user-{player.id}")
+        assert "vous ne pouvez pas lire le sujet en direct" in body["detail"]
+        assert "connectez-vous" in body["detail"] and body["code"] == "forbidden"
+        malformed = await ask(client, "Bad Topic!")
+        assert malformed.status_code == 400
+        assert "mal formé" in malformed.text
+        async with stream(client, unique()):
+            body = await refused(client, "event-1", status=429)
+        assert body["code"] == "too_many_streams"
+        assert "1 flux en direct ouvert" in body["detail"]
+        client.client.headers["Accept-Language"] = "en"
+        english = await refused(client, f"user-{player.id}")
+        assert "you may not read the live topic" in english["detail"]

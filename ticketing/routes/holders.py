@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
 
 import msgspec
+from markupsafe import escape
 from litestar import Request, Response, delete, get, post
 from litestar.params import FromPath, JSONBody, PathParameter
 from litestar.response import Redirect, Template
@@ -440,7 +441,7 @@ def resale_slot(slot: str, context: dict[str, Any]) -> list[str]:
     return [
         f'<section class="card resale-slot" id="resale-{event_id}" hx-get="/events/{event_id}/resale" '
         f'hx-trigger="load" hx-target="this" hx-swap="innerHTML" aria-live="polite">'
-        f'<h2>Resale</h2><p class="muted">Loading tickets on resale…</p></section>'
+        f'<h2>{escape(_("Resale"))}</h2><p class="muted">{escape(_("Loading tickets on resale…"))}</p></section>'
     ]
 
 

@@ -43,13 +43,47 @@
     return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
   }
 
-  // -- the answer ------------------------------------------------------------------------
+  // -- texts -------------------------------------------------------------------------------
+  // The page's language: gate.html puts the translated texts in a JSON block
+  // (#scanner-texts); English stays as the fallback if the block is missing.
 
-  var WORDS = {
-    ok: "OK", invalid: "Invalid", revoked: "Revoked", wrong_event: "Wrong event",
-    not_paid: "Not paid", not_yet_valid: "Not yet valid", expired: "Expired",
-    already_redeemed: "Already redeemed", not_inside: "Not inside"
+  var TEXTS = {
+    words: {
+      ok: "OK", invalid: "Invalid", revoked: "Revoked", wrong_event: "Wrong event",
+      not_paid: "Not paid", not_yet_valid: "Not yet valid", expired: "Expired",
+      already_redeemed: "Already redeemed", not_inside: "Not inside", error: "Error"
+    },
+    since: "since {time}", since_at_gate: "since {time} at gate {gate}",
+    no_kit: "Offline and no gate kit downloaded: cannot check", not_ours: "Not a ticket of ours",
+    bad_signature: "Bad signature: not a ticket of ours", revoked: "This ticket is no longer valid",
+    wrong_event: "This ticket is for another event", goodbye: "Goodbye",
+    too_early: "Too early: this ticket does not open the gate yet",
+    too_late: "Too late: this ticket's validity is over", already_in: "Already admitted at this gate",
+    welcome: "Welcome in", no_offline: "This browser cannot verify tickets offline",
+    queued_one: "{n} scan waiting to upload", queued_other: "{n} scans waiting to upload",
+    queue_empty: "Nothing waiting to upload", online: "Online", offline: "Offline",
+    offline_queued: "offline, queued", gate_first: "Enter this gate's name first",
+    no_camera: "The camera is not available"
   };
+
+  function loadTexts() {
+    var block = document.getElementById("scanner-texts");
+    if (!block) { return; }
+    try {
+      var given = JSON.parse(block.textContent || "{}");
+      Object.keys(given).forEach(function (k) { TEXTS[k] = given[k]; });
+    } catch (e) { /* keep English */ }
+  }
+
+  // The text for key, its {name} placeholders filled from vars.
+  function t(key, vars) {
+    var text = TEXTS[key] || key;
+    return text.replace(/\{(\w+)\}/g, function (m, name) {
+      return vars && Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : m;
+    });
+  }
+
+  // -- the answer ------------------------------------------------------------------------
 
   function show(body, note) {
     var ok = body.code === "ok";
@@ -57,11 +91,12 @@
     answerBox.setAttribute("data-code", body.code || "");
     var reason = body.detail || "";
     if (body.code === "already_redeemed" && (body.at || body.gate)) {
-      reason += " since " + clock(body.at) + (body.gate ? " at gate " + body.gate : "");
+      reason += " " + (body.gate ? t("since_at_gate", { time: clock(body.at), gate: body.gate })
+                                 : t("since", { time: clock(body.at) }));
     }
     if (ok && body.ticket && body.ticket.type) { reason += " · " + body.ticket.type.name; }
     if (note) { reason += " (" + note + ")"; }
-    answerBox.querySelector(".answer-word").textContent = WORDS[body.code] || body.code || "Error";
+    answerBox.querySelector(".answer-word").textContent = TEXTS.words[body.code] || body.code || TEXTS.words.error;
     answerBox.querySelector(".answer-reason").textContent = reason;
   }
 
@@ -106,33 +141,33 @@
 
   function verifyLocally(secret, dir, now) {
     var k = kit();
-    if (!k) { return Promise.resolve(refuse("invalid", "Offline and no gate kit downloaded: cannot check")); }
+    if (!k) { return Promise.resolve(refuse("invalid", t("no_kit"))); }
     var parts = secret.split(".");
-    if (parts.length !== 8 || parts[0] !== "T1") { return Promise.resolve(refuse("invalid", "Not a ticket of ours")); }
+    if (parts.length !== 8 || parts[0] !== "T1") { return Promise.resolve(refuse("invalid", t("not_ours"))); }
     var code = parts[1], serial = parts[2], typeId = parts[3], ev = parseInt(parts[4], 10);
     var from = parseInt(parts[5], 10) * 1000, until = parseInt(parts[6], 10) * 1000;
     var message = new TextEncoder().encode(parts.slice(0, 7).join("."));
     var signature;
-    try { signature = b64ToBytes(parts[7]); } catch (e) { return Promise.resolve(refuse("invalid", "Not a ticket of ours")); }
+    try { signature = b64ToBytes(parts[7]); } catch (e) { return Promise.resolve(refuse("invalid", t("not_ours"))); }
     return crypto.subtle.importKey("raw", b64ToBytes(k.public_key), { name: "Ed25519" }, false, ["verify"])
       .then(function (key) { return crypto.subtle.verify({ name: "Ed25519" }, key, signature, message); })
       .then(function (valid) {
-        if (!valid) { return refuse("invalid", "Bad signature: not a ticket of ours"); }
-        if (k.revoked.indexOf(code + "." + serial) >= 0) { return refuse("revoked", "This ticket is no longer valid"); }
-        if (ev !== k.event.id) { return refuse("wrong_event", "This ticket is for another event"); }
+        if (!valid) { return refuse("invalid", t("bad_signature")); }
+        if (k.revoked.indexOf(code + "." + serial) >= 0) { return refuse("revoked", t("revoked")); }
+        if (ev !== k.event.id) { return refuse("wrong_event", t("wrong_event")); }
         var s = localSets();
         if (dir === "exit") {
-          return { code: "ok", detail: "Goodbye", ticket: { id: code } };
+          return { code: "ok", detail: t("goodbye"), ticket: { id: code } };
         }
-        if (now < from) { return refuse("not_yet_valid", "Too early: this ticket does not open the gate yet"); }
-        if (now > until) { return refuse("expired", "Too late: this ticket's validity is over"); }
+        if (now < from) { return refuse("not_yet_valid", t("too_early")); }
+        if (now > until) { return refuse("expired", t("too_late")); }
         var type = k.types[typeId] || {};
         if (s.inside.indexOf(code) >= 0 || (s.admitted.indexOf(code) >= 0 && !type.allows_reentry)) {
-          return refuse("already_redeemed", "Already admitted at this gate");
+          return refuse("already_redeemed", t("already_in"));
         }
-        return { code: "ok", detail: "Welcome in", ticket: { id: code, type: { name: type.name || "" } } };
+        return { code: "ok", detail: t("welcome"), ticket: { id: code, type: { name: type.name || "" } } };
       })
-      .catch(function () { return refuse("invalid", "This browser cannot verify tickets offline"); });
+      .catch(function () { return refuse("invalid", t("no_offline")); });
   }
 
   // -- the queue ---------------------------------------------------------------------------
@@ -140,8 +175,8 @@
   function queue() { return load("queue", []); }
   function showQueue() {
     var n = queue().length;
-    queueStatus.textContent = n ? n + " scan" + (n === 1 ? "" : "s") + " waiting to upload" : "Nothing waiting to upload";
-    netStatus.textContent = navigator.onLine ? "Online" : "Offline";
+    queueStatus.textContent = n ? t(n === 1 ? "queued_one" : "queued_other", { n: n }) : t("queue_empty");
+    netStatus.textContent = navigator.onLine ? t("online") : t("offline");
     root.setAttribute("data-queue", String(n));
   }
 
@@ -183,7 +218,7 @@
       if (body.code === "ok") { remember(body.ticket.id, item.direction); }
       item.verdict_offline = body.code;
       enqueue(item);
-      show(body, "offline, queued");
+      show(body, t("offline_queued"));
     });
   }
 
@@ -191,7 +226,7 @@
     secret = (secret || "").trim();
     if (!secret) { return; }
     var gate = gateName();
-    if (!gate) { show({ code: "invalid", detail: "Enter this gate's name first" }); document.getElementById("gate-name").focus(); return; }
+    if (!gate) { show({ code: "invalid", detail: t("gate_first") }); document.getElementById("gate-name").focus(); return; }
     store("gate", gate);
     var item = { secret: secret, gate: gate, nonce: newNonce(), direction: direction(),
                  event_id: eventId, scanned_at: new Date().toISOString() };
@@ -229,7 +264,7 @@
           scan(value);
         }).catch(function () { /* frame not ready */ });
       }, 300);
-    }).catch(function () { show({ code: "invalid", detail: "The camera is not available" }); });
+    }).catch(function () { show({ code: "invalid", detail: t("no_camera") }); });
   }
 
   // -- set-up ------------------------------------------------------------------------------
@@ -237,6 +272,7 @@
   function init() {
     root = document.getElementById("scanner");
     if (!root) { return; }
+    loadTexts();
     var select = document.getElementById("gate-event");
     var nameInput = document.getElementById("gate-name");
     nameInput.value = load("gate", "") || "";

@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
+from podium.core.i18n import _
 from podium.tournaments.engine.graph import apply_result, derive_all
 from podium.tournaments.engine.model import (
     BYE,
@@ -195,15 +196,15 @@ def check_games(
     """
     if fact.winner is not None and fact.winner not in participants:
         raise ResultError(
-            "winner_not_in_match", f"{fact.winner!r} does not play match {fact.match}"
+            "winner_not_in_match", _("%(winner)s does not play match %(match)s", winner=f"{fact.winner!r}", match=fact.match)
         )
     if fact.winner is None and not fact.forfeit and not allows_draws:
-        raise ResultError("draw_not_allowed", f"match {fact.match} needs a winner")
+        raise ResultError("draw_not_allowed", _("match %(match)s needs a winner", match=fact.match))
     if not fact.games:
         return
     for g in fact.games:
         if len(g) != 2 or not all(isinstance(x, int) and x >= 0 for x in g):
-            raise ResultError("invalid_games", f"a game must be two scores, got {list(g)!r}")
+            raise ResultError("invalid_games", _("a game must be two scores, got %(g)s", g=f"{list(g)!r}"))
     # Games are in the reporter's participant order; count them in the match's order.
     first = participants[0]
     if fact.participants and fact.participants[0] != first:
@@ -214,24 +215,24 @@ def check_games(
     wins_b = sum(1 for x, y in games if y > x)
     if best_of and len(games) > best_of:
         raise ResultError(
-            "games_contradict_winner", f"{len(games)} games reported in a best of {best_of}"
+            "games_contradict_winner", _("%(games)s games reported in a best of %(best_of)s", games=len(games), best_of=best_of)
         )
     if fact.winner is None:
         if not fact.forfeit and wins_a != wins_b:
-            raise ResultError("games_contradict_winner", "a draw needs as many wins each")
+            raise ResultError("games_contradict_winner", _("a draw needs as many wins each"))
         return
     won, lost = (wins_a, wins_b) if fact.winner == first else (wins_b, wins_a)
     if won <= lost:
         raise ResultError(
             "games_contradict_winner",
-            f"the games say {won}-{lost} for {fact.winner!r}, who is reported as the winner",
+            _("the games say %(won)s-%(lost)s for %(winner)s, who is reported as the winner", won=won, lost=lost, winner=f"{fact.winner!r}"),
         )
     if best_of and best_of > 1:
         need = best_of // 2 + 1
         if won > need or lost >= need:
             raise ResultError(
                 "games_contradict_winner",
-                f"{won}-{lost} is not a finished best of {best_of} (first to {need})",
+                _("%(won)s-%(lost)s is not a finished best of %(best_of)s (first to %(need)s)", won=won, lost=lost, best_of=best_of, need=need),
             )
 
 
@@ -341,7 +342,7 @@ class BaseFormat:
         """Record ``fact`` and re-flow everything downstream of its match."""
         m = state.by_key.get(fact.match)
         if m is None:
-            raise ResultError("unknown_match", f"no match {fact.match!r} in this tournament")
+            raise ResultError("unknown_match", _("no match %(match)s in this tournament", match=f"{fact.match!r}"))
         state.results[fact.match] = fact
         changed = apply_result(state, m.index)
         matches = state.matches
@@ -361,18 +362,17 @@ class BaseFormat:
         """
         m = state.by_key.get(fact.match)
         if m is None:
-            raise ResultError("unknown_match", f"no match {fact.match!r} in this tournament")
+            raise ResultError("unknown_match", _("no match %(match)s in this tournament", match=f"{fact.match!r}"))
         playable = m.status in (MatchStatus.READY, MatchStatus.COMPLETED) or m.playable
         if not playable or m.a is BYE or m.b is BYE:
             raise ResultError(
-                "not_ready", f"match {m.key} is {m.status.value} and cannot take a result"
+                "not_ready", _("match %(key)s is %(status)s and cannot take a result", key=m.key, status=m.status.value)
             )
         participants = [p for p in m.participants]
         if sorted(map(repr, participants)) != sorted(map(repr, fact.participants)):
             raise ResultError(
                 "participants_changed",
-                f"match {m.key} is now {participants!r}, the report says "
-                f"{list(fact.participants)!r}",
+                _("match %(key)s is now %(participants)s, the report says %(reported)s", key=m.key, participants=f"{participants!r}", reported=f"{list(fact.participants)!r}"),
             )
         self._check_outcome(state, m, fact)
 
@@ -381,7 +381,7 @@ class BaseFormat:
 
     def next_round(self, state: BracketState) -> PairingFact:
         """Static formats have nothing to pair: their whole graph exists from the start."""
-        raise PairingError(f"{self.label or self.name} has no rounds to pair")
+        raise PairingError(_("%(name)s has no rounds to pair", name=self.label or self.name))
 
     def standings(self, state: BracketState) -> list[StandingRow]:  # pragma: no cover
         """Rank every entrant (formats implement this)."""

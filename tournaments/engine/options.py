@@ -27,6 +27,9 @@ class OptionSpec:
     :param label: short human label for forms.
     :param help: one sentence for forms and docs.
     :param choices: allowed values (``choice``, ``choice_list``).
+    :param choice_labels: what people read for each of ``choices``, in the same order
+        (English, marked with ``gettext_noop``: the organiser's form translates them);
+        empty: the values themselves.
     :param minimum: smallest allowed integer (``int``, items of ``int_list``).
     :param maximum: largest allowed integer.
     """
@@ -39,10 +42,13 @@ class OptionSpec:
     choices: tuple[Any, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
+    choice_labels: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.kind not in OPTION_KINDS:
             raise ValueError(f"option {self.name!r}: unknown kind {self.kind!r}")
+        if self.choice_labels and len(self.choice_labels) != len(self.choices):
+            raise ValueError(f"option {self.name!r}: one label per choice")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly description (for forms and ``/api`` docs)."""

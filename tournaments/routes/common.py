@@ -10,6 +10,7 @@ from litestar.params import PathParameter
 
 from podium.core.accounts.auth import requires_role
 from podium.core.errors import InvalidInput
+from podium.core.i18n import _
 from podium.core.venue.service import MAX_ID
 
 ORGANISER = [requires_role("organiser")]
@@ -23,7 +24,7 @@ TRUE_WORDS = ("on", "1", "true", "yes")
 def check_player_name(username: str) -> str:
     """A player name from a URL, refused (400) when it cannot be a username."""
     if len(username) > PLAYER_NAME_MAX or "\x00" in username:
-        raise InvalidInput("no such player name", field="username")
+        raise InvalidInput(_("no such player name"), field="username")
     return username
 
 
@@ -36,7 +37,7 @@ def parse_games(raw: str) -> list[list[int]]:
             continue
         bits = part.replace(":", "-").split("-")
         if len(bits) != 2 or not all(b.strip().isdigit() and len(b.strip()) < 7 for b in bits):
-            raise InvalidInput(f"write each game as two scores like 2-1, got {part[:20]!r}",
+            raise InvalidInput(_("write each game as two scores like 2-1, got %(part)s", part=f"{part[:20]!r}"),
                                field="games")
         games.append([int(bits[0]), int(bits[1])])
     return games

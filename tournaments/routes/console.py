@@ -123,7 +123,7 @@ def _form_int(form: FormMultiDict, name: str) -> int:
     """A required whole number of a console form (an id, a seed)."""
     value = _form_optional_int(form, name)
     if value is None:
-        raise InvalidInput(f"{name.replace('_', ' ')} is required", field=name)
+        raise InvalidInput(_("%(name)s is required", name=name.replace('_', ' ')), field=name)
     return value
 
 
@@ -133,7 +133,7 @@ def _form_optional_int(form: FormMultiDict, name: str) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or len(raw) > 9:
-        raise InvalidInput(f"{name.replace('_', ' ')} must be a whole number", field=name)
+        raise InvalidInput(_("%(name)s must be a whole number", name=name.replace('_', ' ')), field=name)
     return int(raw)
 
 
@@ -207,12 +207,12 @@ def _names(m: dict[str, Any]) -> dict[Any, str]:
 
 async def _own_station(tournament_id: int, station_id: int) -> None:
     if not any(s["id"] == station_id for s in await stations.list_stations(tournament_id)):
-        raise InvalidInput(f"station {station_id} is not in this tournament", field="station_id")
+        raise InvalidInput(_("station %(station_id)s is not in this tournament", station_id=station_id), field="station_id")
 
 
 async def _own_match(tournament_id: int, match_id: int) -> int:
     if (await matches.get_match(match_id))["tournament_id"] != tournament_id:
-        raise InvalidInput(f"match {match_id} is not in this tournament", field="match_id")
+        raise InvalidInput(_("match %(match_id)s is not in this tournament", match_id=match_id), field="match_id")
     return match_id
 
 
@@ -262,14 +262,14 @@ class ConsolePages(Controller):
             elif method == "random":
                 await registration.seed_at_random(tournament_id)
             elif method:
-                raise InvalidInput("seed by rating or at random", field="method")
+                raise InvalidInput(_("seed by rating or at random"), field="method")
             elif form.get("seed") not in (None, ""):
                 await registration.place_seed(tournament_id, _form_int(form, "entrant_id"),
                                               _form_int(form, "seed"))
             else:
                 move = str(form.get("move", ""))
                 if move not in SEED_MOVES:
-                    raise InvalidInput("move up, down, top or bottom", field="move")
+                    raise InvalidInput(_("move up, down, top or bottom"), field="move")
                 await registration.move_seed(tournament_id, _form_int(form, "entrant_id"),
                                              SEED_MOVES[move])
             return None
@@ -345,7 +345,7 @@ class ConsolePages(Controller):
                 at = ids.index(match_id) + 1
                 target = {"up": max(1, at - 1), "down": min(len(ids), at + 1), "first": 1}[op]
                 return await stations.queue_move(tournament_id, match_id, target)
-            raise InvalidInput("op must be add, remove, up, down or first (of a queued match)",
+            raise InvalidInput(_("op must be add, remove, up, down or first (of a queued match)"),
                                field="op")
         return await _console_act(request, tournament_id, action)
 

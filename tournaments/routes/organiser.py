@@ -19,14 +19,14 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from podium.core.database import reading
-from podium.core.i18n import _
+from podium.core.i18n import _, gettext
 from podium.core.errors import InvalidInput, PodiumError
 from podium.core.pages import render
 from podium.core.venue.context import current_venue_id
 from podium.core.venue.routes import Clock, parse_local
 from podium.core.venue.tables import Event, Venue
 from podium.tournaments import catalogue, stations
-from podium.tournaments.engine import BracketFormat
+from podium.tournaments.engine import BracketFormat, OptionSpec
 from podium.tournaments.formats import available_formats
 from podium.tournaments.kernel import STARTED
 from podium.tournaments.routes.common import ORGANISER, Id, form_flag
@@ -46,16 +46,33 @@ async def venue_clock(venue_id: int | None) -> Clock:
 
 def option_fields(fmt: BracketFormat, values: dict[str, Any]) -> list[dict[str, Any]]:
     """The format's options as form fields: each spec's description (``to_dict``) with the
-    ``value`` to show (the stored or typed one, else the default) and the input ``kind``."""
+    ``value`` to show (the stored or typed one, else the default) and the input ``kind``;
+    ``label``, ``help`` and ``choice_labels`` (value, text) in the request's language (the
+    format marks its English texts; the catalogues translate them)."""
     out = []
     for spec in fmt.option_specs:
         field = spec.to_dict()
+        field["label"] = gettext(field["label"]) if field["label"] else ""
+        field["help"] = gettext(field["help"]) if field["help"] else ""
+        labels = spec.choice_labels or tuple(str(c).replace("_", " ") for c in spec.choices)
+        field["choice_labels"] = [(c, gettext(label)) for c, label in zip(spec.choices, labels)]
         value = values.get(spec.name, field["default"])
         if isinstance(value, (list, tuple)):
             value = ", ".join(str(v) for v in value)
         field["value"] = value
         out.append(field)
     return out
+
+
+def format_description(fmt: BracketFormat | None) -> str:
+    """The format's one-sentence description in the request's language ("" without one)."""
+    description = getattr(fmt, "description", "") if fmt else ""
+    return gettext(description) if description else ""
+
+
+def _option_name(spec: OptionSpec) -> str:
+    """What an option is called in an error message, in the request's language."""
+    return gettext(spec.label) if spec.label else spec.name.replace("_", " ")
 
 
 def _parse_options(fmt: BracketFormat, form: FormMultiDict) -> dict[str, Any]:
@@ -74,14 +91,14 @@ def _parse_options(fmt: BracketFormat, form: FormMultiDict) -> dict[str, Any]:
             continue
         if spec.kind == "int":
             if not raw.lstrip("-").isdigit() or len(raw) > 9:
-                raise InvalidInput(_("%(name)s must be a whole number", name=spec.label or spec.name),
+                raise InvalidInput(_("%(name)s must be a whole number", name=_option_name(spec)),
                                    field=key)
             options[spec.name] = int(raw)
         elif spec.kind == "int_list":
             bits = [b.strip() for b in raw.split(",") if b.strip()]
             if not all(b.isdigit() and len(b) < 10 for b in bits):
                 raise InvalidInput(_("%(name)s: whole numbers separated by commas",
-                                     name=spec.label or spec.name), field=key)
+                                     name=_option_name(spec)), field=key)
             options[spec.name] = [int(b) for b in bits]
         elif spec.kind == "choice_list":
             options[spec.name] = [b.strip() for b in raw.split(",") if b.strip()]
@@ -143,7 +160,7 @@ async def _form_context(request: Request, t: dict[str, Any] | None,
     fmt = formats.get(values["format"])
     return {"t": t, "values": values, "formats": formats, "events": events, "clock": clock,
             "option_fields": option_fields(fmt, values.get("options") or {}) if fmt else [],
-            "started": bool(t and t["status"] in STARTED), "seedings": catalogue.SEEDINGS,
+            "format_description": format_description(fmt), "started": bool(t and t["status"] in STARTED), "seedings": catalogue.SEEDINGS,
             "frozen": catalogue.FROZEN_AT_START}
 
 
@@ -191,7 +208,7 @@ class OrganiserPages(Controller):
         fmt = formats.get(format)
         return render(request, "tournaments/partials/format_options.html",
                       {"option_fields": option_fields(fmt, {}) if fmt else [],
-                       "locked": False}, partial=True)
+                       "format_description": format_description(fmt), "locked": False}, partial=True)
 
     @post("/new")
     async def create_tournament_page(self, request: Request) -> Any:

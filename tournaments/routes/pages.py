@@ -23,6 +23,7 @@ from litestar.response import Redirect, Response, Template
 from podium.core.accounts.routes import safe_next
 from podium.core.database import reading
 from podium.core.errors import InvalidInput, PodiumError
+from podium.core.i18n import _
 from podium.core.page_cache import anonymous_page
 from podium.core.pages import render
 from podium.core.venue.context import current_venue_id
@@ -210,7 +211,7 @@ def _winner(form: FormMultiDict) -> int | None:
     if not raw:
         return None
     if not raw.isdigit() or len(raw) > 10:
-        raise InvalidInput("choose the winner", field="winner_id")
+        raise InvalidInput(_("choose the winner"), field="winner_id")
     return int(raw)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from podium.core.i18n import gettext_noop
 from podium.tournaments.engine import OptionSpec
 
 
@@ -15,8 +16,8 @@ def best_of_options(default: int = 1) -> tuple[OptionSpec, ...]:
             "best_of",
             "int",
             default=default,
-            label="Best of",
-            help="Games per match (odd: first to more than half).",
+            label=gettext_noop("Best of"),
+            help=gettext_noop("Games per match (odd: first to more than half)."),
             minimum=1,
             maximum=99,
         ),
@@ -24,8 +25,8 @@ def best_of_options(default: int = 1) -> tuple[OptionSpec, ...]:
             "finals_best_of",
             "int",
             default=None,
-            label="Finals best of",
-            help="Games per final (grand final, finals, third place); empty = same as best of.",
+            label=gettext_noop("Finals best of"),
+            help=gettext_noop("Games per final (grand final, finals, third place); empty = same as best of."),
             minimum=1,
             maximum=99,
         ),

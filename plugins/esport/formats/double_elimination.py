@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from podium.core.i18n import gettext_noop
 from podium.plugins.esport.formats import elimination as elim
 from podium.plugins.esport.formats.common import best_of_options
 from podium.tournaments.engine import BaseFormat, BracketState, OptionSpec, next_power_of_two
@@ -31,16 +32,18 @@ class DoubleElimination(elim.EliminationFormat):
     """Winners and losers brackets, then a grand final with an optional reset."""
 
     name = "double_elimination"
-    label = "Double elimination"
-    description = "Two losses eliminate; losers get a second life in the losers bracket."
+    label = gettext_noop("Double elimination")
+    description = gettext_noop("Two losses eliminate; losers get a second life in the losers bracket.")
     option_specs = (
         OptionSpec(
             "grand_final",
             "choice",
             default="reset",
-            label="Grand final",
-            help="reset: the losers' champion must win twice; single: one match; none: no final.",
+            label=gettext_noop("Grand final"),
+            help=gettext_noop("reset: the losers' champion must win twice; single: one match; none: no final."),
             choices=("none", "single", "reset"),
+            choice_labels=(gettext_noop("no grand final"), gettext_noop("one match"),
+                           gettext_noop("with a bracket reset")),
         ),
         *best_of_options(),
         BaseFormat.tiebreaker_option(()),

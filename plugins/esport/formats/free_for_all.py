@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from podium.core.i18n import _, gettext_noop
 from podium.tournaments.engine import (
     BYE,
     BaseFormat,
@@ -64,17 +65,17 @@ class FreeForAll(BaseFormat):
     """Battle-royale style lobbies with points per placement."""
 
     name = "free_for_all"
-    label = "Free-for-all lobbies"
-    description = "Lobbies of N play several games; points by placement; the top K advance."
+    label = gettext_noop("Free-for-all lobbies")
+    description = gettext_noop("Lobbies of N play several games; points by placement; the top K advance.")
     default_tiebreakers = ()
     option_specs = (
-        OptionSpec("lobby_size", "int", default=8, label="Lobby size", minimum=2, maximum=100),
+        OptionSpec("lobby_size", "int", default=8, label=gettext_noop("Lobby size"), minimum=2, maximum=100),
         OptionSpec(
             "advance",
             "int",
             default=4,
-            label="Advance per lobby",
-            help="The top K of each lobby go to the next round.",
+            label=gettext_noop("Advance per lobby"),
+            help=gettext_noop("The top K of each lobby go to the next round."),
             minimum=1,
             maximum=99,
         ),
@@ -82,7 +83,7 @@ class FreeForAll(BaseFormat):
             "games",
             "int",
             default=1,
-            label="Games per lobby",
+            label=gettext_noop("Games per lobby"),
             minimum=1,
             maximum=50,
         ),
@@ -90,8 +91,8 @@ class FreeForAll(BaseFormat):
             "points",
             "int_list",
             default=None,
-            label="Points by placement",
-            help="Points for 1st, 2nd, ...; default: lobby size for 1st, one less per place.",
+            label=gettext_noop("Points by placement"),
+            help=gettext_noop("Points for 1st, 2nd, ...; default: lobby size for 1st, one less per place."),
             minimum=0,
         ),
     )
@@ -217,14 +218,14 @@ class FreeForAll(BaseFormat):
         parts = list(fact.participants)
         n = len(parts)
         if not fact.games:
-            raise ResultError("invalid_games", "a lobby result needs the placements of each game")
+            raise ResultError("invalid_games", _("a lobby result needs the placements of each game"))
         table = state.options["points"]
         points = {p: 0 for p in parts}
         places: dict[Any, list[int]] = {p: [] for p in parts}
         for g in fact.games:
             if sorted(g) != list(range(1, n + 1)):
                 raise ResultError(
-                    "invalid_games", f"each game must place all {n} players 1..{n}, got {list(g)}"
+                    "invalid_games", _("each game must place all %(n)s players 1..%(n)s, got %(g)s", n=n, g=list(g))
                 )
             for p, place in zip(parts, g, strict=True):
                 points[p] += table[place - 1] if place <= len(table) else 0
@@ -250,7 +251,7 @@ class FreeForAll(BaseFormat):
                     for e in m.extra["entrants"]
                     if m.extra["placing"][e] <= adv
                 ]
-                cache[group] = [e for *_, e in sorted(chosen)]
+                cache[group] = [e for *_rest, e in sorted(chosen)]
         got = cache[group]
         if got is None or rank > len(got):
             return None
@@ -259,22 +260,22 @@ class FreeForAll(BaseFormat):
     def apply(self, state: BracketState, fact: ResultFact) -> list[MatchKey]:
         """Record a lobby result and re-evaluate (lobbies are few: a full pass is cheap)."""
         if fact.match not in state.by_key:
-            raise ResultError("unknown_match", f"no match {fact.match!r} in this tournament")
+            raise ResultError("unknown_match", _("no match %(match)s in this tournament", match=f"{fact.match!r}"))
         before = {m.key: m.snapshot() for m in state.matches}
         state.results[fact.match] = fact
         self._evaluate_all(state)
         return [m.key for m in state.matches if m.snapshot() != before[m.key]]
 
     def _check_outcome(self, state: BracketState, m: Match, fact: ResultFact) -> None:
-        order, _ = self.lobby_order(state, fact)
+        order, _points = self.lobby_order(state, fact)
         if fact.winner != order[0]:
             raise ResultError(
                 "games_contradict_winner",
-                f"the placements put {order[0]!r} first, not {fact.winner!r}",
+                _("the placements put %(order)s first, not %(winner)s", order=f"{order[0]!r}", winner=f"{fact.winner!r}"),
             )
         if len(fact.games) != m.best_of:
             raise ResultError(
-                "invalid_games", f"this lobby plays {m.best_of} games, got {len(fact.games)}"
+                "invalid_games", _("this lobby plays %(best_of)s games, got %(games)s", best_of=m.best_of, games=len(fact.games))
             )
 
     def _summarise(self, state: BracketState) -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from podium.core.i18n import _, gettext_noop
 from podium.plugins.esport.formats import elimination as elim
 from podium.plugins.esport.formats import grouping
 from podium.plugins.esport.formats.common import best_of_options, require_odd_best_of
@@ -88,8 +89,8 @@ class GroupsPlayoffs(BaseFormat):
     """Round-robin groups feeding an elimination bracket."""
 
     name = "groups_playoffs"
-    label = "Groups then playoffs"
-    description = "Round-robin groups; the best of each group go on to an elimination bracket."
+    label = gettext_noop("Groups then playoffs")
+    description = gettext_noop("Round-robin groups; the best of each group go on to an elimination bracket.")
     allows_draws = True
     default_tiebreakers = RR_TIEBREAKERS
     # Its groups are round robins: the same ceiling as the round robin format.
@@ -107,8 +108,8 @@ class GroupsPlayoffs(BaseFormat):
             "advance",
             "int",
             default=2,
-            label="Qualifiers per group",
-            help="The top K of each group go to the playoffs.",
+            label=gettext_noop("Qualifiers per group"),
+            help=gettext_noop("The top K of each group go to the playoffs."),
             minimum=1,
             maximum=64,
         ),
@@ -116,18 +117,21 @@ class GroupsPlayoffs(BaseFormat):
             "playoff",
             "choice",
             default="single_elimination",
-            label="Playoff format",
+            label=gettext_noop("Playoff format"),
             choices=("single_elimination", "double_elimination"),
+            choice_labels=(gettext_noop("Single elimination"), gettext_noop("Double elimination")),
         ),
-        OptionSpec("third_place", "bool", default=False, label="Third-place match"),
+        OptionSpec("third_place", "bool", default=False, label=gettext_noop("Third-place match")),
         OptionSpec(
             "grand_final",
             "choice",
             default="reset",
-            label="Grand final (double elimination)",
+            label=gettext_noop("Grand final (double elimination)"),
             choices=("none", "single", "reset"),
+            choice_labels=(gettext_noop("no grand final"), gettext_noop("one match"),
+                           gettext_noop("with a bracket reset")),
         ),
-        OptionSpec("group_best_of", "int", default=1, label="Group best of", minimum=1, maximum=99),
+        OptionSpec("group_best_of", "int", default=1, label=gettext_noop("Group best of"), minimum=1, maximum=99),
         *best_of_options(),
         BaseFormat.tiebreaker_option(RR_TIEBREAKERS),
     )
@@ -235,7 +239,7 @@ class GroupsPlayoffs(BaseFormat):
         """Group results may change who qualifies: re-flow the playoff entry matches too."""
         m = state.by_key.get(fact.match)
         if m is None:
-            raise ResultError("unknown_match", f"no match {fact.match!r} in this tournament")
+            raise ResultError("unknown_match", _("no match %(match)s in this tournament", match=f"{fact.match!r}"))
         state.results[fact.match] = fact
         changed = apply_result(state, m.index)
         if m.stage == 1:
@@ -246,7 +250,7 @@ class GroupsPlayoffs(BaseFormat):
 
     def _check_outcome(self, state: BracketState, m: Match, fact: ResultFact) -> None:
         if m.stage == 2 and fact.winner is None and not fact.forfeit:
-            raise ResultError("draw_not_allowed", f"playoff match {m.key} needs a winner")
+            raise ResultError("draw_not_allowed", _("playoff match %(key)s needs a winner", key=m.key))
         super()._check_outcome(state, m, fact)
 
     # ------------------------------------------------------------------ standings

@@ -23,6 +23,7 @@ from py4swiss.trf.results.color_token import ColorToken
 from py4swiss.trf.results.result_token import ResultToken
 from py4swiss.trf.sections import PlayerSection, XSection
 
+from podium.core.i18n import _
 from podium.plugins.esport.formats.py4swiss_fast import dutch_engine
 from podium.tournaments.engine import BYE, BracketState, MatchStatus, PairingError, Table
 
@@ -63,7 +64,7 @@ def pair_with_py4swiss(
             seen.add(away)
             fact = m.result if m.status is MatchStatus.COMPLETED else None
             if fact is None:
-                raise PairingError(f"match {m.key} has no result")
+                raise PairingError(_("match %(key)s has no result", key=m.key))
             if fact.forfeit:
                 forbidden.add((min(home, away), max(home, away)))
                 hw = "+" if fact.winner == m.a else "-"
@@ -99,7 +100,7 @@ def pair_with_py4swiss(
     try:
         pairings = (engine or dutch_engine()).generate_pairings(trf)
     except Py4SwissPairingError as err:
-        raise PairingError(f"py4swiss: {err}") from err
+        raise PairingError(_("py4swiss: %(err)s", err=err)) from err
     by_seed = state.by_seed
     best_of = state.options["best_of"]
     tables = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from podium.core.i18n import gettext_noop
 from podium.plugins.esport.formats import grouping
 from podium.plugins.esport.formats.common import best_of_options
 from podium.tournaments.engine import (
@@ -29,8 +30,8 @@ GROUP_OPTIONS = (
         "groups",
         "int",
         default=1,
-        label="Groups",
-        help="Number of groups, filled by snake seeding (1,4,5,8 / 2,3,6,7).",
+        label=gettext_noop("Groups"),
+        help=gettext_noop("Number of groups, filled by snake seeding (1,4,5,8 / 2,3,6,7)."),
         minimum=1,
         maximum=64,
     ),
@@ -38,8 +39,8 @@ GROUP_OPTIONS = (
         "cycles",
         "choice",
         default=1,
-        label="Cycles",
-        help="1: everyone meets once; 2: twice, home and away swapped.",
+        label=gettext_noop("Cycles"),
+        help=gettext_noop("1: everyone meets once; 2: twice, home and away swapped."),
         choices=(1, 2),
     ),
 )
@@ -67,8 +68,8 @@ class RoundRobin(BaseFormat):
     """All-play-all in one or more groups."""
 
     name = "round_robin"
-    label = "Round robin"
-    description = "Everyone in a group plays everyone else (Berger order), once or twice."
+    label = gettext_noop("Round robin")
+    description = gettext_noop("Everyone in a group plays everyone else (Berger order), once or twice.")
     allows_draws = True
     default_tiebreakers = RR_TIEBREAKERS
     max_matches = MAX_GROUP_MATCHES

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from podium.core.i18n import gettext_noop
 from podium.plugins.esport.formats import elimination as elim
 from podium.plugins.esport.formats.common import best_of_options
 from podium.tournaments.engine import BaseFormat, BracketState, OptionSpec, next_power_of_two
@@ -18,15 +19,15 @@ class SingleElimination(elim.EliminationFormat):
     """The classic knockout bracket, seeded by the fold (1–16, 8–9, 4–13, ...)."""
 
     name = "single_elimination"
-    label = "Single elimination"
-    description = "Knockout: one loss eliminates; byes go to the top seeds."
+    label = gettext_noop("Single elimination")
+    description = gettext_noop("Knockout: one loss eliminates; byes go to the top seeds.")
     option_specs = (
         OptionSpec(
             "third_place",
             "bool",
             default=False,
-            label="Third-place match",
-            help="The semi-final losers play for third place.",
+            label=gettext_noop("Third-place match"),
+            help=gettext_noop("The semi-final losers play for third place."),
         ),
         *best_of_options(),
         BaseFormat.tiebreaker_option(()),

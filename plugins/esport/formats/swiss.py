@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+from podium.core.i18n import _, gettext_noop
 from podium.plugins.esport.formats.matching import pairable, perfect_matching
 from podium.tournaments.engine import (
     BYE,
@@ -138,8 +139,8 @@ class Swiss(BaseFormat):
     """Swiss system, FIDE Dutch or CS Major (Valve) rules."""
 
     name = "swiss"
-    label = "Swiss"
-    description = "Rounds paired by score; nobody meets the same opponent twice."
+    label = gettext_noop("Swiss")
+    description = gettext_noop("Rounds paired by score; nobody meets the same opponent twice.")
     dynamic = True
     allows_draws = True
     option_specs = (
@@ -147,16 +148,17 @@ class Swiss(BaseFormat):
             "system",
             "choice",
             default="dutch",
-            label="System",
-            help="dutch: FIDE Dutch; valve: CS Major (3 wins advance, 3 losses eliminate).",
+            label=gettext_noop("System"),
+            help=gettext_noop("dutch: FIDE Dutch; valve: CS Major (3 wins advance, 3 losses eliminate)."),
             choices=("dutch", "valve"),
+            choice_labels=(gettext_noop("Dutch (FIDE)"), gettext_noop("Valve (CS Major)")),
         ),
         OptionSpec(
             "rounds",
             "int",
             default=None,
-            label="Rounds",
-            help="Dutch: number of rounds (default: log2 of the field, rounded up).",
+            label=gettext_noop("Rounds"),
+            help=gettext_noop("Dutch: number of rounds (default: log2 of the field, rounded up)."),
             minimum=1,
             maximum=200,
         ),
@@ -164,23 +166,26 @@ class Swiss(BaseFormat):
             "engine",
             "choice",
             default="auto",
-            label="Dutch pairing engine",
-            help=(
+            label=gettext_noop("Dutch pairing engine"),
+            help=gettext_noop(
                 "auto: py4swiss (exact FIDE) up to 1,024 players, builtin above; builtin: "
                 "fast, colours balanced after pairing; py4swiss: exact FIDE, about 9 s "
                 "per round at 1,024 players."
             ),
             choices=("auto", "builtin", "py4swiss"),
+            choice_labels=(gettext_noop("automatic"), gettext_noop("built-in"), "py4swiss"),
         ),
-        OptionSpec("wins_to_advance", "int", default=3, minimum=1, maximum=20),
-        OptionSpec("losses_to_eliminate", "int", default=3, minimum=1, maximum=20),
-        OptionSpec("best_of", "int", default=1, label="Best of", minimum=1, maximum=99),
+        OptionSpec("wins_to_advance", "int", default=3, label=gettext_noop("Wins to advance"),
+                   help=gettext_noop("Valve: wins that send a team through."), minimum=1, maximum=20),
+        OptionSpec("losses_to_eliminate", "int", default=3, label=gettext_noop("Losses to eliminate"),
+                   help=gettext_noop("Valve: losses that knock a team out."), minimum=1, maximum=20),
+        OptionSpec("best_of", "int", default=1, label=gettext_noop("Best of"), minimum=1, maximum=99),
         OptionSpec(
             "decider_best_of",
             "int",
             default=3,
-            label="Decider best of",
-            help="Valve: advancing and eliminating matches.",
+            label=gettext_noop("Decider best of"),
+            help=gettext_noop("Valve: advancing and eliminating matches."),
             minimum=1,
             maximum=99,
         ),
@@ -306,7 +311,7 @@ class Swiss(BaseFormat):
 
     def _check_outcome(self, state: BracketState, m: Match, fact: ResultFact) -> None:
         if state.options["system"] == "valve" and fact.winner is None and not fact.forfeit:
-            raise ResultError("draw_not_allowed", f"match {m.key} needs a winner")
+            raise ResultError("draw_not_allowed", _("match %(key)s needs a winner", key=m.key))
         super()._check_outcome(state, m, fact)
 
     # ------------------------------------------------------------------ history
@@ -361,12 +366,12 @@ class Swiss(BaseFormat):
     def next_round(self, state: BracketState) -> PairingFact:
         """Pair the next round from the standings; :class:`PairingError` when impossible."""
         if state.complete:
-            raise PairingError("the tournament is over")
+            raise PairingError(_("the tournament is over"))
         if not self._round_done(state):
-            raise PairingError(f"round {len(state.pairings)} is not finished")
+            raise PairingError(_("round %(pairings)s is not finished", pairings=len(state.pairings)))
         o = state.options
         if o["system"] == "dutch" and len(state.pairings) >= self.rounds(state):
-            raise PairingError("every round has been paired")
+            raise PairingError(_("every round has been paired"))
         players = self._players(state)
         active_ids = {e.id for e in state.entrants if e.active}
         active = [p for p in players.values() if p.id in active_ids]
@@ -395,7 +400,7 @@ class Swiss(BaseFormat):
             bye = _choose_bye(ranked)
             ranked.remove(bye)
         elif not _pairable(ranked):
-            raise PairingError("no pairing without a rematch exists for this round")
+            raise PairingError(_("no pairing without a rematch exists for this round"))
         pairs = _pair_brackets(ranked)
         best_of = 1
         return _tables(pairs, bye, ranked, lambda _a, _b: best_of, round_no)
@@ -410,7 +415,7 @@ class Swiss(BaseFormat):
         try:
             from podium.plugins.esport.formats.py4swiss_engine import pair_with_py4swiss
         except ImportError as err:  # pragma: no cover - depends on the environment
-            raise PairingError(f"the py4swiss engine is not available: {err}") from err
+            raise PairingError(_("the py4swiss engine is not available: %(err)s", err=err)) from err
         return pair_with_py4swiss(state, players, {p.id for p in active}, self.rounds(state))
 
     # ---------------------------------------------------------------- valve
@@ -436,7 +441,7 @@ class Swiss(BaseFormat):
             pairs = list(zip(by_seed[:half], by_seed[half:], strict=True))
         else:
             if not _pairable(alive):
-                raise PairingError("no pairing without a rematch exists for this round")
+                raise PairingError(_("no pairing without a rematch exists for this round"))
             groups: list[list[Player]] = []
             for p in alive:
                 if groups and (groups[-1][0].wins, groups[-1][0].losses) == (p.wins, p.losses):
@@ -451,7 +456,7 @@ class Swiss(BaseFormat):
                 got, carry = _pair_valve_group(bracket, lower)
                 pairs += got
             if carry:
-                raise PairingError("could not pair the last record group")  # pragma: no cover
+                raise PairingError(_("could not pair the last record group"))  # pragma: no cover
         return _tables(pairs, bye, alive, best_of, round_no)
 
     # ------------------------------------------------------------------ standings
@@ -516,7 +521,7 @@ def _choose_bye(ranked: Sequence[Player]) -> Player:
         rest = [q for q in ranked if q is not p]
         if _pairable(rest):
             return p
-    raise PairingError("no player can take the bye without a rematch or a second bye")
+    raise PairingError(_("no player can take the bye without a rematch or a second bye"))
 
 
 def _tables(
@@ -535,7 +540,7 @@ def _tables(
         key = (-max(a.score, b.score), -(a.score + b.score), rank[hi.id])
         out.append((key, Table(home.id, away.id, best_of(a, b))))
     out.sort(key=lambda kt: kt[0])
-    tables = [t for _, t in out]
+    tables = [t for _key, t in out]
     if bye is not None:
         tables.append(Table(bye.id, None, 1))
     return tables
@@ -563,12 +568,12 @@ def _check_tables(tables: Sequence[Table], players: Mapping[Any, Player]) -> Non
             if x is None:
                 continue
             if x in seen:
-                raise PairingError(f"{x!r} is paired twice")  # pragma: no cover
+                raise PairingError(_("%(x)s is paired twice", x=f"{x!r}"))  # pragma: no cover
             seen.add(x)
         if t.away is None and players[t.home].had_bye:
-            raise PairingError(f"{t.home!r} would get a second bye")  # pragma: no cover
+            raise PairingError(_("%(home)s would get a second bye", home=f"{t.home!r}"))  # pragma: no cover
         if t.away is not None and t.away in players[t.home].opponents:
-            raise PairingError(f"{t.home!r} and {t.away!r} already met")  # pragma: no cover
+            raise PairingError(_("%(home)s and %(away)s already met", home=f"{t.home!r}", away=f"{t.away!r}"))  # pragma: no cover
 
 
 # ---------------------------------------------------------------------- dutch internals
@@ -587,7 +592,7 @@ def _pair_brackets(ranked: list[Player]) -> list[tuple[Player, Player]]:
         got, mdps = _pair_bracket(mdps, group, lower)
         pairs += got
     if mdps:  # pragma: no cover - completion checks make this unreachable
-        raise PairingError("the last bracket could not be paired")
+        raise PairingError(_("the last bracket could not be paired"))
     return pairs
 
 
@@ -604,7 +609,7 @@ def _pair_bracket(
         if got is None:
             got = perfect_matching(bracket, Player.can_meet)
         if got is None:  # pragma: no cover
-            raise PairingError("the last bracket could not be paired")
+            raise PairingError(_("the last bracket could not be paired"))
         return got, []
     lower_worst = max((len(p.opponents) for p in lower), default=0)
     for p in range(n // 2, -1, -1):
@@ -663,7 +668,7 @@ def _match_in_order(players: list[Player], mdp_ids: set[Any]) -> list[tuple[Play
     # their choices lexicographically and solve the homogeneous rest for each.
     budget = [_BUDGET]
     for chosen in _mdp_choices(mdps, residents, budget):
-        taken = {r.id for _, r in chosen}
+        taken = {r.id for _key, r in chosen}
         rest = [r for r in residents if r.id not in taken]
         spare_mdps = [m for m in mdps if all(m is not x for x, _ in chosen)]
         got = _homogeneous(spare_mdps + rest, budget)

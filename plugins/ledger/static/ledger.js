@@ -49,6 +49,73 @@
   function hex(bytes) {
     return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
   }
+  // Texts in the page's language: the templates put them in a JSON block (.ledger-texts,
+  // read when first needed: a history fragment may arrive later by htmx); English is the
+  // fallback. {name} placeholders are filled from vars.
+  const TEXTS = {
+      "outside_tree": "entry {index} is outside the tree",
+      "proof_element": "a proof element is not a 32-byte hash",
+      "proof_long": "the inclusion proof is too long",
+      "proof_short": "the inclusion proof is too short",
+      "key_shape": "the verifier key is not <name>+<key ID>+<key>",
+      "key_base64": "the verifier key is not base64",
+      "key_id_hex": "the verifier key’s ID is not 8 hex digits",
+      "key_ed25519": "the verifier key is not an Ed25519 key",
+      "key_id_match": "the verifier key’s ID does not match the key",
+      "no_ed25519": "this browser cannot check Ed25519 signatures (try a recent browser)",
+      "cp_control": "the checkpoint contains control characters",
+      "cp_no_sig": "the checkpoint has no signature block",
+      "cp_newline": "the checkpoint’s signatures do not end with a newline",
+      "sig_line": "malformed signature line",
+      "sig_base64": "a signature is not base64",
+      "cp_bad_sig": "the checkpoint’s signature by {name} does not verify",
+      "cp_unsigned": "the checkpoint is not signed by the ledger’s key",
+      "cp_malformed": "malformed checkpoint",
+      "cp_other_log": "the checkpoint is for another log ({origin})",
+      "cp_root": "the checkpoint’s root is not a 32-byte hash",
+      "answered": "{url} answered {status}",
+      "no_webcrypto": "this page is not a secure context, so the browser offers no WebCrypto",
+      "proof_status": "the ledger answered {status} for this ticket’s proof",
+      "proof_checkpoint": "the proof is not for the signed checkpoint",
+      "entry_leaf": "entry {index} does not hash to its leaf",
+      "entry_ticket": "entry {index} is not about this ticket",
+      "entry_missing": "entry {index} is not in the signed ledger",
+      "none_shown": "none of the entries shown is in the proof",
+      "bundle_length": "an entry bundle ends inside a length",
+      "bundle_entry": "an entry bundle ends inside an entry",
+      "verifying": "Verifying…",
+      "log_checkpoint": "Checkpoint signature verified: {origin}, size {size}",
+      "bundle_count": "entry bundle {n} holds {count} entries, not {width}",
+      "log_hashed": "Hashed {count} entries",
+      "tile_length": "tile {tile} has the wrong length",
+      "tile_match": "tile {tile} does not match the entries",
+      "log_tiles": "Checked {count} hash tiles against the entries",
+      "root_mismatch": "the entries do not hash to the signed root",
+      "log_root": "The entries hash to the signed root {root}",
+      "shrank": "the ledger shrank from {old} to {size} entries since you last checked",
+      "rewritten": "history was rewritten: the checkpoint of size {old} you verified before is not a prefix of this one",
+      "log_consistent": "Consistent with the checkpoint of size {old} you verified before",
+      "ledger_ok": "✓ Verified in your browser: {size} entries, signed by {origin}.",
+      "log_key_yours": "Verifier key {key} (yours)",
+      "log_key_server": "Verifier key {key} (from the server)",
+      "ticket_ok_one": "✓ Verified in your browser: {count} entry is in the ledger signed by {origin} at size {size}.",
+      "ticket_ok_other": "✓ Verified in your browser: {count} entries are in the ledger signed by {origin} at size {size}.",
+      "not_verified": "✗ Not verified: {reason}",
+      "could_not": "✗ Could not verify: {reason}",
+      "failed": "✗ Verification failed: {reason}"
+  };
+  let textsLoaded = false;
+  function tr(key, vars) {
+    if (!textsLoaded) {
+      const block = document.querySelector("script.ledger-texts");
+      if (block) {
+        textsLoaded = true;
+        try { Object.assign(TEXTS, JSON.parse(block.textContent || "{}")); } catch (e) { /* keep English */ }
+      }
+    }
+    return (TEXTS[key] || key).replace(/\{(\w+)\}/g, (m, name) =>
+      (vars && Object.prototype.hasOwnProperty.call(vars, name) ? String(vars[name]) : m));
+  }
   class Failure extends Error {}
   function fail(message) { throw new Failure(message); }
 
@@ -62,11 +129,11 @@
 
   // RFC 9162 §2.1.3.2
   async function rootFromInclusion(index, size, leaf, proof) {
-    if (!(index >= 0 && index < size)) fail("entry " + index + " is outside the tree");
+    if (!(index >= 0 && index < size)) fail(tr("outside_tree", { index: index }));
     let fn = index, sn = size - 1, r = leaf;
     for (const p of proof) {
-      if (p.length !== HASH) fail("a proof element is not a 32-byte hash");
-      if (sn === 0) fail("the inclusion proof is too long");
+      if (p.length !== HASH) fail(tr("proof_element"));
+      if (sn === 0) fail(tr("proof_long"));
       if ((fn & 1) === 1 || fn === sn) {
         r = await nodeHash(p, r);
         if ((fn & 1) === 0) {
@@ -77,7 +144,7 @@
       }
       fn = Math.floor(fn / 2); sn = Math.floor(sn / 2);
     }
-    if (sn !== 0) fail("the inclusion proof is too short");
+    if (sn !== 0) fail(tr("proof_short"));
     return r;
   }
 
@@ -85,61 +152,61 @@
   async function parseKey(text) {
     const t = text.trim();
     const a = t.indexOf("+"), b = t.indexOf("+", a + 1);
-    if (a < 1 || b < 0) fail("the verifier key is not <name>+<key ID>+<key>");
+    if (a < 1 || b < 0) fail(tr("key_shape"));
     const name = t.slice(0, a), id = t.slice(a + 1, b);
     let raw;
-    try { raw = b64decode(t.slice(b + 1)); } catch (e) { fail("the verifier key is not base64"); }
-    if (!/^[0-9a-fA-F]{8}$/.test(id)) fail("the verifier key's ID is not 8 hex digits");
-    if (raw.length !== 33 || raw[0] !== 1) fail("the verifier key is not an Ed25519 key");
+    try { raw = b64decode(t.slice(b + 1)); } catch (e) { fail(tr("key_base64")); }
+    if (!/^[0-9a-fA-F]{8}$/.test(id)) fail(tr("key_id_hex"));
+    if (raw.length !== 33 || raw[0] !== 1) fail(tr("key_ed25519"));
     const pub = raw.slice(1);
     const kid = (await sha256(concat(enc.encode(name + "\n"), new Uint8Array([1]), pub))).slice(0, 4);
-    if (hex(kid) !== id.toLowerCase()) fail("the verifier key's ID does not match the key");
+    if (hex(kid) !== id.toLowerCase()) fail(tr("key_id_match"));
     let key;
     try {
       key = await crypto.subtle.importKey("raw", pub, { name: "Ed25519" }, false, ["verify"]);
     } catch (e) {
-      throw new Failure("this browser cannot check Ed25519 signatures (try a recent Chromium)");
+      throw new Failure(tr("no_ed25519"));
     }
     return { name: name, keyId: kid, key: key, text: t };
   }
 
   // C2SP signed-note + tlog-checkpoint
   async function openCheckpoint(note, key) {
-    if (/[\u0000-\u0009\u000b-\u001f]/.test(note)) fail("the checkpoint contains control characters");
+    if (/[\u0000-\u0009\u000b-\u001f]/.test(note)) fail(tr("cp_control"));
     const split = note.lastIndexOf("\n\n");
-    if (split < 0) fail("the checkpoint has no signature block");
+    if (split < 0) fail(tr("cp_no_sig"));
     const text = note.slice(0, split + 1);
     const block = note.slice(split + 2);
-    if (!block.endsWith("\n")) fail("the checkpoint's signatures do not end with a newline");
+    if (!block.endsWith("\n")) fail(tr("cp_newline"));
     let verified = false;
     for (const line of block.slice(0, -1).split("\n")) {
       const m = /^\u2014 (\S+) ([A-Za-z0-9+/=]+)$/.exec(line);
-      if (!m) fail("malformed signature line");
+      if (!m) fail(tr("sig_line"));
       let sig;
-      try { sig = b64decode(m[2]); } catch (e) { fail("a signature is not base64"); }
+      try { sig = b64decode(m[2]); } catch (e) { fail(tr("sig_base64")); }
       if (m[1] !== key.name || !equal(sig.slice(0, 4), key.keyId)) continue;  // unknown key
       const ok = sig.length === 68 && await crypto.subtle.verify(
         { name: "Ed25519" }, key.key, sig.slice(4), enc.encode(text));
-      if (!ok) fail("the checkpoint's signature by " + key.name + " does not verify");
+      if (!ok) fail(tr("cp_bad_sig", { name: key.name }));
       verified = true;
     }
-    if (!verified) fail("the checkpoint is not signed by the ledger's key");
+    if (!verified) fail(tr("cp_unsigned"));
     const lines = text.slice(0, -1).split("\n");
-    if (lines.length < 3 || !/^(0|[1-9][0-9]*)$/.test(lines[1])) fail("malformed checkpoint");
-    if (lines[0] !== key.name) fail("the checkpoint is for another log (" + lines[0] + ")");
+    if (lines.length < 3 || !/^(0|[1-9][0-9]*)$/.test(lines[1])) fail(tr("cp_malformed"));
+    if (lines[0] !== key.name) fail(tr("cp_other_log", { origin: lines[0] }));
     const root = b64decode(lines[2]);
-    if (root.length !== HASH) fail("the checkpoint's root is not a 32-byte hash");
+    if (root.length !== HASH) fail(tr("cp_root"));
     return { origin: lines[0], size: Number(lines[1]), root: root };
   }
 
   async function fetchBytes(url) {
     const r = await fetch(url, { headers: { "Accept": "*/*" } });
-    if (!r.ok) fail(url + " answered " + r.status);
+    if (!r.ok) fail(tr("answered", { url: url, status: r.status }));
     return new Uint8Array(await r.arrayBuffer());
   }
   async function fetchText(url) {
     const r = await fetch(url);
-    if (!r.ok) fail(url + " answered " + r.status);
+    if (!r.ok) fail(tr("answered", { url: url, status: r.status }));
     return r.text();
   }
 
@@ -155,27 +222,27 @@
     if (!status) return;
     const ticket = section.dataset.ledgerTicket;
     try {
-      if (!window.crypto || !crypto.subtle) fail("this page is not a secure context, so the browser offers no WebCrypto");
+      if (!window.crypto || !crypto.subtle) fail(tr("no_webcrypto"));
       const [keyText, proofResponse] = await Promise.all([
         fetchText("/ledger/key"),
         fetch("/api/v1/tickets/" + encodeURIComponent(ticket) + "/proof"),
       ]);
-      if (!proofResponse.ok) fail("the ledger answered " + proofResponse.status + " for this ticket's proof");
+      if (!proofResponse.ok) fail(tr("proof_status", { status: proofResponse.status }));
       const data = await proofResponse.json();
       const key = await parseKey(keyText);
       const cp = await openCheckpoint(data.checkpoint, key);
       const root = b64decode(data.root_hash);
-      if (cp.size !== data.tree_size || !equal(cp.root, root)) fail("the proof is not for the signed checkpoint");
+      if (cp.size !== data.tree_size || !equal(cp.root, root)) fail(tr("proof_checkpoint"));
       const verified = new Set();
       for (const e of data.entries) {
         const body = enc.encode(e.entry);
         const leaf = await leafHash(body);
-        if (!equal(leaf, b64decode(e.leaf_hash))) fail("entry " + e.index + " does not hash to its leaf");
+        if (!equal(leaf, b64decode(e.leaf_hash))) fail(tr("entry_leaf", { index: e.index }));
         const parsed = JSON.parse(e.entry);
         const about = parsed.ticket === ticket || (Array.isArray(parsed.tickets) && parsed.tickets.includes(ticket));
-        if (!about) fail("entry " + e.index + " is not about this ticket");
+        if (!about) fail(tr("entry_ticket", { index: e.index }));
         const got = await rootFromInclusion(e.index, cp.size, leaf, e.proof.map(b64decode));
-        if (!equal(got, cp.root)) fail("entry " + e.index + " is not in the signed ledger");
+        if (!equal(got, cp.root)) fail(tr("entry_missing", { index: e.index }));
         verified.add(String(e.index));
       }
       let shown = 0;
@@ -184,12 +251,12 @@
         li.dataset.verified = ok ? "true" : "false";
         if (ok) shown++;
       }
-      if (shown === 0) fail("none of the entries shown is in the proof");
-      setStatus(status, "ok", "\u2713 Verified in your browser: " + shown + " entr" + (shown === 1 ? "y is" : "ies are") +
-        " in the ledger signed by " + cp.origin + " at size " + cp.size + ".");
+      if (shown === 0) fail(tr("none_shown"));
+      setStatus(status, "ok", tr(shown === 1 ? "ticket_ok_one" : "ticket_ok_other",
+        { count: shown, origin: cp.origin, size: cp.size }));
     } catch (err) {
       setStatus(status, err instanceof Failure ? "bad" : "error",
-        (err instanceof Failure ? "\u2717 Not verified: " : "\u2717 Could not verify: ") + err.message);
+        tr(err instanceof Failure ? "not_verified" : "could_not", { reason: err.message }));
     }
   }
 
@@ -207,10 +274,10 @@
     const out = [];
     let pos = 0;
     while (pos < data.length) {
-      if (pos + 2 > data.length) fail("an entry bundle ends inside a length");
+      if (pos + 2 > data.length) fail(tr("bundle_length"));
       const len = (data[pos] << 8) | data[pos + 1];
       pos += 2;
-      if (pos + len > data.length) fail("an entry bundle ends inside an entry");
+      if (pos + len > data.length) fail(tr("bundle_entry"));
       out.push(data.slice(pos, pos + len));
       pos += len;
     }
@@ -245,22 +312,22 @@
     const logList = section.querySelector(".ledger-log");
     logList.textContent = "";
     const say = (text) => { const li = document.createElement("li"); li.textContent = text; logList.appendChild(li); };
-    setStatus(status, "pending", "Verifying…");
+    setStatus(status, "pending", tr("verifying"));
     try {
-      if (!window.crypto || !crypto.subtle) fail("this page is not a secure context, so the browser offers no WebCrypto");
+      if (!window.crypto || !crypto.subtle) fail(tr("no_webcrypto"));
       const keyText = pinnedKey || await fetchText("/ledger/key");
       const key = await parseKey(keyText);
-      say("Verifier key " + key.text + (pinnedKey ? " (yours)" : " (from the server)"));
+      say(tr(pinnedKey ? "log_key_yours" : "log_key_server", { key: key.text }));
       const cp = await openCheckpoint(await fetchText("/ledger/checkpoint"), key);
-      say("Checkpoint signature verified: " + cp.origin + ", size " + cp.size);
+      say(tr("log_checkpoint", { origin: cp.origin, size: cp.size }));
       const leaves = [];
       for (let n = 0; n * TILE < cp.size; n++) {
         const width = Math.min(TILE, cp.size - n * TILE);
         const entries = decodeBundle(await fetchBytes("/ledger/" + tilePath("entries", n, width)));
-        if (entries.length !== width) fail("entry bundle " + n + " holds " + entries.length + " entries, not " + width);
+        if (entries.length !== width) fail(tr("bundle_count", { n: n, count: entries.length, width: width }));
         for (const e of entries) leaves.push(await leafHash(e));
       }
-      say("Hashed " + leaves.length + " entries");
+      say(tr("log_hashed", { count: leaves.length }));
       const levels = await buildLevels(leaves);
       let tiles = 0;
       for (let level = 0; (cp.size >> (8 * level)) > 0; level++) {
@@ -269,33 +336,33 @@
         for (let n = 0; n * TILE < count; n++) {
           const width = Math.min(TILE, count - n * TILE);
           const tile = await fetchBytes("/ledger/" + tilePath(level, n, width));
-          if (tile.length !== width * HASH) fail("tile " + level + "/" + n + " has the wrong length");
+          if (tile.length !== width * HASH) fail(tr("tile_length", { tile: level + "/" + n }));
           for (let i = 0; i < width; i++) {
             if (!equal(tile.slice(i * HASH, (i + 1) * HASH), row[n * TILE + i])) {
-              fail("tile " + level + "/" + n + " does not match the entries");
+              fail(tr("tile_match", { tile: level + "/" + n }));
             }
           }
           tiles++;
         }
       }
-      say("Checked " + tiles + " hash tiles against the entries");
+      say(tr("log_tiles", { count: tiles }));
       const root = await rootAt(levels, cp.size);
-      if (!equal(root, cp.root)) fail("the entries do not hash to the signed root");
-      say("The entries hash to the signed root " + b64encode(root));
+      if (!equal(root, cp.root)) fail(tr("root_mismatch"));
+      say(tr("log_root", { root: b64encode(root) }));
       const memoKey = "podium-ledger:" + cp.origin;
       let previous = null;
       try { previous = JSON.parse(localStorage.getItem(memoKey) || "null"); } catch (e) { previous = null; }
       if (previous && previous.key === key.text) {
-        if (previous.size > cp.size) fail("the ledger shrank from " + previous.size + " to " + cp.size + " entries since you last checked");
+        if (previous.size > cp.size) fail(tr("shrank", { old: previous.size, size: cp.size }));
         const old = await rootAt(levels, previous.size);
-        if (b64encode(old) !== previous.root) fail("history was rewritten: the checkpoint of size " + previous.size + " you verified before is not a prefix of this one");
-        say("Consistent with the checkpoint of size " + previous.size + " you verified before");
+        if (b64encode(old) !== previous.root) fail(tr("rewritten", { old: previous.size }));
+        say(tr("log_consistent", { old: previous.size }));
       }
       try { localStorage.setItem(memoKey, JSON.stringify({ key: key.text, size: cp.size, root: b64encode(cp.root) })); } catch (e) { /* private mode */ }
-      setStatus(status, "ok", "\u2713 Verified in your browser: " + cp.size + " entries, signed by " + cp.origin + ".");
+      setStatus(status, "ok", tr("ledger_ok", { size: cp.size, origin: cp.origin }));
     } catch (err) {
       setStatus(status, err instanceof Failure ? "bad" : "error",
-        (err instanceof Failure ? "\u2717 Verification failed: " : "\u2717 Could not verify: ") + err.message);
+        tr(err instanceof Failure ? "failed" : "could_not", { reason: err.message }));
     }
   }
 

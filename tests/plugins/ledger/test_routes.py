@@ -217,3 +217,25 @@ def test_the_ledger_cannot_be_switched_off():
     # A venue could otherwise hide ticket events by switching it off for a while.
     assert PODIUM_PLUGIN.scope == "global"
 
+
+
+async def test_verifier_texts_come_from_the_page_in_its_language(client):
+    """ledger.js writes only texts the page gives it (a JSON block, no inline script):
+    every key it asks for is there, in French for a French page."""
+    import re
+    from pathlib import Path
+
+    page = (await client.get("/ledger/verify", headers={"Accept-Language": "fr"})).text
+    found = re.search(r'<script type="application/json" class="ledger-texts">(.*?)</script>', page, re.S)
+    assert found and "<script>" not in page
+    texts = json.loads(found.group(1))
+    assert texts["verifying"] == "Vérification…"
+    assert texts["failed"] == "✗ Échec de la vérification : {reason}"
+    script = (Path(__file__).parents[3] / "plugins" / "ledger" / "static" / "ledger.js").read_text()
+    asked = set(re.findall(r'\btr\("(\w+)"', script))
+    for pair in re.findall(r'\btr\(\w+(?: instanceof Failure| === 1) \? "(\w+)" : "(\w+)"', script):
+        asked |= set(pair)
+    asked |= set(re.findall(r'\btr\(pinnedKey \? "(\w+)" : "(\w+)"', script)[0])
+    assert len(asked) > 40 and asked <= set(texts), sorted(asked - set(texts))
+    english = (await client.get("/ledger/verify")).text
+    assert '"verifying": "Verifying…"' in english or "Verifying\\u2026" in english
