@@ -73,7 +73,14 @@ async def test_single_elimination_from_the_pages(people: dict[str, Any], podium_
     await page.locator('input[name="stations"]').fill("2")
     assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     await page.screenshot(path=str(screenshot_dir / f"{shot}-form.png"), full_page=True)
-    await page.get_by_role("button", name=words["create"]).click()
+    # The format's options arrive over htmx (with the format's description since they are
+    # translated): on a phone the long form shifts when they land, so wait for htmx to be
+    # idle and the button to be in view before clicking it.
+    await page.wait_for_function(
+        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
+    create = page.get_by_role("button", name=words["create"])
+    await create.evaluate("button => button.scrollIntoView({block: 'center'})")
+    await create.click()
     await expect(page).to_have_url(re.compile(r"/tournaments/\d+/console$"))
     tid = int(page.url.rstrip("/").split("/")[-2])
 
