@@ -73,6 +73,8 @@ class EnabledCache:
         self._sets.clear()
 
 
+# Keyed weakly by host; a cache must not hold its host (the entry would never die), which
+# is why :meth:`EnabledCache.get` takes the host from its caller.
 _CACHES: weakref.WeakKeyDictionary[PluginHost, EnabledCache] = weakref.WeakKeyDictionary()
 
 
