@@ -34,8 +34,11 @@ request down the ordinary path again, which renders and refreshes the entry.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import html as html_lib
+import logging
+import os
 import secrets
 import time
 from collections import OrderedDict
@@ -66,6 +69,10 @@ ACTIVATION = "PluginsSwitched"
 #: stale entry under the new value).
 ACTIVATION_VERSION_KEY = "podium_activation_version"
 REDIS_PREFIX = "podium:page-version:"
+#: Counters a worker mirrors at most before it starts its mirror again (see RedisVersions).
+MIRROR_MAX_COUNTERS = 100_000
+
+log = logging.getLogger(__name__)
 
 
 class RenderCache:
@@ -160,6 +167,12 @@ class Versions(Protocol):
     async def bump(self, names: Iterable[str]) -> None:
         """Add one to each counter."""
 
+    def start(self) -> None:
+        """Begin whatever background work keeps the counters current (the app's start-up)."""
+
+    def forget_mirror(self) -> None:
+        """Drop any copy of shared counters held in this process (see :class:`RedisVersions`)."""
+
 
 class MemoryVersions:
     """Counters of one worker process (no Redis: one worker)."""
@@ -176,40 +189,184 @@ class MemoryVersions:
         for name in names:
             self._values[name] = self._values.get(name, 0) + 1
 
+    def start(self) -> None:
+        """Nothing to start: the counters are this process's own."""
+
+    def forget_mirror(self) -> None:
+        """Nothing to forget: the counters are this process's own."""
+
+
+#: The Redis pub/sub channel on which every bump announces the counters' new values.
+REDIS_BUMPS_CHANNEL = "podium:page-version-bumps"
+
+# INCR each counter and announce the new values on the bumps channel, atomically (one
+# round trip; a worker that reads the announcement can never find Redis behind it). A
+# counter Redis does not hold starts at the caller's random seed (see RedisVersions.get).
+_BUMP_SCRIPT = """
+local announced = {}
+local values = {}
+for i, key in ipairs(KEYS) do
+  if redis.call('EXISTS', key) == 0 then redis.call('SET', key, ARGV[1 + i]) end
+  values[i] = redis.call('INCR', key)
+  announced[i] = ARGV[1 + #KEYS + i] .. '=' .. string.format('%d', values[i])
+end
+redis.call('PUBLISH', ARGV[1], table.concat(announced, '\\n'))
+return values
+"""
+
 
 class RedisVersions:
-    """Counters in Redis, shared by every worker: one ``MGET`` per cached page served,
-    one pipelined ``INCR`` per event."""
+    """Counters in Redis, shared by every worker, mirrored in each worker's memory.
+
+    A bump increments the counters (``INCR``) and announces their new values on
+    :data:`REDIS_BUMPS_CHANNEL` in one script. Once started (:meth:`start`), each worker listens
+    to that channel and keeps the values it has seen (its *mirror*): reading counters the
+    mirror holds costs no round trip, which is what lets a cached page cost about what a
+    health check costs with several workers. A counter the mirror does not hold is read
+    with one ``MGET`` and kept.
+
+    The mirror is only trusted while the subscription stands: it is emptied whenever the
+    subscription is (re)confirmed and whenever the listening connection fails (then every
+    read goes to Redis until it is back), and a value read from Redis is only kept if the
+    mirror was not emptied meanwhile. A live page must never re-fetch a page older than the
+    message that told it to: :meth:`forget_mirror` is called by this worker's live streams
+    before they pass a message on (the message was published after the bump it follows,
+    so the next read from Redis sees it), whatever the order in which this worker reads
+    its two subscriptions. Not started (tests, scripts), every read is an ``MGET``.
+    """
 
     def __init__(self, url: str) -> None:
         from redis.asyncio import Redis
 
+        self.url = url
         self.redis = Redis.from_url(url)
+        self._bump_script = self.redis.register_script(_BUMP_SCRIPT)
+        self._mirror: dict[str, int] = {}
+        self._mirror_live = False
+        #: Moves whenever the mirror is emptied: a read that started before must not refill it.
+        self._generation = 0
+        self._listener: asyncio.Task[None] | None = None
+        #: The listening connection's client name (``CLIENT LIST`` shows it).
+        self.listener_name = f"podium-page-versions-{os.getpid()}-{id(self):x}"
+        #: Reads answered from the mirror and from Redis (tests and the bench read them).
+        self.mirror_reads = 0
+        self.redis_reads = 0
 
     async def get(self, names: tuple[str, ...]) -> tuple[int, ...]:
         """The current value of each counter. A counter Redis does not hold (never
         bumped, or Redis restarted empty) starts at a random value: a page cached under a
         counter's old value before a restart can never match again."""
+        if self._mirror_live:
+            mirror = self._mirror
+            try:
+                values = tuple(mirror[name] for name in names)
+            except KeyError:
+                pass
+            else:
+                self.mirror_reads += 1
+                return values
+        generation = self._generation
+        self.redis_reads += 1
         keys = [REDIS_PREFIX + name for name in names]
-        values = await self.redis.mget(keys)
-        if any(v is None for v in values):
+        fetched = await self.redis.mget(keys)
+        if any(v is None for v in fetched):
             async with self.redis.pipeline(transaction=False) as pipe:
-                for key, value in zip(keys, values):
+                for key, value in zip(keys, fetched):
                     if value is None:
                         pipe.set(key, secrets.randbelow(2**52) + 2**32, nx=True)
                 await pipe.execute()
-            values = await self.redis.mget(keys)
-        return tuple(int(v) if v is not None else 0 for v in values)
+            fetched = await self.redis.mget(keys)
+        values = tuple(int(v) if v is not None else 0 for v in fetched)
+        if self._mirror_live and generation == self._generation:
+            self._keep(zip(names, values))
+        return values
 
     async def bump(self, names: Iterable[str]) -> None:
-        """Add one to each counter."""
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for name in names:
-                pipe.incr(REDIS_PREFIX + name)
-            await pipe.execute()
+        """Add one to each counter and announce the new values to every worker."""
+        names = list(names)
+        if not names:
+            return
+        seeds = [str(secrets.randbelow(2**52) + 2**32) for _ in names]
+        generation = self._generation
+        values = await self._bump_script(keys=[REDIS_PREFIX + n for n in names],
+                                         args=[REDIS_BUMPS_CHANNEL, *seeds, *names])
+        if self._mirror_live and generation == self._generation:  # read own writes at once
+            self._keep(zip(names, (int(v) for v in values)))
+
+    def forget_mirror(self) -> None:
+        """Empty the mirror: the next reads go to Redis (a live stream calls it before
+        passing a message on, see the class's documentation)."""
+        if self._mirror:
+            self._mirror.clear()
+        self._generation += 1
+
+    def _keep(self, pairs: Iterable[tuple[str, int]]) -> None:
+        mirror = self._mirror
+        if len(mirror) > MIRROR_MAX_COUNTERS:  # scopes come and go: start again
+            self.forget_mirror()
+        for name, value in pairs:
+            if value > mirror.get(name, -1):  # values only grow: never step back
+                mirror[name] = value
+
+    def _announced(self, payload: bytes) -> None:
+        pairs = []
+        for line in payload.decode().split("\n"):
+            name, _, value = line.rpartition("=")
+            if name and value.isdigit():
+                pairs.append((name, int(value)))
+        self._keep(pairs)
+
+    def start(self) -> None:
+        """Listen to the bumps of every worker and mirror the counters (call once the
+        event loop runs: the app's start-up)."""
+        if self._listener is None:
+            self._listener = asyncio.get_running_loop().create_task(
+                self._listen(), name="podium-page-versions")
+
+    async def _listen(self) -> None:
+        from redis.asyncio import Redis
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+
+        # No silent reconnection: a lost connection may have lost announcements, so it
+        # must reach this loop, which stops trusting the mirror until subscribed again.
+        client = Redis.from_url(self.url, retry=Retry(NoBackoff(), 0), socket_timeout=None,
+                                client_name=self.listener_name)
+        pause = 0.1
+        try:
+            while True:
+                pubsub = client.pubsub()
+                try:
+                    await pubsub.subscribe(REDIS_BUMPS_CHANNEL)
+                    async for message in pubsub.listen():
+                        if message["type"] == "subscribe":
+                            self.forget_mirror()  # from now on no announcement is missed
+                            self._mirror_live = True
+                            pause = 0.1
+                        elif message["type"] == "message":
+                            self._announced(message["data"])
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.warning("page versions: lost the bumps channel; reading Redis "
+                                "until it is back", exc_info=True)
+                finally:
+                    self._mirror_live = False
+                    self.forget_mirror()
+                    with contextlib.suppress(Exception):
+                        await pubsub.aclose()
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
+        finally:
+            with contextlib.suppress(Exception):
+                await client.aclose()
 
     async def close(self) -> None:
-        """Close the connection pool."""
+        """Stop listening and close the connection pool."""
+        if self._listener is not None:
+            self._listener.cancel()
+            await asyncio.gather(self._listener, return_exceptions=True)
+            self._listener = None
         await self.redis.aclose()
 
 
@@ -310,6 +467,16 @@ class PageCache:
         """Make every page depending on what ``event`` changed unreachable (the outbox
         calls it after commit, before the live pages are told)."""
         await self.versions.bump(version_names(event))
+
+    def start(self) -> None:
+        """Start keeping the versions current (with Redis: listen to every worker's bumps)."""
+        self.versions.start()
+
+    def live_message_passed(self) -> None:
+        """A live stream of this worker is about to pass a message on to its page, which
+        may re-fetch at once: the page must not come from versions older than the message
+        (with Redis, the next reads go to Redis; see :class:`RedisVersions`)."""
+        self.versions.forget_mirror()
 
     async def close(self) -> None:
         """Release the versions' connection, if any."""

@@ -250,6 +250,7 @@ def create_app(
             from podium.core.venue.service import default_venue_id
 
             app.state.venue_id = await default_venue_id()
+            pages.start()  # with Redis: mirror the page versions, announced by every worker
             await gather_results(host.call("podium_startup", app=app))
             outbox.start()  # after start-up: plugins may warm what their hooks need
             try:

@@ -47,6 +47,7 @@ from podium.core.accounts.service import CurrentUser
 from podium.core.errors import Forbidden, PodiumError
 from podium.core.i18n import SUPPORTED_LOCALES, _, current_locale, ngettext
 from podium.core.live import LIVE_TOPICS, refused_topics
+from podium.core.page_cache import page_cache_for
 from podium.core.plugins import PluginHost
 
 TOPIC_RE = re.compile(r"^[a-z0-9][a-z0-9_.:-]{0,99}$")
@@ -169,6 +170,7 @@ async def stream_messages(
     keepalive: float | None = None,
     on_close: Callable[[], None] | None = None,
     locale: str | None = None,
+    before_message: Callable[[], None] | None = None,
 ) -> AsyncGenerator[ServerSentEventMessage, None]:
     """Subscribe to ``topics`` and yield SSE messages until the consumer stops.
 
@@ -178,6 +180,8 @@ async def stream_messages(
     after ``keepalive`` seconds of silence (default :data:`KEEPALIVE_SECONDS`). Leaving the
     generator (the client went away, the server shuts down) always unsubscribes, even
     while being cancelled, and calls ``on_close`` (which releases the client's stream slot).
+    ``before_message`` is called before each message is passed on (the page cache must not
+    answer the page's re-fetch from versions older than the message).
     """
     keepalive = keepalive or KEEPALIVE_SECONDS
     ready = ",".join(topics)
@@ -208,6 +212,8 @@ async def stream_messages(
                 pending = None
             message = decode_message(raw)
             if message is not None:
+                if before_message is not None:
+                    before_message()
                 yield message
     finally:
         if on_close is not None:
@@ -306,15 +312,17 @@ def client_key(request: Request, user: CurrentUser | None) -> str:
 
 
 def counted_stream(channels: ChannelsPlugin, topics: list[str], slot: StreamSlot,
-                   locale: str | None = None) -> AsyncGenerator[ServerSentEventMessage, None]:
-    """:func:`stream_messages` for ``topics`` (in ``locale``) that gives ``slot`` back
-    when it ends.
+                   locale: str | None = None, before_message: Callable[[], None] | None = None,
+                   ) -> AsyncGenerator[ServerSentEventMessage, None]:
+    """:func:`stream_messages` for ``topics`` (in ``locale``, calling ``before_message``)
+    that gives ``slot`` back when it ends.
 
     The generator's clean-up frees the slot when the stream closes; a response that never
     starts its body (the client left at once, the server stopped) never runs that
     clean-up, so the slot is also freed when the generator is dropped.
     """
-    messages = stream_messages(channels, topics, on_close=slot.release, locale=locale)
+    messages = stream_messages(channels, topics, on_close=slot.release, locale=locale,
+                               before_message=before_message)
     weakref.finalize(messages, slot.release)
     return messages
 
@@ -353,7 +361,8 @@ async def event_stream(request: Request, topics: FromQuery[str | None] = None) -
     slot = stream_slots(request.app).acquire(client_key(request, user))
     channels: ChannelsPlugin = request.app.state.channels
     return ServerSentEvent(
-        counted_stream(channels, names, slot, current_locale()),
+        counted_stream(channels, names, slot, current_locale(),
+                       page_cache_for(request.app).live_message_passed),
         headers={"cache-control": "no-cache", "x-accel-buffering": "no"},
     )
 

@@ -291,3 +291,34 @@ async def test_event_crosses_processes_through_redis(
         await eventually(unsubscribed, "the worker left the Redis channel")
     finally:
         await redis.aclose()
+
+
+@needs_redis
+async def test_a_live_message_is_never_followed_by_an_older_page(podium_app_factory: Any) -> None:
+    """A page re-fetched on a live message must not come from page versions older than
+    the message. The worker mirrors the versions from Redis's announcements, which travel
+    on another connection than the message: even if the announcement of a bump has not
+    been read yet, the stream forgets the mirror before passing the message on."""
+    from redis.asyncio import Redis
+
+    from podium.core.page_cache import REDIS_PREFIX, page_cache_for
+
+    app = podium_app_factory()
+    versions = page_cache_for(app).versions
+    name, topic = f"test:{uuid.uuid4().hex}", unique()
+    async with serve(app) as url, subscribe(url, topic) as stream:
+        async def mirrored() -> bool:
+            return bool(getattr(versions, "_mirror_live", False))
+
+        await eventually(mirrored, "the worker mirrors the page versions")
+        (before,) = await versions.get((name,))
+        redis = Redis.from_url(REDIS_URL)
+        try:  # bumped by another worker; its announcement not read here yet
+            await redis.incr(REDIS_PREFIX + name)
+        finally:
+            await redis.aclose()
+        assert await versions.get((name,)) == (before,)
+        await sse.publish(app.state.channels, topic, "bracket-1", "changed")
+        got = await stream.next()
+        assert got.event == "bracket-1"
+        assert await versions.get((name,)) == (before + 1,)
