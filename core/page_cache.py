@@ -9,8 +9,10 @@ changes:
   ``tournament:7``). A cached page names the counters it depends on; their current values
   are part of its key, so a bump makes the old entry unreachable. With one worker the
   counters live in memory (:class:`MemoryVersions`); with several they live in Redis
-  (:class:`RedisVersions`, ``INCR``/``MGET``): an event delivered by one worker
-  invalidates the page in every worker, with no message that could be missed.
+  (:class:`RedisVersions`): an event delivered by one worker invalidates the page in
+  every worker. Each worker mirrors the Redis counters from the bumps' announcements, so
+  reading them costs no round trip, and trusts the mirror only while it hears every
+  announcement.
 * **key**: the path and query, htmx partial or full page, the plugins enabled where the
   request is (navigation and page slots), the visitor's locale (:func:`locale_key`), a
   time bucket (pages showing "now" must move on by themselves) and the versions.
