@@ -12,10 +12,16 @@ a. sends a bounded number of concurrent GETs to the bracket fragment, the tourna
 b. opens ``--subscribers`` (default 1,000) SSE streams on the tournament's topic, posts a
    result through the JSON API and prints the time from posting it to the last subscriber
    receiving the update (goal: under 1 s), then the time until every subscriber has also
-   re-fetched the screen body, as a screen does.
+   re-fetched the screen body, as a screen does, and how many re-fetches still showed the
+   old body (must be 0).
+
+With ``--across-workers`` it runs (b) only, on PostgreSQL and Redis with two servers (two
+workers of a venue): the screens are connected to worker B, the result is posted through
+worker A, and the screens re-fetch from B, whose page cache must have moved on.
 
     .venv/bin/python bench/bench_tournaments.py [--requests 2000] [--concurrency 16]
                                                 [--subscribers 1000] [--entrants 64]
+    .venv/bin/python bench/bench_tournaments.py --across-workers [--subscribers 1000]
 
 Figures are printed, never asserted (see bench/README.md).
 """
@@ -42,12 +48,15 @@ from bench_pages import (  # noqa: E402  (a sibling script, not a package)
     drive,
     free_port,
     migrate_and_seed,
+    recreate_bench_database,
     start_server,
     stop_server,
     wait_until_up,
 )
 
 ORGANISER = ("bench-organiser", "bench-organiser-password")
+PG_URL = "postgresql://postgres@127.0.0.1:5432/bench_tournaments"
+REDIS_URL = "redis://127.0.0.1:6379/8"
 MAX_SUBSCRIBERS = 5000
 FANOUT_TIMEOUT = 60.0
 
@@ -135,14 +144,19 @@ async def pages(url: str, paths: list[str], requests: int, concurrency: int,
     return results
 
 
-async def fanout(url: str, tid: int, subscribers: int) -> dict[str, float]:
-    """Open ``subscribers`` SSE streams, post a result, time the deliveries."""
+async def fanout(url: str, tid: int, subscribers: int,
+                 post_url: str | None = None) -> dict[str, float]:
+    """Open ``subscribers`` SSE streams on ``url``, post a result (through ``post_url``,
+    another worker, if given), time the deliveries and the screens' re-fetches."""
     limits = httpx.Limits(max_connections=subscribers + 20,
                           max_keepalive_connections=subscribers + 20)
     timeout = httpx.Timeout(FANOUT_TIMEOUT, connect=FANOUT_TIMEOUT, pool=FANOUT_TIMEOUT)
     event_name = f"bracket-{tid}"
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout) as client:
-        token = (await client.post("/api/v1/auth/token", json={
+    body_path = f"/tournaments/{tid}/screen/body"
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout) as client, \
+            httpx.AsyncClient(base_url=post_url or url, timeout=timeout) as poster:
+        old_body = (await client.get(body_path, headers={"HX-Request": "true"})).text
+        token = (await poster.post("/api/v1/auth/token", json={
             "username": ORGANISER[0], "password": ORGANISER[1]})).json()
         headers = {"Authorization": f"Bearer {token.get('access_token') or token.get('token')}"}
         ready_matches = (await client.get(f"/api/v1/tournaments/{tid}/matches",
@@ -157,6 +171,7 @@ async def fanout(url: str, tid: int, subscribers: int) -> dict[str, float]:
         posted_at: list[float] = []
         received: list[float] = []
         refetched: list[float] = []
+        stale: list[int] = []
         refetch_limit = asyncio.Semaphore(64)
 
         async def subscriber() -> None:
@@ -177,10 +192,11 @@ async def fanout(url: str, tid: int, subscribers: int) -> dict[str, float]:
                         break
             # What a screen does next: fetch its body (served from the render cache).
             async with refetch_limit:
-                r = await client.get(f"/tournaments/{tid}/screen/body",
-                                     headers={"HX-Request": "true"})
+                r = await client.get(body_path, headers={"HX-Request": "true"})
                 r.raise_for_status()
             refetched.append(time.perf_counter())
+            if r.text == old_body:
+                stale.append(1)
 
         started = time.perf_counter()
         tasks = [asyncio.create_task(subscriber()) for _ in range(subscribers)]
@@ -188,7 +204,7 @@ async def fanout(url: str, tid: int, subscribers: int) -> dict[str, float]:
         connect_seconds = time.perf_counter() - started
         slots = [s["entrant_id"] for s in match["slots"]]
         posted_at.append(time.perf_counter())
-        r = await client.post(f"/api/v1/matches/{match['id']}/result", headers=headers,
+        r = await poster.post(f"/api/v1/matches/{match['id']}/result", headers=headers,
                               json={"winner_id": slots[0], "games": [[2, 0]]})
         answered = time.perf_counter()
         r.raise_for_status()
@@ -200,6 +216,7 @@ async def fanout(url: str, tid: int, subscribers: int) -> dict[str, float]:
         "first_delivery_s": min(received) - posted_at[0],
         "last_delivery_s": max(received) - posted_at[0],
         "last_refetch_s": max(refetched) - posted_at[0],
+        "stale_refetches": float(len(stale)),
     }
 
 
@@ -213,6 +230,74 @@ def raise_fd_limit(wanted: int) -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+def bench_env(database_url: str, redis_url: str | None = None) -> dict[str, str]:
+    """The servers' environment: nothing of the caller's PODIUM_* leaks in."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PODIUM_")}
+    env.update({
+        "PODIUM_DATABASE_URL": database_url,
+        "PODIUM_SECRET_KEY": "bench-secret-key-not-for-production-0123456789",
+        "PODIUM_ADMIN_PASSWORD": "bench-admin-password",
+        "PODIUM_LOGIN_RATE": "100000",
+        # Every subscriber comes from this one address; the per-client cap would refuse
+        # all but the first few.
+        "PODIUM_SSE_STREAMS_PER_CLIENT": "100000",
+        "PICCOLO_CONF": "podium.web.piccolo_conf",
+    })
+    if redis_url:
+        env["PODIUM_REDIS_URL"] = redis_url
+    return env
+
+
+def print_fanout(figures: dict[str, float]) -> None:
+    """The fan-out's figures."""
+    print(f"  {figures['subscribers']:.0f} subscribers connected in "
+          f"{figures['connect_s']:.2f} s")
+    print(f"  result POST answered after {figures['post_answered_s'] * 1000:.0f} ms")
+    print(f"  first delivery {figures['first_delivery_s'] * 1000:.0f} ms, "
+          f"last delivery {figures['last_delivery_s'] * 1000:.0f} ms after posting "
+          f"(goal < 1000 ms)")
+    print(f"  every subscriber re-fetched the screen body "
+          f"{figures['last_refetch_s'] * 1000:.0f} ms after posting; "
+          f"{figures['stale_refetches']:.0f} re-fetches showed the old body (must be 0)")
+
+
+def across_workers(pg_url: str, redis_url: str, subscribers: int, entrants: int) -> int:
+    """(b) with two servers on PostgreSQL and Redis: screens on B, the result through A."""
+    import redis
+
+    if not recreate_bench_database(pg_url):
+        print(f"no PostgreSQL at {pg_url}: --across-workers needs it")
+        return 1
+    try:
+        redis.Redis.from_url(redis_url).flushdb()
+    except redis.RedisError:
+        print(f"no Redis at {redis_url}: --across-workers needs it")
+        return 1
+    env = bench_env(pg_url, redis_url)
+    processes = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="podium-bench-") as tmp:
+            print(f"seeding a {entrants}-entrant double elimination in PostgreSQL ...", flush=True)
+            tid = migrate_and_seed(env, __file__, "--entrants", str(entrants))["tournament_id"]
+            urls = []
+            for name in ("a", "b"):
+                port = free_port()
+                log_path = Path(tmp) / f"server-{name}.log"
+                processes.append(start_server(env, port, log_path))
+                urls.append(f"http://127.0.0.1:{port}")
+                wait_until_up(urls[-1], processes[-1], log_path)
+            print(f"two uvicorn servers (workers A and B), PostgreSQL + Redis: {subscribers} "
+                  f"SSE subscribers on B, the result posted through A, re-fetches from B",
+                  flush=True)
+            figures = asyncio.run(fanout(urls[1], tid, subscribers, post_url=urls[0]))
+    finally:
+        for process in processes:
+            stop_server(process)
+        recreate_bench_database(pg_url, drop_only=True)
+    print_fanout(figures)
+    return 1 if figures["stale_refetches"] or figures["subscribers"] < subscribers else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Seed, serve, measure, print."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -221,6 +306,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--entrants", type=int, default=64)
     parser.add_argument("--time-limit", type=float, default=120.0)
+    parser.add_argument("--across-workers", action="store_true",
+                        help="screens on one worker, the result through another "
+                             "(PostgreSQL and Redis)")
+    parser.add_argument("--pg-url", default=PG_URL,
+                        help=f"PostgreSQL database to recreate for --across-workers (name "
+                             f"must start with 'bench'; default {PG_URL})")
+    parser.add_argument("--redis-url", default=REDIS_URL,
+                        help=f"Redis for --across-workers (default {REDIS_URL})")
     parser.add_argument("--seed-only", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.seed_only:  # the subprocess that fills the temporary database
@@ -231,19 +324,11 @@ def main(argv: list[str] | None = None) -> int:
     subscribers = max(1, min(args.subscribers, MAX_SUBSCRIBERS))
     entrants = max(4, min(args.entrants, 4096))
     limit = raise_fd_limit(subscribers * 2 + 256)
+    if args.across_workers:
+        return across_workers(args.pg_url, args.redis_url, subscribers, entrants)
 
     with tempfile.TemporaryDirectory(prefix="podium-bench-") as tmp:
-        env = {key: value for key, value in os.environ.items() if not key.startswith("PODIUM_")}
-        env.update({
-            "PODIUM_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
-            "PODIUM_SECRET_KEY": "bench-secret-key-not-for-production-0123456789",
-            "PODIUM_ADMIN_PASSWORD": "bench-admin-password",
-            "PODIUM_LOGIN_RATE": "100000",
-            # Every subscriber comes from this one address; the per-client cap would refuse
-            # all but the first few.
-            "PODIUM_SSE_STREAMS_PER_CLIENT": "100000",
-            "PICCOLO_CONF": "podium.web.piccolo_conf",
-        })
+        env = bench_env(f"sqlite:///{tmp}/bench.sqlite3")
         print(f"seeding a {entrants}-entrant double elimination in {tmp} ...", flush=True)
         tid = migrate_and_seed(env, __file__, "--entrants", str(entrants))["tournament_id"]
         port = free_port()
@@ -269,15 +354,8 @@ def main(argv: list[str] | None = None) -> int:
             figures = asyncio.run(fanout(url, tid, subscribers))
         finally:
             stop_server(process)
-    print(f"  {figures['subscribers']:.0f} subscribers connected in "
-          f"{figures['connect_s']:.2f} s")
-    print(f"  result POST answered after {figures['post_answered_s'] * 1000:.0f} ms")
-    print(f"  first delivery {figures['first_delivery_s'] * 1000:.0f} ms, "
-          f"last delivery {figures['last_delivery_s'] * 1000:.0f} ms after posting "
-          f"(goal < 1000 ms)")
-    print(f"  every subscriber re-fetched the screen body "
-          f"{figures['last_refetch_s'] * 1000:.0f} ms after posting")
-    failed = any(r.bad_statuses for r in results)
+    print_fanout(figures)
+    failed = any(r.bad_statuses for r in results) or figures["stale_refetches"] > 0
     return 1 if failed else 0
 
 

@@ -356,7 +356,7 @@ class RedisVersions:
                     self._mirror_live = False
                     self.forget_mirror()
                     with contextlib.suppress(Exception):
-                        await pubsub.aclose()
+                        await pubsub.aclose()  # type: ignore[no-untyped-call]
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 5.0)
         finally:
