@@ -5,6 +5,7 @@ versions, and served as iCalendar with stable UIDs and SEQUENCE per version."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pytest
 from icalendar import Calendar
@@ -131,18 +132,27 @@ async def test_programme_refusals(world):
                          headers=world["fan"])).status_code == 403
 
 
+async def infield_meet(c: Any, session_ends: int) -> tuple[dict[str, Any], int]:
+    """A meet on the infield track (day 4) with one afternoon session from 13:00 to
+    ``session_ends``; the world (``meet`` set) and the meet's id."""
+    w = await meet_world(c)
+    r = await c.post("/api/v1/meets", json={"name": "Infield meet", "starts_at": iso(4, 9),
+                                            "ends_at": iso(4, 23),
+                                            "track_space_id": w["ids"]["infield"]},
+                     headers=w["org"])
+    meet_id = r.json()["id"]
+    await c.post(f"/api/v1/meets/{meet_id}/sessions", json={
+        "name": "Afternoon", "starts_at": iso(4, 13), "ends_at": iso(4, session_ends)},
+        headers=w["org"])
+    w["meet"] = {"id": meet_id}
+    return w, meet_id
+
+
 @pytest.mark.hooks("podium_events_changed")
 async def test_a_change_on_the_track_flags_the_draft(podium_client):
     c = podium_client
-    w = await meet_world(c)
+    w, meet_id = await infield_meet(c, 19)
     ids, org = w["ids"], w["org"]
-    r = await c.post("/api/v1/meets", json={"name": "Infield meet", "starts_at": iso(4, 9),
-                                            "ends_at": iso(4, 23), "track_space_id": ids["infield"]},
-                     headers=org)
-    meet_id = r.json()["id"]
-    await c.post(f"/api/v1/meets/{meet_id}/sessions", json={
-        "name": "Afternoon", "starts_at": iso(4, 13), "ends_at": iso(4, 19)}, headers=org)
-    w["meet"] = {"id": meet_id}
     await sprint(c, w, 8, discipline="scratch")
     draft = (await c.post(f"/api/v1/meets/{meet_id}/programme/schedule", headers=org)).json()
     assert not any(e["code"] == "calendar_changed" for e in draft["explanations"])
@@ -164,20 +174,13 @@ async def test_explanations_are_worded_for_each_reader(podium_client):
     does not make the English reader read French (nor the other way round); a sentence
     stored before codes is still shown."""
     c = podium_client
-    w = await meet_world(c)
+    w, meet_id = await infield_meet(c, 16)
     ids, org = w["ids"], w["org"]
-    r = await c.post("/api/v1/meets", json={"name": "Infield meet", "starts_at": iso(4, 9),
-                                            "ends_at": iso(4, 23), "track_space_id": ids["infield"]},
-                     headers=org)
-    meet_id = r.json()["id"]
-    await c.post(f"/api/v1/meets/{meet_id}/sessions", json={
-        "name": "Afternoon", "starts_at": iso(4, 13), "ends_at": iso(4, 16)}, headers=org)
     # The track is taken for the whole session: nothing fits, and the draft says why.
     r = await c.post("/api/v1/events", json=event_body(
         [ids["infield"]], day=4, start=12, end=17, title="School visit",
         acknowledge_conflicts=True), headers=org)
     assert r.status_code == 201, r.text
-    w["meet"] = {"id": meet_id}
     await sprint(c, w, 8)
     r = await c.post(f"/api/v1/meets/{meet_id}/programme/schedule?lang=fr", headers=org)
     assert r.status_code == 200, r.text
