@@ -225,7 +225,8 @@ class RedisVersions:
     to that channel and keeps the values it has seen (its *mirror*): reading counters the
     mirror holds costs no round trip, which is what lets a cached page cost about what a
     health check costs with several workers. A counter the mirror does not hold is read
-    with one ``MGET`` and kept.
+    with one ``MGET`` and kept. The worker that bumps drops those counters from its mirror
+    until their announcement arrives, so it reads its own writes at once.
 
     The mirror is only trusted while the subscription stands: it is emptied whenever the
     subscription is (re)confirmed and whenever the listening connection fails (then every
@@ -280,7 +281,10 @@ class RedisVersions:
             fetched = await self.redis.mget(keys)
         values = tuple(int(v) if v is not None else 0 for v in fetched)
         if self._mirror_live and generation == self._generation:
-            self._keep(zip(names, values))
+            self._make_room()
+            for name, read in zip(names, values):
+                # An announcement heard during the read is at least as new: it stays.
+                self._mirror.setdefault(name, read)
         return values
 
     async def bump(self, names: Iterable[str]) -> None:
@@ -289,11 +293,15 @@ class RedisVersions:
         if not names:
             return
         seeds = [str(secrets.randbelow(2**52) + 2**32) for _ in names]
-        generation = self._generation
-        values = await self._bump_script(keys=[REDIS_PREFIX + n for n in names],
-                                         args=[REDIS_BUMPS_CHANNEL, *seeds, *names])
-        if self._mirror_live and generation == self._generation:  # read own writes at once
-            self._keep(zip(names, (int(v) for v in values)))
+        await self._bump_script(keys=[REDIS_PREFIX + n for n in names],
+                                args=[REDIS_BUMPS_CHANNEL, *seeds, *names])
+        # This worker reads its own writes at once: until the announcement arrives, these
+        # counters are read from Redis (and no read begun before the bump may keep its
+        # older value). Storing the script's answer instead could step back past another
+        # worker's later bump already heard.
+        for name in names:
+            self._mirror.pop(name, None)
+        self._generation += 1
 
     def forget_mirror(self) -> None:
         """Empty the mirror: the next reads go to Redis (a live stream calls it before
@@ -302,21 +310,19 @@ class RedisVersions:
             self._mirror.clear()
         self._generation += 1
 
-    def _keep(self, pairs: Iterable[tuple[str, int]]) -> None:
-        mirror = self._mirror
-        if len(mirror) > MIRROR_MAX_COUNTERS:  # scopes come and go: start again
+    def _make_room(self) -> None:
+        if len(self._mirror) > MIRROR_MAX_COUNTERS:  # scopes come and go: start again
             self.forget_mirror()
-        for name, value in pairs:
-            if value > mirror.get(name, -1):  # values only grow: never step back
-                mirror[name] = value
 
     def _announced(self, payload: bytes) -> None:
-        pairs = []
+        """Keep the values a bump announced. Announcements arrive in the order Redis ran
+        the bumps, so the last one heard is the current value (even after the counters
+        were flushed and started again from new random values)."""
+        self._make_room()
         for line in payload.decode().split("\n"):
             name, _, value = line.rpartition("=")
             if name and value.isdigit():
-                pairs.append((name, int(value)))
-        self._keep(pairs)
+                self._mirror[name] = int(value)
 
     def start(self) -> None:
         """Listen to the bumps of every worker and mirror the counters (call once the
