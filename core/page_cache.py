@@ -198,7 +198,9 @@ class MemoryVersions:
         """Nothing to forget: the counters are this process's own."""
 
 
-#: The Redis pub/sub channel on which every bump announces the counters' new values.
+#: The Redis pub/sub channel on which every bump announces the counters' new values,
+#: followed by ``:<database number>`` (pub/sub ignores the database: two venues sharing a
+#: Redis server on two databases must not hear each other's bumps).
 REDIS_BUMPS_CHANNEL = "podium:page-version-bumps"
 
 # INCR each counter and announce the new values on the bumps channel, atomically (one
@@ -221,7 +223,7 @@ class RedisVersions:
     """Counters in Redis, shared by every worker, mirrored in each worker's memory.
 
     A bump increments the counters (``INCR``) and announces their new values on
-    :data:`REDIS_BUMPS_CHANNEL` in one script. Once started (:meth:`start`), each worker listens
+    its database's :data:`REDIS_BUMPS_CHANNEL` in one script. Once started (:meth:`start`), each worker listens
     to that channel and keeps the values it has seen (its *mirror*): reading counters the
     mirror holds costs no round trip, which is what lets a cached page cost about what a
     health check costs with several workers. A counter the mirror does not hold is read
@@ -244,6 +246,8 @@ class RedisVersions:
         self.url = url
         self.redis = Redis.from_url(url)
         self._bump_script = self.redis.register_script(_BUMP_SCRIPT)
+        database = self.redis.connection_pool.connection_kwargs.get("db", 0)
+        self.channel = f"{REDIS_BUMPS_CHANNEL}:{database}"
         self._mirror: dict[str, int] = {}
         self._mirror_live = False
         #: Moves whenever the mirror is emptied: a read that started before must not refill it.
@@ -294,7 +298,7 @@ class RedisVersions:
             return
         seeds = [str(secrets.randbelow(2**52) + 2**32) for _ in names]
         await self._bump_script(keys=[REDIS_PREFIX + n for n in names],
-                                args=[REDIS_BUMPS_CHANNEL, *seeds, *names])
+                                args=[self.channel, *seeds, *names])
         # This worker reads its own writes at once: until the announcement arrives, these
         # counters are read from Redis (and no read begun before the bump may keep its
         # older value). Storing the script's answer instead could step back past another
@@ -345,7 +349,7 @@ class RedisVersions:
             while True:
                 pubsub = client.pubsub()
                 try:
-                    await pubsub.subscribe(REDIS_BUMPS_CHANNEL)
+                    await pubsub.subscribe(self.channel)
                     async for message in pubsub.listen():
                         if message["type"] == "subscribe":
                             self.forget_mirror()  # from now on no announcement is missed

@@ -150,3 +150,25 @@ async def test_counters_flushed_from_redis_start_again_in_the_mirror(workers):
         return await b.get((name,)) == (fresh,)
 
     await eventually(b_follows, "B's mirror follows the counter started again")
+
+
+async def test_a_venue_on_another_redis_database_is_not_heard(workers):
+    """Pub/sub ignores Redis's database numbers: a second venue sharing the server on
+    another database has its own bumps channel, and its bumps never reach this mirror."""
+    _a, b = workers
+    from urllib.parse import urlsplit
+
+    database = int(b.redis.connection_pool.connection_kwargs.get("db", 0))
+    # The same server, the next database.
+    other = RedisVersions(urlsplit(REDIS_URL)._replace(path=f"/{(database + 1) % 16}").geturl())
+    try:
+        assert other.channel != b.channel
+        name = counter()
+        (before,) = await b.get((name,))
+        await other.bump([name])  # the other venue's counter of the same name
+        await asyncio.sleep(0.2)
+        assert await b.get((name,)) == (before,)
+        assert b.redis_reads == 1
+    finally:
+        await other.redis.delete(REDIS_PREFIX + name)
+        await other.close()
