@@ -286,6 +286,10 @@ async def test_the_conflicts_list_shows_local_times_for_the_locale(podium_client
     earlier = (utc_now() - timedelta(minutes=5)).isoformat()
     assert (await podium_client.post(URL, json=scan_body(shared["secret"], gate="North"),
                                      headers=headers)).status_code == 200
+    again = await podium_client.post(URL, json=scan_body(shared["secret"], gate="North"),
+                                     headers={**headers, "Accept-Language": "fr"})
+    assert again.status_code == 409 and again.json()["code"] == "already_redeemed"
+    assert again.json()["detail"] == "Déjà à l’intérieur"  # the scanner's answer, in its language
     queued = [{"secret": shared["secret"], "nonce": nonce(), "direction": "entry",
                "scanned_at": earlier, "verdict_offline": "ok"}]
     await podium_client.post(f"{URL}/batch", json={"gate": "South", "event_id": event_id, "scans": queued},
@@ -302,6 +306,7 @@ async def test_the_conflicts_list_shows_local_times_for_the_locale(podium_client
     assert (f'accepté hors ligne à <strong>South</strong> (<time datetime="{clash["scanned_at"]}">'
             f'{paris(clash["scanned_at"])}</time>), mais le serveur répond') in page.text
     assert f'<time datetime="{clash["other_at"]}">{paris(clash["other_at"])}</time>' in page.text
+    assert "mais le serveur répond : Déjà utilisé (porte North" in page.text  # not the stored English
     assert "UTC" not in page.text
 
 
