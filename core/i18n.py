@@ -278,12 +278,12 @@ def format_datetime(value: datetime | str | None, format: str = "datetime", tz: 
         return ""
     if isinstance(value, str):
         try:
-            value = parse_instant(value)
+            moment = parse_instant(value)
         except ValueError:
             return value
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return babel_dates.format_datetime(value, _pattern(format), tzinfo=_zone(tz),
+    else:
+        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return babel_dates.format_datetime(moment, _pattern(format), tzinfo=_zone(tz),
                                        locale=babel_locale(locale))
 
 
