@@ -255,37 +255,58 @@ def _pattern(format: str) -> str:
     return DATE_FORMATS.get(format, format)
 
 
-def format_datetime(value: datetime | None, format: str = "datetime", tz: str | None = None,
+def parse_instant(value: str) -> datetime:
+    """An aware datetime from ISO 8601 text (``2026-11-24T18:30:00Z``, an offset, or none:
+    then UTC), for instants kept as text (a ledger entry, a scan's JSON answer).
+
+    :raises ValueError: text that is not an ISO 8601 date-time.
+    """
+    moment = datetime.fromisoformat(value.strip())
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def format_datetime(value: datetime | str | None, format: str = "datetime", tz: str | None = None,
                     locale: str | None = None) -> str:
     """An instant in the venue's zone (``tz``), written for the locale.
 
     :param format: a name of :data:`DATE_FORMATS`, a babel name (``short``...) or pattern.
-    A naive datetime is taken as UTC. ``None`` gives ``""``.
+    A naive datetime is taken as UTC; ISO 8601 text is parsed (:func:`parse_instant`), and
+    text that is not is shown as it is (a page never fails on a stored value). ``None``
+    gives ``""``.
     """
     if value is None:
         return ""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return babel_dates.format_datetime(value, _pattern(format), tzinfo=_zone(tz),
+    if isinstance(value, str):
+        try:
+            moment = parse_instant(value)
+        except ValueError:
+            return value
+    else:
+        moment = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return babel_dates.format_datetime(moment, _pattern(format), tzinfo=_zone(tz),
                                        locale=babel_locale(locale))
 
 
-def format_date(value: date | datetime | None, format: str = "date", tz: str | None = None,
+def format_date(value: date | datetime | str | None, format: str = "date", tz: str | None = None,
                 locale: str | None = None) -> str:
-    """A calendar day for the locale (an instant is first moved into the venue's zone)."""
+    """A calendar day for the locale (an instant is first moved into the venue's zone;
+    ISO 8601 text as in :func:`format_datetime`)."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        return format_datetime(value, format, tz, locale)
     if isinstance(value, datetime):
         value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(_zone(tz)).date()
     return babel_dates.format_date(value, _pattern(format), locale=babel_locale(locale))
 
 
-def format_time(value: datetime | time | None, format: str = "time", tz: str | None = None,
+def format_time(value: datetime | time | str | None, format: str = "time", tz: str | None = None,
                 locale: str | None = None) -> str:
-    """A time of day for the locale (an instant in the venue's zone)."""
+    """A time of day for the locale (an instant in the venue's zone; ISO 8601 text as in
+    :func:`format_datetime`)."""
     if value is None:
         return ""
-    if isinstance(value, datetime):
+    if isinstance(value, (datetime, str)):
         return format_datetime(value, format, tz, locale)
     return babel_dates.format_time(value, _pattern(format), locale=babel_locale(locale))
 
@@ -397,6 +418,7 @@ __all__ = [
     "format_number", "format_percent", "format_time", "set_default_timezone", "gettext",
     "gettext_noop", "lazy_gettext",
     "lazy_ngettext", "lazy_pgettext",
-    "load_catalogues", "negotiate", "ngettext", "npgettext", "parse_locale", "pgettext",
+    "load_catalogues", "negotiate", "ngettext", "npgettext", "parse_instant", "parse_locale",
+    "pgettext",
     "set_locale", "text", "translations", "use_locale",
 ]

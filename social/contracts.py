@@ -56,7 +56,8 @@ class MedalTier(Protocol):
 
     @property
     def label(self) -> str:
-        """What fans read ("Gold")."""
+        """What fans read ("Gold"), in the current locale: asked each time it is shown
+        (events and tables keep the tier's ``name``, never this)."""
         ...
 
     @property
@@ -84,15 +85,18 @@ MEDAL_TIERS: RegistryHook[MedalTier] = RegistryHook("podium_medal_tiers")
 class MedalReached(DomainEvent, frozen=True, kw_only=True):
     """A fan reached a higher medal (live pages only: the fan's page announces it).
 
+    Medals are named by their tier's registry name, never by a label: what fans read is
+    looked up when the banner is made, in each page's language
+    (:func:`podium.social.points.medal_label`). Rows stored before carried an English
+    ``label`` too; decoding ignores it.
+
     :param fan_id: the fan.
     :param medal: the tier's registry name (``plugin.tier``).
-    :param label: what fans read ("Gold").
     :param rank: the tier's rank (bronze 1, silver 2, gold 3).
     """
 
     fan_id: int
     medal: str
-    label: str
     rank: int
 
 
@@ -100,16 +104,16 @@ class MedalLost(DomainEvent, frozen=True, kw_only=True):
     """A fan fell below the medal they held (an unfollow or unlike took its points back;
     live pages only: the fan's page announces it, as it announces a medal reached).
 
+    Named by registry names, as :class:`MedalReached` (older rows' ``lost_label`` and
+    ``label`` are ignored).
+
     :param fan_id: the fan.
     :param lost: the tier's registry name they held (``plugin.tier``).
-    :param lost_label: what fans read ("Silver").
-    :param medal: the tier they hold now (empty: none); ``label`` its name.
+    :param medal: the tier they hold now (empty: none).
     :param rank: the rank of the medal held now (0: none).
     """
 
     fan_id: int
     lost: str
-    lost_label: str
     medal: str = ""
-    label: str = ""
     rank: int = 0

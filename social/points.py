@@ -32,6 +32,7 @@ import msgspec
 from podium.core.database import atomic, for_update, row_queue
 from podium.core.events import FanAction, PointsAward, PointsAwarded
 from podium.core.plugins import PluginHost
+from podium.social.audience import MEDAL_WORDS
 from podium.social.contracts import (
     MEDAL_TIERS,
     REWARD_RULES,
@@ -148,13 +149,26 @@ def medal_for(tiers: Sequence[tuple[str, MedalTier]], all_time: int,
     return max(held, key=lambda nt: (nt[1].rank, nt[1].threshold, nt[1].season is None))
 
 
-def tier_label(tiers: Sequence[tuple[str, MedalTier]], name: str) -> str:
-    """What fans read for the tier ``name`` (``plugin.tier``), even when its plugin no
-    longer offers it (then its name, titled)."""
-    for tier_name, tier in tiers:
-        if tier_name == name:
-            return tier.label
-    return name.split(".", 1)[-1].replace("-", " ").title()
+def label_from_name(name: str) -> str:
+    """A label for a tier no loaded plugin offers, from its name: ``x.silver-2025`` reads
+    "Silver 2025" ("Argent 2025": the medal words bronze, silver and gold are translated;
+    other names are titled)."""
+    key = name.split(".", 1)[-1]
+    word, _sep, season = key.partition("-")
+    if word not in MEDAL_WORDS:
+        return key.replace("-", " ").title()
+    medal = str(MEDAL_WORDS[word]).capitalize()
+    return f"{medal} {season}" if season else medal
+
+
+def medal_label(name: str, host: PluginHost | None = None) -> str:
+    """What fans read, in the current locale, for the tier ``name`` (``plugin.tier``) of
+    any loaded plugin (:func:`bound_host` by default); empty for no medal."""
+    if not name:
+        return ""
+    host = host or bound_host()
+    tier = host.registry(MEDAL_TIERS).get(name) if host else None
+    return str(tier.label) if tier is not None else label_from_name(name)
 
 
 class MedalGoal(msgspec.Struct, frozen=True):
@@ -179,7 +193,7 @@ def next_goals(tiers: Sequence[tuple[str, MedalTier]], all_time: int, season_poi
         ahead = sorted((t for _n, t in tiers if t.season == which and points < t.threshold),
                        key=lambda t: t.threshold)
         if ahead:
-            goals.append(MedalGoal(ahead[0].label, ahead[0].threshold, points, which))
+            goals.append(MedalGoal(str(ahead[0].label), ahead[0].threshold, points, which))
     return goals
 
 
@@ -433,15 +447,14 @@ async def recompute(fan_id: int, *, venue_id: int | None = None,
 
             await record(PointsAwarded(venue_id=venue_id, awards=tuple(result.awards))
                          if result.awards else None)
+            # Names, not labels: the banner is worded in each page's language.
             if medal and result.medal_rank_after > result.medal_rank_before:
                 await record(MedalReached(venue_id=venue_id, fan_id=fan_id, medal=medal[0],
-                                          label=medal[1].label, rank=medal[1].rank))
+                                          rank=medal[1].rank))
             elif result.medal_rank_after < result.medal_rank_before and score["medal"]:
                 await record(MedalLost(
                     venue_id=venue_id, fan_id=fan_id, lost=score["medal"],
-                    lost_label=tier_label(tiers, score["medal"]),
-                    medal=medal[0] if medal else "", label=medal[1].label if medal else "",
-                    rank=result.medal_rank_after))
+                    medal=medal[0] if medal else "", rank=result.medal_rank_after))
         if result.boards:
             # Inside the lock, so two recomputes of one fan mirror in commit order.
             from podium.social.leaderboard import mirror_boards
@@ -486,11 +499,7 @@ async def standing(fan_id: int, *, venue_id: int | None = None) -> Standing:
         return Standing(fan_id=fan_id)
     season_points = await _points_since(fan_id, datetime(now.year, 1, 1, tzinfo=timezone.utc))
     week_points = await _points_in_week(fan_id, week_of(now))
-    label = None
-    if row["medal"]:
-        host = bound_host()
-        tier = host.registry(MEDAL_TIERS).get(row["medal"]) if host else None
-        label = tier.label if tier else row["medal"].split(".", 1)[-1].title()
+    label = medal_label(row["medal"]) or None
     rank = None
     if not row["opted_out"] and not row["excluded"] and row["points"] > 0:
         rank = await rank_of(ALL, fan_id)

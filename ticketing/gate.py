@@ -46,7 +46,7 @@ from podium.ticketing.controls import lock_removed
 from podium.ticketing.keys import event_keys
 from podium.ticketing.tables import Order, RevokedSecret, Scan, Ticket, TicketType
 from podium.ticketing.tickets import revocation_list, utc_now
-from podium.ticketing.verdict import Direction, TicketState, Verdict, decide, refuse
+from podium.ticketing.verdict import Direction, TicketState, Verdict, decide, reason, refuse
 
 #: Negative control for the concurrency tests and nothing else: with the environment
 #: variable ``PODIUM_GATE_UNSAFE_NO_LOCK=1`` the ticket is read before the transaction and
@@ -201,7 +201,7 @@ def _answer(verdict: Verdict, scan: ScanInput, info: dict[str, Any] | None, when
             offline: bool, conflict: bool) -> dict[str, Any]:
     body: dict[str, Any] = {
         "status": "ok" if verdict.ok else "refused", "code": verdict.code,
-        "detail": verdict.detail, "direction": scan.direction, "scan_gate": scan.gate,
+        "detail": str(verdict.detail), "direction": scan.direction, "scan_gate": scan.gate,
         "scanned_at": when.isoformat(), "nonce": scan.nonce, "offline": offline,
         "conflict": conflict,
     }
@@ -383,6 +383,8 @@ async def gate_counts(event_id: int) -> dict[str, Any]:
 async def conflicts(event_id: int) -> list[dict[str, Any]]:
     """Offline admissions the server refused (the same ticket let in at two gates, or a
     ticket that died while the scanner was offline), oldest first, for staff to sort out.
+    ``detail`` is what the server answered then (in the uploader's language), ``reason``
+    the refusal's standard words in the current locale.
 
     :raises NotFound: no such event.
     """
@@ -399,7 +401,8 @@ async def conflicts(event_id: int) -> list[dict[str, Any]]:
             answer = {}
         out.append({
             "ticket_id": row["ticket_code"], "gate": row["gate"], "result": row["result"],
-            "detail": answer.get("detail", ""), "scanned_at": _iso(row["scanned_at"]),
+            "detail": answer.get("detail", ""), "reason": reason(row["result"]),
+            "scanned_at": _iso(row["scanned_at"]),
             "recorded_at": _iso(row["recorded_at"]), "nonce": row["nonce"],
             "other_gate": answer.get("gate", ""), "other_at": answer.get("at"),
         })

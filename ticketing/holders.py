@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from podium.core.i18n import _
+from podium.ticketing.labels import ticket_status_label
 from podium.core.accounts.service import CurrentUser, get_user_by_name
 from podium.core.database import atomic, for_update
 from podium.core.errors import Conflict, InvalidInput, NotFound
@@ -284,7 +285,7 @@ async def reissue(code: str, user: CurrentUser) -> dict[str, Any]:
     async with locked():
         row = await locked_ticket(code, user.id)
         if row["status"] != "valid":
-            raise Conflict(_("this ticket is %(value1)s; it has no QR to replace", value1=row['status']),
+            raise Conflict(_("this ticket is %(value1)s; it has no QR to replace", value1=ticket_status_label(row['status'])),
                            code="ticket_not_valid")
         updated = await tickets.reissue(row, venue_id=row["venue_id"])
     return view({**row, **updated}, user)

@@ -42,6 +42,7 @@ from typing import Any
 from piccolo.columns.combination import Combinable
 
 from podium.core.i18n import _, format_money, gettext
+from podium.ticketing.labels import order_status_label
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic, for_update, is_sqlite
 from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound, PodiumError
@@ -684,7 +685,7 @@ async def mark_paid(order_id: int, staff: CurrentUser | None, *, reference: str 
         if order["status"] == "paid":
             return await order_dict(order, with_secrets=secrets_shown)
         if order["status"] not in ("pending", "expired"):
-            raise Conflict(_("this order is %(value1)s; it cannot be paid", value1=order['status']),
+            raise Conflict(_("this order is %(value1)s; it cannot be paid", value1=order_status_label(order['status'])),
                            code="order_closed")
         lines = await OrderLine.select(
             OrderLine.ticket_type, OrderLine.quantity, OrderLine.unit_price_cents,
@@ -755,7 +756,7 @@ async def _close(order_id: int, status: str, user: CurrentUser | None, *,
         order = await for_update(Order.select().where(Order.id == order_id)).first()
         assert order is not None
         if order["status"] not in allowed:
-            raise Conflict(_("this order is %(value1)s", value1=order['status']), code=f"order_{order['status']}")
+            raise Conflict(_("this order is %(value1)s", value1=order_status_label(order['status'])), code=f"order_{order['status']}")
         await Order.update({Order.status: status, Order.closed_at: now}).where(
             Order.id == order_id)
         ticket_rows = await Ticket.select(*tickets.TICKET_COLUMNS).where(Ticket.order == order_id)

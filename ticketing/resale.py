@@ -22,6 +22,7 @@ from datetime import timedelta
 from typing import Any
 
 from podium.core.i18n import _
+from podium.ticketing.labels import listing_status_label
 from podium.core.accounts.service import CurrentUser
 from podium.core.errors import Conflict, InvalidInput, NotFound
 from podium.core.plugins import Registry
@@ -121,7 +122,7 @@ async def withdraw(listing_id: int, user: CurrentUser) -> dict[str, Any]:
             raise NotFound(_("there is no resale listing %(listing_id)s of yours", listing_id=listing_id))
         now = tickets.utc_now()
         if listing["status"] not in ("listed", "reserved"):
-            raise Conflict(_("this listing is already %(value1)s", value1=listing['status']), code="not_open")
+            raise Conflict(_("this listing is already %(value1)s", value1=listing_status_label(listing['status'])), code="not_open")
         if is_reserved(listing, now):
             raise Conflict(_("a buyer is paying for this ticket; try again once the reservation "
                              "lapses"), code="resale_reserved")

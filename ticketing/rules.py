@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from podium.core.i18n import _, format_money
+from podium.ticketing.labels import ticket_status_label
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def resale_cap(rules: Rules, face_value_cents: int) -> int:
 
 def _ticket_refusal(rules: Rules, ticket: TicketState, now: datetime) -> Refusal | None:
     if ticket.status != "valid":
-        return Refusal("ticket_not_valid", _("this ticket is %(status)s; it cannot change hands", status=ticket.status))
+        return Refusal("ticket_not_valid", _("this ticket is %(status)s; it cannot change hands", status=ticket_status_label(ticket.status)))
     if ticket.inside:
         return Refusal("ticket_used", _("this ticket has been scanned in at the gate; it cannot change hands"))
     if now >= rules.deadline:

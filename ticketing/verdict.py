@@ -19,21 +19,24 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
+from podium.core.i18n import LazyString, N_
+from podium.ticketing.labels import TICKET_STATUS_LABELS
 from podium.ticketing.secrets import TicketClaims
 
 Direction = Literal["entry", "exit"]
 
-#: Every answer a scan can get, with the words the scanner shows under the big colour.
-REASONS: dict[str, str] = {
-    "ok": "Welcome in",
-    "invalid": "Not a ticket of ours (bad signature or unknown code)",
-    "revoked": "This ticket is no longer valid (replaced, cancelled or refunded)",
-    "wrong_event": "This ticket is for another event",
-    "not_paid": "This ticket's order is not paid",
-    "not_yet_valid": "Too early: this ticket does not open the gate yet",
-    "expired": "Too late: this ticket's validity is over",
-    "already_redeemed": "Already used",
-    "not_inside": "This ticket is not inside: nothing to let out",
+#: Every answer a scan can get, with the words the scanner shows under the big colour
+#: (translated when the answer is written, in the scanner page's language).
+REASONS: dict[str, LazyString] = {
+    "ok": N_("Welcome in"),
+    "invalid": N_("Not a ticket of ours (bad signature or unknown code)"),
+    "revoked": N_("This ticket is no longer valid (replaced, cancelled or refunded)"),
+    "wrong_event": N_("This ticket is for another event"),
+    "not_paid": N_("This ticket's order is not paid"),
+    "not_yet_valid": N_("Too early: this ticket does not open the gate yet"),
+    "expired": N_("Too late: this ticket's validity is over"),
+    "already_redeemed": N_("Already used"),
+    "not_inside": N_("This ticket is not inside: nothing to let out"),
 }
 
 
@@ -64,7 +67,7 @@ class Verdict:
     ``already_redeemed`` when and through which gate the ticket was last used."""
 
     code: str
-    detail: str
+    detail: str | LazyString  # str() in the locale of the answer
     at: datetime | None = None
     gate: str = ""
 
@@ -74,9 +77,16 @@ class Verdict:
         return self.code == "ok"
 
 
-def refuse(code: str, detail: str | None = None, **extra: object) -> Verdict:
+def refuse(code: str, detail: str | LazyString | None = None, **extra: object) -> Verdict:
     """A refusal with the standard reason unless ``detail`` says more."""
     return Verdict(code, detail or REASONS[code], **extra)  # type: ignore[arg-type]
+
+
+def reason(code: str) -> str:
+    """The standard reason for ``code`` in the current locale (a list of past scans shows
+    it, whatever language each scan was answered in); an unknown code reads as itself."""
+    found = REASONS.get(code)
+    return str(found) if found is not None else code
 
 
 def decide(*, claims: TicketClaims | None, signature_ok: bool, ticket: TicketState | None,
@@ -97,9 +107,10 @@ def decide(*, claims: TicketClaims | None, signature_ok: bool, ticket: TicketSta
             or claims.ticket_type_id != ticket.ticket_type_id or claims.serial > ticket.serial):
         return refuse("invalid")
     if claims.serial < ticket.serial or claims.serial in ticket.revoked_serials:
-        return refuse("revoked", "This QR code was replaced by a newer one (transfer or reissue)")
+        return refuse("revoked", N_("This QR code was replaced by a newer one (transfer or reissue)"))
     if ticket.status != "valid":
-        return refuse("revoked", f"This ticket is {ticket.status}")
+        return refuse("revoked", N_("This ticket is %(status)s: it no longer opens the gate.",
+                                    status=TICKET_STATUS_LABELS.get(ticket.status, ticket.status)))
     if scanner_event_id is not None and scanner_event_id != claims.event_id:
         return refuse("wrong_event")
     if direction == "entry":
@@ -112,11 +123,11 @@ def decide(*, claims: TicketClaims | None, signature_ok: bool, ticket: TicketSta
     if direction == "exit":
         if not ticket.inside:
             return refuse("not_inside")
-        return Verdict("ok", "Goodbye")
+        return Verdict("ok", N_("Goodbye"))
     if ticket.inside:
-        return refuse("already_redeemed", "Already inside", at=ticket.last_scan_at,
+        return refuse("already_redeemed", N_("Already inside"), at=ticket.last_scan_at,
                       gate=ticket.last_scan_gate)
     if ticket.last_scan_at is not None and not ticket.allows_reentry:
-        return refuse("already_redeemed", "Already used; this ticket allows no re-entry",
+        return refuse("already_redeemed", N_("Already used; this ticket allows no re-entry"),
                       at=ticket.last_scan_at, gate=ticket.last_scan_gate)
     return Verdict("ok", REASONS["ok"])

@@ -30,6 +30,7 @@ from typing import Any
 from podium.core.accounts.service import CurrentUser
 from podium.core.database import atomic, is_sqlite, row_queue
 from podium.core.i18n import _
+from podium.tournaments.labels import status_label
 from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from podium.core.events import TournamentStarted
 from podium.core.outbox import record
@@ -563,7 +564,7 @@ async def disqualify(host: PluginHost, tournament_id: int, entrant_id: int,
         t = await lock_tournament(tournament_id)
         row = await entrant_in(tournament_id, entrant_id)
         if row["status"] != "registered":
-            raise Conflict(_("%(name)s holds no place in the field (%(status)s)", name=row['name'], status=row['status']),
+            raise Conflict(_("%(name)s holds no place in the field (%(status)s)", name=row['name'], status=status_label(row['status'])),
                            code="not_in_field")
         await EntrantRow.update({EntrantRow.status: "dropped",
                                  EntrantRow.status_changed_at: now()}).where(

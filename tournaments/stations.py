@@ -27,6 +27,7 @@ from typing import Any
 from podium.core.database import atomic
 from podium.core.errors import Conflict, InvalidInput, NotFound
 from podium.core.i18n import _
+from podium.tournaments.labels import status_label
 from podium.core.venue.service import MAX_ID, clean_text
 from podium.core.venue.tables import Space
 from podium.tournaments.kernel import STARTED, Change, lock_tournament, now, record_change
@@ -359,7 +360,7 @@ async def call_match(match_id: int, station_number: Any = None) -> Change:
             raise Conflict(_("match %(key)s is already on station %(station)s", key=match['key'], station=match['station']),
                            code="already_called", station=match["station"])
         if match["status"] not in CALLABLE:
-            raise Conflict(_("match %(key)s is %(status)s; only a ready match can be called", key=match['key'], status=match['status'].replace('_', ' ')), code="not_callable")
+            raise Conflict(_("match %(key)s is %(status)s; only a ready match can be called", key=match['key'], status=status_label(match['status'])), code="not_callable")
         free, _waiting, busy, _queue = await _board(tournament_id)
         if _entrants_of(match) & busy:
             raise Conflict(_("a player of this match is playing on another station"),
@@ -447,7 +448,7 @@ async def queue_add(tournament_id: int, match_id: Any, position: Any = None) -> 
         if row is None:
             raise NotFound(_("match %(match_id)s is not in this tournament", match_id=match_id))
         if row["engine_status"] in DONE:
-            raise Conflict(_("match %(key)s is %(engine_status)s", key=row['key'], engine_status=row['engine_status']), code="match_done")
+            raise Conflict(_("match %(key)s is %(engine_status)s", key=row['key'], engine_status=status_label(row['engine_status'])), code="match_done")
         ids = await _queue_ids(tournament_id)
         if match_id in ids:
             raise Conflict(_("match %(key)s is already queued", key=row['key']), code="already_queued")

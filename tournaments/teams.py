@@ -36,6 +36,7 @@ from podium.core.accounts.tables import User
 from podium.core.database import atomic
 from podium.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from podium.core.i18n import _
+from podium.tournaments.labels import member_label, status_label
 from podium.tournaments import kernel
 from podium.tournaments.tables import Entrant as EntrantRow
 from podium.tournaments.tables import TeamMember, Tournament
@@ -168,7 +169,7 @@ def _require_team_tournament(t: Mapping[str, Any]) -> None:
 
 def _require_active(team: Mapping[str, Any]) -> None:
     if team["status"] not in ACTIVE:
-        raise Conflict(_("%(name)s is no longer in this tournament (%(status)s)", name=team['name'], status=team['status']),
+        raise Conflict(_("%(name)s is no longer in this tournament (%(status)s)", name=team['name'], status=status_label(team['status'])),
                        code="team_inactive")
 
 
@@ -265,7 +266,7 @@ async def _invitation_context(invitation_id: int, user: CurrentUser
     if row is None:
         raise Conflict(_("this invitation was cancelled"), code="invitation_closed")
     if row["status"] != "invited":
-        raise Conflict(_("this invitation is no longer open (you %(status)s it)", status=row['status']),
+        raise Conflict(_("this invitation is no longer open (you %(status)s it)", status=member_label(row['status'])),
                        code="invitation_closed")
     team = await kernel.entrant_in(t["id"], row["entrant"])
     return t, team, row

@@ -54,6 +54,8 @@ from podium.core.page_cache import STATE_KEY as PAGE_CACHE_KEY
 from podium.core.page_cache import MemoryVersions, PageCache, RedisVersions, Versions
 from podium.core.plugins import NavItem, PluginHost, PluginLoadError, flatten, gather_results
 from podium.core.settings import Settings, load_settings
+from podium.ticketing import labels as ticketing_labels
+from podium.tournaments import labels as tournament_labels
 from podium.web import errors
 from podium.web.assembly import make_plugin_host
 from podium.web.middleware import ReadTransactionMiddleware
@@ -221,6 +223,11 @@ def create_app(
     i18n.set_default_timezone(settings.timezone)
     env.globals["page_slots"] = _page_slots_global(host)
     env.globals["format_label"] = _format_label_global(host)
+    env.globals.update(tournament_status_label=tournament_labels.status_label,
+                       tournament_standing_label=tournament_labels.standing_label,
+                       tournament_member_label=tournament_labels.member_label,
+                       order_status_label=ticketing_labels.order_status_label,
+                       ticket_status_label=ticketing_labels.ticket_status_label)
     env.globals["settings"] = settings
     channels = channels_plugin(settings)
 

@@ -143,13 +143,19 @@ async def podium_live_messages(event: DomainEvent, render: Any) -> list[Any]:
     reached a higher medal or lost the one they held."""
     from podium.core.outbox.dispatcher import LiveMessage
 
+    from podium.social.points import medal_label
+
+    # The events name the tiers; the labels are read here, in the locale being made.
     if isinstance(event, MedalReached):
-        html = (render("social/hub/partials/medal_live.html", {"medal": event})
-                if render is not None else event.label)
+        label = medal_label(event.medal)
+        html = (render("social/hub/partials/medal_live.html", {"medal": event, "label": label})
+                if render is not None else label)
         return [LiveMessage((f"user-{event.fan_id}",), "hub-medal", html)]
     if isinstance(event, MedalLost):
-        html = (render("social/hub/partials/medal_lost_live.html", {"medal": event})
-                if render is not None else event.lost_label)
+        lost, held = medal_label(event.lost), medal_label(event.medal)
+        html = (render("social/hub/partials/medal_lost_live.html",
+                       {"medal": event, "lost_label": lost, "label": held})
+                if render is not None else lost)
         return [LiveMessage((f"user-{event.fan_id}",), "hub-medal", html)]
     if isinstance(event, PointsAwarded):
         fans = sorted({a.fan_id for a in event.awards})

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from podium.core.events import FanAction, PointsAward
-from podium.core.i18n import LazyString, lazy_ngettext
+from podium.core.i18n import LazyString, lazy_ngettext, lazy_pgettext, pgettext
 from podium.plugins.olympic_hub.settings import HubSettings
 
 FOLLOW, UNFOLLOW, LIKE, UNLIKE = "follow", "unfollow", "like", "unlike"
@@ -198,27 +198,40 @@ class PredictionRule:
 
 @dataclass(frozen=True)
 class Tier:
-    """A medal tier (see :class:`podium.social.contracts.MedalTier`)."""
+    """A medal tier (see :class:`podium.social.contracts.MedalTier`).
+
+    :param medal: the medal's word (translated when shown); ``label`` adds the season.
+    """
 
     name: str
-    label: str
+    medal: str | LazyString
     threshold: int
     season: str | None
     rank: int
 
+    @property
+    def label(self) -> str:
+        """What fans read, in the current locale ("Silver", "Argent 2026")."""
+        if self.season is None:
+            return str(self.medal)
+        return pgettext("medal tier", "%(medal)s %(season)s", medal=self.medal, season=self.season)
 
-MEDALS = (("bronze", "Bronze"), ("silver", "Silver"), ("gold", "Gold"))
+
+#: The hub's tiers: name (the key stored and announced) and the word fans read.
+MEDALS = (("bronze", lazy_pgettext("medal tier", "Bronze")),
+          ("silver", lazy_pgettext("medal tier", "Silver")),
+          ("gold", lazy_pgettext("medal tier", "Gold")))
 
 
 def medal_tiers(lifetime: Sequence[int], seasonal: Sequence[int],
                 seasons: Iterable[str]) -> list[Tier]:
     """Bronze, silver and gold on lifetime points (``lifetime`` thresholds) and, for each
     season named, on that season's points (``seasonal`` thresholds)."""
-    tiers = [Tier(name, label, threshold, None, rank)
-             for rank, ((name, label), threshold) in enumerate(zip(MEDALS, lifetime), 1)]
+    tiers = [Tier(name, medal, threshold, None, rank)
+             for rank, ((name, medal), threshold) in enumerate(zip(MEDALS, lifetime), 1)]
     for season in seasons:
-        tiers += [Tier(f"{name}-{season}", f"{label} {season}", threshold, season, rank)
-                  for rank, ((name, label), threshold) in enumerate(zip(MEDALS, seasonal), 1)]
+        tiers += [Tier(f"{name}-{season}", medal, threshold, season, rank)
+                  for rank, ((name, medal), threshold) in enumerate(zip(MEDALS, seasonal), 1)]
     return tiers
 
 

@@ -273,6 +273,43 @@ async def test_offline_batch_records_conflicts_and_is_idempotent(podium_client):
         assert refused.status_code == 422, refused.text
 
 
+async def test_the_conflicts_list_shows_local_times_for_the_locale(podium_client):
+    """Staff read an offline conflict's times in the venue's zone (Europe/Paris), not as
+    UTC clock times; each keeps its instant on ``<time datetime>``."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    setup = await open_event()
+    event_id = setup["event"]["id"]
+    [shared] = await tickets(setup)
+    headers = await staff_headers()
+    earlier = (utc_now() - timedelta(minutes=5)).isoformat()
+    assert (await podium_client.post(URL, json=scan_body(shared["secret"], gate="North"),
+                                     headers=headers)).status_code == 200
+    again = await podium_client.post(URL, json=scan_body(shared["secret"], gate="North"),
+                                     headers={**headers, "Accept-Language": "fr"})
+    assert again.status_code == 409 and again.json()["code"] == "already_redeemed"
+    assert again.json()["detail"] == "Déjà à l’intérieur"  # the scanner's answer, in its language
+    queued = [{"secret": shared["secret"], "nonce": nonce(), "direction": "entry",
+               "scanned_at": earlier, "verdict_offline": "ok"}]
+    await podium_client.post(f"{URL}/batch", json={"gate": "South", "event_id": event_id, "scans": queued},
+                             headers=headers)
+    [clash] = (await podium_client.get(f"/api/v1/events/{event_id}/gate-conflicts", headers=headers)).json()["items"]
+
+    def paris(iso: str) -> str:
+        return datetime.fromisoformat(iso).astimezone(ZoneInfo("Europe/Paris")).strftime("%H:%M")
+
+    await quick_user("gaspard", "staff")
+    await podium_client.login("gaspard", DEFAULT_PASSWORD)
+    page = await podium_client.get(f"/gate/events/{event_id}/conflicts", headers={"Accept-Language": "fr"})
+    assert page.status_code == 200
+    assert (f'accepté hors ligne à <strong>South</strong> (<time datetime="{clash["scanned_at"]}">'
+            f'{paris(clash["scanned_at"])}</time>), mais le serveur répond') in page.text
+    assert f'<time datetime="{clash["other_at"]}">{paris(clash["other_at"])}</time>' in page.text
+    assert "mais le serveur répond : Déjà utilisé (porte North" in page.text  # not the stored English
+    assert "UTC" not in page.text
+
+
 async def test_counts_and_live_message(podium_client):
     from podium.ticketing.plugin import podium_live_messages
 

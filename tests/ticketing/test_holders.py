@@ -156,8 +156,11 @@ async def test_reissue_gives_the_holder_a_new_secret(podium_client):
     assert (await podium_client.post(f"/api/v1/tickets/{ticket['code']}/reissue",
                                      headers=await bearer_for(friend))).status_code == 404
     await Ticket.update({Ticket.status: "refunded"}).where(Ticket.code == ticket["code"])
-    refused = await podium_client.post(f"/api/v1/tickets/{ticket['code']}/reissue", headers=await bearer_for(fan))
+    refused = await podium_client.post(f"/api/v1/tickets/{ticket['code']}/reissue",
+                                       headers={**await bearer_for(fan), "Accept-Language": "fr"})
     assert refused.status_code == 409 and refused.json()["code"] == "ticket_not_valid"
+    # The stored status word, as people read it in their language.
+    assert refused.json()["detail"] == "ce billet est remboursé ; il n’a pas de QR code à remplacer"
 
 
 async def test_qr_images_for_the_holder_only(podium_client):

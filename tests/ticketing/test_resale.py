@@ -81,8 +81,10 @@ async def test_withdraw_by_the_seller_only(podium_client):
     response = await podium_client.delete(f"/api/v1/resale/{listing['id']}", headers=await bearer_for(seller))
     assert response.status_code == 200 and response.json()["status"] == "withdrawn"
     assert (await podium_client.get(f"/api/v1/events/{event['id']}/resale")).json()["total"] == 0
-    again = await podium_client.delete(f"/api/v1/resale/{listing['id']}", headers=await bearer_for(seller))
+    again = await podium_client.delete(f"/api/v1/resale/{listing['id']}",
+                                       headers={**await bearer_for(seller), "Accept-Language": "fr"})
     assert again.status_code == 409 and again.json()["code"] == "not_open"
+    assert again.json()["detail"] == "cette annonce est déjà retirée"
     assert (await podium_client.delete("/api/v1/resale/999999", headers=await bearer_for(seller))).status_code == 404
 
 

@@ -122,6 +122,11 @@ async def test_call_by_hand_uncall_and_errors(api):
     later = [m for m in await matches(c, t["id"]) if m["round"] == 2][0]
     r = await c.post(f"/api/v1/matches/{later['id']}/call", headers=org)
     assert r.status_code == 409 and r.json()["code"] == "not_callable"
+    # The detail quotes the match's status as people read it, in their language.
+    assert r.json()["detail"] == f"match {later['key']} is waiting; only a ready match can be called"
+    r = await c.post(f"/api/v1/matches/{later['id']}/call", headers={**org, "Accept-Language": "fr"})
+    assert r.json()["code"] == "not_callable"
+    assert r.json()["detail"] == f"le match {later['key']} est en attente ; seul un match prêt peut être appelé"
     r = await c.post(f"/api/v1/matches/{r1[0]['id']}/call", headers=org)
     assert r.status_code == 200 and r.json()["station"] == 1  # the first free one
     r = await c.post(f"/api/v1/matches/{r1[3]['id']}/call", headers=org)
@@ -207,8 +212,9 @@ async def test_stream_queue(api):
                  json={"winner_id": a, "games": win_games(m, a)}, headers=org)
     q = (await c.get(url)).json()["items"]
     assert [i["match_id"] for i in q] == [r1[1]["id"]] and q[0]["on_stream"]
-    r = await c.post(url, json={"match_id": m["id"]}, headers=org)
+    r = await c.post(url, json={"match_id": m["id"]}, headers={**org, "Accept-Language": "fr"})
     assert r.status_code == 409 and r.json()["code"] == "match_done"
+    assert r.json()["detail"] == f"le match {m['key']} est terminé"
 
 
 async def test_streamed_station_takes_the_queue_head(api):

@@ -70,6 +70,9 @@ async def test_invite_accept_decline_and_roster(api):
     assert r.status_code == 200 and r.json()["status"] == "accepted", r.text
     r = await c.post(f"/api/v1/invitations/{inv['id']}/accept", headers=ps[1][1])
     assert r.status_code == 409 and r.json()["code"] == "invitation_closed"
+    assert r.json()["detail"] == "this invitation is no longer open (you accepted it)"
+    r = await c.post(f"/api/v1/invitations/{inv['id']}/accept", headers={**ps[1][1], "Accept-Language": "fr"})
+    assert r.json()["detail"] == "cette invitation n’est plus ouverte (vous l’avez acceptée)"
     other = await _invitation_id(c, ps[2][1])
     r = await c.post(f"/api/v1/invitations/{other}/decline", headers=ps[2][1])
     assert r.status_code == 200 and r.json()["status"] == "declined"

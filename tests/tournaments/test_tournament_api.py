@@ -303,6 +303,10 @@ async def test_result_errors_change_nothing(api):
         assert r.status_code in expected, (body, r.text)
         if code:
             assert r.json()["code"] == code, r.text
+    r = await c.post(f"/api/v1/matches/{final['id']}/result", json={"winner_id": a, "games": [[1, 0]]},
+                     headers={**org, "Accept-Language": "fr"})
+    assert r.json()["code"] == "not_ready"  # the engine's status word, in French
+    assert r.json()["detail"] == f"le match {final['key']} est en attente et ne peut pas recevoir de résultat"
     assert await ResultLog.count() == 0 and await MatchReport.count() == 0
     assert await matches(c, t["id"]) == items
     r = await c.post("/api/v1/matches/999999/report", json={"winner_id": a}, headers=headers_of[a])

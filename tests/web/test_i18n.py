@@ -82,6 +82,20 @@ def test_dates_in_the_venue_zone_and_locale(locale: str, expected: str) -> None:
         assert i18n.format_datetime(instant, tz="Europe/Paris") == expected
 
 
+def test_instants_kept_as_iso_text_are_formatted_too() -> None:
+    """A stored ISO 8601 instant (``Z``, an offset, or naive: UTC) goes through the same
+    filters; text that is no instant is shown as it is rather than failing the page."""
+    with i18n.use_locale("fr"):
+        assert i18n.format_datetime("2026-11-24T18:30:00Z", tz="Europe/Paris") == "mar. 24 nov. 2026, 19:30"
+        assert i18n.format_time("2026-11-24T20:30:00+02:00", tz="Europe/Paris") == "19:30"
+        assert i18n.format_time("2026-11-24T18:30:00", tz="Europe/Paris") == "19:30"
+        assert i18n.format_date("2026-11-24T23:30:00Z", tz="Europe/Paris") == "25 nov. 2026"
+        assert i18n.format_time("not a time") == "not a time"
+    assert i18n.parse_instant("2026-11-24T18:30:00Z") == datetime(2026, 11, 24, 18, 30, tzinfo=timezone.utc)
+    with pytest.raises(ValueError):
+        i18n.parse_instant("24/11/2026")
+
+
 def test_numbers_and_money_for_the_locale() -> None:
     """Grouping, decimal mark and currency placement follow the locale."""
     with i18n.use_locale("en"):

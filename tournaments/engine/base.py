@@ -27,6 +27,7 @@ from enum import StrEnum
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
 from podium.core.i18n import _
+from podium.tournaments.labels import status_label
 from podium.tournaments.engine.graph import apply_result, derive_all
 from podium.tournaments.engine.model import (
     BYE,
@@ -366,7 +367,7 @@ class BaseFormat:
         playable = m.status in (MatchStatus.READY, MatchStatus.COMPLETED) or m.playable
         if not playable or m.a is BYE or m.b is BYE:
             raise ResultError(
-                "not_ready", _("match %(key)s is %(status)s and cannot take a result", key=m.key, status=m.status.value)
+                "not_ready", _("match %(key)s is %(status)s and cannot take a result", key=m.key, status=status_label(m.status.value))
             )
         participants = [p for p in m.participants]
         if sorted(map(repr, participants)) != sorted(map(repr, fact.participants)):

@@ -37,6 +37,7 @@ from podium.tournaments import catalogue, matches, play, ratings, registration, 
 from podium.tournaments.formats import formats
 from podium.tournaments.routes.organiser import venue_clock
 from podium.tournaments.kernel import STARTED, Change
+from podium.tournaments.labels import standing_label
 from podium.tournaments.tables import ResultLog
 from podium.tournaments.live import topic
 from podium.tournaments.matches import LIVE, MAX_MATCH_LIMIT
@@ -448,7 +449,7 @@ class ConsolePages(Controller):
                 status = (await _standing_status(request, t)).get(entrant_id)
                 if status not in IN_PLAY:
                     raise Conflict(_("this entrant is no longer in play (%(status)s)",
-                                     status=status or _("out")),
+                                     status=standing_label(status) or _("out")),
                                    code="not_in_play")
             return await play.disqualify(request.app.state.plugin_host, tournament_id,
                                          entrant_id, request.user)

@@ -195,6 +195,18 @@ async def test_the_ticket_page_and_history_fragment(client):
     assert empty.status_code == 200 and "no entry" in empty.text
 
 
+async def test_the_history_shows_times_in_the_venues_zone_for_the_locale(client):
+    """An entry's time is an instant in the ledger (RFC 3339, UTC): a page shows it in the
+    venue's zone (Europe/Paris: 18:00 UTC is 19:00 in December), written for its locale;
+    the machine-readable value stays on ``<time datetime>``."""
+    await _fill()
+    french = await client.get("/ledger/tickets/tk_0a/history", headers={"Accept-Language": "fr"})
+    english = await client.get("/ledger/tickets/tk_0a/history")
+    assert '<time datetime="2026-12-03T18:00:00Z">jeu. 3 déc. 2026, 19:00</time>' in french.text
+    assert '<time datetime="2026-12-03T18:00:00Z">Thu 3 Dec 2026, 19:00</time>' in english.text
+    assert "UTC" not in french.text + english.text
+
+
 @pytest.mark.hooks("podium_page_slots")
 def test_the_ticket_history_slot_loads_the_fragment_with_htmx():
     host = plugin_host(["ledger"])
