@@ -22,15 +22,16 @@ from markupsafe import Markup, escape
 from podium.core import PluginMeta, hookimpl
 from podium.core.accounts.service import CurrentUser
 from podium.core.events import DomainEvent, MatchesCompleted, PointsAwarded, TicketsCheckedIn
-from podium.core.i18n import N_, _
+from podium.core.i18n import N_, _, gettext_noop
 from podium.core.plugins import NavItem, Registry
 from podium.social.contracts import MedalLost, MedalReached, MedalTier, RewardRule
 
 PODIUM_PLUGIN = PluginMeta(
     name="olympic_hub",
     version="0.1.0",
-    description=("Olympic-style fan rewards: points for follows, likes, videos, attendance "
-                 "and predictions, bronze/silver/gold medals, leaderboards, the fan's hub page."),
+    description=gettext_noop(
+        "Olympic-style fan rewards: points for follows, likes, videos, attendance and "
+        "predictions, bronze/silver/gold medals, leaderboards, the fan's hub page."),
     scope="venue",
     podium_requires=">=0.1",
 )
