@@ -169,8 +169,10 @@ def shop_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
     if slot != "event.sidebar" or not isinstance(event, dict) or "id" not in event:
         return []
     event_id = int(event["id"])
+    # Translated outside the f-string: pybabel does not extract calls inside one.
+    tickets = escape(_("Tickets"))
     return [f'<div id="ticket-shop" hx-get="/events/{event_id}/shop" hx-trigger="load" '
-            f'hx-swap="outerHTML"><noscript><a href="/events/{event_id}/shop">{escape(_("Tickets"))}'
+            f'hx-swap="outerHTML"><noscript><a href="/events/{event_id}/shop">{tickets}'
             '</a></noscript></div>']
 
 

@@ -116,9 +116,11 @@ def athlete_record_slot(slot: str, context: dict[str, Any]) -> list[str]:
     if slot != "athlete.record" or not isinstance(athlete, dict) or not athlete.get("user"):
         return []
     user_id = int(athlete["user"])
+    # Translated outside the f-string: pybabel does not extract calls inside one.
+    title, loading = escape(_("Tournament record")), escape(_("Loading…"))
     return [f'<section class="card" id="athlete-record" hx-get="/players/by-user/{user_id}/record" '
-            f'hx-trigger="load" hx-swap="outerHTML"><h2>{escape(_("Tournament record"))}</h2>'
-            f'<p class="muted">{escape(_("Loading…"))}</p></section>']
+            f'hx-trigger="load" hx-swap="outerHTML"><h2>{title}</h2>'
+            f'<p class="muted">{loading}</p></section>']
 
 
 @hookimpl(specname="podium_page_slots")

@@ -122,10 +122,12 @@ def podium_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
     tournament_id = context.get("tournament_id")
     if not isinstance(tournament_id, int) or isinstance(tournament_id, bool) or tournament_id < 1:
         return []
+    # Translated outside the f-string: pybabel does not extract calls inside one.
+    title, loading = escape(_("Who wins?")), escape(_("Loading the matches you can predict…"))
     return [str(Markup(
         '<section class="card hub-predictions" id="hub-predictions" '
         f'hx-get="/hub/predictions/{tournament_id}" hx-trigger="load" hx-swap="outerHTML">'
-        f'<h2>{escape(_("Who wins?"))}</h2><p class="muted">{escape(_("Loading the matches you can predict…"))}</p>'
+        f'<h2>{title}</h2><p class="muted">{loading}</p>'
         '</section>'))]
 
 
