@@ -194,11 +194,12 @@ def english_msgids(locale_dirs: Iterable[Path]) -> EnglishLeaks:
         for message in catalogue:
             if not message.id:
                 continue
-            ids = message.id if isinstance(message.id, tuple) else (message.id,)
-            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            ids = message.id if isinstance(message.id, (tuple, list)) else (message.id,)
+            raw = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
+            strings = [" ".join(str(s or "").split()) for s in raw]
             for msgid in ids:
-                msgid = " ".join(msgid.split())
-                (kept if msgid in [" ".join(s.split()) for s in strings] else translated).add(msgid)
+                msgid = " ".join(str(msgid).split())
+                (kept if msgid in strings else translated).add(msgid)
     # A lone letter (a record's "W"/"L") reads like an avatar's initial: too short to tell.
     english = {m for m in translated - kept if len(m) > 1}
     exact = {m for m in english if not PLACEHOLDER.search(m)}
@@ -224,11 +225,14 @@ async def _demo_values() -> dict[str, Any]:
         Ticket.holder.is_not_null()).first()
     assert ticket is not None, "the demo issues tickets"
     holder = await User.select(User.id, User.username).where(User.id == ticket["holder"]).first()
+    assert holder is not None
     order = await Order.select(Order.id).where(Order.user == holder["id"]).first()
     athlete = await Athlete.select(Athlete.id, Athlete.slug).where(
         Athlete.verified_at.is_not_null()).first()
     rider = await Rider.select(Rider.id).first()
     fan = await User.select(User.id).where(User.username == "fan1").first()
+    prize = await Prize.select(Prize.id).first()
+    assert order and athlete and rider and fan and prize, "the demo seeds each of them"
     return {
         "result": result, "holder": holder["username"],
         "event_id": result.made["ticketed_event"], "tournament_id": result.made["tournament"],
@@ -236,7 +240,7 @@ async def _demo_values() -> dict[str, Any]:
         "ticket_id": ticket["code"], "order_id": order["id"], "slug": athlete["slug"],
         "athlete_id": athlete["id"], "fan_id": fan["id"], "user_id": holder["id"],
         "rider_id": rider["id"],
-        "prize_id": (await Prize.select(Prize.id).first())["id"],
+        "prize_id": prize["id"],
     }
 
 
