@@ -412,6 +412,25 @@ def text(value: object) -> str:
     return str(value)
 
 
+def english(value: str | LazyString) -> str:
+    """The English (source) text of a marked string: a lazy string's ``msgid`` with its
+    placeholders filled, a plain string as it is. For what stays English (JSON, the CLI)."""
+    if isinstance(value, LazyProxy):
+        with use_locale(DEFAULT_LOCALE):
+            return str(value)
+    return value
+
+
+def translate(value: str | LazyString) -> str:
+    """What a person reads now of a string marked where it was written and kept as its
+    English text (``gettext_noop``: a plugin's description) or made lazy (``N_``):
+    translated into the current locale from the merged catalogues. The empty string stays
+    empty (gettext would answer a catalogue's header), and ``%`` needs no escaping."""
+    if isinstance(value, LazyProxy):
+        return str(value)
+    return translations().gettext(value) if value else ""
+
+
 __all__ = [
     "DEFAULT_LOCALE", "LOCALE_COOKIE", "LOCALE_NAMES", "SUPPORTED_LOCALES", "LazyString", "N_",
     "_", "babel_locale", "current_locale", "format_date", "format_datetime", "format_money",
@@ -419,6 +438,5 @@ __all__ = [
     "gettext_noop", "lazy_gettext",
     "lazy_ngettext", "lazy_pgettext",
     "load_catalogues", "negotiate", "ngettext", "npgettext", "parse_instant", "parse_locale",
-    "pgettext",
-    "set_locale", "text", "translations", "use_locale",
+    "pgettext", "set_locale", "text", "translate", "english", "translations", "use_locale",
 ]

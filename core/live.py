@@ -48,7 +48,8 @@ class LiveTopic:
         ``None``.
     :param key_pattern: a regular expression the whole key must match (a database id by
         default); other keys are refused before the rule is asked.
-    :param description: what the topic carries and who reads it, for people.
+    :param description: what the topic carries and who reads it, for developers reading
+        the code (no page shows it, so it stays English).
     """
 
     kind: str

@@ -25,7 +25,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import Version
 
 from podium.core import hookspecs
-from podium.core.i18n import LazyString
+from podium.core.i18n import LazyString, english
 
 log = logging.getLogger("podium.plugins")
 
@@ -74,7 +74,9 @@ class PluginMeta:
 
     :param name: unique plugin name (letters, digits, ``_`` and ``-``).
     :param version: the plugin's own version.
-    :param description: one sentence shown on the admin page.
+    :param description: one sentence shown on the admin page, in the reader's language:
+        mark it ``gettext_noop("...")`` (or ``N_("...")``) and ship its French in the
+        plugin's catalogue (``podium_translation_dirs``); JSON and the CLI keep the English.
     :param scope: the finest level it can be switched at: ``global`` (always on),
         ``venue``, or a scope kind a domain declares (``tournament``...).
     :param podium_requires: a PEP 440 specifier of the Podium versions it works with.
@@ -83,7 +85,7 @@ class PluginMeta:
 
     name: str
     version: str = "0.0.0"
-    description: str = ""
+    description: str | LazyString = ""
     scope: str = "venue"
     podium_requires: str = ">=0.1"
     default_enabled: bool = True
@@ -504,7 +506,7 @@ class PluginHost:
             {
                 "name": p.meta.name,
                 "version": p.meta.version,
-                "description": p.meta.description,
+                "description": english(p.meta.description),
                 "scope": p.meta.scope,
                 "default_enabled": p.meta.default_enabled,
                 "source": p.source,

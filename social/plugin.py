@@ -14,14 +14,14 @@ from typing import Any
 
 from podium.core import PluginMeta, hookimpl
 from podium.core.accounts.service import CurrentUser
-from podium.core.i18n import N_
+from podium.core.i18n import N_, gettext_noop
 from podium.core.plugins import NavItem
 from podium.core.venue.contracts import DemoVenue
 
 PODIUM_PLUGIN = PluginMeta(
     name="social",
     version="0.1.0",
-    description="Fan hub: athletes and their verification, follows and likes.",
+    description=gettext_noop("Fan hub: athletes and their verification, follows and likes."),
     scope="global",
 )
 

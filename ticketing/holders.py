@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
-from podium.core.i18n import _
+from podium.core.i18n import _, format_money
 from podium.ticketing.labels import ticket_status_label
 from podium.core.accounts.service import CurrentUser, get_user_by_name
 from podium.core.database import atomic, for_update
@@ -297,19 +297,24 @@ async def history(code: str, user: CurrentUser) -> list[dict[str, Any]]:
     row = await _ticket_row(code)
     if row is None:
         raise NotFound(_("there is no such ticket"))
-    out: list[dict[str, Any]] = [{"at": row["issued_at"], "what": "Issued", "detail": ""}]
+    out: list[dict[str, Any]] = [{"at": row["issued_at"], "what": _("Issued"),
+                                  "detail": ""}]
     for t in await Transfer.select().where(Transfer.ticket == row["id"]).order_by(Transfer.id):
+        resold = t["price_cents"] is not None
         if t["to_user"] == user.id:
-            what = "Bought on resale by you" if t["price_cents"] is not None else "Transferred to you"
+            what = _("Bought on resale by you") if resold else _("Transferred to you")
         elif t["from_user"] == user.id:
-            what = "Sold on resale by you" if t["price_cents"] is not None else "Transferred by you"
+            what = _("Sold on resale by you") if resold else _("Transferred by you")
         else:
-            what = "Resold" if t["price_cents"] is not None else "Transferred"
-        detail = "" if t["price_cents"] is None else rules.format_cents(t["price_cents"], row["currency"])
+            what = _("Resold") if resold else _("Transferred")
+        detail = format_money(t["price_cents"], row["currency"]) if resold else ""
         out.append({"at": t["at"], "what": what, "detail": detail})
     for s in await Scan.select().where(Scan.ticket == row["id"]).order_by(Scan.id):
-        what = f"{s['direction'].capitalize()} scan at {s['gate']}"
-        out.append({"at": s["scanned_at"], "what": what,
-                    "detail": "admitted" if s["result"] == "ok" else f"refused: {s['result']}"})
+        what = (_("Entry scan at %(gate)s", gate=s["gate"]) if s["direction"] == "entry"
+                else _("Exit scan at %(gate)s", gate=s["gate"]))
+        # A refusal's detail was written in the scanning staff's language; its code otherwise.
+        detail = (_("admitted") if s["result"] == "ok"
+                  else _("refused: %(reason)s", reason=s["detail"] or s["result"]))
+        out.append({"at": s["scanned_at"], "what": what, "detail": detail})
     out.sort(key=lambda item: item["at"])
     return out

@@ -17,7 +17,7 @@ from markupsafe import escape
 from podium.core import PluginMeta, Registry, hookimpl
 from podium.core.accounts.service import CurrentUser
 from podium.core.events import DomainEvent, TicketsCheckedIn
-from podium.core.i18n import _
+from podium.core.i18n import N_, _, gettext_noop
 from podium.core.live import LiveTopic, roles
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
 from podium.core.plugins import NavItem
@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 PODIUM_PLUGIN = PluginMeta(
     name="ticketing",
     version="0.1.0",
-    description="Ticketing: ticket types and quotas, orders, signed QR tickets, gate "
-                "check-in, transfers and resale.",
+    description=gettext_noop("Ticketing: ticket types and quotas, orders, signed QR tickets, "
+                             "gate check-in, transfers and resale."),
     scope="global",
 )
 
@@ -144,10 +144,10 @@ def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
     for staff."""
     items: list[NavItem] = []
     if user is not None:
-        items.append(NavItem("My tickets", "/me/tickets", order=22))
-        items.append(NavItem("My orders", "/me/orders", order=23))
-    items.append(NavItem("Gate", "/gate", roles=frozenset({"staff"}), order=40))
-    items.append(NavItem("Box office", "/box-office", roles=frozenset({"staff", "organiser"}),
+        items.append(NavItem(N_("My tickets"), "/me/tickets", order=22))
+        items.append(NavItem(N_("My orders"), "/me/orders", order=23))
+    items.append(NavItem(N_("Gate"), "/gate", roles=frozenset({"staff"}), order=40))
+    items.append(NavItem(N_("Box office"), "/box-office", roles=frozenset({"staff", "organiser"}),
                          order=41))
     return items
 
@@ -169,8 +169,10 @@ def shop_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
     if slot != "event.sidebar" or not isinstance(event, dict) or "id" not in event:
         return []
     event_id = int(event["id"])
+    # Translated outside the f-string: pybabel does not extract calls inside one.
+    tickets = escape(_("Tickets"))
     return [f'<div id="ticket-shop" hx-get="/events/{event_id}/shop" hx-trigger="load" '
-            f'hx-swap="outerHTML"><noscript><a href="/events/{event_id}/shop">{escape(_("Tickets"))}'
+            f'hx-swap="outerHTML"><noscript><a href="/events/{event_id}/shop">{tickets}'
             '</a></noscript></div>']
 
 

@@ -16,7 +16,7 @@ from podium.core import PluginMeta, Registry, hookimpl
 from podium.core.accounts.service import CurrentUser
 from markupsafe import escape
 
-from podium.core.i18n import N_, _
+from podium.core.i18n import N_, _, gettext_noop
 from podium.core.events import DomainEvent
 from podium.core.live import LiveTopic, anyone
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
@@ -28,7 +28,8 @@ from podium.tournaments.live import live_messages
 PODIUM_PLUGIN = PluginMeta(
     name="tournaments",
     version="0.1.0",
-    description="Tournaments: registration, seeding, brackets, results and standings.",
+    description=gettext_noop(
+        "Tournaments: registration, seeding, brackets, results and standings."),
     scope="global",
 )
 
@@ -80,9 +81,9 @@ def podium_piccolo_apps() -> list[str]:
 @hookimpl
 def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
     """Tournaments for everyone; My matches when signed in; New tournament for organisers."""
-    items = [NavItem("Tournaments", "/tournaments", order=15)]
+    items = [NavItem(N_("Tournaments"), "/tournaments", order=15)]
     if user is not None:
-        items.append(NavItem("My matches", "/me/matches", order=25))
+        items.append(NavItem(N_("My matches"), "/me/matches", order=25))
     # The organiser's way in to the tournament form (the console is reached from there).
     items.append(NavItem(N_("New tournament"), "/tournaments/new",
                          roles=frozenset({"organiser"}), order=31))
@@ -115,9 +116,11 @@ def athlete_record_slot(slot: str, context: dict[str, Any]) -> list[str]:
     if slot != "athlete.record" or not isinstance(athlete, dict) or not athlete.get("user"):
         return []
     user_id = int(athlete["user"])
+    # Translated outside the f-string: pybabel does not extract calls inside one.
+    title, loading = escape(_("Tournament record")), escape(_("Loading…"))
     return [f'<section class="card" id="athlete-record" hx-get="/players/by-user/{user_id}/record" '
-            f'hx-trigger="load" hx-swap="outerHTML"><h2>{escape(_("Tournament record"))}</h2>'
-            f'<p class="muted">{escape(_("Loading…"))}</p></section>']
+            f'hx-trigger="load" hx-swap="outerHTML"><h2>{title}</h2>'
+            f'<p class="muted">{loading}</p></section>']
 
 
 @hookimpl(specname="podium_page_slots")

@@ -48,6 +48,7 @@ from podium.tournaments.matches import LIVE, MAX_MATCH_LIMIT, list_matches, matc
 from podium.tournaments.matches import standings as current_standings
 from podium.tournaments.registration import list_entrants
 from podium.tournaments.render_cache import cached_fragment, render_template
+from podium.tournaments.upcoming import source_label
 from podium.tournaments.tables import MatchRow
 
 BRACKET_LABELS = {"winners": N_("Winners bracket"), "losers": N_("Losers bracket"),
@@ -362,7 +363,8 @@ def tree_stage_panels(stage_matches: Mapping[str, Sequence[Mapping[str, Any]]],
         name = _("Winners bracket") if losers else _("Bracket")
         panels += tree_panels("winners", f"{stage_label}{name}", cols)
     if losers:
-        panels += tree_panels("losers", f"{stage_label}{_('Losers bracket')}",
+        losers_name = _("Losers bracket")  # outside the f-string, where pybabel finds it
+        panels += tree_panels("losers", f"{stage_label}{losers_name}",
                               [(names[("losers", n)], ms) for n, ms in losers])
     for bracket in stage_matches:
         if bracket not in BRACKET_LABELS:
@@ -569,7 +571,9 @@ def score(m: Mapping[str, Any]) -> list[int] | None:
 def _slot_names(m: Mapping[str, Any]) -> str:
     if len(m["slots"]) > 2:  # a free-for-all lobby
         return _("Lobby %(key)s · %(n)s players", key=m["key"], n=len(m["slots"]))
-    return f" {_('vs')} ".join(s.get("name") or s.get("source") or _("bye") for s in m["slots"])
+    versus = _("vs")  # outside the f-string, where pybabel finds it
+    return f" {versus} ".join(s.get("name") or (source_label(s) if s.get("source") else _("bye"))
+                              for s in m["slots"])
 
 
 def sidebar(matches: Sequence[Mapping[str, Any]]) -> dict[str, Any]:

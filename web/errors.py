@@ -19,6 +19,7 @@ import errno
 import logging
 import re
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -39,7 +40,7 @@ from litestar.routes import HTTPRoute
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 from podium.core.errors import PodiumError
-from podium.core.i18n import N_, LazyString
+from podium.core.i18n import N_, LazyString, _, gettext_noop
 from podium.core.pages import is_partial_request
 
 log = logging.getLogger("podium.web")
@@ -76,7 +77,7 @@ TITLES: dict[int, str | LazyString] = {
 }
 
 JSON_PREFIXES = ("/api/", "/-/")
-NUL_DETAIL = "NUL characters are not allowed in input"
+NUL_DETAIL = gettext_noop("NUL characters are not allowed in input")
 
 
 JSON_SUFFIXES = (".ics",)
@@ -109,6 +110,14 @@ def login_url(request: Request) -> str:
     return f"/login?next={quote(target or '/', safe='')}"
 
 
+def _status_phrase(status: int) -> str:
+    """The HTTP reason phrase of ``status`` ("Not Found"), or "" for an unknown one."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
 def _answer(request: Request, status: int, body: dict[str, Any],
             headers: dict[str, str] | None = None) -> Response:
     if wants_json(request):
@@ -120,10 +129,13 @@ def _answer(request: Request, status: int, body: dict[str, Any],
     headers = dict(headers or {})
     if status == 401 and htmx:
         headers["HX-Redirect"] = login_url(request)
+    detail = body.get("detail", "")
+    if detail == _status_phrase(status):
+        detail = ""  # Litestar's English default ("Not Found"): the page's title says it
     context = {
         "status": status,
         "title": TITLES.get(status, N_("Something went wrong")),
-        "detail": body.get("detail", ""),
+        "detail": detail,
         "login_url": login_url(request) if status == 401 else None,
         "user": request.scope.get("user"),
         "nav": request.scope.get("podium_nav", []),
@@ -151,7 +163,7 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response:
         if exc.extra:
             body["errors"] = exc.extra
     if isinstance(exc, NotAuthorizedException) and not exc.detail:
-        body["detail"] = "sign in first"
+        body["detail"] = _("sign in first")
     return _answer(request, status, body, headers=getattr(exc, "headers", None))
 
 
@@ -162,7 +174,7 @@ def _validation_detail(exc: ValidationException) -> str:
         if isinstance(item, dict):
             where = item.get("key") or item.get("source") or ""
             parts.append(f"{where}: {item.get('message', '')}".strip(": "))
-    return "; ".join(parts) or exc.detail or "invalid input"
+    return "; ".join(parts) or exc.detail or _("invalid input")
 
 
 def database_error_handler(request: Request, exc: Exception) -> Response:
@@ -170,7 +182,7 @@ def database_error_handler(request: Request, exc: Exception) -> Response:
     log.info("database refused input on %s %s: %s", request.method, request.url.path, exc)
     return _answer(request, 400, {
         "code": "invalid",
-        "detail": f"the database refused this input ({type(exc).__name__})",
+        "detail": _("the database refused this input (%(kind)s)", kind=type(exc).__name__),
     })
 
 
@@ -187,14 +199,14 @@ def client_fault(exc: BaseException) -> tuple[int, str] | None:
     while current is not None and id(current) not in seen:
         seen.add(id(current))
         if isinstance(current, UnicodeDecodeError):
-            return 400, "the request is not valid UTF-8"
+            return 400, _("the request is not valid UTF-8")
         if isinstance(current, RecursionError) and "deserializ" in str(current):
-            return 400, "the JSON document is nested too deeply"
+            return 400, _("the JSON document is nested too deeply")
         if isinstance(current, OverflowError) and "SQLite" in str(current):
             # PostgreSQL's driver refuses the same number with a DataError (also a 400)
-            return 400, "a number in the request is out of range"
+            return 400, _("a number in the request is out of range")
         if isinstance(current, OSError) and current.errno in _MISSING_FILE_ERRNOS:
-            return 404, "Not Found"
+            return 404, _("there is no such file")
         current = current.__cause__ or current.__context__
     return None
 
@@ -215,7 +227,7 @@ def internal_error_handler(request: Request, exc: Exception) -> Response:
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _answer(request, 500, {
         "code": "server_error",
-        "detail": "an unexpected error happened; it has been logged",
+        "detail": _("an unexpected error happened; it has been logged"),
     })
 
 
@@ -381,7 +393,7 @@ class EdgeInputMiddleware(ASGIMiddleware):
             or b"%00" in scope.get("query_string", b"")
             or b"\x00" in scope.get("query_string", b"")
         ):
-            raise ClientException(NUL_DETAIL)
+            raise ClientException(_(NUL_DETAIL))
         for value in (scope.get("path_params") or {}).values():
             # No row has an id beyond 64 bits; say so before a driver overflows on it.
             if isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX:
@@ -406,7 +418,7 @@ class EdgeInputMiddleware(ASGIMiddleware):
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
                 if has_nul(tail + chunk, content_type):
-                    raise ClientException(NUL_DETAIL)
+                    raise ClientException(_(NUL_DETAIL))
                 tail = (tail + chunk)[-_OVERLAP:]
                 if strict is not None:
                     whole.append(chunk)

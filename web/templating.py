@@ -120,6 +120,8 @@ def install_i18n(env: Environment) -> None:
         "number": i18n.format_number,
         "money": i18n.format_money,
         "percent": i18n.format_percent,
+        # A string a contract keeps in English (a plugin's description), read here.
+        "translated": i18n.translate,
     }
     env.filters.update(filters)
 

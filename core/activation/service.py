@@ -15,7 +15,7 @@ from typing import Any
 
 from piccolo.columns.combination import Combinable
 
-from podium.core.i18n import _
+from podium.core.i18n import _, english
 from podium.core.activation.tables import PluginActivation
 from podium.core.database import after_commit, atomic
 from podium.core.errors import InvalidInput, NotFound
@@ -203,7 +203,7 @@ async def scope_switches(host: PluginHost, venue_id: int | None, scope: ScopeRef
         setting = DEFAULT_STATE if name not in own else ("on" if own[name] else "off")
         # As enabled_plugins resolves it: the thing's own switch, else the venue's.
         enabled = own[name] if name in own else name in venue_enabled
-        rows.append({"name": name, "version": meta.version, "description": meta.description,
+        rows.append({"name": name, "version": meta.version, "description": english(meta.description),
                      "setting": setting, "enabled": enabled,
                      "venue_enabled": name in venue_enabled})
     return rows

@@ -15,14 +15,15 @@ from podium.core.accounts.service import CurrentUser
 from podium.core.events import BookingsChanged, DomainEvent, EventsChanged
 from podium.core.live import LiveTopic, anyone, owner
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
-from podium.core.i18n import N_
+from podium.core.i18n import N_, gettext_noop
 from podium.core.plugins import NavItem
 from podium.core.venue.kinds import EventKind, register_core_kinds
 
 PODIUM_PLUGIN = PluginMeta(
     name="venue",
     version="0.1.0",
-    description="The venue calendar: spaces, events, recurring sessions, bookings.",
+    description=gettext_noop(
+        "The venue calendar: spaces, events, recurring sessions, bookings."),
     scope="global",
 )
 

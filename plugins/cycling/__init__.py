@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 from podium.core import PluginMeta, Registry, hookimpl
 from podium.core.accounts.service import CurrentUser
 from podium.core.events import DomainEvent, EventsChanged
-from podium.core.i18n import N_, gettext
+from podium.core.i18n import N_, gettext, gettext_noop
 from podium.core.live import LiveTopic, anyone
 from podium.core.outbox.dispatcher import LiveMessage, Renderer
 from podium.core.plugins import NavItem, ScopeKind
@@ -28,7 +28,7 @@ from podium.plugins.cycling.scheduler import CpSatScheduler, GreedyScheduler
 PODIUM_PLUGIN = PluginMeta(
     name="cycling",
     version="0.1.0",
-    description="Track cycling meets on the velodrome's track.",
+    description=gettext_noop("Track cycling meets on the velodrome's track."),
     scope="venue",
 )
 

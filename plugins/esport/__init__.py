@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from podium.core import PluginMeta, hookimpl
-from podium.core.i18n import N_
+from podium.core.i18n import N_, gettext_noop
 from podium.core.venue.service import EventKind
 from podium.plugins.esport.formats import (
     double_elimination,
@@ -25,7 +25,7 @@ from podium.plugins.esport.formats import (
 PODIUM_PLUGIN = PluginMeta(
     name="esport",
     version="0.1.0",
-    description=(
+    description=gettext_noop(
         "E-sport bracket formats: single and double elimination, round robin, Swiss "
         "(FIDE Dutch and CS Major rules), groups then playoffs, free-for-all lobbies."
     ),

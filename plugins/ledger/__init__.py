@@ -32,12 +32,12 @@ from podium.core.events import (
     TicketsTransferred,
 )
 from podium.core.plugins import NavItem
-from podium.core.i18n import N_, _
+from podium.core.i18n import N_, _, gettext_noop
 
 PODIUM_PLUGIN = PluginMeta(
     name="ledger",
     version="0.1.0",
-    description=(
+    description=gettext_noop(
         "Tamper-evident ticket ledger: an RFC 6962 Merkle log of every ticket event, "
         "signed C2SP checkpoints, the tlog-tiles API, proofs and in-browser verification."
     ),

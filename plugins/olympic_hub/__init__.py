@@ -22,15 +22,16 @@ from markupsafe import Markup, escape
 from podium.core import PluginMeta, hookimpl
 from podium.core.accounts.service import CurrentUser
 from podium.core.events import DomainEvent, MatchesCompleted, PointsAwarded, TicketsCheckedIn
-from podium.core.i18n import N_, _
+from podium.core.i18n import N_, _, gettext_noop
 from podium.core.plugins import NavItem, Registry
 from podium.social.contracts import MedalLost, MedalReached, MedalTier, RewardRule
 
 PODIUM_PLUGIN = PluginMeta(
     name="olympic_hub",
     version="0.1.0",
-    description=("Olympic-style fan rewards: points for follows, likes, videos, attendance "
-                 "and predictions, bronze/silver/gold medals, leaderboards, the fan's hub page."),
+    description=gettext_noop(
+        "Olympic-style fan rewards: points for follows, likes, videos, attendance and "
+        "predictions, bronze/silver/gold medals, leaderboards, the fan's hub page."),
     scope="venue",
     podium_requires=">=0.1",
 )
@@ -121,10 +122,12 @@ def podium_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
     tournament_id = context.get("tournament_id")
     if not isinstance(tournament_id, int) or isinstance(tournament_id, bool) or tournament_id < 1:
         return []
+    # Translated outside the f-string: pybabel does not extract calls inside one.
+    title, loading = escape(_("Who wins?")), escape(_("Loading the matches you can predict…"))
     return [str(Markup(
         '<section class="card hub-predictions" id="hub-predictions" '
         f'hx-get="/hub/predictions/{tournament_id}" hx-trigger="load" hx-swap="outerHTML">'
-        f'<h2>{escape(_("Who wins?"))}</h2><p class="muted">{escape(_("Loading the matches you can predict…"))}</p>'
+        f'<h2>{title}</h2><p class="muted">{loading}</p>'
         '</section>'))]
 
 

@@ -437,9 +437,11 @@ def athlete_posts_slot(slot: str, context: dict[str, Any]) -> list[str]:
     athlete_id = athlete.get("id") if isinstance(athlete, dict) else getattr(athlete, "id", None)
     if not isinstance(athlete_id, int) or isinstance(athlete_id, bool):
         return []
+    # Translated outside the f-string: pybabel does not extract calls inside one.
+    title, loading = escape(_("Posts")), escape(_("Loading posts…"))
     return [f'<section class="card athlete-posts" id="athlete-posts-{athlete_id}" '
             f'hx-get="/hub/athletes/{athlete_id}/posts" hx-trigger="load" hx-target="this" '
-            f'hx-swap="innerHTML"><h2>{escape(_("Posts"))}</h2><p class="muted">{escape(_("Loading posts…"))}</p></section>']
+            f'hx-swap="innerHTML"><h2>{title}</h2><p class="muted">{loading}</p></section>']
 
 
 CONTENT_ROUTES = [

@@ -341,9 +341,11 @@ def prize_page_slot(slot: str, context: dict[str, Any]) -> list[str]:
         fan_id = getattr(standing, "fan_id", None)
     if not isinstance(fan_id, int) or isinstance(fan_id, bool):
         return []
+    # Translated outside the f-string: pybabel does not extract calls inside one.
+    title, loading = escape(_("Prizes")), escape(_("Loading prizes…"))
     return [f'<section class="card fan-prizes" id="fan-prizes" hx-get="/hub/fans/{fan_id}/prizes" '
-            f'hx-trigger="load" hx-target="this" hx-swap="innerHTML"><h2>{escape(_("Prizes"))}</h2>'
-            f'<p class="muted">{escape(_("Loading prizes…"))}</p></section>']
+            f'hx-trigger="load" hx-target="this" hx-swap="innerHTML"><h2>{title}</h2>'
+            f'<p class="muted">{loading}</p></section>']
 
 
 PRIZE_ROUTES = [

@@ -438,10 +438,12 @@ def resale_slot(slot: str, context: dict[str, Any]) -> list[str]:
     event_id = event.get("id") if isinstance(event, dict) else getattr(event, "id", None)
     if not isinstance(event_id, int):
         return []
+    # Translated outside the f-string: pybabel does not extract calls inside one.
+    title, loading = escape(_("Resale")), escape(_("Loading tickets on resale…"))
     return [
         f'<section class="card resale-slot" id="resale-{event_id}" hx-get="/events/{event_id}/resale" '
         f'hx-trigger="load" hx-target="this" hx-swap="innerHTML" aria-live="polite">'
-        f'<h2>{escape(_("Resale"))}</h2><p class="muted">{escape(_("Loading tickets on resale…"))}</p></section>'
+        f'<h2>{title}</h2><p class="muted">{loading}</p></section>'
     ]
 
 

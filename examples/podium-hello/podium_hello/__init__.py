@@ -17,7 +17,7 @@ from typing import Any
 from podium.core import PluginMeta, hookimpl
 from podium.core.events import EventsChanged
 from podium.core.plugins import NavItem
-from podium.core.i18n import N_
+from podium.core.i18n import N_, gettext_noop
 
 __version__ = "0.1.0"
 
@@ -26,7 +26,8 @@ HERE = Path(__file__).parent
 PODIUM_PLUGIN = PluginMeta(
     name="hello",
     version=__version__,
-    description="A greeting wall that also counts changes to the venue calendar.",
+    # Marked for the plugin's catalogue, kept in English here: /admin/plugins translates it.
+    description=gettext_noop("A greeting wall that also counts changes to the venue calendar."),
     scope="venue",
     podium_requires=">=0.1,<1",
     default_enabled=False,
