@@ -37,7 +37,7 @@ from typing import Any
 import msgspec
 from piccolo.query.functions.aggregate import Count
 
-from podium.core.i18n import _
+from podium.core.i18n import LazyString, _, lazy_pgettext
 from podium.core.database import atomic, is_sqlite
 from podium.core.errors import Conflict, InvalidInput, NotFound
 from podium.core.events import FanAction as FanActionEvent
@@ -52,6 +52,23 @@ UNLIKE = "unlike"
 WATCH = "watch"
 ATTEND = "attend"
 PREDICT = "predict"
+
+#: What a fan reads for the built-in action kinds (a plugin's own kind reads as its name).
+ACTION_LABELS: dict[str, LazyString] = {
+    FOLLOW: lazy_pgettext("fan action", "followed"),
+    UNFOLLOW: lazy_pgettext("fan action", "unfollowed"),
+    LIKE: lazy_pgettext("fan action", "liked"), UNLIKE: lazy_pgettext("fan action", "unliked"),
+    WATCH: lazy_pgettext("fan action", "watched"), ATTEND: lazy_pgettext("fan action", "attended"),
+    PREDICT: lazy_pgettext("fan action", "predicted"),
+}
+
+
+def action_label(kind: str) -> str:
+    """An action kind as the fan reads it, in the current locale (``like`` -> "liked" /
+    "a aimé"); a kind this room does not know reads as its name."""
+    found = ACTION_LABELS.get(kind)
+    return str(found) if found is not None else kind.replace("_", " ")
+
 
 #: Relation kinds: the action kind -> (relation, state after).
 RELATION_OF: dict[str, tuple[str, bool]] = {

@@ -9,8 +9,11 @@ W1-1 est en cours"). The stored values and the API's ``code``s stay English iden
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
-from podium.core.i18n import LazyString, N_, lazy_pgettext
+from babel import Locale
+
+from podium.core.i18n import LazyString, N_, _, current_locale, lazy_pgettext
 
 #: Tournament, entrant and match statuses (``tournaments.status``, ``entrants.status``,
 #: ``matches.status`` and the engine's ``MatchStatus`` values).
@@ -61,3 +64,31 @@ def standing_label(status: str | None) -> str:
 def member_label(value: str | None) -> str:
     """A team member's role or invitation status as people read it."""
     return _label(MEMBER_LABELS, value)
+
+
+#: An ordinal per CLDR ordinal category of the reader's language (English 1st, 2nd, 3rd,
+#: 4th, 11th, 21st; French 1er, 2e...).
+ORDINALS: Mapping[str, LazyString] = {
+    "one": lazy_pgettext("ordinal", "%(n)sst"), "two": lazy_pgettext("ordinal", "%(n)snd"),
+    "few": lazy_pgettext("ordinal", "%(n)srd"), "other": lazy_pgettext("ordinal", "%(n)sth"),
+}
+
+
+def ordinal(n: int) -> str:
+    """``n`` as an ordinal in the current locale: ``2nd`` / ``2e``."""
+    category = Locale.parse(current_locale()).ordinal_form(n)
+    return str(ORDINALS.get(category, ORDINALS["other"])) % {"n": n}
+
+
+def source_label(slot: Mapping[str, Any]) -> str:
+    """Where an empty slot's entrant will come from, for people: "winner of W2-4",
+    "2nd of group A" / "2e du groupe A" (the engine's ``source`` is English; its
+    ``source_ref`` says what it means). The pages' ``source_label`` macro calls this."""
+    ref = slot.get("source_ref") or {}
+    if ref.get("kind") == "winner" and ref.get("match"):
+        return _("winner of %(match)s", match=ref["match"])
+    if ref.get("kind") == "loser" and ref.get("match"):
+        return _("loser of %(match)s", match=ref["match"])
+    if ref.get("group") is not None and isinstance(ref.get("rank"), int):
+        return _("%(rank)s of group %(group)s", rank=ordinal(ref["rank"]), group=ref["group"])
+    return str(slot.get("source") or _("to be decided"))

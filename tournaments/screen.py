@@ -48,7 +48,7 @@ from podium.tournaments.matches import LIVE, MAX_MATCH_LIMIT, list_matches, matc
 from podium.tournaments.matches import standings as current_standings
 from podium.tournaments.registration import list_entrants
 from podium.tournaments.render_cache import cached_fragment, render_template
-from podium.tournaments.upcoming import source_label
+from podium.tournaments.labels import source_label
 from podium.tournaments.tables import MatchRow
 
 BRACKET_LABELS = {"winners": N_("Winners bracket"), "losers": N_("Losers bracket"),

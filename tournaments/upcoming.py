@@ -16,6 +16,7 @@ from typing import Any
 
 from podium.core.i18n import _
 from podium.tournaments.kernel import load_json
+from podium.tournaments.labels import source_label
 from podium.tournaments.matches import LIVE
 from podium.tournaments.tables import Entrant as EntrantRow
 from podium.tournaments.tables import MatchRow, TeamMember, Tournament
@@ -100,18 +101,6 @@ def opponent(match: Mapping[str, Any], mine: int) -> str:
     if s.get("entrant_id") is not None:
         return str(s.get("name") or s["entrant_id"])
     return source_label(s)
-
-
-def source_label(slot: Mapping[str, Any]) -> str:
-    """Where an empty slot's entrant will come from, for people: "winner of W2-4" (the
-    engine's ``source`` is English; a group's rank keeps its words). Templates have the
-    same as the ``source_label`` macro of ``tournaments/partials/labels.html``."""
-    ref = slot.get("source_ref") or {}
-    if ref.get("kind") == "winner" and ref.get("match"):
-        return _("winner of %(match)s", match=ref["match"])
-    if ref.get("kind") == "loser" and ref.get("match"):
-        return _("loser of %(match)s", match=ref["match"])
-    return str(slot.get("source") or _("to be decided"))
 
 
 def next_for(entrant_ids: Iterable[int], matches: Sequence[Mapping[str, Any]]

@@ -226,6 +226,7 @@ def create_app(
     env.globals.update(tournament_status_label=tournament_labels.status_label,
                        tournament_standing_label=tournament_labels.standing_label,
                        tournament_member_label=tournament_labels.member_label,
+                       tournament_source_label=tournament_labels.source_label,
                        order_status_label=ticketing_labels.order_status_label,
                        ticket_status_label=ticketing_labels.ticket_status_label)
     env.globals["settings"] = settings

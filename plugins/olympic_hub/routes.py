@@ -21,7 +21,7 @@ from podium.core.errors import InvalidInput, NotFound, PodiumError
 from podium.core.i18n import _
 from podium.core.pages import render, is_partial_request
 from podium.plugins.olympic_hub import service
-from podium.social import leaderboard, points
+from podium.social import actions, leaderboard, points
 from podium.social.leaderboard import Row
 
 SIGNED_IN = [requires_role()]
@@ -216,7 +216,8 @@ async def api_predict(request: Request[Any, Any, Any], data: JSONBody[Prediction
 
 async def _hub_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
     me = await hub_me(request.user, _venue(request))
-    return {"me": me, "standing": me.standing, "goals": me.goals, "history": me.history}
+    return {"me": me, "standing": me.standing, "goals": me.goals, "history": me.history,
+            "action_label": actions.action_label}
 
 
 @get("/me/hub", include_in_schema=False, guards=SIGNED_IN)

@@ -58,6 +58,10 @@ async def test_event_page_shows_the_shop_and_a_fan_buys(podium_client, podium_us
     await _login(podium_client, "till")
     found = (await podium_client.get(f"/box-office?reference={reference}")).text
     assert 'data-testid="found"' in found and "Mark paid" in found
+    assert "Pay at the box office" in found and "at_venue" not in found  # its label, not its name
+    in_french = (await podium_client.get(f"/box-office?reference={reference}&lang=fr")).text
+    assert "Payer à la billetterie" in in_french
+    await podium_client.get("/box-office?lang=en")  # back to English for what follows
     order_id = int(bought.headers["location"].rsplit("/", 1)[1])
     done = await podium_client.form_post(f"/orders/{order_id}/mark-paid", {})
     assert done.status_code == 303 and "Paid" in (await podium_client.get(done.headers["location"])).text

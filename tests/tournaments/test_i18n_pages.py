@@ -64,3 +64,26 @@ async def test_refusals_in_french_keep_their_english_codes(podium_app, podium_cl
     assert again.json()["detail"] == "vous êtes déjà inscrit à ce tournoi"
     english = await api.post(url, headers=headers)
     assert english.json()["detail"] == "you are already registered for this tournament"
+
+
+def test_slot_sources_in_the_readers_language(podium_app):
+    """An empty slot says where its entrant comes from in the reader's words, a group's
+    rank included (the engine's ``source`` is English), with the language's ordinals."""
+    from podium.core.i18n import use_locale
+    from podium.tournaments.labels import ordinal, source_label
+
+    group_rank = {"source": "2nd of group A",
+                  "source_ref": {"kind": "group_rank", "group": "A", "rank": 2}}
+    winner = {"source": "winner of W2-4", "source_ref": {"kind": "winner", "match": "W2-4"}}
+    with use_locale("en"):
+        assert [ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23)] == [
+            "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd"]
+        assert source_label(group_rank) == "2nd of group A"
+        assert source_label(winner) == "winner of W2-4"
+    with use_locale("fr"):
+        assert [ordinal(n) for n in (1, 2, 3, 11)] == ["1er", "2e", "3e", "11e"]
+        assert source_label(group_rank) == "2e du groupe A"
+        assert source_label({**group_rank, "source_ref": {**group_rank["source_ref"], "rank": 1}}
+                            ) == "1er du groupe A"
+        assert source_label(winner) == "vainqueur de W2-4"
+        assert source_label({"source": None}) == "à déterminer"

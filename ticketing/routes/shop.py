@@ -269,8 +269,11 @@ async def box_office(request: Request[Any, Any, Any]) -> Template:
     if reference:
         async with reading():
             found = await orders.find_by_reference(reference)
+    # Every registered method, enabled here or not: an order keeps the one it was paid with.
+    method_labels = {m.name: m.label for _n, m in request.app.state.plugin_host.registry(
+        orders.PAYMENT_METHODS).items()}
     return await _page(request, "ticketing/orders_box_office.html", {
-        "reference": reference, "found": found,
+        "reference": reference, "found": found, "method_labels": method_labels,
         "message": str(request.query_params.get("message") or "")[:200],
         "error": str(request.query_params.get("error") or "")[:300]})
 

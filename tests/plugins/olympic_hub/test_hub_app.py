@@ -46,6 +46,10 @@ async def test_points_pages_and_api(podium_client) -> None:
     page = await c.get("/me/hub")
     assert page.status_code == 200 and 'data-testid="points-all">2<' in page.text
     assert "sse-connect=\"/-/events?topics=user-%d\"" % fan.id in page.text
+    assert "liked" in page.text and "followed" in page.text  # the history, in words
+    in_french = (await c.get("/me/hub?lang=fr")).text
+    assert "j’aime" in in_french and "abonnement" in in_french and ">like <" not in in_french
+    await c.get("/me/hub?lang=en")
     board = await c.get("/hub/leaderboard")
     assert board.status_code == 200 and "This week" in board.text
     assert (await c.get("/hub/leaderboard?view=bogus")).status_code == 422
