@@ -86,6 +86,8 @@ from podium.tournaments.tables import (
 )
 
 MAX_GAMES = 99
+#: The most numbers one game holds: two scores, or a lobby's placings (one per player).
+MAX_GAME_NUMBERS = 100
 # ResultError codes that mean "the match is not in a state to take this": 409, not 422.
 STATE_CODES = {"unknown_match", "not_ready", "participants_changed"}
 
@@ -302,10 +304,12 @@ def _check_games_shape(games: Any) -> tuple[tuple[int, ...], ...]:
                            field="games")
     out = []
     for g in games:
-        if (not isinstance(g, (list, tuple)) or len(g) != 2
+        # Two scores, or a lobby's placings (one per player); the format checks the count.
+        if (not isinstance(g, (list, tuple)) or not 2 <= len(g) <= MAX_GAME_NUMBERS
                 or not all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x <= 10**6
                            for x in g)):
-            raise InvalidInput(_("each game is two scores [a, b], whole numbers from 0"),
+            raise InvalidInput(_("each game is two scores [a, b] (in a lobby, each player's "
+                                 "place), whole numbers from 0"),
                                field="games", code="invalid_games")
         out.append(tuple(g))
     return tuple(out)

@@ -234,7 +234,8 @@ class MatchPage(msgspec.Struct):
 
 
 class ResultIn(msgspec.Struct, forbid_unknown_fields=True):
-    """A result: the winner and the games, each ``[a, b]`` in the match's slot order.
+    """A result: the winner and the games, each ``[a, b]`` in the match's slot order (a
+    free-for-all lobby's game: every player's place, ``[1, 3, 2, 4]``, in slot order).
 
     ``forfeit`` (organisers only): the other side forfeits; with ``winner_id: null`` both
     do (a double forfeit)."""

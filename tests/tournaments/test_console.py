@@ -149,6 +149,11 @@ async def test_console_stations_calls_stream_results(console):
     r = await page.htmx("POST", f"{url}/result", data={"match_id": first["id"],
                                                       "winner_id": a, "games": "2-x"})
     assert r.status_code == 422 and "two scores" in r.text
+    # Placings (a lobby's game) in a two-player match: refused by the format, nothing recorded.
+    r = await page.htmx("POST", f"{url}/result", data={
+        "match_id": first["id"], "winner_id": a, "games": "1-2-3", "reflow": 1, "confirm": 1})
+    assert r.status_code == 422 and "two scores" in r.text
+    assert by_key(await matches(api, t["id"]))[first["key"]]["winner_id"] == b
 
 
 async def test_console_settles_a_dispute(console):

@@ -291,6 +291,8 @@ async def test_result_errors_change_nothing(api):
         (m, {"winner_id": a, "games": [[1, 0], [1, 0], [1, 0]]}, headers_of[a], 422,
          "games_contradict_winner"),
         (m, {"winner_id": a, "games": [[1]]}, headers_of[a], 422, "invalid_games"),
+        # Three numbers are a lobby's placings: a two-sided match refuses them (422, not 500).
+        (m, {"winner_id": a, "games": [[1, 0, 2]]}, headers_of[a], 422, "invalid_games"),
         (m, {"winner_id": a, "games": [[-1, 0]]}, headers_of[a], 422, "invalid_games"),
         (m, {"winner_id": a, "games": win_games(m, a)}, headers_of[outsider], 403, "not_playing"),
         (final, {"winner_id": a, "games": [[1, 0]]}, headers_of[a], (403, 409), None),

@@ -12,6 +12,7 @@ from podium.core.accounts.auth import requires_role
 from podium.core.errors import InvalidInput
 from podium.core.i18n import _
 from podium.core.venue.service import MAX_ID
+from podium.tournaments.play import MAX_GAME_NUMBERS
 
 ORGANISER = [requires_role("organiser")]
 SIGNED_IN = [requires_role()]
@@ -29,17 +30,21 @@ def check_player_name(username: str) -> str:
 
 
 def parse_games(raw: str) -> list[list[int]]:
-    """``"2-1, 0-2"`` → ``[[2, 1], [0, 2]]`` (scores in the match's slot order)."""
+    """``"2-1, 0-2"`` → ``[[2, 1], [0, 2]]`` (scores in the match's slot order); a lobby's
+    game is every player's place in slot order (``"1-3-2-4"``): the format checks that a
+    game has as many numbers as its match has players."""
     games = []
     for part in (raw or "").replace(";", ",").split(","):
         part = part.strip()
         if not part:
             continue
         bits = part.replace(":", "-").split("-")
-        if len(bits) != 2 or not all(b.strip().isdigit() and len(b.strip()) < 7 for b in bits):
-            raise InvalidInput(_("write each game as two scores like 2-1, got %(part)s", part=f"{part[:20]!r}"),
-                               field="games")
-        games.append([int(bits[0]), int(bits[1])])
+        if not 2 <= len(bits) <= MAX_GAME_NUMBERS or not all(
+                b.strip().isdigit() and len(b.strip()) < 7 for b in bits):
+            raise InvalidInput(_("write each game as two scores like 2-1 (in a lobby, each "
+                                 "player's place like 1-3-2-4), got %(part)s",
+                                 part=f"{part[:20]!r}"), field="games")
+        games.append([int(b) for b in bits])
     return games
 
 

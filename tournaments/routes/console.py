@@ -420,7 +420,7 @@ class ConsolePages(Controller):
 
     @_action("next-round", "Pair the next round")
     async def console_next_round(self, request: Request, tournament_id: Id) -> Any:
-        """Pair the next round of a round-by-round format (Swiss, free-for-all rounds)."""
+        """Pair the next round of a round-by-round (dynamic) format, such as Swiss."""
         return await _console_act(request, tournament_id, lambda _f: play.next_round(
             request.app.state.plugin_host, tournament_id, request.user))
 
