@@ -34,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_pages import (  # noqa: E402  (a sibling script, not a package)
+    bench_env,
     ensure_ab,
     free_port,
     podium_command,
@@ -119,21 +120,6 @@ def start(env: dict[str, str], port: int, log_path: Path, workers: int) -> subpr
         podium_command() + ["run", "--host", "127.0.0.1", "--port", str(port), "--workers",
                             str(workers), "--no-migrate", "--no-access-log"],
         env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def base_env(database_url: str, redis_url: str | None) -> dict[str, str]:
-    """The server's environment: nothing of the caller's PODIUM_* leaks in."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PODIUM_")}
-    env.update({
-        "PODIUM_DATABASE_URL": database_url,
-        "PODIUM_SECRET_KEY": "bench-secret-key-not-for-production-0123456789",
-        "PODIUM_ADMIN_PASSWORD": "bench-admin-password",
-        "PODIUM_LOGIN_RATE": "100000",
-        "PICCOLO_CONF": "podium.web.piccolo_conf",
-    })
-    if redis_url:
-        env["PODIUM_REDIS_URL"] = redis_url
-    return env
 
 
 def measure(ab: str, env: dict[str, str], tmp: str, seconds: float, workers: int,
@@ -254,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     all_ok = True
     with tempfile.TemporaryDirectory(prefix="podium-bench-http-") as tmp:
         if args.only in (None, "sqlite"):
-            env = base_env(f"sqlite:///{tmp}/bench.sqlite3", None)
+            env = bench_env(f"sqlite:///{tmp}/bench.sqlite3", None)
             print("seeding the demo venue (SQLite) ...", flush=True)
             prepare_database(env)
             all_ok &= report("SQLite, 1 worker, in-memory channels",
@@ -264,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"\n== PostgreSQL: no server at {args.pg_url}; skipped")
                 return 0 if all_ok else 1
             redis_url = args.redis_url if redis_answers(args.redis_url) else None
-            env = base_env(args.pg_url, redis_url)
+            env = bench_env(args.pg_url, redis_url)
             print("\nseeding the demo venue (PostgreSQL) ...", flush=True)
             try:
                 prepare_database(env)

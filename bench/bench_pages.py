@@ -97,6 +97,24 @@ def start_server(env: dict[str, str], port: int, log_path: Path,
     )
 
 
+def bench_env(database_url: str, redis_url: str | None = None) -> dict[str, str]:
+    """A bench server's environment: nothing of the caller's PODIUM_* leaks in; fixed
+    secrets, no log-in limit, and no cap on live streams per client (every simulated
+    screen comes from this one address)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PODIUM_")}
+    env.update({
+        "PODIUM_DATABASE_URL": database_url,
+        "PODIUM_SECRET_KEY": "bench-secret-key-not-for-production-0123456789",
+        "PODIUM_ADMIN_PASSWORD": "bench-admin-password",
+        "PODIUM_LOGIN_RATE": "100000",
+        "PODIUM_SSE_STREAMS_PER_CLIENT": "100000",
+        "PICCOLO_CONF": "podium.web.piccolo_conf",
+    })
+    if redis_url:
+        env["PODIUM_REDIS_URL"] = redis_url
+    return env
+
+
 def stop_server(process: subprocess.Popen, timeout: float = 10) -> None:
     """Stop a server started here: politely, then for good."""
     process.terminate()
@@ -234,14 +252,7 @@ def main(argv: list[str] | None = None) -> int:
     paths = args.paths or ["/calendar"]
 
     with tempfile.TemporaryDirectory(prefix="podium-bench-") as tmp:
-        env = {key: value for key, value in os.environ.items() if not key.startswith("PODIUM_")}
-        env.update({
-            "PODIUM_DATABASE_URL": f"sqlite:///{tmp}/bench.sqlite3",
-            "PODIUM_SECRET_KEY": "bench-secret-key-not-for-production-0123456789",
-            "PODIUM_ADMIN_PASSWORD": "bench-admin-password",
-            "PODIUM_LOGIN_RATE": "100000",
-            "PICCOLO_CONF": "podium.web.piccolo_conf",
-        })
+        env = bench_env(f"sqlite:///{tmp}/bench.sqlite3")
         print(f"seeding the demo venue in {tmp} ...", flush=True)
         prepare_database(env)
         port = free_port()

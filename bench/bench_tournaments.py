@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import resource
 import sys
 import tempfile
@@ -45,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from bench_pages import (  # noqa: E402  (a sibling script, not a package)
     MAX_CONCURRENCY,
     MAX_REQUESTS,
+    bench_env,
     drive,
     free_port,
     migrate_and_seed,
@@ -228,24 +228,6 @@ def raise_fd_limit(wanted: int) -> int:
     if soft < target:
         resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-
-
-def bench_env(database_url: str, redis_url: str | None = None) -> dict[str, str]:
-    """The servers' environment: nothing of the caller's PODIUM_* leaks in."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PODIUM_")}
-    env.update({
-        "PODIUM_DATABASE_URL": database_url,
-        "PODIUM_SECRET_KEY": "bench-secret-key-not-for-production-0123456789",
-        "PODIUM_ADMIN_PASSWORD": "bench-admin-password",
-        "PODIUM_LOGIN_RATE": "100000",
-        # Every subscriber comes from this one address; the per-client cap would refuse
-        # all but the first few.
-        "PODIUM_SSE_STREAMS_PER_CLIENT": "100000",
-        "PICCOLO_CONF": "podium.web.piccolo_conf",
-    })
-    if redis_url:
-        env["PODIUM_REDIS_URL"] = redis_url
-    return env
 
 
 def print_fanout(figures: dict[str, float]) -> None:

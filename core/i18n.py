@@ -28,7 +28,7 @@ compiled to ``.mo`` by ``make install`` (or ``make i18n-compile``); plugins decl
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date, datetime, time, timezone
@@ -431,6 +431,16 @@ def translate(value: str | LazyString) -> str:
     return translations().gettext(value) if value else ""
 
 
+def stored_label(labels: Mapping[str, str | LazyString], value: str | None) -> str:
+    """What a person reads for an English word stored as data (a status, an action kind):
+    its label from ``labels`` (lazy strings) in the current locale. A value the table does
+    not know (a plugin's own) reads as itself, underscores as spaces; ``None`` as nothing."""
+    if value is None:
+        return ""
+    found = labels.get(value)
+    return str(found) if found is not None else str(value).replace("_", " ")
+
+
 __all__ = [
     "DEFAULT_LOCALE", "LOCALE_COOKIE", "LOCALE_NAMES", "SUPPORTED_LOCALES", "LazyString", "N_",
     "_", "babel_locale", "current_locale", "format_date", "format_datetime", "format_money",
@@ -438,5 +448,6 @@ __all__ = [
     "gettext_noop", "lazy_gettext",
     "lazy_ngettext", "lazy_pgettext",
     "load_catalogues", "negotiate", "ngettext", "npgettext", "parse_instant", "parse_locale",
-    "pgettext", "set_locale", "text", "translate", "english", "translations", "use_locale",
+    "pgettext", "set_locale", "stored_label", "text", "translate", "english", "translations",
+    "use_locale",
 ]

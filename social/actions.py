@@ -37,7 +37,7 @@ from typing import Any
 import msgspec
 from piccolo.query.functions.aggregate import Count
 
-from podium.core.i18n import LazyString, _, lazy_pgettext
+from podium.core.i18n import LazyString, _, lazy_pgettext, stored_label
 from podium.core.database import atomic, is_sqlite
 from podium.core.errors import Conflict, InvalidInput, NotFound
 from podium.core.events import FanAction as FanActionEvent
@@ -66,8 +66,7 @@ ACTION_LABELS: dict[str, LazyString] = {
 def action_label(kind: str) -> str:
     """An action kind as the fan reads it, in the current locale (``like`` -> "liked" /
     "a aimé"); a kind this room does not know reads as its name."""
-    found = ACTION_LABELS.get(kind)
-    return str(found) if found is not None else kind.replace("_", " ")
+    return stored_label(ACTION_LABELS, kind)
 
 
 #: Relation kinds: the action kind -> (relation, state after).

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from podium.core.i18n import LazyString, N_, lazy_pgettext
+from podium.core.i18n import LazyString, N_, lazy_pgettext, stored_label
 
 #: ``podium_order.status``.
 ORDER_STATUS_LABELS: Mapping[str, LazyString] = {
@@ -31,23 +31,16 @@ LISTING_STATUS_LABELS: Mapping[str, LazyString] = {
 }
 
 
-def _label(labels: Mapping[str, LazyString], value: str | None) -> str:
-    if value is None:
-        return ""
-    found = labels.get(value)
-    return str(found) if found is not None else str(value).replace("_", " ")
-
-
 def order_status_label(status: str | None) -> str:
     """An order's status as people read it, in the current locale."""
-    return _label(ORDER_STATUS_LABELS, status)
+    return stored_label(ORDER_STATUS_LABELS, status)
 
 
 def ticket_status_label(status: str | None) -> str:
     """A ticket's status as people read it, in the current locale."""
-    return _label(TICKET_STATUS_LABELS, status)
+    return stored_label(TICKET_STATUS_LABELS, status)
 
 
 def listing_status_label(status: str | None) -> str:
     """A resale listing's status as people read it, in the current locale."""
-    return _label(LISTING_STATUS_LABELS, status)
+    return stored_label(LISTING_STATUS_LABELS, status)

@@ -11,9 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from babel import Locale
-
-from podium.core.i18n import LazyString, N_, _, current_locale, lazy_pgettext
+from podium.core.i18n import LazyString, N_, _, babel_locale, lazy_pgettext, stored_label
 
 #: Tournament, entrant and match statuses (``tournaments.status``, ``entrants.status``,
 #: ``matches.status`` and the engine's ``MatchStatus`` values).
@@ -42,28 +40,20 @@ MEMBER_LABELS: Mapping[str, LazyString] = {
 }
 
 
-def _label(labels: Mapping[str, LazyString], value: str | None) -> str:
-    if value is None:
-        return ""
-    found = labels.get(value)
-    # A value no table knows (a plugin's own) reads as itself, underscores as spaces.
-    return str(found) if found is not None else str(value).replace("_", " ")
-
-
 def status_label(status: str | None) -> str:
     """A tournament's, entrant's or match's status as people read it, in the current
     locale (``in_progress`` → "in progress" / "en cours")."""
-    return _label(STATUS_LABELS, status)
+    return stored_label(STATUS_LABELS, status)
 
 
 def standing_label(status: str | None) -> str:
     """An entrant's standing status (``eliminated``, ``champion``...) as people read it."""
-    return _label(STANDING_LABELS, status)
+    return stored_label(STANDING_LABELS, status)
 
 
 def member_label(value: str | None) -> str:
     """A team member's role or invitation status as people read it."""
-    return _label(MEMBER_LABELS, value)
+    return stored_label(MEMBER_LABELS, value)
 
 
 #: An ordinal per CLDR ordinal category of the reader's language (English 1st, 2nd, 3rd,
@@ -76,7 +66,7 @@ ORDINALS: Mapping[str, LazyString] = {
 
 def ordinal(n: int) -> str:
     """``n`` as an ordinal in the current locale: ``2nd`` / ``2e``."""
-    category = Locale.parse(current_locale()).ordinal_form(n)
+    category = babel_locale().ordinal_form(n)
     return str(ORDINALS.get(category, ORDINALS["other"])) % {"n": n}
 
 
