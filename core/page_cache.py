@@ -365,8 +365,9 @@ class RedisVersions:
                 finally:
                     self._mirror_live = False
                     self.forget_mirror()
+                    closing: Any = pubsub  # typed in some redis releases, not in others
                     with contextlib.suppress(Exception):
-                        await pubsub.aclose()  # type: ignore[no-untyped-call]
+                        await closing.aclose()
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 5.0)
         finally:
