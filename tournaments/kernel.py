@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from podium.core.database import after_commit, for_update
-from podium.core.i18n import _
+from podium.core.i18n import N_, _
 from podium.core.errors import Conflict, NotFound
 from podium.core.events import (
     CompletedMatch,
@@ -53,7 +53,7 @@ MAX_LIMIT = MAX_PAGE
 
 
 #: The scope kind this domain declares: plugins can be switched per tournament.
-TOURNAMENT_SCOPE = ScopeKind("tournament", "Tournament", path_param="tournament_id")
+TOURNAMENT_SCOPE = ScopeKind("tournament", N_("Tournament"), path_param="tournament_id")
 
 
 def scope_of(tournament_id: int) -> ScopeRef:

@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 
 from podium.core.accounts.auth import requires_role
 from podium.core.activation import service
-from podium.core.i18n import _
+from podium.core.i18n import _, pgettext
 from podium.core.pages import render
 
 def _venue_id(request: Request[Any, Any, Any]) -> int:
@@ -18,10 +18,31 @@ def _venue_id(request: Request[Any, Any, Any]) -> int:
     return request.app.state.get("venue_id") or 0
 
 
+def _source_label(source: str) -> str:
+    """Where a plugin came from, as the admin reads it (``builtin``, ``entrypoint:<dist>``)."""
+    if source == "builtin":
+        return pgettext("plugin source", "built in")
+    kind, _sep, dist = source.partition(":")
+    if kind == "entrypoint" and dist:
+        return pgettext("plugin source", "installed package %(dist)s", dist=dist)
+    return source
+
+
 async def _page(request: Request[Any, Any, Any], *, notice: str | None = None) -> Template:
     """Render the plugin list (the whole page, or the section alone for htmx)."""
     host = request.app.state.plugin_host
     rows = await service.describe_activation(host, _venue_id(request))
+    # What the admin reads for a scope: the declared kinds' own labels (the data and the
+    # forms keep the names).
+    scopes = {"global": pgettext("plugin scope", "global"),
+              "venue": pgettext("plugin scope", "venue"),
+              **{name: str(kind.label) for name, kind in host.scope_kinds().items()}}
+    for row in rows:
+        row["scope_label"] = scopes.get(row["scope"], row["scope"])
+        row["source_label"] = _source_label(row["source"])
+        if row.get("switched"):
+            row["switched"] = {**row["switched"], "kind_label": scopes.get(
+                row["switched"]["kind"], row["switched"]["kind"])}
     return render(
         request,
         "activation/plugins.html",

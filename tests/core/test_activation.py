@@ -335,3 +335,19 @@ def test_a_plugin_of_an_undeclared_scope_stops_start_up():
     with pytest.raises(PluginLoadError, match="'lost'.*scope must be one of global, venue, "
                                               "tournament, got 'meet'"):
         plugin_host(extra=[make_plugin("lost", scope="meet")])
+
+
+async def test_admin_page_says_scopes_and_sources_in_words(podium_app, podium_client_factory,
+                                                           podium_users):
+    """The plugin list names scopes and sources as the admin reads them, in their language
+    (the data and the JSON keep the identifiers)."""
+    client = await podium_client_factory(podium_app)
+    await podium_users("root", "admin")
+    await client.login("root", DEFAULT_PASSWORD)
+    english = (await client.get("/admin/plugins?lang=en")).text
+    assert "<td>built in</td>" in english and "<td>builtin</td>" not in english
+    assert "<td>Tournament</td>" in english and "<td>tournament</td>" not in english
+    french = (await client.get("/admin/plugins?lang=fr")).text
+    assert "<td>intégré</td>" in french and "<td>site</td>" in french
+    assert "<td>Tournoi</td>" in french and "<td>global</td>" in french
+    await client.get("/admin/plugins?lang=en")

@@ -41,8 +41,9 @@ BUTTON_INPUTS = {"submit", "button", "reset"}
 # scripts' own tests; an SVG's text is the QR code's).
 HIDDEN_ELEMENTS = {"script", "style", "svg"}
 # Texts the demo's people typed that happen to be a catalogue's example too (a placeholder
-# of the ticket type form): data, not the interface.
-TYPED = {"Grandstand"}
+# of the ticket type form), and identifiers that read like a word (the plugin named
+# "venue" on /admin/plugins, whose scope "venue" is translated): data, not the interface.
+TYPED = {"Grandstand", "venue"}
 # Punctuation a template puts around a translated word ("Seats:", "(default)" is a msgid).
 EDGE_PUNCTUATION = " \t:·—–-,;.•|()"
 
