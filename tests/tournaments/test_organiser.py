@@ -332,3 +332,23 @@ async def test_disqualify_is_not_offered_to_eliminated_entrants(console):
     r = await page.htmx("POST", f"{url}/disqualify", data={"entrant_id": b})
     assert r.status_code == 409 and "no longer in play" in r.text
     assert len(ids) == 4
+
+
+async def test_every_result_form_asks_a_lobby_for_placings(console):
+    """A free-for-all lobby's result is every player's place per game: the console, the
+    tournament page's organiser form (and the players' report form, the same field) ask
+    for placings, two-player matches for scores."""
+    api, org, page = console["api"], console["org"], console["page"]
+    lobby = await create(api, org, "free_for_all", options={"lobby_size": 4, "advance": 2})
+    duel = await create(api, org, "single_elimination")
+    for t in (lobby, duel):
+        await field_of(api, org, t["id"], 8)
+        r = await api.post(f"/api/v1/tournaments/{t['id']}/start", headers=org)
+        assert r.status_code == 200, r.text
+    for url in (f"/tournaments/{lobby['id']}", f"/tournaments/{lobby['id']}/console"):
+        text = (await page.get(url)).text
+        assert "Placings (1 game)" in text and 'placeholder="1-2-3-4"' in text, url
+        assert 'placeholder="2-1, 0-2"' not in text, url
+    for url in (f"/tournaments/{duel['id']}", f"/tournaments/{duel['id']}/console"):
+        text = (await page.get(url)).text
+        assert "Placings" not in text and 'placeholder="2-1, 0-2"' in text, url
