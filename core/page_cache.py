@@ -73,6 +73,8 @@ ACTIVATION_VERSION_KEY = "podium_activation_version"
 REDIS_PREFIX = "podium:page-version:"
 #: Counters a worker mirrors at most before it starts its mirror again (see RedisVersions).
 MIRROR_MAX_COUNTERS = 100_000
+#: Silence on the bumps channel after which a worker checks that Redis still answers.
+LIVENESS_SECONDS = 10.0
 
 log = logging.getLogger(__name__)
 
@@ -231,8 +233,9 @@ class RedisVersions:
     until their announcement arrives, so it reads its own writes at once.
 
     The mirror is only trusted while the subscription stands: it is emptied whenever the
-    subscription is (re)confirmed and whenever the listening connection fails (then every
-    read goes to Redis until it is back), and a value read from Redis is only kept if the
+    subscription is (re)confirmed and whenever the listening connection fails or Redis
+    leaves a PING after a quiet spell unanswered (then every read goes to Redis until it
+    is back), and a value read from Redis is only kept if the
     mirror was not emptied meanwhile. A live page must never re-fetch a page older than the
     message that told it to: :meth:`forget_mirror` is called by this worker's live streams
     before they pass a message on (the message was published after the bump it follows,
@@ -253,6 +256,9 @@ class RedisVersions:
         #: Moves whenever the mirror is emptied: a read that started before must not refill it.
         self._generation = 0
         self._listener: asyncio.Task[None] | None = None
+        #: Seconds of silence on the bumps channel after which Redis is asked for a PONG;
+        #: none within as long again and the mirror stops being trusted.
+        self.liveness_seconds = LIVENESS_SECONDS
         #: The listening connection's client name (``CLIENT LIST`` shows it).
         self.listener_name = f"podium-page-versions-{os.getpid()}-{id(self):x}"
         #: Reads answered from the mirror and from Redis (tests and the bench read them).
@@ -350,7 +356,16 @@ class RedisVersions:
                 pubsub = client.pubsub()
                 try:
                     await pubsub.subscribe(self.channel)
-                    async for message in pubsub.listen():
+                    pinged = False
+                    while True:
+                        message = await pubsub.get_message(timeout=self.liveness_seconds)
+                        if message is None:  # quiet: is Redis still there? (a silent
+                            if pinged:       # network loss would leave the mirror stale)
+                                raise ConnectionError("Redis did not answer a PING")
+                            await pubsub.ping()
+                            pinged = True
+                            continue
+                        pinged = False
                         if message["type"] == "subscribe":
                             self.forget_mirror()  # from now on no announcement is missed
                             self._mirror_live = True

@@ -172,3 +172,27 @@ async def test_a_venue_on_another_redis_database_is_not_heard(workers):
     finally:
         await other.redis.delete(REDIS_PREFIX + name)
         await other.close()
+
+
+async def test_a_quiet_channel_is_checked_and_stays_trusted():
+    """With no bump for a while the worker asks Redis for a PONG; Redis answers, so the
+    mirror stays trusted and announcements still arrive."""
+    a, b = RedisVersions(REDIS_URL), RedisVersions(REDIS_URL)
+    b.liveness_seconds = 0.05
+    try:
+        await started(a)
+        await started(b)
+        name = counter()
+        (before,) = await b.get((name,))
+        await asyncio.sleep(0.5)  # ten quiet spells, each ended by a PING and its PONG
+        assert b._mirror_live and await b.get((name,)) == (before,) and b.redis_reads == 1
+        await a.bump([name])
+
+        async def heard() -> bool:
+            return await b.get((name,)) == (before + 1,)
+
+        await eventually(heard, "B still hears the bumps")
+        assert b.redis_reads == 1
+    finally:
+        await a.close()
+        await b.close()
