@@ -76,6 +76,20 @@ TITLES: dict[int, str | LazyString] = {
     503: N_("Back in a moment"),
 }
 
+# What a JSON error says when Litestar gave only its English reason phrase ("Not Found"):
+# the same meaning in the client's language (the ``code`` stays the English identifier).
+REASONS: dict[int, str | LazyString] = {
+    400: N_("bad request"),
+    403: N_("forbidden"),
+    404: N_("not found"),
+    405: N_("method not allowed"),
+    406: N_("not acceptable"),
+    409: N_("conflict"),
+    413: N_("request too large"),
+    415: N_("unsupported media type"),
+    429: N_("too many requests"),
+}
+
 JSON_PREFIXES = ("/api/", "/-/")
 NUL_DETAIL = gettext_noop("NUL characters are not allowed in input")
 
@@ -121,6 +135,8 @@ def _status_phrase(status: int) -> str:
 def _answer(request: Request, status: int, body: dict[str, Any],
             headers: dict[str, str] | None = None) -> Response:
     if wants_json(request):
+        if body.get("detail") == _status_phrase(status) and status in REASONS:
+            body = {**body, "detail": str(REASONS[status])}
         return Response(content=body, status_code=status, media_type=MediaType.JSON,
                         headers=headers)
     htmx = request.headers.get("hx-request") == "true"

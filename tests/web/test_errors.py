@@ -117,6 +117,19 @@ async def test_api_unknown_path_is_json_404(client: Any) -> None:
     assert_json_error(await client.get("/-/no-such-thing"), 404, "not_found")
 
 
+async def test_litestar_reason_phrases_are_said_in_the_clients_language(client: Any) -> None:
+    """Where Litestar gives only its English reason phrase ("Not Found", "Method Not
+    Allowed"), a JSON error says it in the client's language; the code stays English."""
+    english = await client.get("/api/v1/no-such-thing", headers={"accept-language": "en"})
+    assert english.json() == {"code": "not_found", "detail": "not found"}
+    french = await client.get("/api/v1/no-such-thing", headers={"accept-language": "fr"})
+    assert french.json() == {"code": "not_found", "detail": "introuvable"}
+    wrong_method = await client.request("PUT", "/healthz", headers={"accept": "application/json",
+                                                                    "accept-language": "fr"})
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["detail"] == "méthode non autorisée"
+
+
 async def test_api_domain_error_keeps_extra_fields(client: Any) -> None:
     """A ``Conflict`` with extra fields answers 409 with them in the JSON body."""
     body = assert_json_error(await client.get("/api/v1/test-errors/conflict"), 409, "conflict")
