@@ -1,6 +1,7 @@
 """The layout on a phone and on a big screen: nothing overflows sideways, the navigation
-stays reachable without JavaScript, keyboard focus is visible. Screenshots are saved
-(``PODIUM_SCREENSHOTS``, default the temp folder) for a human to look at."""
+folds behind a menu on a phone and stays reachable without JavaScript, keyboard focus is
+visible. Screenshots are saved (``PODIUM_SCREENSHOTS``, default the temp folder) for a
+human to look at."""
 
 from __future__ import annotations
 
@@ -18,11 +19,22 @@ OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 async def test_home_page_fits_the_screen(
     demo_server: Any, new_page: Any, screenshot_dir: Path, width: int, height: int, name: str
 ) -> None:
-    """The home page of the demo venue fits the width and shows its navigation."""
+    """The home page of the demo venue fits the width and shows its navigation (on a
+    phone behind a "Menu" button)."""
     page = await new_page(width=width, height=height)
     await page.goto("/")
     await expect(page.get_by_role("heading", level=1)).to_be_visible()
-    await expect(page.get_by_role("navigation", name="Main").get_by_role("link").first).to_be_visible()
+    first_link = page.get_by_role("navigation", name="Main").get_by_role("link").first
+    menu = page.get_by_role("button", name="Menu")
+    if name == "phone":
+        # The links are folded behind "Menu" so the page's own content starts at the top.
+        await expect(first_link).to_be_hidden()
+        await expect(menu).to_have_attribute("aria-expanded", "false")
+        await menu.click()
+        await expect(menu).to_have_attribute("aria-expanded", "true")
+    else:
+        await expect(menu).to_be_hidden()
+    await expect(first_link).to_be_visible()
     assert await page.evaluate(OVERFLOW) <= 0, "the page scrolls sideways"
     await page.screenshot(path=str(screenshot_dir / f"home-{name}.png"), full_page=True)
     await page.goto("/calendar")

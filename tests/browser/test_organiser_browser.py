@@ -6,7 +6,7 @@ laptop and phone width, in English and in French:
   the organiser accepts it from the queue in one click; a result is set by choosing its
   winner, then corrected after a confirmation;
 * a 7-player Swiss run round by round to its last round with the console's "pair next
-  round" button.
+  round" button (in English on a laptop, in French on a phone).
 
 Screenshots go to the screenshot folder (``PODIUM_SCREENSHOTS``).
 """
@@ -27,12 +27,12 @@ LABELS = {
            "set": "Set result", "correct": "Correct", "yes_correct": "Yes, correct it",
            "queue": "Reported scores to confirm", "no_account": "opponent has no account",
            "reflowed": "Re-flowed", "winner": "Winner", "pair": "Pair round",
-           "finished": "Finished: every match has a result."},
+           "finished": "Finished: every match has a result.", "round": "Round"},
     "fr": {"create": "Créer", "add_all": "Tout ajouter", "start": "Lancer", "accept": "Accepter",
            "set": "Saisir le résultat", "correct": "Corriger", "yes_correct": "Oui, corriger",
            "queue": "Scores déclarés à confirmer", "no_account": "adversaire sans compte",
            "reflowed": "Recalculés", "winner": "Vainqueur", "pair": "Apparier la ronde",
-           "finished": "Terminé : chaque match a un résultat."},
+           "finished": "Terminé : chaque match a un résultat.", "round": "Ronde"},
 }
 
 
@@ -146,38 +146,50 @@ async def test_single_elimination_from_the_pages(people: dict[str, Any], podium_
     assert page.js_errors == []
 
 
+@pytest.mark.parametrize(("lang", "width", "height"), [("en", 1280, 900), ("fr", 390, 844)],
+                         ids=["en-laptop", "fr-phone"])
 async def test_swiss_of_seven_to_its_last_round(people: dict[str, Any], podium_live_server: Any,
-                                                new_page: Any, screenshot_dir: Any) -> None:
-    page = await new_page(width=1280, height=900)
+                                                new_page: Any, screenshot_dir: Any,
+                                                lang: str, width: int, height: int) -> None:
+    words = LABELS[lang]
+    page = await new_page(width=width, height=height)
     page.on("dialog", lambda dialog: dialog.accept())
     await log_in(page, "olga", "/tournaments/new")
+    if lang == "fr":
+        await page.goto("/tournaments/new?lang=fr")
+        await expect(page.locator("h1")).to_have_text("Nouveau tournoi")
     await page.locator('input[name="name"]').fill("Swiss Night")
     await page.locator('input[name="game"]').fill("Chess960")
     await page.locator('select[name="format"]').select_option("swiss")
     await page.locator('input[name="opt_rounds"]').fill("3")
-    await page.get_by_role("button", name="Create").click()
+    await page.wait_for_function(
+        "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
+    create = page.get_by_role("button", name=words["create"])
+    await create.evaluate("button => button.scrollIntoView({block: 'center'})")
+    await create.click()
     await expect(page).to_have_url(re.compile(r"/console$"))
     await page.locator('textarea[name="entrants"]').fill(
         "\n".join(["Ada", "Grace", "Linus", "Ken", "Barbara", "Dennis", "Margaret"]))
-    await page.get_by_role("button", name="Add all").click()
+    await page.get_by_role("button", name=words["add_all"]).click()
     await expect(page.locator("tr[data-seed-row]")).to_have_count(7)
-    await page.locator("#console-body").get_by_role("button", name="Start", exact=True).click()
+    await page.locator("#console-body").get_by_role("button", name=words["start"], exact=True).click()
     results = page.locator("#results")
     for round_no in (1, 2, 3):
-        await expect(page.locator("#round-tools")).to_contain_text(f"Round {round_no}")
+        await expect(page.locator("#round-tools")).to_contain_text(f"{words['round']} {round_no}")
         forms = results.locator("> div .result-form")
         while await forms.count():
             before = await forms.count()
-            await forms.first.get_by_label("Winner").select_option(index=1)
-            await forms.first.get_by_role("button", name="Set result").click()
+            await forms.first.get_by_label(words["winner"]).select_option(index=1)
+            await forms.first.get_by_role("button", name=words["set"]).click()
             await expect(forms).to_have_count(before - 1)
         if round_no < 3:
-            button = page.get_by_role("button", name=f"Pair round {round_no + 1}")
+            button = page.get_by_role("button", name=f"{words['pair']} {round_no + 1}")
             await expect(button).to_be_visible()
-            await page.screenshot(path=str(screenshot_dir / f"swiss-round-{round_no}.png"),
+            await page.screenshot(path=str(screenshot_dir / f"swiss-{lang}-round-{round_no}.png"),
                                   full_page=True)
             await button.click()
-    await expect(results).to_contain_text(LABELS["en"]["finished"])
-    await expect(page.get_by_role("button", name=re.compile("Pair round"))).to_have_count(0)
-    await page.screenshot(path=str(screenshot_dir / "swiss-finished.png"), full_page=True)
+    await expect(results).to_contain_text(words["finished"])
+    await expect(page.get_by_role("button", name=re.compile(words["pair"]))).to_have_count(0)
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    await page.screenshot(path=str(screenshot_dir / f"swiss-{lang}-finished.png"), full_page=True)
     assert page.js_errors == []

@@ -4,6 +4,7 @@ over htmx (the body is swapped) and without JavaScript (post and redirect)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -77,8 +78,11 @@ async def test_console_before_start_seed_check_in_start(console):
         r = await page.htmx("POST", f"{url}/check-in", data={"entrant_id": eid, "checked_in": 1})
         assert r.status_code == 200
     assert "3 checked in" in r.text
+    assert re.search(r'id="console-status">registration open<', (await page.get(url)).text)
     r = await page.htmx("POST", f"{url}/start")
     assert r.status_code == 200 and "Waiting to be called" in r.text
+    # The heading is in the swapped body: its badge follows the start.
+    assert re.search(r'id="console-status">live<', r.text)
     ents = (await api.get(f"/api/v1/tournaments/{t['id']}/entrants")).json()["items"]
     assert {e["name"]: e["status"] for e in ents}["Team 4"] == "dropped"
     r = await page.htmx("POST", f"{url}/seed", data={"method": "random"})

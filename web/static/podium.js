@@ -4,7 +4,9 @@
    data-confirm="Question?"        on a form (or a submit button): ask before submitting.
    data-hold-while-editing="sel"   on an htmx element refreshed by a live (sse:...)
                                    event: skip that refresh while the focus is in an
-                                   element matching sel (the person is typing there). */
+                                   element matching sel (the person is typing there).
+   .nav-toggle in the header       on a phone, folds the main navigation behind a
+                                   "Menu" button (the stylesheet's phone rules). */
 (function () {
   "use strict";
 
@@ -30,4 +32,16 @@
     var focused = document.activeElement;
     if (focused && focused.closest && focused.closest(selector)) event.preventDefault();
   });
+
+  // Deferred: the header is parsed by now. Without this script the links stay unfolded.
+  var toggle = document.querySelector("header.site .nav-toggle");
+  var header = toggle && toggle.closest("header");
+  if (toggle && header) {
+    header.classList.add("nav-collapsible");
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var open = header.classList.toggle("nav-open");
+      toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    });
+  }
 })();
