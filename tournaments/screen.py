@@ -10,7 +10,8 @@ format's ``drawing(stage, bracket)``):
 
 * ``tree`` (elimination brackets: ``winners`` with the ``final`` matches to its right,
   ``losers``; any other bracket as a tree of its own): a window of up to :data:`COLUMNS`
-  rounds starting at the earliest live round, cut vertically into sub-trees of at most
+  rounds starting at the earliest live round (up to :data:`TAIL_COLUMNS` more when that
+  takes it to the bracket's end), cut vertically into sub-trees of at most
   :data:`ROWS` matches; sub-trees with nothing live are left out while something else is
   live; two small windows share a page;
 * ``groups`` (round robin, the groups before playoffs): a table per group with the
@@ -56,6 +57,7 @@ BRACKET_LABELS = {"winners": N_("Winners bracket"), "losers": N_("Losers bracket
 GROUP_ROWS = 16  # table lines of the groups sharing one screen page
 ROWS = 8  # matches per bracket column on one screen page (two names each)
 COLUMNS = 5  # rounds side by side on one screen page
+TAIL_COLUMNS = 2  # last rounds that widen the window before them instead of paging alone
 CARDS_PER_PAGE = 24  # matches of a round per page (3 columns of 8)
 STANDINGS_PER_PAGE = 28  # two columns of 14
 MAX_STANDINGS_PAGES = 3
@@ -316,6 +318,10 @@ def tree_panels(section: str, title: str, rounds: Sequence[tuple[str, list[Mappi
     # last rounds (the losers final, the grand final) are never cut off.
     panels = []
     windows = [rounds[i:i + COLUMNS] for i in range(start, len(rounds), COLUMNS)]
+    if len(windows) > 1 and len(windows[-1]) <= TAIL_COLUMNS:
+        # A short tail (the losers final) joins the window before it rather than sit alone
+        # on a page of its own, away from the rounds that feed it.
+        windows[-2:] = [windows[-2] + windows[-1]]
     for w, window in enumerate(windows):
         widest = max(len(ms) for _label, ms in window)
         parts = max(1, math.ceil(widest / ROWS))

@@ -71,3 +71,37 @@ async def test_keyboard_focus_is_visible(demo_server: Any, page: Any) -> None:
     outline = await page.evaluate(
         "getComputedStyle(document.activeElement).outlineStyle")
     assert outline not in ("none", ""), "keyboard focus must be visible"
+
+
+async def test_big_screen_pages_fit_without_overlap(
+    demo_server: Any, new_page: Any, screenshot_dir: Path
+) -> None:
+    """Every page of the demo's double elimination on a 1080p screen: long team names wrap
+    or shrink but no match card runs into the next bracket or off the screen, and the
+    losers final shares a page with the losers semi-final."""
+    page = await new_page(width=1920, height=1080)
+    await page.goto("/tournaments/1/screen?rotate=0&page=1")
+    total = int(await page.locator(".sc").get_attribute("data-total-pages"))
+    columns_by_page = []
+    for n in range(1, total + 1):
+        await page.goto(f"/tournaments/1/screen?page={n}")
+        await expect(page.locator(".sc-page")).to_have_count(1)
+        await page.wait_for_function("document.querySelector('.sc-page[data-fitted]')")
+        spills = await page.evaluate("""() => [...document.querySelectorAll('.sc-panel')]
+            .flatMap(panel => {
+                const box = panel.getBoundingClientRect();
+                return [...panel.querySelectorAll('.sc-m')]
+                    .filter(card => {
+                        const r = card.getBoundingClientRect();
+                        return r.bottom > box.bottom + 1 || r.top < box.top - 1
+                               || r.bottom > window.innerHeight;
+                    })
+                    .map(card => card.textContent.replace(/\\s+/g, ' ').trim());
+            })""")
+        await page.screenshot(path=str(screenshot_dir / f"demo-screen-page-{n}.png"))
+        assert spills == [], f"cards outside their bracket on page {n}: {spills}"
+        columns_by_page.append(
+            {t.strip() for t in await page.locator(".sc-col > h3").all_text_contents()})
+    assert any({"Losers semi-final", "Losers final"} <= cols for cols in columns_by_page), \
+        columns_by_page
+    assert page.js_errors == []

@@ -103,13 +103,14 @@ async def test_screen_view_options_and_bad_input(podium_client):
     c, org = podium_client, await organiser()
     t = await _started(c, org, "single_elimination", 64)
     page = await c.get(f"/tournaments/{t['id']}/screen")
-    # 32 first-round matches, 8 per page; then the final, past the window of 5 rounds.
-    assert "Page 1 / 5" in page.text
+    # 32 first-round matches, 8 per page; the final (one round past the window of 5)
+    # widens the window rather than page alone.
+    assert "Page 1 / 4" in page.text
     fixed = await c.get(f"/tournaments/{t['id']}/screen?page=3")
-    assert "Page 3 / 5" in fixed.text and 'data-rotate="0"' in fixed.text
+    assert "Page 3 / 4" in fixed.text and 'data-rotate="0"' in fixed.text
     assert fixed.text.count('class="sc-page"') == 1
     beyond = await c.get(f"/tournaments/{t['id']}/screen?page=99")
-    assert beyond.status_code == 200 and "Page 5 / 5" in beyond.text
+    assert beyond.status_code == 200 and "Page 4 / 4" in beyond.text
     for query in ("page=0", "page=x", "rotate=-1", "rotate=99999", "bracket=%3Cb%3E",
                   "bracket=" + "a" * 41):
         r = await c.get(f"/tournaments/{t['id']}/screen?{query}")
@@ -140,12 +141,22 @@ def test_pages_focus_on_live_subtrees_at_256():
         for m in rounds[r][1]:
             m["status"] = "pending"
     panels = screen.tree_panels("winners", "Bracket", rounds)
-    assert [c.title for c in panels[0].columns] == ["R2", "R3", "R4", "R5", "R6"]
-    # 8 parts of 8; only the 2 with live matches are shown; then the last rounds.
-    assert len(panels) == 3
-    assert all(len(p.columns[0].matches) == screen.ROWS for p in panels[:2])
+    # R7 and R8 would be a window of two: they widen the first one instead.
+    assert [c.title for c in panels[0].columns] == ["R2", "R3", "R4", "R5", "R6", "R7", "R8"]
+    # 8 parts of 8; only the 2 with live matches are shown, each running to the final.
+    assert len(panels) == 2
+    assert all(len(p.columns[0].matches) == screen.ROWS for p in panels)
     assert panels[0].columns[1].matches[0]["key"] == "W3-1"
-    assert [c.title for c in panels[2].columns] == ["R7", "R8"]
+    assert all(p.columns[-1].matches[0]["key"] == "W8-1" for p in panels)
+
+
+def test_a_long_tail_of_rounds_gets_a_window_of_its_own():
+    rounds = [(f"R{r}", [_m(f"W{r}-{i}", "winners", r, "pending", i)
+                         for i in range(1, 2 ** (8 - r) + 1)]) for r in range(1, 9)]
+    panels = screen.tree_panels("winners", "Bracket", rounds)
+    # R1-R5, then R6-R8 (three rounds: more than TAIL_COLUMNS) on pages of their own.
+    assert [c.title for c in panels[0].columns] == ["R1", "R2", "R3", "R4", "R5"]
+    assert [c.title for c in panels[-1].columns] == ["R6", "R7", "R8"]
 
 
 def test_small_double_elimination_windows_share_a_page():
