@@ -107,8 +107,9 @@ async def add_entrant(tournament_id: int, values: Mapping[str, Any], user: Curre
                       ) -> dict[str, Any]:
     """The organiser adds an entrant by name (optional requested ``seed`` and ``rating``).
 
-    Organiser entrants count against the capacity (409 ``full`` when it is reached).
-    Returns the entrant; its ``seed`` is the requested one, or its place in the field.
+    Organiser entrants count against the capacity (409 ``full`` when it is reached); a
+    name already in the field is refused (409 ``name_taken``). Returns the entrant; its
+    ``seed`` is the requested one, or its place in the field.
     """
     name = clean_text(values.get("name"), "name", ENTRANT_NAME_MAX)
     rating = _rating(values.get("rating"))
@@ -118,6 +119,8 @@ async def add_entrant(tournament_id: int, values: Mapping[str, Any], user: Curre
         count = await _registered_count(tournament_id)
         if t["capacity"] is not None and count >= t["capacity"]:
             raise Conflict(_("the field is full (%(capacity)s entrants)", capacity=t['capacity']), code="full")
+        if name.casefold() in await _names_in_field(tournament_id):
+            raise Conflict(_("%(name)s is already in the field", name=name), code="name_taken")
         seed = whole_number(values.get("seed"), "seed", 1, MAX_CAPACITY, nullable=True)
         if seed is None:  # after the last seed: a withdrawal's gap is never reused
             seed = await _next_seed(tournament_id)
@@ -424,6 +427,14 @@ def parse_entrant_lines(text: str) -> tuple[list[tuple[str, int | None]], list[s
     return entrants, errors
 
 
+async def _names_in_field(tournament_id: int) -> set[str]:
+    """The names (case-folded) of the entrants holding or awaiting a place: an organiser's
+    addition may not repeat one (two "Grace" rows could not be told apart)."""
+    return {r["name"].casefold() for r in await EntrantRow.select(EntrantRow.name).where(
+        (EntrantRow.tournament == tournament_id)
+        & EntrantRow.status.is_in(["registered", "waitlisted"]))}
+
+
 async def add_entrants(tournament_id: int, text: str) -> list[dict[str, Any]]:
     """The organiser adds many entrants by name from a pasted list
     (:func:`parse_entrant_lines`): all of them, or none when any line is wrong, a name is
@@ -441,9 +452,7 @@ async def add_entrants(tournament_id: int, text: str) -> list[dict[str, Any]]:
     async with atomic():
         t = await lock_tournament(tournament_id)
         require_not_started(t)
-        present = {r["name"].casefold() for r in await EntrantRow.select(EntrantRow.name).where(
-            (EntrantRow.tournament == tournament_id)
-            & EntrantRow.status.is_in(["registered", "waitlisted"]))}
+        present = await _names_in_field(tournament_id)
         errors += [_("%(name)s is already in the field", name=name) for name, _seed in entrants
                    if name.casefold() in present]
         if errors:

@@ -53,7 +53,7 @@ from podium.tournaments.labels import source_label
 from podium.tournaments.tables import MatchRow
 
 BRACKET_LABELS = {"winners": N_("Winners bracket"), "losers": N_("Losers bracket"),
-                  "final": N_("Grand final")}
+                  "final": N_("Grand final"), "swiss": N_("Rounds"), "lobbies": N_("Lobbies")}
 GROUP_ROWS = 16  # table lines of the groups sharing one screen page
 ROWS = 8  # matches per bracket column on one screen page (two names each)
 COLUMNS = 5  # rounds side by side on one screen page
@@ -81,6 +81,19 @@ DrawingOf = Callable[[int, str], Drawing | None]
 # --------------------------------------------------------------------------------------
 
 
+def bracket_label(bracket: str, has_winners: bool = True) -> str:
+    """What people read for a stored bracket name: the elimination brackets', Swiss rounds,
+    free-for-all lobbies, a final that ends no winners bracket (a lobby's) as "Final", and
+    a group's letter as "Group A"; any other name as it is."""
+    if bracket == "final" and not has_winners:
+        return _("Final")
+    if bracket in BRACKET_LABELS:
+        return str(BRACKET_LABELS[bracket])
+    if len(bracket) <= 2 and bracket.isalnum():
+        return _("Group %(name)s", name=bracket)
+    return bracket
+
+
 def group_bracket(matches: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Matches grouped by bracket, then round, in bracket order (the tournament page)."""
     groups: dict[tuple[int, str], dict[int, list[Mapping[str, Any]]]] = {}
@@ -101,7 +114,7 @@ def group_bracket(matches: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [
         {"stage": stage, "bracket": bracket,
          "name": (_("Bracket") if bracket == "winners" and stage in single
-                  else BRACKET_LABELS.get(bracket, bracket)),
+                  else bracket_label(bracket, (stage, "winners") in groups)),
          "rounds": [{"number": n, "name": names[stage][(bracket, n)],
                      "joins": joins(rounds, n), "fed": (n - 1) in rounds,
                      "live": _is_live(ms),
@@ -373,7 +386,7 @@ def tree_stage_panels(stage_matches: Mapping[str, Sequence[Mapping[str, Any]]],
         panels += tree_panels("losers", f"{stage_label}{losers_name}",
                               [(names[("losers", n)], ms) for n, ms in losers])
     for bracket in stage_matches:
-        if bracket not in BRACKET_LABELS:
+        if bracket not in ("winners", "losers", "final"):
             panels += tree_panels(bracket, f"{stage_label}{bracket}",
                                   [(names[(bracket, n)], ms) for n, ms in rounds_of(bracket)])
     return panels

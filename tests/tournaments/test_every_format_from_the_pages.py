@@ -166,7 +166,7 @@ def _decide(form: Form) -> dict[str, str]:
     """What an organiser types in a result form: the first listed entrant wins; in a lobby
     (more than two entrants) each game's placings follow the listed order, the winner first."""
     data = dict(form.fields)
-    entrants = [v for v, _text in form.selects["winner_id"] if v not in ("", "none")]
+    entrants = [v for v, _text in form.selects["winner_id"] if v not in ("", "none", "draw")]
     assert len(entrants) >= 2, f"a result form without two entrants: {form}"
     data["winner_id"] = entrants[0]
     if len(entrants) > 2:

@@ -23,6 +23,7 @@ from podium.tests.tournaments.support import (
     win_games,
 )
 from podium.core.outbox.tables import OutboxEvent
+from podium.core.testing import DEFAULT_PASSWORD
 from podium.tournaments.tables import Entrant, ResultLog, Station, Tournament
 
 
@@ -175,7 +176,6 @@ async def test_check_in_buttons_only_while_check_in_is_open(console):
     [(user, headers)] = await players(1, prefix="ci")
     assert (await api.post(f"/api/v1/tournaments/{t['id']}/registrations",
                            headers=headers)).status_code == 201
-    from podium.core.testing import DEFAULT_PASSWORD
     await page.logout()
     await page.login(user.username, DEFAULT_PASSWORD)
     r = await page.get(f"/tournaments/{t['id']}/my-entry")
@@ -193,7 +193,8 @@ async def test_check_in_buttons_only_while_check_in_is_open(console):
 # ----------------------------------------------------------------- results
 
 
-async def test_queue_accepts_a_report_nobody_else_can_confirm(console):
+async def test_queue_accepts_a_report_nobody_else_can_confirm(console, podium_app,
+                                                              podium_client_factory):
     api, org, page = console["api"], console["org"], console["page"]
     t = await create(api, org)
     [(user, headers)] = await players(1, prefix="q")
@@ -206,6 +207,12 @@ async def test_queue_accepts_a_report_nobody_else_can_confirm(console):
     await api.post(f"/api/v1/matches/{m['id']}/report",
                    json={"winner_id": mine, "games": [[3, 1]] if participants(m)[0] == mine
                          else [[1, 3]]}, headers=headers)
+    # The reporter is told who will accept it, not to wait for an opponent who cannot.
+    player_page = await podium_client_factory(podium_app)
+    await player_page.login(user.username, DEFAULT_PASSWORD)
+    mine_page = (await player_page.get("/me/matches")).text
+    assert "an organiser will accept your report" in mine_page
+    assert "Waiting for your opponent" not in mine_page
     url = f"/tournaments/{t['id']}/console"
     r = await page.get(url)
     assert "Reported scores to confirm (1)" in r.text and "opponent has no account" in r.text
@@ -352,3 +359,47 @@ async def test_every_result_form_asks_a_lobby_for_placings(console):
     for url in (f"/tournaments/{duel['id']}", f"/tournaments/{duel['id']}/console"):
         text = (await page.get(url)).text
         assert "Placings" not in text and 'placeholder="2-1, 0-2"' in text, url
+
+
+async def test_a_draw_is_recorded_from_the_console_where_the_format_allows_it(console):
+    """Swiss allows draws: the console's result form offers "draw", recorded as no winner
+    without a forfeit (half a point each); a knockout's form does not offer it."""
+    api, org, page = console["api"], console["org"], console["page"]
+    t = await create(api, org, "swiss")
+    await field_of(api, org, t["id"], 4)
+    url = f"/tournaments/{t['id']}/console"
+    await page.htmx("POST", f"{url}/start")
+    body = (await page.get(url)).text
+    assert '<option value="draw">draw (no winner)</option>' in body
+    m = [m for m in await matches(api, t["id"]) if m["round"] == 1][0]
+    r = await page.htmx("POST", f"{url}/result", data={"match_id": m["id"], "winner_id": "draw",
+                                                      "games": ""})
+    assert r.status_code == 200, r.text
+    played = (await api.get(f"/api/v1/matches/{m['id']}")).json()
+    assert played["status"] == "completed" and played["winner_id"] is None
+    rows = (await api.get(f"/api/v1/tournaments/{t['id']}/standings")).json()["items"]
+    drawn = [row for row in rows if row["entrant_id"] in participants(m)]
+    assert [row["draws"] for row in drawn] == [1, 1]
+    knockout = await create(api, org)
+    await field_of(api, org, knockout["id"], 4)
+    await page.htmx("POST", f"/tournaments/{knockout['id']}/console/start")
+    assert 'value="draw"' not in (await page.get(f"/tournaments/{knockout['id']}/console")).text
+
+
+async def test_adding_a_name_already_in_the_field_is_refused(console):
+    """One by name, like a pasted list: a name already in the field (in any case, spaces
+    trimmed) is refused and nothing is added."""
+    api, org, page = console["api"], console["org"], console["page"]
+    t = await create(api, org)
+    url = f"/tournaments/{t['id']}/console"
+    r = await page.htmx("POST", f"{url}/entrants", data={"name": "Grace"})
+    assert r.status_code == 200
+    for again in ("Grace", " grace "):
+        r = await page.htmx("POST", f"{url}/entrants", data={"name": again})
+        assert r.status_code == 409 and "is already in the field" in r.text
+    r = await api.post(f"/api/v1/tournaments/{t['id']}/entrants", headers=org,
+                       json={"name": "GRACE"})
+    assert r.status_code == 409 and r.json()["code"] == "name_taken"
+    names = [e["name"] for e in
+             (await api.get(f"/api/v1/tournaments/{t['id']}/entrants")).json()["items"]]
+    assert names == ["Grace"]

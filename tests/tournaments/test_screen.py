@@ -214,3 +214,15 @@ def test_a_format_that_says_nothing_is_drawn_by_the_shape_of_its_matches():
     heats = [_lobby("H1", 1, "ready"), _lobby("H2", 1, "ready"), _m("H3", "heats", 2, "pending")]
     pages = screen.screen_pages({"status": "running"}, heats, [], [])
     assert [p.kind for page in pages for p in page.panels] == ["lobbies"]
+
+
+def test_bracket_names_are_said_in_words():
+    """The tournament page's bracket headings: Swiss rounds and lobbies in words, a lobby
+    final as "Final" (not "Grand final"), a group by its letter."""
+    assert screen.bracket_label("swiss") == "Rounds"
+    assert screen.bracket_label("lobbies") == "Lobbies"
+    assert screen.bracket_label("final", has_winners=False) == "Final"
+    assert screen.bracket_label("final") == "Grand final"
+    assert screen.bracket_label("A") == "Group A"
+    assert screen.bracket_label("losers") == "Losers bracket"
+    assert screen.bracket_label("playoffs-extra") == "playoffs-extra"

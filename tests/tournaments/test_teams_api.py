@@ -290,7 +290,7 @@ async def test_incomplete_teams_are_dropped_at_start(api, checkin):
     full = []
     for captain, member in ((1, 2), (3, 4)):
         r = await c.post(f"/api/v1/tournaments/{tid}/registrations",
-                         json={"team_name": f"Team {captain}"}, headers=ps[captain][1])
+                         json={"team_name": f"Squad {captain}"}, headers=ps[captain][1])
         url = MEMBERS.format(t=tid, e=r.json()["id"])
         full.append(r.json()["id"])
         assert (await c.post(url, json={"username": f"tp{member}"}, headers=ps[captain][1])

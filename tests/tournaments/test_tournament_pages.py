@@ -45,6 +45,11 @@ async def test_pages_register_start_report_confirm(podium_app, podium_client_fac
     m = (await matches(api, t["id"]))[0]
     pat_id = [s["entrant_id"] for s in m["slots"] if s["name"] == "Pat"][0]
     games = "1-0" if participants(m)[0] == pat_id else "0-1"
+    # No default winner: the form starts on "choose", and a report without one is refused.
+    assert '<select name="winner_id" required><option value="" selected>' in mine.text
+    r = await pat.form_post(f"/matches/{m['id']}/report", {"winner_id": "", "games": games})
+    assert r.status_code == 422 and "choose the winner" in r.text
+    assert (await api.get(f"/api/v1/matches/{m['id']}")).json()["status"] == m["status"]
     r = await pat.form_post(f"/matches/{m['id']}/report", {"winner_id": pat_id, "games": games})
     assert r.status_code == 303, r.text
     r = await pat.form_post(f"/matches/{m['id']}/report", {"winner_id": pat_id, "games": "x"})
@@ -68,10 +73,22 @@ async def test_organiser_result_form_and_correction(podium_app, podium_client_fa
     await boss.form_post(f"/tournaments/{t['id']}/start")
     m = (await matches(api, t["id"]))[0]
     a, b = participants(m)
+    page = await boss.get(f"/tournaments/{t['id']}")
+    assert '<select name="winner_id" required><option value="" selected>' in page.text
+    r = await boss.form_post(f"/matches/{m['id']}/result", {"winner_id": "", "games": "2-0"})
+    assert r.status_code == 422 and "choose the winner" in r.text
+    assert (await api.get(f"/api/v1/matches/{m['id']}")).json()["winner_id"] is None
     r = await boss.form_post(f"/matches/{m['id']}/result", {"winner_id": a, "games": "2-0"})
     assert r.status_code == 303
+    # A correction is asked about first (podium.js reads data-confirm).
+    assert "data-confirm=\"Correct the result of " in (await boss.get(f"/tournaments/{t['id']}")).text
     r = await boss.form_post(f"/matches/{m['id']}/result", {"winner_id": b, "games": "2-0"})
     assert r.status_code == 422  # the games say the other side won: the page shows why
     r = await boss.form_post(f"/matches/{m['id']}/result", {"winner_id": b, "games": "0-2"})
     assert r.status_code == 303
     assert (await api.get(f"/api/v1/matches/{m['id']}")).json()["winner_id"] == b
+    # Finished: the entrants table says how each ended, not "registered".
+    page = await boss.get(f"/tournaments/{t['id']}")
+    entrants_table = page.text.split(">Entrants</h2>", 1)[1].split("</table>", 1)[0]
+    assert "registered" not in entrants_table
+    assert "champion" in entrants_table and "finished" in entrants_table

@@ -148,7 +148,8 @@ class TournamentAPI(Controller):
     async def api_add_entrant(self, tournament_id: Id, data: JSONBody[EntrantCreate]
                               ) -> EntrantOut:
         """The organiser adds an entrant by name (optional requested ``seed`` and ``rating``);
-        409 ``full`` at capacity, ``started`` after the start."""
+        409 ``full`` at capacity, ``name_taken`` when that name (in any case) is already in
+        the field, ``started`` after the start."""
         values = {"name": data.name, "seed": data.seed, "rating": data.rating}
         return entrant_out(await registration.add_entrant(tournament_id, values, None))
 

@@ -22,6 +22,29 @@ PLAYER_NAME_MAX = 40
 TRUE_WORDS = ("on", "1", "true", "yes")
 
 
+def winner_choice(form: FormMultiDict) -> tuple[int | None, bool]:
+    """The winner an organiser chose in a result form (``winner_id``; ``none`` = nobody,
+    a double forfeit; ``draw`` = no winner, where the format allows draws) and the forfeit
+    flag. An empty choice is refused: a result form has no default winner, so nothing is
+    recorded that nobody chose."""
+    raw = str(form.get("winner_id", "") or "").strip()
+    if raw == "none":
+        return None, True
+    if raw == "draw":
+        return None, False
+    return chosen_entrant(form, _("choose the winner (or nobody, a double forfeit)")), \
+        form_flag(form, "forfeit")
+
+
+def chosen_entrant(form: FormMultiDict, refusal: str, name: str = "winner_id") -> int:
+    """The entrant id chosen in a form's ``name`` field; ``refusal`` (422) when nothing
+    (or something that is no id) was chosen."""
+    raw = str(form.get(name, "") or "").strip()
+    if not raw.isdigit() or len(raw) > 10:
+        raise InvalidInput(refusal, field=name)
+    return int(raw)
+
+
 def check_player_name(username: str) -> str:
     """A player name from a URL, refused (400) when it cannot be a username."""
     if len(username) > PLAYER_NAME_MAX or "\x00" in username:

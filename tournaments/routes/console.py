@@ -41,7 +41,8 @@ from podium.tournaments.labels import standing_label
 from podium.tournaments.tables import ResultLog
 from podium.tournaments.live import topic
 from podium.tournaments.matches import LIVE, MAX_MATCH_LIMIT
-from podium.tournaments.routes.common import ORGANISER, Id, form_flag, parse_games
+from podium.tournaments.routes.common import (
+    ORGANISER, Id, form_flag, parse_games, winner_choice)
 
 REFLOW_SHOWN = 30
 SEED_MOVES = {"up": -1, "down": 1, "top": -10**6, "bottom": 10**6}
@@ -73,6 +74,7 @@ async def _console_context(request: Request, tournament_id: int) -> dict[str, An
         "reported": {r["match_id"] for r in report_queue},
         "has_results": has_results, "standing": standing,
         "round_based": bool(fmt is not None and fmt.dynamic),
+        "allows_draws": bool(fmt is not None and fmt.allows_draws),
         "can_pair": bool(fmt is not None and fmt.dynamic and t["status"] == "running"
                          and not unfinished),
         "rounds_paired": max((m["round"] for m in rows), default=0),
@@ -189,17 +191,6 @@ class NeedsConfirmation(Exception):
 
 def _confirmed(form: FormMultiDict) -> bool:
     return form_flag(form, "confirm")
-
-
-def _winner_choice(form: FormMultiDict) -> tuple[int | None, bool]:
-    """The winner the organiser chose (``winner_id``; ``none`` = nobody, a double
-    forfeit) and the forfeit flag. An empty choice is refused: no default winner."""
-    raw = str(form.get("winner_id", "") or "").strip()
-    if raw == "none":
-        return None, True
-    if not raw:
-        raise InvalidInput(_("choose the winner (or nobody, a double forfeit)"), field="winner_id")
-    return _form_int(form, "winner_id"), form_flag(form, "forfeit")
 
 
 def _names(m: dict[str, Any]) -> dict[Any, str]:
@@ -357,7 +348,7 @@ class ConsolePages(Controller):
         later matches: asked about first (posted again with ``confirm=1``)."""
         async def action(form: FormMultiDict) -> Any:
             match_id = await _own_match(tournament_id, _form_int(form, "match_id"))
-            winner, forfeit = _winner_choice(form)
+            winner, forfeit = winner_choice(form)
             games = parse_games(str(form.get("games", "")))
             m = await matches.get_match(match_id)
             if m["status"] == "completed" and not _confirmed(form):

@@ -22,7 +22,7 @@ from litestar.response import Redirect, Response, Template
 
 from podium.core.accounts.routes import safe_next
 from podium.core.database import reading
-from podium.core.errors import InvalidInput, PodiumError
+from podium.core.errors import PodiumError
 from podium.core.i18n import _
 from podium.core.page_cache import anonymous_page
 from podium.core.pages import render
@@ -38,7 +38,9 @@ from podium.tournaments import (
     teams,
     upcoming,
 )
+from podium.tournaments.formats import formats
 from podium.tournaments.kernel import MAX_LIMIT, now
+from podium.tournaments.tables import Entrant as EntrantRow
 from podium.tournaments.tables import Tournament
 from podium.tournaments.live import topic, user_topic
 from podium.tournaments.matches import LIVE, MAX_MATCH_LIMIT
@@ -48,8 +50,9 @@ from podium.tournaments.routes.common import (
     SIGNED_IN,
     Id,
     check_player_name,
-    form_flag,
+    chosen_entrant,
     parse_games,
+    winner_choice,
 )
 from podium.tournaments.screen import (
     MAX_PAGE,
@@ -96,6 +99,7 @@ async def _page_context(request: Request, tournament_id: int) -> dict[str, Any]:
         bracket_html = await bracket_fragment(request.app, tournament_id)
         out = (await standing_statuses(request.app, tournament_id)
                if t["status"] in ("running", "finished") else {})
+    fmt = formats(request.app.state.plugin_host).get(t["format"])
     return {
         "t": t, "entrants": entrants, **team_ctx, "event": event, "standing": out,
         "registration_open": registration_open(t, now()),
@@ -103,6 +107,7 @@ async def _page_context(request: Request, tournament_id: int) -> dict[str, Any]:
         "is_organiser": is_organiser,
         "playable": [m for m in rows if m["status"] in LIVE],
         "completed": [m for m in rows if m["status"] == "completed"],
+        "allows_draws": bool(fmt is not None and fmt.allows_draws),
     }
 
 
@@ -162,8 +167,16 @@ async def _my_matches_context(request: Request) -> dict[str, Any]:
         names = {r["id"]: r["name"] for r in await Tournament.select(
             Tournament.id, Tournament.name).where(
             Tournament.id.is_in(sorted({m["tournament_id"] for m in rows}) or [0]))}
+        # Opponents with no account (added by name) cannot confirm a report: the page says
+        # the organiser will accept it instead of "waiting for your opponent".
+        waiting = {s["entrant_id"] for m in rows if m["id"] in reports for s in m["slots"]
+                   if s.get("entrant_id") not in (None, m["my_entrant_id"])}
+        accountless = {r["id"] for r in await EntrantRow.select(EntrantRow.id).where(
+            EntrantRow.id.is_in(sorted(waiting) or [0]) & EntrantRow.user.is_null())}
     for m in rows:
         mine = m["my_entrant_id"]
+        m["opponent_has_no_account"] = any(
+            s.get("entrant_id") in accountless for s in m["slots"])
         m["tournament"] = names.get(m["tournament_id"], "")
         m["opponent"] = upcoming.opponent(m, mine)
         m["score"] = my_score(m, mine)
@@ -204,15 +217,6 @@ async def _act(request: Request, tournament_id: int | None,
         ctx["error"] = exc.detail
         return render(request, "tournaments/tournament.html", ctx, status_code=exc.status_code)
     return Redirect(back, status_code=303)
-
-
-def _winner(form: FormMultiDict) -> int | None:
-    raw = str(form.get("winner_id", "") or "").strip()
-    if not raw:
-        return None
-    if not raw.isdigit() or len(raw) > 10:
-        raise InvalidInput(_("choose the winner"), field="winner_id")
-    return int(raw)
 
 
 def _back(form: FormMultiDict, default: str) -> str:
@@ -434,7 +438,8 @@ class MatchPages(Controller):
 
         async def action() -> Any:
             return await play.report(request.app.state.plugin_host, match_id, request.user,
-                                     _winner(form), parse_games(str(form.get("games", ""))))
+                                     chosen_entrant(form, _("choose the winner")),
+                                     parse_games(str(form.get("games", ""))))
 
         return await _act(request, None, action, _back(form, "/me/matches"))
 
@@ -453,11 +458,11 @@ class MatchPages(Controller):
         """An organiser sets or corrects a result from the tournament page."""
         form = await request.form()
         tournament_id = (await matches.get_match(match_id))["tournament_id"]
-        forfeit = form_flag(form, "forfeit")
 
         async def action() -> Any:
+            winner, forfeit = winner_choice(form)
             return await play.organiser_result(
-                request.app.state.plugin_host, match_id, request.user, _winner(form),
+                request.app.state.plugin_host, match_id, request.user, winner,
                 parse_games(str(form.get("games", ""))), forfeit)
 
         return await _act(request, tournament_id, action, f"/tournaments/{tournament_id}#console")
