@@ -85,7 +85,9 @@ def _windows(values: Mapping[str, Any]) -> dict[str, datetime | None]:
     for prefix in ("registration", "checkin"):
         opens, closes = windows[f"{prefix}_opens"], windows[f"{prefix}_closes"]
         if opens and closes and closes <= opens:
-            raise InvalidInput(_("the %(prefix)s window must close after it opens", prefix=prefix),
+            raise InvalidInput(_("the registration window must close after it opens")
+                               if prefix == "registration" else
+                               _("the check-in window must close after it opens"),
                                field=f"{prefix}_closes")
     if windows["checkin_closes"] and not windows["checkin_opens"]:
         raise InvalidInput(_("a check-in window needs an opening time"), field="checkin_opens")

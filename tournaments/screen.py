@@ -166,7 +166,8 @@ def record(row: Mapping[str, Any]) -> str:
 
 
 def podium(t: Mapping[str, Any], rows: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    """The champion and the podium of a finished tournament: rows ranked 1 to 3."""
+    """The podium of a finished tournament: rows ranked 1 to 3, in the standings' order
+    (the first is the champion, on the page as on the big screen)."""
     if t["status"] != "finished":
         return []
     return [r for r in rows if r.get("rank") is not None and r["rank"] <= 3]

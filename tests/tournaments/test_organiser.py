@@ -129,6 +129,10 @@ async def test_started_tournament_is_edited_within_limits_and_archived(console):
                        json={"winner_id": w, "games": win_games(m, w)}, headers=org)
     assert r.status_code == 409 and r.json()["code"] == "archived"
     assert (await api.delete(url, headers=org)).json()["code"] == "archived"
+    # Its console says so rather than look live.
+    console_page = (await page.get(f"/tournaments/{tid}/console")).text
+    assert 'id="console-status">archived<' in console_page
+    assert "it takes no more changes" in console_page
 
 
 # ----------------------------------------------------------------- entrants on the console
@@ -244,6 +248,16 @@ async def test_result_form_records_only_what_was_chosen_and_undo(console):
                                                       "games": "2-0"})
     assert r.status_code == 422 and "choose the winner" in r.text
     assert await ResultLog.count() == 0
+    # Scores that contradict the winner: refused, with no id in the reason, and the form
+    # comes back as it was typed.
+    first_side = participants(m)[0]
+    r = await page.htmx("POST", f"{url}/result", data={"match_id": m["id"],
+                                                      "winner_id": first_side, "games": "0-2"})
+    assert r.status_code == 422 and "for the chosen winner" in r.text
+    assert f"for {first_side}," not in r.text
+    typed = r.text.split(f'result-form" data-match-id="{m["id"]}"', 1)[1].split("</form>", 1)[0]
+    assert f'<option value="{first_side}" selected>' in typed and 'value="0-2"' in typed
+    assert await ResultLog.count() == 0
     # Reset before any result: back to registration, seed again, start again.
     r = await page.htmx("POST", f"{url}/reset")
     assert "Yes, reset it" in r.text and (await api.get(
@@ -298,6 +312,11 @@ async def test_swiss_of_seven_is_paired_round_by_round_from_the_console(console)
             assert f"Pair round {round_no + 1}" in r.text
             r = await page.htmx("POST", f"{url}/next-round")
             assert r.status_code == 200 and f"Round {round_no + 1}" in r.text
+            # A result the next round was paired from is corrected, never re-opened: the
+            # console offers "Re-open" only on the current round's results.
+            done = [m for m in await matches(api, t["id"]) if m["status"] == "completed"]
+            reopenable = r.text.count('action="/tournaments/%d/console/reopen"' % t["id"])
+            assert reopenable == sum(1 for m in done if m["round"] == round_no + 1)
     assert (await api.get(f"/api/v1/tournaments/{t['id']}")).json()["status"] == "finished"
     assert "Pair round" not in (await page.get(url)).text
 

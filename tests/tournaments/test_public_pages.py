@@ -144,3 +144,25 @@ async def test_favicon_and_a_profile_in_words(podium_client):
     await quick_user("rory", "player")
     profile = (await c.get("/players/rory")).text
     assert "μ" not in profile and "σ" not in profile and "Rating" in profile
+
+
+async def test_a_round_robin_level_at_the_top_names_one_champion(podium_client):
+    """Three players who each beat one other are level on every column: the page names one
+    champion, the first of the standings, as the big screen does (not three)."""
+    c, org = podium_client, await organiser()
+    t = await create(c, org, "round_robin")
+    ids = await field_of(c, org, t["id"], 3)
+    await c.post(f"/api/v1/tournaments/{t['id']}/start", headers=org)
+    beats = {(ids[0], ids[1]), (ids[1], ids[2]), (ids[2], ids[0])}
+    for m in [m for m in await matches(c, t["id"]) if len(participants(m)) == 2]:
+        a, b = participants(m)
+        w = a if (a, b) in beats else b
+        r = await c.post(f"/api/v1/matches/{m['id']}/result", headers=org,
+                         json={"winner_id": w, "games": win_games(m, w)})
+        assert r.status_code == 200, r.text
+    assert (await c.get(f"/api/v1/tournaments/{t['id']}")).json()["status"] == "finished"
+    page = (await c.get(f"/tournaments/{t['id']}/bracket", headers={"HX-Request": "true"})).text
+    assert page.count('class="champion"') == 1
+    screen = (await c.get(f"/tournaments/{t['id']}/screen")).text
+    champion = page.split('class="champion"', 1)[1].split("<strong>", 1)[1].split("<", 1)[0]
+    assert champion in screen.split('class="sc-champ"', 1)[1][:300]

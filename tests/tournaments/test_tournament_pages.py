@@ -92,3 +92,34 @@ async def test_organiser_result_form_and_correction(podium_app, podium_client_fa
     entrants_table = page.text.split(">Entrants</h2>", 1)[1].split("</table>", 1)[0]
     assert "registered" not in entrants_table
     assert "champion" in entrants_table and "finished" in entrants_table
+
+
+async def test_players_report_and_confirm_a_draw_where_the_format_allows_it(
+        podium_app, podium_client_factory):
+    """A Swiss game drawn: the reporter chooses "draw" on My matches, the opponent reads
+    that a draw was reported and confirms; the match ends with no winner (no forfeit)."""
+    org = await organiser()
+    api = await podium_client_factory(podium_app)
+    t = await create(api, org, "swiss", name="Chess Night")
+    clients = {}
+    for name in ("rae", "sam"):
+        await quick_user(name, "player")
+        clients[name] = await podium_client_factory(podium_app)
+        await clients[name].login(name, DEFAULT_PASSWORD)
+        r = await clients[name].form_post(f"/tournaments/{t['id']}/register")
+        assert r.status_code == 303, r.text
+    await api.post(f"/api/v1/tournaments/{t['id']}/start", headers=org)
+    mine = (await clients["rae"].get("/me/matches")).text
+    assert '<option value="draw">draw (no winner)</option>' in mine
+    m = (await matches(api, t["id"]))[0]
+    r = await clients["rae"].form_post(f"/matches/{m['id']}/report",
+                                       {"winner_id": "draw", "games": ""})
+    assert r.status_code == 303, r.text
+    assert "Your opponent reported a draw" in (await clients["sam"].get("/me/matches")).text
+    r = await clients["sam"].form_post(f"/matches/{m['id']}/confirm")
+    assert r.status_code == 303
+    played = (await api.get(f"/api/v1/matches/{m['id']}")).json()
+    assert played["status"] == "completed" and played["winner_id"] is None
+    rows = (await api.get(f"/api/v1/tournaments/{t['id']}/standings")).json()["items"]
+    assert [row["draws"] for row in rows] == [1, 1]
+    assert ">drawn</span>" in (await clients["rae"].get("/me/matches")).text

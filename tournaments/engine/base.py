@@ -26,7 +26,7 @@ from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any, ClassVar, Protocol, runtime_checkable
 
-from podium.core.i18n import _
+from podium.core.i18n import _, gettext_noop
 from podium.tournaments.labels import status_label
 from podium.tournaments.engine.graph import apply_result, derive_all
 from podium.tournaments.engine.model import (
@@ -226,7 +226,10 @@ def check_games(
     if won <= lost:
         raise ResultError(
             "games_contradict_winner",
-            _("the games say %(won)s-%(lost)s for %(winner)s, who is reported as the winner", won=won, lost=lost, winner=f"{fact.winner!r}"),
+            # Engines know entrants by id only: the detail names no one (an id means nothing
+            # to the person at the form) and says how to fix the scores instead.
+            _("the games say %(won)s-%(lost)s for the chosen winner: give the scores in the "
+              "order the players are shown", won=won, lost=lost),
         )
     if best_of and best_of > 1:
         need = best_of // 2 + 1
@@ -279,8 +282,9 @@ class BaseFormat:
             "tiebreakers",
             "choice_list",
             default=list(default),
-            label="Tiebreakers",
-            help="Applied in this order when entrants are level; the seed decides last.",
+            label=gettext_noop("Tiebreakers"),
+            help=gettext_noop("Applied in this order when entrants are level; the seed decides "
+                              "last."),
             choices=TIEBREAKERS,
         )
 

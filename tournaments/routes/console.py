@@ -162,6 +162,11 @@ async def _console_act(request: Request, tournament_id: int,
         ctx["error"] = exc.detail
         ctx["error_lines"] = exc.extra.get("errors") or []
         ctx["typed"] = {k: str(v) for k, v in form.items() if k in ("entrants", "name", "seed")}
+        if form.get("match_id") and "games" in form:  # a refused result keeps what was typed
+            chosen = str(form.get("winner_id") or "")
+            ctx["typed_result"] = {"match_id": str(form.get("match_id")),
+                                   "winner": int(chosen) if chosen.isdigit() else chosen or None,
+                                   "games": str(form.get("games") or "")}
         name = "tournaments/console_body.html" if is_partial_request(request) \
             else "tournaments/console.html"
         return render(request, name, ctx, status_code=exc.status_code,

@@ -164,9 +164,13 @@ async def _my_matches_context(request: Request) -> dict[str, Any]:
                    if m["status"] in ("awaiting_confirmation", "disputed")}
         invitations = await teams.my_invitations(request.user)
         upcoming_rows = await upcoming.my_next_matches(request.user.id, now())
-        names = {r["id"]: r["name"] for r in await Tournament.select(
-            Tournament.id, Tournament.name).where(
-            Tournament.id.is_in(sorted({m["tournament_id"] for m in rows}) or [0]))}
+        tournament_rows = await Tournament.select(
+            Tournament.id, Tournament.name, Tournament.format).where(
+            Tournament.id.is_in(sorted({m["tournament_id"] for m in rows}) or [0]))
+        names = {r["id"]: r["name"] for r in tournament_rows}
+        registry = formats(request.app.state.plugin_host)
+        draws = {r["id"] for r in tournament_rows
+                 if getattr(registry.get(r["format"]), "allows_draws", False)}
         # Opponents with no account (added by name) cannot confirm a report: the page says
         # the organiser will accept it instead of "waiting for your opponent".
         waiting = {s["entrant_id"] for m in rows if m["id"] in reports for s in m["slots"]
@@ -178,6 +182,7 @@ async def _my_matches_context(request: Request) -> dict[str, Any]:
         m["opponent_has_no_account"] = any(
             s.get("entrant_id") in accountless for s in m["slots"])
         m["tournament"] = names.get(m["tournament_id"], "")
+        m["allows_draws"] = m["tournament_id"] in draws and len(m["slots"]) == 2
         m["opponent"] = upcoming.opponent(m, mine)
         m["score"] = my_score(m, mine)
     tournaments = sorted({m["tournament_id"] for m in rows}
@@ -437,9 +442,11 @@ class MatchPages(Controller):
         form = await request.form()
 
         async def action() -> Any:
+            # "draw" is offered where the format allows draws; the format refuses it elsewhere.
+            winner = None if str(form.get("winner_id") or "") == "draw" else chosen_entrant(
+                form, _("choose the winner"))
             return await play.report(request.app.state.plugin_host, match_id, request.user,
-                                     chosen_entrant(form, _("choose the winner")),
-                                     parse_games(str(form.get("games", ""))))
+                                     winner, parse_games(str(form.get("games", ""))))
 
         return await _act(request, None, action, _back(form, "/me/matches"))
 

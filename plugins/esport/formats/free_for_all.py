@@ -271,7 +271,8 @@ class FreeForAll(BaseFormat):
         if fact.winner != order[0]:
             raise ResultError(
                 "games_contradict_winner",
-                _("the placements put %(order)s first, not %(winner)s", order=f"{order[0]!r}", winner=f"{fact.winner!r}"),
+                _("the placings put another player first than the chosen winner: give each "
+                  "game's places in the order the players are shown"),
             )
         if len(fact.games) != m.best_of:
             raise ResultError(
