@@ -182,7 +182,8 @@ def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
 
     :param user: the signed-in :class:`podium.core.accounts.service.CurrentUser`, or ``None``.
     :returns: a list of :class:`podium.core.plugins.NavItem`; items whose ``roles`` the user
-        lacks are hidden. Items are sorted by ``order`` then label.
+        lacks are hidden. Items are sorted by ``order`` then label; ``menu="account"`` puts
+        a person's own page under their name instead of in the main bar.
 
     Results: collected (all items are shown).
     Scope: venue (only plugins enabled for the venue are asked).
@@ -373,6 +374,26 @@ def podium_validate_booking(event: dict[str, Any], user: CurrentUser, places: in
     :returns: a list of human-readable reasons to refuse; empty (or ``None``) to allow.
 
     Results: collected (any reason from any plugin refuses the booking).
+    Scope: venue (only plugins enabled for the venue are asked).
+    """
+
+
+@hookspec
+def podium_places_sold(event_ids: list[int]) -> Awaitable[dict[int, int]] | dict[int, int]:
+    """Tell core how many places of venue events the plugin has sold itself (tickets).
+
+    An event whose places a plugin sells takes no free bookings, so without this the
+    calendar, the home page, the event page and the events API would count its capacity
+    as free. Core subtracts what every plugin reports from the places left, and the event
+    page offers no booking form for such an event.
+
+    :param event_ids: the venue events a page or the API is about to show.
+    :returns: ``{event id: places sold against the event's capacity}`` for each of those
+        events whose places the plugin sells (``0`` before the first sale); events it does
+        not sell are left out. Places the plugin counts apart from the event's capacity
+        (a type with its own quota only) are not reported.
+
+    Results: collected (core adds up the counts of every plugin).
     Scope: venue (only plugins enabled for the venue are asked).
     """
 

@@ -40,6 +40,7 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel import dates as babel_dates
 from babel import numbers as babel_numbers
+from babel.lists import format_list as babel_format_list
 from babel.core import negotiate_locale
 from babel.support import LazyProxy, NullTranslations, Translations
 
@@ -341,6 +342,12 @@ def format_percent(value: float | None, locale: str | None = None) -> str:
     if value is None:
         return ""
     return babel_numbers.format_percent(value, locale=babel_locale(locale))
+
+
+def format_list(items: Iterable[str], locale: str | None = None) -> str:
+    """Words joined as the locale joins a list ("Tuesday and Thursday", "a, b, and c" /
+    "mardi et jeudi", "a, b et c"); empty for no items."""
+    return babel_format_list([str(item) for item in items], locale=babel_locale(locale))
 
 
 # --- marking and translating ---------------------------------------------------------------

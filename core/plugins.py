@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from types import ModuleType
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, Literal, TypeVar, overload
 
 import pluggy
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -93,16 +93,19 @@ class PluginMeta:
 
 @dataclass(frozen=True)
 class NavItem:
-    """One entry of the main navigation, contributed by ``podium_nav_items``.
+    """One entry of the navigation, contributed by ``podium_nav_items``.
 
     ``label`` may be a lazy string (``podium.core.i18n.N_("Calendar")``), translated when
-    the page is drawn.
+    the page is drawn. ``menu`` says where it goes: ``"main"`` (the bar every visitor
+    reads) or ``"account"`` (the signed-in person's own pages, under their name: My
+    tickets, My matches), so the bar stays one line for people with many roles.
     """
 
     label: str | LazyString
     href: str
     roles: frozenset[str] = frozenset()
     order: int = 100
+    menu: Literal["main", "account"] = "main"
 
 
 @dataclass(frozen=True)

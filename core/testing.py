@@ -298,9 +298,14 @@ async def podium_client_factory() -> AsyncIterator[Callable[[Litestar], Awaitabl
     import httpx
 
     stack = contextlib.AsyncExitStack()
+    # One lifespan per app, however many clients: a second start-up would start the
+    # app's background loops again and the first ones would outlive the test.
+    started: set[int] = set()
 
     async def open_client(app: Litestar) -> PodiumClient:
-        await _start_lifespan(app, stack)
+        if id(app) not in started:
+            started.add(id(app))
+            await _start_lifespan(app, stack)
         client = httpx.AsyncClient(
             # Litestar types the ASGI scope and messages as TypedDicts, httpx as plain
             # mappings: the same app, two spellings mypy cannot match (encode/httpx#3111).

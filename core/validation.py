@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Any, Literal, overload
 
 from podium.core.errors import InvalidInput
+from podium.core.i18n import _
 
 MAX_PAGE = 500
 MAX_OFFSET = 10**9
@@ -35,9 +36,10 @@ def whole_number(value: Any, name: str, low: int, high: int, *, nullable: bool =
     if value is None and nullable:
         return None
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"{name} must be a whole number", field=name)
+        raise InvalidInput(_("%(name)s must be a whole number", name=name), field=name)
     if not low <= value <= high:
-        raise InvalidInput(f"{name} must be between {low} and {high}", field=name)
+        raise InvalidInput(_("%(name)s must be between %(low)s and %(high)s", name=name, low=low,
+                             high=high), field=name)
     return value
 
 
@@ -58,27 +60,27 @@ def clean_text(value: Any, name: str, max_length: int, *, required: bool = True,
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise InvalidInput(f"{name} must be text", field=name)
+        raise InvalidInput(_("%(name)s must be text", name=name), field=name)
     text = value.strip()
     allowed = {"\n", "\r", "\t"} if multiline else set()
     if any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text):
-        raise InvalidInput(f"{name} must not contain control characters", field=name)
+        raise InvalidInput(_("%(name)s must not contain control characters", name=name), field=name)
     if required and not text:
-        raise InvalidInput(f"{name} is required", field=name)
+        raise InvalidInput(_("%(name)s is required", name=name), field=name)
     if len(text) > max_length:
-        raise InvalidInput(f"{name} must be at most {max_length} characters", field=name)
+        raise InvalidInput(_("%(name)s must be at most %(max_length)s characters", name=name,
+                             max_length=max_length), field=name)
     return text
 
 
 def check_instant(value: Any, name: str) -> datetime:
     """An aware datetime within Podium's range (:data:`EARLIEST` to :data:`LATEST`), in UTC."""
     if not isinstance(value, datetime):
-        raise InvalidInput(f"{name} must be a date-time", field=name)
+        raise InvalidInput(_("%(name)s must be a date-time", name=name), field=name)
     if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInput(
-            f"{name} must include a UTC offset, e.g. 2026-11-24T18:00:00+01:00", field=name
-        )
+        raise InvalidInput(_("%(name)s must include a UTC offset, e.g. %(example)s", name=name,
+                             example="2026-11-24T18:00:00+01:00"), field=name)
     # Compare before converting: moving 0001-01-01T00:00+01:00 to UTC would overflow.
     if not EARLIEST <= value < LATEST:
-        raise InvalidInput(f"{name} must be between 1970 and 2200", field=name)
+        raise InvalidInput(_("%(name)s must be between 1970 and 2200", name=name), field=name)
     return value.astimezone(timezone.utc)

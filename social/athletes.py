@@ -63,10 +63,30 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+#: Words of a game's name left in lower case when it is written out from its slug.
+_SMALL_WORDS = frozenset({"of", "the", "and", "de", "du", "la", "le", "des", "a"})
+
+
+def game_name(slug: str) -> str:
+    """A game's name from its slug: ``rocket-league`` → "Rocket League",
+    ``league-of-legends`` → "League of Legends", ``cs2`` → "CS2" (a word with a digit is a
+    short code)."""
+    words = [w for w in slug.replace("_", "-").split("-") if w]
+    out = []
+    for index, word in enumerate(words):
+        if any(ch.isdigit() for ch in word):
+            out.append(word.upper())
+        elif index and word in _SMALL_WORDS:
+            out.append(word)
+        else:
+            out.append(word[:1].upper() + word[1:])
+    return " ".join(out) or slug
+
+
 def discipline_label(discipline: str) -> str:
-    """What people read for a discipline: ``Keirin``, ``E-sport: rocket-league``."""
+    """What people read for a discipline: ``Keirin``, ``E-sport: Rocket League``."""
     if discipline.startswith(ESPORT_PREFIX):
-        return _("E-sport: %(game)s", game=discipline[len(ESPORT_PREFIX):])
+        return _("E-sport: %(game)s", game=game_name(discipline[len(ESPORT_PREFIX):]))
     label = CYCLING_DISCIPLINES.get(discipline)
     return str(label) if label is not None else discipline.replace("_", " ").capitalize()
 

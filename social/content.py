@@ -26,6 +26,7 @@ from podium.core.database import atomic
 from podium.core.errors import Forbidden, InvalidInput, NotFound
 from podium.core.validation import check_page, clean_text, is_id, whole_number
 from podium.social import actions
+from podium.social.athletes import discipline_label
 from podium.social.audience import (
     MAX_MEDAL_RANK,
     Access,
@@ -298,6 +299,7 @@ def _post_view(row: Mapping[str, Any], rules: PostRules, access: Access,
     if row["athlete"] is not None:
         athlete = {"id": row["athlete"], "name": row["athlete_name"], "slug": row["athlete_slug"],
                    "discipline": row["athlete_discipline"], "kind": row["athlete_kind"],
+                   "discipline_label": discipline_label(row["athlete_discipline"] or ""),
                    "verified": row["athlete_verified_at"] is not None}
     view: dict[str, Any] = {
         "id": row["id"], "athlete": athlete, "by_venue": athlete is None,

@@ -49,16 +49,16 @@ async def seed_content_demo(demo: DemoVenue) -> None:
         author = await get_user(first["user"])
         assert author is not None  # the athlete's account
         photo = await content.create_post(
-            author, body="Track walk before tonight's session: 250 metres, 42 degrees of banking.",
+            author, body="Track walk on the morning of the Grand Prix: 250 metres, 42 degrees of banking.",
             upload=content.Upload(_file(PHOTO), "image/jpeg"), storage=storage,
             max_bytes=settings.media_max_bytes)
         video = await content.create_post(
-            author, body="My warm-up routine before a keirin final. For my followers: thank you!",
+            author, body="My warm-up routine before the sprint final. For my followers: thank you!",
             followers=True, upload=content.Upload(_file(VIDEO), "video/webm"), storage=storage,
             max_bytes=settings.media_max_bytes)
         silver = await content.create_post(
-            author, body="Silver medal fans: come and see the bikes in the pit lane after the "
-                         "meet, ask for me at the infield gate.", min_medal_rank=2)
+            author, body="Silver medal fans: come and see the bikes in the pit lane after my "
+                         "next training session; ask for me at the infield gate.", min_medal_rank=2)
         made.update(hub_public_post=photo["id"], hub_followers_video=video["id"],
                     hub_silver_post=silver["id"])
         demo.notes.append(f"exclusive content: {first['name']}'s warm-up video is for followers "
@@ -67,7 +67,7 @@ async def seed_content_demo(demo: DemoVenue) -> None:
         second = athletes[1]
         author = await get_user(second["user"])
         assert author is not None
-        await content.create_post(author, body="Scrims tonight in the arena, come and watch!")
+        await content.create_post(author, body="Playing the Podium Clash in the arena tonight, come and watch!")
     organiser = demo.organiser or await get_user_by_name("organiser")
     if organiser is not None and athletes:
         venue_post = await content.create_post(

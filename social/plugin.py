@@ -67,7 +67,7 @@ def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
     queue for admins."""
     items = [NavItem(N_("Athletes"), "/athletes", order=30)]
     if user is not None:
-        items.append(NavItem(N_("My athlete profile"), "/me/athlete", order=31))
+        items.append(NavItem(N_("My athlete profile"), "/me/athlete", order=31, menu="account"))
     items.append(NavItem(N_("Verify athletes"), "/admin/athletes", roles=frozenset({"admin"}), order=60))
     return items
 

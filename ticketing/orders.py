@@ -55,7 +55,7 @@ from podium.ticketing import tickets, waiting
 from podium.ticketing.contracts import PAYMENT_METHODS, OrderSummary, PaymentMethod, PaymentStep
 from podium.ticketing.controls import lock_removed
 from podium.ticketing.keys import event_keys, keys_of
-from podium.ticketing.payments import FreeTickets
+from podium.ticketing.payments import FreeTickets, PayAtVenue
 from podium.ticketing.tables import Order, OrderLine, Ticket, TicketType, WaitingListEntry
 from podium.ticketing.tickets import utc_now
 from podium.ticketing.types import (
@@ -235,6 +235,41 @@ async def find_by_reference(reference: str) -> dict[str, Any] | None:
     code = normalise_reference(reference)
     row = await Order.select().where(Order.code == code).first() if code else None
     return await order_dict(row, with_secrets=False) if row else None
+
+
+#: How many orders the box office lists at once (the soonest holds to expire first).
+AWAITING_LIMIT = 50
+
+
+def _contains(column: Any, text: str) -> Combinable:
+    """``column`` contains ``text``, ignoring case. SQLite's LIKE already ignores (ASCII)
+    case and has no ILIKE. A % or _ typed widens the search: staff see more candidates."""
+    pattern = f"%{text}%"
+    return column.like(pattern) if is_sqlite() else column.ilike(pattern)  # type: ignore[no-any-return]
+
+
+async def awaiting_payment(search: str = "", *, now: datetime | None = None,
+                           limit: int = AWAITING_LIMIT) -> list[dict[str, Any]]:
+    """Orders held for payment at the box office (pay at the venue, hold not expired), the soonest
+    to expire first, each with ``buyer`` (display name) and ``buyer_username``. ``search``
+    keeps those whose buyer's name or username, or whose reference, contains it."""
+    now = now or utc_now()
+    where: Combinable = ((Order.status == "pending") & (Order.expires_at > now)
+                         & (Order.payment_method == PayAtVenue.name))
+    text = search.strip()[:80]
+    if text:
+        code = normalise_reference(text) or text
+        where &= (_contains(Order.user.display_name, text)
+                  | _contains(Order.user.username, text) | _contains(Order.code, code))
+    rows = await Order.select(
+        *Order.all_columns(), Order.user.display_name.as_alias("buyer"),
+        Order.user.username.as_alias("buyer_username"),
+    ).where(where).order_by(Order.expires_at).order_by(Order.id).limit(limit)
+    people = {r["id"]: (r.pop("buyer"), r.pop("buyer_username")) for r in rows}
+    out = await order_dicts(rows, with_secrets=False)
+    for order in out:
+        order["buyer"], order["buyer_username"] = people[order["id"]]
+    return out
 
 
 async def user_orders(user_id: int, *, limit: int = DEFAULT_LIMIT, offset: int = 0
@@ -592,7 +627,9 @@ async def begin_payment(method: PaymentMethod, order: dict[str, Any], return_url
         step = await method.begin(_summary(order, return_url))
     except Exception as exc:
         log.exception("payment method %s failed to begin order %s", method.name, order["id"])
-        step = PaymentStep(status="failed", message=f"{method.label} is unavailable ({type(exc).__name__})")
+        # The exception stays in the log: the buyer reads which method failed, in their language.
+        step = PaymentStep(status="failed", message=_("%(method)s is unavailable right now",
+                                                      method=gettext(method.label)))
     if step.status == "paid":
         paid = await mark_paid(order["id"], None, reference=step.reference,
                                method_name=method.name, held=order)

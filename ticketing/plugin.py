@@ -107,7 +107,16 @@ async def podium_validate_booking(event: dict[str, Any], user: CurrentUser, plac
     event_id = event.get("id")
     if not isinstance(event_id, int):
         return []
-    return ["this event sells tickets"] if await has_active_types(event_id) else []
+    return [_("this event sells tickets")] if await has_active_types(event_id) else []
+
+
+@hookimpl
+async def podium_places_sold(event_ids: list[int]) -> dict[int, int]:
+    """The places each event with ticket types has sold against its capacity, so that the
+    calendar, the home page and the event page count them as taken."""
+    from podium.ticketing.types import places_sold
+
+    return await places_sold(event_ids)
 
 
 @hookimpl
@@ -126,7 +135,9 @@ def podium_startup(app: Litestar) -> None:
     state = getattr(app, "state", None)
     if state is None:  # not a web app (a test calling the hook by hand)
         return
-    state.ticket_holds = sweeper = HoldSweeper()
+    # One sweeper per app: a second start-up reuses it (start() does nothing while it runs).
+    sweeper = getattr(state, "ticket_holds", None) or HoldSweeper()
+    state.ticket_holds = sweeper
     sweeper.start()
 
 
@@ -144,36 +155,36 @@ def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
     for staff."""
     items: list[NavItem] = []
     if user is not None:
-        items.append(NavItem(N_("My tickets"), "/me/tickets", order=22))
-        items.append(NavItem(N_("My orders"), "/me/orders", order=23))
+        items.append(NavItem(N_("My tickets"), "/me/tickets", order=22, menu="account"))
+        items.append(NavItem(N_("My orders"), "/me/orders", order=23, menu="account"))
     items.append(NavItem(N_("Gate"), "/gate", roles=frozenset({"staff"}), order=40))
     items.append(NavItem(N_("Box office"), "/box-office", roles=frozenset({"staff", "organiser"}),
                          order=41))
     return items
 
 
-@hookimpl(specname="podium_page_slots")
-def resale_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
-    """The event page's sidebar shows the event's tickets on resale (loaded by htmx)."""
+@hookimpl
+def podium_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
+    """The event page's sidebar (``event.sidebar``): the ticket shop, then the tickets on
+    resale, each a placeholder htmx fills. One implementation, so that the shop comes
+    first: the host joins fragments in load order, and two implementations of one plugin
+    came out in name order (resale above the shop)."""
     from podium.ticketing.routes.holders import resale_slot
 
-    return resale_slot(slot, context)
-
-
-@hookimpl(specname="podium_page_slots", tryfirst=True)
-def shop_page_slots(slot: str, context: dict[str, Any]) -> list[str]:
-    """The ticket shop on an event page (``event.sidebar``): a placeholder htmx fills from
-    ``/events/{id}/shop``; without JavaScript, a link to that page. First in the sidebar,
-    before the resale box."""
     event = context.get("event")
     if slot != "event.sidebar" or not isinstance(event, dict) or "id" not in event:
         return []
-    event_id = int(event["id"])
+    return [_shop_placeholder(int(event["id"])), *resale_slot(slot, context)]
+
+
+def _shop_placeholder(event_id: int) -> str:
+    """A placeholder htmx fills from ``/events/{id}/shop``; without JavaScript, a link to
+    that page."""
     # Translated outside the f-string: pybabel does not extract calls inside one.
     tickets = escape(_("Tickets"))
-    return [f'<div id="ticket-shop" hx-get="/events/{event_id}/shop" hx-trigger="load" '
+    return (f'<div id="ticket-shop" hx-get="/events/{event_id}/shop" hx-trigger="load" '
             f'hx-swap="outerHTML"><noscript><a href="/events/{event_id}/shop">{tickets}'
-            '</a></noscript></div>']
+            '</a></noscript></div>')
 
 
 @hookimpl

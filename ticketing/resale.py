@@ -21,7 +21,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from podium.core.i18n import _
+from podium.core.i18n import _, format_money, gettext
 from podium.ticketing.labels import listing_status_label
 from podium.core.accounts.service import CurrentUser
 from podium.core.errors import Conflict, InvalidInput, NotFound
@@ -151,7 +151,8 @@ def _method(registry: Registry[PaymentMethod], name: Any, price: int, currency: 
     if method is None:
         raise InvalidInput(_("unknown payment method"), field="payment_method", code="unknown_payment_method")
     if not method.accepts(price, currency):
-        raise InvalidInput(_("%(label)s cannot pay %(value1)s", label=method.label, value1=rules.format_cents(price, currency)),
+        raise InvalidInput(_("%(label)s cannot pay %(value1)s", label=gettext(method.label),
+                             value1=format_money(price, currency)),
                            field="payment_method", code="payment_method_refused")
     return method
 
@@ -191,11 +192,11 @@ async def buy(listing_id: int, user: CurrentUser, payment_method: Any,
         step = await method.begin(summary)
         status, reference, message = step.status, step.reference[:200], step.message
     except Exception:  # a third party's failure must not leave the listing reserved, nor 500
-        status, reference, message = "failed", "", "the payment method failed"
+        status, reference, message = "failed", "", _("the payment method failed")
     if status == "failed":
         await _release(listing_id, user.id)
-        raise Conflict(_("payment failed: %(message)s", message=message) if message else "payment failed",
-                       code="payment_failed")
+        raise Conflict(_("payment failed: %(message)s", message=message) if message
+                       else _("payment failed"), code="payment_failed")
     if status == "paid":
         return await _complete(listing_id, buyer_id=user.id, reference=reference, viewer=user)
     async with locked():

@@ -90,8 +90,3 @@ def resale_refusal(rules: Rules, ticket: TicketState, now: datetime, *,
         if price_cents > cap:
             return Refusal("over_cap", _("the price may not exceed %(cap)s", cap=format_money(cap)))
     return None
-
-
-def format_cents(cents: int, currency: str = "EUR") -> str:
-    """``12.50 EUR``: an amount as people read it."""
-    return f"{cents // 100}.{cents % 100:02d} {currency}"

@@ -283,16 +283,16 @@ def _type_dict(row: dict[str, Any], quota_ids: tuple[int, ...]) -> dict[str, Any
 
 
 def on_sale(ticket_type: dict[str, Any], event: dict[str, Any], now: datetime) -> str | None:
-    """Why a type cannot be bought now (``None`` when it can)."""
+    """Why a type cannot be bought now, in the request's language (``None`` when it can)."""
     if not ticket_type["active"]:
-        return "this ticket type is not on sale"
+        return _("this ticket type is not on sale")
     if event["status"] != "scheduled":
-        return "this event is cancelled"
+        return _("this event is cancelled")
     if ticket_type["sale_starts_at"] and now < ticket_type["sale_starts_at"]:
-        return "sales have not started yet"
+        return _("sales have not started yet")
     ends = ticket_type["sale_ends_at"] or event["ends_at"]
     if now >= ends:
-        return "sales have ended"
+        return _("sales have ended")
     return None
 
 
@@ -319,6 +319,37 @@ async def list_types(event_id: int, *, include_inactive: bool = False,
     return out
 
 
+#: Places sold against each event's capacity: paid order lines of types that count against
+#: a whole-event quota (``size`` NULL, which follows the capacity), as the ledger counts
+#: them. Holds are left out: they expire without a domain event, and the cached calendar
+#: would keep showing them.
+PLACES_SOLD_SQL = """
+SELECT o.event AS event, SUM(ol.quantity) AS sold
+FROM podium_order o JOIN podium_order_line ol ON ol."order" = o.id
+WHERE o.event IN ({events}) AND o.status = 'paid'
+  AND EXISTS (SELECT 1 FROM podium_ticket_type_quota tq
+              JOIN podium_ticket_quota q ON q.id = tq.quota
+              WHERE tq.ticket_type = ol.ticket_type AND q.size IS NULL)
+GROUP BY o.event
+"""
+
+
+async def places_sold(event_ids: list[int]) -> dict[int, int]:
+    """``{event id: places sold against its capacity}`` for those of ``event_ids`` that
+    have ticket types (``0`` before the first sale); two queries for the lot."""
+    ids = sorted({int(e) for e in event_ids})
+    if not ids:
+        return {}
+    selling = await TicketType.select(TicketType.event).where(
+        TicketType.event.is_in(ids)).distinct()
+    out = {int(row["event"]): 0 for row in selling}
+    if out:
+        sql = PLACES_SOLD_SQL.format(events=", ".join("{}" for _ in out))
+        for row in await TicketType.raw(sql, *out):
+            out[int(row["event"])] = int(row["sold"] or 0)
+    return out
+
+
 async def get_type(type_id: int) -> dict[str, Any]:
     """One ticket type (with its quota ids); :class:`NotFound` otherwise."""
     row = await TicketType.select().where(TicketType.id == type_id).first()
@@ -331,6 +362,11 @@ async def has_active_types(event_id: int) -> bool:
     """Whether an event sells tickets (it then takes no free bookings)."""
     return bool(await TicketType.exists().where(
         (TicketType.event == event_id) & TicketType.active.eq(True)))
+
+
+async def sells_tickets(event_id: int) -> bool:
+    """Whether an event has ticket types, on sale or not (so tickets may exist)."""
+    return bool(await TicketType.exists().where(TicketType.event == event_id))
 
 
 async def list_quotas(event_id: int, now: datetime | None = None) -> list[dict[str, Any]]:

@@ -1,5 +1,7 @@
 """The tournament domain's part of ``podium demo`` (``podium_seed_demo``): a live double
-elimination in the e-sport arena and a team Swiss open for registration.
+elimination in the e-sport arena and a team Swiss open for registration, each on its own
+calendar event (made by ``podium demo``), whose time holds the tournament and whose text
+states its field.
 
 Everything goes through the same services as the console and the API, so the demo is also
 a smoke test of the tournament rules.
@@ -13,6 +15,7 @@ from podium.core.accounts.service import CurrentUser, get_user_by_name
 from podium.core.plugins import PluginHost
 from podium.core.venue.contracts import DemoVenue
 from podium.core.venue.rules import localize
+from podium.core.venue.service import get_event
 from podium.tournaments import catalogue, matches, registration, stations, teams
 from podium.tournaments import play as playing  # play() below is this demo's helper
 
@@ -23,22 +26,26 @@ async def seed_demo(demo: DemoVenue) -> None:
     demo.made["tournament"] = await seed_tournament(
         demo.host, demo.venue_id, demo.events.get("E-sport tournament"), arena, demo.organiser)
     demo.made["team_tournament"] = await seed_team_tournament(
-        demo.host, demo.venue_id, demo.organiser, demo.first_day, demo.tz)
+        demo.host, demo.venue_id, demo.organiser, demo.first_day, demo.tz,
+        demo.events.get("Team tournament"))
     demo.notes.append(f"a running tournament at /tournaments/{demo.made['tournament']} and a "
                       f"team tournament open for registration at "
                       f"/tournaments/{demo.made['team_tournament']}")
 
 
-# Entrants beside the demo players (who register themselves), by the organiser.
-GENERATED_TEAMS = ["Night Owls", "Aerial Aces", "Boost Bandits", "Kickoff Kings",
-                   "Turbo Turtles", "Demo Dynasty", "Flip Reset", "Ceiling Shots"]
+# Entrants beside the demo players (who register themselves), added by the organiser: gamer
+# tags as people pick them, a few long ones among them (the big screen wraps them).
+GENERATED_PLAYERS = ["NightOwl", "AerialAce_FR", "BoostBandit92", "Kickoff King of Saint-Quentin",
+                     "ShellShock", "xX_CeilingShot_Xx", "FlipResetFromLyon",
+                     "The Demolition Specialist"]
 
 
 async def seed_tournament(host: PluginHost, venue_id: int, event_id: int | None,
                           arena_id: int | None, organiser: CurrentUser | None) -> int:
-    """A live 16-entrant double elimination in the e-sport arena: the eight demo players
-    and eight generated teams, started, round one and part of round two played (with an
-    upset), eight stations in the arena (matches called to them) and a stream queue.
+    """A live 16-player double elimination in the e-sport arena: the eight demo players
+    and eight more added by the organiser, started, round one and part of round two played
+    (with an upset), eight stations in the arena (matches called to them) and a stream
+    queue. It starts as the demo is seeded, inside its event (today's, see ``web/demo.py``).
 
     Results go through the organiser's result service: the same re-flow as the console.
     """
@@ -46,16 +53,16 @@ async def seed_tournament(host: PluginHost, venue_id: int, event_id: int | None,
         "name": "Podium Clash — Rocket League Open", "game": "Rocket League",
         "format": "double_elimination", "options": {"grand_final": "reset", "best_of": 3},
         "event_id": event_id, "capacity": 16,
-        "description": "16 entrants, double elimination with a grand final reset. "
+        "description": "16 players, double elimination with a grand final reset. "
                        "Follow the bracket live; players see their station on My matches.",
     }, organiser)
     for i in range(1, 9):
         player = await get_user_by_name(f"player{i}")
         if player is not None:
             await registration.register(t["id"], player)
-    for name in GENERATED_TEAMS:
+    for name in GENERATED_PLAYERS:
         await registration.add_entrant(t["id"], {"name": name}, organiser)
-    # Alternate players and generated teams in the seeding, so both meet early.
+    # Alternate demo players and added ones in the seeding, so both meet early.
     field_ids = [e["id"] for e in await registration.list_entrants(t["id"], ("registered",))]
     half = len(field_ids) // 2
     order = [x for pair in zip(field_ids[:half], field_ids[half:]) for x in pair]
@@ -89,18 +96,23 @@ async def seed_tournament(host: PluginHost, venue_id: int, event_id: int | None,
 
 
 async def seed_team_tournament(host: PluginHost, venue_id: int, organiser: CurrentUser | None,
-                               first_day: date, tz: str) -> int:
-    """A 3v3 Swiss open for registration, to show teams: player1 captains "Velo Vipers"
-    (player2 joined, player3 invited: log in as player3 to accept), player4 captains
-    "Sprint Kings" with a full roster. Check-in opens two hours before the start."""
-    starts = localize(datetime.combine(first_day + timedelta(days=5), time(19)), tz)
+                               first_day: date, tz: str, event_id: int | None = None) -> int:
+    """A 3v3 Swiss open for registration in the arena, to show teams: player1 captains
+    "Velo Vipers" (player2 joined, player3 invited: log in as player3 to accept), player4
+    captains "Sprint Kings" with a full roster. On its own event (day 6, 18:00-23:00):
+    check-in opens as the event does, an hour before the first round."""
+    if event_id is not None:
+        opens = (await get_event(event_id))["starts_at"]
+    else:
+        opens = localize(datetime.combine(first_day + timedelta(days=5), time(18)), tz)
     t = await catalogue.create_tournament(host, venue_id, {
-        "name": "Lounge 3v3 — Swiss", "game": "Rocket League", "format": "swiss",
+        "name": "Arena 3v3 — Swiss", "game": "Rocket League", "format": "swiss",
         "options": {"system": "dutch", "rounds": 4}, "capacity": 12, "team_size": 3,
-        "checkin_opens": starts - timedelta(hours=2),
-        "checkin_closes": starts,
-        "description": "Teams of three, four Swiss rounds. Captains register the team and "
-                       "invite their players; a team checks in with its full roster.",
+        "event_id": event_id,
+        "checkin_opens": opens,
+        "checkin_closes": opens + timedelta(hours=1),
+        "description": "Up to 12 teams of three, four Swiss rounds. Captains register the "
+                       "team and invite their players; a team checks in with its full roster.",
     }, organiser)
     players: dict[int, CurrentUser] = {}
     for n in range(1, 7):

@@ -345,9 +345,11 @@ async def _side_of(ctx: _Context, user: CurrentUser) -> int:
 def _playable_by_players(ctx: _Context) -> None:
     m = ctx.state.by_key[ctx.row["key"]]
     if not m.playable:
-        raise Conflict(f"match {m.key} is {m.status.value}; it takes no report now"
-                       + (" (ask an organiser to correct it)"
-                          if m.status is MatchStatus.COMPLETED else ""), code="not_ready")
+        if m.status is MatchStatus.COMPLETED:
+            raise Conflict(_("match %(match)s is already decided; ask an organiser to correct it",
+                             match=m.key), code="not_ready")
+        raise Conflict(_("match %(match)s is %(status)s; it takes no report now", match=m.key,
+                         status=status_label(m.status.value)), code="not_ready")
 
 
 async def _open_reports(match_id: int) -> list[dict[str, Any]]:
@@ -577,10 +579,19 @@ async def disqualify(host: PluginHost, tournament_id: int, entrant_id: int,
             await fill_from_waitlist(t)
             await touch(t)
             return None
+        fmt = await format_for(host, t["format"], t["venue"], tournament_id)
+        before = await asyncio.to_thread(
+            _snapshots, take_state(t, fmt) or await derive_state(fmt, t))
         await SeedFact.update({SeedFact.active: False}).where(
             (SeedFact.tournament == tournament_id) & (SeedFact.entrant == entrant_id))
-        fmt = await format_for(host, t["format"], t["venue"], tournament_id)
         state = await derive_state(fmt, t)
+        # Matches the format itself redrew without the entrant (a free-for-all lobby not
+        # yet played, the seat it would have taken next round): their rows are rewritten
+        # here, since no forfeit below touches them.
+        redrawn = [k for k, snap in (await asyncio.to_thread(_snapshots, state)).items()
+                   if before.get(k) != snap]
+        await update_projection(tournament_id, state, redrawn,
+                                await entrant_names(tournament_id))
         ctx = _Context(t, fmt, state, {})
         changes = await _cascade_forfeits(ctx, user)
         if not changes:
@@ -588,6 +599,8 @@ async def disqualify(host: PluginHost, tournament_id: int, entrant_id: int,
             called = await stations.after_change(t)
             changes = [Change(tournament_id, version, [], [], "finished" if state.complete
                               else "running", called)]
+        changes.insert(0, Change(tournament_id, changes[0].version, redrawn, [],
+                                 changes[0].status))
         change = await announce(t, merge_changes(changes))
         keep_state(t, fmt, state, change.version)
         return change

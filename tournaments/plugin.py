@@ -83,7 +83,7 @@ def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
     """Tournaments for everyone; My matches when signed in; New tournament for organisers."""
     items = [NavItem(N_("Tournaments"), "/tournaments", order=15)]
     if user is not None:
-        items.append(NavItem(N_("My matches"), "/me/matches", order=25))
+        items.append(NavItem(N_("My matches"), "/me/matches", order=25, menu="account"))
     # The organiser's way in to the tournament form (the console is reached from there).
     items.append(NavItem(N_("New tournament"), "/tournaments/new",
                          roles=frozenset({"organiser"}), order=31))

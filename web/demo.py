@@ -45,15 +45,35 @@ def _at(day: date, hour: int, minute: int = 0) -> datetime:
     return localize(datetime.combine(day, time(hour, minute)), TZ)
 
 
-def _steps(today: date, kinds: set[str], spaces: dict[str, int]) -> list[tuple[str, str, dict[str, Any]]]:
+def _esport_window(today: date, now: datetime) -> tuple[datetime, datetime]:
+    """The running tournament's event: today 09:00-23:30, widened to hold ``now`` when the
+    demo is seeded today outside those hours (the tournament starts as it is seeded, and a
+    tournament never starts outside its event)."""
+    from podium.core.venue.rules import wall_time
+
+    starts, ends = _at(today, 9), _at(today, 23, 30)
+    local = wall_time(now, TZ)
+    if local.date() == today:
+        hour = _at(today, local.hour)
+        starts, ends = min(starts, hour), max(ends, hour + timedelta(hours=3))
+    return starts, ends
+
+
+def _steps(today: date, kinds: set[str], spaces: dict[str, int],
+           now: datetime | None = None) -> list[tuple[str, str, dict[str, Any]]]:
     """The demo's events and series: ``(what, "event"|"series", values)``.
 
-    One-off events fall within the week from ``today``; the everyday sessions run for
-    four weeks so the calendar's "next week" is not empty.
+    The e-sport event is today (its tournament runs as the demo is seeded, see
+    :func:`_esport_window`); the track meet was ridden over the two days before (its results
+    are in); the other one-off events fall within the week from ``today``; the everyday
+    sessions run for four weeks so the calendar's "next week" is not empty. Each event's
+    text agrees with what the domains put in it (``podium_seed_demo``): the field size
+    with the tournament's, the disciplines with the meet's competitions.
     """
     esport_kind = "esport_tournament" if "esport_tournament" in kinds else "other"
     meet_kind = "track_meet" if "track_meet" in kinds else "other"
-    day = [today + timedelta(days=i) for i in range(7)]
+    day = {i: today + timedelta(days=i) for i in range(-2, 7)}
+    esport_starts, esport_ends = _esport_window(today, now or datetime.now(timezone.utc))
     return [
         ("Sprint squad training", "event", {
             "title": "Sprint squad training (closed session)", "kind": "training",
@@ -64,25 +84,37 @@ def _steps(today: date, kinds: set[str], spaces: dict[str, int]) -> list[tuple[s
         ("E-sport tournament", "event", {
             "title": "Podium Clash — Rocket League Open", "kind": esport_kind,
             # Today, all day: the demo's tournament is running (started as the demo is
-            # seeded), so its event is the one happening now.
-            "starts_at": _at(today, 9), "ends_at": _at(today, 23, 30),
+            # seeded), so its event is the one happening now. No event capacity: every
+            # ticket type has its own quota (200 + 180 + 20 places, see ticketing/demo.py).
+            "starts_at": esport_starts, "ends_at": esport_ends,
             "space_ids": [spaces["arena"]], "setup_minutes": 120, "teardown_minutes": 30,
-            "capacity": 400,
-            "description": "16 teams, double elimination, grand final on the big screen at 19:00. "
-                           "Spectator places are free; book yours.",
+            "description": "16 players, one against one, double elimination with a grand final "
+                           "reset, played live on the big screen tonight. Free standing places, "
+                           "grandstand seats and a VIP lounge: get your tickets.",
         }),
         ("Track meet", "event", {
-            "title": "Grand Prix de Saint-Quentin — Sprint & Keirin", "kind": meet_kind,
-            "starts_at": _at(day[4], 14), "ends_at": _at(day[4], 19),
+            "title": "Grand Prix de Saint-Quentin — Sprint, Team Sprint & Omnium",
+            "kind": meet_kind,
+            # Ridden over the two days before today: its results are final, none in the future.
+            "starts_at": _at(day[-2], 14), "ends_at": _at(day[-1], 22, 30),
             "space_ids": [spaces["track"], spaces["infield"]],
             "setup_minutes": 90, "teardown_minutes": 60,
-            "description": "Men's and women's sprint (200 m flying time trial, then match races) "
-                           "and keirin heats. Warm-up on the infield.",
+            "description": "Women's sprint (200 m flying time trial, then match races), men's team "
+                           "sprint (eight nations) and men's omnium (scratch, tempo, elimination, "
+                           "points race). Four sessions over two days; warm-up on the infield.",
         }),
         ("Corporate LAN night", "event", {
             "title": "Corporate LAN night (private hire)", "kind": "private_hire",
             "starts_at": _at(day[3], 20, 30), "ends_at": _at(day[3], 23, 30),
             "space_ids": [spaces["lounge"]], "setup_minutes": 10, "teardown_minutes": 30,
+        }),
+        ("Team tournament", "event", {
+            "title": "Arena 3v3 — Swiss", "kind": esport_kind,
+            # Check-in 18:00-19:00, the first round at 19:00 (tournaments/demo.py).
+            "starts_at": _at(day[5], 18), "ends_at": _at(day[5], 23),
+            "space_ids": [spaces["arena"]], "setup_minutes": 60, "teardown_minutes": 30,
+            "description": "Up to 12 teams of three, four Swiss rounds. Captains check their "
+                           "team in from 18:00; the first round starts at 19:00.",
         }),
         ("Drop-in gaming sessions", "series", {
             "title": "Drop-in gaming", "kind": "public_session",
@@ -113,9 +145,13 @@ SPACES = [
      "16 stations for drop-in gaming, open every evening."),
 ]
 
+#: The demo players' display names: their gamer tags, which is what a bracket shows (the
+#: first four are the e-sport athletes of the fan hub, e.g. Kai "Volt" Moreau: social/demo.py).
+PLAYER_TAGS = ("Volt", "Nova", "Turbo", "Echo", "Kestrel", "Mistral", "Lumen", "Pixel Drift")
+
 USERS = (
     [("organiser", ("organiser",), "Olivia Organiser"), ("gate", ("staff",), "Gaston Gate")]
-    + [(f"player{i}", ("player", "fan"), f"Player {i}") for i in range(1, 9)]
+    + [(f"player{i}", ("player", "fan"), tag) for i, tag in enumerate(PLAYER_TAGS, start=1)]
     + [(f"fan{i}", ("fan",), f"Fan {i}") for i in range(1, 6)]
 )
 
@@ -228,7 +264,7 @@ async def seed_demo(
 
 def demo_step_count() -> int:
     """How many steps :func:`seed_demo` reports (for the progress bar)."""
-    return 2 + 6 + 1
+    return 2 + 7 + 1  # venue and spaces, users; five events and two series; plugins
 
 
 @click.command("demo")

@@ -17,7 +17,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 
 from podium.core.accounts.service import CurrentUser, get_user, user_for_token
 from podium.core.accounts.sessions import rotate_session
-from podium.core.i18n import _
+from podium.core.i18n import _, lazy_pgettext
 
 SESSION_USER_KEY = "user_id"
 # The roles the session was last seen with: a change gives the session a fresh id.
@@ -101,6 +101,19 @@ def require_user(connection: ASGIConnection[Any, Any, Any, Any]) -> CurrentUser:
     return user
 
 
+#: Role names as people read them; the API and the database keep the English identifiers.
+ROLE_LABELS = {
+    "player": lazy_pgettext("role", "player"), "fan": lazy_pgettext("role", "fan"),
+    "staff": lazy_pgettext("role", "staff"), "organiser": lazy_pgettext("role", "organiser"),
+    "admin": lazy_pgettext("role", "admin"), "athlete": lazy_pgettext("role", "athlete"),
+}
+
+
+def _roles_read(roles: Any) -> str:
+    """``organiser / staff``, in the request's language."""
+    return " / ".join(str(ROLE_LABELS.get(role, role)) for role in roles)
+
+
 def requires_role(
     *roles: str,
 ) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], Awaitable[None]]:
@@ -120,9 +133,9 @@ def requires_role(
             return
         user = require_user(connection)
         if roles and not user.has_role(*roles):
-            raise PermissionDeniedException(
-                f"this needs the role {' or '.join(roles)}; you are {', '.join(sorted(user.roles)) or 'no role'}"
-            )
+            raise PermissionDeniedException(_(
+                "this needs the role %(needed)s; you are %(held)s", needed=_roles_read(roles),
+                held=_roles_read(sorted(user.roles)) or _("without a role")))
 
     guard.__name__ = f"requires_role({', '.join(roles) or 'user'})"
     guard.podium_roles = frozenset(roles)  # type: ignore[attr-defined]  # read by the role-matrix test

@@ -19,7 +19,13 @@ from podium.core.i18n import _
 from podium.core.accounts.auth import requires_role
 from podium.core.errors import InvalidInput
 from podium.core.validation import DEFAULT_LIMIT, MAX_ID, MAX_OFFSET, MAX_PAGE, check_instant
-from podium.core.venue.bookings import MAX_PLACES_PER_BOOKING, book, cancel_booking, user_bookings
+from podium.core.venue.bookings import (
+    MAX_PLACES_PER_BOOKING,
+    book,
+    cancel_booking,
+    count_places_sold,
+    user_bookings,
+)
 from podium.core.venue.context import current_venue_id, venue_scope
 from podium.core.venue.events import (
     DESCRIPTION_MAX,
@@ -111,7 +117,11 @@ class EventSpaceOut(msgspec.Struct):
 
 
 class EventOut(msgspec.Struct):
-    """A venue event (a one-off event or one occurrence of a series)."""
+    """A venue event (a one-off event or one occurrence of a series).
+
+    ``booked`` counts bookings; ``sold`` the places a plugin sells itself (tickets), for an
+    event whose places it sells (``null`` otherwise); ``remaining`` is the capacity net of
+    both (``null``: no capacity)."""
 
     id: int
     venue_id: int
@@ -132,6 +142,7 @@ class EventOut(msgspec.Struct):
     recurrence_id: datetime | None
     sequence: int
     url: str
+    sold: int | None = None
 
 
 class EventPage(msgspec.Struct):
@@ -269,7 +280,7 @@ def event_out(event: dict[str, Any]) -> EventOut:
         setup_minutes=event["setup_minutes"], teardown_minutes=event["teardown_minutes"],
         status=event["status"], series_id=event["series_id"],
         recurrence_id=event["recurrence_id"], sequence=event["sequence"],
-        url=f"/events/{event['id']}",
+        url=f"/events/{event['id']}", sold=event.get("sold"),
     )
 
 
@@ -359,6 +370,8 @@ async def api_events(
         space_id=space, kind=kind, status=status,
     )
     rows, total = await list_events(filters, limit, offset)
+    if venue_id is not None:
+        await count_places_sold(await venue_scope(request), rows)
     return EventPage(items=[event_out(e) for e in rows], total=total, limit=limit, offset=offset)
 
 
@@ -385,9 +398,10 @@ async def api_create_event(request: Request[Any, Any, Any], data: JSONBody[Event
 
 
 @get("/api/v1/events/{event_id:int}", tags=["events"], summary="An event")
-async def api_event(event_id: Id) -> EventOut:
+async def api_event(request: Request[Any, Any, Any], event_id: Id) -> EventOut:
     """One event with its spaces and places left."""
-    return event_out(await get_event(event_id))
+    event = await get_event(event_id)  # an event exists, so a venue does
+    return event_out((await count_places_sold(await venue_scope(request), [event]))[0])
 
 
 @patch("/api/v1/events/{event_id:int}", tags=["events"], summary="Change an event", guards=ORGANISER)
@@ -397,7 +411,7 @@ async def api_update_event(request: Request[Any, Any, Any], event_id: Id, data: 
     scope = await venue_scope(request)
     event = await update_event(scope, event_id, _event_values(data), request.user,
                                acknowledge=data.acknowledge_conflicts)
-    return event_out(event)
+    return event_out((await count_places_sold(scope, [event]))[0])
 
 
 @delete("/api/v1/events/{event_id:int}", tags=["events"], summary="Delete an event", guards=ORGANISER)

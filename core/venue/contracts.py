@@ -261,7 +261,8 @@ class DemoVenue:
     """The demo venue as ``podium demo`` built it, for ``podium_seed_demo``.
 
     :param spaces: space ids by slug (``track``, ``infield``, ``arena``, ``lounge``).
-    :param events: ids of the demo week's one-off events by label ("E-sport tournament"...).
+    :param events: ids of the demo's one-off events by label ("E-sport tournament", "Team
+        tournament", "Track meet"...: the meet was ridden over the two days before the week).
     :param organiser: the demo organiser, who creates what plugins add.
     :param made: what plugins created, by a name of theirs (``{"tournament": 1}``); tests
         and the command line read it.

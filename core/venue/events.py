@@ -242,7 +242,10 @@ EVENT_COLUMNS = (
 
 
 async def decorate_events(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Add spaces, booked and remaining places to event rows (two queries for the lot)."""
+    """Add spaces, booked and remaining places to event rows (two queries for the lot).
+
+    ``sold`` is ``None``: places that plugins sell are added by
+    :func:`podium.core.venue.bookings.count_places_sold`, which needs the venue's plugins."""
     ids = [r["id"] for r in rows]
     if not ids:
         return []
@@ -269,6 +272,8 @@ async def decorate_events(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         event["venue_id"] = event.pop("venue")
         event["spaces"] = spaces.get(row["id"], [])
         event["booked"] = booked.get(row["id"], 0)
+        # Places a plugin sells itself (tickets): unknown here, see bookings.count_places_sold.
+        event["sold"] = None
         event["remaining"] = (
             max(event["capacity"] - event["booked"], 0) if event["capacity"] else None
         )

@@ -40,7 +40,7 @@ def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
     Plugins for admins."""
     items = [NavItem(N_("Calendar"), "/calendar", order=10)]
     if user is not None:
-        items.append(NavItem(N_("My bookings"), "/me/bookings", order=20))
+        items.append(NavItem(N_("My bookings"), "/me/bookings", order=20, menu="account"))
     items.append(NavItem(N_("New event"), "/events/new", roles=frozenset({"organiser"}), order=30))
     items.append(NavItem(N_("Plugins"), "/admin/plugins", roles=frozenset({"admin"}), order=90))
     return items

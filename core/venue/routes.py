@@ -8,7 +8,7 @@ week calendar swaps only its container (``hx-select="#calendar"``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
@@ -19,7 +19,7 @@ from litestar.response import Redirect, Template
 from podium.core.accounts.auth import requires_role
 from podium.core.accounts.routes import safe_next
 from podium.core.activation.service import cached_for_request
-from podium.core.i18n import N_, _, format_datetime, ngettext
+from podium.core.i18n import N_, _, babel_locale, format_datetime, ngettext
 from podium.core.database import reading
 from podium.core.errors import Conflict, InvalidInput, NotFound, PodiumError
 from podium.core.page_cache import ANY, anonymous_page
@@ -27,7 +27,13 @@ from podium.core.pages import is_partial_request, render
 from podium.core.validation import EARLIEST, LATEST, MAX_ID, MAX_PAGE
 from podium.core.venue import feeds, rules
 from podium.core.venue.api import API_ROUTES, Id
-from podium.core.venue.bookings import book, booking_of, cancel_booking, user_bookings
+from podium.core.venue.bookings import (
+    book,
+    booking_of,
+    cancel_booking,
+    count_places_sold,
+    user_bookings,
+)
 from podium.core.venue.context import current_venue_id, venue_scope
 from podium.core.venue.events import (
     HomeSummary,
@@ -77,6 +83,21 @@ class Clock:
             return f"{self.day(start)}, {self.time(start)}–{self.time(end)}"
         return f"{self.day(start)} {self.time(start)} – {self.day(end)} {self.time(end)}"
 
+    def on_day(self, event: dict[str, Any], day: date) -> str:
+        """An event's times as one day of the calendar shows them: ``14:00–22:30``; for an
+        event over several days ``14:00 →`` on its first day, ``→ 22:30`` on its last and
+        "all day" between (an end at midnight belongs to the day before)."""
+        first = self.local(event["starts_at"]).date()
+        last = self.local(event["ends_at"] - timedelta(microseconds=1)).date()
+        starts, ends = self.time(event["starts_at"]), self.time(event["ends_at"])
+        if first == last or not first <= day <= last:  # one day, or a day it is not on
+            return f"{starts}–{ends}"
+        if day == first:
+            return f"{starts} →"
+        if day == last:
+            return f"→ {ends}"
+        return _("all day")
+
     def input_value(self, value: datetime | None) -> str:
         """The value of a ``datetime-local`` input."""
         return self.local(value).strftime("%Y-%m-%dT%H:%M") if value else ""
@@ -118,13 +139,17 @@ async def home(request: Request[Any, Any, Any]) -> Template:
         summary = (
             await home_summary(venue["id"], venue["timezone"]) if venue else HomeSummary()
         )
+        if venue:
+            await count_places_sold(await venue_scope(request),
+                                    summary.now + summary.next + summary.today_sessions)
     ctx = _base_context(request, venue)
     ctx.update(summary=summary, now=datetime.now(timezone.utc))
     return render(request, "venue/home.html", ctx)
 
 
 @get("/calendar", include_in_schema=False)
-@anonymous_page("EventsChanged", "BookingsChanged")
+# Tickets sold or refunded change the places left (count_places_sold).
+@anonymous_page("EventsChanged", "BookingsChanged", "TicketsIssued", "TicketsRevoked")
 async def calendar(request: Request[Any, Any, Any], week: FromQuery[str | None] = None,
                    space: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID)] = None) -> Template:
     """The week calendar (``?week=2026-W48``, optional ``&space=<id>``); htmx swaps the
@@ -149,7 +174,9 @@ async def calendar(request: Request[Any, Any, Any], week: FromQuery[str | None] 
             spaces = await list_spaces(venue["id"])
             if space is not None and space not in {s["id"] for s in spaces}:
                 raise NotFound(_("there is no space %(space)s here", space=space))
-            events = await events_between(venue["id"], start, end, space_id=space)
+            events = await count_places_sold(
+                await venue_scope(request),
+                await events_between(venue["id"], start, end, space_id=space))
         for event in events:
             first = max(rules.wall_time(event["starts_at"], tz).date(), monday)
             # An event ending at midnight does not belong to the next day.
@@ -165,7 +192,7 @@ async def calendar(request: Request[Any, Any, Any], week: FromQuery[str | None] 
         prev_week=rules.iso_week_of(monday - timedelta(days=7)),
         next_week=rules.iso_week_of(monday + timedelta(days=7)),
         this_week=rules.iso_week_of(today), spaces=spaces, space=space,
-        sunday=monday + timedelta(days=6),
+        sunday=monday + timedelta(days=6), now=datetime.now(timezone.utc),
     )
     return render(request, "venue/calendar.html", ctx)
 
@@ -178,6 +205,7 @@ async def calendar(request: Request[Any, Any, Any], week: FromQuery[str | None] 
 async def _event_page_context(request: Request[Any, Any, Any], event_id: int) -> dict[str, Any]:
     async with reading():
         event = await get_event(event_id)
+        await count_places_sold(await venue_scope(request), [event])
         venue = await Venue.select().where(Venue.id == event["venue_id"]).first()
         user = request.user
         mine = await booking_of(user.id, event_id) if user else None
@@ -313,9 +341,10 @@ def _form_values(form: FormMultiDict, tz: str) -> dict[str, Any]:
 def _echo(form: FormMultiDict) -> dict[str, Any]:
     """What the user typed, to refill the form after an error."""
     keys = ("title", "kind", "description", "starts_at", "ends_at", "capacity",
-            "setup_minutes", "teardown_minutes", "rule")
+            "setup_minutes", "teardown_minutes", "rule", "repeat", "repeat_count", "repeat_until")
     echo: dict[str, str | list[str]] = {k: str(form.get(k, "")) for k in keys}
     echo["spaces"] = [str(s) for s in form.getall("spaces", [])]
+    echo["repeat_days"] = [str(d) for d in form.getall("repeat_days", [])]
     return echo
 
 
@@ -337,9 +366,15 @@ async def _form_page(request: Request[Any, Any, Any], *, event: dict[str, Any] |
     ctx.update(
         event=event, form=form, errors=errors or [], conflicts=shown,
         acknowledgeable=acknowledgeable, spaces=await list_spaces(scope.venue_id),
-        kind_choices=scope.kinds, rule_examples=RULE_EXAMPLES,
+        kind_choices=scope.kinds, rule_examples=RULE_EXAMPLES, weekdays=_weekday_choices(),
     )
     return render(request, "venue/event_form.html", ctx, status_code=status)
+
+
+def _weekday_choices() -> list[tuple[str, str]]:
+    """``[("MO", "Mon"), ...]`` in the request's language (Babel's day names)."""
+    names = babel_locale().days["format"]["abbreviated"]
+    return [(code, names[index]) for index, code in enumerate(rules.WEEKDAYS)]
 
 
 RULE_EXAMPLES = [
@@ -355,7 +390,8 @@ def _blank_form(clock: Clock) -> dict[str, Any]:
     return {"title": "", "kind": "public_session", "description": "",
             "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
             "ends_at": (start + timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
-            "capacity": "", "setup_minutes": "0", "teardown_minutes": "0", "rule": "", "spaces": []}
+            "capacity": "", "setup_minutes": "0", "teardown_minutes": "0", "rule": "", "spaces": [],
+            "repeat": "", "repeat_days": [], "repeat_count": "", "repeat_until": ""}
 
 
 @get("/events/new", include_in_schema=False, guards=ORGANISER)
@@ -372,7 +408,7 @@ async def _submit(request: Request[Any, Any, Any], event_id: int | None) -> Any:
     event = await get_event(event_id) if event_id is not None else None
     try:
         values = _form_values(form, scope.tz)
-        rule = str(form.get("rule", "") or "").strip()
+        rule = _form_rule(form)
         if event is None and rule:
             duration = int((values["ends_at"] - values["starts_at"]).total_seconds() // 60)
             if duration <= 0:
@@ -401,6 +437,21 @@ async def _submit(request: Request[Any, Any, Any], event_id: int | None) -> Any:
     if request.headers.get("hx-request"):
         return Response(content="", status_code=200, headers={"HX-Redirect": target})
     return Redirect(target, status_code=303)
+
+
+def _form_rule(form: FormMultiDict) -> str:
+    """The repeat rule of the event form: the RRULE typed under "Advanced" when there is
+    one, otherwise what the repeat picker describes (``""``: a one-off event)."""
+    typed = str(form.get("rule", "") or "").strip()
+    if typed:
+        return typed
+    try:
+        return rules.compose_rule(str(form.get("repeat", "") or ""),
+                                  [str(d) for d in form.getall("repeat_days", [])],
+                                  str(form.get("repeat_count", "") or ""),
+                                  str(form.get("repeat_until", "") or ""))
+    except rules.RuleError as exc:
+        raise InvalidInput(str(exc), field="repeat") from exc
 
 
 def _sentence(text: str) -> str:

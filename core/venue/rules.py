@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil.rrule import rrulestr
 
-from podium.core.i18n import _
+from podium.core.i18n import _, babel_locale, format_date, format_list, ngettext
 
 # --------------------------------------------------------------------------------------
 # Conflicts
@@ -160,6 +160,47 @@ _UNTIL_RE = re.compile(r"^(\d{8})(T(\d{6})(Z?))?$")
 
 class RuleError(ValueError):
     """An RRULE Podium cannot accept; the message says why, in words for an organiser."""
+
+
+#: The repeat picker's choices (the event form), beside "does not repeat".
+PICKER_FREQS = ("DAILY", "WEEKLY", "MONTHLY")
+WEEKDAYS = _WEEKDAYS
+
+
+def compose_rule(repeat: str, days: Iterable[str] = (), count: str = "", until: str = ""
+                 ) -> str:
+    """The RRULE the event form's repeat picker describes; ``""`` when it does not repeat.
+
+    :param repeat: ``""``, ``DAILY``, ``WEEKLY`` or ``MONTHLY``.
+    :param days: for ``WEEKLY``, the weekdays (``MO``..``SU``); none means the start's own.
+    :param count: how many dates (digits), or ``""``.
+    :param until: the last date (``YYYY-MM-DD``), or ``""``; not with ``count``.
+    :raises RuleError: a choice the picker does not offer, a bad number or date, or both
+        ``count`` and ``until``. :func:`normalise_rule` then checks the rule as any other.
+    """
+    repeat, count, until = repeat.strip().upper(), count.strip(), until.strip()
+    if not repeat:
+        return ""
+    if repeat not in PICKER_FREQS:
+        raise RuleError(_("repeat must be every day, every week or every month"))
+    parts = [f"FREQ={repeat}"]
+    chosen = {d.strip().upper() for d in days if d.strip()}
+    if repeat == "WEEKLY" and chosen:
+        if not chosen <= set(WEEKDAYS):
+            raise RuleError(_("the repeat days must be days of the week"))
+        parts.append("BYDAY=" + ",".join(d for d in WEEKDAYS if d in chosen))
+    if count and until:
+        raise RuleError(_("give either a number of dates or a last date, not both"))
+    if count:
+        times = _bounded_int(count, _("the number of dates"), 1, MAX_OCCURRENCES)
+        parts.append(f"COUNT={times}")
+    if until:
+        try:
+            last = date.fromisoformat(until)
+        except ValueError as exc:
+            raise RuleError(_("the last date must be a date")) from exc
+        parts.append(f"UNTIL={last:%Y%m%d}")
+    return ";".join(parts)
 
 
 def zone(tz: str) -> ZoneInfo:
@@ -299,6 +340,12 @@ def normalise_rule(text: str, first_start: datetime, tz: str) -> str:
     if len(starts) > MAX_OCCURRENCES:
         raise RuleError(_("a series may have at most %(max_occurrences)s occurrences", max_occurrences=MAX_OCCURRENCES))
     if starts[-1] - starts[0] > MAX_SPAN:
+        if freq == "MONTHLY" and "BYDAY" not in parts and local_start.day > 28:
+            # RFC 5545 skips the months without that day, which surprises people.
+            raise RuleError(_(
+                "a series may span at most one year, and every month on day %(day)s skips "
+                "the months that have no day %(day)s; start on day 28 at the latest, or "
+                "give fewer dates", day=local_start.day))
         raise RuleError(_("a series may span at most one year; create another one after that"))
     return rule
 
@@ -370,19 +417,40 @@ def rule_parts(rule: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in rule.split(";") if "=" in part)
 
 
+def _day_name(byday: str) -> str:
+    """``TU`` → "Tuesday", ``1SU`` → "first Sunday", ``-1FR`` → "last Friday" (the
+    request's language)."""
+    match = _BYDAY_RE.match(byday)
+    if not match:
+        return byday
+    name = str(babel_locale().days["format"]["wide"][WEEKDAYS.index(match.group(2))])
+    ordinal = {"1": _("first %(day)s", day=name), "2": _("second %(day)s", day=name),
+               "3": _("third %(day)s", day=name), "4": _("fourth %(day)s", day=name),
+               "5": _("fifth %(day)s", day=name), "-1": _("last %(day)s", day=name)}
+    return ordinal.get((match.group(1) or "").lstrip("+"), name)
+
+
 def describe_rule(rule: str) -> str:
-    """A short human description of a canonical rule: "every week on MO, WE until 2026-12-31"."""
+    """A canonical rule in words, in the request's language: "every week on Tuesday and
+    Thursday, 8 times", "every 2 days until 31 Dec 2026"."""
     parts = rule_parts(rule)
-    unit = {"DAILY": "day", "WEEKLY": "week", "MONTHLY": "month"}.get(parts.get("FREQ", ""), "?")
     interval = int(parts.get("INTERVAL", "1"))
-    text = f"every {unit}" if interval == 1 else f"every {interval} {unit}s"
+    freq = parts.get("FREQ", "")
+    if freq == "DAILY":
+        text = ngettext("every day", "every %(num)s days", interval)
+    elif freq == "WEEKLY":
+        text = ngettext("every week", "every %(num)s weeks", interval)
+    else:
+        text = ngettext("every month", "every %(num)s months", interval)
     if "BYDAY" in parts:
-        text += " on " + parts["BYDAY"].replace(",", ", ")
+        text = _("%(every)s on %(days)s", every=text,
+                 days=format_list(_day_name(d) for d in parts["BYDAY"].split(",")))
     if "COUNT" in parts:
-        text += f", {parts['COUNT']} times"
+        count = int(parts["COUNT"])
+        text = ngettext("%(rule)s, %(num)s time", "%(rule)s, %(num)s times", count, rule=text)
     elif "UNTIL" in parts:
         until = datetime.strptime(parts["UNTIL"], "%Y%m%dT%H%M%S")
-        text += f" until {until:%Y-%m-%d}"
+        text = _("%(rule)s until %(date)s", rule=text, date=format_date(until.date()))
     return text
 
 

@@ -1,7 +1,9 @@
-"""The demo's track meet: the demo week's track event becomes a two-day meet with four
-sessions, a women's sprint (10 riders) run through the services to the medals, a men's
-omnium with its four races scored, a men's team sprint (8 nations' teams of three) run
-to the medals, and the programme scheduled and published."""
+"""The demo's track meet: the demo's track event (the two days before the demo week, so
+the results it holds are in the past) becomes a meet with four sessions, a women's sprint
+(10 riders) run through the services to the medals, a men's omnium with its four races
+scored, a men's team sprint (8 nations' teams of three) run to the medals, and the
+programme scheduled and published. The event's title and text (``web/demo.py``) name
+these three competitions."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from podium.core.activation.service import enabled_plugins
 from podium.core.errors import PodiumError
 from podium.core.venue.contracts import DemoVenue
 from podium.core.venue.rules import localize
-from podium.core.venue.service import VenueScope, get_event, update_event
+from podium.core.venue.service import VenueScope, get_event
 from podium.plugins.cycling import programme, results, service, teams
 
 log = logging.getLogger(__name__)
@@ -54,23 +56,9 @@ def _uci(prefix: int, i: int) -> str:
     return f"{prefix}{i:08d}"
 
 
-async def _two_days(demo: DemoVenue, scope: VenueScope, event: dict[str, Any]
-                    ) -> tuple[datetime, datetime]:
-    """Stretch the demo's track event to the next evening when the track is free then (the
-    public initiation rides on weekend mornings); else keep its one day, and the sessions
-    fit inside it. The start never moves: the rest of the demo week is laid out around it."""
-    day = event["starts_at"].astimezone(ZoneInfo(demo.tz)).date()
-    end = localize(datetime.combine(day + timedelta(days=1), time(22, 30)), demo.tz)
-    try:
-        await update_event(scope, event["id"], {"ends_at": end}, demo.organiser)
-    except PodiumError as exc:
-        log.info("demo meet: one day only, the track is taken the next day: %s", exc.detail)
-        return event["starts_at"], event["ends_at"]
-    return event["starts_at"], end
-
-
 async def _sessions(meet_id: int, start: datetime, end: datetime, tz: str) -> None:
-    """An afternoon and an evening session on each day of the meet."""
+    """An afternoon and an evening session on each day of a two-day meet (halves of the
+    event's time for a one-day one)."""
     zone = ZoneInfo(tz)
     days = sorted({start.astimezone(zone).date(), (end - timedelta(hours=1)).astimezone(zone).date()})
     if len(days) == 2:
@@ -214,7 +202,7 @@ async def seed_demo(demo: DemoVenue) -> None:
     event = await get_event(event_id)
     if event["kind"] != service.TRACK_MEET_KIND:
         return
-    start, end = await _two_days(demo, scope, event)
+    start, end = event["starts_at"], event["ends_at"]
     meet = await service.create_meet(scope, {
         "name": "Grand Prix de Saint-Quentin", "level": "national", "event_id": event_id,
         "track_space_id": demo.spaces["track"]}, demo.organiser)

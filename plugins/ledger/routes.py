@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import re
+
 import msgspec
 from litestar import MediaType, Request, Response, get
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Template
 
-from podium.core.i18n import _
+from podium.core.i18n import _, format_list, lazy_gettext
 from podium.core.errors import InvalidInput, NotFound
 from podium.core.pages import render
 from podium.core.validation import DEFAULT_LIMIT, MAX_OFFSET, MAX_PAGE
@@ -196,8 +198,28 @@ async def explorer(
     return render(request, "ledger/index.html", {
         "latest": latest, "checkpoints": recent, "total": total, "page": page,
         "pages": max(1, (total + per_page - 1) // per_page), "ticket": wanted,
-        "entries": found, "error": error,
+        "entries": found, "error": error, "reason_label": reason_label,
     })
+
+
+#: The reasons the ledger itself writes on checkpoints, as people read them. The stored
+#: reason stays English (the JSON and the CLI show it as written).
+REASON_LABELS = {"log started": lazy_gettext("log started"), "batch": lazy_gettext("new entries"),
+                 "milestone": lazy_gettext("milestone")}
+_DOORS_OPEN = re.compile(r"^doors open: venue event ([\d, ]+)$")
+
+
+def reason_label(reason: str) -> str:
+    """A checkpoint's stored reason in the reader's language (``batch; doors open: venue
+    event 40`` → "new entries and doors open: event 40"); one written by hand stays as is."""
+    parts = []
+    for part in reason.split("; "):
+        doors = _DOORS_OPEN.match(part)
+        if doors:
+            parts.append(_("doors open: event %(events)s", events=doors.group(1)))
+        else:
+            parts.append(str(REASON_LABELS.get(part, part)))
+    return format_list(parts)
 
 
 @get("/ledger/verify", include_in_schema=False)

@@ -102,7 +102,7 @@ def podium_nav_items(user: CurrentUser | None) -> list[NavItem]:
     """The leaderboard for everyone; My hub for signed-in users."""
     items = [NavItem(N_("Leaderboard"), "/hub/leaderboard", order=60)]
     if user is not None:
-        items.append(NavItem(N_("My hub"), "/me/hub", order=61))
+        items.append(NavItem(N_("My hub"), "/me/hub", order=61, menu="account"))
     return items
 
 
@@ -166,7 +166,9 @@ async def podium_live_messages(event: DomainEvent, render: Any) -> list[Any]:
     return []
 
 
-@hookimpl
+# tryfirst: pluggy calls it first and Podium awaits in reverse of pluggy's order, so it
+# runs last, after the social domain's posts exist (the demo fans like them).
+@hookimpl(tryfirst=True)
 async def podium_seed_demo(demo: Any) -> None:
     """Fans with points and medals, from real follows, likes and attendance."""
     from podium.plugins.olympic_hub.demo import seed_demo

@@ -2,11 +2,11 @@
 
 Runs after the social domain's demo (later in ``BUILTIN``), which makes the athletes and
 has the demo fans (``fan1``..``fan5``) follow some of them. Here the same fans like the
-athletes' posts (when the venue has posts) and attended some of the demo week's events
-(the ``attend`` facts a gate check-in records, with the same keys, so a real check-in
-later is a replay). Their points are then computed by the points engine, as after any
-action: ``fan1`` ends with a gold medal of the season, ``fan2`` silver, ``fan3`` bronze
-(with the default thresholds).
+athletes' posts (the posts are seeded first) and attended the demo's public events that
+have begun (the ``attend`` facts a gate check-in records, with the same keys, so a real
+check-in later is a replay). Their points are then computed by the points engine, as
+after any action: ``fan1`` ends with a gold medal of the season, ``fan2`` silver,
+``fan3`` and ``fan4`` bronze (with the default thresholds).
 """
 
 from __future__ import annotations
@@ -19,8 +19,11 @@ from podium.plugins.olympic_hub.rules import ATTEND, LIKE
 from podium.social import points
 from podium.social.actions import NewAction, record_many
 
-#: How many of the demo week's events each demo fan attended (fan1 first).
-ATTENDED = (3, 1, 0, 0, 0)
+#: How many of the demo's events open to the public and already begun (the track meet,
+#: then today's e-sport final) each demo fan attended (fan1 first).
+ATTENDED = (2, 1, 0, 0, 0)
+#: Kinds of event a fan does not attend: the squad's closed training, a private hire.
+CLOSED_KINDS = ("training", "private_hire")
 
 
 async def seed_demo(demo: Any) -> None:
@@ -36,7 +39,12 @@ async def seed_demo(demo: Any) -> None:
     if post_table is not None:
         posts = [r["id"] for r in await post_table.select(post_table.id).where(
             post_table.removed_at.is_null()).order_by(post_table.id).limit(20)]
-    events = sorted(demo.events.values())
+    from podium.core.venue.tables import Event
+
+    begun = await Event.select(Event.id, Event.starts_at, Event.kind).where(
+        Event.id.is_in(sorted(demo.events.values()))).order_by(Event.starts_at)
+    events = [r["id"] for r in begun if r["starts_at"] <= datetime.now(timezone.utc)
+              and r["kind"] not in CLOSED_KINDS]
     start = datetime.now(timezone.utc) - timedelta(hours=len(fans) + 2)
     new: list[NewAction] = []
     for n, fan in enumerate(fans):

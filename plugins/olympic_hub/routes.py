@@ -7,7 +7,7 @@ Thin handlers over :mod:`podium.social.points`, :mod:`podium.social.leaderboard`
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from typing import Annotated, Any
 
 import msgspec
@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from podium.core.accounts.auth import requires_role
 from podium.core.accounts.service import CurrentUser
 from podium.core.errors import InvalidInput, NotFound, PodiumError
-from podium.core.i18n import _
+from podium.core.i18n import _, format_date
 from podium.core.pages import render, is_partial_request
 from podium.plugins.olympic_hub import service
 from podium.social import actions, leaderboard, points
@@ -93,6 +93,15 @@ class PredictionOut(msgspec.Struct):
 # -- shared ------------------------------------------------------------------------------
 
 
+def week_title(week: str) -> str:
+    """A week's board title with its days, as people say it: "This week (30 Nov – 06 Dec)"
+    for ``2026-W49`` (the ISO code is the board's key, not something to read)."""
+    year, number = week.split("-W")
+    monday = date.fromisocalendar(int(year), int(number), 1)
+    return _("This week (%(first)s – %(last)s)", first=format_date(monday, "day_month"),
+             last=format_date(monday + timedelta(days=6), "day_month"))
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -125,7 +134,7 @@ async def leaderboard_view(view: str, discipline: str | None, user: CurrentUser 
     boards: list[Board] = []
     if view == "week":
         week = points.week_of(_now())
-        boards.append(await _board(f"week:{week}", _("This week (%(week)s)", week=week), user))
+        boards.append(await _board(f"week:{week}", week_title(week), user))
     elif view == "all":
         boards.append(await _board(leaderboard.ALL, _("All time"), user))
     elif view == "discipline":
@@ -217,6 +226,7 @@ async def api_predict(request: Request[Any, Any, Any], data: JSONBody[Prediction
 async def _hub_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
     me = await hub_me(request.user, _venue(request))
     return {"me": me, "standing": me.standing, "goals": me.goals, "history": me.history,
+            "targets": await service.target_names(item.target for item in me.history),
             "action_label": actions.action_label}
 
 

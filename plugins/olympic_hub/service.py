@@ -169,3 +169,74 @@ async def predict(fan_id: int, tournament_id: Any, match_key: Any, entrant_id: A
         raise InvalidInput(_("entrant_id must be one of the match's entrants"), field="entrant_id")
     return await record(fan_id, PREDICT, match_target(tournament_id, match_key),
                         key=key or f"predict:{uuid.uuid4().hex}", detail=str(entrant))
+
+
+# -- what a fan's actions were about, for people --------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetName:
+    """A fan action's target as a page shows it: a label and, when there is one, a link."""
+
+    label: str
+    url: str | None = None
+
+
+def _ids(targets: Iterable[str], *prefixes: str) -> list[int]:
+    """The numeric ids of the targets written ``<prefix>:<id>``."""
+    out = set()
+    for target in targets:
+        prefix, _sep, rest = target.partition(":")
+        if prefix in prefixes and rest.isdigit():
+            out.add(int(rest))
+    return sorted(out)
+
+
+async def target_names(targets: Iterable[str]) -> dict[str, TargetName]:
+    """Names for fan-action targets (a fan's points history): ``athlete:8`` → the
+    athlete's name and page, ``post:5`` and ``video:5`` → "a post by <athlete>",
+    ``event:3`` → the event's title and page, ``match:7:W1-2`` → the tournament's name and
+    the match. A target that no longer exists is left out (the page shows it as stored).
+    A handful of queries for the lot."""
+    from podium.core.venue.tables import Event
+    from podium.social.tables import Athlete, Post
+    from podium.tournaments.tables import Tournament
+
+    wanted = sorted(set(targets))
+    post_ids = _ids(wanted, "post", "video")
+    posts = {r["id"]: r for r in await Post.select(Post.id, Post.athlete).where(
+        Post.id.is_in(post_ids))} if post_ids else {}
+    athlete_ids = sorted(set(_ids(wanted, "athlete")) | {p["athlete"] for p in posts.values()
+                                                          if p["athlete"]})
+    athletes = {r["id"]: r for r in await Athlete.select(Athlete.id, Athlete.name, Athlete.slug
+                                                          ).where(Athlete.id.is_in(athlete_ids))
+                } if athlete_ids else {}
+    event_ids = _ids(wanted, "event")
+    events = {r["id"]: r["title"] for r in await Event.select(Event.id, Event.title).where(
+        Event.id.is_in(event_ids))} if event_ids else {}
+    tournament_ids = sorted({int(t.split(":")[1]) for t in wanted
+                             if t.startswith("match:") and t.split(":")[1].isdigit()})
+    tournaments = {r["id"]: r["name"] for r in await Tournament.select(
+        Tournament.id, Tournament.name).where(Tournament.id.is_in(tournament_ids))
+                   } if tournament_ids else {}
+    out: dict[str, TargetName] = {}
+    for target in wanted:
+        prefix, _sep, rest = target.partition(":")
+        number = int(rest) if rest.isdigit() else None
+        if prefix == "athlete" and number in athletes:
+            athlete = athletes[number]
+            out[target] = TargetName(athlete["name"], f"/athletes/{athlete['slug']}")
+        elif prefix in ("post", "video") and number in posts:
+            by = athletes.get(posts[number]["athlete"] or 0)
+            out[target] = (TargetName(_("a post by %(name)s", name=by["name"]),
+                                      f"/athletes/{by['slug']}") if by
+                           else TargetName(_("a post of the venue"), "/hub/feed"))
+        elif prefix == "event" and number in events:
+            out[target] = TargetName(events[number], f"/events/{number}")
+        elif prefix == "match":
+            tournament_id, _sep, key = rest.partition(":")
+            if tournament_id.isdigit() and int(tournament_id) in tournaments:
+                out[target] = TargetName(
+                    _("%(tournament)s, match %(key)s", tournament=tournaments[int(tournament_id)],
+                      key=key), f"/tournaments/{tournament_id}")
+    return out

@@ -24,6 +24,8 @@ from typing import Any
 
 import pytest
 
+from podium.tests.browser.waiting import WAIT_SECONDS
+
 CHROMIUM = os.environ.get("PODIUM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -32,7 +34,7 @@ CHROMIUM_ARGS = [
 HERE = Path(__file__).parent
 SCREENSHOTS = Path(os.environ.get("PODIUM_SCREENSHOTS", tempfile.gettempdir())) / "podium-screenshots"
 # Playwright's own waits (ms): generous for a loaded CI machine; nothing asserts speed.
-TIMEOUT_MS = 15_000
+TIMEOUT_MS = int(WAIT_SECONDS * 1000)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
-from podium.core.testing import DEFAULT_PASSWORD
+from podium.tests.browser.session import log_in
 
 
 @pytest.fixture
@@ -28,17 +28,9 @@ async def people(podium_db: None) -> None:
                                           "country": "GBR"}, for_user_id=other.id)
 
 
-async def _login(page: Any, username: str, next_path: str) -> None:
-    await page.goto(f"/login?next={next_path}")
-    await page.get_by_label("Username").fill(username)
-    await page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    await page.get_by_role("button", name="Log in").click()
-    await expect(page).to_have_url(re.compile(re.escape(next_path) + r"(\?.*)?$"))
-
-
 async def test_create_verify_find_and_follow(people: None, new_page: Any, screenshot_dir: Any) -> None:
     athlete = await new_page(width=390, height=844)
-    await _login(athlete, "lea", "/me/athlete")
+    await log_in(athlete, "lea", "/me/athlete")
     form = athlete.get_by_test_id("profile-form")
     await form.get_by_label("Name as shown").fill("Léa Marchand")
     await form.get_by_label("Discipline").fill("track_sprint")
@@ -51,7 +43,7 @@ async def test_create_verify_find_and_follow(people: None, new_page: Any, screen
     await athlete.screenshot(path=str(screenshot_dir / "athlete-profile-form-phone.png"), full_page=True)
 
     admin = await new_page()
-    await _login(admin, "root", "/admin/athletes")
+    await log_in(admin, "root", "/admin/athletes")
     item = admin.locator('[data-athlete="lea-marchand"]')
     await expect(item).to_contain_text("Léa Marchand")
     await item.get_by_label("How you checked").fill("federation licence seen")
@@ -60,7 +52,7 @@ async def test_create_verify_find_and_follow(people: None, new_page: Any, screen
     await expect(admin.locator('[data-athlete="lea-marchand"]')).to_have_count(0)
 
     fan = await new_page()
-    await _login(fan, "fanny", "/athletes")
+    await log_in(fan, "fanny", "/athletes")
     await expect(fan.get_by_test_id("athlete-total")).to_contain_text("2 athletes")
     await fan.get_by_test_id("athlete-search").fill("March")
     await expect(fan.get_by_test_id("athlete-total")).to_contain_text("1 athlete")

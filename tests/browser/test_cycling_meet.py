@@ -11,9 +11,8 @@ from typing import Any
 from playwright.async_api import expect
 
 from podium.core.testing import DEFAULT_PASSWORD
+from podium.tests.browser.waiting import SSE_OPEN_PROBE, wait_for_sse_open
 from podium.tests.core.test_venue_support import at
-
-SSE_OPEN_PROBE = "document.addEventListener('htmx:sseOpen', () => { window.__podiumSseOpen = true; });"
 
 
 def local(day: int, hour: int) -> str:
@@ -76,7 +75,7 @@ async def test_organiser_runs_a_meet_from_the_pages(podium_live_server: Any, new
     await visitor.add_init_script(SSE_OPEN_PROBE)
     await visitor.goto(meet_url)
     await expect(visitor.locator("#meet-body")).to_contain_text("version 1")
-    await visitor.wait_for_function("window.__podiumSseOpen === true")
+    await wait_for_sse_open(visitor)
 
     qualifying = organiser.locator('form.cyc-results-form[data-heat="Q"]').first
     # The call to the track: the next heat in programme order (the qualifying), shown on

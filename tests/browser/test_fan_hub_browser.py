@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
-from podium.core.testing import DEFAULT_PASSWORD
+from podium.tests.browser.session import log_in
 
 
 @pytest.fixture
@@ -24,14 +24,6 @@ async def fans(podium_db: None) -> dict[str, Any]:
     rival = await quick_user("rita")
     athletes = [await athlete_row(f"rider{i}") for i in range(6)]
     return {"fan": fan, "rival": rival, "athletes": athletes}
-
-
-async def _login(page: Any, username: str, next_path: str) -> None:
-    await page.goto(f"/login?next={next_path}")
-    await page.get_by_label("Username").fill(username)
-    await page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    await page.get_by_role("button", name="Log in").click()
-    await expect(page).to_have_url(re.compile(re.escape(next_path) + r"(\?.*)?$"))
 
 
 async def _wait_for_points(fan_id: int, points: int, *, seconds: float = 30.0) -> None:
@@ -49,7 +41,7 @@ async def test_a_medal_shows_up_live_and_the_leaderboard(fans: dict[str, Any], n
     from podium.social.actions import FOLLOW, NewAction, record_many
 
     phone = await new_page(width=390, height=844)
-    await _login(phone, "fanny", "/me/hub")
+    await log_in(phone, "fanny", "/me/hub")
     await expect(phone.get_by_test_id("medal")).to_contain_text("No medal yet")
     await expect(phone.get_by_test_id("points-all")).to_have_text("0")
     # Five follows, recorded as the athlete pages would; the server's outbox tells the
@@ -66,7 +58,7 @@ async def test_a_medal_shows_up_live_and_the_leaderboard(fans: dict[str, Any], n
     # follows before opening it (under load that takes a while after the write commits).
     await _wait_for_points(rival.id, len(fans["athletes"]))
     screen = await new_page(width=1920, height=1080)
-    await _login(screen, "fanny", "/hub/leaderboard")
+    await log_in(screen, "fanny", "/hub/leaderboard")
     await expect(screen.locator(".hub-board h2")).to_contain_text("This week")
     rows = screen.locator(".hub-board tbody tr")
     await expect(rows.first).to_contain_text("Rita", timeout=20_000)

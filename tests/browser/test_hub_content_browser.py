@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
-from podium.core.testing import DEFAULT_PASSWORD
+from podium.tests.browser.session import log_in
 
 VIDEO_POST_TEXT = "My warm-up routine, for followers only"
 
@@ -40,14 +40,6 @@ async def locked_video(podium_db: None) -> dict[str, Any]:
     return post
 
 
-async def _login(page: Any, username: str, next_path: str) -> None:
-    await page.goto(f"/login?next={next_path}")
-    await page.get_by_label("Username").fill(username)
-    await page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    await page.get_by_role("button", name="Log in").click()
-    await expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
-
-
 def _accept_confirmations(page: Any) -> None:
     page.on("dialog", lambda dialog: asyncio.ensure_future(dialog.accept()))
 
@@ -55,7 +47,7 @@ def _accept_confirmations(page: Any) -> None:
 async def test_fan_unlocks_a_video_by_following_and_likes_it(locked_video, new_page, screenshot_dir):
     post_id = locked_video["id"]
     phone = await new_page(width=390, height=844)
-    await _login(phone, "fanny", "/hub/feed")
+    await log_in(phone, "fanny", "/hub/feed")
     card = phone.locator(f"#post-{post_id}")
     await expect(card).to_have_attribute("data-locked", "true")
     await expect(card).to_contain_text("Follow Anna Meyer to unlock")
@@ -103,7 +95,7 @@ async def test_fan_unlocks_a_video_by_following_and_likes_it(locked_video, new_p
 
 async def test_admin_adds_a_prize_and_a_fan_claims_it(locked_video, new_page, screenshot_dir):
     admin = await new_page(width=1366, height=900)
-    await _login(admin, "boss", "/hub/admin/prizes")
+    await log_in(admin, "boss", "/hub/admin/prizes")
     form = admin.locator("#new-prize")
     await form.get_by_label("Name").fill("Signed jersey")
     await form.get_by_label("Stock").fill("1")
@@ -114,7 +106,7 @@ async def test_admin_adds_a_prize_and_a_fan_claims_it(locked_video, new_page, sc
 
     fan = await new_page(width=390, height=844)
     _accept_confirmations(fan)
-    await _login(fan, "fanny", "/hub/prizes")
+    await log_in(fan, "fanny", "/hub/prizes")
     card = fan.locator(".prize-card", has_text="Signed jersey")
     await expect(card.get_by_test_id("prize-left")).to_have_text("1 of 1 left")
     await card.get_by_role("button", name="Claim").click()

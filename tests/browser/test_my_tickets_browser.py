@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
-from podium.core.testing import DEFAULT_PASSWORD
+from podium.tests.browser.session import log_in
 
 
 @pytest.fixture
@@ -27,19 +27,11 @@ async def holder_ticket(podium_db: None) -> dict[str, Any]:
     return ticket
 
 
-async def _login(page: Any, username: str, next_path: str) -> None:
-    await page.goto(f"/login?next={next_path}")
-    await page.get_by_label("Username").fill(username)
-    await page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    await page.get_by_role("button", name="Log in").click()
-    await expect(page).to_have_url(re.compile(re.escape(next_path) + "$"))
-
-
 async def test_holder_transfers_and_the_new_holder_gets_a_new_secret(
         holder_ticket: dict[str, Any], new_page: Any, screenshot_dir: Any) -> None:
     code = holder_ticket["code"]
     phone = await new_page(width=390, height=844)
-    await _login(phone, "fanny", "/me/tickets")
+    await log_in(phone, "fanny", "/me/tickets")
     row = phone.locator(f'[data-ticket="{code}"]')
     await expect(row).to_contain_text("Tribune")
     await expect(phone.locator(".ticket-group")).to_contain_text("Track finals")
@@ -62,7 +54,7 @@ async def test_holder_transfers_and_the_new_holder_gets_a_new_secret(
     await expect(phone.locator(".ticket-pass")).to_contain_text("transferred away")
 
     desktop = await new_page()
-    await _login(desktop, "fred", "/me/tickets")
+    await log_in(desktop, "fred", "/me/tickets")
     await desktop.locator(f'[data-ticket="{code}"] a').click()
     await expect(desktop.get_by_test_id("qr").locator("svg")).to_be_visible()
     await desktop.screenshot(path=str(screenshot_dir / "ticket-desktop.png"), full_page=True)
@@ -78,13 +70,13 @@ async def test_resale_listed_on_the_ticket_page_is_bought_from_the_event_page(
     resale box (loaded by htmx), buys it paying at the box office, and is told it is held."""
     code = holder_ticket["code"]
     seller = await new_page(width=390, height=844)
-    await _login(seller, "fanny", f"/tickets/{code}")
+    await log_in(seller, "fanny", f"/tickets/{code}")
     await expect(seller.get_by_label("Price (EUR)")).to_have_value("15.00")
     await seller.get_by_role("button", name="Put on resale").click()
     await expect(seller.get_by_test_id("message")).to_contain_text("on resale")
 
     buyer = await new_page()
-    await _login(buyer, "fred", "/me/tickets")
+    await log_in(buyer, "fred", "/me/tickets")
     await buyer.goto(f"/events/{holder_ticket['event']}")
     box = buyer.locator(".resale-slot")
     await expect(box).to_contain_text("15.00 EUR")

@@ -21,6 +21,7 @@ import pytest
 from playwright.async_api import expect
 
 from podium.tests.browser.test_tournaments import log_in
+from podium.tests.browser.waiting import wait_until
 
 LABELS = {
     "en": {"create": "Create", "add_all": "Add all", "start": "Start", "accept": "Accept",
@@ -76,7 +77,7 @@ async def test_single_elimination_from_the_pages(people: dict[str, Any], podium_
     # The format's options arrive over htmx (with the format's description since they are
     # translated): on a phone the long form shifts when they land, so wait for htmx to be
     # idle and the button to be in view before clicking it.
-    await page.wait_for_function(
+    await wait_until(page,
         "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
     create = page.get_by_role("button", name=words["create"])
     await create.evaluate("button => button.scrollIntoView({block: 'center'})")
@@ -162,7 +163,7 @@ async def test_swiss_of_seven_to_its_last_round(people: dict[str, Any], podium_l
     await page.locator('input[name="game"]').fill("Chess960")
     await page.locator('select[name="format"]').select_option("swiss")
     await page.locator('input[name="opt_rounds"]').fill("3")
-    await page.wait_for_function(
+    await wait_until(page,
         "!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')")
     create = page.get_by_role("button", name=words["create"])
     await create.evaluate("button => button.scrollIntoView({block: 'center'})")

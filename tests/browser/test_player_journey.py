@@ -14,6 +14,7 @@ import pytest
 from playwright.async_api import expect
 
 from podium.tests.browser.test_tournaments import log_in
+from podium.tests.browser.waiting import wait_until
 
 LONG_NAMES = ["Night Owls of the Northern Velodrome", "Aerial Aces Academy", "Boost Bandits",
               "Kickoff Kings Esports Club", "Turbo Turtles", "Demo Dynasty International",
@@ -137,7 +138,7 @@ async def test_player_registers_follows_next_match_and_sees_the_champion(
     await player.goto(url)
     box = player.locator("#bracket .bracket-scroll").first
     await expect(box.locator(".bracket-round[data-live]")).to_have_count(1)
-    await player.wait_for_function(
+    await wait_until(player,
         "document.querySelector('#bracket .bracket-scroll').scrollLeft > 0")
 
     # Played to the end: the champion and the podium, for the player too.

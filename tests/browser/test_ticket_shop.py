@@ -30,11 +30,11 @@ async def test_a_fan_buys_tickets_and_the_organiser_sees_them(demo_server: Any, 
     fan = await new_page(width=412, height=915)  # a phone
     await _log_in(fan, "fan4", DEMO_PASSWORD, f"/events/{event_id}")
     shop = fan.get_by_test_id("ticket-shop")
-    await expect(shop).to_contain_text("Spectator (free)")
+    await expect(shop).to_contain_text("Standing")
     await expect(shop).to_contain_text("12.00 EUR")
     # The event sells tickets: the free-booking panel is gone.
     await expect(fan.locator("#booking")).to_be_hidden()
-    free = shop.locator("li.ticket-type", has_text="Spectator (free)")
+    free = shop.locator("li.ticket-type", has_text="Standing")
     await free.locator("select").select_option("2")
     await shop.get_by_test_id("buy").click()
     await expect(fan).to_have_url(re.compile(r"/orders/\d+$"))

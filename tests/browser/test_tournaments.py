@@ -13,10 +13,10 @@ import pytest
 from playwright.async_api import expect
 
 from podium.core.testing import DEFAULT_PASSWORD
+from podium.tests.browser.waiting import SSE_OPEN_PROBE, wait_for_sse_open
 
 MARK = "window.__podiumSameDocument = true"
 SAME_DOCUMENT = "window.__podiumSameDocument === true"
-SSE_OPEN_PROBE = "document.addEventListener('htmx:sseOpen', () => { window.__podiumSseOpen = true; });"
 
 
 async def log_in(page: Any, username: str, next_path: str) -> None:
@@ -73,7 +73,7 @@ async def test_register_check_in_start_report_and_screen_updates_live(
     await screen.goto(f"{url}/screen?rotate=0")
     await expect(screen.locator("body.screen")).to_be_visible()
     await expect(screen.locator(".sc-names")).to_contain_text("Pia")
-    await screen.wait_for_function("window.__podiumSseOpen === true")
+    await wait_for_sse_open(screen)
     await screen.evaluate(MARK)
 
     organiser = await new_page()

@@ -10,13 +10,12 @@ from typing import Any
 import httpx
 from playwright.async_api import expect
 
+from podium.tests.browser.waiting import SSE_OPEN_PROBE, wait_for_sse_open
 from podium.web.demo import DEMO_PASSWORD
 
 # Set on window before an action: still there afterwards means no full page load happened.
 MARK = "window.__podiumSameDocument = true"
 SAME_DOCUMENT = "window.__podiumSameDocument === true"
-# Registered before the page's scripts: remember when htmx's SSE extension connected.
-SSE_OPEN_PROBE = "document.addEventListener('htmx:sseOpen', () => { window.__podiumSseOpen = true; });"
 
 
 def shift_week(iso_week: str, weeks: int) -> str:
@@ -84,7 +83,7 @@ async def test_book_a_drop_in_slot_and_watch_places_drop_live(
     await watcher.goto(url)
     places = watcher.get_by_test_id("remaining")
     await expect(places).to_have_text(str(remaining))
-    await watcher.wait_for_function("window.__podiumSseOpen === true")
+    await wait_for_sse_open(watcher)
     await watcher.evaluate(MARK)
 
     fan = await new_page()
@@ -105,3 +104,34 @@ async def test_book_a_drop_in_slot_and_watch_places_drop_live(
     await expect(places).to_have_text(str(remaining - 2))
     assert await watcher.evaluate(SAME_DOCUMENT), "the watcher's count came over SSE"
     assert fan.js_errors == [] and watcher.js_errors == []
+
+
+async def test_organiser_makes_a_weekly_series_with_the_repeat_picker(
+    demo_server: Any, new_page: Any
+) -> None:
+    """An organiser on a phone creates "every Tuesday and Thursday, 4 dates" from the
+    form's picker, without typing a rule, and lands on the first date."""
+    page = await new_page(width=390, height=844)
+    await page.goto("/login?next=/events/new")
+    await page.get_by_label("Username").fill("organiser")
+    await page.get_by_label("Password").fill(DEMO_PASSWORD)
+    await page.get_by_role("button", name="Log in").click()
+    await expect(page).to_have_url(re.compile(r"/events/new$"))
+    start = date.today() + timedelta(days=40)
+    await page.get_by_label("Title").fill("Sprint school")
+    await page.locator('input[name="starts_at"]').fill(f"{start.isoformat()}T10:00")
+    await page.locator('input[name="ends_at"]').fill(f"{start.isoformat()}T11:00")
+    await page.get_by_label("Infield").check()
+    await page.get_by_label("How often").select_option("WEEKLY")
+    repeat = page.get_by_test_id("repeat")
+    await repeat.get_by_role("checkbox", name="Tue").check()
+    await repeat.get_by_role("checkbox", name="Thu").check()
+    await page.get_by_label("Number of dates").fill("4")
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    await page.get_by_role("button", name="Create").click()
+    await expect(page).to_have_url(re.compile(r"/events/\d+$"))
+    await expect(page.locator("h1")).to_have_text("Sprint school")
+    await expect(page.get_by_role("button", name="Cancel this date")).to_be_visible()
+    upcoming = page.locator("ul.upcoming li")
+    await expect(upcoming).to_have_count(3)
+    assert page.js_errors == []

@@ -98,3 +98,21 @@ async def test_passwords_are_argon2_hashed(podium_users):
     await podium_users("ivy")
     row = await User.select(User.password_hash).where(User.username == "ivy").first()
     assert row["password_hash"].startswith("$argon2")
+
+
+async def test_a_missing_role_is_said_in_the_visitors_language(podium_client, podium_users):
+    """The 403 names the role needed and the roles held, translated, on a page and in the
+    API (whose error ``code`` stays the same)."""
+    await podium_users("fanny", "fan")
+    await podium_client.login("fanny", DEFAULT_PASSWORD)
+    english = await podium_client.get("/box-office")
+    assert english.status_code == 403
+    assert "this needs the role staff / organiser; you are fan" in english.text
+    french = await podium_client.get("/box-office", headers={"Accept-Language": "fr"})
+    assert french.status_code == 403
+    assert "il faut le rôle personnel / organisateur ; vous êtes fan" in french.text
+    await podium_client.logout()
+    fan = await podium_client.bearer("fanny", DEFAULT_PASSWORD)
+    api = await podium_client.post("/api/v1/events", json={},
+                                   headers={**fan, "Accept-Language": "fr"})
+    assert api.status_code == 403 and "il faut le rôle organisateur" in api.json()["detail"]

@@ -150,3 +150,23 @@ def test_one_msgid_means_one_thing_across_rooms(lang: str) -> None:
                if len({_typography(s) for s in rooms.values()}) > 1]
     assert not clashes, ("the same msgid translated differently by two rooms: give each "
                          "meaning a context (pgettext):\n" + "\n".join(clashes))
+
+
+def test_french_uses_the_typographic_apostrophe() -> None:
+    """French pages write « l’équipe » with ’ (U+2019), as most of them always did: a
+    straight ' inside a word beside them reads as a typo (« Invitations d'équipe » above
+    « Nom de l’équipe »)."""
+    import re
+
+    inside_word = re.compile(r"(?<=[^\W\d_])'(?=[^\W\d_])")
+    found = []
+    for po_path in _po_files():
+        if po_path.parts[-3] != "fr":
+            continue
+        with po_path.open("rb") as fp:
+            catalogue = read_po(fp, locale="fr")
+        for message in catalogue:
+            strings = message.string if isinstance(message.string, (list, tuple)) else (message.string,)
+            found += [f"{po_path.relative_to(ROOT)}: {s!r}" for s in strings
+                      if s and inside_word.search(s)]
+    assert not found, "write ’ for the apostrophe in French:\n" + "\n".join(found[:20])

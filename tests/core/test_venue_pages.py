@@ -11,7 +11,7 @@ from icalendar import Calendar
 from podium.core.testing import DEFAULT_PASSWORD
 from podium.core.venue import rules, service
 from podium.core.venue.tables import Booking, Event
-from podium.tests.core.test_venue_support import at, base_day, bearer_for, event_body, iso, quick_user, seed_venue
+from podium.tests.core.test_venue_support import TZ, at, base_day, bearer_for, event_body, iso, quick_user, seed_venue
 
 
 async def _organiser_api(client):
@@ -51,6 +51,31 @@ async def test_week_calendar_and_htmx_navigation(podium_client):
     assert (await podium_client.get(f"/calendar?week={week}&space=4242")).status_code == 404
     css = await podium_client.get("/static/venue/venue.css")
     assert css.status_code == 200 and "repeat(7" in css.text
+
+
+def test_a_day_of_the_calendar_shows_an_event_over_several_days_as_such():
+    """Each day shows where the event begins, continues and ends, not the same start and
+    end times on every day (a track meet from Wednesday 14:00 to Thursday 22:30)."""
+    from podium.core.venue.routes import Clock
+
+    clock = Clock("Europe/Paris")
+    day = {n: base_day() + rules.timedelta(days=n) for n in range(5)}
+    meet = {"starts_at": at(1, 14), "ends_at": at(3, 22, 30)}
+    assert [clock.on_day(meet, day[n]) for n in (1, 2, 3)] == ["14:00 →", "all day", "→ 22:30"]
+    assert clock.on_day(meet, day[4]) == "14:00–22:30"  # not one of its days: the plain span
+    # Ending at midnight: the evening is all of it.
+    assert clock.on_day({"starts_at": at(1, 20), "ends_at": at(2, 0)}, day[1]) == "20:00–00:00"
+    assert clock.on_day({"starts_at": at(1, 9), "ends_at": at(1, 10)}, day[1]) == "09:00–10:00"
+
+
+async def test_the_calendar_spreads_an_event_over_its_days(podium_client):
+    ids, org = await _organiser_api(podium_client)
+    made = await podium_client.post("/api/v1/events", headers=org, json={
+        **event_body([ids["track"]], title="Two-day meet"), "start": iso(1, 14), "end": iso(2, 22, 30)})
+    assert made.status_code == 201, made.text
+    page = (await podium_client.get(f"/calendar?week={rules.iso_week_of(base_day())}")).text
+    slots = re.findall(r'<span class="slot-time">([^<]+)</span>\s*<span class="slot-title">Two-day meet', page)
+    assert slots == ["14:00 →", "→ 22:30"]
 
 
 async def test_event_page_booking_and_live_places(podium_client, podium_app):
@@ -147,8 +172,30 @@ async def test_form_creates_a_series_and_a_date_is_cancelled(podium_client):
         "rule": "FREQ=WEEKLY;BYDAY=MO,WE;COUNT=4"})
     assert r.status_code == 303, r.text
     page = await podium_client.get(r.headers["location"])
-    assert "every week on MO, WE, 4 times" in page.text and "Cancel this date" in page.text
+    assert "every week on Monday and Wednesday, 4 times" in page.text and "Cancel this date" in page.text
+    french = await podium_client.get(r.headers["location"], headers={"Accept-Language": "fr"})
+    assert "toutes les semaines le lundi et mercredi, 4 fois" in french.text
     assert await Event.count() == 4
+
+
+async def test_the_repeat_picker_makes_a_series_without_typing_a_rule(podium_client):
+    """Every week on Tuesday and Thursday, four dates, chosen from the form's picker; asking
+    for both a number of dates and a last date is refused on the form, nothing created."""
+    ids, _org = await _organiser_api(podium_client)
+    await podium_client.login("olga", DEFAULT_PASSWORD)
+    local = lambda day, hour: at(day, hour).strftime("%Y-%m-%dT%H:%M")  # noqa: E731
+    form = {"title": "Sprint school", "kind": "public_session", "starts_at": local(1, 18),
+            "ends_at": local(1, 19), "spaces": str(ids["track"]), "capacity": "10",
+            "repeat": "WEEKLY", "repeat_days": ["TU", "TH"], "repeat_count": "4"}
+    both = await podium_client.form_post("/events/new", {**form, "repeat_until": "2027-06-30"})
+    assert both.status_code == 422 and "not both" in both.text and await Event.count() == 0
+    assert 'value="TU" checked' in both.text  # the form comes back as it was filled
+    r = await podium_client.form_post("/events/new", form)
+    assert r.status_code == 303, r.text
+    starts = [row["starts_at"] for row in await Event.select(Event.starts_at).order_by(Event.starts_at)]
+    assert len(starts) == 4
+    assert [rules.wall_time(s, "Europe/Paris").strftime("%a %H:%M") for s in starts] == [
+        "Tue 18:00", "Thu 18:00", "Tue 18:00", "Thu 18:00"]
 
 
 async def test_ical_feeds_have_stable_uids_and_exdates(podium_client):
@@ -206,6 +253,11 @@ async def test_nav_items_by_role(podium_client):
     await podium_client.login("fanny", DEFAULT_PASSWORD)
     fan = await podium_client.get("/calendar")
     assert "My bookings" in fan.text and "New event" not in fan.text and "/admin/plugins" not in fan.text
+    # A person's own pages sit under their name, not in the main bar.
+    main_bar = fan.text.split('id="main-nav"', 1)[1].split("</nav>", 1)[0]
+    account_menu = fan.text.split('class="account-menu"', 1)[1].split("</details>", 1)[0]
+    assert ">Calendar<" in main_bar and "/me/bookings" not in main_bar
+    assert "/me/bookings" in account_menu and "/calendar" not in account_menu
     await podium_client.logout()
     await quick_user("root", "admin")
     await podium_client.login("root", DEFAULT_PASSWORD)
@@ -222,3 +274,31 @@ async def test_openapi_documents_the_venue_api(podium_client):
     params = {p["name"] for p in paths["/api/v1/events"]["get"]["parameters"]}
     assert {"from", "to", "space", "kind", "limit", "offset"} <= params
     assert paths["/api/v1/events"]["post"]["tags"] == ["events"]
+
+
+async def test_the_event_page_says_when_an_event_is_on_now_or_over(podium_client):
+    """Beside its kind, an event under way reads "on now" and a past one "over"
+    ("terminé" in French); a coming one neither."""
+    from datetime import datetime, timedelta, timezone
+
+    ids, org = await _organiser_api(podium_client)
+    made = await podium_client.post("/api/v1/events", json=event_body([ids["track"]]), headers=org)
+    event_id = made.json()["id"]
+    url = f"/events/{event_id}"
+    page = (await podium_client.get(url)).text
+    assert 'data-testid="event-over"' not in page and 'data-testid="event-on-now"' not in page
+    now = datetime.now(timezone.utc)
+    await Event.update({Event.starts_at: now - timedelta(hours=1),
+                        Event.ends_at: now + timedelta(hours=1)}).where(Event.id == event_id)
+    assert ">on now</span>" in (await podium_client.get(url)).text
+    await Event.update({Event.starts_at: now - timedelta(days=2),
+                        Event.ends_at: now - timedelta(days=2, hours=-2)}).where(Event.id == event_id)
+    assert ">over</span>" in (await podium_client.get(url)).text
+    french = await podium_client.get(url, headers={"Accept-Language": "fr"})
+    assert ">terminé</span>" in french.text
+    # On the week calendar a past slot is dimmed and offers no places left.
+    await Event.update({Event.capacity: 10}).where(Event.id == event_id)
+    week = rules.iso_week_of(rules.wall_time(now - timedelta(days=2), TZ).date())
+    calendar = (await podium_client.get(f"/calendar?week={week}")).text
+    slot = calendar.split(f'data-event-id="{event_id}"')[0].rsplit("<a ", 1)[1]
+    assert "is-over" in slot and "10 left" not in calendar

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from dateutil.rrule import rrulestr
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
@@ -252,8 +253,12 @@ def test_bad_rules_are_refused_with_a_reason(text, message):
 
 
 def test_describe_rule():
-    assert rules.describe_rule("FREQ=WEEKLY;BYDAY=TU,TH;COUNT=8") == "every week on TU, TH, 8 times"
-    assert rules.describe_rule("FREQ=DAILY;INTERVAL=2;UNTIL=20261231T180000") == "every 2 days until 2026-12-31"
+    assert rules.describe_rule("FREQ=WEEKLY;BYDAY=TU,TH;COUNT=8") == (
+        "every week on Tuesday and Thursday, 8 times")
+    assert rules.describe_rule("FREQ=DAILY;INTERVAL=2;UNTIL=20261231T180000") == (
+        "every 2 days until 31 Dec 2026")
+    assert rules.describe_rule("FREQ=MONTHLY;BYDAY=1SU,-1FR;COUNT=1") == (
+        "every month on first Sunday and last Friday, 1 time")
 
 
 # -- weeks -----------------------------------------------------------------------------
@@ -364,3 +369,51 @@ def test_rules_years_match_the_validation_range():
     from podium.core.validation import EARLIEST, LATEST
 
     assert rules.FIRST_YEAR == EARLIEST.year and rules.LAST_YEAR == LATEST.year - 1
+
+
+@given(
+    repeat=st.sampled_from(rules.PICKER_FREQS),
+    days=st.sets(st.sampled_from(rules.WEEKDAYS)),
+    count=st.integers(min_value=1, max_value=12),  # a series spans at most a year
+    first=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2028, 12, 31)),
+)
+@example(repeat="MONTHLY", days=set(), count=9, first=datetime(2026, 1, 31))
+@settings(max_examples=150, deadline=None)
+def test_the_repeat_picker_composes_a_rule_that_does_what_it_says(repeat, days, count, first):
+    """Whatever the picker offers makes a valid rule: ``count`` dates, on the chosen
+    weekdays only (every week), else on the first date's weekday, day or day of month.
+
+    The one refusal: every month from the 29th, 30th or 31st skips the months without that
+    day (RFC 5545, as calendar apps do), so 12 or fewer dates can span more than a year,
+    which a series may not; the organiser is told so on the form."""
+    rule = rules.compose_rule(repeat, sorted(days), str(count))
+    start = rules.localize(first.replace(second=0, microsecond=0), TZ)
+    try:
+        canonical = rules.normalise_rule(rule, start, TZ)
+    except rules.RuleError as exc:
+        local = rules.wall_time(start, TZ)
+        assert repeat == "MONTHLY" and local.day > 28
+        assert f"skips the months that have no day {local.day}" in str(exc)
+        wanted = list(rrulestr(rule, dtstart=local.replace(tzinfo=None)))
+        assert wanted[-1] - wanted[0] > rules.MAX_SPAN
+        return
+    dates = rules.expand(canonical, start, TZ)
+    weekdays = {rules.wall_time(d, TZ).weekday() for d in dates}
+    assert 1 <= len(dates) <= count
+    if repeat == "WEEKLY" and days:
+        assert weekdays <= {rules.WEEKDAYS.index(d) for d in days}
+    elif repeat == "WEEKLY":
+        assert weekdays == {rules.wall_time(start, TZ).weekday()}
+    elif repeat == "MONTHLY":
+        assert {rules.wall_time(d, TZ).day for d in dates} == {rules.wall_time(start, TZ).day}
+
+
+def test_the_repeat_picker_refuses_what_it_does_not_offer():
+    assert rules.compose_rule("") == "" and rules.compose_rule("  ", ["MO"], "3") == ""
+    assert rules.compose_rule("weekly", ["TH", "TU"], "", "2027-06-30") == (
+        "FREQ=WEEKLY;BYDAY=TU,TH;UNTIL=20270630")
+    assert rules.compose_rule("DAILY", ["MO"]) == "FREQ=DAILY"  # days only matter weekly
+    for bad in (("YEARLY",), ("WEEKLY", ["XX"]), ("DAILY", (), "3", "2027-01-01"),
+                ("DAILY", (), "0"), ("DAILY", (), "lots"), ("DAILY", (), "", "31/12/2027")):
+        with pytest.raises(rules.RuleError):
+            rules.compose_rule(*bad)

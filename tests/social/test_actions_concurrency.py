@@ -70,10 +70,17 @@ async def test_one_fan_following_from_many_clients_at_once_counts_once(podium_li
     assert await FanAction.count().where(FanAction.kind == "unfollow") == 1
 
 
+#: The unlocked race can serialise by chance: the control tries again with a fresh athlete
+#: and fan, and fails only when no round records the follow twice.
+ATTEMPTS = 5
+
+
 async def test_negative_control_without_the_lock_the_follow_is_recorded_many_times(unlocked_server):
-    athlete = await _athlete("c")
-    fan = await quick_user("cfan")
-    responses = await _race(unlocked_server.url, athlete["slug"], fan, keyed=True)
-    assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
-    assert len([r for r in responses if r.json()["changed"]]) > 1
-    assert await _follow_facts(athlete["id"]) > 1, "without the lock the race should record several follows"
+    for round_no in range(ATTEMPTS):
+        athlete = await _athlete(f"c{round_no}")
+        fan = await quick_user(f"cfan{round_no}")
+        responses = await _race(unlocked_server.url, athlete["slug"], fan, keyed=True)
+        assert all(r.status_code == 200 for r in responses), [r.text for r in responses]
+        if len([r for r in responses if r.json()["changed"]]) > 1 and await _follow_facts(athlete["id"]) > 1:
+            return
+    pytest.fail(f"without the lock no round of {ATTEMPTS} recorded the follow several times")

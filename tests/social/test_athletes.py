@@ -196,3 +196,13 @@ async def test_sign_up_gives_fan_and_player_only(podium_app, podium_client_facto
 
     user = await get_user_by_name("newbie")
     assert user is None or "athlete" not in user.roles
+
+
+def test_a_discipline_reads_as_words():
+    from podium.social.athletes import discipline_label, game_name
+
+    assert game_name("rocket-league") == "Rocket League"
+    assert game_name("league-of-legends") == "League of Legends"
+    assert game_name("cs2") == "CS2" and game_name("street_fighter-6") == "Street Fighter 6"
+    assert discipline_label("esport:rocket-league") == "E-sport: Rocket League"
+    assert discipline_label("keirin") == "Keirin"

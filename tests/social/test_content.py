@@ -95,6 +95,15 @@ async def test_locked_card_shows_what_unlocks_it_and_leaks_nothing(hub):
     page = await viewer.get("/hub/feed")
     assert "Behind the scenes" in page.text and f"/hub/media/{token}" in page.text
     assert "to unlock" not in page.text
+    # The verified mark is styled on the feed too (it was a bare "✔" stuck to the name).
+    assert "verified-badge" in page.text and "/static/social/social.css" in page.text
+    # The post's date is written for the reader's locale (it was strftime's English).
+    from podium.core.i18n import format_date, use_locale
+
+    with use_locale("fr"):
+        french_date = format_date(post["created_at"])
+    in_french = await viewer.get("/hub/feed", headers={"Accept-Language": "fr"})
+    assert f">{french_date}</time>" in in_french.text
     item = (await viewer.get(f"/api/v1/hub/posts/{post['id']}", headers=auth)).json()
     assert item["locked"] is False and item["media"]["url"] == f"/hub/media/{token}"
     assert item["media"]["kind"] == "video" and item["athlete"]["verified"] is True
@@ -163,6 +172,11 @@ async def test_medal_and_follow_conditions_together(hub):
     auth = await viewer.bearer("fan", DEFAULT_PASSWORD)
     [item] = (await viewer.get("/api/v1/hub/posts", headers=auth)).json()["items"]
     assert item["by_venue"] is True and item["audience"] == "For followers with silver and up"
+    # The card names the venue, not the organiser who wrote it.
+    from podium.core.testing import test_settings
+
+    card = page.text.split('class="card post-card', 1)[1].split("</header>", 1)[0]
+    assert f">{test_settings().venue_name}</strong>" in card
     assert sorted(item["followers_of"]) == sorted([anna["id"], ben["id"]])
 
 

@@ -24,12 +24,18 @@ def unlocked_server(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequ
     return request.getfixturevalue("podium_live_server")
 
 
-async def _race(url: str) -> tuple[int, list[httpx.Response]]:
+#: The unlocked race can serialise by chance (CI's PostgreSQL did so for the holders' race):
+#: the negative control tries again with a fresh prize and fails only when no round shows
+#: over-claiming.
+ATTEMPTS = 5
+
+
+async def _race(url: str, round_no: int = 0) -> tuple[int, list[httpx.Response]]:
     from podium.social import prizes
 
-    admin = await quick_user("boss", "admin")
+    admin = await quick_user(f"boss{round_no}", "admin")
     prize = await prizes.create_prize({"name": "Signed jersey", "stock": STOCK}, admin)
-    fans = await many_users("rush", CLIENTS)
+    fans = await many_users(f"rush{round_no}-", CLIENTS)
     headers = [await bearer_for(f) for f in fans]
     limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
@@ -53,7 +59,10 @@ async def test_concurrent_claims_never_exceed_the_stock(podium_live_server):
 async def test_negative_control_without_the_lock_claims_pass_the_stock(unlocked_server):
     """The same race without the lock: more fans are told they won than there are
     jerseys (the test above would fail)."""
-    prize_id, responses = await _race(unlocked_server.url)
-    won = sum(r.status_code == 201 for r in responses)
-    claims = await PrizeClaim.count().where(PrizeClaim.prize == prize_id)
-    assert won > STOCK and claims > STOCK, [r.text for r in responses]
+    for round_no in range(ATTEMPTS):
+        prize_id, responses = await _race(unlocked_server.url, round_no)
+        won = sum(r.status_code == 201 for r in responses)
+        claims = await PrizeClaim.count().where(PrizeClaim.prize == prize_id)
+        if won > STOCK and claims > STOCK:
+            return
+    pytest.fail(f"without the lock no round of {ATTEMPTS} over-claimed (negative control)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from podium.core.testing import DEFAULT_PASSWORD
+from podium.core.venue.tables import Event
 from podium.tests.core.test_venue_support import quick_user
 from podium.tests.ticketing.support import issue, ticket_type, ticketed_event
 from podium.ticketing.tables import ResaleListing, Ticket, TicketSettings
@@ -21,7 +22,7 @@ async def _setup():
 
 
 async def test_my_tickets_groups_by_event_with_qr(podium_client):
-    event, ticket, _fan = await _setup()
+    event, ticket, fan = await _setup()
     assert (await podium_client.get("/me/tickets")).status_code in (302, 303, 401)
     await podium_client.login("fanny", DEFAULT_PASSWORD)
     page = await podium_client.get("/me/tickets")
@@ -29,6 +30,11 @@ async def test_my_tickets_groups_by_event_with_qr(podium_client):
     html = page.text
     assert "Sprint finals" in html and f'/tickets/{ticket["code"]}' in html and "<svg" in html
     assert "<script>" not in html and "25.00 EUR" in html
+    # A free ticket reads "Free", as in the shop, not "0.00 EUR".
+    standing = await ticket_type(event["id"], name="Standing", price_cents=0)
+    await issue(event, standing, fan.id, price_cents=0)
+    html = (await podium_client.get("/me/tickets")).text
+    assert "Standing" in html and "Free" in html and "0.00 EUR" not in html
 
 
 async def test_ticket_page_shows_qr_secret_rules_and_slot(podium_client):
@@ -103,3 +109,24 @@ async def test_rules_shown_when_the_organiser_forbids(podium_client):
     await podium_client.login("fanny", DEFAULT_PASSWORD)
     html = (await podium_client.get(f"/tickets/{ticket['code']}")).text
     assert "does not allow transfers" in html and "does not allow resale" in html
+
+
+async def test_no_resale_box_nor_places_card_where_there_is_nothing_to_say(podium_client):
+    """A training that takes no booking and sells no ticket showed "Places: No booking
+    needed" (read as "walk in") and an empty resale box; both are gone. An event selling
+    tickets keeps its resale box, empty or not, and a public session keeps its card."""
+    training = await ticketed_event(capacity=None, kind="training", title="Squad training")
+    page = (await podium_client.get(f"/events/{training['id']}")).text
+    assert 'id="booking"' not in page and "No booking needed" not in page
+    box = await podium_client.get(f"/events/{training['id']}/resale")
+    assert box.status_code == 200 and "resale-slot" not in box.text and "Resale" not in box.text
+    # A placeholder it replaces whole (outerHTML), so no empty card remains.
+    assert 'hx-swap="outerHTML"' in page.split('class="card resale-slot"')[1].split(">")[0]
+
+    await Event.update({Event.kind: "public_session"}).where(Event.id == training["id"])
+    assert "No booking needed" in (await podium_client.get(f"/events/{training['id']}")).text
+    await ticket_type(training["id"], name="Tribune", price_cents=1000, active=False)
+    page = (await podium_client.get(f"/events/{training['id']}")).text
+    assert "Entry by ticket" in page  # it sells tickets: the card stays, and says so
+    box = (await podium_client.get(f"/events/{training['id']}/resale")).text
+    assert f'id="resale-{training["id"]}"' in box and "No tickets on resale right now." in box

@@ -15,6 +15,10 @@ from podium.tests.ticketing.support import issue, ticket_type, ticketed_event
 from podium.ticketing.tables import ResaleListing, Ticket, Transfer
 
 CLIENTS = 20
+# A race is timing: even unlocked, the server may happen to serialise one round (the first
+# write lands before the others read). A negative control retries with a fresh ticket, and
+# fails only when no round of ATTEMPTS shows the double sale.
+ATTEMPTS = 5
 
 
 @pytest.fixture
@@ -24,8 +28,8 @@ def unlocked_server(monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequ
     return request.getfixturevalue("podium_live_server")
 
 
-async def _listed_ticket(prefix: str):
-    event = await ticketed_event()
+async def _listed_ticket(prefix: str, event: dict | None = None):
+    event = event or await ticketed_event()
     type_id = await ticket_type(event["id"])
     seller = await quick_user(f"{prefix}seller")
     [ticket] = await issue(event, type_id, seller.id)
@@ -84,17 +88,25 @@ async def test_concurrent_transfers_of_one_ticket_exactly_one_wins(podium_live_s
 
 async def test_negative_control_without_the_lock_a_listing_sells_twice(unlocked_server):
     """The same race with the lock off: several buyers are told the ticket is theirs."""
-    _ticket, listing_id = await _listed_ticket("c")
-    responses = await _race_buyers(unlocked_server.url, listing_id, "c")
-    winners = [r for r in responses if r.status_code == 200]
-    assert all(r.status_code in (200, 409) for r in responses), [r.text for r in responses]
-    assert len(winners) > 1, "without the lock the race should double-sell (negative control)"
+    event = await ticketed_event()
+    for attempt in range(ATTEMPTS):
+        _ticket, listing_id = await _listed_ticket(f"c{attempt}", event)
+        responses = await _race_buyers(unlocked_server.url, listing_id, f"c{attempt}")
+        assert all(r.status_code in (200, 409) for r in responses), [r.text for r in responses]
+        if len([r for r in responses if r.status_code == 200]) > 1:
+            return
+    pytest.fail(f"without the lock no round of {ATTEMPTS} double-sold (negative control)")
 
 
 async def test_negative_control_without_the_lock_a_ticket_goes_to_many(unlocked_server):
     holder = await quick_user("dholder")
     event = await ticketed_event()
-    [ticket] = await issue(event, await ticket_type(event["id"]), holder.id)
-    responses = await _race_transfers(unlocked_server.url, ticket, holder, "d")
-    assert len([r for r in responses if r.status_code == 200]) > 1
-    assert await Transfer.count().where(Transfer.ticket == ticket["id"]) > 1
+    type_id = await ticket_type(event["id"])
+    for attempt in range(ATTEMPTS):
+        [ticket] = await issue(event, type_id, holder.id)
+        responses = await _race_transfers(unlocked_server.url, ticket, holder, f"d{attempt}")
+        if len([r for r in responses if r.status_code == 200]) > 1:
+            assert await Transfer.count().where(Transfer.ticket == ticket["id"]) > 1
+            return
+    pytest.fail(f"without the lock no round of {ATTEMPTS} gave the ticket to several people "
+                "(negative control)")

@@ -225,6 +225,8 @@ async def test_a_card_processor_plugin_pays_outside_the_transaction(
             seen.append(in_transaction())
             if order.total_cents > 10_000:
                 return PaymentStep(status="failed", message="card declined")
+            if order.total_cents == 3000:
+                raise RuntimeError("the processor is down")
             return PaymentStep(status="paid", reference=f"ch_{order.order_id}")
 
     plugin = make_plugin("cardpay", default_enabled=False, podium_payment_methods=lambda registry: registry.add("card", Card()))
@@ -242,7 +244,12 @@ async def test_a_card_processor_plugin_pays_outside_the_transaction(
     assert declined.status_code == 402 and declined.json()["code"] == "payment_failed"
     assert (await Order.select(Order.status).where(Order.id == declined.json()["order_id"]).first()
             )["status"] == "cancelled"
-    assert seen == [False, False]
+    # A method that raises: the buyer reads which one failed, in their language; no 500.
+    broken = await buy(client, {**fan, "Accept-Language": "fr"}, tribune["id"], 2, "card")
+    assert broken.status_code == 402 and broken.json()["code"] == "payment_failed"
+    assert "Card n’est pas disponible pour le moment" in broken.json()["detail"]
+    assert "RuntimeError" not in broken.text
+    assert seen == [False, False, False]
 
 
 @pytest.mark.hooks("podium_validate_booking")
@@ -251,6 +258,12 @@ async def test_an_event_that_sells_tickets_refuses_free_bookings(podium_client, 
     refused = await podium_client.post(f"/api/v1/events/{event['id']}/bookings",
                                        json={"places": 1}, headers=fan)
     assert refused.status_code == 409 and "this event sells tickets" in refused.json()["reasons"]
+    # The reason is said in the reader's language (the code stays English).
+    refused = await podium_client.post(f"/api/v1/events/{event['id']}/bookings",
+                                       json={"places": 1},
+                                       headers={**fan, "Accept-Language": "fr"})
+    assert refused.json()["code"] == "booking_refused"
+    assert "cet évènement vend des billets : prenez un billet" in refused.json()["reasons"]
     await podium_client.patch(f"/api/v1/ticket-types/{tribune['id']}", json={"active": False},
                               headers=org)
     booked = await podium_client.post(f"/api/v1/events/{event['id']}/bookings",

@@ -148,7 +148,7 @@ async def test_console_stations_calls_stream_results(console):
     r = await page.htmx("POST", f"{url}/result", data={
         "match_id": first["id"], "winner_id": b, "games": "0-2", "reflow": 1, "confirm": 1})
     assert r.status_code == 200 and "Re-flowed:" in r.text
-    assert "need" in r.text and 'class="replay' in r.text
+    assert "need" in r.text and 'class="result-item replay' in r.text
     assert by_key(await matches(api, t["id"]))[nxt["key"]]["status"] == "needs_replay"
     r = await page.htmx("POST", f"{url}/result", data={"match_id": first["id"],
                                                       "winner_id": a, "games": "2-x"})

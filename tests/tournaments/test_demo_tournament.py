@@ -1,7 +1,10 @@
-"""``podium demo`` seeds a live tournament: a started 16-entrant double elimination in the
-e-sport arena event, some results in, stations busy and a stream queue."""
+"""``podium demo`` seeds a live tournament: a started 16-player double elimination in the
+e-sport arena event, some results in, stations busy and a stream queue; and a 3v3 Swiss on
+an arena event of its own."""
 
 from __future__ import annotations
+
+import re
 
 from podium.core.accounts.service import get_user_by_name
 from podium.tournaments import catalogue, matches, registration, stations, teams
@@ -17,6 +20,15 @@ async def test_demo_has_a_running_double_elimination(podium_db):
     assert t["event_id"] is not None and t["entrant_counts"]["registered"] == 16
     entrants = await registration.list_entrants(tid, ("registered",))
     assert sum(1 for e in entrants if e["user_id"]) == 8
+    # Names read like players' tags: none numbered by the seeder ("Player 3", "Entrant 12"),
+    # none twice (whatever the case), none too short or too long; a few long ones, which
+    # the big screen wraps. The demo players enter under their display names (their tags).
+    names = [e["name"] for e in entrants]
+    assert len({n.casefold() for n in names}) == 16
+    assert not [n for n in names if re.fullmatch(r"(player|entrant|team|fan) ?\d+", n, re.I)]
+    assert all(3 <= len(n) <= 32 for n in names) and sum(len(n) > 20 for n in names) >= 2
+    player1 = await get_user_by_name("player1")
+    assert next(e["name"] for e in entrants if e["user_id"] == player1.id) == "Volt"
     rows, _total = await matches.list_matches(tid, limit=matches.MAX_MATCH_LIMIT)
     done = [m for m in rows if m["status"] == "completed"]
     assert len(done) >= 10
@@ -38,6 +50,8 @@ async def test_demo_has_a_team_tournament_open_for_registration(podium_app,
     tid = result.made["team_tournament"]
     t = await catalogue.get_tournament(tid)
     assert (t["status"], t["format"], t["team_size"]) == ("registration", "swiss", 3)
+    assert t["name"] == "Arena 3v3 — Swiss" and t["event_id"] is not None
+    assert t["event_id"] != (await catalogue.get_tournament(result.made["tournament"]))["event_id"]
     rosters = await teams.rosters(e["id"] for e in await registration.list_entrants(tid))
     by_team = {tuple((m["username"], m["status"]) for m in roster)
                for roster in rosters.values()}

@@ -17,6 +17,7 @@ from podium.tests.tournaments.support import (
     create,
     field_of,
     matches,
+    organiser,
     organiser_clients,
     participants,
     players,
@@ -422,3 +423,36 @@ async def test_adding_a_name_already_in_the_field_is_refused(console):
     names = [e["name"] for e in
              (await api.get(f"/api/v1/tournaments/{t['id']}/entrants")).json()["items"]]
     assert names == ["Grace"]
+
+
+async def test_a_disqualified_player_leaves_the_lobbies_not_yet_played(console):
+    """Free-for-all: a disqualification redraws the lobby the entrant had not played (no
+    forfeit touches a lobby, so the disqualification itself rewrites its row); the lobby is
+    then decided without them, and they rank last."""
+    api, org, page = console["api"], console["org"], console["page"]
+    t = await create(api, org, "free_for_all", options={"lobby_size": 4, "advance": 2})
+    ids = await field_of(api, org, t["id"], 8)
+    url = f"/tournaments/{t['id']}/console"
+    assert (await page.htmx("POST", f"{url}/start")).status_code == 200
+    gone = ids[0]
+    lobby = next(m for m in await matches(api, t["id"]) if gone in participants(m))
+    r = await page.htmx("POST", f"{url}/disqualify", data={"entrant_id": gone})
+    assert r.status_code == 200, r.text
+    assert not any(gone in participants(m) for m in await matches(api, t["id"]))
+    redrawn = (await api.get(f"/api/v1/matches/{lobby['id']}")).json()
+    assert len(participants(redrawn)) == 3
+    # The console's form for that lobby lists three players, and takes three placings.
+    r = await page.htmx("POST", f"{url}/result", data={
+        "match_id": lobby["id"], "winner_id": participants(redrawn)[0], "games": "1-2-3"})
+    assert r.status_code == 200, r.text
+    assert (await api.get(f"/api/v1/matches/{lobby['id']}")).json()["status"] == "completed"
+    rows = (await api.get(f"/api/v1/tournaments/{t['id']}/standings")).json()["items"]
+    assert rows[-1]["entrant_id"] == gone and rows[-1]["status"] == "disqualified"
+
+
+async def test_a_missing_field_is_refused_in_french(podium_client):
+    """The shared field checks (podium.core.validation) speak the visitor's language."""
+    c, org = podium_client, await organiser()
+    r = await c.post("/api/v1/tournaments", headers={**org, "Accept-Language": "fr"}, json={
+        "name": "Coupe du vendredi", "game": "  ", "format": "single_elimination"})
+    assert r.status_code == 422 and "game est obligatoire" in r.json()["detail"]

@@ -5,6 +5,7 @@ home page's live tournaments, the favicon and a profile without μ/σ."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 from podium.core.testing import DEFAULT_PASSWORD
@@ -46,6 +47,11 @@ async def test_tournament_page_shows_its_event_and_the_event_links_back(podium_c
     assert f'hx-get="/tournaments/for-event/{event["id"]}"' in event_page.text
     part = await c.get(f"/tournaments/for-event/{event['id']}")
     assert f'href="/tournaments/{t["id"]}"' in part.text and "Clash of the night" in part.text
+    # An event without tournaments: nothing, so the placeholder leaves no empty card.
+    from podium.tests.ticketing.boxoffice import another_event
+
+    other = await another_event(event, title="Quiet night")
+    assert (await c.get(f"/tournaments/for-event/{other['id']}")).text.strip() == ""
     # In French, the date comes out in French.
     fr = await c.get(f"/tournaments/{t['id']}?lang=fr")
     assert fr.status_code == 200 and 'lang="fr"' in fr.text
@@ -166,3 +172,30 @@ async def test_a_round_robin_level_at_the_top_names_one_champion(podium_client):
     screen = (await c.get(f"/tournaments/{t['id']}/screen")).text
     champion = page.split('class="champion"', 1)[1].split("<strong>", 1)[1].split("<", 1)[0]
     assert champion in screen.split('class="sc-champ"', 1)[1][:300]
+
+
+async def test_the_tournament_list_is_live_coming_and_finished_with_dates(podium_client):
+    """Live ones first, then the coming ones soonest first with their event's date, then
+    the finished ones."""
+    from podium.tests.ticketing.boxoffice import another_event
+    from podium.tournaments.routes.pages import tournament_groups
+
+    c, org = podium_client, await organiser()
+    later = await ticketed_event(title="Saturday night", day=5)
+    sooner = await another_event(later, day=2, title="Tuesday night")
+    await create(c, org, name="Saturday Cup", event_id=later["id"])
+    await create(c, org, name="Tuesday Cup", event_id=sooner["id"])
+    await create(c, org, name="Someday Cup")
+    live = await create(c, org, name="Live Open")
+    await field_of(c, org, live["id"], 4)
+    await c.post(f"/api/v1/tournaments/{live['id']}/start", headers=org)
+    page = (await c.get("/tournaments")).text
+    groups = re.findall(r'data-group="(\w+)"', page)
+    assert groups == ["live", "coming"]
+    coming = page.split('data-group="coming"', 1)[1]
+    assert coming.index("Tuesday Cup") < coming.index("Saturday Cup") < coming.index("Someday Cup")
+    assert coming.count('data-testid="tournament-date"') == 2
+    # Finished ones last, latest first (the pure grouping, on plain rows).
+    rows = [{"id": n, "status": "finished", "event_id": n} for n in (1, 2)]
+    events = {1: {"starts_at": later["starts_at"]}, 2: {"starts_at": sooner["starts_at"]}}
+    assert [[t["id"] for t in g] for _name, g in tournament_groups(rows, events)] == [[1, 2]]

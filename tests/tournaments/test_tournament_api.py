@@ -315,6 +315,15 @@ async def test_result_errors_change_nothing(api):
     assert r.status_code == 404
     r = await c.post(f"/api/v1/matches/{m['id']}/result", json={"winner_id": a}, headers=headers_of[a])
     assert r.status_code == 403
+    # Decided by the organiser: a player's late report is refused, in the player's language.
+    r = await c.post(f"/api/v1/matches/{m['id']}/result", json={
+        "winner_id": a, "games": win_games(m, a)}, headers=org)
+    assert r.status_code == 200, r.text
+    r = await c.post(f"/api/v1/matches/{m['id']}/report", json={
+        "winner_id": b, "games": win_games(m, b)}, headers={**headers_of[b], "Accept-Language": "fr"})
+    assert r.status_code == 409 and r.json()["code"] == "not_ready"
+    assert r.json()["detail"] == (f"le match {m['key']} est déjà décidé ; demandez à un "
+                                  "organisateur de le corriger")
 
 
 # -- organiser results, corrections, forfeits -------------------------------------------

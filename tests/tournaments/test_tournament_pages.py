@@ -92,6 +92,10 @@ async def test_organiser_result_form_and_correction(podium_app, podium_client_fa
     entrants_table = page.text.split(">Entrants</h2>", 1)[1].split("</table>", 1)[0]
     assert "registered" not in entrants_table
     assert "champion" in entrants_table and "finished" in entrants_table
+    # Once it has started the bracket comes first, the entrants fold under it, and a
+    # visitor who is not in it reads no "Registration is closed" card.
+    assert page.text.index('id="bracket"') < page.text.index(">Entrants</h2>")
+    assert 'class="entrants-details"' in page.text and "Registration is closed" not in page.text
 
 
 async def test_players_report_and_confirm_a_draw_where_the_format_allows_it(

@@ -22,7 +22,7 @@ async def test_seed_demo_builds_a_week_at_the_velodrome(podium_db):
     steps = []
     result = await seed_demo(admin_password="admin-pass-123", today=date(2026, 11, 23), advance=steps.append)
     assert result.created and not result.admin_password_generated
-    assert len(steps) == 9
+    assert len(steps) == 10
     # The domains added their part through podium_seed_demo, and said so.
     assert {"tournament", "team_tournament", "ticket_types", "ticketed_event", "athletes",
             "athlete_waiting", "hub_public_post", "hub_followers_video", "hub_silver_post",
@@ -35,13 +35,19 @@ async def test_seed_demo_builds_a_week_at_the_velodrome(podium_db):
     assert {"public_session", "track_meet", "training", "private_hire"} <= kinds
     assert await Series.count() == 2
     # A week of events from today (every day has something; one-offs all within the
-    # week), and everyday sessions that go on for four weeks.
-    rows = await Event.select(Event.starts_at, Event.series).order_by(Event.starts_at)
+    # week, but the track meet, ridden over the two days before: its results are in), and
+    # everyday sessions that go on for four weeks.
+    rows = await Event.select(Event.starts_at, Event.ends_at, Event.series, Event.kind
+                              ).order_by(Event.starts_at)
     days = {rules.wall_time(r["starts_at"], "Europe/Paris").date() for r in rows}
-    assert min(days) == date(2026, 11, 23)
+    assert min(days) == date(2026, 11, 21)
     assert {date(2026, 11, d) for d in range(23, 30)} <= days
-    one_offs = {rules.wall_time(r["starts_at"], "Europe/Paris").date() for r in rows if not r["series"]}
-    assert len(one_offs) == 4 and max(one_offs) <= date(2026, 11, 29)
+    [meet] = [r for r in rows if r["kind"] == "track_meet"]
+    assert [rules.wall_time(meet[k], "Europe/Paris").date() for k in ("starts_at", "ends_at")] \
+        == [date(2026, 11, 21), date(2026, 11, 22)]
+    one_offs = {rules.wall_time(r["starts_at"], "Europe/Paris").date() for r in rows
+                if not r["series"] and r["kind"] != "track_meet"}
+    assert one_offs == {date(2026, 11, d) for d in (23, 24, 26, 28)}
     drop_in = await Event.select().where(Event.title == "Drop-in gaming")
     assert len(drop_in) == 28 and all(e["capacity"] == 16 for e in drop_in)
     # Users of each role; the admin's password is the one given.
@@ -83,3 +89,55 @@ async def test_demo_command_prints_the_admin_password_and_is_idempotent(podium_d
     assert await Venue.count() == 1
     third = _podium("demo", env=env)
     assert third.returncode != 0 and "already has a venue" in (third.stdout + third.stderr)
+
+
+FIELD_SIZE = re.compile(r"\b(\d+) (players|teams)\b")
+
+
+def _field_size(text: str) -> tuple[int, str]:
+    """The one field size a text states ("16 players", "Up to 12 teams")."""
+    [(number, unit)] = FIELD_SIZE.findall(text)
+    return int(number), unit
+
+
+@pytest.mark.hooks("podium_seed_demo")
+async def test_demo_events_agree_with_what_they_hold(podium_db):
+    """Seeded today (as ``make run`` does): each demo tournament on an arena event of its
+    own whose time holds it (the running one started inside it; the Swiss's check-in and
+    first round inside it) and whose text states the tournament's field; the final sells
+    through its types' quotas only (no event capacity to contradict them)."""
+    from podium.ticketing import types
+    from podium.tournaments import catalogue
+
+    result = await seed_demo(admin_password="admin-pass-123")
+    running = await catalogue.get_tournament(result.made["tournament"])
+    swiss = await catalogue.get_tournament(result.made["team_tournament"])
+    assert running["event_id"] and swiss["event_id"] and running["event_id"] != swiss["event_id"]
+    events = {t["id"]: await service.get_event(t["event_id"]) for t in (running, swiss)}
+    for t, event in ((running, events[running["id"]]), (swiss, events[swiss["id"]])):
+        assert [s["slug"] for s in event["spaces"]] == ["arena"] and event["kind"] == "esport_tournament"
+        assert event["title"] == t["name"]
+        # The field the event announces is the tournament's, in the same unit.
+        size, unit = _field_size(event["description"])
+        assert _field_size(t["description"]) == (size, unit)
+        assert unit == ("players" if t["team_size"] == 1 else "teams")
+        if t["status"] == "running":
+            assert size == t["entrant_counts"]["registered"] == t["capacity"]
+            # A tournament never starts before its event (nor after it).
+            assert event["starts_at"] <= t["started_at"] <= event["ends_at"]
+        else:
+            assert size == t["capacity"]
+            assert event["starts_at"] <= t["checkin_opens"] < t["checkin_closes"] < event["ends_at"]
+    assert rules.wall_time(events[swiss["id"]]["starts_at"], "Europe/Paris").hour == 18
+    assert rules.wall_time(events[swiss["id"]]["ends_at"], "Europe/Paris").hour == 23
+    # The final: no event capacity; each type has a quota of its own, 400 places in all,
+    # within the arena.
+    final = await service.get_event(result.made["ticketed_event"])
+    assert final["id"] == running["event_id"] and final["capacity"] is None
+    quotas = await types.list_quotas(final["id"])
+    assert not any(q["whole_event"] for q in quotas)
+    assert {q["name"]: q["size"] for q in quotas} == {
+        "Standing": 200, "Grandstand": 180, "VIP lounge": 20}
+    assert all(len(q["ticket_type_ids"]) == 1 for q in quotas)
+    arena = await Space.select(Space.capacity).where(Space.slug == "arena").first()
+    assert sum(q["size"] for q in quotas) <= arena["capacity"]

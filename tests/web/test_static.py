@@ -96,6 +96,10 @@ async def test_layout_on_a_page(podium_client: Any) -> None:
     assert 'href="/signup"' in html
     config = re.search(r'<meta name="htmx-config" content=\'([^\']+)\'>', html)
     assert config and json.loads(config.group(1))["responseHandling"]
+    # A refused form (4xx) is swapped in as the answer it is, not logged as an htmx error.
+    handling = {rule["code"]: rule for rule in json.loads(config.group(1))["responseHandling"]}
+    assert handling["4.."] == {"code": "4..", "swap": True, "error": False}
+    assert handling["5.."]["error"] is True
 
 
 # -- contrast ------------------------------------------------------------------------------

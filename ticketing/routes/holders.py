@@ -21,13 +21,15 @@ from litestar.response import Redirect, Template
 from podium.core.accounts.auth import requires_role
 from podium.core.database import reading
 from podium.core.errors import InvalidInput, NotFound, PodiumError
-from podium.core.i18n import _, format_money
+from podium.core.i18n import _
 from podium.core.pages import render
 from podium.core.venue.routes import Clock
 from podium.core.venue.service import MAX_ID
 from podium.core.venue.tables import Event, Venue
-from podium.ticketing import holders, qr, resale, rules
+from podium.ticketing import holders, qr, resale, rules, types
 from podium.ticketing.contracts import PAYMENT_METHODS
+# One way to show a price on every ticketing page ("Free" for nothing).
+from podium.ticketing.routes.shop import money
 
 SIGNED_IN = [requires_role()]
 STAFF = [requires_role("staff")]
@@ -270,11 +272,6 @@ async def _clock(event_id: int | None = None) -> Clock:
     return Clock(row["tz"] if row else "Europe/Paris")
 
 
-def money(cents: int, currency: str = "EUR") -> str:
-    """``15.00 EUR`` (``15,00 EUR`` in French)."""
-    return format_money(cents, currency)
-
-
 @get("/me/tickets", include_in_schema=False, guards=SIGNED_IN)
 async def my_tickets_page(request: Request[Any, Any, Any]) -> Template:
     """My tickets, grouped by event, upcoming first, each with a small QR."""
@@ -403,9 +400,12 @@ async def resale_fragment(request: Request[Any, Any, Any], event_id: Id) -> Temp
     """The event page's resale box (loaded by htmx into the sidebar)."""
     async with reading():
         items = await resale.event_listings(event_id)
+        # An event that has never sold tickets has none to resell: no box at all.
+        shown = bool(items) or await types.sells_tickets(event_id)
         registry = request.app.state.plugin_host.registry(PAYMENT_METHODS)
     return render(request, "ticketing/resale_box.html", {
         "items": items, "event_id": event_id, "money": money, "methods": list(registry.items()),
+        "shown": shown,
     }, partial=True)
 
 
@@ -442,7 +442,7 @@ def resale_slot(slot: str, context: dict[str, Any]) -> list[str]:
     title, loading = escape(_("Resale")), escape(_("Loading tickets on resale…"))
     return [
         f'<section class="card resale-slot" id="resale-{event_id}" hx-get="/events/{event_id}/resale" '
-        f'hx-trigger="load" hx-target="this" hx-swap="innerHTML" aria-live="polite">'
+        f'hx-trigger="load" hx-target="this" hx-swap="outerHTML" aria-live="polite">'
         f'<h2>{title}</h2><p class="muted">{loading}</p></section>'
     ]
 

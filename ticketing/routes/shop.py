@@ -46,6 +46,11 @@ def money(cents: int | None, currency: str = "EUR") -> str:
     return format_money(cents, currency)
 
 
+def amount(cents: int | None, currency: str = "EUR") -> str:
+    """A sum of money, ``0.00 EUR`` included (``0,00 EUR`` in French): revenue, not a price."""
+    return format_money(cents or 0, currency)
+
+
 async def _clock(request: Request[Any, Any, Any]) -> Clock:
     venue_id = request.app.state.get("venue_id")
     row = await Venue.select(Venue.timezone).where(Venue.id == venue_id).first() if venue_id else None
@@ -56,6 +61,7 @@ async def _page(request: Request[Any, Any, Any], template: str, ctx: dict[str, A
                 status: int = 200, partial: bool | None = None) -> Template:
     ctx.setdefault("clock", await _clock(request))
     ctx.setdefault("money", money)
+    ctx.setdefault("amount", amount)
     ctx.setdefault("now", orders.utc_now())
     return render(request, template, ctx, status_code=status, partial=partial)
 
@@ -263,17 +269,22 @@ async def my_orders(request: Request[Any, Any, Any]) -> Template:
 
 @get("/box-office", include_in_schema=False, guards=STAFF)
 async def box_office(request: Request[Any, Any, Any]) -> Template:
-    """Staff find an order by the reference the buyer quotes and take the money."""
+    """Staff find an order by the reference the buyer quotes, or by the buyer's name among
+    the orders waiting to be paid here (listed, the soonest hold to expire first), and take
+    the money."""
     reference = str(request.query_params.get("reference") or "")[:64]
     found = None
-    if reference:
-        async with reading():
+    async with reading():
+        if reference:
             found = await orders.find_by_reference(reference)
+        # A reference that is no order's may be (part of) a name: the waiting orders matching.
+        awaiting = [] if found else await orders.awaiting_payment(reference)
     # Every registered method, enabled here or not: an order keeps the one it was paid with.
     method_labels = {m.name: m.label for _n, m in request.app.state.plugin_host.registry(
         orders.PAYMENT_METHODS).items()}
     return await _page(request, "ticketing/orders_box_office.html", {
-        "reference": reference, "found": found, "method_labels": method_labels,
+        "reference": reference, "found": found, "awaiting": awaiting,
+        "method_labels": method_labels,
         "message": str(request.query_params.get("message") or "")[:200],
         "error": str(request.query_params.get("error") or "")[:300]})
 

@@ -52,6 +52,7 @@ from podium.tournaments.engine.standings import (
     TIEBREAKERS,
     Record,
     collect_records,
+    first_still_in,
     rank_rows,
     tiebreak_values,
 )
@@ -90,6 +91,7 @@ __all__ = [
     "latest_results",
     "next_power_of_two",
     "ordinal",
+    "first_still_in",
     "rank_rows",
     "reflow",
     "resolve",

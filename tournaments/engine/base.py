@@ -197,7 +197,7 @@ def check_games(
     """
     if fact.winner is not None and fact.winner not in participants:
         raise ResultError(
-            "winner_not_in_match", _("%(winner)s does not play match %(match)s", winner=f"{fact.winner!r}", match=fact.match)
+            "winner_not_in_match", _("the chosen winner does not play match %(match)s", match=fact.match)
         )
     if fact.winner is None and not fact.forfeit and not allows_draws:
         raise ResultError("draw_not_allowed", _("match %(match)s needs a winner", match=fact.match))
@@ -377,7 +377,7 @@ class BaseFormat:
         if sorted(map(repr, participants)) != sorted(map(repr, fact.participants)):
             raise ResultError(
                 "participants_changed",
-                _("match %(key)s is now %(participants)s, the report says %(reported)s", key=m.key, participants=f"{participants!r}", reported=f"{list(fact.participants)!r}"),
+                _("the players of match %(key)s have changed since this result was entered: enter it again", key=m.key),
             )
         self._check_outcome(state, m, fact)
 

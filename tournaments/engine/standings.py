@@ -183,6 +183,14 @@ def _head_to_head(
     return {eid: sum(res for o, res in records[eid].opponents if o in members) for eid in block}
 
 
+def first_still_in(entrants: Sequence[Entrant], rows: Sequence[StandingRow]
+                   ) -> EntrantId | None:
+    """The best-placed entrant of ``rows`` still in the tournament (not withdrawn or
+    disqualified): a table's champion. ``None`` when nobody is left."""
+    active = {e.id for e in entrants if e.active}
+    return next((row.entrant_id for row in rows if row.entrant_id in active), None)
+
+
 def rank_rows(
     entrants: Sequence[Entrant],
     records: Mapping[EntrantId, Record],

@@ -27,13 +27,19 @@ def winner_choice(form: FormMultiDict) -> tuple[int | None, bool]:
     a double forfeit; ``draw`` = no winner, where the format allows draws) and the forfeit
     flag. An empty choice is refused: a result form has no default winner, so nothing is
     recorded that nobody chose."""
-    raw = str(form.get("winner_id", "") or "").strip()
-    if raw == "none":
+    if str(form.get("winner_id", "") or "").strip() == "none":
         return None, True
-    if raw == "draw":
-        return None, False
-    return chosen_entrant(form, _("choose the winner (or nobody, a double forfeit)")), \
-        form_flag(form, "forfeit")
+    winner = winner_or_draw(form, _("choose the winner (or nobody, a double forfeit)"))
+    return winner, winner is not None and form_flag(form, "forfeit")
+
+
+def winner_or_draw(form: FormMultiDict, refusal: str) -> int | None:
+    """The winner chosen in a result or report form's ``winner_id``, or ``None`` for
+    ``draw`` (offered where the format allows draws; the format refuses it elsewhere);
+    ``refusal`` (422) when nothing was chosen."""
+    if str(form.get("winner_id", "") or "").strip() == "draw":
+        return None
+    return chosen_entrant(form, refusal)
 
 
 def chosen_entrant(form: FormMultiDict, refusal: str, name: str = "winner_id") -> int:

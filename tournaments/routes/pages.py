@@ -50,9 +50,9 @@ from podium.tournaments.routes.common import (
     SIGNED_IN,
     Id,
     check_player_name,
-    chosen_entrant,
     parse_games,
     winner_choice,
+    winner_or_draw,
 )
 from podium.tournaments.screen import (
     MAX_PAGE,
@@ -233,6 +233,24 @@ def _back(form: FormMultiDict, default: str) -> str:
 # --------------------------------------------------------------------------------------
 
 
+
+def tournament_groups(rows: list[dict[str, Any]], events: Mapping[int, dict[str, Any]]
+                      ) -> list[tuple[str, list[dict[str, Any]]]]:
+    """``[(group, tournaments)]`` for the list page: ``live``, ``coming`` and ``finished``,
+    each tournament with ``starts_at``/``ends_at`` of its calendar event (``None`` without
+    one). Coming ones soonest first (undated last), finished ones latest first; empty
+    groups are left out."""
+    dated = [{**r, "starts_at": events.get(r["event_id"] or 0, {}).get("starts_at"),
+              "ends_at": events.get(r["event_id"] or 0, {}).get("ends_at")} for r in rows]
+    live = [t for t in dated if t["status"] == "running"]
+    coming = sorted((t for t in dated if t["status"] in ("draft", "registration")),
+                    key=lambda t: (t["starts_at"] is None, t["starts_at"] or 0, t["id"]))
+    finished = sorted((t for t in dated if t["status"] == "finished"),
+                      key=lambda t: (t["starts_at"] is not None, t["starts_at"] or 0, t["id"]),
+                      reverse=True)
+    return [(name, group) for name, group in
+            (("live", live), ("coming", coming), ("finished", finished)) if group]
+
 class TournamentPages(Controller):
     """The list of tournaments and a tournament's page with its parts (entry card,
     bracket, the player's call), and the forms posted from it."""
@@ -242,10 +260,17 @@ class TournamentPages(Controller):
 
     @get("/")
     async def tournaments_page(self, request: Request) -> Template:
-        """Every tournament of the venue, newest first."""
-        rows, _total = await catalogue.list_tournaments(await current_venue_id(request),
-                                                        limit=MAX_LIMIT)
-        return render(request, "tournaments/list.html", {"tournaments": rows})
+        """The venue's tournaments as a visitor looks for them: live now, coming (soonest
+        first, with the date of their calendar event) and finished (latest first)."""
+        async with reading():
+            rows, _total = await catalogue.list_tournaments(await current_venue_id(request),
+                                                            limit=MAX_LIMIT)
+            event_ids = sorted({r["event_id"] for r in rows if r["event_id"]})
+            events = {e["id"]: e for e in await Event.select(
+                Event.id, Event.starts_at, Event.ends_at).where(Event.id.is_in(event_ids))
+            } if event_ids else {}
+        return render(request, "tournaments/list.html",
+                      {"groups": tournament_groups(rows, events)})
 
     @get("/live-now")
     async def live_now_partial(self, request: Request) -> Template:
@@ -442,11 +467,9 @@ class MatchPages(Controller):
         form = await request.form()
 
         async def action() -> Any:
-            # "draw" is offered where the format allows draws; the format refuses it elsewhere.
-            winner = None if str(form.get("winner_id") or "") == "draw" else chosen_entrant(
-                form, _("choose the winner"))
             return await play.report(request.app.state.plugin_host, match_id, request.user,
-                                     winner, parse_games(str(form.get("games", ""))))
+                                     winner_or_draw(form, _("choose the winner")),
+                                     parse_games(str(form.get("games", ""))))
 
         return await _act(request, None, action, _back(form, "/me/matches"))
 

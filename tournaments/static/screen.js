@@ -1,9 +1,12 @@
 /* Rotate the pages of the screen; keep the page shown across live updates; fit the page
    shown to the screen (long names wrap, so a page's cards can need more height than the
-   rows the server counted: the page's type is scaled down until nothing spills). */
+   rows the server counted: the page's type is scaled down until nothing spills). First a
+   player tag wider than its card ("xX_CeilingShot_Xx") may wrap at "_" or inside camelCase,
+   then is set smaller; it is cut anywhere only if even the smallest size is too wide. */
 (function () {
   var current = null, timer = null;
-  var SMALLEST = 0.55, STEP = 0.05;
+  var SMALLEST = 0.55, STEP = 0.05, NAME_SMALLEST = 0.6;
+  var NAMES = ".sc-s .name, .sc-call .vs, .sc-next .vs, .sc-res .vs";
   function root() { return document.querySelector("#screen-body .sc"); }
   function spills(page) {
     var boxes = page.querySelectorAll(".sc-panel, .sc-col-body, .sc-cards, .sc-groups, .sc-two");
@@ -13,14 +16,49 @@
     }
     return false;
   }
-  function fit(page) {
+  // Step a scale down from 1 while `tooBig()` and above `smallest`, `apply`ing each step;
+  // returns the scale it stopped at.
+  function shrink(smallest, tooBig, apply) {
     var scale = 1;
-    page.style.fontSize = "";
-    while (scale > SMALLEST && spills(page)) {
+    while (scale > smallest && tooBig()) {
       scale = Math.round((scale - STEP) * 100) / 100;
-      page.style.fontSize = scale + "em";
+      apply(scale);
     }
-    page.dataset.fitted = String(scale);
+    return scale;
+  }
+  function fit(page) {
+    page.style.fontSize = "";
+    fitNames(page);
+    page.dataset.fitted = String(shrink(SMALLEST, function () { return spills(page); },
+      function (scale) { page.style.fontSize = scale + "em"; }));
+  }
+  function tooWide(el) { return el.scrollWidth > el.clientWidth + 1; }
+  // A tag may wrap after "_" or "." and inside camelCase ("xX_|Ceiling|Shot_|Xx") before
+  // it is set smaller: zero-width spaces in its text nodes, only where it is too wide.
+  function softBreaks(el) {
+    var walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT), node;
+    while ((node = walker.nextNode())) {
+      node.nodeValue = node.nodeValue.replace(/([_.])(?=\S)/g, "$1\u200B")
+        .replace(/([a-z])(?=[A-Z])/g, "$1\u200B");
+    }
+  }
+  function fitNames(page) {
+    var names = page.querySelectorAll(NAMES);
+    for (var i = 0; i < names.length; i++) {
+      var el = names[i];
+      el.style.fontSize = "";
+      el.classList.remove("sc-break");
+      if (!tooWide(el)) continue;
+      softBreaks(el);
+      if (!tooWide(el)) continue;
+      // In em of the parent, from the name's own size (.long and .longer already set it
+      // smaller), so the page's scaling still applies to it.
+      var ratio = parseFloat(getComputedStyle(el).fontSize) /
+        parseFloat(getComputedStyle(el.parentNode).fontSize);
+      shrink(NAME_SMALLEST, function () { return tooWide(el); },
+        function (scale) { el.style.fontSize = (ratio * scale) + "em"; });
+      if (tooWide(el)) el.classList.add("sc-break");
+    }
   }
   function show(step) {
     var r = root(); if (!r) return;

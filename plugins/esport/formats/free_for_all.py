@@ -9,6 +9,18 @@ and dealt by snake seeding into the next round's lobbies. When the players left 
 one lobby, that lobby is the final (bracket ``"final"``; earlier lobbies are in bracket
 ``"lobbies"``). Keys: ``F{round}-{lobby}``.
 
+A withdrawn or disqualified entrant (``active=False``) is dropped from every lobby it has
+not played: it stays only in the rounds up to the last one whose recorded result lists it
+(a result recorded before the disqualification stands, and so does the lobby it decided).
+It never goes on to a round it has not played: its place goes to the next-placed active
+entrant of its lobby, who takes that place's order and seat in the next round; a lobby
+with nobody left to send leaves the seat empty. A lobby left with one player is a bye,
+with none it is skipped; either goes on in the order of its best seat. The champion is the
+best-placed finalist still in. In the standings a withdrawn or disqualified entrant ranks
+last, after every active entrant (status ``disqualified``), and the ranks of the others
+run on without a gap. All of this follows from the facts alone (the entrants' ``active``
+flags and the results), so ``derive`` stays a pure function of them.
+
 A lobby result's ``games`` are one tuple per game holding each participant's finishing
 place (1 = first), in the order of ``participants``; its ``winner`` is whoever tops the
 lobby. Until a round is complete, the next round's slots show their source
@@ -18,7 +30,7 @@ lobby. Until a round is complete, the next round's slots show their source
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from podium.core.i18n import _, gettext_noop
 from podium.tournaments.engine import (
@@ -27,6 +39,7 @@ from podium.tournaments.engine import (
     BracketState,
     Drawing,
     Entrant,
+    EntrantId,
     Match,
     MatchKey,
     MatchStatus,
@@ -36,10 +49,12 @@ from podium.tournaments.engine import (
     StandingRow,
     latest_results,
     rank_rows,
-    resolve,
     snake,
 )
 from podium.tournaments.engine.model import SlotRef
+
+#: A lobby that needs nothing more: played, or through without playing.
+_DECIDED = (MatchStatus.COMPLETED, MatchStatus.SKIPPED)
 
 
 def round_sizes(n: int, lobby_size: int, advance: int) -> list[list[int]]:
@@ -168,22 +183,71 @@ class FreeForAll(BaseFormat):
 
     def _evaluate_all(self, state: BracketState) -> None:
         state.extra["advancers"] = {}
+        state.extra["played_until"] = self._played_until(state)
         for m in state.matches:
             self._evaluate(state, m)
         self._summarise(state)
 
+    @staticmethod
+    def _played_until(state: BracketState) -> dict[EntrantId, int]:
+        """Each withdrawn or disqualified entrant's last round whose recorded result lists
+        it (0: none). It keeps its seats up to that round (it played them) and no later."""
+        out = {e.id: 0 for e in state.entrants if not e.active}
+        if out:
+            for m in state.matches:
+                fact = state.results.get(m.key)
+                if fact is None:
+                    continue
+                for p in fact.participants:
+                    if p in out and m.round > out[p]:
+                        out[p] = m.round
+        return out
+
+    @staticmethod
+    def _sits(state: BracketState, e: EntrantId, r: int) -> bool:
+        """``e`` may sit in a lobby of round ``r``: active, or a recorded result of round
+        ``r`` or later lists it (it played there before it left)."""
+        return bool(state.extra["played_until"].get(e, r) >= r)
+
+    def _lobby_seats(self, state: BracketState, m: Match) -> list[tuple[Any, int]] | None:
+        """``(occupant, order seed)`` of each slot of ``m`` before anyone is dropped
+        (``None`` while the previous round is undecided). The occupant is ``None`` for a
+        seat nobody could fill; the order seed is what a lobby decided without playing
+        ranks by among the next round's places (its best seat's)."""
+        if m.round == 1:
+            return [(state.by_seed[ref[1]], ref[1]) for ref in m.refs]
+        table = self._seats(state, m.refs[0][1])
+        if table is None:
+            return None
+        return [table[ref[2] - 1] for ref in m.refs]
+
     def _evaluate(self, state: BracketState, m: Match) -> None:
-        entrants = [resolve(state, ref) for ref in m.refs]
         fact = state.results.get(m.key)
-        m.extra = {"entrants": entrants}
         m.result = fact
         m.w = m.l = None
-        if len(entrants) == 1:
-            # A lobby of one (an uneven split of a tiny field): through without playing.
-            m.a, m.b = entrants[0], BYE
-            if entrants[0] is None:
+        seats = self._lobby_seats(state, m)
+        if seats is None:
+            m.extra = {"entrants": [None] * len(m.refs)}
+            if len(m.refs) == 1:
+                m.a, m.b = None, BYE
                 m.status = MatchStatus.PENDING
-                return
+            else:
+                m.a = m.b = None
+                m.status = MatchStatus.PENDING if fact is None else MatchStatus.NEEDS_REPLAY
+            return
+        # Withdrawn or disqualified entrants sit only in the lobbies they played.
+        entrants = [e for e, _ in seats if e is not None and self._sits(state, e, m.round)]
+        m.extra = {"entrants": entrants}
+        if not entrants:
+            # Nobody left to play it (everyone in it withdrew or was disqualified).
+            m.a = m.b = BYE
+            m.extra.update(points={}, placing={})
+            m.status = MatchStatus.SKIPPED
+            return
+        if len(entrants) == 1:
+            # A lobby of one (an uneven split of a tiny field, or the others left): through
+            # without playing.
+            m.a, m.b = entrants[0], BYE
             # Scored as winning every game, so byes do not sink them among the advancers.
             first = state.options["points"][0] * m.best_of
             m.extra.update(points={entrants[0]: first}, placing={entrants[0]: 1})
@@ -191,9 +255,6 @@ class FreeForAll(BaseFormat):
             m.status = MatchStatus.SKIPPED
             return
         m.a, m.b = entrants[0], entrants[1]
-        if any(e is None for e in entrants):
-            m.status = MatchStatus.PENDING if fact is None else MatchStatus.NEEDS_REPLAY
-            return
         if fact is None:
             m.status = MatchStatus.READY
             return
@@ -235,27 +296,92 @@ class FreeForAll(BaseFormat):
         return order, points
 
     def _advancer(self, state: BracketState, group: str, rank: int) -> Any:
-        """The ``rank``-th best advancer of ``group`` ("round r"), once that round is done."""
-        cache = state.extra["advancers"]
-        if group not in cache:
-            r = int(group.split()[-1])
-            lobbies = [m for m in state.matches if m.round == r]
-            if any(m.status not in (MatchStatus.COMPLETED, MatchStatus.SKIPPED) for m in lobbies):
-                cache[group] = None
-            else:
-                adv = state.options["advance"]
-                seed = state.seed_of
-                chosen = [
-                    (m.extra["placing"][e], -m.extra["points"][e], seed[e], e)
-                    for m in lobbies
-                    for e in m.extra["entrants"]
-                    if m.extra["placing"][e] <= adv
-                ]
-                cache[group] = [e for *_rest, e in sorted(chosen)]
-        got = cache[group]
-        if got is None or rank > len(got):
+        """The ``rank``-th best advancer of ``group`` ("round r"), once that round is done
+        (``None`` before, or when nobody is left to take that place)."""
+        table = self._seats(state, group)
+        if table is None or rank > len(table):
             return None
-        return got[rank - 1]
+        return table[rank - 1][0]
+
+    def _seats(self, state: BracketState, group: str) -> list[tuple[Any, int]] | None:
+        """The places ``group`` ("round r") sends on, best first, as ``(occupant, order
+        seed)``: ``None`` until every lobby of that round is decided.
+
+        Every lobby has ``min(advance, size)`` places, ordered by place, then points, then
+        seed. A place whose holder left (withdrew or was disqualified) and did not play the
+        next round goes to the next-placed entrant of that lobby still in (one the next
+        round's recorded result lists first, so a played lobby keeps its players), who
+        keeps the place's order; a lobby with nobody left leaves it empty (``None``).
+        """
+        cache = state.extra["advancers"]
+        if group in cache:
+            return cast("list[tuple[Any, int]] | None", cache[group])
+        r = int(group.split()[-1])
+        lobbies = [m for m in state.matches if m.round == r]
+        if any(m.status not in _DECIDED for m in lobbies):
+            cache[group] = None
+            return None
+        adv = state.options["advance"]
+        seed = state.seed_of
+        beyond = len(state.entrants)
+        # (sort key, holder, order seed, lobby index)
+        places: list[tuple[tuple[int, ...], Any, int, int]] = []
+        spare: dict[int, list[Any]] = {}
+        for m in lobbies:
+            placing = m.extra["placing"]
+            order = sorted(placing, key=placing.__getitem__)
+            n = min(adv, len(m.refs))
+            first = 1
+            if m.status is MatchStatus.SKIPPED:
+                # Through without playing (a lobby of one, or the others left): no result
+                # says who was in it, so it ranks by its best seat whoever is left in it
+                # (or nobody); a later withdrawal never reorders the next round.
+                seats = self._lobby_seats(state, m)
+                assert seats is not None  # decided, so its round's seats are known
+                by = min(b for _e, b in seats)
+                points = state.options["points"][0] * m.best_of
+                places.append(((1, 0, -points, by), order[0] if order else None, by, m.index))
+                first = 2
+            for p in range(first, n + 1):
+                if p <= len(order):
+                    e = order[p - 1]
+                    places.append(((p, 0, -m.extra["points"][e], seed[e]), e, seed[e], m.index))
+                else:  # fewer players than places: the lobby lost some before it was played
+                    by = beyond + m.index * adv + p
+                    places.append(((p, 1, 0, by), None, by, m.index))
+            spare[m.index] = order[n:]
+        places.sort(key=lambda x: x[0])
+        nxt = {ref[2]: m for m in state.matches if m.round == r + 1 for ref in m.refs}
+        table: list[tuple[Any, int] | None] = [None] * len(places)
+        open_places: list[int] = []
+        for q, (_key, e, by, _lobby) in enumerate(places):
+            if e is None or self._sits(state, e, r + 1):
+                table[q] = (e, by)
+            else:
+                open_places.append(q)
+        taken: set[Any] = set()
+
+        def fill(q: int, listed: tuple[Any, ...] | None) -> None:
+            for c in spare.get(places[q][3], ()):
+                if c in taken or not self._sits(state, c, r + 1):
+                    continue
+                if listed is None or c in listed:
+                    table[q] = (c, places[q][2])
+                    taken.add(c)
+                    return
+
+        # Whom the next round's recorded result lists takes the place first (that lobby was
+        # played with them), then the next placed one still in; else nobody.
+        for q in open_places:
+            fact = state.results.get(nxt[q + 1].key) if q + 1 in nxt else None
+            if fact is not None:
+                fill(q, fact.participants)
+        for q in open_places:
+            if table[q] is None:
+                fill(q, None)
+        seats = [t if t is not None else (None, places[q][2]) for q, t in enumerate(table)]
+        cache[group] = seats
+        return seats
 
     def apply(self, state: BracketState, fact: ResultFact) -> list[MatchKey]:
         """Record a lobby result and re-evaluate (lobbies are few: a full pass is cheap)."""
@@ -281,13 +407,23 @@ class FreeForAll(BaseFormat):
 
     def _summarise(self, state: BracketState) -> None:
         final = state.matches[-1]
-        done = final.status in (MatchStatus.COMPLETED, MatchStatus.SKIPPED)
+        done = final.status in _DECIDED
         state.extra["complete"] = done
-        state.extra["champion"] = final.w if done else None
+        champion = None
+        if done:
+            # The best finalist still in: one disqualified after the final is not champion.
+            placing = final.extra["placing"]
+            champion = next(
+                (e for e in sorted(placing, key=placing.__getitem__)
+                 if e not in state.extra["played_until"]),
+                None,
+            )
+        state.extra["champion"] = champion
 
     # ------------------------------------------------------------------ standings
     def standings(self, state: BracketState) -> list[StandingRow]:
-        """By the round reached, then the place and points in that round's lobby, then seed."""
+        """By the round reached, then the place and points in that round's lobby, then seed;
+        withdrawn or disqualified entrants last (tied), whatever they reached."""
         reached: dict[Any, tuple[int, Match]] = {}
         for m in state.matches:
             for e in m.extra["entrants"]:
@@ -295,28 +431,35 @@ class FreeForAll(BaseFormat):
                     reached[e] = (m.round, m)
         last = state.extra["rounds"]
         complete = state.complete
-
-        decided = (MatchStatus.COMPLETED, MatchStatus.SKIPPED)
+        out = state.extra["played_until"]
 
         def primary(x: Any) -> tuple[Any, ...]:
+            if x in out:
+                return (1,)
             r, m = reached[x]
-            if m.status not in decided:
-                return (-r, 0, 0)
-            return (-r, m.extra["placing"][x], -m.extra["points"][x])
+            if m.status not in _DECIDED:
+                return (0, -r, 0, 0)
+            return (0, -r, m.extra["placing"][x], -m.extra["points"][x])
 
         def status(x: Any) -> str:
+            if x in out:
+                return "disqualified"
             r, m = reached[x]
             if complete and x == state.champion:
                 return "champion"
-            if m.status not in decided:
+            if m.status not in _DECIDED:
                 return "active"
             if r == last:
                 return "finished"
-            return "eliminated" if m.extra["placing"][x] > state.options["advance"] else "active"
+            if self._seats(state, f"round {r}") is not None:
+                return "eliminated"  # the round is over and x is not in the next one
+            return "active" if x in self._goes_on(state, m) else "eliminated"
 
         def values(x: Any) -> dict[str, Any]:
+            if x not in reached:  # left before playing any lobby
+                return {"round_reached": None, "lobby": None, "placing": None, "points": None}
             r, m = reached[x]
-            done = m.status in decided
+            done = m.status in _DECIDED
             return {
                 "round_reached": r,
                 "lobby": m.key,
@@ -327,6 +470,16 @@ class FreeForAll(BaseFormat):
         return rank_rows(
             list(state.entrants), {}, (), primary=primary, status=status, extra_values=values
         )
+
+    def _goes_on(self, state: BracketState, m: Match) -> set[Any]:
+        """Who a decided lobby sends on once its round is over: its places, a place whose
+        holder left going to the next-placed player still in."""
+        placing = m.extra["placing"]
+        order = sorted(placing, key=placing.__getitem__)
+        n = min(state.options["advance"], len(m.refs))
+        stay = [e for e in order if self._sits(state, e, m.round + 1)]
+        kept = [e for e in order[:n] if e in stay]
+        return set(kept + [e for e in stay if e not in order[:n]][: n - len(kept)])
 
 
 FORMAT = FreeForAll()

@@ -22,6 +22,7 @@ from podium.tournaments.engine import (
     Entrant,
     OptionSpec,
     StandingRow,
+    first_still_in,
     rank_rows,
 )
 
@@ -115,7 +116,8 @@ class RoundRobin(BaseFormat):
             grouping.group_complete(state, info, g) for g in info["groups"]
         )
         if state.extra["complete"] and len(info["groups"]) == 1:
-            state.extra["champion"] = self.standings(state)[0].entrant_id
+            # The best placed still in: one disqualified after the last match is not champion.
+            state.extra["champion"] = first_still_in(state.entrants, self.standings(state))
         else:
             state.extra["champion"] = None
 

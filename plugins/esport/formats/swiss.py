@@ -67,6 +67,7 @@ from podium.tournaments.engine import (
     Table,
     collect_records,
     derive_all,
+    first_still_in,
     latest_results,
     rank_rows,
 )
@@ -307,7 +308,9 @@ class Swiss(BaseFormat):
         else:
             complete = done and len(state.pairings) >= self.rounds(state)
         state.extra["complete"] = complete
-        state.extra["champion"] = self.standings(state)[0].entrant_id if complete else None
+        # The best placed still in: one disqualified after the last round is not champion.
+        state.extra["champion"] = (first_still_in(state.entrants, self.standings(state))
+                                   if complete else None)
 
     def _check_outcome(self, state: BracketState, m: Match, fact: ResultFact) -> None:
         if state.options["system"] == "valve" and fact.winner is None and not fact.forfeit:
@@ -504,7 +507,10 @@ class Swiss(BaseFormat):
             },
         )
         if rows and state.extra.get("complete") and o["system"] == "dutch":
-            rows[0].status = "champion"
+            champion = first_still_in(state.entrants, rows)
+            for row in rows:
+                if row.entrant_id == champion:
+                    row.status = "champion"
         return rows
 
 

@@ -1,31 +1,55 @@
-"""The demo's track meet: on the demo week's track event, four sessions over two days where the track allows, a
-sprint raced to the medals, an omnium scored, a team sprint raced by teams to the medals,
-the programme scheduled and published."""
+"""The demo's track meet: on the demo's track event, ridden over the two days before the
+demo week (its results are in, so it is in the past), four sessions, a sprint raced to the
+medals, an omnium scored, a team sprint raced by teams to the medals, the programme
+scheduled and published; the event's title and text name what the meet holds."""
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from podium.core.venue import rules
+from podium.core.venue.service import get_event
 from podium.plugins.cycling import programme, results, service, views
+from podium.ticketing import types
 from podium.web.demo import seed_demo
 
+#: How the event's title names each discipline of the meet.
+TITLED = {"sprint": "Sprint", "team_sprint": "Team Sprint", "omnium": "Omnium"}
 
-@pytest.mark.parametrize("today, days", [
-    (date(2026, 11, 26), 2),  # the meet's next day is free on the track
-    (date(2026, 11, 23), 1),  # Saturday morning's public initiation holds the track
-])
-async def test_demo_meet(podium_db, today, days):
+
+@pytest.mark.parametrize("today", [None, date(2026, 11, 23)])
+async def test_demo_meet(podium_db, today):
     result = await seed_demo(admin_password="admin-pass-123", today=today)
+    first_day = today or rules.wall_time(datetime.now(timezone.utc), "Europe/Paris").date()
     meet_id = result.made["meet"]
     assert any(f"/meets/{meet_id}" in note for note in result.notes)
     meet = await service.get_meet(meet_id)
     assert meet["name"] == "Grand Prix de Saint-Quentin"
+    event = await get_event(meet["event_id"])
+    # Over two days, the two before the demo week: the results it holds are past.
+    local_days = [rules.wall_time(event[k], "Europe/Paris").date() for k in ("starts_at", "ends_at")]
+    assert local_days == [first_day - timedelta(days=2), first_day - timedelta(days=1)]
     sessions = await service.list_sessions(meet_id)
-    assert len(sessions) == 2 * days
-    assert len({s["starts_at"].date() for s in sessions}) == days
-    sprint, omnium, team_sprint = await service.list_competitions(meet_id)
+    assert len(sessions) == 4
+    assert len({rules.wall_time(s["starts_at"], "Europe/Paris").date() for s in sessions}) == 2
+    assert all(event["starts_at"] <= s["starts_at"] < s["ends_at"] <= event["ends_at"]
+               for s in sessions)
+    if today is None:  # seeded today, as `make run` does: nothing of it is still to come
+        now = datetime.now(timezone.utc)
+        assert event["ends_at"] <= now and all(s["ends_at"] <= now for s in sessions)
+    competitions = await service.list_competitions(meet_id)
+    # The title names the meet's competitions, no more (no keirin), no fewer.
+    named = re.split(r", | & ", event["title"].split(" — ", 1)[1])
+    assert sorted(named) == sorted(TITLED[c["discipline"]] for c in competitions)
+    assert "keirin" not in event["description"].lower()
+    assert all(TITLED[c["discipline"]].lower() in event["description"].lower() for c in competitions)
+    # Nobody puts tickets on sale for a meet already over.
+    if today is None:
+        assert await types.list_types(event["id"], include_inactive=True) == []
+    sprint, omnium, team_sprint = competitions
     sprint_view = await views.competition_view(sprint)
     assert sprint_view["complete"] and sprint_view["status"] == "finished"
     assert [p["place"] for p in sprint_view["classification"][:3]] == [1, 2, 3]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from podium.plugins.esport.formats.free_for_all import FreeForAll
@@ -27,6 +27,11 @@ Oracle = Callable[[Match, BracketState], ResultFact]
 def field(n: int) -> list[Entrant]:
     """N entrants, seeds 1..N, ids 1001..1000+N."""
     return [Entrant(ID_OFFSET + s, s) for s in range(1, n + 1)]
+
+
+def without(entrants: Sequence[Entrant], *out: Any) -> list[Entrant]:
+    """The same field with ``out`` withdrawn or disqualified (``active=False``)."""
+    return [Entrant(e.id, e.seed, e.id not in out) for e in entrants]
 
 
 def seed(state: BracketState, eid: Any) -> int:

@@ -22,6 +22,7 @@ from podium.tests.plugins.esport.support import (
     play,
     run,
     sides,
+    without,
 )
 from podium.tournaments.engine import EntrantId, MatchStatus, ResultFact, first_round, snake
 
@@ -212,3 +213,18 @@ def test_groups_allow_draws_playoffs_do_not() -> None:
     final = state["W2-1"]
     with pytest.raises(ValueError, match="needs a winner"):
         GP.check_result(state, ResultFact(final.key, None, sides(final), ((1, 1),)))
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(3, 10), salt=st.integers(0, 9999), out=st.integers(0, 9))
+def test_a_disqualified_entrant_is_never_the_champion(n: int, salt: int, out: int) -> None:
+    """Disqualified after the last result: the results stand, and the champion is the
+    best placed entrant still in (the format's own, as the pages' standings say)."""
+    state, log = run(RR, n, {}, hashed(salt))
+    gone = state.entrants[out % n].id
+    after = RR.derive(without(state.entrants, gone), state.options, log)
+    rows = RR.standings(after)
+    assert after.complete and after.champion != gone
+    assert after.champion == next(r.entrant_id for r in rows if r.entrant_id != gone)
+    if gone != state.champion:
+        assert after.champion == state.champion

@@ -27,6 +27,7 @@ from podium.tests.plugins.esport.support import (
     play,
     run,
     sides,
+    without,
 )
 from podium.tournaments.engine import (
     BracketState,
@@ -316,3 +317,19 @@ def test_py4swiss_engine_pairs_validly(n: int) -> None:
     state, _ = run(SW, n, {"engine": "py4swiss"}, with_draws(n))
     assert state.complete
     pairings_ok(state)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(3, 10), salt=st.integers(0, 9999), out=st.integers(0, 9))
+def test_a_disqualified_entrant_is_never_the_champion(n: int, salt: int, out: int) -> None:
+    """Disqualified after the last result: the results stand, and the champion is the
+    best placed entrant still in (the format's own, as the pages' standings say)."""
+    state, log = run(SW, n, {"engine": "builtin"}, hashed(salt))
+    gone = state.entrants[out % n].id
+    after = SW.derive(without(state.entrants, gone), state.options, log, state.pairings)
+    rows = SW.standings(after)
+    assert after.complete and after.champion != gone
+    assert after.champion == next(r.entrant_id for r in rows if r.entrant_id != gone)
+    if gone != state.champion:
+        assert after.champion == state.champion
+    assert [r.entrant_id for r in rows if r.status == "champion"] == [after.champion]

@@ -167,7 +167,20 @@ async def test_the_explorer_lists_checkpoints_and_finds_a_ticket(client):
     await _fill()
     page = await client.get("/ledger")
     assert page.status_code == 200
-    assert "Ticket ledger" in page.text and "doors open: venue event 40" in page.text
+    assert "Ticket ledger" in page.text and "doors open: event 40" in page.text
+    assert "new entries" in page.text and ">batch<" not in page.text  # the reason in words
+    in_french = (await client.get("/ledger", headers={"Accept-Language": "fr"})).text
+    assert "ouverture des portes : évènement 40" in in_french and "nouvelles entrées" in in_french
+    from podium.plugins.ledger.routes import reason_label
+
+    assert reason_label("log started") == "log started"
+    assert reason_label("sales closed by the box office") == "sales closed by the box office"
+    from podium.core.i18n import use_locale
+
+    assert reason_label("batch; doors open: venue event 40") == "new entries and doors open: event 40"
+    with use_locale("fr"):  # joined as French joins a list, not with an English "; "
+        assert reason_label("batch; doors open: venue event 40") == (
+            "nouvelles entrées et ouverture des portes : évènement 40")
     assert 'href="/ledger"' in page.text  # the navigation entry
     assert '<script src="/static/ledger/ledger.js" defer></script>' in page.text
     found = await client.get("/ledger", params={"ticket": "tk_1b"})

@@ -47,6 +47,9 @@ async def test_points_pages_and_api(podium_client) -> None:
     assert page.status_code == 200 and 'data-testid="points-all">2<' in page.text
     assert "sse-connect=\"/-/events?topics=user-%d\"" % fan.id in page.text
     assert "liked" in page.text and "followed" in page.text  # the history, in words
+    # What was followed is named and linked; a post that is gone stays as stored.
+    assert f'<a href="/athletes/{a["slug"]}">{a["name"]}</a>' in page.text
+    assert f"athlete:{a['id']}" not in page.text and "post:9" in page.text
     in_french = (await c.get("/me/hub?lang=fr")).text
     assert "j’aime" in in_french and "abonnement" in in_french and ">like <" not in in_french
     await c.get("/me/hub?lang=en")
@@ -113,3 +116,34 @@ async def test_a_right_prediction_earns_points_once(podium_client) -> None:
     await podium_matches_completed(event)
     await c.settle()
     assert (await c.get("/api/v1/hub/me", headers=hf)).json()["standing"]["points_all_time"] == 3
+
+
+async def test_a_fans_history_names_events_matches_and_athletes(podium_client) -> None:
+    from podium.plugins.olympic_hub.service import TargetName, target_names
+    from podium.tests.ticketing.support import ticketed_event
+
+    event = await ticketed_event(title="Keirin night")
+    a = await athlete_row("flyer", name="Léa Flyer")
+    t = await create(podium_client, await organiser(), name="Friday Cup")
+    names = await target_names([f"event:{event['id']}", f"athlete:{a['id']}",
+                                f"match:{t['id']}:W1-1", "athlete:999999", "post:x", "odd"])
+    assert names == {
+        f"event:{event['id']}": TargetName("Keirin night", f"/events/{event['id']}"),
+        f"athlete:{a['id']}": TargetName("Léa Flyer", "/athletes/flyer"),
+        f"match:{t['id']}:W1-1": TargetName("Friday Cup, match W1-1", f"/tournaments/{t['id']}"),
+    }
+
+
+async def test_the_weeks_board_is_titled_with_its_days(podium_client) -> None:
+    """"This week (30 Nov – 06 Dec)", in French "Cette semaine (du 30 nov. au 06 déc.)":
+    the ISO code (2026-W49) is the board's key, not a title."""
+    from podium.core.i18n import use_locale
+    from podium.plugins.olympic_hub.routes import week_title
+
+    assert week_title("2026-W49") == "This week (30 Nov – 06 Dec)"
+    assert week_title("2027-W01") == "This week (04 Jan – 10 Jan)"
+    with use_locale("fr"):
+        assert week_title("2026-W49") == "Cette semaine (du 30 nov. au 06 déc.)"
+    page = await podium_client.get("/hub/leaderboard", params={"view": "week"})
+    assert page.status_code == 200 and "<h2>This week (" in page.text
+    assert "-W" not in page.text.split("<h2>This week (", 1)[1].split("</h2>", 1)[0]
