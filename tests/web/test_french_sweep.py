@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -40,10 +39,12 @@ BUTTON_INPUTS = {"submit", "button", "reset"}
 # Elements whose content is not text on the page (a JSON data block is checked by the
 # scripts' own tests; an SVG's text is the QR code's).
 HIDDEN_ELEMENTS = {"script", "style", "svg"}
-# Texts the demo's people typed that happen to be a catalogue's example too (a placeholder
-# of the ticket type form), and identifiers that read like a word (the plugin named
-# "venue" on /admin/plugins, whose scope "venue" is translated): data, not the interface.
-TYPED = {"Grandstand", "venue"}
+# Texts the demo's people typed that happen to be a catalogue's example too (placeholders
+# of the ticket type form and of the meet console's session form: the demo meet, always
+# two days now, has a session named "Day 1 evening"), and identifiers that read like a
+# word (the plugin named "venue" on /admin/plugins, whose scope "venue" is translated):
+# data, not the interface.
+TYPED = {"Grandstand", "Day 1 evening", "venue"}
 # Punctuation a template puts around a translated word ("Seats:", "(default)" is a msgid).
 EDGE_PUNCTUATION = " \t:·—–-,;.•|()"
 
@@ -221,7 +222,9 @@ async def _demo_values() -> dict[str, Any]:
     from podium.social.tables import Athlete, Prize
     from podium.ticketing.tables import Order, Ticket
 
-    result = await seed_demo(admin_password=ADMIN_PASSWORD, today=date.today())
+    # The venue's today (the default), not the machine's: from 23:00 UTC Paris is on the
+    # next day, and a demo seeded for the UTC date has its ticketed final already over.
+    result = await seed_demo(admin_password=ADMIN_PASSWORD)
     ticket = await Ticket.select(Ticket.code, Ticket.holder).where(
         Ticket.holder.is_not_null()).first()
     assert ticket is not None, "the demo issues tickets"
