@@ -7,7 +7,7 @@ Thin handlers over :mod:`podium.social.points`, :mod:`podium.social.leaderboard`
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Annotated, Any
 
 import msgspec
@@ -19,6 +19,7 @@ from podium.core.accounts.auth import requires_role
 from podium.core.accounts.service import CurrentUser
 from podium.core.errors import InvalidInput, NotFound, PodiumError
 from podium.core.i18n import _, format_date
+from podium.core.venue.rules import parse_iso_week
 from podium.core.pages import render, is_partial_request
 from podium.plugins.olympic_hub import service
 from podium.social import actions, leaderboard, points
@@ -96,8 +97,7 @@ class PredictionOut(msgspec.Struct):
 def week_title(week: str) -> str:
     """A week's board title with its days, as people say it: "This week (30 Nov – 06 Dec)"
     for ``2026-W49`` (the ISO code is the board's key, not something to read)."""
-    year, number = week.split("-W")
-    monday = date.fromisocalendar(int(year), int(number), 1)
+    monday = parse_iso_week(week)
     return _("This week (%(first)s – %(last)s)", first=format_date(monday, "day_month"),
              last=format_date(monday + timedelta(days=6), "day_month"))
 
