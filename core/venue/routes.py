@@ -83,12 +83,17 @@ class Clock:
             return f"{self.day(start)}, {self.time(start)}–{self.time(end)}"
         return f"{self.day(start)} {self.time(start)} – {self.day(end)} {self.time(end)}"
 
+    def days_of(self, event: dict[str, Any]) -> tuple[date, date]:
+        """The first and last local day an event is on (an end at midnight belongs to the
+        day before)."""
+        return (self.local(event["starts_at"]).date(),
+                self.local(event["ends_at"] - timedelta(microseconds=1)).date())
+
     def on_day(self, event: dict[str, Any], day: date) -> str:
         """An event's times as one day of the calendar shows them: ``14:00–22:30``; for an
         event over several days ``14:00 →`` on its first day, ``→ 22:30`` on its last and
-        "all day" between (an end at midnight belongs to the day before)."""
-        first = self.local(event["starts_at"]).date()
-        last = self.local(event["ends_at"] - timedelta(microseconds=1)).date()
+        "all day" between."""
+        first, last = self.days_of(event)
         starts, ends = self.time(event["starts_at"]), self.time(event["ends_at"])
         if first == last or not first <= day <= last:  # one day, or a day it is not on
             return f"{starts}–{ends}"
@@ -177,12 +182,10 @@ async def calendar(request: Request[Any, Any, Any], week: FromQuery[str | None] 
             events = await count_places_sold(
                 await venue_scope(request),
                 await events_between(venue["id"], start, end, space_id=space))
+        clock = Clock(tz)
         for event in events:
-            first = max(rules.wall_time(event["starts_at"], tz).date(), monday)
-            # An event ending at midnight does not belong to the next day.
-            last_instant = event["ends_at"] - timedelta(microseconds=1)
-            last = min(rules.wall_time(last_instant, tz).date(), monday + timedelta(days=6))
-            day = first
+            first, last = clock.days_of(event)
+            day, last = max(first, monday), min(last, monday + timedelta(days=6))
             while day <= last:
                 days[(day - monday).days]["events"].append(event)
                 day += timedelta(days=1)
