@@ -328,8 +328,7 @@ class FreeForAll(BaseFormat):
         places: list[tuple[tuple[int, ...], Any, int, int]] = []
         spare: dict[int, list[Any]] = {}
         for m in lobbies:
-            placing = m.extra["placing"]
-            order = sorted(placing, key=placing.__getitem__)
+            order = self._finishing_order(m)
             n = min(adv, len(m.refs))
             first = 1
             if m.status is MatchStatus.SKIPPED:
@@ -412,9 +411,8 @@ class FreeForAll(BaseFormat):
         champion = None
         if done:
             # The best finalist still in: one disqualified after the final is not champion.
-            placing = final.extra["placing"]
             champion = next(
-                (e for e in sorted(placing, key=placing.__getitem__)
+                (e for e in self._finishing_order(final)
                  if e not in state.extra["played_until"]),
                 None,
             )
@@ -471,11 +469,16 @@ class FreeForAll(BaseFormat):
             list(state.entrants), {}, (), primary=primary, status=status, extra_values=values
         )
 
+    @staticmethod
+    def _finishing_order(m: Match) -> list[Any]:
+        """A decided lobby's players, first place first (none for a lobby skipped empty)."""
+        placing = m.extra["placing"]
+        return sorted(placing, key=placing.__getitem__)
+
     def _goes_on(self, state: BracketState, m: Match) -> set[Any]:
         """Who a decided lobby sends on once its round is over: its places, a place whose
         holder left going to the next-placed player still in."""
-        placing = m.extra["placing"]
-        order = sorted(placing, key=placing.__getitem__)
+        order = self._finishing_order(m)
         n = min(state.options["advance"], len(m.refs))
         stay = [e for e in order if self._sits(state, e, m.round + 1)]
         kept = [e for e in order[:n] if e in stay]
