@@ -11,9 +11,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
 import re
+from typing import Annotated, Any
 
 import msgspec
 from litestar import MediaType, Request, Response, get

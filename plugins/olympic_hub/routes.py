@@ -19,8 +19,8 @@ from podium.core.accounts.auth import requires_role
 from podium.core.accounts.service import CurrentUser
 from podium.core.errors import InvalidInput, NotFound, PodiumError
 from podium.core.i18n import _, format_date
-from podium.core.venue.rules import parse_iso_week
 from podium.core.pages import render, is_partial_request
+from podium.core.venue.rules import parse_iso_week
 from podium.plugins.olympic_hub import service
 from podium.social import actions, leaderboard, points
 from podium.social.leaderboard import Row

@@ -183,12 +183,14 @@ class TargetName:
 
 
 def _ids(targets: Iterable[str], *prefixes: str) -> list[int]:
-    """The numeric ids of the targets written ``<prefix>:<id>``."""
+    """The numeric ids of the targets written ``<prefix>:<id>`` (or ``<prefix>:<id>:<more>``,
+    as ``match:<tournament id>:<match key>``)."""
     out = set()
     for target in targets:
         prefix, _sep, rest = target.partition(":")
-        if prefix in prefixes and rest.isdigit():
-            out.add(int(rest))
+        number = rest.partition(":")[0]
+        if prefix in prefixes and number.isdigit():
+            out.add(int(number))
     return sorted(out)
 
 
@@ -214,8 +216,7 @@ async def target_names(targets: Iterable[str]) -> dict[str, TargetName]:
     event_ids = _ids(wanted, "event")
     events = {r["id"]: r["title"] for r in await Event.select(Event.id, Event.title).where(
         Event.id.is_in(event_ids))} if event_ids else {}
-    tournament_ids = sorted({int(t.split(":")[1]) for t in wanted
-                             if t.startswith("match:") and t.split(":")[1].isdigit()})
+    tournament_ids = _ids(wanted, "match")
     tournaments = {r["id"]: r["name"] for r in await Tournament.select(
         Tournament.id, Tournament.name).where(Tournament.id.is_in(tournament_ids))
                    } if tournament_ids else {}

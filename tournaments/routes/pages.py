@@ -233,15 +233,16 @@ def _back(form: FormMultiDict, default: str) -> str:
 # --------------------------------------------------------------------------------------
 
 
-
 def tournament_groups(rows: list[dict[str, Any]], events: Mapping[int, dict[str, Any]]
                       ) -> list[tuple[str, list[dict[str, Any]]]]:
     """``[(group, tournaments)]`` for the list page: ``live``, ``coming`` and ``finished``,
     each tournament with ``starts_at``/``ends_at`` of its calendar event (``None`` without
     one). Coming ones soonest first (undated last), finished ones latest first; empty
     groups are left out."""
-    dated = [{**r, "starts_at": events.get(r["event_id"] or 0, {}).get("starts_at"),
-              "ends_at": events.get(r["event_id"] or 0, {}).get("ends_at")} for r in rows]
+    dated = []
+    for r in rows:
+        event = events.get(r["event_id"] or 0, {})
+        dated.append({**r, "starts_at": event.get("starts_at"), "ends_at": event.get("ends_at")})
     live = [t for t in dated if t["status"] == "running"]
     coming = sorted((t for t in dated if t["status"] in ("draft", "registration")),
                     key=lambda t: (t["starts_at"] is None, t["starts_at"] or 0, t["id"]))
@@ -250,6 +251,7 @@ def tournament_groups(rows: list[dict[str, Any]], events: Mapping[int, dict[str,
                       reverse=True)
     return [(name, group) for name, group in
             (("live", live), ("coming", coming), ("finished", finished)) if group]
+
 
 class TournamentPages(Controller):
     """The list of tournaments and a tournament's page with its parts (entry card,
