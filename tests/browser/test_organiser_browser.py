@@ -103,6 +103,13 @@ async def test_single_elimination_from_the_pages(people: dict[str, Any], podium_
         await page.locator("#console-body").get_by_role("button", name=words["start"],
                                                         exact=True).click()
         await expect(page.locator("#results .result-form").first).to_be_visible()
+        # Let the start's own live refresh of the console finish before the report's: htmx
+        # drops a refresh queued behind one in flight once that one replaces the console
+        # (outerHTML), so two live events close together can lose the second (a known
+        # defect, in the stop note). This test is about the queue, not that race.
+        for _settle in range(2):
+            await wait_until(page, "!document.querySelector('.htmx-request')")
+            await page.wait_for_timeout(500)
 
         # Pia reports her win; her opponent has no account: the organiser accepts it.
         matches = (await api.get(f"/api/v1/tournaments/{tid}/matches")).json()["items"]
